@@ -1,0 +1,162 @@
+//! The one diagnostic type every stage of segql reports with.
+//!
+//! Libraries return [`Diagnostic`]s; only the command line renders them.
+//! Codes are stable kebab-case strings listed in [`codes`], so tests and
+//! editors match on codes, never on wording.
+
+use crate::span::Span;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A secondary place in the source, with what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// A located problem: a stable code, a one-line message, the span it is
+/// about (with an optional label under the caret), further labelled spans,
+/// notes and a hint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    /// `None` for problems that belong to no place in the text (a missing
+    /// file, a bad argument).
+    pub span: Option<Span>,
+    /// Shown under the caret of the primary span.
+    pub label: Option<String>,
+    pub labels: Vec<Label>,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            span: None,
+            label: None,
+            labels: Vec::new(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn with_span(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn with_secondary(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn with_note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "[{}] {}", self.code, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, " (help: {help})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+/// Suggest the candidate closest to `word`, if one is close enough to be a
+/// likely typo ("did you mean `viewed`?").
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let lower = word.to_ascii_lowercase();
+    let mut best: Option<(&str, f64)> = None;
+    for candidate in candidates {
+        if candidate == word {
+            continue;
+        }
+        let score = strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase());
+        let distance = strsim::damerau_levenshtein(&lower, &candidate.to_ascii_lowercase());
+        let close = distance <= 2.max(candidate.len() / 4) || score >= 0.88;
+        if close && best.is_none_or(|(_, s)| score > s) {
+            best = Some((candidate, score));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+/// Every diagnostic code segql reports, in one place. A code never changes
+/// meaning once published.
+pub mod codes {
+    // Syntax (parser).
+    pub const SYNTAX: &str = "syntax-error";
+    pub const UNTERMINATED_STRING: &str = "unterminated-string";
+    pub const UNTERMINATED_IDENTIFIER: &str = "unterminated-identifier";
+    pub const INVALID_ESCAPE: &str = "invalid-escape";
+    pub const INVALID_DATE: &str = "invalid-date";
+    pub const INVALID_NUMBER: &str = "invalid-number";
+    pub const RESERVED_WORD: &str = "reserved-word";
+    pub const UNKNOWN_KEYWORD: &str = "unknown-keyword";
+    pub const TOO_DEEP: &str = "nesting-too-deep";
+    pub const MISSING_SEMICOLON: &str = "missing-semicolon";
+    pub const MONTH_NOT_ALLOWED: &str = "month-not-allowed";
+    pub const CLAUSE_ORDER: &str = "clause-order";
+
+    // Names and structure (checked without data).
+    pub const UNKNOWN_SEGMENT: &str = "unknown-segment";
+    pub const DUPLICATE_DEFINITION: &str = "duplicate-definition";
+    pub const SEGMENT_CYCLE: &str = "segment-cycle";
+    pub const AUDIENCE_MISMATCH: &str = "audience-mismatch";
+    pub const COUNT_ON_SEQUENCE: &str = "count-on-sequence";
+    pub const WITHIN_WITH_AT_MOST: &str = "within-with-at-most";
+    pub const AGGREGATE_WITH_WITHIN: &str = "aggregate-with-within";
+    pub const NOT_BEFORE_SEQUENCE: &str = "not-before-sequence";
+    pub const RANGE_GOVERNS_NOTHING: &str = "range-governs-nothing";
+    pub const FUNNEL_ONE_STEP: &str = "funnel-one-step";
+    pub const PATHS_STEP_NOT_VIEW: &str = "paths-step-not-view";
+    pub const EMAIL_ON_ACCOUNTS: &str = "email-on-accounts";
+    pub const ZERO_LENGTH_RANGE: &str = "zero-length-range";
+    pub const VALUE_OUT_OF_RANGE: &str = "value-out-of-range";
+
+    // Later stages reuse this type with their own codes.
+    pub const ANALYSIS_NOT_AVAILABLE: &str = "analysis-not-available";
+}

@@ -1,0 +1,735 @@
+//! Lexical parsers: whitespace and comments, keywords, identifiers, strings,
+//! numbers, dates and durations.
+//!
+//! Every token parser consumes the whitespace and comments after its token,
+//! so the parsers built on them never see blanks. Each one is a nom parser
+//! over [`Input`] returning our own [`PError`], which carries what was
+//! expected in the user's terms.
+
+use crate::ast::{Comment, Date, Duration, Ident, Number, Str, Unit};
+use crate::diagnostic::{Diagnostic, codes};
+use crate::span::Span;
+use nom::{IResult, Input as _};
+use nom_locate::LocatedSpan;
+use std::borrow::Cow;
+use std::cell::Cell;
+
+/// Words that are never bare identifiers (LANGUAGE.md §2).
+pub const RESERVED: &[&str] = &[
+    "and",
+    "or",
+    "not",
+    "who",
+    "where",
+    "with",
+    "then",
+    "within",
+    "have",
+    "in",
+    "is",
+    "like",
+    "between",
+    "contains",
+    "performed",
+    "viewed",
+    "action",
+    "clicked",
+    "error",
+    "event",
+    "any",
+    "true",
+    "false",
+    "null",
+];
+
+pub fn is_reserved(word: &str) -> bool {
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
+}
+
+/// What the parser shares across a parse: the source, its comments (found
+/// once, up front, so that backtracking cannot duplicate them) and the
+/// current nesting depth.
+pub struct State<'a> {
+    pub source: &'a str,
+    pub comments: Vec<Comment>,
+    pub depth: Cell<usize>,
+}
+
+impl<'a> State<'a> {
+    pub fn new(source: &'a str) -> Self {
+        State {
+            source,
+            comments: scan_comments(source),
+            depth: Cell::new(0),
+        }
+    }
+
+    /// The end of the last token before `offset`: steps back over the
+    /// whitespace and comments that token parsers consume after a token.
+    pub fn token_end_before(&self, mut offset: usize) -> usize {
+        let bytes = self.source.as_bytes();
+        loop {
+            while offset > 0 && bytes[offset - 1].is_ascii_whitespace() {
+                offset -= 1;
+            }
+            match self.comments.iter().find(|c| c.span.end == offset) {
+                Some(comment) => offset = comment.span.start,
+                None => return offset,
+            }
+        }
+    }
+}
+
+pub type Input<'a> = LocatedSpan<&'a str, &'a State<'a>>;
+pub type PResult<'a, O> = IResult<Input<'a>, O, PError>;
+
+/// A parse failure: where, what would have been accepted there, or a fully
+/// formed diagnostic for problems that are not "expected X" (a bad escape,
+/// an impossible date).
+#[derive(Debug, Clone)]
+pub struct PError {
+    pub offset: usize,
+    pub expected: Vec<Cow<'static, str>>,
+    pub custom: Option<Box<Diagnostic>>,
+}
+
+impl PError {
+    pub fn expected(offset: usize, what: impl Into<Cow<'static, str>>) -> Self {
+        PError {
+            offset,
+            expected: vec![what.into()],
+            custom: None,
+        }
+    }
+
+    pub fn custom(offset: usize, diagnostic: Diagnostic) -> Self {
+        PError {
+            offset,
+            expected: Vec::new(),
+            custom: Some(Box::new(diagnostic)),
+        }
+    }
+}
+
+impl<'a> nom::error::ParseError<Input<'a>> for PError {
+    fn from_error_kind(input: Input<'a>, _kind: nom::error::ErrorKind) -> Self {
+        PError {
+            offset: input.location_offset(),
+            expected: Vec::new(),
+            custom: None,
+        }
+    }
+
+    fn append(_input: Input<'a>, _kind: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+
+    /// Of two failed alternatives, the one that got further explains the
+    /// problem best; at the same place, both sets of expectations count.
+    fn or(self, other: Self) -> Self {
+        merge(self, other)
+    }
+}
+
+pub fn merge(a: PError, b: PError) -> PError {
+    use std::cmp::Ordering::*;
+    match a.offset.cmp(&b.offset) {
+        Greater => a,
+        Less => b,
+        Equal => match (&a.custom, &b.custom) {
+            (Some(_), _) => a,
+            (_, Some(_)) => b,
+            _ => {
+                let mut expected = a.expected;
+                for e in b.expected {
+                    if !expected.contains(&e) {
+                        expected.push(e);
+                    }
+                }
+                PError {
+                    offset: a.offset,
+                    expected,
+                    custom: None,
+                }
+            }
+        },
+    }
+}
+
+pub fn offset(i: &Input) -> usize {
+    i.location_offset()
+}
+
+/// The span from `start` to the end of the last token consumed before `rest`.
+pub fn span_from(start: usize, rest: &Input) -> Span {
+    Span::new(start, rest.extra.token_end_before(offset(rest)).max(start))
+}
+
+pub fn fail<'a, O>(i: &Input<'a>, what: impl Into<Cow<'static, str>>) -> PResult<'a, O> {
+    Err(nom::Err::Error(PError::expected(offset(i), what)))
+}
+
+pub fn failure<'a, O>(offset: usize, diagnostic: Diagnostic) -> PResult<'a, O> {
+    Err(nom::Err::Failure(PError::custom(offset, diagnostic)))
+}
+
+/// Runs `parser`; when it fails where it started, says `what` was expected
+/// there instead of the parts' own expectations.
+pub fn expecting<'a, O>(
+    what: &'static str,
+    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
+) -> impl FnMut(Input<'a>) -> PResult<'a, O> {
+    move |i: Input<'a>| {
+        let start = offset(&i);
+        parser(i).map_err(|e| {
+            e.map(|mut err| {
+                if err.offset == start && err.custom.is_none() {
+                    err.expected = vec![Cow::Borrowed(what)];
+                }
+                err
+            })
+        })
+    }
+}
+
+/// Turns a recoverable failure into a fatal one: used once a keyword has
+/// committed the parser to a production, so that `alt` cannot replace the
+/// precise message with a vaguer one from another branch.
+pub fn cut<'a, O>(
+    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
+) -> impl FnMut(Input<'a>) -> PResult<'a, O> {
+    move |i| match parser(i) {
+        Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
+        other => other,
+    }
+}
+
+/// Runs `parser` and gives back `None` on a recoverable failure, keeping the
+/// input where it was.
+pub fn opt<'a, O>(
+    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
+) -> impl FnMut(Input<'a>) -> PResult<'a, Option<O>> {
+    move |i: Input<'a>| match parser(i) {
+        Ok((rest, o)) => Ok((rest, Some(o))),
+        Err(nom::Err::Error(_)) => Ok((i, None)),
+        Err(e) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Whitespace and comments
+
+/// Finds every comment of the source, outside strings and back quotes.
+pub fn scan_comments(source: &str) -> Vec<Comment> {
+    let bytes = source.as_bytes();
+    let mut comments = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' | b'`' => {
+                let quote = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+                    if quote == b'"' && bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'#' => i = push_comment(source, i, &mut comments),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => i = push_comment(source, i, &mut comments),
+            _ => i += 1,
+        }
+    }
+    comments
+}
+
+fn push_comment(source: &str, start: usize, comments: &mut Vec<Comment>) -> usize {
+    let end = source[start..].find('\n').map_or(source.len(), |n| start + n);
+    let end_trimmed = start + source[start..end].trim_end().len();
+    comments.push(Comment {
+        text: source[start..end_trimmed].to_string(),
+        span: Span::new(start, end_trimmed),
+    });
+    end
+}
+
+/// Skips whitespace and comments.
+pub fn ws(i: Input) -> PResult<()> {
+    let text = *i.fragment();
+    let bytes = text.as_bytes();
+    let mut n = 0;
+    loop {
+        while n < bytes.len() && bytes[n].is_ascii_whitespace() {
+            n += 1;
+        }
+        let comment = bytes[n..].starts_with(b"#") || bytes[n..].starts_with(b"--");
+        if !comment {
+            break;
+        }
+        while n < bytes.len() && bytes[n] != b'\n' {
+            n += 1;
+        }
+    }
+    Ok((i.take_from(n), ()))
+}
+
+fn lexeme<'a>(i: Input<'a>, len: usize) -> PResult<'a, Span> {
+    let start = offset(&i);
+    let rest = i.take_from(len);
+    let (rest, ()) = ws(rest)?;
+    Ok((rest, Span::new(start, start + len)))
+}
+
+fn is_word_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// The bare word at the start of the input (letters, digits, `_`), if any.
+pub fn peek_word<'a>(i: &Input<'a>) -> &'a str {
+    let text: &'a str = i.fragment();
+    let bytes = text.as_bytes();
+    if bytes.first().is_none_or(|b| !(b.is_ascii_alphabetic() || *b == b'_')) {
+        return "";
+    }
+    let n = bytes.iter().take_while(|b| is_word_char(**b)).count();
+    &text[..n]
+}
+
+/// True when the input starts with the keyword `word` as a whole word.
+pub fn at_keyword(i: &Input, word: &str) -> bool {
+    peek_word(i).eq_ignore_ascii_case(word)
+}
+
+/// A keyword, case-insensitive and whole-word: `kw("in")` does not match
+/// the start of `index`.
+pub fn kw<'a>(word: &'static str) -> impl FnMut(Input<'a>) -> PResult<'a, Span> {
+    move |i: Input<'a>| {
+        if at_keyword(&i, word) {
+            lexeme(i, word.len())
+        } else {
+            Err(nom::Err::Error(PError::expected(
+                offset(&i),
+                Cow::Owned(format!("`{word}`")),
+            )))
+        }
+    }
+}
+
+/// A punctuation token such as `(`, `=` or `<=`.
+pub fn sym<'a>(symbol: &'static str) -> impl FnMut(Input<'a>) -> PResult<'a, Span> {
+    move |i: Input<'a>| {
+        if i.fragment().starts_with(symbol) {
+            lexeme(i, symbol.len())
+        } else {
+            Err(nom::Err::Error(PError::expected(
+                offset(&i),
+                Cow::Owned(format!("`{symbol}`")),
+            )))
+        }
+    }
+}
+
+/// `ident := [A-Za-z_][A-Za-z0-9_]* { "." [A-Za-z_][A-Za-z0-9_]* } | "`" ... "`"`,
+/// not a reserved word.
+pub fn ident(i: Input) -> PResult<Ident> {
+    let start = offset(&i);
+    let text = *i.fragment();
+    if text.starts_with('`') {
+        return quoted_ident(i);
+    }
+    let bytes = text.as_bytes();
+    let mut n = peek_word(&i).len();
+    if n == 0 {
+        return fail(&i, "a name");
+    }
+    if is_reserved(&text[..n]) {
+        return fail(&i, "a name");
+    }
+    // Dotted parts: `geo.country`.
+    while n < bytes.len()
+        && bytes[n] == b'.'
+        && bytes
+            .get(n + 1)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+    {
+        n += 1;
+        while n < bytes.len() && is_word_char(bytes[n]) {
+            n += 1;
+        }
+    }
+    let name = text[..n].to_string();
+    let (rest, span) = lexeme(i, n)?;
+    debug_assert_eq!(span.start, start);
+    Ok((
+        rest,
+        Ident {
+            name,
+            quoted: false,
+            span,
+        },
+    ))
+}
+
+/// A back-quoted identifier; a back quote inside is written twice.
+fn quoted_ident(i: Input) -> PResult<Ident> {
+    let start = offset(&i);
+    let text = *i.fragment();
+    let mut name = String::new();
+    let mut chars = text.char_indices().skip(1).peekable();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '`' if chars.peek().map(|(_, c)| *c) == Some('`') => {
+                chars.next();
+                name.push('`');
+            }
+            '`' => {
+                if name.is_empty() {
+                    return failure(
+                        start,
+                        Diagnostic::error(codes::SYNTAX, "a back-quoted name cannot be empty")
+                            .with_span(Span::new(start, start + at + 1))
+                            .with_label("empty name"),
+                    );
+                }
+                let (rest, span) = lexeme(i, at + 1)?;
+                return Ok((
+                    rest,
+                    Ident {
+                        name,
+                        quoted: true,
+                        span,
+                    },
+                ));
+            }
+            '\n' => break,
+            c => name.push(c),
+        }
+    }
+    let line_end = text.find('\n').unwrap_or(text.len());
+    failure(
+        start,
+        Diagnostic::error(
+            codes::UNTERMINATED_IDENTIFIER,
+            "this back-quoted name has no closing back quote",
+        )
+        .with_span(Span::new(start, start + line_end))
+        .with_label("opened here")
+        .with_help("close the name with a back quote on the same line: `@usr.id`"),
+    )
+}
+
+/// `STRING := '"' { char | escape } '"'`, escapes `\"`, `\\`, `\n`, `\t`.
+pub fn string(i: Input) -> PResult<Str> {
+    let start = offset(&i);
+    let text = *i.fragment();
+    if !text.starts_with('"') {
+        return fail(&i, "a quoted string");
+    }
+    let mut value = String::new();
+    let mut chars = text.char_indices().skip(1);
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => {
+                let (rest, span) = lexeme(i, at + 1)?;
+                return Ok((rest, Str { value, span }));
+            }
+            '\\' => match chars.next() {
+                Some((_, '"')) => value.push('"'),
+                Some((_, '\\')) => value.push('\\'),
+                Some((_, 'n')) => value.push('\n'),
+                Some((_, 't')) => value.push('\t'),
+                Some((esc_at, other)) => {
+                    let span = Span::new(start + at, start + esc_at + other.len_utf8());
+                    return failure(
+                        start + at,
+                        Diagnostic::error(
+                            codes::INVALID_ESCAPE,
+                            format!("unknown escape `\\{other}` in a string"),
+                        )
+                        .with_span(span)
+                        .with_label("not an escape segql knows")
+                        .with_help(r#"the escapes are \" \\ \n and \t; write \\ for a backslash"#),
+                    );
+                }
+                None => break,
+            },
+            '\n' => {
+                return failure(
+                    start,
+                    Diagnostic::error(codes::UNTERMINATED_STRING, "this string is not closed")
+                        .with_span(Span::new(start, start + at))
+                        .with_label("the string starts here and the line ends before its closing quote")
+                        .with_help("close the string with `\"` on the same line; write \\n for a line break"),
+                );
+            }
+            c => value.push(c),
+        }
+    }
+    failure(
+        start,
+        Diagnostic::error(codes::UNTERMINATED_STRING, "this string is not closed")
+            .with_span(Span::new(start, start + text.trim_end().len()))
+            .with_label("the string starts here and the text ends before its closing quote")
+            .with_help("add the closing `\"`"),
+    )
+}
+
+/// `INT := digit { digit }`.
+pub fn int(i: Input) -> PResult<(u64, Span)> {
+    let start = offset(&i);
+    let text = *i.fragment();
+    let n = text.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 {
+        return fail(&i, "a whole number");
+    }
+    if text[n..].bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'.') && !is_unit_start(&text[n..]) {
+        return fail(&i, "a whole number");
+    }
+    let Ok(value) = text[..n].parse::<u64>() else {
+        return failure(
+            start,
+            Diagnostic::error(codes::INVALID_NUMBER, "this number is too large")
+                .with_span(Span::new(start, start + n))
+                .with_label("more than 18446744073709551615"),
+        );
+    };
+    // A unit may follow with no space (`30m`): do not eat it as part of the
+    // number, and only skip blanks when none follows.
+    let rest = i.take_from(n);
+    let (rest, ()) = ws(rest)?;
+    Ok((rest, (value, Span::new(start, start + n))))
+}
+
+fn is_unit_start(text: &str) -> bool {
+    let word: String = text
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    unit_from_word(&word).is_some()
+}
+
+/// `NUMBER := [ "+" | "-" ] INT [ "." digits ] [ ("e"|"E") [sign] digits ]`, kept as
+/// written.
+pub fn number(i: Input) -> PResult<Number> {
+    let text = *i.fragment();
+    let bytes = text.as_bytes();
+    let mut n = 0;
+    if matches!(bytes.first(), Some(b'+' | b'-')) {
+        n += 1;
+    }
+    let digits = bytes[n..].iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 {
+        return fail(&i, "a number");
+    }
+    n += digits;
+    if bytes.get(n) == Some(&b'.') && bytes.get(n + 1).is_some_and(u8::is_ascii_digit) {
+        n += 1;
+        n += bytes[n..].iter().take_while(|b| b.is_ascii_digit()).count();
+    }
+    if matches!(bytes.get(n), Some(b'e' | b'E')) {
+        let mut m = n + 1;
+        if matches!(bytes.get(m), Some(b'+' | b'-')) {
+            m += 1;
+        }
+        let exp = bytes[m..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if exp > 0 {
+            n = m + exp;
+        }
+    }
+    if bytes.get(n).is_some_and(|b| is_word_char(*b)) {
+        return fail(&i, "a number");
+    }
+    let number_text = text[..n].to_string();
+    let (rest, span) = lexeme(i, n)?;
+    Ok((
+        rest,
+        Number {
+            text: number_text,
+            span,
+        },
+    ))
+}
+
+/// `DATE := YYYY-MM-DD [ "T" hh:mm:ss [ "." fraction ] "Z" ]`, a real calendar
+/// date, read as UTC.
+pub fn date(i: Input) -> PResult<Date> {
+    let start = offset(&i);
+    let text = *i.fragment();
+    let b = text.as_bytes();
+    let digits = |from: usize, len: usize| -> Option<i64> {
+        let s = text.get(from..from + len)?;
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (Some(year), Some(month), Some(day)) = (digits(0, 4), digits(5, 2), digits(8, 2)) else {
+        return fail(&i, "a date such as 2026-01-31");
+    };
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return fail(&i, "a date such as 2026-01-31");
+    }
+    let mut n = 10;
+    let mut millis_of_day = 0i64;
+    let mut date_only = true;
+    if b.get(10) == Some(&b'T') {
+        date_only = false;
+        let time_error = || {
+            failure(
+                start,
+                Diagnostic::error(codes::INVALID_DATE, "this timestamp is not of the form 2026-01-31T10:00:00Z")
+                    .with_span(Span::new(start, start + word_len(text)))
+                    .with_label("not a UTC timestamp")
+                    .with_help("write the time as hh:mm:ss followed by Z (UTC), e.g. 2026-01-31T10:00:00Z"),
+            )
+        };
+        let (Some(h), Some(m), Some(s)) = (digits(11, 2), digits(14, 2), digits(17, 2)) else {
+            return time_error();
+        };
+        if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') || h > 23 || m > 59 || s > 59 {
+            return time_error();
+        }
+        n = 19;
+        let mut frac_ms = 0;
+        if b.get(n) == Some(&b'.') {
+            let frac: String = text[n + 1..].chars().take_while(char::is_ascii_digit).collect();
+            if frac.is_empty() {
+                return time_error();
+            }
+            n += 1 + frac.len();
+            let padded = format!("{frac:0<3}");
+            frac_ms = padded[..3].parse::<i64>().unwrap_or(0);
+        }
+        if b.get(n) != Some(&b'Z') {
+            return time_error();
+        }
+        n += 1;
+        millis_of_day = ((h * 60 + m) * 60 + s) * 1000 + frac_ms;
+    }
+    if b.get(n).is_some_and(|c| is_word_char(*c) || *c == b'-' || *c == b':') {
+        return failure(
+            start,
+            Diagnostic::error(codes::INVALID_DATE, "this is not a date segql can read")
+                .with_span(Span::new(start, start + word_len(text)))
+                .with_label("expected 2026-01-31 or 2026-01-31T10:00:00Z"),
+        );
+    }
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return failure(
+            start,
+            Diagnostic::error(codes::INVALID_DATE, format!("{} is not a date in the calendar", &text[..10]))
+                .with_span(Span::new(start, start + 10))
+                .with_label("no such day")
+                .with_help("dates are written year-month-day, e.g. 2026-01-31"),
+        );
+    }
+    let epoch_millis = days_from_civil(year, month, day) * 86_400_000 + millis_of_day;
+    let date_text = text[..n].to_string();
+    let (rest, span) = lexeme(i, n)?;
+    Ok((
+        rest,
+        Date {
+            text: date_text,
+            epoch_millis,
+            date_only,
+            span,
+        },
+    ))
+}
+
+fn word_len(text: &str) -> usize {
+    text.find(|c: char| c.is_whitespace() || c == ';' || c == ')' || c == ',')
+        .unwrap_or(text.len())
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// algorithm).
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The unit a word names, if any: `second(s) minute(s) hour(s) day(s)
+/// week(s) month(s)` and `s m h d w`.
+pub fn unit_from_word(word: &str) -> Option<Unit> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "s" | "second" | "seconds" => Unit::Second,
+        "m" | "minute" | "minutes" => Unit::Minute,
+        "h" | "hour" | "hours" => Unit::Hour,
+        "d" | "day" | "days" => Unit::Day,
+        "w" | "week" | "weeks" => Unit::Week,
+        "month" | "months" => Unit::Month,
+        _ => return None,
+    })
+}
+
+
+/// `UNIT`, a whole word.
+pub fn unit(i: Input) -> PResult<(Unit, Span)> {
+    let word = peek_word(&i);
+    match unit_from_word(word) {
+        Some(u) => {
+            let (rest, span) = lexeme(i, word.len())?;
+            Ok((rest, (u, span)))
+        }
+        None => fail(&i, "a unit of time (seconds, minutes, hours, days, weeks)"),
+    }
+}
+
+/// `DURATION := INT UNIT` (`30m` and `30 minutes` alike).
+pub fn duration(i: Input) -> PResult<Duration> {
+    let start = offset(&i);
+    let (rest, (count, _)) = expecting("a duration such as `30 minutes` or `1 day`", int)(i)?;
+    let (rest, (unit, _)) = cut(unit)(rest)?;
+    Ok((
+        rest,
+        Duration {
+            count,
+            unit,
+            span: span_from(start, &rest),
+        },
+    ))
+}
+
+/// Describes the token at `offset` for "found ..." in messages.
+pub fn describe_token(source: &str, offset: usize) -> (String, Span) {
+    let rest = &source[offset.min(source.len())..];
+    let Some(first) = rest.chars().next() else {
+        return ("the end of the text".into(), Span::at(source.len()));
+    };
+    let len = if first == '"' || first == '`' {
+        let close = rest[1..].find([first, '\n']).map_or(rest.len(), |n| n + 2);
+        close.min(rest.find('\n').unwrap_or(rest.len()).max(1))
+    } else if first.is_ascii_alphanumeric() || first == '_' {
+        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' || c == ':'))
+            .unwrap_or(rest.len())
+    } else if rest.starts_with("<=") || rest.starts_with(">=") || rest.starts_with("!=") {
+        2
+    } else {
+        first.len_utf8()
+    };
+    let token = &rest[..len];
+    let shown = if token.chars().count() > 40 {
+        format!("{}…", token.chars().take(40).collect::<String>())
+    } else {
+        token.to_string()
+    };
+    (format!("`{shown}`"), Span::new(offset, offset + len))
+}

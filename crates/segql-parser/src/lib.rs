@@ -1,0 +1,32 @@
+//! segql's front end: source text to an owned syntax tree with spans.
+//!
+//! ```text
+//! source text --parse--> Program (syntax tree) --validate--> diagnostics
+//!      ^                         |
+//!      +-------- print ----------+   (Display: canonical source)
+//! ```
+//!
+//! ```
+//! let program = segql_parser::parse(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#)
+//!     .expect("valid segql");
+//! assert_eq!(program.statements.len(), 1);
+//! assert_eq!(
+//!     program.statements[0].to_string(),
+//!     r#"users who viewed "/cart" then not action "CHECKOUT" within session"#
+//! );
+//! ```
+
+mod ast;
+mod diagnostic;
+mod lexer;
+mod parser;
+mod printer;
+mod span;
+mod validate;
+
+pub use ast::*;
+pub use diagnostic::{Diagnostic, Label, Severity, codes, did_you_mean};
+pub use parser::{MAX_DEPTH, parse, parse_lenient};
+pub use printer::format_program;
+pub use span::{Span, line_col};
+pub use validate::{Library, LibraryDef, validate, validate_replacing};
