@@ -1,1 +1,8 @@
+//! segql's end-to-end tests, in one test binary so that the (large) library
+//! is linked once.
 
+mod cli;
+mod diagnostics;
+mod examples;
+mod roundtrip;
+mod support;

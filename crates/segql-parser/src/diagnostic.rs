@@ -157,6 +157,12 @@ pub mod codes {
     pub const ZERO_LENGTH_RANGE: &str = "zero-length-range";
     pub const VALUE_OUT_OF_RANGE: &str = "value-out-of-range";
 
+    // Files and the command line.
+    pub const UNREADABLE_FILE: &str = "unreadable-file";
+    pub const UNWRITABLE_FILE: &str = "unwritable-file";
+    /// A bug in segql itself, reported instead of panicking.
+    pub const INTERNAL: &str = "internal-error";
+
     // Later stages reuse this type with their own codes.
     pub const ANALYSIS_NOT_AVAILABLE: &str = "analysis-not-available";
 }

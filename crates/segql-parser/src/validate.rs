@@ -419,13 +419,13 @@ impl<'a> Checker<'a> {
             let mut d = Diagnostic::error(
                 codes::AUDIENCE_MISMATCH,
                 format!(
-                    "redefining `{name}` as a {} segment breaks `{first}`, a {} segment that uses it",
-                    new_audience.keyword(),
-                    res.audience().keyword()
+                    "redefining `{name}` as {} segment breaks `{first}`, {} segment that uses it",
+                    a_segment(new_audience),
+                    a_segment(res.audience())
                 ),
             )
             .with_span(def.segment.audience_span)
-            .with_label(format!("now a {} segment", new_audience.keyword()));
+            .with_label(format!("now {} segment", a_segment(new_audience)));
             for (other, res, r) in &broken {
                 match res {
                     Resolved::Program(_) => {
@@ -437,8 +437,8 @@ impl<'a> Checker<'a> {
                 }
             }
             d = d.with_help(format!(
-                "keep `{name}` a {} segment, or give the new definition another name",
-                res.audience().keyword()
+                "keep `{name}` {} segment, or give the new definition another name",
+                a_segment(res.audience())
             ));
             self.push(d);
         }
@@ -522,7 +522,10 @@ impl<'a> Checker<'a> {
                         codes::NOT_BEFORE_SEQUENCE,
                         "`not` cannot stand directly before a sequence",
                     )
-                    .with_span(cond.span)
+                    .with_span(Span::new(
+                        cond.span.start,
+                        b.steps[b.steps.len() - 1].span.end,
+                    ))
                     .with_label("`not` before a behavior with `then`")
                     .with_help(
                         "write `not (A then B)` for \"never did A then B\", \
@@ -598,13 +601,13 @@ impl<'a> Checker<'a> {
             let mut d = Diagnostic::error(
                 codes::AUDIENCE_MISMATCH,
                 format!(
-                    "`{name}` is a {} segment, used in a {} segment",
-                    audience.keyword(),
-                    ctx.audience.keyword()
+                    "`{name}` is {} segment, used in {} segment",
+                    a_segment(audience),
+                    a_segment(ctx.audience)
                 ),
             )
             .with_span(ident.span)
-            .with_label(format!("a {} segment", audience.keyword()))
+            .with_label(format!("{} segment", a_segment(audience)))
             .with_secondary(
                 ctx.audience_span,
                 format!("this segment is about {}", ctx.audience.keyword()),
@@ -615,14 +618,14 @@ impl<'a> Checker<'a> {
                     format!("`{name}` is about {}", audience.keyword()),
                 ),
                 Resolved::Library(def) => d.with_note(format!(
-                    "`{name}` is defined in `{}` as a {} segment",
+                    "`{name}` is defined in `{}` as {} segment",
                     def.file,
-                    audience.keyword()
+                    a_segment(audience)
                 )),
             };
             d = d.with_help(format!(
-                "use a {} segment here, or write this segment for {}",
-                ctx.audience.keyword(),
+                "use {} segment here, or write this segment for {}",
+                a_segment(ctx.audience),
                 audience.keyword()
             ));
             self.push(d);
@@ -897,17 +900,14 @@ impl<'a> Checker<'a> {
                     let d = Diagnostic::error(
                         codes::AUDIENCE_MISMATCH,
                         format!(
-                            "this is a {} segment, but this analysis is about {}",
-                            audience.keyword(),
+                            "this is {} segment, but this analysis is about {}",
+                            a_segment(audience),
                             first_audience.keyword()
                         ),
                     )
                     .with_span(seg_ref.span)
-                    .with_label(format!("a {} segment", audience.keyword()))
-                    .with_secondary(
-                        first_span,
-                        format!("a {} segment", first_audience.keyword()),
-                    )
+                    .with_label(format!("{} segment", a_segment(audience)))
+                    .with_secondary(first_span, format!("{} segment", a_segment(first_audience)))
                     .with_help(
                         "the segments of one analysis share an audience: use only users segments \
                          or only accounts segments",
@@ -1013,6 +1013,14 @@ impl<'a> Checker<'a> {
         }
         self.check_analysis_segments(e.scope.iter());
         self.check_opt_range(e.range.as_ref());
+    }
+}
+
+/// "a users" / "an accounts", to go before "segment".
+fn a_segment(audience: Audience) -> &'static str {
+    match audience {
+        Audience::Users => "a users",
+        Audience::Accounts => "an accounts",
     }
 }
 
@@ -1670,6 +1678,11 @@ explore events, count(action "x" with amount > 1) by device every 6h for big top
             r#"users who have x = 1 and not not viewed "/a" then action "b""#,
             codes::NOT_BEFORE_SEQUENCE,
             Some(r#"not viewed "/a" then action "b""#),
+        );
+        one(
+            r#"users who not viewed "/a" then action "b" with x = 1 within session during last 7 days"#,
+            codes::NOT_BEFORE_SEQUENCE,
+            Some(r#"not viewed "/a" then action "b" with x = 1"#),
         );
         clean(r#"users who not (viewed "/a" then action "b")"#);
         clean(r#"users who not viewed "/a""#);

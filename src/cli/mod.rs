@@ -1,0 +1,155 @@
+//! Argument parsing and the subcommands. Exit codes (LANGUAGE.md §9):
+//! 0 success; 1 a data or runtime error, or `fmt --check` found a file to
+//! change; 2 an error in the DSL text or the arguments.
+
+mod check;
+mod fmt;
+mod sources;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use segql::render::ErrorFormat;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// Exit status of a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    /// A data or runtime error, or `fmt --check` found work to do.
+    Failure,
+    /// An error in the DSL text or in the arguments.
+    Usage,
+}
+
+impl Status {
+    pub fn worst(self, other: Status) -> Status {
+        use Status::*;
+        match (self, other) {
+            (Usage, _) | (_, Usage) => Usage,
+            (Failure, _) | (_, Failure) => Failure,
+            _ => Success,
+        }
+    }
+}
+
+impl From<Status> for ExitCode {
+    fn from(status: Status) -> ExitCode {
+        match status {
+            Status::Success => ExitCode::SUCCESS,
+            Status::Failure => ExitCode::from(1),
+            Status::Usage => ExitCode::from(2),
+        }
+    }
+}
+
+const ABOUT: &str = "Define segments of users and accounts in a small language, and check, format and run them.";
+
+const EXAMPLES: &str = "\
+Examples:
+  segql check examples/*.seg
+  segql fmt --check examples/*.seg
+  segql completions bash > /etc/bash_completion.d/segql
+
+Exit status: 0 success; 1 data or runtime error, or `fmt --check` found a file to change;
+2 an error in the segql text or in the arguments.";
+
+#[derive(Debug, Parser)]
+#[command(name = "segql", version, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// How to write diagnostics: human (rustc style), plain (no colour) or json (one object per line).
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human, value_name = "FORMAT")]
+    pub error_format: ErrorFormat,
+
+    /// When to colour diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Check(check::CheckArgs),
+    Fmt(fmt::FmtArgs),
+    Completions(CompletionsArgs),
+}
+
+/// Print a shell completion script for segql.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  segql completions bash > ~/.local/share/bash-completion/completions/segql
+  segql completions zsh > ~/.zfunc/_segql
+  segql completions fish > ~/.config/fish/completions/segql.fish")]
+pub struct CompletionsArgs {
+    /// The shell to write completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// How diagnostics are shown, shared by the subcommands.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub format: ErrorFormat,
+    pub color: bool,
+}
+
+impl Output {
+    /// Writes diagnostics about one source to stderr.
+    pub fn diagnostics(&self, path: &str, source: &str, diagnostics: &[segql::Diagnostic]) {
+        let mut text = String::new();
+        for d in diagnostics {
+            text.push_str(&segql::render::render(d, path, source, self.format, self.color));
+        }
+        eprint!("{text}");
+    }
+
+    /// Writes a diagnostic that belongs to no source text (a missing file, a
+    /// bad argument).
+    pub fn error(&self, diagnostic: &segql::Diagnostic) {
+        self.diagnostics("", "", std::slice::from_ref(diagnostic));
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // `--help` and `--version` are successes; anything else is a
+            // usage error (exit 2), as clap itself reports it.
+            let _ = err.print();
+            return if err.use_stderr() {
+                Status::Usage.into()
+            } else {
+                Status::Success.into()
+            };
+        }
+    };
+    let color = match cli.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let output = Output {
+        format: cli.error_format,
+        color,
+    };
+    let status = match cli.command {
+        Command::Check(args) => check::run(args, output),
+        Command::Fmt(args) => fmt::run(args, output),
+        Command::Completions(args) => {
+            let mut command = Cli::command();
+            clap_complete::generate(args.shell, &mut command, "segql", &mut std::io::stdout());
+            Status::Success
+        }
+    };
+    status.into()
+}

@@ -1,0 +1,38 @@
+//! segql: a compiler for a small language that defines segments of users and
+//! accounts for product analytics.
+//!
+//! | stage    | input → output                         | crate          | function        |
+//! |----------|----------------------------------------|----------------|-----------------|
+//! | parse    | source text → [`Program`] (syntax tree) | `segql-parser` | [`parse`]       |
+//! | validate | [`Program`] → diagnostics (names, rules) | `segql-parser` | [`validate`]    |
+//! | print    | [`Program`] → canonical source          | `segql-parser` | [`format_program`] |
+//!
+//! Every stage reports problems as [`Diagnostic`]s; [`render`] turns them
+//! into the text a person reads (rustc style), plain text for tests, or JSON
+//! for editors.
+//!
+//! ```
+//! let program = segql::parse(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#)
+//!     .expect("valid segql");
+//! assert!(segql::validate(&program, &segql::Library::new()).is_empty());
+//! ```
+
+pub mod render;
+
+pub use segql_parser as syntax;
+pub use segql_parser::{
+    Diagnostic, Library, LibraryDef, Program, Severity, Span, codes, format_program, parse, parse_lenient,
+    validate,
+};
+
+/// Parses and validates a program against a library of definitions: every
+/// diagnostic that needs no data, syntax first.
+pub fn check(source: &str, library: &Library) -> Result<Program, Vec<Diagnostic>> {
+    let program = parse(source)?;
+    let diagnostics = validate(&program, library);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        Err(diagnostics)
+    } else {
+        Ok(program)
+    }
+}
