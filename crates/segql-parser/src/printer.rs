@@ -16,6 +16,7 @@
 //! pretty form followed by `;`, with the comments of the source kept.
 
 use crate::ast::*;
+use crate::lexer::is_reserved;
 use std::fmt::{self, Display, Formatter, Write as _};
 
 /// The width a statement's one-line form must fit in to stay on one line.
@@ -24,48 +25,17 @@ pub const MAX_WIDTH: usize = 88;
 /// What precedes each continuation line of a broken statement.
 const INDENT: &str = "\n    ";
 
-/// The reserved words of LANGUAGE.md §2: never bare identifiers.
-const RESERVED_WORDS: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "who",
-    "where",
-    "with",
-    "then",
-    "within",
-    "have",
-    "in",
-    "is",
-    "like",
-    "between",
-    "contains",
-    "performed",
-    "viewed",
-    "action",
-    "clicked",
-    "error",
-    "event",
-    "any",
-    "true",
-    "false",
-    "null",
-];
-
-/// Whether `word` is a reserved word (keywords are case-insensitive).
-fn is_reserved(word: &str) -> bool {
-    RESERVED_WORDS.iter().any(|r| r.eq_ignore_ascii_case(word))
-}
 
 /// Whether `name` can be printed without back quotes: dotted parts of the
-/// form `[A-Za-z_][A-Za-z0-9_]*`, none of them a reserved word.
+/// form `[A-Za-z_][A-Za-z0-9_]*`, the first not a reserved word (the lexer
+/// reads `geo.in` as one name, but `in.x` starts with the keyword `in`).
 fn is_bare_name(name: &str) -> bool {
-    name.split('.').all(|part| {
+    let well_formed = name.split('.').all(|part| {
         let mut chars = part.chars();
         matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !is_reserved(part)
-    })
+    });
+    well_formed && !name.split('.').next().is_some_and(is_reserved)
 }
 
 /// Writes `value` as a string literal: in double quotes, with `"`, `\`,
@@ -1024,10 +994,11 @@ mod tests {
         assert_eq!(id("a..b").to_string(), "`a..b`");
         assert_eq!(id("a.").to_string(), "`a.`");
         assert_eq!(id("événement").to_string(), "`événement`");
-        // Reserved words, in any case and in any dotted part.
+        // Reserved words, in any case, as the first part of a name; later
+        // dotted parts are read as part of the name.
         assert_eq!(id("event").to_string(), "`event`");
         assert_eq!(id("AND").to_string(), "`AND`");
-        assert_eq!(id("geo.in").to_string(), "`geo.in`");
+        assert_eq!(id("geo.in").to_string(), "geo.in");
         assert_eq!(id("null.x").to_string(), "`null.x`");
         // Contextual keywords stay bare.
         assert_eq!(id("users").to_string(), "users");
