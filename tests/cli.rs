@@ -1,1 +1,252 @@
-//! (tests being written)
+//! The `segql` binary as a user runs it: exit codes, streams, files.
+
+use crate::support::{example_files, repo_root, segql_bin};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn segql(args: &[&str]) -> Output {
+    Command::new(segql_bin())
+        .args(args)
+        .current_dir(repo_root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("segql runs")
+}
+
+fn segql_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(segql_bin())
+        .args(args)
+        .current_dir(repo_root())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("segql runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin accepts the text");
+    child.wait_with_output().expect("segql finishes")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn no_panic(output: &Output) {
+    let err = stderr(output);
+    assert!(!err.contains("panicked"), "segql panicked:\n{err}");
+    assert!(!err.contains("RUST_BACKTRACE"), "segql printed a backtrace hint:\n{err}");
+}
+
+#[test]
+fn check_accepts_every_example() {
+    let files: Vec<String> = example_files()
+        .iter()
+        .map(|p| p.strip_prefix(repo_root()).unwrap().display().to_string())
+        .collect();
+    assert!(files.len() >= 15, "at least 15 examples, found {}", files.len());
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let output = segql(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains(&format!("checked {} files: no errors", files.len())));
+}
+
+#[test]
+fn fmt_check_passes_on_every_example() {
+    let files: Vec<String> = example_files().iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["fmt", "--check"];
+    args.extend(files.iter().map(String::as_str));
+    let output = segql(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+#[test]
+fn check_reports_located_errors_and_exits_2() {
+    let output = segql_stdin(
+        &["check", "--error-format", "plain", "-"],
+        "users who viewd \"/cart\";\nusers who viewed \"/a\";\nfunnel viewed \"/a\";\n",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    no_panic(&output);
+    let err = stderr(&output);
+    assert!(err.contains("error[unknown-keyword]"), "{err}");
+    assert!(err.contains("--> <stdin>:1:11"), "{err}");
+    assert!(err.contains("did you mean `viewed`?"), "{err}");
+    // The parser resumes after `;`: the third statement's error is reported too.
+    assert!(err.contains("<stdin>:3:"), "{err}");
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn check_reports_validation_errors() {
+    let output = segql_stdin(
+        &["check", "--error-format", "plain", "-"],
+        "segment premium = users who have plan = \"premium\";\nusers who in segment premum;\n",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("error[unknown-segment]"), "{err}");
+    assert!(err.contains("did you mean `premium`?"), "{err}");
+}
+
+#[test]
+fn check_json_is_one_object_per_line() {
+    let output = segql_stdin(
+        &["check", "--error-format", "json", "-"],
+        "users who viewed cart;\nusers who action;\n",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    let lines: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(lines[0]["code"], "syntax-error");
+    assert_eq!(lines[0]["file"], "<stdin>");
+    assert_eq!(lines[0]["range"]["start_line"], 1);
+    assert_eq!(lines[0]["range"]["start_column"], 18);
+    assert_eq!(lines[1]["range"]["start_line"], 2);
+}
+
+#[test]
+fn check_missing_file_is_an_argument_error() {
+    let output = segql(&["check", "no/such/file.seg"]);
+    assert_eq!(output.status.code(), Some(2));
+    no_panic(&output);
+    let err = stderr(&output);
+    assert!(err.contains("unreadable-file"), "{err}");
+    assert!(err.contains("no/such/file.seg"), "{err}");
+}
+
+#[test]
+fn check_uses_a_segment_library() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("shoppers.seg"),
+        "segment buyers = users who performed event \"purchase\";\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("loyal.seg"),
+        "segment loyal = users who in segment buyers and have plan = \"premium\";\n",
+    )
+    .unwrap();
+    let lib = dir.path().display().to_string();
+    let ok = segql_stdin(&["check", "--segments", &lib, "-"], "funnel viewed \"/a\" then viewed \"/b\" for loyal;");
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let unknown = segql_stdin(&["check", "--segments", &lib, "-"], "users who in segment loyl;");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("did you mean `loyal`?"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn check_reports_a_name_defined_in_two_library_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.seg"), "segment x = users who viewed \"/a\";").unwrap();
+    std::fs::write(dir.path().join("b.seg"), "segment x = users who viewed \"/b\";").unwrap();
+    let lib = dir.path().display().to_string();
+    let output = segql_stdin(&["check", "--error-format", "plain", "--segments", &lib, "-"], "users who in segment x;");
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("duplicate-definition"), "{err}");
+    assert!(err.contains("a.seg") && err.contains("b.seg"), "{err}");
+}
+
+#[test]
+fn fmt_prints_canonical_text_and_keeps_comments() {
+    let output = segql_stdin(
+        &["fmt", "-"],
+        "# cart abandoners\nUSERS  WHO viewed \"/cart\"   THEN not ACTION \"CHECKOUT\" within   session ; -- the seed case\n",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "# cart abandoners\nusers who viewed \"/cart\" then not action \"CHECKOUT\" within session; -- the seed case\n"
+    );
+}
+
+#[test]
+fn fmt_check_and_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("messy.seg");
+    let messy = "users who viewed \"/a\"   and action \"b\" # both\n;\n";
+    std::fs::write(&path, messy).unwrap();
+    let p = path.display().to_string();
+
+    let check = segql(&["fmt", "--check", &p]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(stderr(&check).contains("would reformat"), "{}", stderr(&check));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), messy, "--check never writes");
+
+    let write = segql(&["fmt", "--write", &p]);
+    assert_eq!(write.status.code(), Some(0), "{}", stderr(&write));
+    let formatted = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(formatted, "users who viewed \"/a\" and action \"b\"; # both\n");
+
+    let again = segql(&["fmt", "--check", &p]);
+    assert_eq!(again.status.code(), Some(0), "fmt is idempotent: {}", stderr(&again));
+}
+
+#[test]
+fn fmt_never_writes_a_file_that_does_not_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.seg");
+    let broken = "users who viewed \"/a\n";
+    std::fs::write(&path, broken).unwrap();
+    let output = segql(&["fmt", "--write", &path.display().to_string()]);
+    assert_eq!(output.status.code(), Some(2));
+    no_panic(&output);
+    assert!(stderr(&output).contains("unterminated-string"), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+}
+
+#[test]
+fn help_shows_examples_for_each_subcommand() {
+    for sub in ["check", "fmt", "completions"] {
+        let output = segql(&[sub, "--help"]);
+        assert_eq!(output.status.code(), Some(0), "{sub} --help");
+        let text = stdout(&output);
+        assert!(text.contains("Examples:"), "{sub} --help has examples:\n{text}");
+        assert!(text.contains(&format!("segql {sub}")), "{sub} --help shows a command line");
+    }
+    let top = segql(&["--help"]);
+    assert_eq!(top.status.code(), Some(0));
+    assert!(stdout(&top).contains("Exit status"));
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    let output = segql(&["--version"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output).trim(), format!("segql {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    for args in [&["frobnicate"][..], &["check"], &["fmt", "--check", "--write", "x.seg"], &["completions", "tcsh"]] {
+        let output = segql(args);
+        assert_eq!(output.status.code(), Some(2), "segql {args:?}: {}", stderr(&output));
+        no_panic(&output);
+    }
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in [("bash", "complete"), ("zsh", "#compdef segql"), ("fish", "complete -c segql")] {
+        let output = segql(&["completions", shell]);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = stdout(&output);
+        assert!(script.contains(marker), "{shell} completion script mentions {marker}");
+        assert!(script.contains("check") && script.contains("fmt"), "{shell} completes subcommands");
+    }
+}

@@ -108,6 +108,11 @@ impl Output {
         let mut text = String::new();
         for d in diagnostics {
             text.push_str(&segql::render::render(d, path, source, self.format, self.color));
+            // A blank line between reports, as rustc does; JSON stays one
+            // object per line.
+            if self.format != ErrorFormat::Json {
+                text.push('\n');
+            }
         }
         eprint!("{text}");
     }
