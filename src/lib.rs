@@ -21,8 +21,8 @@ pub mod render;
 
 pub use segql_parser as syntax;
 pub use segql_parser::{
-    Diagnostic, Library, LibraryDef, Program, Severity, Span, codes, format_program, parse, parse_lenient,
-    validate,
+    Diagnostic, Library, LibraryDef, Program, Severity, Span, codes, format_program, parse,
+    parse_lenient, validate,
 };
 
 /// Parses and validates a program against a library of definitions: every

@@ -18,7 +18,13 @@ pub enum ErrorFormat {
 }
 
 /// Renders one diagnostic about `source` (read from `path`).
-pub fn render(diagnostic: &Diagnostic, path: &str, source: &str, format: ErrorFormat, color: bool) -> String {
+pub fn render(
+    diagnostic: &Diagnostic,
+    path: &str,
+    source: &str,
+    format: ErrorFormat,
+    color: bool,
+) -> String {
     match format {
         ErrorFormat::Json => to_json(diagnostic, path, source),
         ErrorFormat::Human | ErrorFormat::Plain => {
@@ -48,11 +54,18 @@ fn group<'a>(d: &'a Diagnostic, path: &'a str, source: &'a str) -> Group<'a> {
             if let Some(label) = &d.label {
                 primary = primary.label(label.as_str());
             }
-            let mut snippet = Snippet::source(source).path(path).fold(true).annotation(primary);
+            let mut snippet = Snippet::source(source)
+                .path(path)
+                .fold(true)
+                .annotation(primary);
             for label in &d.labels {
                 let end = label.span.end.min(source.len());
                 let start = label.span.start.min(end);
-                snippet = snippet.annotation(AnnotationKind::Context.span(start..end).label(label.message.as_str()));
+                snippet = snippet.annotation(
+                    AnnotationKind::Context
+                        .span(start..end)
+                        .label(label.message.as_str()),
+                );
             }
             title.element(snippet)
         }

@@ -43,7 +43,10 @@ fn stdout(output: &Output) -> String {
 fn no_panic(output: &Output) {
     let err = stderr(output);
     assert!(!err.contains("panicked"), "segql panicked:\n{err}");
-    assert!(!err.contains("RUST_BACKTRACE"), "segql printed a backtrace hint:\n{err}");
+    assert!(
+        !err.contains("RUST_BACKTRACE"),
+        "segql printed a backtrace hint:\n{err}"
+    );
 }
 
 #[test]
@@ -52,7 +55,11 @@ fn check_accepts_every_example() {
         .iter()
         .map(|p| p.strip_prefix(repo_root()).unwrap().display().to_string())
         .collect();
-    assert!(files.len() >= 15, "at least 15 examples, found {}", files.len());
+    assert!(
+        files.len() >= 15,
+        "at least 15 examples, found {}",
+        files.len()
+    );
     let mut args = vec!["check"];
     args.extend(files.iter().map(String::as_str));
     let output = segql(&args);
@@ -62,7 +69,10 @@ fn check_accepts_every_example() {
 
 #[test]
 fn fmt_check_passes_on_every_example() {
-    let files: Vec<String> = example_files().iter().map(|p| p.display().to_string()).collect();
+    let files: Vec<String> = example_files()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut args = vec!["fmt", "--check"];
     args.extend(files.iter().map(String::as_str));
     let output = segql(&args);
@@ -142,20 +152,41 @@ fn check_uses_a_segment_library() {
     )
     .unwrap();
     let lib = dir.path().display().to_string();
-    let ok = segql_stdin(&["check", "--segments", &lib, "-"], "funnel viewed \"/a\" then viewed \"/b\" for loyal;");
+    let ok = segql_stdin(
+        &["check", "--segments", &lib, "-"],
+        "funnel viewed \"/a\" then viewed \"/b\" for loyal;",
+    );
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
-    let unknown = segql_stdin(&["check", "--segments", &lib, "-"], "users who in segment loyl;");
+    let unknown = segql_stdin(
+        &["check", "--segments", &lib, "-"],
+        "users who in segment loyl;",
+    );
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("did you mean `loyal`?"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("did you mean `loyal`?"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 #[test]
 fn check_reports_a_name_defined_in_two_library_files() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.seg"), "segment x = users who viewed \"/a\";").unwrap();
-    std::fs::write(dir.path().join("b.seg"), "segment x = users who viewed \"/b\";").unwrap();
+    std::fs::write(
+        dir.path().join("a.seg"),
+        "segment x = users who viewed \"/a\";",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.seg"),
+        "segment x = users who viewed \"/b\";",
+    )
+    .unwrap();
     let lib = dir.path().display().to_string();
-    let output = segql_stdin(&["check", "--error-format", "plain", "--segments", &lib, "-"], "users who in segment x;");
+    let output = segql_stdin(
+        &["check", "--error-format", "plain", "--segments", &lib, "-"],
+        "users who in segment x;",
+    );
     assert_eq!(output.status.code(), Some(2));
     let err = stderr(&output);
     assert!(err.contains("duplicate-definition"), "{err}");
@@ -185,16 +216,32 @@ fn fmt_check_and_write() {
 
     let check = segql(&["fmt", "--check", &p]);
     assert_eq!(check.status.code(), Some(1));
-    assert!(stderr(&check).contains("would reformat"), "{}", stderr(&check));
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), messy, "--check never writes");
+    assert!(
+        stderr(&check).contains("would reformat"),
+        "{}",
+        stderr(&check)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        messy,
+        "--check never writes"
+    );
 
     let write = segql(&["fmt", "--write", &p]);
     assert_eq!(write.status.code(), Some(0), "{}", stderr(&write));
     let formatted = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(formatted, "users who viewed \"/a\" and action \"b\"; # both\n");
+    assert_eq!(
+        formatted,
+        "users who viewed \"/a\" and action \"b\"; # both\n"
+    );
 
     let again = segql(&["fmt", "--check", &p]);
-    assert_eq!(again.status.code(), Some(0), "fmt is idempotent: {}", stderr(&again));
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "fmt is idempotent: {}",
+        stderr(&again)
+    );
 }
 
 #[test]
@@ -206,7 +253,11 @@ fn fmt_never_writes_a_file_that_does_not_parse() {
     let output = segql(&["fmt", "--write", &path.display().to_string()]);
     assert_eq!(output.status.code(), Some(2));
     no_panic(&output);
-    assert!(stderr(&output).contains("unterminated-string"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("unterminated-string"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
 }
 
@@ -216,8 +267,14 @@ fn help_shows_examples_for_each_subcommand() {
         let output = segql(&[sub, "--help"]);
         assert_eq!(output.status.code(), Some(0), "{sub} --help");
         let text = stdout(&output);
-        assert!(text.contains("Examples:"), "{sub} --help has examples:\n{text}");
-        assert!(text.contains(&format!("segql {sub}")), "{sub} --help shows a command line");
+        assert!(
+            text.contains("Examples:"),
+            "{sub} --help has examples:\n{text}"
+        );
+        assert!(
+            text.contains(&format!("segql {sub}")),
+            "{sub} --help shows a command line"
+        );
     }
     let top = segql(&["--help"]);
     assert_eq!(top.status.code(), Some(0));
@@ -228,25 +285,48 @@ fn help_shows_examples_for_each_subcommand() {
 fn version_prints_the_package_version() {
     let output = segql(&["--version"]);
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stdout(&output).trim(), format!("segql {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&output).trim(),
+        format!("segql {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn bad_arguments_exit_2() {
-    for args in [&["frobnicate"][..], &["check"], &["fmt", "--check", "--write", "x.seg"], &["completions", "tcsh"]] {
+    for args in [
+        &["frobnicate"][..],
+        &["check"],
+        &["fmt", "--check", "--write", "x.seg"],
+        &["completions", "tcsh"],
+    ] {
         let output = segql(args);
-        assert_eq!(output.status.code(), Some(2), "segql {args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "segql {args:?}: {}",
+            stderr(&output)
+        );
         no_panic(&output);
     }
 }
 
 #[test]
 fn completions_for_each_shell() {
-    for (shell, marker) in [("bash", "complete"), ("zsh", "#compdef segql"), ("fish", "complete -c segql")] {
+    for (shell, marker) in [
+        ("bash", "complete"),
+        ("zsh", "#compdef segql"),
+        ("fish", "complete -c segql"),
+    ] {
         let output = segql(&["completions", shell]);
         assert_eq!(output.status.code(), Some(0), "{shell}");
         let script = stdout(&output);
-        assert!(script.contains(marker), "{shell} completion script mentions {marker}");
-        assert!(script.contains("check") && script.contains("fmt"), "{shell} completes subcommands");
+        assert!(
+            script.contains(marker),
+            "{shell} completion script mentions {marker}"
+        );
+        assert!(
+            script.contains("check") && script.contains("fmt"),
+            "{shell} completes subcommands"
+        );
     }
 }

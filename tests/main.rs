@@ -3,6 +3,7 @@
 
 mod cli;
 mod diagnostics;
+mod docs;
 mod examples;
 mod roundtrip;
 mod support;

@@ -78,31 +78,53 @@ pub fn run(args: FmtArgs, output: Output) -> Status {
 fn format_source(source: &Source) -> Result<String, Vec<Diagnostic>> {
     let program = segql::parse(&source.text)?;
     let formatted = segql::format_program(&program, &source.text);
-    let reparsed = segql::parse(&formatted).map_err(|_| vec![formatter_bug("the formatted text does not parse")])?;
+    let reparsed = segql::parse(&formatted)
+        .map_err(|_| vec![formatter_bug("the formatted text does not parse")])?;
     if reparsed.statements != program.statements {
-        return Err(vec![formatter_bug("the formatted text means something else")]);
+        return Err(vec![formatter_bug(
+            "the formatted text means something else",
+        )]);
     }
-    let texts = |p: &segql::Program| p.comments.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+    let texts = |p: &segql::Program| {
+        p.comments
+            .iter()
+            .map(|c| c.text.clone())
+            .collect::<Vec<_>>()
+    };
     if texts(&reparsed) != texts(&program) {
-        return Err(vec![formatter_bug("the formatted text lost or reordered a comment")]);
+        return Err(vec![formatter_bug(
+            "the formatted text lost or reordered a comment",
+        )]);
     }
     Ok(formatted)
 }
 
 fn formatter_bug(what: &str) -> Diagnostic {
-    Diagnostic::error(codes::INTERNAL, format!("segql fmt refused to format this file: {what}"))
-        .with_note("this is a bug in segql; the file was left as it was")
-        .with_help("please report it with the file attached")
+    Diagnostic::error(
+        codes::INTERNAL,
+        format!("segql fmt refused to format this file: {what}"),
+    )
+    .with_note("this is a bug in segql; the file was left as it was")
+    .with_help("please report it with the file attached")
 }
 
 /// Replaces `path` through a temporary file in the same folder, so an
 /// interrupted write never leaves half a file.
 fn write_atomically(path: &Path, text: &str) -> Result<(), Diagnostic> {
     let fail = |e: std::io::Error| {
-        Diagnostic::error(codes::UNWRITABLE_FILE, format!("cannot write `{}`: {e}", path.display()))
+        Diagnostic::error(
+            codes::UNWRITABLE_FILE,
+            format!("cannot write `{}`: {e}", path.display()),
+        )
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.segql-fmt.tmp"));
     std::fs::write(&tmp, text).map_err(fail)?;
     if let Ok(meta) = std::fs::metadata(path) {

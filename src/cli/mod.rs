@@ -42,7 +42,8 @@ impl From<Status> for ExitCode {
     }
 }
 
-const ABOUT: &str = "Define segments of users and accounts in a small language, and check, format and run them.";
+const ABOUT: &str =
+    "Define segments of users and accounts in a small language, and check, format and run them.";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -107,7 +108,13 @@ impl Output {
     pub fn diagnostics(&self, path: &str, source: &str, diagnostics: &[segql::Diagnostic]) {
         let mut text = String::new();
         for d in diagnostics {
-            text.push_str(&segql::render::render(d, path, source, self.format, self.color));
+            text.push_str(&segql::render::render(
+                d,
+                path,
+                source,
+                self.format,
+                self.color,
+            ));
             // A blank line between reports, as rustc does; JSON stays one
             // object per line.
             if self.format != ErrorFormat::Json {
@@ -141,7 +148,9 @@ pub fn main() -> ExitCode {
     let color = match cli.color {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorWhen::Auto => {
+            std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
     };
     let output = Output {
         format: cli.error_format,

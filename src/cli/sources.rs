@@ -15,7 +15,10 @@ pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
-            Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read standard input: {e}"))
+            Diagnostic::error(
+                codes::UNREADABLE_FILE,
+                format!("cannot read standard input: {e}"),
+            )
         })?;
         return Ok(Source {
             display: "<stdin>".into(),
@@ -30,20 +33,23 @@ pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
             _ if path.is_dir() => "it is a folder, not a file".to_string(),
             _ => e.to_string(),
         };
-        Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read `{display}`: {reason}"))
-            .with_help("check the path; segql files usually end in .seg")
+        Diagnostic::error(
+            codes::UNREADABLE_FILE,
+            format!("cannot read `{display}`: {reason}"),
+        )
+        .with_help("check the path; segql files usually end in .seg")
     })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         Diagnostic::error(
             codes::UNREADABLE_FILE,
-            format!("`{display}` is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()),
+            format!(
+                "`{display}` is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
         )
         .with_help("save the file as UTF-8")
     })?;
-    Ok(Source {
-        display,
-        text,
-    })
+    Ok(Source { display, text })
 }
 
 /// Loads every `*.seg` file directly in `dir` as a segment library. Reports
@@ -91,7 +97,10 @@ pub fn load_library(dir: &Path, output: Output) -> Option<(Library, Vec<PathBuf>
     }
     let (library, diagnostics) = Library::from_files(&files);
     for (file, diagnostic) in &diagnostics {
-        let text = texts.iter().find(|s| &s.display == file).map_or("", |s| s.text.as_str());
+        let text = texts
+            .iter()
+            .find(|s| &s.display == file)
+            .map_or("", |s| s.text.as_str());
         output.diagnostics(file, text, std::slice::from_ref(diagnostic));
         ok &= !diagnostic.is_error();
     }
@@ -108,6 +117,11 @@ pub fn library_without(library: &Library, path: &Path) -> Library {
         a.is_some() && a == b
     };
     Library {
-        defs: library.defs.iter().filter(|d| !same(&d.file)).cloned().collect(),
+        defs: library
+            .defs
+            .iter()
+            .filter(|d| !same(&d.file))
+            .cloned()
+            .collect(),
     }
 }

@@ -38,7 +38,15 @@ pub fn proptest_cases(default: u32) -> u32 {
 pub fn render_plain(source: &str, diagnostics: &[segql::Diagnostic]) -> String {
     diagnostics
         .iter()
-        .map(|d| segql::render::render(d, "input.seg", source, segql::render::ErrorFormat::Plain, false))
+        .map(|d| {
+            segql::render::render(
+                d,
+                "input.seg",
+                source,
+                segql::render::ErrorFormat::Plain,
+                false,
+            )
+        })
         .collect::<Vec<_>>()
         .join("")
 }

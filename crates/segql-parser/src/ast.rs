@@ -80,6 +80,9 @@ impl Audience {
     }
 }
 
+// A syntax tree is built once per statement; the size of its nodes does not
+// matter, the clarity of plain (unboxed) fields does.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum SegmentBody {
     /// `who <condition> [where <pred> [<range>]]`
@@ -114,7 +117,10 @@ pub enum ConditionKind {
     },
     /// A test of the audience's profile table; `have` records whether the
     /// optional word was written.
-    Profile { atom: Atom, have: bool },
+    Profile {
+        atom: Atom,
+        have: bool,
+    },
     /// `in segment NAME` or `in csv "file"`.
     InSet(SetRef),
     Behavior(Behavior),
@@ -553,6 +559,7 @@ pub struct Measure {
     pub span: Span,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum MeasureKind {
     Events,

@@ -107,7 +107,10 @@ impl std::error::Error for Diagnostic {}
 
 /// Suggest the candidate closest to `word`, if one is close enough to be a
 /// likely typo ("did you mean `viewed`?").
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(&str, f64)> = None;
     for candidate in candidates {

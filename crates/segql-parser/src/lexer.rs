@@ -246,7 +246,9 @@ pub fn scan_comments(source: &str) -> Vec<Comment> {
 }
 
 fn push_comment(source: &str, start: usize, comments: &mut Vec<Comment>) -> usize {
-    let end = source[start..].find('\n').map_or(source.len(), |n| start + n);
+    let end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |n| start + n);
     let end_trimmed = start + source[start..end].trim_end().len();
     comments.push(Comment {
         text: source[start..end_trimmed].to_string(),
@@ -255,6 +257,8 @@ fn push_comment(source: &str, start: usize, comments: &mut Vec<Comment>) -> usiz
     end
 }
 
+/// `COMMENT := ( "#" | "--" ) { any character but newline }`
+///
 /// Skips whitespace and comments.
 pub fn ws(i: Input) -> PResult<()> {
     let text = *i.fragment();
@@ -290,7 +294,10 @@ fn is_word_char(c: u8) -> bool {
 pub fn peek_word<'a>(i: &Input<'a>) -> &'a str {
     let text: &'a str = i.fragment();
     let bytes = text.as_bytes();
-    if bytes.first().is_none_or(|b| !(b.is_ascii_alphabetic() || *b == b'_')) {
+    if bytes
+        .first()
+        .is_none_or(|b| !(b.is_ascii_alphabetic() || *b == b'_'))
+    {
         return "";
     }
     let n = bytes.iter().take_while(|b| is_word_char(**b)).count();
@@ -484,7 +491,12 @@ pub fn int(i: Input) -> PResult<(u64, Span)> {
     if n == 0 {
         return fail(&i, "a whole number");
     }
-    if text[n..].bytes().next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'.') && !is_unit_start(&text[n..]) {
+    if text[n..]
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'.')
+        && !is_unit_start(&text[n..])
+    {
         return fail(&i, "a whole number");
     }
     let Ok(value) = text[..n].parse::<u64>() else {
@@ -580,10 +592,15 @@ pub fn date(i: Input) -> PResult<Date> {
         let time_error = || {
             failure(
                 start,
-                Diagnostic::error(codes::INVALID_DATE, "this timestamp is not of the form 2026-01-31T10:00:00Z")
-                    .with_span(Span::new(start, start + word_len(text)))
-                    .with_label("not a UTC timestamp")
-                    .with_help("write the time as hh:mm:ss followed by Z (UTC), e.g. 2026-01-31T10:00:00Z"),
+                Diagnostic::error(
+                    codes::INVALID_DATE,
+                    "this timestamp is not of the form 2026-01-31T10:00:00Z",
+                )
+                .with_span(Span::new(start, start + word_len(text)))
+                .with_label("not a UTC timestamp")
+                .with_help(
+                    "write the time as hh:mm:ss followed by Z (UTC), e.g. 2026-01-31T10:00:00Z",
+                ),
             )
         };
         let (Some(h), Some(m), Some(s)) = (digits(11, 2), digits(14, 2), digits(17, 2)) else {
@@ -595,7 +612,10 @@ pub fn date(i: Input) -> PResult<Date> {
         n = 19;
         let mut frac_ms = 0;
         if b.get(n) == Some(&b'.') {
-            let frac: String = text[n + 1..].chars().take_while(char::is_ascii_digit).collect();
+            let frac: String = text[n + 1..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
             if frac.is_empty() {
                 return time_error();
             }
@@ -609,7 +629,9 @@ pub fn date(i: Input) -> PResult<Date> {
         n += 1;
         millis_of_day = ((h * 60 + m) * 60 + s) * 1000 + frac_ms;
     }
-    if b.get(n).is_some_and(|c| is_word_char(*c) || *c == b'-' || *c == b':') {
+    if b.get(n)
+        .is_some_and(|c| is_word_char(*c) || *c == b'-' || *c == b':')
+    {
         return failure(
             start,
             Diagnostic::error(codes::INVALID_DATE, "this is not a date segql can read")
@@ -620,10 +642,13 @@ pub fn date(i: Input) -> PResult<Date> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return failure(
             start,
-            Diagnostic::error(codes::INVALID_DATE, format!("{} is not a date in the calendar", &text[..10]))
-                .with_span(Span::new(start, start + 10))
-                .with_label("no such day")
-                .with_help("dates are written year-month-day, e.g. 2026-01-31"),
+            Diagnostic::error(
+                codes::INVALID_DATE,
+                format!("{} is not a date in the calendar", &text[..10]),
+            )
+            .with_span(Span::new(start, start + 10))
+            .with_label("no such day")
+            .with_help("dates are written year-month-day, e.g. 2026-01-31"),
         );
     }
     let epoch_millis = days_from_civil(year, month, day) * 86_400_000 + millis_of_day;
@@ -680,8 +705,7 @@ pub fn unit_from_word(word: &str) -> Option<Unit> {
     })
 }
 
-
-/// `UNIT`, a whole word.
+/// `UNIT := "second" | "seconds" | ... | "s" | "m" | "h" | "d" | "w"`, a whole word.
 pub fn unit(i: Input) -> PResult<(Unit, Span)> {
     let word = peek_word(&i);
     match unit_from_word(word) {
@@ -718,8 +742,10 @@ pub fn describe_token(source: &str, offset: usize) -> (String, Span) {
         let close = rest[1..].find([first, '\n']).map_or(rest.len(), |n| n + 2);
         close.min(rest.find('\n').unwrap_or(rest.len()).max(1))
     } else if first.is_ascii_alphanumeric() || first == '_' {
-        rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' || c == ':'))
-            .unwrap_or(rest.len())
+        rest.find(|c: char| {
+            !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' || c == ':')
+        })
+        .unwrap_or(rest.len())
     } else if rest.starts_with("<=") || rest.starts_with(">=") || rest.starts_with("!=") {
         2
     } else {

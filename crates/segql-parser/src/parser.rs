@@ -27,6 +27,8 @@ pub fn parse(source: &str) -> Result<Program, Vec<Diagnostic>> {
     }
 }
 
+/// `program := [ statement { ";" statement } [ ";" ] ]`
+///
 /// Parses what it can: the statements that parse, and a diagnostic for each
 /// that does not. After an error the parser resumes after the next `;`.
 pub fn parse_lenient(source: &str) -> (Program, Vec<Diagnostic>) {
@@ -74,18 +76,29 @@ fn statement_then_end(i: Input) -> PResult<Statement> {
 
 fn end_of_statement_error(rest: &Input, stmt: &Statement) -> PError {
     let at = offset(rest);
-    let starts_statement = ["segment", "users", "accounts", "funnel", "retention", "paths", "explore"]
-        .iter()
-        .any(|w| at_keyword(rest, w));
+    let starts_statement = [
+        "segment",
+        "users",
+        "accounts",
+        "funnel",
+        "retention",
+        "paths",
+        "explore",
+    ]
+    .iter()
+    .any(|w| at_keyword(rest, w));
     let mut err = PError::expected(at, "`;` or the end of the statement");
     if starts_statement {
         let (found, span) = describe_token(rest.extra.source, at);
         err.custom = Some(Box::new(
-            Diagnostic::error(codes::MISSING_SEMICOLON, format!("expected `;` before {found}"))
-                .with_span(span)
-                .with_label("a new statement starts here")
-                .with_secondary(stmt.span, "the previous statement")
-                .with_help("separate statements with `;`"),
+            Diagnostic::error(
+                codes::MISSING_SEMICOLON,
+                format!("expected `;` before {found}"),
+            )
+            .with_span(span)
+            .with_label("a new statement starts here")
+            .with_secondary(stmt.span, "the previous statement")
+            .with_help("separate statements with `;`"),
         ));
     }
     err
@@ -129,11 +142,28 @@ fn resume_after_semicolon(source: &str, from: usize) -> usize {
 }
 
 /// Words that may start a statement, for "did you mean".
-const STATEMENT_WORDS: &[&str] = &["segment", "users", "accounts", "funnel", "retention", "paths", "explore"];
+const STATEMENT_WORDS: &[&str] = &[
+    "segment",
+    "users",
+    "accounts",
+    "funnel",
+    "retention",
+    "paths",
+    "explore",
+];
 
 /// Words that may start a condition, for "did you mean".
 const CONDITION_WORDS: &[&str] = &[
-    "viewed", "action", "clicked", "error", "event", "any", "performed", "not", "have", "in",
+    "viewed",
+    "action",
+    "clicked",
+    "error",
+    "event",
+    "any",
+    "performed",
+    "not",
+    "have",
+    "in",
 ];
 
 /// Turns a parse failure into a diagnostic: "expected X, found Y", with a
@@ -148,9 +178,10 @@ pub(crate) fn to_diagnostic(source: &str, err: PError) -> Diagnostic {
     } else {
         join_alternatives(&err.expected)
     };
-    let mut diagnostic = Diagnostic::error(codes::SYNTAX, format!("expected {expected}, found {found}"))
-        .with_span(span)
-        .with_label(format!("expected {expected}"));
+    let mut diagnostic =
+        Diagnostic::error(codes::SYNTAX, format!("expected {expected}, found {found}"))
+            .with_span(span)
+            .with_label(format!("expected {expected}"));
     let word = &source[span.start..span.end];
     let keywords: Vec<&str> = err
         .expected
@@ -166,7 +197,9 @@ pub(crate) fn to_diagnostic(source: &str, err: PError) -> Diagnostic {
             ));
         } else if let Some(suggestion) = did_you_mean(word, keywords.iter().copied()) {
             diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-        } else if expected.contains("quoted") && !word.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        } else if expected.contains("quoted")
+            && !word.chars().next().is_some_and(|c| c.is_ascii_digit())
+        {
             diagnostic = diagnostic.with_help(format!("put the text in double quotes: \"{word}\""));
         }
     } else if word.starts_with('/') && expected.contains("quoted") {
@@ -276,7 +309,9 @@ fn statement_start_error(i: &Input) -> PError {
     if let Some(s) = did_you_mean(word, STATEMENT_WORDS.iter().copied()) {
         diagnostic = diagnostic.with_help(format!("did you mean `{s}`?"));
     } else if CONDITION_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) {
-        diagnostic = diagnostic.with_help(format!("a segment names its audience first: `users who {word} ...`"));
+        diagnostic = diagnostic.with_help(format!(
+            "a segment names its audience first: `users who {word} ...`"
+        ));
     }
     err.custom = Some(Box::new(diagnostic));
     err
@@ -287,7 +322,10 @@ fn segment_def(i: Input) -> PResult<SegmentDef> {
     let (i, _) = kw("segment")(i)?;
     let (i, name) = cut(expecting("a segment name after `segment`", ident))(i)?;
     let (i, _) = cut(expecting("`=` after the segment name", sym("=")))(i)?;
-    let (i, segment) = cut(expecting("`users` or `accounts` to start the segment", segment))(i)?;
+    let (i, segment) = cut(expecting(
+        "`users` or `accounts` to start the segment",
+        segment,
+    ))(i)?;
     Ok((i, SegmentDef { name, segment }))
 }
 
@@ -304,7 +342,11 @@ pub(crate) fn segment(i: Input) -> PResult<Segment> {
     let (i, _) = cut(expecting("`who` or `in` after the audience", kw("who")))(i)?;
     let (i, condition) = cut(condition)(i)?;
     let (i, filter) = where_clause(i)?;
-    let (i, range) = if filter.is_some() { opt(range)(i)? } else { (i, None) };
+    let (i, range) = if filter.is_some() {
+        opt(range)(i)?
+    } else {
+        (i, None)
+    };
     let body = SegmentBody::Who {
         condition,
         filter,
@@ -313,7 +355,13 @@ pub(crate) fn segment(i: Input) -> PResult<Segment> {
     Ok((i, segment_node(audience, audience_span, body, start, &i)))
 }
 
-fn segment_node(audience: Audience, audience_span: Span, body: SegmentBody, start: usize, rest: &Input) -> Segment {
+fn segment_node(
+    audience: Audience,
+    audience_span: Span,
+    body: SegmentBody,
+    start: usize,
+    rest: &Input,
+) -> Segment {
     Segment {
         audience,
         audience_span,
@@ -325,7 +373,10 @@ fn segment_node(audience: Audience, audience_span: Span, body: SegmentBody, star
 fn where_clause(i: Input) -> PResult<Option<Pred>> {
     match kw("where")(i) {
         Ok((i, _)) => {
-            let (i, p) = cut(expecting("a profile filter after `where`, such as `country = \"BR\"`", pred))(i)?;
+            let (i, p) = cut(expecting(
+                "a profile filter after `where`, such as `country = \"BR\"`",
+                pred,
+            ))(i)?;
             Ok((i, Some(p)))
         }
         Err(_) => Ok((i, None)),
@@ -404,8 +455,17 @@ fn unary(i: Input) -> PResult<Condition> {
         }
         "have" => {
             let (i, _) = kw("have")(i)?;
-            let (i, a) = cut(expecting("a profile test after `have`, such as `plan = \"premium\"`", atom))(i)?;
-            let c = node(ConditionKind::Profile { atom: a, have: true }, &i);
+            let (i, a) = cut(expecting(
+                "a profile test after `have`, such as `plan = \"premium\"`",
+                atom,
+            ))(i)?;
+            let c = node(
+                ConditionKind::Profile {
+                    atom: a,
+                    have: true,
+                },
+                &i,
+            );
             Ok((i, c))
         }
         "in" => {
@@ -438,7 +498,13 @@ fn unary(i: Input) -> PResult<Condition> {
                 return Err(nom::Err::Failure(err));
             }
             let (i, a) = expecting(CONDITION_EXPECTED, atom)(i)?;
-            let c = node(ConditionKind::Profile { atom: a, have: false }, &i);
+            let c = node(
+                ConditionKind::Profile {
+                    atom: a,
+                    have: false,
+                },
+                &i,
+            );
             Ok((i, c))
         }
     }
@@ -488,10 +554,16 @@ fn set_ref(i: Input) -> PResult<SetRef> {
         ));
     }
     if let Ok((i, _)) = kw("csv")(i) {
-        let (i, path) = cut(expecting("the quoted path of a CSV file after `csv`", string))(i)?;
+        let (i, path) = cut(expecting(
+            "the quoted path of a CSV file after `csv`",
+            string,
+        ))(i)?;
         let (i, column) = match kw("column")(i) {
             Ok((i, _)) => {
-                let (i, c) = cut(expecting("the quoted name of a CSV column after `column`", string))(i)?;
+                let (i, c) = cut(expecting(
+                    "the quoted name of a CSV column after `column`",
+                    string,
+                ))(i)?;
                 (i, Some(c))
             }
             Err(_) => (i, None),
@@ -503,7 +575,10 @@ fn set_ref(i: Input) -> PResult<SetRef> {
                 } else if let Ok((i, _)) = kw("email")(i) {
                     (i, Some(CsvKey::Email))
                 } else {
-                    return Err(nom::Err::Failure(PError::expected(offset(&i), "`id` or `email` after `by`")));
+                    return Err(nom::Err::Failure(PError::expected(
+                        offset(&i),
+                        "`id` or `email` after `by`",
+                    )));
                 }
             }
             Err(_) => (i, None),
@@ -516,15 +591,21 @@ fn set_ref(i: Input) -> PResult<SetRef> {
             },
         ));
     }
-    let mut err = PError::expected(offset(&i), "`segment NAME` or `csv \"file.csv\"` after `in`");
+    let mut err = PError::expected(
+        offset(&i),
+        "`segment NAME` or `csv \"file.csv\"` after `in`",
+    );
     let word = peek_word(&i);
     if let Some(s) = did_you_mean(word, ["segment", "csv"]) {
         let (found, span) = describe_token(i.extra.source, offset(&i));
         err.custom = Some(Box::new(
-            Diagnostic::error(codes::SYNTAX, format!("expected `segment` or `csv` after `in`, found {found}"))
-                .with_span(span)
-                .with_label("expected `segment NAME` or `csv \"file.csv\"`")
-                .with_help(format!("did you mean `{s}`?")),
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("expected `segment` or `csv` after `in`, found {found}"),
+            )
+            .with_span(span)
+            .with_label("expected `segment NAME` or `csv \"file.csv\"`")
+            .with_help(format!("did you mean `{s}`?")),
         ));
     }
     Err(nom::Err::Failure(err))
@@ -541,7 +622,10 @@ fn behavior(i: Input) -> PResult<Behavior> {
         Err(_) => (i, false),
     };
     let (i, steps) = if performed {
-        cut(expecting("an event after `performed`, such as `event \"purchase\"`", sequence))(i)?
+        cut(expecting(
+            "an event after `performed`, such as `event \"purchase\"`",
+            sequence,
+        ))(i)?
     } else {
         sequence(i)?
     };
@@ -575,7 +659,10 @@ fn sequence(i: Input) -> PResult<Vec<SeqStep>> {
             Ok((rest, _)) => (rest, true),
             Err(_) => (rest, false),
         };
-        let (rest, s) = cut(expecting("a step after `then`, such as `action \"CHECKOUT\"`", step))(rest)?;
+        let (rest, s) = cut(expecting(
+            "a step after `then`, such as `action \"CHECKOUT\"`",
+            step,
+        ))(rest)?;
         steps.push(SeqStep {
             negated,
             span: span_from(s_start, &rest),
@@ -603,7 +690,10 @@ fn step(i: Input) -> PResult<Step> {
     let (i, e) = event(i)?;
     let (i, filter) = match kw("with")(i) {
         Ok((i, _)) => {
-            let (i, p) = cut(expecting("an event filter after `with`, such as `device = \"mobile\"`", pred))(i)?;
+            let (i, p) = cut(expecting(
+                "an event filter after `with`, such as `device = \"mobile\"`",
+                pred,
+            ))(i)?;
             (i, Some(p))
         }
         Err(_) => (i, None),
@@ -673,11 +763,26 @@ fn event(i: Input) -> PResult<Event> {
 /// `target := STRING | "like" STRING`
 fn target(i: Input) -> PResult<Target> {
     if let Ok((i, _)) = kw("like")(i) {
-        let (i, pattern) = cut(expecting("a quoted pattern after `like`, such as \"/product/%\"", string))(i)?;
-        return Ok((i, Target { like: true, pattern }));
+        let (i, pattern) = cut(expecting(
+            "a quoted pattern after `like`, such as \"/product/%\"",
+            string,
+        ))(i)?;
+        return Ok((
+            i,
+            Target {
+                like: true,
+                pattern,
+            },
+        ));
     }
     let (i, pattern) = string(i)?;
-    Ok((i, Target { like: false, pattern }))
+    Ok((
+        i,
+        Target {
+            like: false,
+            pattern,
+        },
+    ))
 }
 
 /// `within := "within" ( "session" | DURATION )`
@@ -693,7 +798,10 @@ fn within(i: Input) -> PResult<Within> {
             },
         ));
     }
-    let (i, d) = cut(expecting("`session` or a duration such as `30 minutes` after `within`", duration))(i)?;
+    let (i, d) = cut(expecting(
+        "`session` or a duration such as `30 minutes` after `within`",
+        duration,
+    ))(i)?;
     Ok((
         i,
         Within {
@@ -718,7 +826,10 @@ fn count(i: Input) -> PResult<Count> {
                 let (i, n) = times(i)?;
                 (i, CountKind::AtMost(n))
             } else {
-                return Err(nom::Err::Failure(PError::expected(offset(&i), "`least` or `most` after `at`")));
+                return Err(nom::Err::Failure(PError::expected(
+                    offset(&i),
+                    "`least` or `most` after `at`",
+                )));
             }
         }
         "exactly" => {
@@ -731,7 +842,9 @@ fn count(i: Input) -> PResult<Count> {
             // is not ours (it cannot be anything else here, but let the caller
             // say what it expected).
             let after = kw_any(i, &word);
-            let Some(after) = after else { return fail(&i, "a count") };
+            let Some(after) = after else {
+                return fail(&i, "a count");
+            };
             if ident(after).is_err() {
                 return fail(&i, "a count such as `at least 3 times`");
             }
@@ -742,9 +855,20 @@ fn count(i: Input) -> PResult<Count> {
                 _ => AggregateFunc::Max,
             };
             let (i, column) = ident(after)?;
-            let (i, op) = cut(expecting("a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)", cmp))(i)?;
+            let (i, op) = cut(expecting(
+                "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
+                cmp,
+            ))(i)?;
             let (i, value) = cut(expecting("a number", number))(i)?;
-            (i, CountKind::Aggregate { func, column, op, value })
+            (
+                i,
+                CountKind::Aggregate {
+                    func,
+                    column,
+                    op,
+                    value,
+                },
+            )
         }
         _ => return fail(&i, "a count such as `at least 3 times`"),
     };
@@ -785,7 +909,10 @@ fn range(i: Input) -> PResult<Range> {
             } else if let Ok((i, _)) = kw("past")(i) {
                 (i, LastForm::DuringPast)
             } else {
-                return Err(nom::Err::Failure(PError::expected(offset(&i), "`last` or `past` after `during`")));
+                return Err(nom::Err::Failure(PError::expected(
+                    offset(&i),
+                    "`last` or `past` after `during`",
+                )));
             };
             let (i, (n, _)) = cut(expecting("a whole number, as in `during last 7 days`", int))(i)?;
             let (i, (unit, _)) = cut(unit)(i)?;
@@ -806,7 +933,11 @@ fn range(i: Input) -> PResult<Range> {
                 return fail(&i, "a range");
             }
             let (i, (last, count, unit)) = in_the_past(after_in)?;
-            let form = if last { LastForm::InTheLast } else { LastForm::InThePast };
+            let form = if last {
+                LastForm::InTheLast
+            } else {
+                LastForm::InThePast
+            };
             let r = node(RangeKind::Last { form, count, unit }, &i);
             Ok((i, r))
         }
@@ -828,7 +959,10 @@ fn range(i: Input) -> PResult<Range> {
         }
         "between" => {
             let (i, _) = kw("between")(i)?;
-            let (i, a) = cut(expecting("a date after `between`, such as 2026-01-01", date))(i)?;
+            let (i, a) = cut(expecting(
+                "a date after `between`, such as 2026-01-01",
+                date,
+            ))(i)?;
             let (i, _) = cut(expecting("`and` between the two dates", kw("and")))(i)?;
             let (i, b) = cut(expecting("a date after `and`", date))(i)?;
             let r = node(RangeKind::Between(a, b), &i);
@@ -846,7 +980,10 @@ fn in_the_past(i: Input) -> PResult<(bool, Option<u64>, Unit)> {
     } else if let Ok((i, _)) = kw("last")(i) {
         (i, true)
     } else {
-        return Err(nom::Err::Failure(PError::expected(offset(&i), "`past` or `last` after `in the`")));
+        return Err(nom::Err::Failure(PError::expected(
+            offset(&i),
+            "`past` or `last` after `in the`",
+        )));
     };
     let (i, n) = opt(int)(i)?;
     let (i, (unit, _)) = cut(unit)(i)?;
@@ -911,7 +1048,12 @@ fn p_and(i: Input) -> PResult<Pred> {
     Ok((i, join_pred(items, PredKind::And, start, &i)))
 }
 
-fn join_pred(mut items: Vec<Pred>, make: fn(Vec<Pred>) -> PredKind, start: usize, rest: &Input) -> Pred {
+fn join_pred(
+    mut items: Vec<Pred>,
+    make: fn(Vec<Pred>) -> PredKind,
+    start: usize,
+    rest: &Input,
+) -> Pred {
     if items.len() == 1 {
         items.pop().expect("one item")
     } else {
@@ -956,8 +1098,7 @@ fn p_not(i: Input) -> PResult<Pred> {
     ))
 }
 
-const AFTER_COLUMN: &str =
-    "a comparison after the column: `=`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `is`, `like`, `between` or `contains`";
+const AFTER_COLUMN: &str = "a comparison after the column: `=`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `is`, `like`, `between` or `contains`";
 
 /// `atom := ident cmp literal | ident [ "not" ] "in" "(" literal { "," literal } ")"
 ///        | ident "is" [ "not" ] "null" | ident [ "not" ] "like" STRING
@@ -972,12 +1113,27 @@ fn atom(i: Input) -> PResult<Atom> {
             let (i, _) = kw("not")(i)?;
             if let Ok((i, _)) = kw("in")(i) {
                 let (i, values) = literal_list(i)?;
-                (i, AtomKind::InList { negated: true, values })
+                (
+                    i,
+                    AtomKind::InList {
+                        negated: true,
+                        values,
+                    },
+                )
             } else if let Ok((i, _)) = kw("like")(i) {
                 let (i, pattern) = cut(expecting("a quoted pattern after `not like`", string))(i)?;
-                (i, AtomKind::Like { negated: true, pattern })
+                (
+                    i,
+                    AtomKind::Like {
+                        negated: true,
+                        pattern,
+                    },
+                )
             } else {
-                return Err(nom::Err::Failure(PError::expected(offset(&i), "`in` or `like` after `not`")));
+                return Err(nom::Err::Failure(PError::expected(
+                    offset(&i),
+                    "`in` or `like` after `not`",
+                )));
             }
         }
         "in" => {
@@ -987,7 +1143,13 @@ fn atom(i: Input) -> PResult<Atom> {
                 (i, AtomKind::InThePast { last, count, unit })
             } else {
                 let (i, values) = literal_list(after_in)?;
-                (i, AtomKind::InList { negated: false, values })
+                (
+                    i,
+                    AtomKind::InList {
+                        negated: false,
+                        values,
+                    },
+                )
             }
         }
         "is" => {
@@ -1001,8 +1163,17 @@ fn atom(i: Input) -> PResult<Atom> {
         }
         "like" => {
             let (i, _) = kw("like")(i)?;
-            let (i, pattern) = cut(expecting("a quoted pattern after `like`, such as \"%@example.com\"", string))(i)?;
-            (i, AtomKind::Like { negated: false, pattern })
+            let (i, pattern) = cut(expecting(
+                "a quoted pattern after `like`, such as \"%@example.com\"",
+                string,
+            ))(i)?;
+            (
+                i,
+                AtomKind::Like {
+                    negated: false,
+                    pattern,
+                },
+            )
         }
         "between" => {
             let (i, _) = kw("between")(i)?;
@@ -1018,7 +1189,10 @@ fn atom(i: Input) -> PResult<Atom> {
         }
         _ => {
             let (i, op) = cut(expecting(AFTER_COLUMN, cmp))(i)?;
-            let (i, value) = cut(expecting("a value: a quoted string, a number, a date, `true`, `false` or `null`", literal))(i)?;
+            let (i, value) = cut(expecting(
+                "a value: a quoted string, a number, a date, `true`, `false` or `null`",
+                literal,
+            ))(i)?;
             (i, AtomKind::Compare { op, value })
         }
     };
@@ -1034,7 +1208,10 @@ fn atom(i: Input) -> PResult<Atom> {
 
 /// `"(" literal { "," literal } ")"`
 fn literal_list(i: Input) -> PResult<Vec<Literal>> {
-    let (mut i, _) = cut(expecting("`(` and a list of values after `in`, such as (\"BR\", \"US\")", sym("(")))(i)?;
+    let (mut i, _) = cut(expecting(
+        "`(` and a list of values after `in`, such as (\"BR\", \"US\")",
+        sym("("),
+    ))(i)?;
     let mut values = Vec::new();
     loop {
         let (rest, v) = cut(expecting("a value in the list", literal))(i)?;
@@ -1068,10 +1245,13 @@ fn cmp(i: Input) -> PResult<CmpOp> {
         let right = if written == "<>" { "!=" } else { "=" };
         return failure(
             at,
-            Diagnostic::error(codes::SYNTAX, format!("`{written}` is not a comparison in segql"))
-                .with_span(Span::new(at, at + 2))
-                .with_label("unknown operator")
-                .with_help(format!("write `{right}`")),
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("`{written}` is not a comparison in segql"),
+            )
+            .with_span(Span::new(at, at + 2))
+            .with_label("unknown operator")
+            .with_help(format!("write `{right}`")),
         );
     }
     fail(&i, "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)")
@@ -1117,9 +1297,15 @@ fn literal(i: Input) -> PResult<Literal> {
 
 /// Fails with `clause-order` when a clause keyword of this analysis appears
 /// after the clauses that must follow it.
-fn clause_order_check<'a>(i: &Input<'a>, analysis: &str, order: &[&str]) -> Result<(), nom::Err<PError>> {
+fn clause_order_check<'a>(
+    i: &Input<'a>,
+    analysis: &str,
+    order: &[&str],
+) -> Result<(), nom::Err<PError>> {
     let word = peek_word(i).to_ascii_lowercase();
-    let is_clause = order.iter().any(|c| c.split(' ').next() == Some(word.as_str()));
+    let is_clause = order
+        .iter()
+        .any(|c| c.split(' ').next() == Some(word.as_str()));
     if !is_clause {
         return Ok(());
     }
@@ -1127,10 +1313,16 @@ fn clause_order_check<'a>(i: &Input<'a>, analysis: &str, order: &[&str]) -> Resu
     let (found, span) = describe_token(i.extra.source, at);
     Err(nom::Err::Failure(PError::custom(
         at,
-        Diagnostic::error(codes::CLAUSE_ORDER, format!("{found} is out of place in this {analysis}"))
-            .with_span(span)
-            .with_label("this clause comes earlier")
-            .with_help(format!("the clauses of `{analysis}` come in this order: {}", order.join(", "))),
+        Diagnostic::error(
+            codes::CLAUSE_ORDER,
+            format!("{found} is out of place in this {analysis}"),
+        )
+        .with_span(span)
+        .with_label("this clause comes earlier")
+        .with_help(format!(
+            "the clauses of `{analysis}` come in this order: {}",
+            order.join(", ")
+        )),
     )))
 }
 
@@ -1155,7 +1347,11 @@ fn by_one(i: Input) -> PResult<Option<Ident>> {
     }
 }
 
-fn int_clause<'a>(i: Input<'a>, word: &'static str, what: &'static str) -> PResult<'a, Option<u64>> {
+fn int_clause<'a>(
+    i: Input<'a>,
+    word: &'static str,
+    what: &'static str,
+) -> PResult<'a, Option<u64>> {
     match kw(word)(i) {
         Ok((i, _)) => {
             let (i, (n, _)) = cut(expecting(what, int))(i)?;
@@ -1169,7 +1365,10 @@ fn int_clause<'a>(i: Input<'a>, word: &'static str, what: &'static str) -> PResu
 ///            [ "for" seg ] [ "compare" seg { "," seg } ] [ "by" ident ] [ range ]`
 fn funnel(i: Input) -> PResult<Funnel> {
     let (i, _) = kw("funnel")(i)?;
-    let (i, steps) = cut(expecting("the first step of the funnel, such as `viewed \"/home\"`", sequence))(i)?;
+    let (i, steps) = cut(expecting(
+        "the first step of the funnel, such as `viewed \"/home\"`",
+        sequence,
+    ))(i)?;
     if steps.len() < 2 {
         return Err(nom::Err::Failure(PError::expected(
             offset(&i),
@@ -1216,9 +1415,18 @@ fn funnel(i: Input) -> PResult<Funnel> {
 ///               [ "periods" INT ] [ "for" seg ] [ "by" ident ] [ range ]`
 fn retention(i: Input) -> PResult<Retention> {
     let (i, _) = kw("retention")(i)?;
-    let (i, start) = cut(expecting("the starting step, such as `viewed \"/home\"`", step))(i)?;
-    let (i, _) = cut(expecting("`returning` and the step that counts as a return", kw("returning")))(i)?;
-    let (i, returning) = cut(expecting("the returning step, such as `action \"add_to_cart\"`", step))(i)?;
+    let (i, start) = cut(expecting(
+        "the starting step, such as `viewed \"/home\"`",
+        step,
+    ))(i)?;
+    let (i, _) = cut(expecting(
+        "`returning` and the step that counts as a return",
+        kw("returning"),
+    ))(i)?;
+    let (i, returning) = cut(expecting(
+        "the returning step, such as `action \"add_to_cart\"`",
+        step,
+    ))(i)?;
     let (i, every) = match kw("every")(i) {
         Ok((i, _)) => {
             let word = peek_word(&i).to_ascii_lowercase();
@@ -1264,14 +1472,20 @@ fn paths(i: Input) -> PResult<Paths> {
     let (i, _) = kw("paths")(i)?;
     let (i, from) = match kw("from")(i) {
         Ok((i, _)) => {
-            let (i, s) = cut(expecting("a view after `from`, such as `viewed \"/cart\"`", step))(i)?;
+            let (i, s) = cut(expecting(
+                "a view after `from`, such as `viewed \"/cart\"`",
+                step,
+            ))(i)?;
             (i, Some(s))
         }
         Err(_) => (i, None),
     };
     let (i, to) = match kw("to")(i) {
         Ok((i, _)) => {
-            let (i, s) = cut(expecting("a view after `to`, such as `viewed \"/checkout\"`", step))(i)?;
+            let (i, s) = cut(expecting(
+                "a view after `to`, such as `viewed \"/checkout\"`",
+                step,
+            ))(i)?;
             (i, Some(s))
         }
         Err(_) => (i, None),
@@ -1337,7 +1551,10 @@ fn explore(i: Input) -> PResult<Explore> {
                     }),
                 )
             } else {
-                let (i, d) = cut(expecting("a bucket size after `every`, such as `1 day`", duration))(i)?;
+                let (i, d) = cut(expecting(
+                    "a bucket size after `every`, such as `1 day`",
+                    duration,
+                ))(i)?;
                 (i, Some(d))
             }
         }
@@ -1377,12 +1594,18 @@ fn measure(i: Input) -> PResult<Measure> {
         "count" => {
             let (i, _) = kw("count")(i)?;
             let (i, _) = cut(expecting("`(` after `count`", sym("(")))(i)?;
-            let (i, s) = cut(expecting("a step inside `count(...)`, such as `viewed \"/cart\"`", step))(i)?;
+            let (i, s) = cut(expecting(
+                "a step inside `count(...)`, such as `viewed \"/cart\"`",
+                step,
+            ))(i)?;
             let (i, _) = cut(expecting("`)` to close `count(`", sym(")")))(i)?;
             (i, MeasureKind::Count(s))
         }
         _ => {
-            let mut err = PError::expected(offset(&i), "a measure: `events`, `users`, `sessions` or `count(step)`");
+            let mut err = PError::expected(
+                offset(&i),
+                "a measure: `events`, `users`, `sessions` or `count(step)`",
+            );
             if let Some(s) = did_you_mean(&word, ["events", "users", "sessions", "count"]) {
                 let (found, span) = describe_token(i.extra.source, offset(&i));
                 err.custom = Some(Box::new(
@@ -1408,7 +1631,12 @@ fn measure(i: Input) -> PResult<Measure> {
 fn seg(i: Input) -> PResult<SegRef> {
     let start = offset(&i);
     if let Ok((rest, _)) = sym("(")(i) {
-        let (rest, s) = nested(rest, |r| cut(expecting("a segment such as `users who viewed \"/cart\"`", segment))(r))?;
+        let (rest, s) = nested(rest, |r| {
+            cut(expecting(
+                "a segment such as `users who viewed \"/cart\"`",
+                segment,
+            ))(r)
+        })?;
         let (rest, _) = cut(expecting("`)` to close the segment", sym(")")))(rest)?;
         return Ok((
             rest,
@@ -1431,6 +1659,8 @@ fn seg(i: Input) -> PResult<SegRef> {
 /// `INT ( "time" | "times" )` after `at least`, `at most`, `exactly`.
 fn times(i: Input) -> PResult<u64> {
     let (i, (n, _)) = cut(expecting("a whole number of times", int))(i)?;
-    let (i, _) = cut(expecting("`times`", |i| kw("times")(i).or_else(|_| kw("time")(i))))(i)?;
+    let (i, _) = cut(expecting("`times`", |i| {
+        kw("times")(i).or_else(|_| kw("time")(i))
+    }))(i)?;
     Ok((i, n))
 }

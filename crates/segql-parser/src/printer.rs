@@ -25,7 +25,6 @@ pub const MAX_WIDTH: usize = 88;
 /// What precedes each continuation line of a broken statement.
 const INDENT: &str = "\n    ";
 
-
 /// Whether `name` can be printed without back quotes: dotted parts of the
 /// form `[A-Za-z_][A-Za-z0-9_]*`, the first not a reserved word (the lexer
 /// reads `geo.in` as one name, but `in.x` starts with the keyword `in`).
