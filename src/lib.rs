@@ -6,6 +6,9 @@
 //! | parse    | source text → [`Program`] (syntax tree) | `segql-parser` | [`parse`]       |
 //! | validate | [`Program`] → diagnostics (names, rules) | `segql-parser` | [`validate`]    |
 //! | print    | [`Program`] → canonical source          | `segql-parser` | [`format_program`] |
+//! | resolve  | [`Program`] + catalog → IR               | `segql-planner` | [`planner::resolve`] |
+//! | plan     | IR → DataFusion `LogicalPlan`            | `segql-planner` | [`planner::plan`] |
+//! | execute  | `LogicalPlan` → Arrow record batches     | `segql-executor` | [`execute::run_program`] |
 //!
 //! Every stage reports problems as [`Diagnostic`]s; [`render`] turns them
 //! into the text a person reads (rustc style), plain text for tests, or JSON
@@ -17,9 +20,12 @@
 //! assert!(segql::validate(&program, &segql::Library::new()).is_empty());
 //! ```
 
+pub mod execute;
 pub mod render;
 
+pub use segql_executor as executor;
 pub use segql_parser as syntax;
+pub use segql_planner as planner;
 pub use segql_parser::{
     Diagnostic, Library, LibraryDef, Program, Severity, Span, codes, format_program, parse,
     parse_lenient, validate,

@@ -87,6 +87,16 @@ const CASES: &[(&str, &str, &str)] = &[
     ("clause_out_of_order", "funnel viewed \"/cart\" then action \"CHECKOUT\" by country for big_spenders", codes::CLAUSE_ORDER),
     ("retention_without_returning", r#"retention viewed "/home" every week"#, codes::SYNTAX),
     ("explore_every_zero", "explore events every 0 days", codes::VALUE_OUT_OF_RANGE),
+    ("funnel_then_misspelled", r#"funnel viewed "/cart" thne action "CHECKOUT""#, codes::UNKNOWN_KEYWORD),
+    ("funnel_audience_mismatch", "funnel viewed \"/cart\" then action \"CHECKOUT\"\n    compare (users who have plan = \"pro\"), (accounts who have arr > 100000)", codes::AUDIENCE_MISMATCH),
+    // ----- more slips --------------------------------------------------------------------
+    ("unknown_behavior_word", r#"users who visited "/cart""#, codes::UNKNOWN_KEYWORD),
+    ("have_without_who", r#"users have plan = "pro""#, codes::SYNTAX),
+    ("extra_close_paren", r#"users who viewed "/cart" or viewed "/checkout")"#, codes::SYNTAX),
+    ("with_after_count", r#"users who action "export" at least 2 times with format = "csv""#, codes::SYNTAX),
+    ("range_after_in_segment", "segment carts = users who viewed \"/cart\";\nusers in segment carts during last 7 days", codes::RANGE_GOVERNS_NOTHING),
+    ("timestamp_with_offset", r#"users who viewed "/cart" since 2026-01-31T10:00:00+02:00"#, codes::INVALID_DATE),
+    ("list_missing_comma", r#"users who have country in ("BR" "AR")"#, codes::SYNTAX),
 ];
 
 /// How many parentheses or `not`s the nesting cases stack up.
@@ -155,4 +165,200 @@ fn each_case_renders_as_snapshot() {
         let rendered = render_plain(source, &diagnostics[..1.min(diagnostics.len())]);
         insta::assert_snapshot!(*name, rendered, source);
     }
+}
+
+/// Runs `f` on a thread with the 2 MiB stack a test thread gets by default,
+/// whatever `RUST_MIN_STACK` says, so that the depth limit is proven to fit.
+fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+#[test]
+fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
+    let deep: Vec<(&str, String)> = vec![
+        ("parentheses", format!("users who {}viewed \"/cart\"{}", "(".repeat(DEEP), ")".repeat(DEEP))),
+        ("nots", format!("users who {}viewed \"/cart\"", "not ".repeat(DEEP))),
+        (
+            "parentheses in a filter",
+            format!("users who viewed \"/cart\" with {}device = \"mobile\"{}", "(".repeat(DEEP), ")".repeat(DEEP)),
+        ),
+        ("nots in a filter", format!("users who viewed \"/cart\" where {}country = \"BR\"", "not ".repeat(DEEP))),
+        (
+            "mixed",
+            format!("users who {}viewed \"/cart\"{}", "not (".repeat(DEEP / 2), ")".repeat(DEEP / 2)),
+        ),
+        ("inline segments", format!("explore events for {}users who viewed \"/cart\"{}", "(".repeat(DEEP), ")".repeat(DEEP))),
+    ];
+    on_small_stack(move || {
+        for (what, source) in deep {
+            let diagnostics = diagnose(&source);
+            assert_eq!(diagnostics.len(), 1, "{what}: {diagnostics:#?}");
+            let d = &diagnostics[0];
+            assert_eq!(d.code, codes::TOO_DEEP, "{what}: {d:#?}");
+            let span = d.span.expect("a span");
+            assert!(span.end <= source.len(), "{what}");
+            // The error is at the first level too many, not at the end.
+            assert!(span.start <= 10 + 5 * (segql::syntax::MAX_DEPTH + 2) + 40, "{what}: {span:?}");
+            // Just below the limit, the same shapes parse, validate and print.
+            let _ = segql::parse_lenient(&source);
+        }
+        let depth = segql::syntax::MAX_DEPTH - 1;
+        let ok = format!("users who {}viewed \"/cart\"{}", "(".repeat(depth), ")".repeat(depth));
+        let program = segql::parse(&ok).expect("nesting below the limit parses");
+        assert!(segql::validate(&program, &Library::new()).is_empty());
+        let printed = segql::format_program(&program, &ok);
+        assert_eq!(segql::parse(&printed).expect("the printed text parses"), program);
+    });
+}
+
+#[test]
+fn deep_nesting_cases_render_briefly() {
+    for (name, source, _) in cases().into_iter().filter(|c| c.2 == codes::TOO_DEEP) {
+        let rendered = on_small_stack(move || {
+            let diagnostics = diagnose(&source);
+            render_plain(&source, &diagnostics)
+        });
+        // A 20,000-character line is not shown whole.
+        assert!(rendered.len() < 2_000, "{name}: {} characters", rendered.len());
+        insta::assert_snapshot!(name, rendered);
+    }
+}
+
+#[test]
+fn the_parser_resumes_after_each_semicolon() {
+    let source = "\
+users who viewd \"/cart\";
+segment carts = users who viewed \"/cart\";
+users who have plan == \"pro\";
+users who in segment carts and action \"CHECKOUT\";
+funnel viewed \"/cart\" then;
+explore events by country";
+    let (program, diagnostics) = segql::parse_lenient(source);
+    let found: Vec<(&str, usize)> = diagnostics
+        .iter()
+        .map(|d| (d.code, segql::syntax::line_col(source, d.span.expect("a span").start).0))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(codes::UNKNOWN_KEYWORD, 1), (codes::SYNTAX, 3), (codes::SYNTAX, 5)],
+        "{diagnostics:#?}"
+    );
+    // The good statements between the bad ones are all there, in order.
+    let printed: Vec<String> = program.statements.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        printed,
+        vec![
+            "segment carts = users who viewed \"/cart\"",
+            "users who in segment carts and action \"CHECKOUT\"",
+            "explore events by country",
+        ]
+    );
+    // `parse` reports the same diagnostics.
+    assert_eq!(segql::parse(source).expect_err("three errors"), diagnostics);
+}
+
+#[test]
+fn a_bad_string_does_not_swallow_the_next_statements() {
+    // The unclosed string ends at the line's end; the statement after the
+    // next `;` is still read.
+    let source = "users who viewed \"/cart;\nusers who viewd \"/home\";\nusers who viewed \"/ok\"";
+    let (program, diagnostics) = segql::parse_lenient(source);
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, vec![codes::UNTERMINATED_STRING, codes::UNKNOWN_KEYWORD], "{diagnostics:#?}");
+    assert_eq!(program.statements.len(), 1);
+    assert_eq!(program.statements[0].to_string(), "users who viewed \"/ok\"");
+}
+
+/// Runs `segql` with `args`, `stdin` as its standard input.
+fn segql_with_stdin(args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = Command::new(segql_bin())
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("segql runs");
+    let mut input = child.stdin.take().expect("stdin");
+    let text = stdin.to_string();
+    // Write from another thread: a large input must not block on a full
+    // pipe while segql waits to be read.
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(text.as_bytes());
+    });
+    let output = child.wait_with_output().expect("segql ends");
+    writer.join().expect("stdin written");
+    output
+}
+
+#[test]
+fn check_prints_json_diagnostics_one_per_line() {
+    let source = "users who viewd \"/cart\";\nsegment pro = users who have plan = \"pro\";\n  users who have plan <> \"free\";\nusers who in segment pr";
+    let output = segql_with_stdin(&["check", "--error-format", "json", "-"], source);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    // Syntax errors hide validation: the unknown `pr` is not reported yet.
+    assert_eq!(lines.len(), 2, "{stderr}");
+    for line in &lines {
+        assert_eq!(line["file"], "<stdin>");
+        assert_eq!(line["severity"], "error");
+        assert!(line["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    assert_eq!(lines[0]["code"], codes::UNKNOWN_KEYWORD);
+    assert_eq!(lines[0]["range"]["start_line"], 1);
+    assert_eq!(lines[0]["range"]["start_column"], 11);
+    assert_eq!(lines[0]["range"]["end_column"], 16);
+    assert_eq!(lines[0]["help"], "did you mean `viewed`?");
+    assert_eq!(lines[1]["code"], codes::SYNTAX);
+    assert_eq!(lines[1]["range"]["start_line"], 3);
+    assert_eq!(lines[1]["range"]["start_column"], 23);
+
+    // Once the syntax is right, validation reports with the same shape.
+    let fixed = source.replace("viewd", "viewed").replace("<>", "!=");
+    let output = segql_with_stdin(&["check", "--error-format", "json", "-"], &fixed);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).expect("UTF-8");
+    let lines: Vec<serde_json::Value> = stderr.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert_eq!(lines[0]["code"], codes::UNKNOWN_SEGMENT);
+    assert_eq!(lines[0]["range"]["start_line"], 4);
+    assert_eq!(lines[0]["range"]["start_column"], 22);
+    assert_eq!(lines[0]["help"], "did you mean `pro`?");
+}
+
+#[test]
+fn check_exits_2_with_the_diagnostic_for_every_case() {
+    let mut wrong = Vec::new();
+    for (name, source, code) in cases() {
+        let output = segql_with_stdin(&["check", "--error-format", "plain", "-"], &source);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.code() != Some(2) {
+            wrong.push(format!("{name}: exit status {:?}\n{stderr}", output.status.code()));
+        }
+        if !output.stdout.is_empty() {
+            wrong.push(format!("{name}: wrote to stdout"));
+        }
+        if !stderr.starts_with(&format!("error[{code}]: ")) {
+            wrong.push(format!("{name}: stderr does not start with error[{code}]:\n{stderr}"));
+        }
+        for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace", "overflow", "internal-error"] {
+            if stderr.contains(bad) {
+                wrong.push(format!("{name}: stderr mentions `{bad}`:\n{stderr}"));
+            }
+        }
+        if !stderr.contains("<stdin>:") {
+            wrong.push(format!("{name}: no location in\n{stderr}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }

@@ -5,5 +5,6 @@ mod cli;
 mod diagnostics;
 mod docs;
 mod examples;
+mod reference;
 mod roundtrip;
 mod support;

@@ -4,6 +4,7 @@
 
 mod check;
 mod fmt;
+mod run;
 mod sources;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -47,6 +48,8 @@ const ABOUT: &str =
 
 const EXAMPLES: &str = "\
 Examples:
+  segql run examples/cart_abandoners.seg
+  segql run -e 'users who viewed \"/cart\" then not action \"CHECKOUT\" within session'
   segql check examples/*.seg
   segql fmt --check examples/*.seg
   segql completions bash > /etc/bash_completion.d/segql
@@ -78,8 +81,11 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Run(run::RunArgs),
     Check(check::CheckArgs),
+    Explain(run::ExplainArgs),
     Fmt(fmt::FmtArgs),
+    DemoData(run::DemoDataArgs),
     Completions(CompletionsArgs),
 }
 
@@ -157,7 +163,10 @@ pub fn main() -> ExitCode {
         color,
     };
     let status = match cli.command {
+        Command::Run(args) => run::run(args, output),
         Command::Check(args) => check::run(args, output),
+        Command::Explain(args) => run::explain(args, output),
+        Command::DemoData(args) => run::demo_data(args, output),
         Command::Fmt(args) => fmt::run(args, output),
         Command::Completions(args) => {
             let mut command = Cli::command();

@@ -163,8 +163,29 @@ pub mod codes {
     // Files and the command line.
     pub const UNREADABLE_FILE: &str = "unreadable-file";
     pub const UNWRITABLE_FILE: &str = "unwritable-file";
+    pub const BAD_ARGUMENT: &str = "bad-argument";
     /// A bug in segql itself, reported instead of panicking.
     pub const INTERNAL: &str = "internal-error";
+
+    // Resolution against the data's schemas.
+    pub const UNKNOWN_COLUMN: &str = "unknown-column";
+    pub const TYPE_MISMATCH: &str = "type-mismatch";
+    pub const MISSING_TABLE: &str = "missing-table";
+
+    // Data errors (exit 1): they name the file and the column.
+    pub const MISSING_COLUMN: &str = "missing-column";
+    pub const WRONG_COLUMN_TYPE: &str = "wrong-column-type";
+    pub const DATA_ERROR: &str = "data-error";
+    pub const EMPTY_EVENTS: &str = "empty-events";
+
+    /// Whether a code is a data or runtime error (exit 1) rather than an
+    /// error in the text or the arguments (exit 2).
+    pub fn is_data_error(code: &str) -> bool {
+        matches!(
+            code,
+            MISSING_COLUMN | WRONG_COLUMN_TYPE | DATA_ERROR | EMPTY_EVENTS | UNWRITABLE_FILE | INTERNAL
+        )
+    }
 
     // Later stages reuse this type with their own codes.
     pub const ANALYSIS_NOT_AVAILABLE: &str = "analysis-not-available";

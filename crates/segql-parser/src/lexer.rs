@@ -7,7 +7,7 @@
 //! expected in the user's terms.
 
 use crate::ast::{Comment, Date, Duration, Ident, Number, Str, Unit};
-use crate::diagnostic::{Diagnostic, codes};
+use crate::diagnostic::{Diagnostic, codes, did_you_mean};
 use crate::span::Span;
 use nom::{IResult, Input as _};
 use nom_locate::LocatedSpan;
@@ -422,8 +422,13 @@ fn quoted_ident(i: Input) -> PResult<Ident> {
             "this back-quoted name has no closing back quote",
         )
         .with_span(Span::new(start, start + line_end))
-        .with_label("opened here")
-        .with_help("close the name with a back quote on the same line: `@usr.id`"),
+        .with_label("the name starts here and the line ends before its closing back quote")
+        .with_help(match text[1..line_end].split_whitespace().next() {
+            Some(first) => format!(
+                "close the name with a back quote on the same line, e.g. `` `{first}` ``"
+            ),
+            None => "close the name with a back quote on the same line".to_string(),
+        }),
     )
 }
 
@@ -589,7 +594,7 @@ pub fn date(i: Input) -> PResult<Date> {
     let mut date_only = true;
     if b.get(10) == Some(&b'T') {
         date_only = false;
-        let time_error = || {
+        let time_error = |help: String| {
             failure(
                 start,
                 Diagnostic::error(
@@ -598,16 +603,16 @@ pub fn date(i: Input) -> PResult<Date> {
                 )
                 .with_span(Span::new(start, start + word_len(text)))
                 .with_label("not a UTC timestamp")
-                .with_help(
-                    "write the time as hh:mm:ss followed by Z (UTC), e.g. 2026-01-31T10:00:00Z",
-                ),
+                .with_help(help),
             )
         };
+        let general =
+            || "write the time as hh:mm:ss followed by Z (UTC), e.g. 2026-01-31T10:00:00Z".into();
         let (Some(h), Some(m), Some(s)) = (digits(11, 2), digits(14, 2), digits(17, 2)) else {
-            return time_error();
+            return time_error(general());
         };
         if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') || h > 23 || m > 59 || s > 59 {
-            return time_error();
+            return time_error(general());
         }
         n = 19;
         let mut frac_ms = 0;
@@ -617,14 +622,25 @@ pub fn date(i: Input) -> PResult<Date> {
                 .take_while(char::is_ascii_digit)
                 .collect();
             if frac.is_empty() {
-                return time_error();
+                return time_error(general());
             }
             n += 1 + frac.len();
             let padded = format!("{frac:0<3}");
             frac_ms = padded[..3].parse::<i64>().unwrap_or(0);
         }
         if b.get(n) != Some(&b'Z') {
-            return time_error();
+            // The usual slips: no zone at all, or a zone offset.
+            let help = match b.get(n) {
+                Some(b'+' | b'-') => "segql reads times in UTC only: convert the time to UTC \
+                                      and end it with Z, e.g. 2026-01-31T10:00:00Z"
+                    .to_string(),
+                Some(c) if is_word_char(*c) || *c == b':' => general(),
+                _ => format!(
+                    "times are in UTC, marked with a final Z: write {}Z",
+                    &text[..n]
+                ),
+            };
+            return time_error(help);
         }
         n += 1;
         millis_of_day = ((h * 60 + m) * 60 + s) * 1000 + frac_ms;
@@ -647,7 +663,30 @@ pub fn date(i: Input) -> PResult<Date> {
                 format!("{} is not a date in the calendar", &text[..10]),
             )
             .with_span(Span::new(start, start + 10))
-            .with_label("no such day")
+            .with_label(if (1..=12).contains(&month) {
+                const MONTHS: [&str; 12] = [
+                    "January",
+                    "February",
+                    "March",
+                    "April",
+                    "May",
+                    "June",
+                    "July",
+                    "August",
+                    "September",
+                    "October",
+                    "November",
+                    "December",
+                ];
+                let days = days_in_month(year, month);
+                if day < 1 {
+                    "days are numbered from 01".to_string()
+                } else {
+                    format!("{} {year} has {days} days", MONTHS[month as usize - 1])
+                }
+            } else {
+                format!("there is no month {month}")
+            })
             .with_help("dates are written year-month-day, e.g. 2026-01-31"),
         );
     }
@@ -713,8 +752,45 @@ pub fn unit(i: Input) -> PResult<(Unit, Span)> {
             let (rest, span) = lexeme(i, word.len())?;
             Ok((rest, (u, span)))
         }
-        None => fail(&i, "a unit of time (seconds, minutes, hours, days, weeks)"),
+        None => match unknown_unit(&i, word) {
+            Some(diagnostic) => Err(nom::Err::Error(PError::custom(offset(&i), diagnostic))),
+            None => fail(&i, "a unit of time (seconds, minutes, hours, days, weeks)"),
+        },
     }
+}
+
+/// A word where a unit was expected that is a unit in other tools (`mins`,
+/// `hrs`, `years`) or a typo of one (`dayz`): says which unit to write.
+fn unknown_unit(i: &Input, word: &str) -> Option<Diagnostic> {
+    if word.is_empty() {
+        return None;
+    }
+    let help = match word.to_ascii_lowercase().as_str() {
+        "min" | "mins" | "mn" => "write `minutes` (or `m`)".to_string(),
+        "sec" | "secs" => "write `seconds` (or `s`)".to_string(),
+        "hr" | "hrs" => "write `hours` (or `h`)".to_string(),
+        "wk" | "wks" => "write `weeks` (or `w`)".to_string(),
+        "mo" | "mos" | "mon" | "mth" | "mths" => {
+            "write `months` (30 days each; allowed in ranges only)".to_string()
+        }
+        "y" | "yr" | "yrs" | "year" | "years" => {
+            "there is no year unit: write `12 months` in a range, or `365 days`".to_string()
+        }
+        "ms" | "millisecond" | "milliseconds" => {
+            "the smallest unit is the second: write `1 second`".to_string()
+        }
+        _ => {
+            let units = ["seconds", "minutes", "hours", "days", "weeks", "months"];
+            format!("did you mean `{}`?", did_you_mean(word, units)?)
+        }
+    };
+    let at = offset(i);
+    Some(
+        Diagnostic::error(codes::UNKNOWN_KEYWORD, format!("`{word}` is not a unit of time"))
+            .with_span(Span::new(at, at + word.len()))
+            .with_label("expected seconds, minutes, hours, days or weeks")
+            .with_help(help),
+    )
 }
 
 /// `DURATION := INT UNIT` (`30m` and `30 minutes` alike).
@@ -742,8 +818,15 @@ pub fn describe_token(source: &str, offset: usize) -> (String, Span) {
         let close = rest[1..].find([first, '\n']).map_or(rest.len(), |n| n + 2);
         close.min(rest.find('\n').unwrap_or(rest.len()).max(1))
     } else if first.is_ascii_alphanumeric() || first == '_' {
+        // A number-like token keeps its slashes: `01/31/2026` is one mistake.
+        let slash = first.is_ascii_digit();
         rest.find(|c: char| {
-            !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-' || c == ':')
+            !(c.is_ascii_alphanumeric()
+                || c == '_'
+                || c == '.'
+                || c == '-'
+                || c == ':'
+                || (slash && c == '/'))
         })
         .unwrap_or(rest.len())
     } else if rest.starts_with("<=") || rest.starts_with(">=") || rest.starts_with("!=") {
@@ -758,4 +841,17 @@ pub fn describe_token(source: &str, offset: usize) -> (String, Span) {
         token.to_string()
     };
     (format!("`{shown}`"), Span::new(offset, offset + len))
+}
+
+/// Reads a whole text as a `DATE` literal (`2026-01-31` or
+/// `2026-01-31T10:00:00Z`): epoch milliseconds, for command-line flags such
+/// as `--now`.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let state = State::new(text);
+    let input = Input::new_extra(text, &state);
+    match date(input) {
+        Ok((rest, d)) if rest.fragment().is_empty() => Some(d.epoch_millis),
+        _ => None,
+    }
 }

@@ -26,6 +26,7 @@ mod validate;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, Label, Severity, codes, did_you_mean};
+pub use lexer::parse_instant;
 pub use parser::{MAX_DEPTH, parse, parse_lenient};
 pub use printer::format_program;
 pub use span::{Span, line_col};

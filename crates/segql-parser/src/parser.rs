@@ -88,7 +88,9 @@ fn end_of_statement_error(rest: &Input, stmt: &Statement) -> PError {
     .iter()
     .any(|w| at_keyword(rest, w));
     let mut err = PError::expected(at, "`;` or the end of the statement");
-    if starts_statement {
+    if let Some(diagnostic) = misplaced_tail(rest) {
+        err.custom = Some(Box::new(diagnostic));
+    } else if starts_statement {
         let (found, span) = describe_token(rest.extra.source, at);
         err.custom = Some(Box::new(
             Diagnostic::error(
@@ -102,6 +104,71 @@ fn end_of_statement_error(rest: &Input, stmt: &Statement) -> PError {
         ));
     }
     err
+}
+
+/// What a statement that ended too early is followed by, when that says
+/// what went wrong: a stray `)`, a second range, a count written in words,
+/// a `with` or `then` after the modifiers of a behavior.
+fn misplaced_tail(rest: &Input) -> Option<Diagnostic> {
+    let at = offset(rest);
+    let source = rest.extra.source;
+    let (found, span) = describe_token(source, at);
+    let expected = |help: &str| {
+        Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `;` or the end of the statement, found {found}"),
+        )
+        .with_span(span)
+        .with_help(help.to_string())
+    };
+    if rest.fragment().starts_with(')') {
+        return Some(
+            Diagnostic::error(codes::SYNTAX, "this `)` closes no parenthesis")
+                .with_span(span)
+                .with_label("no `(` is open here")
+                .with_help("remove it, or add the `(` where the group starts"),
+        );
+    }
+    match range(*rest) {
+        Ok((after, _)) => {
+            let range_span = span_from(at, &after);
+            return Some(
+                Diagnostic::error(codes::SYNTAX, "a second range cannot follow here")
+                    .with_span(range_span)
+                    .with_label("a second range")
+                    .with_help(
+                        "a behavior or a group takes one range; for a period between two dates \
+                         write `between 2026-01-01 and 2026-02-01`",
+                    ),
+            );
+        }
+        Err(nom::Err::Failure(e)) => return Some(to_diagnostic(source, e)),
+        Err(_) => {}
+    }
+    let word = peek_word(rest).to_ascii_lowercase();
+    let d = match word.as_str() {
+        "more" | "less" | "fewer" | "over" | "under" | "greater" | "times" => expected(
+            "counts are written `at least 4 times`, `at most 2 times` or `exactly 3 times`",
+        )
+        .with_label("not a count"),
+        "with" => expected(
+            "a `with` filter comes right after its event, before counts, `within` and ranges: \
+             `action \"export\" with format = \"csv\" at least 2 times`",
+        )
+        .with_label("this `with` comes too late"),
+        "then" => expected(
+            "counts, `within` and ranges come after the last step of a sequence: \
+             `viewed \"/cart\" then action \"CHECKOUT\" within 1 hour during last 7 days`",
+        )
+        .with_label("a step after the end of the behavior"),
+        "within" | "at" | "exactly" => expected(
+            "`within` and counts come before the range: \
+             `action \"export\" at least 2 times within 1 day during last 30 days`",
+        )
+        .with_label("after the range"),
+        _ => return None,
+    };
+    Some(d)
 }
 
 /// Byte offset just after the first `;` at or after `from` that is outside
@@ -172,50 +239,218 @@ pub(crate) fn to_diagnostic(source: &str, err: PError) -> Diagnostic {
     if let Some(custom) = err.custom {
         return *custom;
     }
+    if let Some(diagnostic) = string_closed_too_early(source, err.offset) {
+        return diagnostic;
+    }
     let (found, span) = describe_token(source, err.offset);
     let expected = if err.expected.is_empty() {
         "something else".to_string()
     } else {
         join_alternatives(&err.expected)
     };
-    let mut diagnostic =
-        Diagnostic::error(codes::SYNTAX, format!("expected {expected}, found {found}"))
-            .with_span(span)
-            .with_label(format!("expected {expected}"));
     let word = &source[span.start..span.end];
-    let keywords: Vec<&str> = err
-        .expected
-        .iter()
-        .filter_map(|e| e.strip_prefix('`').and_then(|e| e.strip_suffix('`')))
-        .filter(|k| k.chars().all(|c| c.is_ascii_alphabetic()))
-        .collect();
-    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        if is_reserved(word) && expected.contains("name") {
-            let lower = word.to_lowercase();
-            diagnostic = diagnostic.with_help(format!(
-                "`{lower}` is a reserved word; back-quote it to use it as a name: `` `{word}` ``"
-            ));
-        } else if let Some(suggestion) = did_you_mean(word, keywords.iter().copied()) {
-            diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-        } else if expected.contains("quoted")
-            && !word.chars().next().is_some_and(|c| c.is_ascii_digit())
-        {
-            diagnostic = diagnostic.with_help(format!("put the text in double quotes: \"{word}\""));
-        }
-    } else if word.starts_with('/') && expected.contains("quoted") {
-        let path: String = source[span.start..]
+    let is_word = !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let reserved = is_word && is_reserved(word) && expected.contains("name");
+    let (code, message) = if reserved {
+        (
+            codes::RESERVED_WORD,
+            format!(
+                "expected {expected}, found the reserved word `{}`",
+                word.to_lowercase()
+            ),
+        )
+    } else {
+        (codes::SYNTAX, format!("expected {expected}, found {found}"))
+    };
+    let mut diagnostic = Diagnostic::error(code, message).with_span(span);
+    // A long expectation is already in the message; repeating it under the
+    // caret only adds noise.
+    if expected.chars().count() <= 48 {
+        diagnostic = diagnostic.with_label(format!("expected {expected}"));
+    }
+    let keywords = expected_keywords(&err.expected);
+    let first = word.chars().next();
+    if reserved {
+        let lower = word.to_lowercase();
+        diagnostic = diagnostic.with_help(format!(
+            "`{lower}` is a reserved word; back-quote it to use it as a name: `` `{word}` ``"
+        ));
+    } else if let Some(suggestion) = is_word
+        .then(|| did_you_mean(word, keywords.iter().copied()))
+        .flatten()
+    {
+        diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
+        diagnostic.code = codes::UNKNOWN_KEYWORD;
+    } else if let Some((help, len)) = quote_help(source, span.start) {
+        diagnostic = diagnostic.with_help(help);
+        diagnostic.span = Some(Span::new(span.start, span.start + len));
+    } else if expected.contains("quoted") && first.is_some_and(|c| c != '"' && c != '`') {
+        let text: String = source[span.start..]
             .chars()
-            .take_while(|c| !c.is_whitespace() && *c != ';')
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ';' | ')' | ','))
             .collect();
-        diagnostic = diagnostic.with_help(format!("put the path in double quotes: \"{path}\""));
-    } else if word.starts_with('\'') {
-        diagnostic = diagnostic.with_help("strings are written in double quotes: \"like this\"");
-    } else if word == "=" && expected.contains("`=`") {
-        // nothing more to say
+        let what = if text.starts_with('/') {
+            "the path"
+        } else {
+            "the text"
+        };
+        if !text.is_empty() && !first.is_some_and(|c| c.is_ascii_digit()) {
+            diagnostic = diagnostic.with_help(format!("put {what} in double quotes: \"{text}\""));
+            diagnostic.span = Some(Span::new(span.start, span.start + text.len()));
+        }
+    } else if expected.contains("a date") {
+        diagnostic = diagnostic.with_help(date_help(word));
+    } else if expected.starts_with("a condition") {
+        diagnostic = diagnostic.with_help(CONDITION_HELP);
     } else if word == "=" && expected.contains("comparison") {
         diagnostic = diagnostic.with_help("compare with `=`, `!=`, `<`, `<=`, `>` or `>=`");
     }
     diagnostic
+}
+
+const CONDITION_HELP: &str = "a condition is a behavior such as `viewed \"/cart\"`, a profile test \
+     such as `plan = \"pro\"`, `in segment NAME`, or one of these after `not` or in parentheses";
+
+/// The keywords an expectation names before any "after ..." or "such as
+/// ...": `who` and `in` in "`who` or `in` after the audience".
+fn expected_keywords<'e>(expected: &'e [Cow<'static, str>]) -> Vec<&'e str> {
+    let mut keywords = Vec::new();
+    for e in expected {
+        let head = [" after ", ", such as ", " such as ", " as in ", " to ", " and "]
+            .iter()
+            .filter_map(|sep| e.find(sep))
+            .min()
+            .map_or(e.as_ref(), |n| &e[..n]);
+        keywords.extend(
+            head.split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphabetic())),
+        );
+    }
+    keywords
+}
+
+/// A hint for text quoted the wrong way: single quotes, or the typographic
+/// quotes a word processor puts in; with the length of the quoted text.
+fn quote_help(source: &str, at: usize) -> Option<(String, usize)> {
+    let rest = &source[at..];
+    let first = rest.chars().next()?;
+    let (typographic, close): (bool, &[char]) = match first {
+        '\'' => (false, &['\'']),
+        '\u{201c}' | '\u{201d}' | '\u{201e}' => (true, &['\u{201c}', '\u{201d}']),
+        '\u{2018}' | '\u{2019}' => (true, &['\u{2018}', '\u{2019}', '\'']),
+        _ => return None,
+    };
+    let inner = &rest[first.len_utf8()..];
+    let line = &inner[..inner.find('\n').unwrap_or(inner.len())];
+    let text = line.find(close).map(|n| &line[..n]);
+    let example = text.map_or("\"like this\"".to_string(), |t| format!("\"{t}\""));
+    let len = match text {
+        Some(t) => {
+            let closing = inner[t.len()..].chars().next().map_or(0, char::len_utf8);
+            first.len_utf8() + t.len() + closing
+        }
+        None => first.len_utf8(),
+    };
+    let help = if typographic {
+        format!(
+            "this is a typographic quote (as a word processor writes them); \
+             segql strings use straight double quotes: {example}"
+        )
+    } else {
+        format!("strings are written in double quotes: {example}")
+    };
+    Some((help, len))
+}
+
+/// How to write a date, with the user's `01/31/2026` rewritten when it can
+/// be read one way only.
+fn date_help(found: &str) -> String {
+    let parts: Vec<&str> = found.split(['/', '.']).collect();
+    if let [a, b, y] = parts[..]
+        && y.len() == 4
+        && let (Ok(a), Ok(b), Ok(y)) = (a.parse::<u32>(), b.parse::<u32>(), y.parse::<u32>())
+    {
+        let (month, day) = match (a, b) {
+            (1..=12, 13..=31) => (a, b),
+            (13..=31, 1..=12) => (b, a),
+            _ => (0, 0),
+        };
+        if month > 0 {
+            return format!("dates are written year-month-day: {y:04}-{month:02}-{day:02}");
+        }
+    }
+    "dates are written year-month-day, e.g. 2026-01-31, or 2026-01-31T10:00:00Z for a time"
+        .to_string()
+}
+
+/// A word glued to the closing quote of a string where the parser stopped
+/// (`viewed "/cart and action "CHECKOUT"`) is the mark of a string whose
+/// closing quote is missing: the string ran on to the next quote. Says so,
+/// instead of complaining about the word.
+fn string_closed_too_early(source: &str, at: usize) -> Option<Diagnostic> {
+    let glued = at > 0
+        && source.as_bytes()[at - 1] == b'"'
+        && source[at..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '/');
+    if !glued {
+        return None;
+    }
+    let string = string_ending_at(source, at)?;
+    let content = &source[string.start + 1..string.end - 1];
+    let (_, word) = describe_token(source, at);
+    let mut d = Diagnostic::error(
+        codes::UNTERMINATED_STRING,
+        "a string seems to be missing its closing quote",
+    )
+    .with_span(string)
+    .with_label("read as one string, up to the next quote")
+    .with_secondary(word, "so this is outside any string");
+    if let Some(space) = content.find(char::is_whitespace)
+        && space > 0
+    {
+        d = d.with_help(format!(
+            "close the string where it ends, e.g. `\"{}\"`",
+            &content[..space]
+        ));
+    } else {
+        d = d.with_help("check the quotes: every string needs an opening and a closing `\"`");
+    }
+    Some(d)
+}
+
+/// The span of the string literal that ends at byte `end`, if any (strings,
+/// back quotes and comments are scanned from the start of the text).
+fn string_ending_at(source: &str, end: usize) -> Option<Span> {
+    let bytes = source.as_bytes();
+    let mut i = 0;
+    while i < end {
+        match bytes[i] {
+            b'"' | b'`' => {
+                let (quote, start) = (bytes[i], i);
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+                    if quote == b'"' && bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                i += 1;
+                if quote == b'"' && i == end {
+                    return Some(Span::new(start, end));
+                }
+            }
+            b'#' => i = source[i..].find('\n').map_or(bytes.len(), |n| i + n),
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i = source[i..].find('\n').map_or(bytes.len(), |n| i + n)
+            }
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn join_alternatives(items: &[Cow<'static, str>]) -> String {
@@ -308,6 +543,7 @@ fn statement_start_error(i: &Input) -> PError {
     .with_label("a statement starts with `users`, `accounts`, `segment`, `funnel`, `retention`, `paths` or `explore`");
     if let Some(s) = did_you_mean(word, STATEMENT_WORDS.iter().copied()) {
         diagnostic = diagnostic.with_help(format!("did you mean `{s}`?"));
+        diagnostic.code = codes::UNKNOWN_KEYWORD;
     } else if CONDITION_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word)) {
         diagnostic = diagnostic.with_help(format!(
             "a segment names its audience first: `users who {word} ...`"
@@ -336,11 +572,43 @@ pub(crate) fn segment(i: Input) -> PResult<Segment> {
     if let Ok((i, _)) = kw("in")(i) {
         let (i, set) = cut(set_ref)(i)?;
         let (i, filter) = where_clause(i)?;
+        if let Ok((after, _)) = range(i) {
+            let d = Diagnostic::error(
+                codes::RANGE_GOVERNS_NOTHING,
+                "a range cannot follow `in segment` or `in csv`",
+            )
+            .with_span(span_from(offset(&i), &after))
+            .with_label("governs nothing")
+            .with_secondary(set.span, "a set of members, not a behavior")
+            .with_help(
+                "a range limits behaviors; a segment used with `in` means what its definition \
+                 says: put the range in that definition, or write `users who ...` with a behavior",
+            );
+            return failure(offset(&i), d);
+        }
         let body = SegmentBody::In { set, filter };
         return Ok((i, segment_node(audience, audience_span, body, start, &i)));
     }
+    if at_keyword(&i, "where") || at_keyword(&i, "with") || at_keyword(&i, "have") {
+        let at = offset(&i);
+        let (found, span) = describe_token(i.extra.source, at);
+        let audience_word = audience.keyword();
+        return failure(
+            at,
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("expected `who` or `in` after `{audience_word}`, found {found}"),
+            )
+            .with_span(span)
+            .with_label("expected `who` or `in`")
+            .with_help(format!(
+                "a segment reads `{audience_word} who <condition>`: \
+                 `{audience_word} who have country = \"BR\"`"
+            )),
+        );
+    }
     let (i, _) = cut(expecting("`who` or `in` after the audience", kw("who")))(i)?;
-    let (i, condition) = cut(condition)(i)?;
+    let (i, condition) = cut(expecting("a condition after `who`", condition))(i)?;
     let (i, filter) = where_clause(i)?;
     let (i, range) = if filter.is_some() {
         opt(range)(i)?
@@ -400,7 +668,7 @@ fn condition(i: Input) -> PResult<Condition> {
     let (mut i, first) = and_c(i)?;
     let mut items = vec![first];
     while let Ok((rest, _)) = kw("or")(i) {
-        let (rest, next) = cut(and_c)(rest)?;
+        let (rest, next) = cut(expecting("a condition after `or`", and_c))(rest)?;
         items.push(next);
         i = rest;
     }
@@ -413,7 +681,7 @@ fn and_c(i: Input) -> PResult<Condition> {
     let (mut i, first) = unary(i)?;
     let mut items = vec![first];
     while let Ok((rest, _)) = kw("and")(i) {
-        let (rest, next) = cut(unary)(rest)?;
+        let (rest, next) = cut(expecting("a condition after `and`", unary))(rest)?;
         items.push(next);
         i = rest;
     }
@@ -436,7 +704,7 @@ fn join_condition(
     }
 }
 
-const CONDITION_EXPECTED: &str = "a condition: a behavior such as `viewed \"/cart\"`, a profile test such as `plan = \"pro\"`, `in segment NAME`, `not` or `(`";
+const CONDITION_EXPECTED: &str = "a condition";
 
 /// `unary := "not" unary | "(" condition ")" [ range ] | [ "have" ] atom | "in" set_ref | behavior`
 fn unary(i: Input) -> PResult<Condition> {
@@ -446,6 +714,9 @@ fn unary(i: Input) -> PResult<Condition> {
         kind,
         span: span_from(start, rest),
     };
+    if let Some(err) = reserved_as_column(&i) {
+        return Err(nom::Err::Failure(err));
+    }
     match word.as_str() {
         "not" => {
             let (i, _) = kw("not")(i)?;
@@ -466,12 +737,14 @@ fn unary(i: Input) -> PResult<Condition> {
                 },
                 &i,
             );
+            no_range_after(i, &c)?;
             Ok((i, c))
         }
         "in" => {
             let (i, _) = kw("in")(i)?;
             let (i, set) = cut(set_ref)(i)?;
             let c = node(ConditionKind::InSet(set), &i);
+            no_range_after(i, &c)?;
             Ok((i, c))
         }
         "performed" | "viewed" | "action" | "clicked" | "error" | "event" | "any" => {
@@ -480,9 +753,9 @@ fn unary(i: Input) -> PResult<Condition> {
             Ok((i, c))
         }
         _ if i.fragment().starts_with('(') => {
-            let (i, _) = sym("(")(i)?;
-            let (i, inner) = nested(i, |i| cut(condition)(i))?;
-            let (i, _) = cut(expecting("`)` to close the parenthesis", sym(")")))(i)?;
+            let (i, open) = sym("(")(i)?;
+            let (i, inner) = nested(i, |i| cut(expecting(CONDITION_EXPECTED, condition))(i))?;
+            let (i, _) = close_paren(i, open)?;
             let (i, r) = opt(range)(i)?;
             let c = node(
                 ConditionKind::Group {
@@ -505,9 +778,104 @@ fn unary(i: Input) -> PResult<Condition> {
                 },
                 &i,
             );
+            no_range_after(i, &c)?;
             Ok((i, c))
         }
     }
+}
+
+/// `)` closing the parenthesis opened at `open`; when it is missing, the
+/// diagnostic also shows where the parenthesis was opened.
+fn close_paren(i: Input, open: Span) -> PResult<Span> {
+    if let Ok(ok) = sym(")")(i) {
+        return Ok(ok);
+    }
+    let at = offset(&i);
+    let (found, span) = describe_token(i.extra.source, at);
+    let mut d = Diagnostic::error(
+        codes::SYNTAX,
+        format!("expected `)` to close the parenthesis, found {found}"),
+    )
+    .with_span(span)
+    .with_label("expected `)`")
+    .with_secondary(open, "this parenthesis is not closed");
+    if i.fragment().is_empty() || i.fragment().starts_with(';') {
+        d = d.with_help("add the `)` where the group ends");
+    }
+    failure(at, d)
+}
+
+/// A range right after a profile test or `in segment` governs nothing:
+/// profile tests have no time, and a range never reaches into a segment.
+fn no_range_after<'a>(i: Input<'a>, cond: &Condition) -> Result<(), nom::Err<PError>> {
+    if !(at_keyword(&i, "during")
+        || at_keyword(&i, "since")
+        || at_keyword(&i, "before")
+        || at_keyword(&i, "between")
+        || at_keyword(&i, "in"))
+    {
+        return Ok(());
+    }
+    let Ok((after, _)) = range(i) else {
+        return Ok(());
+    };
+    let at = offset(&i);
+    let (what, help) = match &cond.kind {
+        ConditionKind::InSet(_) => (
+            "a segment used with `in`",
+            "a range never reaches into `in segment`: a segment means what its definition says; \
+             put the range in the definition instead",
+        ),
+        _ => (
+            "a profile test, which has no time",
+            "a range limits a behavior (`viewed`, `action`, ...); profile tests have no time: \
+             remove the range, or put it after a behavior",
+        ),
+    };
+    Err(nom::Err::Failure(PError::custom(
+        at,
+        Diagnostic::error(codes::RANGE_GOVERNS_NOTHING, "this range limits no behavior")
+            .with_span(span_from(at, &after))
+            .with_label("governs nothing")
+            .with_secondary(cond.span, format!("the range follows {what}"))
+            .with_help(help),
+    )))
+}
+
+/// A reserved word used as a column (`with event = 1`): it must be back-quoted.
+/// Only when a comparison follows, so `event "x"` and `error in the past
+/// week` keep their meaning.
+fn reserved_as_column(i: &Input) -> Option<PError> {
+    let word = peek_word(i);
+    if word.is_empty() || !is_reserved(word) {
+        return None;
+    }
+    let (after, ()) = ws(i.take_from(word.len())).ok()?;
+    let text = *after.fragment();
+    let operator = ["=", "!=", "<", ">"].iter().any(|op| text.starts_with(op))
+        || at_keyword(&after, "is")
+        || at_keyword(&after, "contains")
+        || (at_keyword(&after, "in")
+            && ws(after.take_from(2))
+                .ok()
+                .is_some_and(|(r, ())| r.fragment().starts_with('(')));
+    if !operator {
+        return None;
+    }
+    let at = offset(i);
+    let lower = word.to_ascii_lowercase();
+    Some(PError::custom(
+        at,
+        Diagnostic::error(
+            codes::RESERVED_WORD,
+            format!("`{lower}` is a reserved word and cannot name a column as it is"),
+        )
+        .with_span(Span::new(at, at + word.len()))
+        .with_label("reserved word")
+        .with_help(format!(
+            "back-quote the column name: `` `{word}` ``"
+        )),
+    ))
 }
 
 /// A word followed by a string where a condition is expected is almost
@@ -520,7 +888,9 @@ fn misspelled_behavior(i: &Input) -> Option<PError> {
     }
     let after = i.take_from(word.len());
     let (after, ()) = ws(after).ok()?;
-    let next_is_target = after.fragment().starts_with('"') || at_keyword(&after, "like");
+    // Only a string: `email like "%@x.com"` is a valid profile test (a
+    // column and `like`), so `like` after a word proves nothing.
+    let next_is_target = after.fragment().starts_with('"');
     if !next_is_target {
         return None;
     }
@@ -600,7 +970,7 @@ fn set_ref(i: Input) -> PResult<SetRef> {
         let (found, span) = describe_token(i.extra.source, offset(&i));
         err.custom = Some(Box::new(
             Diagnostic::error(
-                codes::SYNTAX,
+                codes::UNKNOWN_KEYWORD,
                 format!("expected `segment` or `csv` after `in`, found {found}"),
             )
             .with_span(span)
@@ -909,10 +1279,17 @@ fn range(i: Input) -> PResult<Range> {
             } else if let Ok((i, _)) = kw("past")(i) {
                 (i, LastForm::DuringPast)
             } else {
-                return Err(nom::Err::Failure(PError::expected(
-                    offset(&i),
-                    "`last` or `past` after `during`",
-                )));
+                let at = offset(&i);
+                let (found, span) = describe_token(i.extra.source, at);
+                let d = Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("expected `last` or `past` after `during`, found {found}"),
+                )
+                .with_span(span)
+                .with_label("expected `last` or `past`")
+                .with_help("a relative range reads `during last 7 days`; for dates, write \
+                            `since 2026-01-01` or `between 2026-01-01 and 2026-02-01`");
+                return failure(at, d);
             };
             let (i, (n, _)) = cut(expecting("a whole number, as in `during last 7 days`", int))(i)?;
             let (i, (unit, _)) = cut(unit)(i)?;
@@ -929,6 +1306,9 @@ fn range(i: Input) -> PResult<Range> {
         "in" => {
             // `in the ...` only: a bare `in` after a behavior is not a range.
             let (after_in, _) = kw("in")(i)?;
+            if let Some(err) = in_without_the(&after_in) {
+                return Err(nom::Err::Failure(err));
+            }
             if !at_keyword(&after_in, "the") {
                 return fail(&i, "a range");
             }
@@ -970,6 +1350,28 @@ fn range(i: Input) -> PResult<Range> {
         }
         _ => fail(&i, "a range"),
     }
+}
+
+/// `in last 7 days`, `in past week`: the `the` is missing.
+fn in_without_the(after_in: &Input) -> Option<PError> {
+    let word = peek_word(after_in).to_ascii_lowercase();
+    if word != "last" && word != "past" {
+        return None;
+    }
+    let at = offset(after_in);
+    let (found, span) = describe_token(after_in.extra.source, at);
+    Some(PError::custom(
+        at,
+        Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `the` after `in`, found {found}"),
+        )
+        .with_span(span)
+        .with_label("expected `the`")
+        .with_help(format!(
+            "write `in the {word} 7 days` (or `during {word} 7 days`)"
+        )),
+    ))
 }
 
 /// `"the" ( "past" | "last" ) [ INT ] UNIT`, after `in`.
@@ -1077,9 +1479,9 @@ fn p_not(i: Input) -> PResult<Pred> {
             },
         ));
     }
-    if let Ok((rest, _)) = sym("(")(i) {
+    if let Ok((rest, open)) = sym("(")(i) {
         let (rest, inner) = nested(rest, |r| cut(pred)(r))?;
-        let (rest, _) = cut(expecting("`)` to close the parenthesis", sym(")")))(rest)?;
+        let (rest, _) = close_paren(rest, open)?;
         return Ok((
             rest,
             Pred {
@@ -1106,6 +1508,9 @@ const AFTER_COLUMN: &str = "a comparison after the column: `=`, `!=`, `<`, `<=`,
 ///        | ident "in" "the" ( "past" | "last" ) [ INT ] UNIT | ident "contains" STRING`
 fn atom(i: Input) -> PResult<Atom> {
     let start = offset(&i);
+    if let Some(err) = reserved_as_column(&i) {
+        return Err(nom::Err::Failure(err));
+    }
     let (i, column) = ident(i)?;
     let word = peek_word(&i).to_ascii_lowercase();
     let (i, kind) = match word.as_str() {
@@ -1138,6 +1543,9 @@ fn atom(i: Input) -> PResult<Atom> {
         }
         "in" => {
             let (after_in, _) = kw("in")(i)?;
+            if let Some(err) = in_without_the(&after_in) {
+                return Err(nom::Err::Failure(err));
+            }
             if at_keyword(&after_in, "the") {
                 let (i, (last, count, unit)) = in_the_past(after_in)?;
                 (i, AtomKind::InThePast { last, count, unit })
@@ -1158,7 +1566,34 @@ fn atom(i: Input) -> PResult<Atom> {
                 Ok((i, _)) => (i, true),
                 Err(_) => (i, false),
             };
-            let (i, _) = cut(expecting("`null` after `is`", kw("null")))(i)?;
+            let Ok((i, _)) = kw("null")(i) else {
+                let at = offset(&i);
+                let (found, span) = describe_token(i.extra.source, at);
+                let column = &i.extra.source[column.span.range()];
+                let help = if span.is_empty() {
+                    format!(
+                        "`is` tests for a missing value: `{column} is null` or \
+                         `{column} is not null`"
+                    )
+                } else {
+                    let op = if negated { "!=" } else { "=" };
+                    let value = &i.extra.source[span.range()];
+                    format!(
+                        "`is` only tests for a missing value (`{column} is null`); to compare, \
+                         write `{column} {op} {value}`"
+                    )
+                };
+                return failure(
+                    at,
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        format!("expected `null` after `is`, found {found}"),
+                    )
+                    .with_span(span)
+                    .with_label("expected `null`")
+                    .with_help(help),
+                );
+            };
             (i, AtomKind::IsNull { negated })
         }
         "like" => {
@@ -1208,10 +1643,9 @@ fn atom(i: Input) -> PResult<Atom> {
 
 /// `"(" literal { "," literal } ")"`
 fn literal_list(i: Input) -> PResult<Vec<Literal>> {
-    let (mut i, _) = cut(expecting(
-        "`(` and a list of values after `in`, such as (\"BR\", \"US\")",
-        sym("("),
-    ))(i)?;
+    let Ok((mut i, open)) = sym("(")(i) else {
+        return Err(nom::Err::Failure(list_without_parentheses(i)));
+    };
     let mut values = Vec::new();
     loop {
         let (rest, v) = cut(expecting("a value in the list", literal))(i)?;
@@ -1220,13 +1654,72 @@ fn literal_list(i: Input) -> PResult<Vec<Literal>> {
             i = rest;
             continue;
         }
-        let (rest, _) = cut(expecting("`,` or `)` in the list of values", sym(")")))(rest)?;
-        return Ok((rest, values));
+        if let Ok((rest, _)) = sym(")")(rest) {
+            return Ok((rest, values));
+        }
+        let at = offset(&rest);
+        let (found, span) = describe_token(rest.extra.source, at);
+        return failure(
+            at,
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("expected `,` or `)` in the list of values, found {found}"),
+            )
+            .with_span(span)
+            .with_label("expected `,` or `)`")
+            .with_secondary(open, "the list starts here")
+            .with_help("separate the values with commas and close the list: (\"BR\", \"AR\")"),
+        );
     }
+}
+
+/// `in "BR", "AR"`: the values of an `in` list without their parentheses.
+fn list_without_parentheses(i: Input) -> PError {
+    let at = offset(&i);
+    let (found, span) = describe_token(i.extra.source, at);
+    let mut d = Diagnostic::error(
+        codes::SYNTAX,
+        format!("expected `(` after `in`, found {found}"),
+    )
+    .with_span(span)
+    .with_label("expected `(`");
+    // Read what looks like the list, to show it in parentheses.
+    let mut rest = i;
+    let mut end = at;
+    while let Ok((after, _)) = literal(rest) {
+        end = rest.extra.token_end_before(offset(&after));
+        match sym(",")(after) {
+            Ok((after, _)) => rest = after,
+            Err(_) => break,
+        }
+    }
+    d = if end > at {
+        let values = &i.extra.source[at..end];
+        d.with_help(format!("put the values in parentheses: `in ({values})`"))
+    } else {
+        d.with_help("list the values in parentheses: `country in (\"BR\", \"AR\")`")
+    };
+    PError::custom(at, d)
 }
 
 /// `cmp := "=" | "!=" | "<" | "<=" | ">" | ">="`
 fn cmp(i: Input) -> PResult<CmpOp> {
+    // Operators of other languages, checked first: `==` starts with `=`.
+    for (written, right) in [("==", "="), ("<>", "!="), ("=<", "<="), ("=>", ">=")] {
+        if i.fragment().starts_with(written) {
+            let at = offset(&i);
+            return failure(
+                at,
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("`{written}` is not a comparison in segql"),
+                )
+                .with_span(Span::new(at, at + 2))
+                .with_label(format!("write `{right}`"))
+                .with_help("the comparisons are `=`, `!=`, `<`, `<=`, `>` and `>=`"),
+            );
+        }
+    }
     for (s, op) in [
         ("!=", CmpOp::NotEq),
         ("<=", CmpOp::LtEq),
@@ -1238,21 +1731,6 @@ fn cmp(i: Input) -> PResult<CmpOp> {
         if let Ok((rest, _)) = sym(s)(i) {
             return Ok((rest, op));
         }
-    }
-    if i.fragment().starts_with("<>") || i.fragment().starts_with("==") {
-        let at = offset(&i);
-        let written = &i.fragment()[..2];
-        let right = if written == "<>" { "!=" } else { "=" };
-        return failure(
-            at,
-            Diagnostic::error(
-                codes::SYNTAX,
-                format!("`{written}` is not a comparison in segql"),
-            )
-            .with_span(Span::new(at, at + 2))
-            .with_label("unknown operator")
-            .with_help(format!("write `{right}`")),
-        );
     }
     fail(&i, "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)")
 }
@@ -1361,19 +1839,55 @@ fn int_clause<'a>(
     }
 }
 
+/// `depth N` or `top N`, where N must be at least 1: 0 is reported here,
+/// where the number's place is known, with `message` and `help`.
+fn positive_int_clause<'a>(
+    i: Input<'a>,
+    word: &'static str,
+    message: &'static str,
+    help: &'static str,
+) -> PResult<'a, Option<u64>> {
+    let start = offset(&i);
+    let what = match word {
+        "depth" => "a whole number after `depth`",
+        _ => "a whole number after `top`",
+    };
+    let (rest, n) = int_clause(i, word, what)?;
+    if n == Some(0) {
+        return failure(
+            start,
+            Diagnostic::error(codes::VALUE_OUT_OF_RANGE, message)
+                .with_span(span_from(start, &rest))
+                .with_label("must be at least 1")
+                .with_help(help),
+        );
+    }
+    Ok((rest, n))
+}
+
 /// `funnel := "funnel" step "then" [ "not" ] step { "then" [ "not" ] step } [ within ]
 ///            [ "for" seg ] [ "compare" seg { "," seg } ] [ "by" ident ] [ range ]`
 fn funnel(i: Input) -> PResult<Funnel> {
     let (i, _) = kw("funnel")(i)?;
+    if at_keyword(&i, "not") {
+        let at = offset(&i);
+        return failure(
+            at,
+            Diagnostic::error(codes::SYNTAX, "a funnel cannot start with a negated step")
+                .with_span(Span::new(at, at + 3))
+                .with_label("the first step is negated")
+                .with_help(
+                    "start with a step the actors did; negated steps go between or after them: \
+                     `funnel viewed \"/cart\" then not action \"CHECKOUT\" then viewed \"/cart\"`",
+                ),
+        );
+    }
     let (i, steps) = cut(expecting(
         "the first step of the funnel, such as `viewed \"/home\"`",
         sequence,
     ))(i)?;
     if steps.len() < 2 {
-        return Err(nom::Err::Failure(PError::expected(
-            offset(&i),
-            "`then` and a second step (a funnel has at least two steps)",
-        )));
+        return Err(nom::Err::Failure(funnel_second_step_error(&i, &steps[0])));
     }
     let (i, within) = opt(within)(i)?;
     let (i, scope) = for_clause(i)?;
@@ -1411,6 +1925,65 @@ fn funnel(i: Input) -> PResult<Funnel> {
     ))
 }
 
+/// A funnel with one step: says so, or that `then` is missing between two
+/// steps.
+fn funnel_second_step_error(i: &Input, first: &SeqStep) -> PError {
+    let at = offset(i);
+    let (found, span) = describe_token(i.extra.source, at);
+    let word = peek_word(i).to_ascii_lowercase();
+    let example = "`funnel viewed \"/cart\" then action \"CHECKOUT\"`";
+    let starts_step = [
+        "viewed",
+        "action",
+        "clicked",
+        "error",
+        "event",
+        "any",
+        "performed",
+    ]
+    .contains(&word.as_str());
+    let ends = i.fragment().is_empty()
+        || i.fragment().starts_with(';')
+        || [
+            "within", "for", "compare", "by", "during", "since", "before", "between", "in",
+        ]
+        .contains(&word.as_str());
+    let d = if starts_step {
+        Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `then` between the steps of the funnel, found {found}"),
+        )
+        .with_span(span)
+        .with_label("expected `then` before this step")
+        .with_help(format!("join the steps with `then`: {example}"))
+    } else if ends {
+        Diagnostic::error(
+            codes::FUNNEL_ONE_STEP,
+            "a funnel needs at least two steps, this one has 1",
+        )
+        .with_span(first.span)
+        .with_label("the only step")
+        .with_help(format!("add a step with `then`: {example}"))
+    } else if did_you_mean(&word, ["then"]).is_some() {
+        Diagnostic::error(
+            codes::UNKNOWN_KEYWORD,
+            format!("expected `then` after the first step, found {found}"),
+        )
+        .with_span(span)
+        .with_label("expected `then`")
+        .with_help("did you mean `then`?")
+    } else {
+        Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected `then` and a second step, found {found}"),
+        )
+        .with_span(span)
+        .with_label("expected `then`")
+        .with_help(format!("a funnel has at least two steps: {example}"))
+    };
+    PError::custom(at, d)
+}
+
 /// `retention := "retention" step "returning" step [ "every" ( "day" | "week" | "month" ) ]
 ///               [ "periods" INT ] [ "for" seg ] [ "by" ident ] [ range ]`
 fn retention(i: Input) -> PResult<Retention> {
@@ -1435,10 +2008,33 @@ fn retention(i: Input) -> PResult<Retention> {
                 "week" => Period::Week,
                 "month" => Period::Month,
                 _ => {
-                    return Err(nom::Err::Failure(PError::expected(
-                        offset(&i),
-                        "`day`, `week` or `month` after `every`",
-                    )));
+                    let at = offset(&i);
+                    let (found, span) = describe_token(i.extra.source, at);
+                    let plural = word.strip_suffix('s').unwrap_or(&word);
+                    let help = match plural {
+                        "day" | "week" | "month" => format!("write `every {plural}`"),
+                        "daily" => "write `every day`".to_string(),
+                        "weekly" => "write `every week`".to_string(),
+                        "monthly" => "write `every month`".to_string(),
+                        "year" | "yearly" | "quarter" | "quarterly" => {
+                            "retention counts calendar days, weeks or months: for a year, \
+                             write `every month periods 12`"
+                                .to_string()
+                        }
+                        _ => "retention counts calendar periods: `every day`, `every week` \
+                              or `every month`"
+                            .to_string(),
+                    };
+                    return failure(
+                        at,
+                        Diagnostic::error(
+                            codes::SYNTAX,
+                            format!("expected `day`, `week` or `month` after `every`, found {found}"),
+                        )
+                        .with_span(span)
+                        .with_label("expected `day`, `week` or `month`")
+                        .with_help(help),
+                    );
                 }
             };
             let (i, _) = kw_any(i, &word).map(|r| (r, ())).ok_or_else(|| {
@@ -1490,8 +2086,18 @@ fn paths(i: Input) -> PResult<Paths> {
         }
         Err(_) => (i, None),
     };
-    let (i, depth) = int_clause(i, "depth", "a whole number after `depth`")?;
-    let (i, top) = int_clause(i, "top", "a whole number after `top`")?;
+    let (i, depth) = positive_int_clause(
+        i,
+        "depth",
+        "`depth 0` leaves no page in a path",
+        "`depth` is at least 1 (5 by default)",
+    )?;
+    let (i, top) = positive_int_clause(
+        i,
+        "top",
+        "`top 0` keeps no row",
+        "`top` is at least 1 (10 by default)",
+    )?;
     let (i, scope) = for_clause(i)?;
     let (i, range) = opt(range)(i)?;
     clause_order_check(&i, "paths", &["from", "to", "depth", "top", "for", "range"])?;
@@ -1561,7 +2167,12 @@ fn explore(i: Input) -> PResult<Explore> {
         Err(_) => (i, None),
     };
     let (i, scope) = for_clause(i)?;
-    let (i, top) = int_clause(i, "top", "a whole number after `top`")?;
+    let (i, top) = positive_int_clause(
+        i,
+        "top",
+        "`top 0` keeps no group",
+        "`top` is at least 1",
+    )?;
     let (i, range) = opt(range)(i)?;
     clause_order_check(&i, "explore", &["by", "every", "for", "top", "range"])?;
     Ok((
@@ -1609,7 +2220,10 @@ fn measure(i: Input) -> PResult<Measure> {
             if let Some(s) = did_you_mean(&word, ["events", "users", "sessions", "count"]) {
                 let (found, span) = describe_token(i.extra.source, offset(&i));
                 err.custom = Some(Box::new(
-                    Diagnostic::error(codes::SYNTAX, format!("expected a measure, found {found}"))
+                    Diagnostic::error(
+                        codes::UNKNOWN_KEYWORD,
+                        format!("expected a measure, found {found}"),
+                    )
                         .with_span(span)
                         .with_label("expected `events`, `users`, `sessions` or `count(step)`")
                         .with_help(format!("did you mean `{s}`?")),

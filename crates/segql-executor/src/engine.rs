@@ -1,0 +1,314 @@
+//! The engine: a DataFusion `SessionContext` with the dataset's tables, the
+//! [`Catalog`] the planner resolves against, and plan execution.
+
+use crate::demo::{self, DemoConfig};
+use crate::mapping;
+use crate::sources::{self, SourceSpec};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::MemTable;
+use datafusion::datasource::TableProvider;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use segql_parser::{Diagnostic, codes};
+use segql_planner::{Catalog, SchemaMapping, TableEntry, TableRole};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the data comes from, as given on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct DataSpec {
+    /// A folder with `events.*`, `users.*`, `accounts.*`.
+    pub data_dir: Option<PathBuf>,
+    pub events: Option<String>,
+    pub users: Option<String>,
+    pub accounts: Option<String>,
+    /// A schema mapping TOML file.
+    pub schema: Option<PathBuf>,
+}
+
+impl DataSpec {
+    /// True when no data flag was given: the built-in demo dataset is used.
+    pub fn is_empty(&self) -> bool {
+        self.data_dir.is_none() && self.events.is_none() && self.users.is_none() && self.accounts.is_none()
+    }
+
+    /// The file (or glob or folder) of each table: explicit flags win over
+    /// the files found in `--data DIR`.
+    fn sources(&self) -> Result<BTreeMap<TableRole, String>, Diagnostic> {
+        let mut found = BTreeMap::new();
+        if let Some(dir) = &self.data_dir {
+            let entries = std::fs::read_dir(dir).map_err(|e| {
+                Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read the data folder `{}`: {e}", dir.display()))
+            })?;
+            let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+            paths.sort();
+            for role in [TableRole::Events, TableRole::Users, TableRole::Accounts] {
+                let matching: Vec<&PathBuf> = paths
+                    .iter()
+                    .filter(|p| {
+                        let stem = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        let stem = stem.split('.').next().unwrap_or("").to_string();
+                        stem == role.name() && (p.is_dir() || sources::Format::of(p).is_some())
+                    })
+                    .collect();
+                match matching.as_slice() {
+                    [] => {}
+                    [one] => {
+                        found.insert(role, one.display().to_string());
+                    }
+                    several => {
+                        return Err(Diagnostic::error(
+                            codes::DATA_ERROR,
+                            format!(
+                                "the data folder `{}` has several {} files: {}",
+                                dir.display(),
+                                role.name(),
+                                several.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                            ),
+                        )
+                        .with_help(format!("keep one, or name it with --{}", role.name())));
+                    }
+                }
+            }
+            if !found.contains_key(&TableRole::Events) && self.events.is_none() {
+                return Err(Diagnostic::error(
+                    codes::UNREADABLE_FILE,
+                    format!("the data folder `{}` has no events file", dir.display()),
+                )
+                .with_help("name it events.parquet, events.csv or events.ndjson, or pass --events FILE"));
+            }
+        }
+        for (role, flag) in [
+            (TableRole::Events, &self.events),
+            (TableRole::Users, &self.users),
+            (TableRole::Accounts, &self.accounts),
+        ] {
+            if let Some(path) = flag {
+                found.insert(role, path.clone());
+            }
+        }
+        if !found.contains_key(&TableRole::Events) {
+            return Err(Diagnostic::error(codes::UNREADABLE_FILE, "no events table was given")
+                .with_help("pass --events FILE or --data DIR; without data flags segql uses its demo dataset"));
+        }
+        Ok(found)
+    }
+}
+
+/// A dataset registered in a DataFusion session.
+pub struct Engine {
+    ctx: SessionContext,
+    tables: BTreeMap<TableRole, TableEntry>,
+    providers: BTreeMap<TableRole, Arc<dyn TableProvider>>,
+    mapping: SchemaMapping,
+    /// `now` fixed by the dataset (the demo dataset's end), microseconds.
+    pub default_now_micros: Option<i64>,
+    csv_count: Cell<usize>,
+}
+
+impl Engine {
+    /// A session sized for this machine (or `threads` when given).
+    pub fn context(threads: Option<usize>) -> SessionContext {
+        let mut config = SessionConfig::new().with_information_schema(false);
+        if let Some(threads) = threads {
+            config = config.with_target_partitions(threads.max(1));
+        }
+        SessionContext::new_with_config(config)
+    }
+
+    /// Opens the files of `spec`: schemas only, no data read.
+    pub async fn open(spec: &DataSpec, threads: Option<usize>) -> Result<Engine, Diagnostic> {
+        let mapping = match &spec.schema {
+            Some(path) => mapping::load(path)?,
+            None => SchemaMapping::default(),
+        };
+        let ctx = Self::context(threads);
+        let mut providers = BTreeMap::new();
+        let mut origins = BTreeMap::new();
+        for (role, path) in spec.sources()? {
+            let source = SourceSpec {
+                what: role.name().to_string(),
+                path: path.clone(),
+            };
+            providers.insert(role, sources::open(&ctx, &source).await?);
+            origins.insert(role, path);
+        }
+        Self::assemble(ctx, providers, origins, mapping, None)
+    }
+
+    /// The built-in demo dataset, generated in memory. `now` defaults to its
+    /// end, so answers do not drift from day to day.
+    pub fn demo(config: &DemoConfig, threads: Option<usize>) -> Result<Engine, Diagnostic> {
+        let (events, users, accounts) = demo::in_memory(config);
+        let mut engine = Self::from_batches(events, Some(vec![users]), Some(vec![accounts]), SchemaMapping::default(), threads)?;
+        for entry in engine.tables.values_mut() {
+            entry.origin = format!("the built-in demo dataset's {} table", entry.name);
+        }
+        engine.default_now_micros = Some(config.end_millis() * 1000);
+        Ok(engine)
+    }
+
+    /// A dataset from record batches in memory (tests, embedding).
+    pub fn from_batches(
+        events: Vec<RecordBatch>,
+        users: Option<Vec<RecordBatch>>,
+        accounts: Option<Vec<RecordBatch>>,
+        mapping: SchemaMapping,
+        threads: Option<usize>,
+    ) -> Result<Engine, Diagnostic> {
+        let ctx = Self::context(threads);
+        let mut providers: BTreeMap<TableRole, Arc<dyn TableProvider>> = BTreeMap::new();
+        let mut origins = BTreeMap::new();
+        for (role, batches) in [
+            (TableRole::Events, Some(events)),
+            (TableRole::Users, users),
+            (TableRole::Accounts, accounts),
+        ] {
+            let Some(batches) = batches else { continue };
+            let Some(first) = batches.first() else {
+                return Err(Diagnostic::error(codes::EMPTY_EVENTS, format!("the {} table has no batches", role.name())));
+            };
+            let table = MemTable::try_new(first.schema(), vec![batches])
+                .map_err(|e| Diagnostic::error(codes::DATA_ERROR, format!("cannot load the {} table: {e}", role.name())))?;
+            providers.insert(role, Arc::new(table));
+            origins.insert(role, format!("in-memory {}", role.name()));
+        }
+        Self::assemble(ctx, providers, origins, mapping, None)
+    }
+
+    fn assemble(
+        ctx: SessionContext,
+        providers: BTreeMap<TableRole, Arc<dyn TableProvider>>,
+        origins: BTreeMap<TableRole, String>,
+        mapping: SchemaMapping,
+        default_now_micros: Option<i64>,
+    ) -> Result<Engine, Diagnostic> {
+        let mut tables = BTreeMap::new();
+        for (role, provider) in &providers {
+            ctx.register_table(role.name(), Arc::clone(provider))
+                .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot register the {} table: {e}", role.name())))?;
+            tables.insert(
+                *role,
+                TableEntry {
+                    name: role.name().to_string(),
+                    source: provider_as_source(Arc::clone(provider)),
+                    origin: origins.get(role).cloned().unwrap_or_default(),
+                },
+            );
+        }
+        Ok(Engine {
+            ctx,
+            tables,
+            providers,
+            mapping,
+            default_now_micros,
+            csv_count: Cell::new(0),
+        })
+    }
+
+    pub fn context_ref(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Fails with a data error when the events table has no rows.
+    pub async fn check_events_not_empty(&self) -> Result<(), Diagnostic> {
+        let events = self.providers.get(&TableRole::Events).expect("an engine always has events");
+        let frame = self
+            .ctx
+            .read_table(Arc::clone(events))
+            .and_then(|f| f.limit(0, Some(1)))
+            .map_err(|e| self.data_error(e))?;
+        let batches = frame.collect().await.map_err(|e| self.data_error(e))?;
+        if batches.iter().all(|b| b.num_rows() == 0) {
+            let origin = &self.tables[&TableRole::Events].origin;
+            return Err(Diagnostic::error(codes::EMPTY_EVENTS, format!("the events table ({origin}) has no rows"))
+                .with_help("segments are computed from events: check that the file holds data"));
+        }
+        Ok(())
+    }
+
+    /// Runs a logical plan to completion.
+    pub async fn execute(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>, Diagnostic> {
+        let frame = self.ctx.execute_logical_plan(plan).await.map_err(|e| self.data_error(e))?;
+        frame.collect().await.map_err(|e| self.data_error(e))
+    }
+
+    /// The optimized logical plan and the physical plan, as text.
+    pub async fn explain(&self, plan: LogicalPlan, physical: bool) -> Result<String, Diagnostic> {
+        let state = self.ctx.state();
+        let optimized = state.optimize(&plan).map_err(|e| self.data_error(e))?;
+        if !physical {
+            return Ok(optimized.display_indent().to_string());
+        }
+        let physical_plan = state
+            .create_physical_plan(&optimized)
+            .await
+            .map_err(|e| self.data_error(e))?;
+        Ok(datafusion::physical_plan::displayable(physical_plan.as_ref())
+            .indent(false)
+            .to_string())
+    }
+
+    fn data_error(&self, e: datafusion::error::DataFusionError) -> Diagnostic {
+        let message = e.to_string();
+        let first = message.lines().next().unwrap_or(&message).to_string();
+        let sources: Vec<String> = self.tables.values().map(|t| t.origin.clone()).collect();
+        Diagnostic::error(codes::DATA_ERROR, format!("reading the data failed: {first}"))
+            .with_note(format!("the data: {}", sources.join(", ")))
+    }
+}
+
+impl Catalog for Engine {
+    fn table(&self, role: TableRole) -> Option<TableEntry> {
+        self.tables.get(&role).cloned()
+    }
+
+    fn mapping(&self) -> &SchemaMapping {
+        &self.mapping
+    }
+
+    /// A CSV list: every column read as text, so ids keep their leading
+    /// zeros and compare as written.
+    fn csv(&self, path: &Path) -> Result<TableEntry, String> {
+        let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            _ => e.to_string(),
+        })?;
+        let (schema, _) = datafusion::arrow::csv::reader::Format::default()
+            .with_header(true)
+            .infer_schema(&mut file, Some(100))
+            .map_err(|e| format!("it is not a CSV file with a header row ({e})"))?;
+        let text_schema = Arc::new(Schema::new(
+            schema
+                .fields()
+                .iter()
+                .map(|f| Field::new(f.name(), DataType::Utf8, true))
+                .collect::<Vec<_>>(),
+        ));
+        let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
+        let url = ListingTableUrl::parse(absolute.to_string_lossy()).map_err(|e| e.to_string())?;
+        let extension = path
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        let options = ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
+            .with_file_extension(extension);
+        let config = ListingTableConfig::new(url)
+            .with_listing_options(options)
+            .with_schema(text_schema);
+        let table = ListingTable::try_new(config).map_err(|e| e.to_string())?;
+        let n = self.csv_count.get();
+        self.csv_count.set(n + 1);
+        Ok(TableEntry {
+            name: format!("csv_{n}"),
+            source: provider_as_source(Arc::new(table)),
+            origin: path.display().to_string(),
+        })
+    }
+}

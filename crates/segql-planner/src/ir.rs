@@ -1,0 +1,111 @@
+//! The resolved IR: a segment with every name bound to a table column, every
+//! literal typed, every range turned into instants, every `in segment`
+//! replaced by its definition. Lowering reads nothing else.
+
+use crate::catalog::TableEntry;
+use datafusion_expr::Expr;
+use segql_parser::{AggregateFunc, Audience, CmpOp, Span};
+
+/// One query statement of a program, resolved.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// The statement, for messages.
+    pub span: Span,
+    pub kind: QueryKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum QueryKind {
+    /// A segment query: its members.
+    Members(SegmentIr),
+}
+
+/// A set of actors of one audience.
+#[derive(Debug, Clone)]
+pub struct SegmentIr {
+    pub audience: Audience,
+    pub condition: Cond,
+}
+
+/// A condition over actors, taken against the audience's universe.
+#[derive(Debug, Clone)]
+pub enum Cond {
+    /// Every actor of the universe.
+    Universe,
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+    /// A two-valued predicate over the audience's profile table: actors with
+    /// a profile row for which it is true.
+    Profile(Expr),
+    /// Actors whose key (as text) is listed in a CSV column, or users whose
+    /// email is.
+    Csv(CsvSet),
+    Behavior(Behavior),
+}
+
+#[derive(Debug, Clone)]
+pub struct CsvSet {
+    pub table: TableEntry,
+    /// The CSV column holding ids or emails.
+    pub column: String,
+    pub by_email: bool,
+}
+
+/// A behavior: steps in sequence, optional `within`, count and range.
+#[derive(Debug, Clone)]
+pub struct Behavior {
+    /// The first step is never negated.
+    pub steps: Vec<StepIr>,
+    pub within: Within,
+    pub count: Option<CountIr>,
+    pub range: TimeRange,
+}
+
+impl Behavior {
+    /// The positive steps, in order.
+    pub fn positive(&self) -> impl Iterator<Item = &StepIr> {
+        self.steps.iter().filter(|s| !s.negated)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StepIr {
+    pub negated: bool,
+    /// A two-valued predicate over one event (its type, name and `with`
+    /// filter).
+    pub predicate: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    None,
+    Session,
+    /// A duration in microseconds.
+    Micros(i64),
+}
+
+#[derive(Debug, Clone)]
+pub enum CountIr {
+    AtLeast(u64),
+    AtMost(u64),
+    Exactly(u64),
+    Aggregate {
+        func: AggregateFunc,
+        /// A numeric event column.
+        column: Expr,
+        op: CmpOp,
+        value: f64,
+    },
+}
+
+/// `[from, to)` in microseconds since the epoch; `None` is unbounded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TimeRange {
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+impl TimeRange {
+    pub const ALL: TimeRange = TimeRange { from: None, to: None };
+}

@@ -1,0 +1,804 @@
+//! Resolution: syntax tree + catalog → IR. Binds every column to a table of
+//! the catalog, types every literal against its column, turns ranges into
+//! instants and inlines referenced segments. Every error here is found from
+//! schemas alone, before any data is read (LANGUAGE.md §7).
+
+use crate::catalog::{Catalog, TableEntry, TableRole};
+use crate::ir::*;
+use crate::names;
+use datafusion_common::ScalarValue;
+use datafusion_common::arrow::datatypes::{DataType, Field, TimeUnit};
+use datafusion_expr::{Expr, col, lit};
+use segql_parser::{
+    Atom, AtomKind, Audience, Behavior as AstBehavior, CmpOp, Condition, ConditionKind, CountKind,
+    CsvKey, Diagnostic, EventKind, Ident, Library, Literal, LiteralKind, Pred, PredKind, Program,
+    Range, RangeKind, Segment, SegmentBody, SetRef, SetRefKind, StatementKind, Step, Target,
+    WithinKind, codes, did_you_mean,
+};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What a plan depends on beyond the text and the schemas.
+#[derive(Debug, Clone)]
+pub struct PlanOptions {
+    /// `now` for relative ranges, in microseconds since the epoch.
+    pub now_micros: i64,
+    /// The folder `in csv "file"` paths are relative to.
+    pub base_dir: PathBuf,
+}
+
+/// Resolves every query statement of a validated program. Definitions are
+/// taken from the program (earlier statements) and the library.
+pub fn resolve(
+    program: &Program,
+    library: &Library,
+    catalog: &dyn Catalog,
+    options: &PlanOptions,
+) -> Result<Vec<Query>, Vec<Diagnostic>> {
+    let mut resolver = Resolver {
+        catalog,
+        library,
+        defs: HashMap::new(),
+        options,
+    };
+    let mut queries = Vec::new();
+    let mut diagnostics = Vec::new();
+    if let Err(d) = resolver.check_events_table() {
+        return Err(vec![d]);
+    }
+    for statement in &program.statements {
+        match &statement.kind {
+            StatementKind::Define(def) => {
+                resolver.defs.insert(def.name.name.clone(), def.segment.clone());
+            }
+            StatementKind::Segment(segment) => match resolver.segment(segment) {
+                Ok(ir) => queries.push(Query {
+                    span: statement.span,
+                    kind: QueryKind::Members(ir),
+                }),
+                Err(d) => diagnostics.push(d),
+            },
+            StatementKind::Funnel(_)
+            | StatementKind::Retention(_)
+            | StatementKind::Paths(_)
+            | StatementKind::Explore(_) => diagnostics.push(
+                Diagnostic::error(
+                    codes::ANALYSIS_NOT_AVAILABLE,
+                    "funnels, retention, paths and explore cannot be run yet",
+                )
+                .with_span(statement.span)
+                .with_label("this analysis is checked, but not run")
+                .with_help("`segql check` accepts analyses; `segql run` runs segment queries for now"),
+            ),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(queries)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// The kind of values a column holds, as far as literals are concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    Text,
+    Number,
+    Bool,
+    /// A date or timestamp column, compared as a UTC timestamp.
+    Time,
+    /// The event time, already microseconds since the epoch.
+    EventTime,
+    Other,
+}
+
+impl ValueKind {
+    fn of(data_type: &DataType) -> ValueKind {
+        match data_type {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => ValueKind::Text,
+            DataType::Dictionary(_, value) => ValueKind::of(value),
+            DataType::Boolean => ValueKind::Bool,
+            DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => ValueKind::Time,
+            t if t.is_numeric() => ValueKind::Number,
+            _ => ValueKind::Other,
+        }
+    }
+
+    fn describe(self, data_type: &DataType) -> String {
+        match self {
+            ValueKind::Text => "text".into(),
+            ValueKind::Number => format!("a number ({data_type})"),
+            ValueKind::Bool => "a boolean".into(),
+            ValueKind::Time | ValueKind::EventTime => "a date or timestamp".into(),
+            ValueKind::Other => format!("{data_type}"),
+        }
+    }
+}
+
+/// A column bound to a table.
+struct BoundColumn {
+    expr: Expr,
+    kind: ValueKind,
+    data_type: DataType,
+}
+
+struct Resolver<'a> {
+    catalog: &'a dyn Catalog,
+    library: &'a Library,
+    defs: HashMap<String, Segment>,
+    options: &'a PlanOptions,
+}
+
+impl Resolver<'_> {
+    fn table(&self, role: TableRole) -> Option<TableEntry> {
+        self.catalog.table(role)
+    }
+
+    /// The events table must exist and have the model's required columns
+    /// with usable types. These are data errors: they name file and column.
+    fn check_events_table(&self) -> Result<(), Diagnostic> {
+        let Some(events) = self.table(TableRole::Events) else {
+            return Err(Diagnostic::error(codes::MISSING_TABLE, "no events table was given")
+                .with_help("pass --events FILE or --data DIR (a folder with events.parquet, .csv or .ndjson)"));
+        };
+        let schema = events.schema();
+        let mapping = self.catalog.mapping();
+        let mut required = vec![
+            ("timestamp", mapping.column(TableRole::Events, "timestamp")),
+            ("user_id", mapping.column(TableRole::Events, "user_id")),
+            ("event_type", mapping.column(TableRole::Events, "event_type")),
+        ];
+        match &mapping.name {
+            crate::catalog::NameColumn::Single(name) => required.push(("name", name.clone())),
+            crate::catalog::NameColumn::PerType { columns, default } => {
+                for c in columns.values().chain(default.iter()) {
+                    required.push(("name", c.clone()));
+                }
+            }
+        }
+        for (model, column) in &required {
+            let Ok(field) = schema.field_with_name(column) else {
+                let mut d = Diagnostic::error(
+                    codes::MISSING_COLUMN,
+                    format!("the events table ({}) has no column `{column}`", events.origin),
+                )
+                .with_note(format!("segql reads the {model} of each event from `{column}`"));
+                d = match did_you_mean(column, schema.fields().iter().map(|f| f.name().as_str())) {
+                    Some(s) => d.with_help(format!(
+                        "did you mean `{s}`? map it with a schema file: [events] {model} = \"{s}\""
+                    )),
+                    None => d.with_help(format!(
+                        "map the column that holds it with --schema MAP.toml: [events] {model} = \"your_column\""
+                    )),
+                };
+                return Err(d);
+            };
+            let ok = match *model {
+                "timestamp" => matches!(
+                    field.data_type(),
+                    DataType::Timestamp(_, _)
+                        | DataType::Int64
+                        | DataType::Date32
+                        | DataType::Date64
+                        | DataType::Utf8
+                        | DataType::LargeUtf8
+                        | DataType::Utf8View
+                ),
+                "user_id" => matches!(
+                    ValueKind::of(field.data_type()),
+                    ValueKind::Text | ValueKind::Number
+                ) && !field.data_type().is_floating(),
+                _ => ValueKind::of(field.data_type()) == ValueKind::Text,
+            };
+            if !ok {
+                let want = match *model {
+                    "timestamp" => "a timestamp, epoch milliseconds (int64) or RFC 3339 text",
+                    "user_id" => "text or an integer",
+                    _ => "text",
+                };
+                return Err(Diagnostic::error(
+                    codes::WRONG_COLUMN_TYPE,
+                    format!(
+                        "column `{column}` of the events table ({}) is {}, but the {model} must be {want}",
+                        events.origin,
+                        field.data_type()
+                    ),
+                )
+                .with_help("convert the column, or map another column with --schema"));
+            }
+        }
+        Ok(())
+    }
+
+    fn profile_role(audience: Audience) -> TableRole {
+        match audience {
+            Audience::Users => TableRole::Users,
+            Audience::Accounts => TableRole::Accounts,
+        }
+    }
+
+    fn time_range(&self, range: &Range) -> TimeRange {
+        let now = self.options.now_micros;
+        match &range.kind {
+            RangeKind::Last { count, unit, .. } => {
+                let length = (count.unwrap_or(1) as i64)
+                    .saturating_mul(unit.millis())
+                    .saturating_mul(1000);
+                TimeRange {
+                    from: Some(now.saturating_sub(length)),
+                    to: Some(now),
+                }
+            }
+            RangeKind::Since(d) => TimeRange {
+                from: Some(date_micros(d.epoch_millis)),
+                to: None,
+            },
+            RangeKind::Before(d) => TimeRange {
+                from: None,
+                to: Some(date_micros(d.epoch_millis)),
+            },
+            RangeKind::Between(a, b) => TimeRange {
+                from: Some(date_micros(a.epoch_millis)),
+                to: Some(date_micros(b.epoch_millis)),
+            },
+        }
+    }
+
+    /// `segment` with the definitions visible at this point.
+    fn segment(&self, segment: &Segment) -> Result<SegmentIr, Diagnostic> {
+        let audience = segment.audience;
+        let condition = match &segment.body {
+            SegmentBody::Who {
+                condition,
+                filter,
+                range,
+            } => {
+                let inherited = range.as_ref().map(|r| self.time_range(r));
+                let mut cond = self.condition(condition, audience, inherited)?;
+                if let Some(filter) = filter {
+                    cond = Cond::And(vec![cond, Cond::Profile(self.pred(filter, Self::profile_role(audience))?)]);
+                }
+                cond
+            }
+            SegmentBody::In { set, filter } => {
+                let mut cond = self.set_ref(set, audience)?;
+                if let Some(filter) = filter {
+                    cond = Cond::And(vec![cond, Cond::Profile(self.pred(filter, Self::profile_role(audience))?)]);
+                }
+                cond
+            }
+        };
+        Ok(SegmentIr {
+            audience,
+            condition,
+        })
+    }
+
+    fn condition(
+        &self,
+        condition: &Condition,
+        audience: Audience,
+        inherited: Option<TimeRange>,
+    ) -> Result<Cond, Diagnostic> {
+        Ok(match &condition.kind {
+            ConditionKind::Or(items) => Cond::Or(
+                items
+                    .iter()
+                    .map(|c| self.condition(c, audience, inherited))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ConditionKind::And(items) => Cond::And(
+                items
+                    .iter()
+                    .map(|c| self.condition(c, audience, inherited))
+                    .collect::<Result<_, _>>()?,
+            ),
+            ConditionKind::Not(inner) => Cond::Not(Box::new(self.condition(inner, audience, inherited)?)),
+            ConditionKind::Group { inner, range } => {
+                let range = range.as_ref().map(|r| self.time_range(r)).or(inherited);
+                self.condition(inner, audience, range)?
+            }
+            ConditionKind::Profile { atom, .. } => Cond::Profile(self.atom(atom, Self::profile_role(audience))?),
+            ConditionKind::InSet(set) => self.set_ref(set, audience)?,
+            ConditionKind::Behavior(b) => {
+                let range = b.range.as_ref().map(|r| self.time_range(r)).or(inherited);
+                self.behavior(b, range.unwrap_or(TimeRange::ALL))?
+            }
+        })
+    }
+
+    fn set_ref(&self, set: &SetRef, audience: Audience) -> Result<Cond, Diagnostic> {
+        match &set.kind {
+            SetRefKind::Segment(name) => {
+                let definition = self
+                    .defs
+                    .get(&name.name)
+                    .or_else(|| self.library.get(&name.name).map(|d| &d.segment));
+                let Some(definition) = definition else {
+                    return Err(Diagnostic::error(
+                        codes::UNKNOWN_SEGMENT,
+                        format!("unknown segment `{}`", name.name),
+                    )
+                    .with_span(name.span));
+                };
+                // A referenced segment means what its definition says: no
+                // range of the reference reaches into it.
+                Ok(self.segment(definition)?.condition)
+            }
+            SetRefKind::Csv { path, column, key } => {
+                let file = self.options.base_dir.join(&path.value);
+                let table = self.catalog.csv(&file).map_err(|reason| {
+                    Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read the CSV list `{}`: {reason}", file.display()))
+                        .with_span(path.span)
+                        .with_label("this file")
+                        .with_help("the path of `in csv` is relative to the .seg file (or to the working folder for -e text)")
+                })?;
+                let schema = table.schema();
+                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                let by_email = *key == Some(CsvKey::Email);
+                let chosen = match column {
+                    Some(c) => {
+                        if !names.contains(&c.value.as_str()) {
+                            let mut d = Diagnostic::error(
+                                codes::MISSING_COLUMN,
+                                format!("the CSV list `{}` has no column `{}`", file.display(), c.value),
+                            )
+                            .with_span(c.span)
+                            .with_label("not in the header row")
+                            .with_note(format!("its columns are: {}", names.join(", ")));
+                            if let Some(s) = did_you_mean(&c.value, names.iter().copied()) {
+                                d = d.with_help(format!("did you mean `{s}`?"));
+                            }
+                            return Err(d);
+                        }
+                        c.value.clone()
+                    }
+                    None => {
+                        let preferred: &[&str] = if by_email {
+                            &["email"]
+                        } else {
+                            &["id", audience.key_column()]
+                        };
+                        let found = preferred.iter().find(|p| names.contains(p)).map(|p| p.to_string());
+                        match found.or_else(|| names.first().map(|n| n.to_string())) {
+                            Some(c) => c,
+                            None => {
+                                return Err(Diagnostic::error(
+                                    codes::MISSING_COLUMN,
+                                    format!("the CSV list `{}` has no columns", file.display()),
+                                )
+                                .with_span(path.span)
+                                .with_help("the first row of the file must name its columns, e.g. `email` or `id`"));
+                            }
+                        }
+                    }
+                };
+                if by_email {
+                    let users = self.table(TableRole::Users).ok_or_else(|| {
+                        Diagnostic::error(codes::MISSING_TABLE, "`by email` needs a users table with an email column")
+                            .with_span(set.span)
+                            .with_help("pass --users FILE (or --data DIR with a users file)")
+                    })?;
+                    let email = self.catalog.mapping().column(TableRole::Users, "email");
+                    if users.schema().field_with_name(&email).is_err() {
+                        return Err(Diagnostic::error(
+                            codes::MISSING_COLUMN,
+                            format!("the users table ({}) has no column `{email}` to match emails against", users.origin),
+                        )
+                        .with_span(set.span)
+                        .with_help("map the email column with a schema file: [users] email = \"your_column\""));
+                    }
+                }
+                Ok(Cond::Csv(CsvSet {
+                    table,
+                    column: chosen,
+                    by_email,
+                }))
+            }
+        }
+    }
+
+    fn behavior(&self, behavior: &AstBehavior, range: TimeRange) -> Result<Cond, Diagnostic> {
+        let steps = behavior
+            .steps
+            .iter()
+            .map(|s| {
+                Ok(StepIr {
+                    negated: s.negated,
+                    predicate: self.step(&s.step)?,
+                })
+            })
+            .collect::<Result<Vec<_>, Diagnostic>>()?;
+        let within = match &behavior.within {
+            None => Within::None,
+            Some(w) => match &w.kind {
+                WithinKind::Session => Within::Session,
+                WithinKind::Duration(d) => Within::Micros(d.millis().saturating_mul(1000)),
+            },
+        };
+        let count = match &behavior.count {
+            None => None,
+            Some(count) => Some(match &count.kind {
+                CountKind::AtLeast(n) => CountIr::AtLeast(*n),
+                CountKind::AtMost(n) => CountIr::AtMost(*n),
+                CountKind::Exactly(n) => CountIr::Exactly(*n),
+                CountKind::Aggregate {
+                    func,
+                    column,
+                    op,
+                    value,
+                } => {
+                    let bound = self.column(TableRole::Events, column)?;
+                    if bound.kind != ValueKind::Number {
+                        return Err(Diagnostic::error(
+                            codes::TYPE_MISMATCH,
+                            format!(
+                                "`{} {}` needs a numeric column, but `{}` is {}",
+                                func.keyword(),
+                                column.name,
+                                column.name,
+                                bound.kind.describe(&bound.data_type)
+                            ),
+                        )
+                        .with_span(column.span)
+                        .with_label("not a number")
+                        .with_help("aggregate a numeric event column, such as an amount or a quantity"));
+                    }
+                    CountIr::Aggregate {
+                        func: *func,
+                        column: bound.expr,
+                        op: *op,
+                        value: value.as_f64(),
+                    }
+                }
+            }),
+        };
+        Ok(Cond::Behavior(Behavior {
+            steps,
+            within,
+            count,
+            range,
+        }))
+    }
+
+    /// The predicate of one step: its event type and name, and its `with`
+    /// filter, over the normalized events relation.
+    fn step(&self, step: &Step) -> Result<Expr, Diagnostic> {
+        // TYPE holds the model's event type: the schema mapping's renames
+        // are undone when the events relation is built.
+        let of_type = |t: &str| col(names::TYPE).eq(lit(t.to_string()));
+        let named = |target: &Target| {
+            let pattern = lit(target.pattern.value.clone());
+            if target.like {
+                col(names::NAME).like(pattern)
+            } else {
+                col(names::NAME).eq(pattern)
+            }
+        };
+        let event = match &step.event.kind {
+            EventKind::Viewed(t) => of_type("view").and(named(t)),
+            EventKind::Action { target, .. } => of_type("action").and(named(target)),
+            EventKind::Error(None) => of_type("error"),
+            EventKind::Error(Some(t)) => of_type("error").and(named(t)),
+            EventKind::Named(t) => named(t),
+            EventKind::Any => lit(true),
+        };
+        let event = event.is_true();
+        match &step.filter {
+            None => Ok(event),
+            Some(filter) => Ok(event.and(self.pred(filter, TableRole::Events)?)),
+        }
+    }
+
+    /// A two-valued predicate over one table.
+    fn pred(&self, pred: &Pred, role: TableRole) -> Result<Expr, Diagnostic> {
+        Ok(match &pred.kind {
+            PredKind::Or(items) => items
+                .iter()
+                .map(|p| self.pred(p, role))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .reduce(Expr::or)
+                .expect("or has items"),
+            PredKind::And(items) => items
+                .iter()
+                .map(|p| self.pred(p, role))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .reduce(Expr::and)
+                .expect("and has items"),
+            PredKind::Not(inner) => Expr::Not(Box::new(self.pred(inner, role)?)),
+            PredKind::Group(inner) => self.pred(inner, role)?,
+            PredKind::Atom(atom) => self.atom(atom, role)?,
+        })
+    }
+
+    /// One atom, true or false: where SQL would say unknown, false.
+    fn atom(&self, atom: &Atom, role: TableRole) -> Result<Expr, Diagnostic> {
+        let column = self.column(role, &atom.column)?;
+        let name = &atom.column.name;
+        let expr = match &atom.kind {
+            AtomKind::Compare { op, value } => {
+                let value = self.literal(&column, name, value)?;
+                let left = column.expr.clone();
+                match op {
+                    CmpOp::Eq => left.eq(value),
+                    CmpOp::NotEq => left.not_eq(value),
+                    CmpOp::Lt => left.lt(value),
+                    CmpOp::LtEq => left.lt_eq(value),
+                    CmpOp::Gt => left.gt(value),
+                    CmpOp::GtEq => left.gt_eq(value),
+                }
+            }
+            AtomKind::InList { negated, values } => {
+                let list = values
+                    .iter()
+                    .map(|v| self.literal(&column, name, v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                datafusion_expr::in_list(column.expr.clone(), list, *negated)
+            }
+            AtomKind::IsNull { negated } => {
+                if *negated {
+                    column.expr.clone().is_not_null()
+                } else {
+                    column.expr.clone().is_null()
+                }
+            }
+            AtomKind::Like { negated, pattern } => {
+                self.expect_text(&column, name, atom, "like")?;
+                let e = column.expr.clone().like(lit(pattern.value.clone()));
+                if *negated { Expr::Not(Box::new(e)) } else { e }
+            }
+            AtomKind::Between { low, high } => {
+                let low = self.literal(&column, name, low)?;
+                let high = self.literal(&column, name, high)?;
+                column.expr.clone().between(low, high)
+            }
+            AtomKind::InThePast { count, unit, .. } => {
+                if !matches!(column.kind, ValueKind::Time | ValueKind::EventTime) {
+                    return Err(Diagnostic::error(
+                        codes::TYPE_MISMATCH,
+                        format!(
+                            "`in the past` needs a date or timestamp column, but `{name}` is {}",
+                            column.kind.describe(&column.data_type)
+                        ),
+                    )
+                    .with_span(atom.span)
+                    .with_label("not a date"));
+                }
+                let now = self.options.now_micros;
+                let length = (count.unwrap_or(1) as i64)
+                    .saturating_mul(unit.millis())
+                    .saturating_mul(1000);
+                let from = self.time_literal(&column, now.saturating_sub(length));
+                let to = self.time_literal(&column, now);
+                column.expr.clone().gt_eq(from).and(column.expr.clone().lt(to))
+            }
+            AtomKind::Contains { needle } => {
+                self.expect_text(&column, name, atom, "contains")?;
+                datafusion_functions::expr_fn::strpos(column.expr.clone(), lit(needle.value.clone())).gt(lit(0i64))
+            }
+        };
+        Ok(expr.is_true())
+    }
+
+    fn expect_text(&self, column: &BoundColumn, name: &str, atom: &Atom, what: &str) -> Result<(), Diagnostic> {
+        if column.kind == ValueKind::Text {
+            return Ok(());
+        }
+        Err(Diagnostic::error(
+            codes::TYPE_MISMATCH,
+            format!(
+                "`{what}` needs a text column, but `{name}` is {}",
+                column.kind.describe(&column.data_type)
+            ),
+        )
+        .with_span(atom.span)
+        .with_label(format!("`{what}` on a column that is not text")))
+    }
+
+    fn time_literal(&self, column: &BoundColumn, micros: i64) -> Expr {
+        match column.kind {
+            ValueKind::EventTime => lit(micros),
+            _ => lit(ScalarValue::TimestampMicrosecond(Some(micros), Some(Arc::from("UTC")))),
+        }
+    }
+
+    /// A literal typed for comparison with `column`, or a type error naming
+    /// column, type and literal.
+    fn literal(&self, column: &BoundColumn, name: &str, literal: &Literal) -> Result<Expr, Diagnostic> {
+        let mismatch = |what: &str, help: &str| {
+            Diagnostic::error(
+                codes::TYPE_MISMATCH,
+                format!(
+                    "cannot compare `{name}` ({}) with {what}",
+                    column.kind.describe(&column.data_type)
+                ),
+            )
+            .with_span(literal.span)
+            .with_label(format!("{what}"))
+            .with_help(help.to_string())
+        };
+        Ok(match (&literal.kind, column.kind) {
+            (LiteralKind::Null, _) => lit(ScalarValue::Null),
+            (LiteralKind::String(s), ValueKind::Text) => lit(s.clone()),
+            (LiteralKind::Number(n), ValueKind::Number) => match n.as_i64() {
+                Some(i) => lit(i),
+                None => lit(n.as_f64()),
+            },
+            (LiteralKind::Bool(b), ValueKind::Bool) => lit(*b),
+            (LiteralKind::Date(d), ValueKind::Time | ValueKind::EventTime) => {
+                self.time_literal(column, date_micros(d.epoch_millis))
+            }
+            (LiteralKind::String(s), ValueKind::Time | ValueKind::EventTime) => {
+                return Err(mismatch(
+                    &format!("the text \"{s}\""),
+                    "write dates without quotes: 2026-01-31 or 2026-01-31T10:00:00Z",
+                ));
+            }
+            (LiteralKind::String(s), _) => {
+                return Err(mismatch(&format!("the text \"{s}\""), "compare it with a value of its own type"));
+            }
+            (LiteralKind::Number(n), ValueKind::Text) => {
+                return Err(mismatch(
+                    &format!("the number {}", n.text),
+                    &format!("write the value as text: {name} = \"{}\"", n.text),
+                ));
+            }
+            (LiteralKind::Number(n), _) => {
+                return Err(mismatch(&format!("the number {}", n.text), "compare it with a value of its own type"));
+            }
+            (LiteralKind::Bool(b), _) => {
+                return Err(mismatch(&format!("`{b}`"), "`true` and `false` compare with boolean columns"));
+            }
+            (LiteralKind::Date(d), _) => {
+                return Err(mismatch(&format!("the date {}", d.text), "dates compare with date and timestamp columns"));
+            }
+        })
+    }
+
+    /// Binds a column name of `role`'s table.
+    fn column(&self, role: TableRole, ident: &Ident) -> Result<BoundColumn, Diagnostic> {
+        let table = self.table(role).ok_or_else(|| {
+            let flag = match role {
+                TableRole::Events => "--events",
+                TableRole::Users => "--users",
+                TableRole::Accounts => "--accounts",
+            };
+            Diagnostic::error(
+                codes::MISSING_TABLE,
+                format!("`{}` is a {} column, but no {} table was given", ident.name, role.name(), role.name()),
+            )
+            .with_span(ident.span)
+            .with_label(format!("needs the {} table", role.name()))
+            .with_help(format!("pass {flag} FILE, or --data DIR with a {} file", role.name()))
+        })?;
+        let mapping = self.catalog.mapping();
+        if role == TableRole::Events {
+            // The model's event columns read their normalized forms.
+            let normalized = match ident.name.as_str() {
+                "timestamp" => Some((names::TS, ValueKind::EventTime, DataType::Int64)),
+                "name" => Some((names::NAME, ValueKind::Text, DataType::Utf8)),
+                "event_type" => Some((names::TYPE, ValueKind::Text, DataType::Utf8)),
+                "session_id" => Some((names::SESSION, ValueKind::Text, DataType::Utf8)),
+                _ => None,
+            };
+            if let Some((column, kind, data_type)) = normalized {
+                return Ok(BoundColumn {
+                    expr: col(column),
+                    kind,
+                    data_type,
+                });
+            }
+        }
+        let schema = table.schema();
+        let mapped = mapping.column(role, &ident.name);
+        if let Ok(field) = schema.field_with_name(&mapped) {
+            return Ok(bound(Expr::Column(datafusion_common::Column::new_unqualified(mapped.clone())), field));
+        }
+        if !ident.quoted
+            && let Some(found) = struct_path(&schema, &ident.name)
+        {
+            return Ok(found);
+        }
+        Err(self.unknown_column(role, &table, ident))
+    }
+
+    fn unknown_column(&self, role: TableRole, table: &TableEntry, ident: &Ident) -> Diagnostic {
+        let schema = table.schema();
+        let mut d = Diagnostic::error(
+            codes::UNKNOWN_COLUMN,
+            format!("unknown column `{}` in the {} table ({})", ident.name, role.name(), table.origin),
+        )
+        .with_span(ident.span)
+        .with_label(format!("not a column of {}", role.name()));
+        let elsewhere = [TableRole::Events, TableRole::Users, TableRole::Accounts]
+            .into_iter()
+            .filter(|r| *r != role)
+            .find(|r| {
+                self.table(*r).is_some_and(|t| {
+                    t.schema()
+                        .field_with_name(&self.catalog.mapping().column(*r, &ident.name))
+                        .is_ok()
+                })
+            });
+        if let Some(other) = elsewhere {
+            let help = match (role, other) {
+                (TableRole::Events, _) => format!(
+                    "`{}` is a {} column, not an events column: close the behavior with parentheses and test it as a profile attribute, e.g. `(viewed \"/cart\") and have {} = ...`",
+                    ident.name,
+                    other.name(),
+                    ident.name
+                ),
+                (_, TableRole::Events) => format!(
+                    "`{}` is an events column, not a {} column: filter the events of a step with `with`, e.g. `viewed \"/cart\" with {} = ...`",
+                    ident.name,
+                    role.name(),
+                    ident.name
+                ),
+                _ => format!("`{}` is a {} column, not a {} column", ident.name, other.name(), role.name()),
+            };
+            return d.with_help(help);
+        }
+        let fields: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        if let Some(s) = did_you_mean(&ident.name, fields.iter().copied()) {
+            let quoted = if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+                s.to_string()
+            } else {
+                format!("`{s}`")
+            };
+            d = d.with_help(format!("did you mean `{quoted}`?"));
+        } else {
+            let shown: Vec<&str> = fields.iter().copied().take(12).collect();
+            d = d.with_note(format!(
+                "the {} table has: {}{}",
+                role.name(),
+                shown.join(", "),
+                if fields.len() > 12 { ", ..." } else { "" }
+            ));
+        }
+        d
+    }
+}
+
+fn bound(expr: Expr, field: &Field) -> BoundColumn {
+    let kind = ValueKind::of(field.data_type());
+    let expr = match kind {
+        // Dates and timestamps of any unit or zone compare as UTC
+        // microseconds, like the literals they meet.
+        ValueKind::Time => datafusion_expr::cast(
+            expr,
+            DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC"))),
+        ),
+        _ => expr,
+    };
+    BoundColumn {
+        expr,
+        kind,
+        data_type: field.data_type().clone(),
+    }
+}
+
+/// `geo.country` as the field `country` of a struct column `geo`.
+fn struct_path(schema: &datafusion_common::arrow::datatypes::Schema, name: &str) -> Option<BoundColumn> {
+    let mut parts = name.split('.');
+    let first = parts.next()?;
+    let field = schema.field_with_name(first).ok()?;
+    let mut expr = Expr::Column(datafusion_common::Column::new_unqualified(first));
+    let mut current = field.clone();
+    for part in parts {
+        let DataType::Struct(children) = current.data_type() else {
+            return None;
+        };
+        let child = children.iter().find(|c| c.name() == part)?;
+        expr = datafusion_functions::core::expr_fn::get_field(expr, part);
+        current = child.as_ref().clone();
+    }
+    Some(bound(expr, &current))
+}
+
+/// Milliseconds to microseconds, saturating for far-off dates.
+fn date_micros(millis: i64) -> i64 {
+    millis.saturating_mul(1000)
+}

@@ -1,0 +1,474 @@
+//! `segql run` and `segql explain`: segments over data.
+
+use super::sources::{load_library, read_source};
+use super::{Output, Status};
+use segql::executor::output::{self, OutputFormat};
+use segql::executor::{DataSpec, Engine, demo::DemoConfig};
+use segql::planner::PlanOptions;
+use segql::{Diagnostic, Library, Program, codes};
+use std::path::{Path, PathBuf};
+
+/// Where the data comes from. Without any of these, the built-in demo
+/// dataset (a small online shop) is used.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// A folder with events.*, users.*, accounts.* (Parquet, CSV or NDJSON).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The events table: a file, a glob or a folder.
+    #[arg(long, value_name = "PATH")]
+    pub events: Option<String>,
+    /// The users table: a file, a glob or a folder.
+    #[arg(long, value_name = "PATH")]
+    pub users: Option<String>,
+    /// The accounts table: a file, a glob or a folder.
+    #[arg(long, value_name = "PATH")]
+    pub accounts: Option<String>,
+    /// A schema mapping (TOML) from the model's column names to the data's.
+    #[arg(long, value_name = "MAP.toml")]
+    pub schema: Option<PathBuf>,
+}
+
+impl DataArgs {
+    pub fn spec(&self) -> DataSpec {
+        DataSpec {
+            data_dir: self.data.clone(),
+            events: self.events.clone(),
+            users: self.users.clone(),
+            accounts: self.accounts.clone(),
+            schema: self.schema.clone(),
+        }
+    }
+}
+
+/// The segql text to run: a file or `-e TEXT`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TextArgs {
+    /// A .seg file (`-` reads standard input).
+    #[arg(value_name = "FILE.seg", required_unless_present = "expression", conflicts_with = "expression")]
+    pub file: Option<PathBuf>,
+    /// segql text given on the command line.
+    #[arg(short = 'e', long = "expr", value_name = "TEXT")]
+    pub expression: Option<String>,
+    /// A folder of .seg files whose segment definitions the text may use.
+    #[arg(long, value_name = "DIR")]
+    pub segments: Option<PathBuf>,
+    /// `now` for relative ranges (`during last 7 days`), e.g.
+    /// 2026-06-01T00:00:00Z; defaults to the end of the demo dataset, or to
+    /// the wall clock with your own data.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+    Ndjson,
+}
+
+/// Run segments (and, when available, analyses) over data.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  segql run examples/cart_abandoners.seg
+  segql run -e 'users who viewed \"/cart\" then not action \"CHECKOUT\" within session' --count
+  segql run --data shop/ --format csv examples/premium_customers.seg
+  segql run --events 'logs/*.parquet' --schema rum.toml -e 'users who viewed \"/cart\"'
+  segql run -o members.parquet -e 'users who have plan = \"premium\"'
+
+Without --data, --events, --users or --accounts, segql runs on its built-in demo dataset
+(an online shop, 2026-01-01 to 2026-03-31), and `now` is the end of that dataset.
+
+Exit status: 0 success; 1 a data or runtime error; 2 an error in the segql text or the arguments.")]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// How to print results.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    /// Write the result to a file instead (.parquet, .csv, .json, .ndjson); replaces the file.
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Print only the number of members of each segment query.
+    #[arg(long)]
+    pub count: bool,
+}
+
+/// Print the DataFusion plan of each query.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  segql explain examples/cart_abandoners.seg
+  segql explain --optimized -e 'users who viewed \"/cart\" then action \"CHECKOUT\"'
+  segql explain --physical --data shop/ examples/premium_customers.seg")]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Print the plan after DataFusion's optimizer.
+    #[arg(long, conflicts_with = "physical")]
+    pub optimized: bool,
+    /// Print the physical plan.
+    #[arg(long)]
+    pub physical: bool,
+}
+
+/// Write the built-in demo dataset as Parquet files.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  segql demo-data --out shop/
+  segql demo-data --out big/ --users 1000000 --days 90 --seed 7
+  segql run --data shop/ examples/cart_abandoners.seg")]
+pub struct DemoDataArgs {
+    /// The folder to write events.parquet, users.parquet and accounts.parquet into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of users.
+    #[arg(long, default_value_t = DemoConfig::default().users)]
+    pub users: u64,
+    /// Number of days of activity, from 2026-01-01.
+    #[arg(long, default_value_t = DemoConfig::default().days)]
+    pub days: u32,
+    /// Seed of the generator: the same seed gives the same data.
+    #[arg(long, default_value_t = DemoConfig::default().seed)]
+    pub seed: u64,
+    /// Replace the files if they exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// A checked program, ready to run.
+struct Loaded {
+    display: String,
+    text: String,
+    program: Program,
+    library: Library,
+    base_dir: PathBuf,
+}
+
+fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
+    let (display, text, base_dir) = match (&args.file, &args.expression) {
+        (_, Some(text)) => ("<expr>".to_string(), text.clone(), PathBuf::from(".")),
+        (Some(path), None) => {
+            let source = read_source(path).map_err(|d| {
+                output.error(&d);
+                Status::Usage
+            })?;
+            let base = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty() && path != Path::new("-"))
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            (source.display, source.text, base)
+        }
+        (None, None) => unreachable!("clap requires a file or -e"),
+    };
+    let library = match &args.segments {
+        Some(dir) => load_library(dir, output).map(|(l, _)| l).ok_or(Status::Usage)?,
+        None => Library::new(),
+    };
+    let program = match segql::parse(&text) {
+        Ok(p) => p,
+        Err(diagnostics) => {
+            output.diagnostics(&display, &text, &diagnostics);
+            return Err(Status::Usage);
+        }
+    };
+    let diagnostics = segql::validate(&program, &library);
+    if !diagnostics.is_empty() {
+        output.diagnostics(&display, &text, &diagnostics);
+        if diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(Status::Usage);
+        }
+    }
+    Ok(Loaded {
+        display,
+        text,
+        program,
+        library,
+        base_dir,
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
+    let spec = data.spec();
+    if spec.is_empty() {
+        if let Some(schema) = &spec.schema {
+            return Err(Diagnostic::error(
+                codes::UNREADABLE_FILE,
+                format!("--schema {} needs data: pass --data DIR or --events FILE", schema.display()),
+            ));
+        }
+        Engine::demo(&DemoConfig::default(), None)
+    } else {
+        Engine::open(&spec, None).await
+    }
+}
+
+/// `now`: the flag, the dataset's own, or the wall clock.
+fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, Diagnostic> {
+    if let Some(text) = flag {
+        return segql::syntax::parse_instant(text).map(|ms| ms * 1000).ok_or_else(|| {
+            Diagnostic::error(codes::BAD_ARGUMENT, format!("--now `{text}` is not a date or UTC timestamp"))
+                .with_help("write it as 2026-06-01 or 2026-06-01T00:00:00Z")
+        });
+    }
+    if let Some(now) = engine.default_now_micros {
+        return Ok(now);
+    }
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    Ok(since_epoch.as_micros() as i64)
+}
+
+/// Reports diagnostics about the text; the status is 1 when any is a data
+/// error, else 2.
+fn report(output: Output, loaded: &Loaded, diagnostics: &[Diagnostic]) -> Status {
+    output.diagnostics(&loaded.display, &loaded.text, diagnostics);
+    if diagnostics.iter().any(|d| codes::is_data_error(d.code) || d.code == codes::UNREADABLE_FILE) {
+        Status::Failure
+    } else {
+        Status::Usage
+    }
+}
+
+pub fn run(args: RunArgs, output: Output) -> Status {
+    let loaded = match load_text(&args.text, output) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
+    let queries = loaded
+        .program
+        .statements
+        .iter()
+        .filter(|s| !matches!(s.kind, segql::syntax::StatementKind::Define(_)))
+        .count();
+    if args.count {
+        if let Some(analysis) = loaded.program.statements.iter().find(|s| {
+            !matches!(
+                s.kind,
+                segql::syntax::StatementKind::Define(_) | segql::syntax::StatementKind::Segment(_)
+            )
+        }) {
+            let d = Diagnostic::error(codes::BAD_ARGUMENT, "--count counts the members of segments, but this is an analysis")
+                .with_span(analysis.span)
+                .with_label("an analysis has no members to count")
+                .with_help("drop --count to see the analysis");
+            output.diagnostics(&loaded.display, &loaded.text, &[d]);
+            return Status::Usage;
+        }
+    }
+    let file_format = match &args.output {
+        Some(path) => {
+            if queries != 1 {
+                output.error(
+                    &Diagnostic::error(
+                        codes::BAD_ARGUMENT,
+                        format!("-o writes one result, but the text has {queries} queries"),
+                    )
+                    .with_help("keep one query in the text (definitions are fine), or print the results instead"),
+                );
+                return Status::Usage;
+            }
+            match OutputFormat::for_file(path) {
+                Some(f) => Some(f),
+                None => {
+                    output.error(
+                        &Diagnostic::error(
+                            codes::BAD_ARGUMENT,
+                            format!("cannot tell the format of `{}` from its extension", path.display()),
+                        )
+                        .with_help("name the file .parquet, .csv, .json or .ndjson"),
+                    );
+                    return Status::Usage;
+                }
+            }
+        }
+        None => None,
+    };
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = match open_engine(&args.data).await {
+            Ok(e) => e,
+            Err(d) => {
+                output.error(&d);
+                return if d.code == codes::BAD_ARGUMENT { Status::Usage } else { Status::Failure };
+            }
+        };
+        let now = match now_micros(&args.text.now, &engine) {
+            Ok(n) => n,
+            Err(d) => {
+                output.error(&d);
+                return Status::Usage;
+            }
+        };
+        let options = PlanOptions {
+            now_micros: now,
+            base_dir: loaded.base_dir.clone(),
+        };
+        let plans = match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options) {
+            Ok(p) => p,
+            Err(diagnostics) => return report(output, &loaded, &diagnostics),
+        };
+        if let Err(d) = engine.check_events_not_empty().await {
+            output.error(&d);
+            return Status::Failure;
+        }
+        let mut first = true;
+        for (query, plan) in plans {
+            let outcome = match segql::execute::execute(&engine, &query, plan).await {
+                Ok(o) => o,
+                Err(d) => {
+                    output.error(&d);
+                    return Status::Failure;
+                }
+            };
+            if !first && args.output.is_none() {
+                println!();
+            }
+            first = false;
+            if args.count {
+                println!("{}", outcome.rows());
+                continue;
+            }
+            let written = match (&args.output, file_format) {
+                (Some(path), Some(format)) => write_file(path, format, &outcome),
+                _ => {
+                    let format = match args.format {
+                        FormatArg::Table => OutputFormat::Table,
+                        FormatArg::Csv => OutputFormat::Csv,
+                        FormatArg::Json => OutputFormat::Json,
+                        FormatArg::Ndjson => OutputFormat::NdJson,
+                    };
+                    let mut stdout = std::io::BufWriter::new(std::io::stdout());
+                    output::write(&outcome.batches, &outcome.schema, format, &mut stdout)
+                        .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into))
+                        .map_err(|e| Diagnostic::error(codes::UNWRITABLE_FILE, format!("cannot write the result: {e}")))
+                }
+            };
+            if let Err(d) = written {
+                output.error(&d);
+                return Status::Failure;
+            }
+        }
+        Status::Success
+    })
+}
+
+fn write_file(path: &Path, format: OutputFormat, outcome: &segql::execute::Outcome) -> Result<(), Diagnostic> {
+    let fail = |e: String| Diagnostic::error(codes::UNWRITABLE_FILE, format!("cannot write `{}`: {e}", path.display()));
+    let mut file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
+    output::write(&outcome.batches, &outcome.schema, format, &mut file).map_err(|e| fail(e.to_string()))?;
+    eprintln!("wrote {} rows to {}", outcome.rows(), path.display());
+    Ok(())
+}
+
+pub fn explain(args: ExplainArgs, output: Output) -> Status {
+    let loaded = match load_text(&args.text, output) {
+        Ok(l) => l,
+        Err(status) => return status,
+    };
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = match open_engine(&args.data).await {
+            Ok(e) => e,
+            Err(d) => {
+                output.error(&d);
+                return Status::Failure;
+            }
+        };
+        let now = match now_micros(&args.text.now, &engine) {
+            Ok(n) => n,
+            Err(d) => {
+                output.error(&d);
+                return Status::Usage;
+            }
+        };
+        let options = PlanOptions {
+            now_micros: now,
+            base_dir: loaded.base_dir.clone(),
+        };
+        let plans = match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options) {
+            Ok(p) => p,
+            Err(diagnostics) => return report(output, &loaded, &diagnostics),
+        };
+        for (i, (query, plan)) in plans.into_iter().enumerate() {
+            if i > 0 {
+                println!();
+            }
+            let statement = &loaded.text[query.span.start..query.span.end];
+            println!("-- {}", statement.split_whitespace().collect::<Vec<_>>().join(" "));
+            let text = if args.optimized || args.physical {
+                match engine.explain(plan, args.physical).await {
+                    Ok(t) => t,
+                    Err(d) => {
+                        output.error(&d);
+                        return Status::Failure;
+                    }
+                }
+            } else {
+                plan.display_indent().to_string()
+            };
+            println!("{}", text.trim_end());
+        }
+        Status::Success
+    })
+}
+
+pub fn demo_data(args: DemoDataArgs, output: Output) -> Status {
+    let names = ["events.parquet", "users.parquet", "accounts.parquet"];
+    if !args.force
+        && let Some(existing) = names.iter().map(|n| args.out.join(n)).find(|p| p.exists())
+    {
+        output.error(
+            &Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!("`{}` exists; segql does not replace data without being asked", existing.display()),
+            )
+            .with_help("pass --force to replace it, or choose another --out folder"),
+        );
+        return Status::Usage;
+    }
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        output.error(&Diagnostic::error(
+            codes::UNWRITABLE_FILE,
+            format!("cannot create the folder `{}`: {e}", args.out.display()),
+        ));
+        return Status::Failure;
+    }
+    let config = DemoConfig {
+        users: args.users,
+        days: args.days,
+        seed: args.seed,
+    };
+    match segql::executor::demo::write_parquet(&args.out, &config) {
+        Ok(summary) => {
+            eprintln!(
+                "wrote {} events in {} sessions, {} users and {} accounts to {}",
+                summary.events,
+                summary.sessions,
+                summary.users,
+                summary.accounts,
+                args.out.display()
+            );
+            Status::Success
+        }
+        Err(e) => {
+            output.error(&Diagnostic::error(codes::UNWRITABLE_FILE, e.message().to_string()));
+            Status::Failure
+        }
+    }
+}

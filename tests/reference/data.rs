@@ -1,0 +1,354 @@
+//! The reference datasets: plain Rust vectors, and their Arrow form.
+//!
+//! A [`RefDataset`] is the three tables of LANGUAGE.md §1 with a fixed set of
+//! columns: events (`timestamp`, `user_id`, `session_id`, `event_type`,
+//! `name`, optionally `account_id`, then the properties `device`, `amount`,
+//! `qty`), users (`user_id`, `email`, `account_id`, `plan`, `score`,
+//! `signup_date`, `vip`) and accounts (`account_id`, `plan`, `score`,
+//! `start_date`, `vip`).
+
+use arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, StringArray,
+    TimestampMillisecondArray,
+};
+use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use arrow::record_batch::RecordBatch;
+use std::sync::Arc;
+
+/// Milliseconds in a minute / day.
+pub const MINUTE_MS: i64 = 60_000;
+pub const DAY_MS: i64 = 86_400_000;
+
+/// One row of the events table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefEvent {
+    /// Epoch milliseconds (UTC).
+    pub ts: i64,
+    pub user_id: Option<String>,
+    pub session_id: Option<String>,
+    pub event_type: String,
+    pub name: String,
+    /// Only meaningful when the dataset's events have the `account_id`
+    /// column ([`RefDataset::events_have_account_column`]).
+    pub account_id: Option<String>,
+    pub device: Option<String>,
+    pub amount: Option<f64>,
+    pub qty: Option<i64>,
+}
+
+/// One row of the users or the accounts table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefProfile {
+    /// `user_id` (users) or `account_id` (accounts).
+    pub key: Option<String>,
+    /// Users only.
+    pub email: Option<String>,
+    /// Users only: the user's account.
+    pub account_id: Option<String>,
+    pub plan: Option<String>,
+    pub score: Option<i64>,
+    /// Days since 1970-01-01: `signup_date` (users) or `start_date` (accounts).
+    pub signup: Option<i32>,
+    pub vip: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RefDataset {
+    pub events: Vec<RefEvent>,
+    pub users: Option<Vec<RefProfile>>,
+    pub accounts: Option<Vec<RefProfile>>,
+    pub events_have_account_column: bool,
+}
+
+impl RefEvent {
+    /// An event at `ts` (epoch ms) of `user` with the given type and name;
+    /// every other column null. Chain the setters for the rest.
+    pub fn new(ts: i64, user: Option<&str>, event_type: &str, name: &str) -> Self {
+        RefEvent {
+            ts,
+            user_id: user.map(str::to_string),
+            session_id: None,
+            event_type: event_type.to_string(),
+            name: name.to_string(),
+            account_id: None,
+            device: None,
+            amount: None,
+            qty: None,
+        }
+    }
+
+    pub fn session(mut self, session: &str) -> Self {
+        self.session_id = Some(session.to_string());
+        self
+    }
+
+    pub fn account(mut self, account: &str) -> Self {
+        self.account_id = Some(account.to_string());
+        self
+    }
+
+    pub fn device(mut self, device: &str) -> Self {
+        self.device = Some(device.to_string());
+        self
+    }
+
+    pub fn amount(mut self, amount: f64) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    pub fn qty(mut self, qty: i64) -> Self {
+        self.qty = Some(qty);
+        self
+    }
+}
+
+impl RefProfile {
+    /// A profile row with key `key` and every attribute null.
+    pub fn new(key: Option<&str>) -> Self {
+        RefProfile {
+            key: key.map(str::to_string),
+            email: None,
+            account_id: None,
+            plan: None,
+            score: None,
+            signup: None,
+            vip: None,
+        }
+    }
+
+    pub fn email(mut self, email: &str) -> Self {
+        self.email = Some(email.to_string());
+        self
+    }
+
+    pub fn account(mut self, account: &str) -> Self {
+        self.account_id = Some(account.to_string());
+        self
+    }
+
+    pub fn plan(mut self, plan: &str) -> Self {
+        self.plan = Some(plan.to_string());
+        self
+    }
+
+    pub fn score(mut self, score: i64) -> Self {
+        self.score = Some(score);
+        self
+    }
+
+    pub fn signup(mut self, days: i32) -> Self {
+        self.signup = Some(days);
+        self
+    }
+
+    pub fn vip(mut self, vip: bool) -> Self {
+        self.vip = Some(vip);
+        self
+    }
+}
+
+fn strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+    Arc::new(StringArray::from(values.collect::<Vec<_>>()))
+}
+
+fn field(name: &str, data_type: DataType) -> Field {
+    Field::new(name, data_type, true)
+}
+
+impl RefDataset {
+    /// The tables as Arrow record batches: events, then users and accounts
+    /// when the dataset has them. Column names and types are those of the
+    /// module documentation; `timestamp` is `Timestamp(Millisecond, "UTC")`,
+    /// the dates `Date32`. Every field is nullable.
+    pub fn to_record_batches(&self) -> (RecordBatch, Option<RecordBatch>, Option<RecordBatch>) {
+        let ev = &self.events;
+        let mut fields = vec![
+            field(
+                "timestamp",
+                DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+            ),
+            field("user_id", DataType::Utf8),
+            field("session_id", DataType::Utf8),
+            field("event_type", DataType::Utf8),
+            field("name", DataType::Utf8),
+        ];
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(
+                TimestampMillisecondArray::from(ev.iter().map(|e| e.ts).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            ),
+            strings(ev.iter().map(|e| e.user_id.as_deref())),
+            strings(ev.iter().map(|e| e.session_id.as_deref())),
+            strings(ev.iter().map(|e| Some(e.event_type.as_str()))),
+            strings(ev.iter().map(|e| Some(e.name.as_str()))),
+        ];
+        if self.events_have_account_column {
+            fields.push(field("account_id", DataType::Utf8));
+            columns.push(strings(ev.iter().map(|e| e.account_id.as_deref())));
+        }
+        fields.extend([
+            field("device", DataType::Utf8),
+            field("amount", DataType::Float64),
+            field("qty", DataType::Int64),
+        ]);
+        columns.extend([
+            strings(ev.iter().map(|e| e.device.as_deref())),
+            Arc::new(Float64Array::from(
+                ev.iter().map(|e| e.amount).collect::<Vec<_>>(),
+            )) as ArrayRef,
+            Arc::new(Int64Array::from(ev.iter().map(|e| e.qty).collect::<Vec<_>>())),
+        ]);
+        let events = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .expect("events batch");
+
+        let users = self.users.as_ref().map(|rows| {
+            let schema = Schema::new(vec![
+                field("user_id", DataType::Utf8),
+                field("email", DataType::Utf8),
+                field("account_id", DataType::Utf8),
+                field("plan", DataType::Utf8),
+                field("score", DataType::Int64),
+                field("signup_date", DataType::Date32),
+                field("vip", DataType::Boolean),
+            ]);
+            let columns: Vec<ArrayRef> = vec![
+                strings(rows.iter().map(|r| r.key.as_deref())),
+                strings(rows.iter().map(|r| r.email.as_deref())),
+                strings(rows.iter().map(|r| r.account_id.as_deref())),
+                strings(rows.iter().map(|r| r.plan.as_deref())),
+                Arc::new(Int64Array::from(
+                    rows.iter().map(|r| r.score).collect::<Vec<_>>(),
+                )),
+                Arc::new(Date32Array::from(
+                    rows.iter().map(|r| r.signup).collect::<Vec<_>>(),
+                )),
+                Arc::new(BooleanArray::from(
+                    rows.iter().map(|r| r.vip).collect::<Vec<_>>(),
+                )),
+            ];
+            RecordBatch::try_new(Arc::new(schema), columns).expect("users batch")
+        });
+
+        let accounts = self.accounts.as_ref().map(|rows| {
+            let schema = Schema::new(vec![
+                field("account_id", DataType::Utf8),
+                field("plan", DataType::Utf8),
+                field("score", DataType::Int64),
+                field("start_date", DataType::Date32),
+                field("vip", DataType::Boolean),
+            ]);
+            let columns: Vec<ArrayRef> = vec![
+                strings(rows.iter().map(|r| r.key.as_deref())),
+                strings(rows.iter().map(|r| r.plan.as_deref())),
+                Arc::new(Int64Array::from(
+                    rows.iter().map(|r| r.score).collect::<Vec<_>>(),
+                )),
+                Arc::new(Date32Array::from(
+                    rows.iter().map(|r| r.signup).collect::<Vec<_>>(),
+                )),
+                Arc::new(BooleanArray::from(
+                    rows.iter().map(|r| r.vip).collect::<Vec<_>>(),
+                )),
+            ];
+            RecordBatch::try_new(Arc::new(schema), columns).expect("accounts batch")
+        });
+
+        (events, users, accounts)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Calendar arithmetic (proleptic Gregorian, UTC), written here so that the
+// reference does not depend on the parser's date handling.
+
+/// Days since 1970-01-01 of a civil date (H. Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day number (H. Hinnant's `civil_from_days`).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// `YYYY-MM-DD` of a day number.
+pub fn format_date(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` (with `.fff` when there are milliseconds) of
+/// epoch milliseconds.
+pub fn format_timestamp(ms: i64) -> String {
+    let days = ms.div_euclid(DAY_MS);
+    let rest = ms.rem_euclid(DAY_MS);
+    let (h, mi, s, f) = (
+        rest / 3_600_000,
+        rest / 60_000 % 60,
+        rest / 1000 % 60,
+        rest % 1000,
+    );
+    let frac = if f == 0 {
+        String::new()
+    } else {
+        format!(".{f:03}")
+    };
+    format!("{}T{h:02}:{mi:02}:{s:02}{frac}Z", format_date(days))
+}
+
+/// Epoch milliseconds of a DATE token: `YYYY-MM-DD` (midnight UTC) or
+/// `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
+pub fn parse_date_text(text: &str) -> i64 {
+    fn bad(text: &str) -> ! {
+        panic!("reference: not a DATE: {text:?}")
+    }
+    let num = |s: &str| -> i64 { s.parse().unwrap_or_else(|_| bad(text)) };
+    let (date, time) = match text.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (text, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    if parts.len() != 3 {
+        bad(text);
+    }
+    let days = days_from_civil(
+        num(parts[0]),
+        num(parts[1]) as u32,
+        num(parts[2]) as u32,
+    );
+    let mut ms = days * DAY_MS;
+    if let Some(time) = time {
+        let time = time.strip_suffix('Z').unwrap_or_else(|| bad(text));
+        let (hms, frac) = match time.split_once('.') {
+            Some((hms, frac)) => (hms, Some(frac)),
+            None => (time, None),
+        };
+        let hms: Vec<&str> = hms.split(':').collect();
+        if hms.len() != 3 {
+            bad(text);
+        }
+        ms += num(hms[0]) * 3_600_000 + num(hms[1]) * 60_000 + num(hms[2]) * 1000;
+        if let Some(frac) = frac {
+            // Milliseconds: the first three digits of the fraction.
+            let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+            ms += num(&digits);
+        }
+    }
+    ms
+}
