@@ -336,12 +336,14 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                     return Status::Failure;
                 }
             };
-            if !first && args.output.is_none() {
-                println!();
+            if !first && args.output.is_none() && !print("\n") {
+                return Status::Success;
             }
             first = false;
             if args.count {
-                println!("{}", outcome.rows());
+                if !print(&format!("{}\n", outcome.rows())) {
+                    return Status::Success;
+                }
                 continue;
             }
             let written = match (&args.output, file_format) {
@@ -360,12 +362,24 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                 }
             };
             if let Err(d) = written {
+                // A reader that stopped early (`| head`) is not an error.
+                if d.message.contains("Broken pipe") {
+                    return Status::Success;
+                }
                 output.error(&d);
                 return Status::Failure;
             }
         }
         Status::Success
     })
+}
+
+/// Writes to stdout; false when the reader has gone away (`| head`), which
+/// ends the output quietly rather than as an error.
+fn print(text: &str) -> bool {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_ok()
 }
 
 fn write_file(path: &Path, format: OutputFormat, outcome: &segql::execute::Outcome) -> Result<(), Diagnostic> {
@@ -406,11 +420,15 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
             Err(diagnostics) => return report(output, &loaded, &diagnostics),
         };
         for (i, (query, plan)) in plans.into_iter().enumerate() {
-            if i > 0 {
-                println!();
-            }
             let statement = &loaded.text[query.span.start..query.span.end];
-            println!("-- {}", statement.split_whitespace().collect::<Vec<_>>().join(" "));
+            let header = format!(
+                "{}-- {}\n",
+                if i > 0 { "\n" } else { "" },
+                statement.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
+            if !print(&header) {
+                return Status::Success;
+            }
             let text = if args.optimized || args.physical {
                 match engine.explain(plan, args.physical).await {
                     Ok(t) => t,
@@ -422,7 +440,9 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
             } else {
                 plan.display_indent().to_string()
             };
-            println!("{}", text.trim_end());
+            if !print(&format!("{}\n", text.trim_end())) {
+                return Status::Success;
+            }
         }
         Status::Success
     })

@@ -197,10 +197,12 @@ impl RefDataset {
             Arc::new(Float64Array::from(
                 ev.iter().map(|e| e.amount).collect::<Vec<_>>(),
             )) as ArrayRef,
-            Arc::new(Int64Array::from(ev.iter().map(|e| e.qty).collect::<Vec<_>>())),
+            Arc::new(Int64Array::from(
+                ev.iter().map(|e| e.qty).collect::<Vec<_>>(),
+            )),
         ]);
-        let events = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
-            .expect("events batch");
+        let events =
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("events batch");
 
         let users = self.users.as_ref().map(|rows| {
             let schema = Schema::new(vec![
@@ -327,11 +329,7 @@ pub fn parse_date_text(text: &str) -> i64 {
     if parts.len() != 3 {
         bad(text);
     }
-    let days = days_from_civil(
-        num(parts[0]),
-        num(parts[1]) as u32,
-        num(parts[2]) as u32,
-    );
+    let days = days_from_civil(num(parts[0]), num(parts[1]) as u32, num(parts[2]) as u32);
     let mut ms = days * DAY_MS;
     if let Some(time) = time {
         let time = time.strip_suffix('Z').unwrap_or_else(|| bad(text));

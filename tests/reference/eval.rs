@@ -264,7 +264,12 @@ impl<'a> Evaluator<'a> {
     /// A condition: the set of actors of the universe it holds for.
     /// `default_range` is the range inherited from the enclosing group (or
     /// the segment-wide range).
-    fn condition(&self, audience: Audience, c: &Condition, default_range: Option<&Range>) -> Members {
+    fn condition(
+        &self,
+        audience: Audience,
+        c: &Condition,
+        default_range: Option<&Range>,
+    ) -> Members {
         match &c.kind {
             ConditionKind::Or(items) => items
                 .iter()
@@ -367,7 +372,12 @@ impl<'a> Evaluator<'a> {
     /// "The behavior holds for an actor when at least one assignment of
     /// events satisfies all of this." Brute force: every assignment of
     /// events to the positive steps with strictly increasing timestamps.
-    fn sequence_holds(&self, events: &[&RefEvent], steps: &[SeqStep], within: Option<&Within>) -> bool {
+    fn sequence_holds(
+        &self,
+        events: &[&RefEvent],
+        steps: &[SeqStep],
+        within: Option<&Within>,
+    ) -> bool {
         let positive: Vec<usize> = (0..steps.len()).filter(|&i| !steps[i].negated).collect();
         assert!(
             !steps[0].negated,
@@ -434,19 +444,20 @@ impl<'a> Evaluator<'a> {
                 session = Some(s);
             }
             // "`within D`: `t(pk) - t(p1) <= D`."
-            Some(WithinKind::Duration(d)) => {
-                if last.ts - first.ts > duration_ms(d.count, d.unit) {
-                    return false;
-                }
+            Some(WithinKind::Duration(d)) if last.ts - first.ts > duration_ms(d.count, d.unit) => {
+                return false;
             }
-            None => {}
+            Some(WithinKind::Duration(_)) | None => {}
         }
         for (i, step) in steps.iter().enumerate() {
             if !step.negated {
                 continue;
             }
             // The positive steps around the gap this negated step stands in.
-            let before = positive.iter().rposition(|&p| p < i).expect("first step is positive");
+            let before = positive
+                .iter()
+                .rposition(|&p| p < i)
+                .expect("first step is positive");
             let after = positive.iter().position(|&p| p > i);
             let t_before = chosen[before].ts;
             let in_gap = |e: &RefEvent| -> bool {
@@ -489,7 +500,12 @@ impl<'a> Evaluator<'a> {
 
     /// Counts and aggregates over `matches`, the actor's events in range that
     /// match the step (in time order).
-    fn count_holds(&self, matches: &[&RefEvent], kind: &CountKind, within: Option<&Within>) -> bool {
+    fn count_holds(
+        &self,
+        matches: &[&RefEvent],
+        kind: &CountKind,
+        within: Option<&Within>,
+    ) -> bool {
         let n = matches.len() as u64;
         match kind {
             // "`at least N times`: N or more matching events in range."
@@ -643,11 +659,7 @@ impl<'a> Evaluator<'a> {
                         None => has_null = true,
                     }
                 }
-                if *negated {
-                    !found && !has_null
-                } else {
-                    found
-                }
+                if *negated { !found && !has_null } else { found }
             }
             AtomKind::Like { negated, pattern } => match value {
                 Some(Val::Str(s)) => like(s, &pattern.value) != *negated,
@@ -736,8 +748,7 @@ impl<'a> Evaluator<'a> {
                     .iter()
                     .filter(|r| {
                         r.key.is_some()
-                            && r
-                                .email
+                            && r.email
                                 .as_ref()
                                 .is_some_and(|m| wanted.contains(&m.trim().to_lowercase()))
                     })
@@ -896,7 +907,9 @@ fn compare(value: Option<Val>, lit: &Literal, column: &str) -> Option<Ordering> 
         (LiteralKind::Bool(b), Val::Bool(x)) => Some(x.cmp(b)),
         // "A date value compares as midnight UTC of that day." "Dates and
         // timestamps compare with each other."
-        (LiteralKind::Date(d), Val::Date(x)) => Some((i64::from(x) * DAY_MS).cmp(&parse_date_text(&d.text))),
+        (LiteralKind::Date(d), Val::Date(x)) => {
+            Some((i64::from(x) * DAY_MS).cmp(&parse_date_text(&d.text)))
+        }
         (LiteralKind::Date(d), Val::Ts(x)) => Some(x.cmp(&parse_date_text(&d.text))),
         _ => panic!(
             "reference: column {column} ({v:?}) compared with an incompatible literal {:?}",

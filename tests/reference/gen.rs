@@ -11,7 +11,9 @@
 //! [`BASE_MS`] (2026-01-01T00:00:00Z) and 00:19:30, so relative ranges cut
 //! through them.
 
-use super::data::{DAY_MS, MINUTE_MS, RefDataset, RefEvent, RefProfile, format_date, format_timestamp};
+use super::data::{
+    DAY_MS, MINUTE_MS, RefDataset, RefEvent, RefProfile, format_date, format_timestamp,
+};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -55,15 +57,47 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
             8 => (1..=n_users).prop_map(|i| Some(format!("u{i}"))),
         ],
         select(vec![Some("s1"), Some("s2"), Some("s3"), None]),
-        select(vec!["view", "action", "error", "purchase"]),
-        select(vec!["/a", "/b", "/c", "x", "y"]),
+        // Names mostly fit their type (paths for views), so that behaviors
+        // match often; a few cross over so that `event X` spans types.
+        select(vec![
+            ("view", "/a"),
+            ("view", "/a"),
+            ("view", "/b"),
+            ("view", "/b"),
+            ("view", "/c"),
+            ("view", "x"),
+            ("action", "x"),
+            ("action", "x"),
+            ("action", "y"),
+            ("action", "/a"),
+            ("error", "x"),
+            ("error", "y"),
+            ("purchase", "x"),
+            ("purchase", "y"),
+        ]),
         select(vec![Some("a1"), Some("a2"), Some("a3"), None]),
         select(vec![Some("mobile"), Some("desktop"), Some("Mobile"), None]),
-        select(vec![None, Some(0.5), Some(1.0), Some(2.5), Some(10.0), Some(-3.0)]),
+        select(vec![
+            None,
+            Some(0.5),
+            Some(1.0),
+            Some(2.5),
+            Some(10.0),
+            Some(-3.0),
+        ]),
         select(vec![None, Some(0i64), Some(1), Some(2), Some(5)]),
     )
         .prop_map(
-            move |((minute, extra), user, session, event_type, name, account, device, amount, qty)| {
+            move |(
+                (minute, extra),
+                user,
+                session,
+                (event_type, name),
+                account,
+                device,
+                amount,
+                qty,
+            )| {
                 RefEvent {
                     ts: BASE_MS + minute * MINUTE_MS + extra,
                     user_id: user,
@@ -86,10 +120,22 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
 /// The attributes of a profile row (key left null).
 fn arb_attributes(users: bool) -> impl Strategy<Value = RefProfile> {
     (
-        select(vec![None, Some("a@x.com"), Some(" A@X.com "), Some("b@y.org")]),
+        select(vec![
+            None,
+            Some("a@x.com"),
+            Some(" A@X.com "),
+            Some("b@y.org"),
+        ]),
         select(vec![None, Some("a1"), Some("a2"), Some("a3"), Some("a4")]),
         select(vec![None, Some("free"), Some("pro"), Some("premium")]),
-        select(vec![None, Some(-5i64), Some(0), Some(3), Some(10), Some(42)]),
+        select(vec![
+            None,
+            Some(-5i64),
+            Some(0),
+            Some(3),
+            Some(10),
+            Some(42),
+        ]),
         select(vec![
             None,
             Some(BASE_DAY - 40),
@@ -101,19 +147,25 @@ fn arb_attributes(users: bool) -> impl Strategy<Value = RefProfile> {
         ]),
         select(vec![None, Some(true), Some(false)]),
     )
-        .prop_map(move |(email, account, plan, score, signup, vip)| RefProfile {
-            key: None,
-            email: if users { email.map(str::to_string) } else { None },
-            account_id: if users {
-                account.map(str::to_string)
-            } else {
-                None
+        .prop_map(
+            move |(email, account, plan, score, signup, vip)| RefProfile {
+                key: None,
+                email: if users {
+                    email.map(str::to_string)
+                } else {
+                    None
+                },
+                account_id: if users {
+                    account.map(str::to_string)
+                } else {
+                    None
+                },
+                plan: plan.map(str::to_string),
+                score,
+                signup,
+                vip,
             },
-            plan: plan.map(str::to_string),
-            score,
-            signup,
-            vip,
-        })
+        )
 }
 
 /// A profile table over `keys`: each key has a row or not, plus maybe one
@@ -152,7 +204,10 @@ pub fn arb_dataset() -> impl Strategy<Value = RefDataset> {
             let user_keys: Vec<String> = (1..=n_users).map(|i| format!("u{i}")).collect();
             let account_keys: Vec<String> = (1..=4).map(|i| format!("a{i}")).collect();
             (
-                vec(arb_event(n_users, account_column), 0..=30),
+                prop_oneof![
+                    1 => vec(arb_event(n_users, account_column), 0..=5),
+                    4 => vec(arb_event(n_users, account_column), 6..=30),
+                ],
                 if has_users {
                     arb_table(user_keys, true).prop_map(Some).boxed()
                 } else {
@@ -418,7 +473,9 @@ fn arb_literal(col: Col) -> BoxedStrategy<String> {
         Col::Str { values, .. } => select(values).prop_map(quoted).boxed(),
         Col::Number => select(&NUMBERS[..]).prop_map(str::to_string).boxed(),
         Col::Date => select(date_literals()).boxed(),
-        Col::Bool => select(vec!["true", "false"]).prop_map(str::to_string).boxed(),
+        Col::Bool => select(vec!["true", "false"])
+            .prop_map(str::to_string)
+            .boxed(),
     };
     prop_oneof![12 => typed, 1 => Just("null".to_string())].boxed()
 }
@@ -552,18 +609,18 @@ fn arb_profile_atom(audience: Audience) -> BoxedStrategy<String> {
     }
 }
 
+/// A predicate: mostly one atom, sometimes a small tree of them.
 fn arb_pred(atoms: BoxedStrategy<String>) -> BoxedStrategy<GPred> {
-    atoms
-        .prop_map(GPred::Atom)
-        .prop_recursive(2, 6, 3, |inner| {
-            prop_oneof![
-                inner.clone().prop_map(|p| GPred::Not(Box::new(p))),
-                vec(inner.clone(), 2..=3).prop_map(GPred::And),
-                vec(inner.clone(), 2..=3).prop_map(GPred::Or),
-                inner.prop_map(|p| GPred::Group(Box::new(p))),
-            ]
-        })
-        .boxed()
+    let leaf = atoms.prop_map(GPred::Atom);
+    let tree = leaf.clone().prop_recursive(2, 4, 2, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|p| GPred::Not(Box::new(p))),
+            vec(inner.clone(), 2..=3).prop_map(GPred::And),
+            vec(inner.clone(), 2..=3).prop_map(GPred::Or),
+            inner.prop_map(|p| GPred::Group(Box::new(p))),
+        ]
+    });
+    prop_oneof![3 => leaf, 2 => tree].boxed()
 }
 
 // ----- behaviors ---------------------------------------------------------------
@@ -578,8 +635,8 @@ fn arb_target(names: &'static [&'static str]) -> BoxedStrategy<String> {
 }
 
 fn arb_event_text() -> BoxedStrategy<String> {
-    const VIEWS: &[&str] = &["/a", "/b", "/c", "/z"];
-    const NAMES: &[&str] = &["x", "y", "/a", "z"];
+    const VIEWS: &[&str] = &["/a", "/b", "/c", "/a", "/b", "/c", "/a", "/z"];
+    const NAMES: &[&str] = &["x", "y", "x", "y", "/a", "x", "y", "z"];
     prop_oneof![
         4 => arb_target(VIEWS).prop_map(|t| format!("viewed {t}")),
         2 => arb_target(NAMES).prop_map(|t| format!("action {t}")),
@@ -595,7 +652,7 @@ fn arb_event_text() -> BoxedStrategy<String> {
 fn arb_step() -> BoxedStrategy<GStep> {
     (
         arb_event_text(),
-        option::weighted(0.3, arb_pred(arb_event_atom())),
+        option::weighted(0.2, arb_pred(arb_event_atom())),
     )
         .prop_map(|(event, filter)| GStep { event, filter })
         .boxed()
@@ -670,8 +727,9 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
         prop::bool::weighted(0.2),
         arb_step(),
         prop_oneof![
-            2 => Just(Vec::new()),
-            3 => vec((prop::bool::weighted(0.35), arb_step()), 1..=3),
+            5 => Just(Vec::new()),
+            3 => vec((prop::bool::weighted(0.35), arb_step()), 1..=1),
+            1 => vec((prop::bool::weighted(0.35), arb_step()), 2..=3),
         ],
         option::weighted(0.4, arb_count()),
         option::weighted(0.4, arb_within()),
@@ -726,20 +784,20 @@ fn arb_condition(audience: Audience, shape: Shape, names: Vec<String>) -> BoxedS
     if !names.is_empty() {
         leaves.push((1, select(names).prop_map(GCond::InSegment).boxed()));
     }
-    Union::new_weighted(leaves)
-        .prop_recursive(3, 10, 3, |inner| {
-            prop_oneof![
-                2 => vec(inner.clone(), 2..=3).prop_map(GCond::And),
-                2 => vec(inner.clone(), 2..=3).prop_map(GCond::Or),
-                1 => inner.clone().prop_map(|c| GCond::Not(Box::new(c))),
-                2 => (inner, option::weighted(0.6, arb_range())).prop_map(|(c, r)| {
-                    // A range that governs no behavior is an error.
-                    let r = if governs(&c) { r } else { None };
-                    GCond::Group(Box::new(c), r)
-                }),
-            ]
-        })
-        .boxed()
+    let leaf = Union::new_weighted(leaves);
+    let tree = leaf.clone().prop_recursive(3, 6, 2, |inner| {
+        prop_oneof![
+            2 => vec(inner.clone(), 2..=3).prop_map(GCond::And),
+            2 => vec(inner.clone(), 2..=2).prop_map(GCond::Or),
+            1 => inner.clone().prop_map(|c| GCond::Not(Box::new(c))),
+            2 => (inner, option::weighted(0.6, arb_range())).prop_map(|(c, r)| {
+                // A range that governs no behavior is an error.
+                let r = if governs(&c) { r } else { None };
+                GCond::Group(Box::new(c), r)
+            }),
+        ]
+    });
+    prop_oneof![1 => leaf, 2 => tree].boxed()
 }
 
 /// One segment (`users who ...` or `accounts in segment ...`) as text.

@@ -190,15 +190,24 @@ fn with_filters_are_two_valued() {
             // "So `not plan = "free"` holds for a null plan, while
             // `plan != "free"` ... do not. This holds for `have`, `where`
             // and `with` alike."
-            (r#"users who viewed "/a" with not device = "mobile""#, &["u2", "u3"]),
+            (
+                r#"users who viewed "/a" with not device = "mobile""#,
+                &["u2", "u3"],
+            ),
             (r#"users who viewed "/a" with device != "mobile""#, &["u2"]),
             (r#"users who viewed "/a" with amount >= 5"#, &["u1"]),
-            (r#"users who viewed "/a" with amount is null"#, &["u2", "u3"]),
+            (
+                r#"users who viewed "/a" with amount is null"#,
+                &["u2", "u3"],
+            ),
             (
                 r#"users who viewed "/a" with device = "desktop" or amount > 1"#,
                 &["u1", "u2"],
             ),
-            (r#"users who viewed "/a" with device contains "top""#, &["u2"]),
+            (
+                r#"users who viewed "/a" with device contains "top""#,
+                &["u2"],
+            ),
         ],
     );
 }
@@ -215,7 +224,10 @@ fn with_predicate_stops_before_a_behavior() {
     ]);
     check(
         &data,
-        &[(r#"users who viewed "/a" with device = "mobile" and action "b""#, &["u1"])],
+        &[(
+            r#"users who viewed "/a" with device = "mobile" and action "b""#,
+            &["u1"],
+        )],
     );
 }
 
@@ -233,7 +245,10 @@ fn sequence_needs_strictly_later_timestamps() {
         action(1, "u3", "x"),
         view(2, "u3", "/a"),
     ]);
-    check(&data, &[(r#"users who viewed "/a" then action "x""#, &["u2"])]);
+    check(
+        &data,
+        &[(r#"users who viewed "/a" then action "x""#, &["u2"])],
+    );
 }
 
 #[test]
@@ -253,7 +268,10 @@ fn sequence_uses_any_assignment() {
         &data,
         &[
             (r#"users who viewed "/a" then action "x""#, &["u1"]),
-            (r#"users who viewed "/a" then viewed "/b" then viewed "/c""#, &["u2"]),
+            (
+                r#"users who viewed "/a" then viewed "/b" then viewed "/c""#,
+                &["u2"],
+            ),
             (r#"users who viewed "/c" then viewed "/b""#, &[]),
         ],
     );
@@ -277,10 +295,19 @@ fn within_session_needs_one_non_null_session() {
     check(
         &data,
         &[
-            (r#"users who viewed "/a" then action "x" within session"#, &["u1", "u4"]),
-            (r#"users who viewed "/a" then action "x""#, &["u1", "u2", "u3", "u4"]),
+            (
+                r#"users who viewed "/a" then action "x" within session"#,
+                &["u1", "u4"],
+            ),
+            (
+                r#"users who viewed "/a" then action "x""#,
+                &["u1", "u2", "u3", "u4"],
+            ),
             // A single step within session still needs a session.
-            (r#"users who viewed "/a" within session"#, &["u1", "u2", "u4"]),
+            (
+                r#"users who viewed "/a" within session"#,
+                &["u1", "u2", "u4"],
+            ),
         ],
     );
 }
@@ -300,8 +327,14 @@ fn within_duration_is_inclusive() {
     check(
         &data,
         &[
-            (r#"users who viewed "/a" then action "x" within 5 minutes"#, &["u1", "u3"]),
-            (r#"users who viewed "/a" then action "x" within 300 seconds"#, &["u1", "u3"]),
+            (
+                r#"users who viewed "/a" then action "x" within 5 minutes"#,
+                &["u1", "u3"],
+            ),
+            (
+                r#"users who viewed "/a" then action "x" within 300 seconds"#,
+                &["u1", "u3"],
+            ),
             (r#"users who viewed "/a" then action "x" within 4m"#, &[]),
         ],
     );
@@ -496,7 +529,10 @@ fn not_of_a_sequence_needs_parentheses_and_means_never() {
     ]);
     check(
         &data,
-        &[(r#"users who not (viewed "/a" then action "x")"#, &["u2", "u3"])],
+        &[(
+            r#"users who not (viewed "/a" then action "x")"#,
+            &["u2", "u3"],
+        )],
     );
 }
 
@@ -532,7 +568,10 @@ fn at_least_within_session() {
     ]);
     check(
         &data,
-        &[(r#"users who action "x" at least 2 times within session"#, &["u2"])],
+        &[(
+            r#"users who action "x" at least 2 times within session"#,
+            &["u2"],
+        )],
     );
 }
 
@@ -556,10 +595,16 @@ fn at_least_within_duration() {
     check(
         &data,
         &[
-            (r#"users who action "x" within 2 minutes at least 3 times"#, &["u1", "u3"]),
+            (
+                r#"users who action "x" within 2 minutes at least 3 times"#,
+                &["u1", "u3"],
+            ),
             // "`within 0 seconds` is allowed for counts" (NOTES.md): two at
             // the same instant.
-            (r#"users who action "x" at least 2 times within 0 seconds"#, &["u4"]),
+            (
+                r#"users who action "x" at least 2 times within 0 seconds"#,
+                &["u4"],
+            ),
         ],
     );
 }
@@ -581,7 +626,10 @@ fn at_most_and_exactly_count_from_zero_over_the_universe() {
     check(
         &data,
         &[
-            (r#"users who action "x" at most 1 time"#, &["u2", "u3", "u4"]),
+            (
+                r#"users who action "x" at most 1 time"#,
+                &["u2", "u3", "u4"],
+            ),
             (r#"users who action "x" exactly 0 times"#, &["u3", "u4"]),
             (r#"users who action "x" exactly 3 times"#, &["u1"]),
             (r#"users who action "x" at most 0 times"#, &["u3", "u4"]),
@@ -603,8 +651,14 @@ fn counts_see_only_events_in_range() {
     check(
         &data,
         &[
-            (r#"users who action "x" exactly 2 times during last 10 minutes"#, &["u1"]),
-            (r#"users who action "x" exactly 1 time during last 10 minutes"#, &["u2"]),
+            (
+                r#"users who action "x" exactly 2 times during last 10 minutes"#,
+                &["u1"],
+            ),
+            (
+                r#"users who action "x" exactly 1 time during last 10 minutes"#,
+                &["u2"],
+            ),
         ],
     );
 }
@@ -651,7 +705,10 @@ fn total_of_nothing_is_zero() {
                 &["u2", "u3", "u4", "u5"],
             ),
             (r#"users who event "p" total amount >= 11"#, &["u1"]),
-            (r#"users who event "p" total amount = 0"#, &["u3", "u4", "u5"]),
+            (
+                r#"users who event "p" total amount = 0"#,
+                &["u3", "u4", "u5"],
+            ),
         ],
     );
 }
@@ -671,7 +728,10 @@ fn average_min_max_of_nothing_are_false() {
         &data,
         &[
             (r#"users who event "p" average amount < 100"#, &["u1", "u2"]),
-            (r#"users who not event "p" average amount < 100"#, &["u3", "u4"]),
+            (
+                r#"users who not event "p" average amount < 100"#,
+                &["u3", "u4"],
+            ),
             (r#"users who event "p" average amount = 5.5"#, &["u1"]),
             (r#"users who event "p" min amount <= 3"#, &["u2"]),
             (r#"users who event "p" max amount > 5"#, &["u1"]),
@@ -708,7 +768,10 @@ fn aggregates_see_only_events_in_range() {
         &data,
         &[
             (r#"users who event "p" total amount > 50"#, &["u1"]),
-            (r#"users who event "p" total amount > 50 during last 5 minutes"#, &[]),
+            (
+                r#"users who event "p" total amount > 50 during last 5 minutes"#,
+                &[],
+            ),
         ],
     );
 }
@@ -728,11 +791,20 @@ fn relative_ranges_are_half_open_at_now() {
     check(
         &data,
         &[
-            (r#"users who viewed "/a" during last 5 minutes"#, &["u1", "u4"]),
+            (
+                r#"users who viewed "/a" during last 5 minutes"#,
+                &["u1", "u4"],
+            ),
             (r#"users who viewed "/a" during past 5m"#, &["u1", "u4"]),
             (r#"users who viewed "/a" in the past minute"#, &["u4"]),
-            (r#"users who viewed "/a" in the last 6 minutes"#, &["u1", "u3", "u4"]),
-            (r#"users who viewed "/a" in the past hour"#, &["u1", "u3", "u4"]),
+            (
+                r#"users who viewed "/a" in the last 6 minutes"#,
+                &["u1", "u3", "u4"],
+            ),
+            (
+                r#"users who viewed "/a" in the past hour"#,
+                &["u1", "u3", "u4"],
+            ),
         ],
     );
 }
@@ -749,7 +821,10 @@ fn a_month_is_thirty_days() {
         &[
             (r#"users who viewed "/a" during last 1 month"#, &["u1"]),
             (r#"users who viewed "/a" in the past month"#, &["u1"]),
-            (r#"users who viewed "/a" during last 31 days"#, &["u1", "u2"]),
+            (
+                r#"users who viewed "/a" during last 31 days"#,
+                &["u1", "u2"],
+            ),
         ],
     );
 }
@@ -768,13 +843,22 @@ fn absolute_ranges() {
     check(
         &data,
         &[
-            (r#"users who viewed "/a" since 2026-01-01T00:05:00Z"#, &["u2", "u3", "u4"]),
-            (r#"users who viewed "/a" before 2026-01-01T00:05:00Z"#, &["u1", "u5"]),
+            (
+                r#"users who viewed "/a" since 2026-01-01T00:05:00Z"#,
+                &["u2", "u3", "u4"],
+            ),
+            (
+                r#"users who viewed "/a" before 2026-01-01T00:05:00Z"#,
+                &["u1", "u5"],
+            ),
             (
                 r#"users who viewed "/a" between 2026-01-01T00:05:00Z and 2026-01-01T00:07:00Z"#,
                 &["u2", "u3"],
             ),
-            (r#"users who viewed "/a" since 2026-01-01"#, &["u1", "u2", "u3", "u4"]),
+            (
+                r#"users who viewed "/a" since 2026-01-01"#,
+                &["u1", "u2", "u3", "u4"],
+            ),
             (r#"users who viewed "/a" before 2026-01-01"#, &["u5"]),
         ],
     );
@@ -977,9 +1061,18 @@ fn where_is_and_of_the_predicate() {
     check(
         &data,
         &[
-            (r#"users who viewed "/a" where not plan = "pro""#, &["u1", "u2", "u4"]),
-            (r#"users who viewed "/a" where plan = "pro" or plan is null"#, &["u2", "u3"]),
-            (r#"users who viewed "/a" or action "x" where plan = "free""#, &["u4", "u5"]),
+            (
+                r#"users who viewed "/a" where not plan = "pro""#,
+                &["u1", "u2", "u4"],
+            ),
+            (
+                r#"users who viewed "/a" where plan = "pro" or plan is null"#,
+                &["u2", "u3"],
+            ),
+            (
+                r#"users who viewed "/a" or action "x" where plan = "free""#,
+                &["u4", "u5"],
+            ),
         ],
     );
 }
@@ -1052,19 +1145,31 @@ fn dates_compare_as_midnight_utc() {
         &[
             ("users who signup_date = 2026-01-01", &["u1"]),
             ("users who signup_date = 2026-01-01T00:07:00Z", &[]),
-            ("users who signup_date < 2026-01-01T00:07:00Z", &["u1", "u2", "u3"]),
-            ("users who signup_date >= 2025-12-31T00:00:00Z", &["u1", "u2", "u5"]),
+            (
+                "users who signup_date < 2026-01-01T00:07:00Z",
+                &["u1", "u2", "u3"],
+            ),
+            (
+                "users who signup_date >= 2025-12-31T00:00:00Z",
+                &["u1", "u2", "u5"],
+            ),
             // [2025-12-30T00:15, 2026-01-01T00:15)
             ("users who signup_date in the past 2 days", &["u1", "u2"]),
             // [2025-12-31T00:15, 2026-01-01T00:15): 2025-12-31 midnight is out.
             ("users who signup_date in the past day", &["u1"]),
-            ("users who signup_date in the last week", &["u1", "u2", "u3"]),
+            (
+                "users who signup_date in the last week",
+                &["u1", "u2", "u3"],
+            ),
             ("users who signup_date in the past 12 hours", &["u1"]),
             (
                 "users who signup_date between 2025-12-29 and 2025-12-31",
                 &["u2", "u3"],
             ),
-            ("users who not signup_date in the past 2 days", &["u3", "u4", "u5"]),
+            (
+                "users who not signup_date in the past 2 days",
+                &["u3", "u4", "u5"],
+            ),
         ],
     );
 }
@@ -1073,11 +1178,7 @@ fn dates_compare_as_midnight_utc() {
 fn booleans() {
     let data = with_users(
         events(vec![view(1, "u4", "/a")]),
-        vec![
-            user("u1").vip(true),
-            user("u2").vip(false),
-            user("u3"),
-        ],
+        vec![user("u1").vip(true), user("u2").vip(false), user("u3")],
     );
     check(
         &data,
@@ -1109,7 +1210,10 @@ fn and_or_not_against_the_universe() {
         &[
             (r#"users who not viewed "/a""#, &["u2", "u4"]),
             (r#"users who viewed "/a" and action "x""#, &["u3"]),
-            (r#"users who viewed "/a" or action "x""#, &["u1", "u2", "u3"]),
+            (
+                r#"users who viewed "/a" or action "x""#,
+                &["u1", "u2", "u3"],
+            ),
             (r#"users who not (viewed "/a" or action "x")"#, &["u4"]),
             (
                 r#"users who viewed "/a" and not action "x" or plan = "pro""#,
@@ -1129,7 +1233,10 @@ fn the_users_universe() {
     // Users of the users table (with a non-null key) and of the events
     // table; a null key is nobody.
     let data = with_users(
-        events(vec![view(1, "u1", "/a"), RefEvent::new(at(1), None, "view", "/a")]),
+        events(vec![
+            view(1, "u1", "/a"),
+            RefEvent::new(at(1), None, "view", "/a"),
+        ]),
         vec![user("u2"), RefProfile::new(None)],
     );
     check(
@@ -1200,7 +1307,10 @@ fn accounts_without_an_account_column_use_users() {
             (r#"accounts who viewed "/a" then action "x""#, &["a1"]),
             // "all matched events share one non-null `session_id`": the
             // same id, whoever of the account's users it belongs to.
-            (r#"accounts who viewed "/a" then action "x" within session"#, &["a1"]),
+            (
+                r#"accounts who viewed "/a" then action "x" within session"#,
+                &["a1"],
+            ),
             // The universe holds every account_id of the users table,
             // including that of a row with a null user_id (a4).
             (r#"accounts who not any event"#, &["a4"]),
@@ -1274,7 +1384,10 @@ fn csv_by_id_column_choice() {
     };
     assert_eq!(run(r#"users in csv "ids.csv""#), keys(&["u1"]));
     assert_eq!(run(r#"users in csv "ids.csv" by id"#), keys(&["u1"]));
-    assert_eq!(run(r#"users in csv "ids.csv" column "user_id""#), keys(&["u2", "u3"]));
+    assert_eq!(
+        run(r#"users in csv "ids.csv" column "user_id""#),
+        keys(&["u2", "u3"])
+    );
     assert_eq!(run(r#"users in csv "uid.csv""#), keys(&["u2"]));
     assert_eq!(run(r#"users in csv "first.csv""#), keys(&["u3"]));
     assert_eq!(run(r#"users in csv "quoted.csv""#), keys(&["u1", "u2"]));
@@ -1295,7 +1408,11 @@ fn csv_by_email() {
     // column `email`, else the first column".
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(d, "mails.csv", "name,email\nAnn,\"ANN@x.com \"\nZed,zed@z.z\n");
+    write(
+        d,
+        "mails.csv",
+        "name,email\nAnn,\"ANN@x.com \"\nZed,zed@z.z\n",
+    );
     write(d, "first.csv", "mail\nbob@y.org\n");
     let data = with_users(
         events(vec![]),
@@ -1312,7 +1429,10 @@ fn csv_by_email() {
         let mut r = evaluate(&program, &data, NOW_MS, d);
         r.pop().unwrap().into_iter().collect()
     };
-    assert_eq!(run(r#"users in csv "mails.csv" by email"#), keys(&["u1", "u2"]));
+    assert_eq!(
+        run(r#"users in csv "mails.csv" by email"#),
+        keys(&["u1", "u2"])
+    );
     assert_eq!(run(r#"users in csv "first.csv" by email"#), keys(&["u3"]));
     assert_eq!(
         run(r#"users in csv "first.csv" by email where plan = "pro""#),
@@ -1347,17 +1467,38 @@ fn record_batches_have_the_documented_columns() {
     );
     data.accounts = Some(vec![RefProfile::new(Some("a1"))]);
     let names = |b: &arrow::record_batch::RecordBatch| -> Vec<String> {
-        b.schema().fields().iter().map(|f| f.name().clone()).collect()
+        b.schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
     };
     let (ev, users, accounts) = data.to_record_batches();
     assert_eq!(
         names(&ev),
-        ["timestamp", "user_id", "session_id", "event_type", "name", "device", "amount", "qty"]
+        [
+            "timestamp",
+            "user_id",
+            "session_id",
+            "event_type",
+            "name",
+            "device",
+            "amount",
+            "qty"
+        ]
     );
     assert_eq!(ev.num_rows(), 1);
     assert_eq!(
         names(&users.unwrap()),
-        ["user_id", "email", "account_id", "plan", "score", "signup_date", "vip"]
+        [
+            "user_id",
+            "email",
+            "account_id",
+            "plan",
+            "score",
+            "signup_date",
+            "vip"
+        ]
     );
     assert_eq!(
         names(&accounts.unwrap()),
@@ -1386,8 +1527,16 @@ fn dates_agree_with_the_parser() {
     assert_eq!(format_date(i64::from(BASE_DAY)), "2026-01-01");
     assert_eq!(parse_date_text("2026-01-01"), BASE_MS);
     assert_eq!(format_timestamp(NOW_MS), "2026-01-01T00:15:00Z");
-    assert_eq!(parse_date_text("2024-02-29T23:59:59.250Z"), 1_709_251_199_250);
-    for text in ["1970-01-01", "2000-03-01", "2026-12-31T10:00:00Z", "1969-07-20T20:17:40Z"] {
+    assert_eq!(
+        parse_date_text("2024-02-29T23:59:59.250Z"),
+        1_709_251_199_250
+    );
+    for text in [
+        "1970-01-01",
+        "2000-03-01",
+        "2026-12-31T10:00:00Z",
+        "1969-07-20T20:17:40Z",
+    ] {
         let program = segql::parse(&format!("users who any event since {text}")).unwrap();
         let segql::syntax::StatementKind::Segment(seg) = &program.statements[0].kind else {
             panic!()

@@ -116,6 +116,11 @@ impl Engine {
     /// A session sized for this machine (or `threads` when given).
     pub fn context(threads: Option<usize>) -> SessionContext {
         let mut config = SessionConfig::new().with_information_schema(false);
+        // DataFusion 55 infers the nullability of some boolean expressions
+        // differently in its logical and physical plans (`x LIKE p IS TRUE`
+        // under a pushed-down filter), and then refuses aggregates over them
+        // although the values are the same.
+        config.options_mut().execution.skip_physical_aggregate_schema_check = true;
         if let Some(threads) = threads {
             config = config.with_target_partitions(threads.max(1));
         }
@@ -257,10 +262,15 @@ impl Engine {
 
     fn data_error(&self, e: datafusion::error::DataFusionError) -> Diagnostic {
         let message = e.to_string();
-        let first = message.lines().next().unwrap_or(&message).to_string();
+        let mut lines = message.lines();
+        let first = lines.next().unwrap_or(&message).to_string();
         let sources: Vec<String> = self.tables.values().map(|t| t.origin.clone()).collect();
-        Diagnostic::error(codes::DATA_ERROR, format!("reading the data failed: {first}"))
-            .with_note(format!("the data: {}", sources.join(", ")))
+        let mut d = Diagnostic::error(codes::DATA_ERROR, format!("reading the data failed: {first}"));
+        let rest: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
+        if !rest.is_empty() {
+            d = d.with_note(rest.join("; "));
+        }
+        d.with_note(format!("the data: {}", sources.join(", ")))
     }
 }
 
