@@ -12,6 +12,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 /// `(name, source, expected code of the first diagnostic)`.
+#[rustfmt::skip]
 const CASES: &[(&str, &str, &str)] = &[
     // ----- misspelled keywords ---------------------------------------------
     ("viewed_misspelled", r#"users who viewd "/cart""#, codes::UNKNOWN_KEYWORD),
@@ -104,13 +105,24 @@ const DEEP: usize = 10_000;
 
 /// Every case, with the two generated nesting ones at the end.
 fn cases() -> Vec<(&'static str, String, &'static str)> {
-    let mut cases: Vec<_> = CASES.iter().map(|&(name, source, code)| (name, source.to_string(), code)).collect();
+    let mut cases: Vec<_> = CASES
+        .iter()
+        .map(|&(name, source, code)| (name, source.to_string(), code))
+        .collect();
     cases.push((
         "nesting_parentheses",
-        format!("users who {}viewed \"/cart\"{}", "(".repeat(DEEP), ")".repeat(DEEP)),
+        format!(
+            "users who {}viewed \"/cart\"{}",
+            "(".repeat(DEEP),
+            ")".repeat(DEEP)
+        ),
         codes::TOO_DEEP,
     ));
-    cases.push(("nesting_nots", format!("users who {}viewed \"/cart\"", "not ".repeat(DEEP)), codes::TOO_DEEP));
+    cases.push((
+        "nesting_nots",
+        format!("users who {}viewed \"/cart\"", "not ".repeat(DEEP)),
+        codes::TOO_DEEP,
+    ));
     cases
 }
 
@@ -142,7 +154,10 @@ fn each_case_reports_its_code_at_a_place() {
             continue;
         };
         if first.code != *code {
-            wrong.push(format!("{name}: expected `{code}`, got `{}`: {}", first.code, first.message));
+            wrong.push(format!(
+                "{name}: expected `{code}`, got `{}`: {}",
+                first.code, first.message
+            ));
         }
         match first.span {
             None => wrong.push(format!("{name}: no span")),
@@ -181,18 +196,49 @@ fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
 #[test]
 fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
     let deep: Vec<(&str, String)> = vec![
-        ("parentheses", format!("users who {}viewed \"/cart\"{}", "(".repeat(DEEP), ")".repeat(DEEP))),
-        ("nots", format!("users who {}viewed \"/cart\"", "not ".repeat(DEEP))),
+        (
+            "parentheses",
+            format!(
+                "users who {}viewed \"/cart\"{}",
+                "(".repeat(DEEP),
+                ")".repeat(DEEP)
+            ),
+        ),
+        (
+            "nots",
+            format!("users who {}viewed \"/cart\"", "not ".repeat(DEEP)),
+        ),
         (
             "parentheses in a filter",
-            format!("users who viewed \"/cart\" with {}device = \"mobile\"{}", "(".repeat(DEEP), ")".repeat(DEEP)),
+            format!(
+                "users who viewed \"/cart\" with {}device = \"mobile\"{}",
+                "(".repeat(DEEP),
+                ")".repeat(DEEP)
+            ),
         ),
-        ("nots in a filter", format!("users who viewed \"/cart\" where {}country = \"BR\"", "not ".repeat(DEEP))),
+        (
+            "nots in a filter",
+            format!(
+                "users who viewed \"/cart\" where {}country = \"BR\"",
+                "not ".repeat(DEEP)
+            ),
+        ),
         (
             "mixed",
-            format!("users who {}viewed \"/cart\"{}", "not (".repeat(DEEP / 2), ")".repeat(DEEP / 2)),
+            format!(
+                "users who {}viewed \"/cart\"{}",
+                "not (".repeat(DEEP / 2),
+                ")".repeat(DEEP / 2)
+            ),
         ),
-        ("inline segments", format!("explore events for {}users who viewed \"/cart\"{}", "(".repeat(DEEP), ")".repeat(DEEP))),
+        (
+            "an inline segment",
+            format!(
+                "explore events for (users who {}viewed \"/cart\"{})",
+                "(".repeat(DEEP),
+                ")".repeat(DEEP)
+            ),
+        ),
     ];
     on_small_stack(move || {
         for (what, source) in deep {
@@ -203,16 +249,26 @@ fn deep_nesting_is_a_diagnostic_not_a_stack_overflow() {
             let span = d.span.expect("a span");
             assert!(span.end <= source.len(), "{what}");
             // The error is at the first level too many, not at the end.
-            assert!(span.start <= 10 + 5 * (segql::syntax::MAX_DEPTH + 2) + 40, "{what}: {span:?}");
+            assert!(
+                span.start <= 10 + 5 * (segql::syntax::MAX_DEPTH + 2) + 40,
+                "{what}: {span:?}"
+            );
             // Just below the limit, the same shapes parse, validate and print.
             let _ = segql::parse_lenient(&source);
         }
         let depth = segql::syntax::MAX_DEPTH - 1;
-        let ok = format!("users who {}viewed \"/cart\"{}", "(".repeat(depth), ")".repeat(depth));
+        let ok = format!(
+            "users who {}viewed \"/cart\"{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        );
         let program = segql::parse(&ok).expect("nesting below the limit parses");
         assert!(segql::validate(&program, &Library::new()).is_empty());
         let printed = segql::format_program(&program, &ok);
-        assert_eq!(segql::parse(&printed).expect("the printed text parses"), program);
+        assert_eq!(
+            segql::parse(&printed).expect("the printed text parses"),
+            program
+        );
     });
 }
 
@@ -224,7 +280,11 @@ fn deep_nesting_cases_render_briefly() {
             render_plain(&source, &diagnostics)
         });
         // A 20,000-character line is not shown whole.
-        assert!(rendered.len() < 2_000, "{name}: {} characters", rendered.len());
+        assert!(
+            rendered.len() < 2_000,
+            "{name}: {} characters",
+            rendered.len()
+        );
         insta::assert_snapshot!(name, rendered);
     }
 }
@@ -241,11 +301,20 @@ explore events by country";
     let (program, diagnostics) = segql::parse_lenient(source);
     let found: Vec<(&str, usize)> = diagnostics
         .iter()
-        .map(|d| (d.code, segql::syntax::line_col(source, d.span.expect("a span").start).0))
+        .map(|d| {
+            (
+                d.code,
+                segql::syntax::line_col(source, d.span.expect("a span").start).0,
+            )
+        })
         .collect();
     assert_eq!(
         found,
-        vec![(codes::UNKNOWN_KEYWORD, 1), (codes::SYNTAX, 3), (codes::SYNTAX, 5)],
+        vec![
+            (codes::UNKNOWN_KEYWORD, 1),
+            (codes::SYNTAX, 3),
+            (codes::SYNTAX, 5)
+        ],
         "{diagnostics:#?}"
     );
     // The good statements between the bad ones are all there, in order.
@@ -269,9 +338,16 @@ fn a_bad_string_does_not_swallow_the_next_statements() {
     let source = "users who viewed \"/cart;\nusers who viewd \"/home\";\nusers who viewed \"/ok\"";
     let (program, diagnostics) = segql::parse_lenient(source);
     let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
-    assert_eq!(codes, vec![codes::UNTERMINATED_STRING, codes::UNKNOWN_KEYWORD], "{diagnostics:#?}");
+    assert_eq!(
+        codes,
+        vec![codes::UNTERMINATED_STRING, codes::UNKNOWN_KEYWORD],
+        "{diagnostics:#?}"
+    );
     assert_eq!(program.statements.len(), 1);
-    assert_eq!(program.statements[0].to_string(), "users who viewed \"/ok\"");
+    assert_eq!(
+        program.statements[0].to_string(),
+        "users who viewed \"/ok\""
+    );
 }
 
 /// Runs `segql` with `args`, `stdin` as its standard input.
@@ -328,7 +404,10 @@ fn check_prints_json_diagnostics_one_per_line() {
     let output = segql_with_stdin(&["check", "--error-format", "json", "-"], &fixed);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8(output.stderr).expect("UTF-8");
-    let lines: Vec<serde_json::Value> = stderr.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
     assert_eq!(lines.len(), 1, "{stderr}");
     assert_eq!(lines[0]["code"], codes::UNKNOWN_SEGMENT);
     assert_eq!(lines[0]["range"]["start_line"], 4);
@@ -343,15 +422,26 @@ fn check_exits_2_with_the_diagnostic_for_every_case() {
         let output = segql_with_stdin(&["check", "--error-format", "plain", "-"], &source);
         let stderr = String::from_utf8_lossy(&output.stderr);
         if output.status.code() != Some(2) {
-            wrong.push(format!("{name}: exit status {:?}\n{stderr}", output.status.code()));
+            wrong.push(format!(
+                "{name}: exit status {:?}\n{stderr}",
+                output.status.code()
+            ));
         }
         if !output.stdout.is_empty() {
             wrong.push(format!("{name}: wrote to stdout"));
         }
         if !stderr.starts_with(&format!("error[{code}]: ")) {
-            wrong.push(format!("{name}: stderr does not start with error[{code}]:\n{stderr}"));
+            wrong.push(format!(
+                "{name}: stderr does not start with error[{code}]:\n{stderr}"
+            ));
         }
-        for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace", "overflow", "internal-error"] {
+        for bad in [
+            "panicked",
+            "RUST_BACKTRACE",
+            "stack backtrace",
+            "overflow",
+            "internal-error",
+        ] {
             if stderr.contains(bad) {
                 wrong.push(format!("{name}: stderr mentions `{bad}`:\n{stderr}"));
             }

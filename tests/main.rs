@@ -2,7 +2,9 @@
 //! is linked once.
 
 mod cli;
+mod data;
 mod diagnostics;
+mod differential;
 mod docs;
 mod examples;
 mod reference;

@@ -8,7 +8,10 @@ use libfuzzer_sys::fuzz_target;
 use segql_parser::{Span, parse, parse_lenient};
 
 fn check_span(text: &str, span: Span) {
-    assert!(span.start <= span.end && span.end <= text.len(), "span {span:?} outside the text");
+    assert!(
+        span.start <= span.end && span.end <= text.len(),
+        "span {span:?} outside the text"
+    );
     assert!(
         text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
         "span {span:?} not on character boundaries"

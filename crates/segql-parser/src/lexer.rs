@@ -424,9 +424,9 @@ fn quoted_ident(i: Input) -> PResult<Ident> {
         .with_span(Span::new(start, start + line_end))
         .with_label("the name starts here and the line ends before its closing back quote")
         .with_help(match text[1..line_end].split_whitespace().next() {
-            Some(first) => format!(
-                "close the name with a back quote on the same line, e.g. `` `{first}` ``"
-            ),
+            Some(first) => {
+                format!("close the name with a back quote on the same line, e.g. `` `{first}` ``")
+            }
             None => "close the name with a back quote on the same line".to_string(),
         }),
     )
@@ -645,8 +645,11 @@ pub fn date(i: Input) -> PResult<Date> {
         n += 1;
         millis_of_day = ((h * 60 + m) * 60 + s) * 1000 + frac_ms;
     }
-    if b.get(n)
-        .is_some_and(|c| is_word_char(*c) || *c == b'-' || *c == b':')
+    // `--` after a date starts a comment, not more of the date.
+    let comment_follows = b.get(n..n + 2) == Some(b"--".as_slice());
+    if !comment_follows
+        && b.get(n)
+            .is_some_and(|c| is_word_char(*c) || *c == b'-' || *c == b':')
     {
         return failure(
             start,
@@ -754,7 +757,7 @@ pub fn unit(i: Input) -> PResult<(Unit, Span)> {
         }
         None => match unknown_unit(&i, word) {
             Some(diagnostic) => Err(nom::Err::Error(PError::custom(offset(&i), diagnostic))),
-            None => fail(&i, "a unit of time (seconds, minutes, hours, days, weeks)"),
+            None => fail(&i, "a unit: seconds, minutes, hours, days or weeks"),
         },
     }
 }
@@ -786,10 +789,13 @@ fn unknown_unit(i: &Input, word: &str) -> Option<Diagnostic> {
     };
     let at = offset(i);
     Some(
-        Diagnostic::error(codes::UNKNOWN_KEYWORD, format!("`{word}` is not a unit of time"))
-            .with_span(Span::new(at, at + word.len()))
-            .with_label("expected seconds, minutes, hours, days or weeks")
-            .with_help(help),
+        Diagnostic::error(
+            codes::UNKNOWN_KEYWORD,
+            format!("`{word}` is not a unit of time"),
+        )
+        .with_span(Span::new(at, at + word.len()))
+        .with_label("expected seconds, minutes, hours, days or weeks")
+        .with_help(help),
     )
 }
 

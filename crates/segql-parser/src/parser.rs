@@ -182,13 +182,20 @@ fn resume_after_semicolon(source: &str, from: usize) -> usize {
         match bytes[i] {
             b';' => return i + 1,
             b'"' | b'`' => {
-                let quote = bytes[i];
+                let (quote, start) = (bytes[i], i);
                 i += 1;
                 while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
                     if bytes[i] == b'\\' {
                         i += 1;
                     }
                     i += 1;
+                }
+                if bytes.get(i) != Some(&quote) {
+                    // A string the line ends in is no string: its `;` most
+                    // likely ends the statement whose closing quote is missing.
+                    if let Some(semicolon) = source[start..i.min(bytes.len())].find(';') {
+                        return start + semicolon + 1;
+                    }
                 }
                 i += 1;
             }
@@ -305,6 +312,13 @@ pub(crate) fn to_diagnostic(source: &str, err: PError) -> Diagnostic {
     } else if word == "=" && expected.contains("comparison") {
         diagnostic = diagnostic.with_help("compare with `=`, `!=`, `<`, `<=`, `>` or `>=`");
     }
+    // The caret grew to cover the whole mis-quoted text: show all of it.
+    if let Some(wider) = diagnostic.span
+        && wider.range() != span.range()
+        && !reserved
+    {
+        diagnostic.message = format!("expected {expected}, found `{}`", &source[wider.range()]);
+    }
     diagnostic
 }
 
@@ -316,11 +330,18 @@ const CONDITION_HELP: &str = "a condition is a behavior such as `viewed \"/cart\
 fn expected_keywords<'e>(expected: &'e [Cow<'static, str>]) -> Vec<&'e str> {
     let mut keywords = Vec::new();
     for e in expected {
-        let head = [" after ", ", such as ", " such as ", " as in ", " to ", " and "]
-            .iter()
-            .filter_map(|sep| e.find(sep))
-            .min()
-            .map_or(e.as_ref(), |n| &e[..n]);
+        let head = [
+            " after ",
+            ", such as ",
+            " such as ",
+            " as in ",
+            " to ",
+            " and ",
+        ]
+        .iter()
+        .filter_map(|sep| e.find(sep))
+        .min()
+        .map_or(e.as_ref(), |n| &e[..n]);
         keywords.extend(
             head.split('`')
                 .skip(1)
@@ -663,29 +684,43 @@ fn audience(i: Input) -> PResult<(Audience, Span)> {
 }
 
 /// `condition := and_c { "or" and_c }`
+///
+/// The first item is parsed here and the rest of the chain in
+/// [`chain_rest`], so that the frame on the recursive path stays small.
 fn condition(i: Input) -> PResult<Condition> {
     let start = offset(&i);
-    let (mut i, first) = and_c(i)?;
-    let mut items = vec![first];
-    while let Ok((rest, _)) = kw("or")(i) {
-        let (rest, next) = cut(expecting("a condition after `or`", and_c))(rest)?;
-        items.push(next);
-        i = rest;
-    }
-    Ok((i, join_condition(items, ConditionKind::Or, start, &i)))
+    let (i, first) = and_c(i)?;
+    chain_rest(i, first, start, Chain::Or)
 }
 
 /// `and_c := unary { "and" unary }`
 fn and_c(i: Input) -> PResult<Condition> {
     let start = offset(&i);
-    let (mut i, first) = unary(i)?;
+    let (i, first) = unary(i)?;
+    chain_rest(i, first, start, Chain::And)
+}
+
+#[derive(Clone, Copy)]
+enum Chain {
+    And,
+    Or,
+}
+
+/// `{ "and" unary }` or `{ "or" and_c }` after the first item of a chain.
+#[inline(never)]
+fn chain_rest(mut i: Input, first: Condition, start: usize, chain: Chain) -> PResult<Condition> {
+    let (word, what, next, make): (_, _, fn(Input) -> PResult<Condition>, fn(_) -> _) = match chain
+    {
+        Chain::And => ("and", "a condition after `and`", unary, ConditionKind::And),
+        Chain::Or => ("or", "a condition after `or`", and_c, ConditionKind::Or),
+    };
     let mut items = vec![first];
-    while let Ok((rest, _)) = kw("and")(i) {
-        let (rest, next) = cut(expecting("a condition after `and`", unary))(rest)?;
-        items.push(next);
+    while let Ok((rest, _)) = kw(word)(i) {
+        let (rest, item) = cut(expecting(what, next))(rest)?;
+        items.push(item);
         i = rest;
     }
-    Ok((i, join_condition(items, ConditionKind::And, start, &i)))
+    Ok((i, join_condition(items, make, start, &i)))
 }
 
 fn join_condition(
@@ -707,81 +742,126 @@ fn join_condition(
 const CONDITION_EXPECTED: &str = "a condition";
 
 /// `unary := "not" unary | "(" condition ")" [ range ] | [ "have" ] atom | "in" set_ref | behavior`
+///
+/// Each form has its own function so that the frames on the recursive path
+/// (`not`, parentheses) stay small: a debug build keeps every temporary of a
+/// function in its frame, and deep nesting multiplies that frame.
 fn unary(i: Input) -> PResult<Condition> {
-    let start = offset(&i);
-    let word = peek_word(&i).to_ascii_lowercase();
-    let node = |kind, rest: &Input| Condition {
-        kind,
-        span: span_from(start, rest),
-    };
     if let Some(err) = reserved_as_column(&i) {
         return Err(nom::Err::Failure(err));
     }
-    match word.as_str() {
-        "not" => {
-            let (i, _) = kw("not")(i)?;
-            let (i, inner) = nested(i, |i| cut(unary)(i))?;
-            let c = node(ConditionKind::Not(Box::new(inner)), &i);
-            Ok((i, c))
-        }
-        "have" => {
-            let (i, _) = kw("have")(i)?;
-            let (i, a) = cut(expecting(
-                "a profile test after `have`, such as `plan = \"premium\"`",
-                atom,
-            ))(i)?;
-            let c = node(
-                ConditionKind::Profile {
-                    atom: a,
-                    have: true,
-                },
-                &i,
-            );
-            no_range_after(i, &c)?;
-            Ok((i, c))
-        }
-        "in" => {
-            let (i, _) = kw("in")(i)?;
-            let (i, set) = cut(set_ref)(i)?;
-            let c = node(ConditionKind::InSet(set), &i);
-            no_range_after(i, &c)?;
-            Ok((i, c))
-        }
+    match peek_word(&i).to_ascii_lowercase().as_str() {
+        "not" => not_condition(i),
+        "have" => have_condition(i),
+        "in" => in_set_condition(i),
         "performed" | "viewed" | "action" | "clicked" | "error" | "event" | "any" => {
-            let (i, b) = behavior(i)?;
-            let c = node(ConditionKind::Behavior(b), &i);
-            Ok((i, c))
+            behavior_condition(i)
         }
-        _ if i.fragment().starts_with('(') => {
-            let (i, open) = sym("(")(i)?;
-            let (i, inner) = nested(i, |i| cut(expecting(CONDITION_EXPECTED, condition))(i))?;
-            let (i, _) = close_paren(i, open)?;
-            let (i, r) = opt(range)(i)?;
-            let c = node(
-                ConditionKind::Group {
-                    inner: Box::new(inner),
-                    range: r,
-                },
-                &i,
-            );
-            Ok((i, c))
-        }
-        _ => {
-            if let Some(err) = misspelled_behavior(&i) {
-                return Err(nom::Err::Failure(err));
-            }
-            let (i, a) = expecting(CONDITION_EXPECTED, atom)(i)?;
-            let c = node(
-                ConditionKind::Profile {
-                    atom: a,
-                    have: false,
-                },
-                &i,
-            );
-            no_range_after(i, &c)?;
-            Ok((i, c))
-        }
+        _ if i.fragment().starts_with('(') => group_condition(i),
+        _ => profile_condition(i),
     }
+}
+
+fn condition_node(kind: ConditionKind, start: usize, rest: &Input) -> Condition {
+    Condition {
+        kind,
+        span: span_from(start, rest),
+    }
+}
+
+/// `"not" unary`
+#[inline(never)]
+fn not_condition(i: Input) -> PResult<Condition> {
+    let start = offset(&i);
+    let (i, _) = kw("not")(i)?;
+    let (i, inner) = nested(i, cut_unary)?;
+    let c = condition_node(ConditionKind::Not(Box::new(inner)), start, &i);
+    Ok((i, c))
+}
+
+fn cut_unary(i: Input) -> PResult<Condition> {
+    cut(unary)(i)
+}
+
+/// `"(" condition ")" [ range ]`
+#[inline(never)]
+fn group_condition(i: Input) -> PResult<Condition> {
+    let start = offset(&i);
+    let (i, open) = sym("(")(i)?;
+    let (i, inner) = nested(i, condition_in_group)?;
+    group_end(i, start, open, inner)
+}
+
+/// `")" [ range ]` after the condition of a group.
+#[inline(never)]
+fn group_end(i: Input, start: usize, open: Span, inner: Condition) -> PResult<Condition> {
+    let (i, _) = close_paren(i, open)?;
+    let (i, r) = opt(range)(i)?;
+    let kind = ConditionKind::Group {
+        inner: Box::new(inner),
+        range: r,
+    };
+    let c = condition_node(kind, start, &i);
+    Ok((i, c))
+}
+
+fn condition_in_group(i: Input) -> PResult<Condition> {
+    cut(expecting(CONDITION_EXPECTED, condition))(i)
+}
+
+/// `"have" atom`
+#[inline(never)]
+fn have_condition(i: Input) -> PResult<Condition> {
+    let start = offset(&i);
+    let (i, _) = kw("have")(i)?;
+    let (i, a) = cut(expecting(
+        "a profile test after `have`, such as `plan = \"premium\"`",
+        atom,
+    ))(i)?;
+    let kind = ConditionKind::Profile {
+        atom: a,
+        have: true,
+    };
+    let c = condition_node(kind, start, &i);
+    no_range_after(i, &c)?;
+    Ok((i, c))
+}
+
+/// `"in" set_ref`
+#[inline(never)]
+fn in_set_condition(i: Input) -> PResult<Condition> {
+    let start = offset(&i);
+    let (i, _) = kw("in")(i)?;
+    let (i, set) = cut(set_ref)(i)?;
+    let c = condition_node(ConditionKind::InSet(set), start, &i);
+    no_range_after(i, &c)?;
+    Ok((i, c))
+}
+
+/// `behavior`
+#[inline(never)]
+fn behavior_condition(i: Input) -> PResult<Condition> {
+    let start = offset(&i);
+    let (i, b) = behavior(i)?;
+    let c = condition_node(ConditionKind::Behavior(b), start, &i);
+    Ok((i, c))
+}
+
+/// `atom` without `have`, or a misspelled behavior.
+#[inline(never)]
+fn profile_condition(i: Input) -> PResult<Condition> {
+    let start = offset(&i);
+    if let Some(err) = misspelled_behavior(&i) {
+        return Err(nom::Err::Failure(err));
+    }
+    let (i, a) = expecting(CONDITION_EXPECTED, atom)(i)?;
+    let kind = ConditionKind::Profile {
+        atom: a,
+        have: false,
+    };
+    let c = condition_node(kind, start, &i);
+    no_range_after(i, &c)?;
+    Ok((i, c))
 }
 
 /// `)` closing the parenthesis opened at `open`; when it is missing, the
@@ -834,11 +914,14 @@ fn no_range_after<'a>(i: Input<'a>, cond: &Condition) -> Result<(), nom::Err<PEr
     };
     Err(nom::Err::Failure(PError::custom(
         at,
-        Diagnostic::error(codes::RANGE_GOVERNS_NOTHING, "this range limits no behavior")
-            .with_span(span_from(at, &after))
-            .with_label("governs nothing")
-            .with_secondary(cond.span, format!("the range follows {what}"))
-            .with_help(help),
+        Diagnostic::error(
+            codes::RANGE_GOVERNS_NOTHING,
+            "this range limits no behavior",
+        )
+        .with_span(span_from(at, &after))
+        .with_label("governs nothing")
+        .with_secondary(cond.span, format!("the range follows {what}"))
+        .with_help(help),
     )))
 }
 
@@ -868,13 +951,11 @@ fn reserved_as_column(i: &Input) -> Option<PError> {
         at,
         Diagnostic::error(
             codes::RESERVED_WORD,
-            format!("`{lower}` is a reserved word and cannot name a column as it is"),
+            format!("`{lower}` is a reserved word: a column of that name must be back-quoted"),
         )
         .with_span(Span::new(at, at + word.len()))
         .with_label("reserved word")
-        .with_help(format!(
-            "back-quote the column name: `` `{word}` ``"
-        )),
+        .with_help(format!("back-quote the column name: `` `{word}` ``")),
     ))
 }
 
@@ -903,7 +984,16 @@ fn misspelled_behavior(i: &Input) -> Option<PError> {
     .with_span(span)
     .with_label("expected `viewed`, `action`, `clicked`, `error`, `event` or `any event`");
     let behaviors = ["viewed", "action", "clicked", "error", "event", "performed"];
-    diagnostic = match did_you_mean(word, behaviors) {
+    // The words of other analytics tools, and of plain English.
+    let synonym = match word.to_ascii_lowercase().as_str() {
+        "visited" | "visit" | "visits" | "view" | "views" | "saw" | "seen" | "opened"
+        | "loaded" | "pageview" => Some("viewed"),
+        "click" | "clicks" | "tapped" | "pressed" | "did" => Some("action"),
+        "triggered" | "fired" | "tracked" | "sent" | "logged" => Some("event"),
+        "errored" | "failed" | "crashed" => Some("error"),
+        _ => None,
+    };
+    diagnostic = match synonym.or_else(|| did_you_mean(word, behaviors)) {
         Some(s) => diagnostic.with_help(format!("did you mean `{s}`?")),
         None => diagnostic.with_help("a behavior names the kind of event: `viewed \"/cart\"`, `action \"CHECKOUT\"`, `event \"purchase\"`"),
     };
@@ -1287,8 +1377,10 @@ fn range(i: Input) -> PResult<Range> {
                 )
                 .with_span(span)
                 .with_label("expected `last` or `past`")
-                .with_help("a relative range reads `during last 7 days`; for dates, write \
-                            `since 2026-01-01` or `between 2026-01-01 and 2026-02-01`");
+                .with_help(
+                    "a relative range reads `during last 7 days`; for dates, write \
+                            `since 2026-01-01` or `between 2026-01-01 and 2026-02-01`",
+                );
                 return failure(at, d);
             };
             let (i, (n, _)) = cut(expecting("a whole number, as in `during last 7 days`", int))(i)?;
@@ -1421,33 +1513,35 @@ fn starts_atom(i: &Input) -> bool {
 /// otherwise the `or` belongs to the enclosing condition.
 fn pred(i: Input) -> PResult<Pred> {
     let start = offset(&i);
-    let (mut i, first) = p_and(i)?;
-    let mut items = vec![first];
-    while let Ok((rest, _)) = kw("or")(i) {
-        if !starts_atom(&rest) {
-            break;
-        }
-        let (rest, next) = cut(p_and)(rest)?;
-        items.push(next);
-        i = rest;
-    }
-    Ok((i, join_pred(items, PredKind::Or, start, &i)))
+    let (i, first) = p_and(i)?;
+    pred_chain_rest(i, first, start, Chain::Or)
 }
 
 /// `p_and := p_not { "and" p_not }`
 fn p_and(i: Input) -> PResult<Pred> {
     let start = offset(&i);
-    let (mut i, first) = p_not(i)?;
+    let (i, first) = p_not(i)?;
+    pred_chain_rest(i, first, start, Chain::And)
+}
+
+/// `{ "and" p_not }` or `{ "or" p_and }` after the first item, kept out of
+/// the recursive path's frames like [`chain_rest`].
+#[inline(never)]
+fn pred_chain_rest(mut i: Input, first: Pred, start: usize, chain: Chain) -> PResult<Pred> {
+    let (word, next, make): (_, fn(Input) -> PResult<Pred>, fn(_) -> _) = match chain {
+        Chain::And => ("and", p_not, PredKind::And),
+        Chain::Or => ("or", p_and, PredKind::Or),
+    };
     let mut items = vec![first];
-    while let Ok((rest, _)) = kw("and")(i) {
+    while let Ok((rest, _)) = kw(word)(i) {
         if !starts_atom(&rest) {
             break;
         }
-        let (rest, next) = cut(p_not)(rest)?;
-        items.push(next);
+        let (rest, item) = cut(next)(rest)?;
+        items.push(item);
         i = rest;
     }
-    Ok((i, join_pred(items, PredKind::And, start, &i)))
+    Ok((i, join_pred(items, make, start, &i)))
 }
 
 fn join_pred(
@@ -1467,35 +1561,58 @@ fn join_pred(
 }
 
 /// `p_not := "not" p_not | "(" pred ")" | atom`
+///
+/// One function per form, to keep the frames on the recursive path small
+/// (see [`unary`]).
 fn p_not(i: Input) -> PResult<Pred> {
+    if at_keyword(&i, "not") {
+        not_pred(i)
+    } else if i.fragment().starts_with('(') {
+        group_pred(i)
+    } else {
+        atom_pred(i)
+    }
+}
+
+#[inline(never)]
+fn not_pred(i: Input) -> PResult<Pred> {
     let start = offset(&i);
-    if let Ok((rest, _)) = kw("not")(i) {
-        let (rest, inner) = nested(rest, |r| cut(p_not)(r))?;
-        return Ok((
-            rest,
-            Pred {
-                kind: PredKind::Not(Box::new(inner)),
-                span: span_from(start, &rest),
-            },
-        ));
-    }
-    if let Ok((rest, open)) = sym("(")(i) {
-        let (rest, inner) = nested(rest, |r| cut(pred)(r))?;
-        let (rest, _) = close_paren(rest, open)?;
-        return Ok((
-            rest,
-            Pred {
-                kind: PredKind::Group(Box::new(inner)),
-                span: span_from(start, &rest),
-            },
-        ));
-    }
+    let (rest, _) = kw("not")(i)?;
+    let (rest, inner) = nested(rest, cut_p_not)?;
+    let kind = PredKind::Not(Box::new(inner));
+    let span = span_from(start, &rest);
+    Ok((rest, Pred { kind, span }))
+}
+
+fn cut_p_not(i: Input) -> PResult<Pred> {
+    cut(p_not)(i)
+}
+
+#[inline(never)]
+fn group_pred(i: Input) -> PResult<Pred> {
+    let start = offset(&i);
+    let (rest, open) = sym("(")(i)?;
+    let (rest, inner) = nested(rest, cut_pred)?;
+    let (rest, _) = close_paren(rest, open)?;
+    let kind = PredKind::Group(Box::new(inner));
+    let span = span_from(start, &rest);
+    Ok((rest, Pred { kind, span }))
+}
+
+fn cut_pred(i: Input) -> PResult<Pred> {
+    cut(pred)(i)
+}
+
+#[inline(never)]
+fn atom_pred(i: Input) -> PResult<Pred> {
+    let start = offset(&i);
     let (rest, a) = expecting("a column test such as `device = \"mobile\"`", atom)(i)?;
+    let span = span_from(start, &rest);
     Ok((
         rest,
         Pred {
             kind: PredKind::Atom(a),
-            span: span_from(start, &rest),
+            span,
         },
     ))
 }
@@ -2029,7 +2146,9 @@ fn retention(i: Input) -> PResult<Retention> {
                         at,
                         Diagnostic::error(
                             codes::SYNTAX,
-                            format!("expected `day`, `week` or `month` after `every`, found {found}"),
+                            format!(
+                                "expected `day`, `week` or `month` after `every`, found {found}"
+                            ),
                         )
                         .with_span(span)
                         .with_label("expected `day`, `week` or `month`")
@@ -2167,12 +2286,7 @@ fn explore(i: Input) -> PResult<Explore> {
         Err(_) => (i, None),
     };
     let (i, scope) = for_clause(i)?;
-    let (i, top) = positive_int_clause(
-        i,
-        "top",
-        "`top 0` keeps no group",
-        "`top` is at least 1",
-    )?;
+    let (i, top) = positive_int_clause(i, "top", "`top 0` keeps no group", "`top` is at least 1")?;
     let (i, range) = opt(range)(i)?;
     clause_order_check(&i, "explore", &["by", "every", "for", "top", "range"])?;
     Ok((
@@ -2224,9 +2338,9 @@ fn measure(i: Input) -> PResult<Measure> {
                         codes::UNKNOWN_KEYWORD,
                         format!("expected a measure, found {found}"),
                     )
-                        .with_span(span)
-                        .with_label("expected `events`, `users`, `sessions` or `count(step)`")
-                        .with_help(format!("did you mean `{s}`?")),
+                    .with_span(span)
+                    .with_label("expected `events`, `users`, `sessions` or `count(step)`")
+                    .with_help(format!("did you mean `{s}`?")),
                 ));
             }
             return Err(nom::Err::Error(err));

@@ -36,8 +36,10 @@ pub enum Cond {
     Or(Vec<Cond>),
     Not(Box<Cond>),
     /// A two-valued predicate over the audience's profile table: actors with
-    /// a profile row for which it is true.
-    Profile(Expr),
+    /// a profile row for which it is true, and, when `when_missing` is true,
+    /// actors without a profile row (every atom of a missing row is false,
+    /// so `not plan = "free"` holds for them).
+    Profile { predicate: Expr, when_missing: bool },
     /// Actors whose key (as text) is listed in a CSV column, or users whose
     /// email is.
     Csv(CsvSet),

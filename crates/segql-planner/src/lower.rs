@@ -407,11 +407,22 @@ impl<'a> Lowering<'a> {
                 self.actor_set(builder)
             }
             Cond::Not(inner) => self.filter_actors(self.universe()?, self.cond(inner)?, JoinType::LeftAnti),
-            Cond::Profile(predicate) => match self.profile_relation()? {
-                Some(profile) => self.actor_set(profile.filter(predicate.clone().and(column(ACTOR).is_not_null()))?),
-                // Without a profile table no actor has a profile row.
-                None => self.empty_set(),
-            },
+            Cond::Profile {
+                predicate,
+                when_missing,
+            } => {
+                let Some(profile) = self.profile_relation()? else {
+                    // Without a profile table no actor has a profile row.
+                    return if *when_missing { self.universe() } else { self.empty_set() };
+                };
+                let with_row = self.actor_set(profile.filter(predicate.clone().and(column(ACTOR).is_not_null()))?)?;
+                if !when_missing {
+                    return Ok(with_row);
+                }
+                let profiled = self.actor_set(self.profile_relation()?.expect("checked above"))?;
+                let without_row = self.filter_actors(self.universe()?, profiled, JoinType::LeftAnti)?;
+                self.actor_set(LogicalPlanBuilder::from(with_row).union(without_row)?)
+            }
             Cond::Csv(set) => self.csv(set),
             Cond::Behavior(b) => self.behavior(b),
         }

@@ -174,6 +174,16 @@ impl Resolver<'_> {
                 };
                 return Err(d);
             };
+            if field.data_type() == &DataType::Null {
+                // CSV and NDJSON infer a column's type from its values: a
+                // file with a header and no rows has none.
+                return Err(Diagnostic::error(
+                    codes::EMPTY_EVENTS,
+                    format!("the events table ({}) has no rows", events.origin),
+                )
+                .with_note(format!("column `{column}` has no values to read"))
+                .with_help("segments are computed from events: check that the file holds data"));
+            }
             let ok = match *model {
                 "timestamp" => matches!(
                     field.data_type(),
@@ -257,14 +267,14 @@ impl Resolver<'_> {
                 let inherited = range.as_ref().map(|r| self.time_range(r));
                 let mut cond = self.condition(condition, audience, inherited)?;
                 if let Some(filter) = filter {
-                    cond = Cond::And(vec![cond, Cond::Profile(self.pred(filter, Self::profile_role(audience))?)]);
+                    cond = Cond::And(vec![cond, self.profile_filter(filter, audience)?]);
                 }
                 cond
             }
             SegmentBody::In { set, filter } => {
                 let mut cond = self.set_ref(set, audience)?;
                 if let Some(filter) = filter {
-                    cond = Cond::And(vec![cond, Cond::Profile(self.pred(filter, Self::profile_role(audience))?)]);
+                    cond = Cond::And(vec![cond, self.profile_filter(filter, audience)?]);
                 }
                 cond
             }
@@ -299,12 +309,24 @@ impl Resolver<'_> {
                 let range = range.as_ref().map(|r| self.time_range(r)).or(inherited);
                 self.condition(inner, audience, range)?
             }
-            ConditionKind::Profile { atom, .. } => Cond::Profile(self.atom(atom, Self::profile_role(audience))?),
+            ConditionKind::Profile { atom, .. } => Cond::Profile {
+                predicate: self.atom(atom, Self::profile_role(audience))?,
+                when_missing: false,
+            },
             ConditionKind::InSet(set) => self.set_ref(set, audience)?,
             ConditionKind::Behavior(b) => {
                 let range = b.range.as_ref().map(|r| self.time_range(r)).or(inherited);
                 self.behavior(b, range.unwrap_or(TimeRange::ALL))?
             }
+        })
+    }
+
+    /// `where P`: a profile predicate, with what it says of an actor that
+    /// has no profile row.
+    fn profile_filter(&self, filter: &Pred, audience: Audience) -> Result<Cond, Diagnostic> {
+        Ok(Cond::Profile {
+            predicate: self.pred(filter, Self::profile_role(audience))?,
+            when_missing: holds_without_row(filter),
         })
     }
 
@@ -759,6 +781,18 @@ impl Resolver<'_> {
             ));
         }
         d
+    }
+}
+
+/// The value of a predicate for an actor without a profile row: every atom
+/// is false there, and `not`, `and`, `or` apply as usual.
+fn holds_without_row(pred: &Pred) -> bool {
+    match &pred.kind {
+        PredKind::Or(items) => items.iter().any(holds_without_row),
+        PredKind::And(items) => items.iter().all(holds_without_row),
+        PredKind::Not(inner) => !holds_without_row(inner),
+        PredKind::Group(inner) => holds_without_row(inner),
+        PredKind::Atom(_) => false,
     }
 }
 

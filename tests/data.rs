@@ -1,0 +1,276 @@
+//! Running segments over data files: formats, the schema mapping, and every
+//! kind of bad input, each a clear error that names file and column.
+
+use crate::support::{repo_root, segql_bin};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn segql_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(segql_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("segql runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn assert_clean_failure(o: &Output, code: i32) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "exit code; stderr:\n{err}");
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "no panic:\n{err}");
+}
+
+const EVENTS_CSV: &str = "\
+timestamp,user_id,session_id,event_type,name,device
+2026-03-01T10:00:00Z,u1,s1,view,/cart,mobile
+2026-03-01T10:01:00Z,u1,s1,action,CHECKOUT,mobile
+2026-03-01T11:00:00Z,u2,s2,view,/cart,desktop
+2026-03-02T09:00:00Z,u3,s3,view,/home,desktop
+2026-03-02T09:00:05Z,u3,,view,/cart,desktop
+";
+
+const USERS_CSV: &str = "\
+user_id,email,plan,country
+u1,Ana@Example.com ,premium,BR
+u2,bo@example.com,free,US
+u4,cy@example.com,premium,BR
+";
+
+fn shop(dir: &Path) {
+    std::fs::write(dir.join("events.csv"), EVENTS_CSV).unwrap();
+    std::fs::write(dir.join("users.csv"), USERS_CSV).unwrap();
+}
+
+#[test]
+fn csv_data_folder_runs_segments() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "--format",
+            "csv",
+            "-e",
+            r#"users who viewed "/cart" then not action "CHECKOUT" within session"#,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // u1 checked out; u3's cart view has no session, so it is in no session.
+    assert_eq!(stdout(&o), "user_id,email,plan,country\nu2,bo@example.com,free,US\n");
+}
+
+#[test]
+fn universe_includes_profiles_without_events() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    let o = segql_in(dir.path(), &["run", "--data", ".", "--format", "csv", "-e", r#"users who not viewed "/cart""#]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "user_id,email,plan,country\nu4,cy@example.com,premium,BR\n");
+}
+
+#[test]
+fn csv_list_by_email_is_trimmed_and_case_insensitive() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    std::fs::write(dir.path().join("crm.csv"), "email\nana@example.com\nnobody@example.com\n").unwrap();
+    std::fs::write(dir.path().join("list.seg"), "users in csv \"crm.csv\" by email;\n").unwrap();
+    let o = segql_in(dir.path(), &["run", "--data", ".", "--count", "list.seg"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), "1");
+}
+
+#[test]
+fn ndjson_and_parquet_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: String = EVENTS_CSV
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let session = if f[2].is_empty() { "null".to_string() } else { format!("\"{}\"", f[2]) };
+            format!(
+                "{{\"timestamp\":\"{}\",\"user_id\":\"{}\",\"session_id\":{},\"event_type\":\"{}\",\"name\":\"{}\",\"device\":\"{}\"}}\n",
+                f[0], f[1], session, f[3], f[4], f[5]
+            )
+        })
+        .collect();
+    std::fs::write(dir.path().join("events.ndjson"), lines).unwrap();
+    let o = segql_in(
+        dir.path(),
+        &["run", "--events", "events.ndjson", "-o", "out.parquet", "-e", r#"users who viewed "/cart" with device = "desktop""#],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("wrote 2 rows"), "{}", stderr(&o));
+    // The Parquet file reads back as the events of another run.
+    let back = segql_in(dir.path(), &["run", "--events", "events.ndjson", "--users", "out.parquet", "--count", "-e", "users who have user_id = \"u2\""]);
+    assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
+    assert_eq!(stdout(&back).trim(), "1");
+}
+
+#[test]
+fn datadog_rum_columns_with_a_schema_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rum.ndjson"),
+        concat!(
+            r#"{"timestamp":1772359200000,"@usr.id":"u1","@session.id":"s1","type":"view","@view.url_path":"/cart","@action.target.name":null,"@error.message":null}"#, "\n",
+            r#"{"timestamp":1772359260000,"@usr.id":"u1","@session.id":"s1","type":"action","@view.url_path":"/cart","@action.target.name":"CHECKOUT","@error.message":null}"#, "\n",
+            r#"{"timestamp":1772362800000,"@usr.id":"u2","@session.id":"s2","type":"view","@view.url_path":"/cart","@action.target.name":null,"@error.message":null}"#, "\n",
+            r#"{"timestamp":1772362860000,"@usr.id":"u2","@session.id":"s2","type":"error","@view.url_path":"/cart","@action.target.name":null,"@error.message":"Payment declined"}"#, "\n",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("rum.toml"),
+        r#"[events]
+user_id = "@usr.id"
+session_id = "@session.id"
+event_type = "type"
+name = { view = "@view.url_path", action = "@action.target.name", error = "@error.message" }
+"#,
+    )
+    .unwrap();
+    let run = |text: &str| {
+        let o = segql_in(dir.path(), &["run", "--events", "rum.ndjson", "--schema", "rum.toml", "--format", "csv", "-e", text]);
+        assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(run(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#), "user_id\nu2\n");
+    assert_eq!(run(r#"users who error "Payment declined""#), "user_id\nu2\n");
+    assert_eq!(run(r#"users who viewed "/cart" with `@usr.id` = "u1""#), "user_id\nu1\n");
+}
+
+#[test]
+fn missing_events_file_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = segql_in(dir.path(), &["run", "--events", "nope.parquet", "-e", r#"users who viewed "/a""#]);
+    assert_clean_failure(&o, 1);
+    assert!(stderr(&o).contains("nope.parquet"), "{}", stderr(&o));
+}
+
+#[test]
+fn unreadable_parquet_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.parquet"), "this is not parquet").unwrap();
+    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/a""#]);
+    assert_clean_failure(&o, 1);
+    assert!(stderr(&o).contains("events.parquet"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_required_column_names_file_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.csv"), "timestamp,user_id,event_type\n2026-03-01T10:00:00Z,u1,view\n").unwrap();
+    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/a""#]);
+    assert_clean_failure(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("missing-column") && err.contains("`name`") && err.contains("events.csv"), "{err}");
+}
+
+#[test]
+fn wrongly_typed_column_names_file_column_and_type() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "timestamp,user_id,event_type,name\n2026-03-01T10:00:00Z,1.5,view,/a\n",
+    )
+    .unwrap();
+    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/a""#]);
+    assert_clean_failure(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("wrong-column-type") && err.contains("`user_id`") && err.contains("Float64"), "{err}");
+}
+
+#[test]
+fn empty_events_table_is_a_data_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.csv"), "timestamp,user_id,session_id,event_type,name\n").unwrap();
+    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/a""#]);
+    assert_clean_failure(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("events") && (err.contains("no rows") || err.contains("empty")), "{err}");
+}
+
+#[test]
+fn csv_list_without_the_named_column() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    std::fs::write(dir.path().join("ids.csv"), "customer\nu1\n").unwrap();
+    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users in csv "ids.csv" column "user_id""#]);
+    assert_clean_failure(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("ids.csv") && err.contains("`user_id`") && err.contains("customer"), "{err}");
+}
+
+#[test]
+fn unknown_column_says_which_table_was_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/cart" with plan = "premium""#]);
+    assert_clean_failure(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("unknown-column") && err.contains("events table"), "{err}");
+    assert!(err.contains("`plan` is a users column, not an events column"), "{err}");
+    let typo = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who have contry = "BR""#]);
+    assert_clean_failure(&typo, 2);
+    assert!(stderr(&typo).contains("did you mean `country`?"), "{}", stderr(&typo));
+}
+
+#[test]
+fn type_mismatch_names_column_type_and_literal() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who have country = 5"#]);
+    assert_clean_failure(&o, 2);
+    let err = stderr(&o);
+    assert!(err.contains("type-mismatch") && err.contains("`country`") && err.contains("the number 5"), "{err}");
+}
+
+#[test]
+fn demo_dataset_runs_the_readme_command() {
+    let o = segql_in(&repo_root(), &["run", "--count", "examples/cart_abandoners.seg"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let n: usize = stdout(&o).trim().parse().expect("a count");
+    assert!(n > 100, "the demo dataset has cart abandoners: {n}");
+}
+
+#[test]
+fn count_with_an_analysis_is_an_error() {
+    let o = segql_in(&repo_root(), &["run", "--count", "-e", r#"funnel viewed "/a" then viewed "/b""#]);
+    assert_clean_failure(&o, 2);
+}
+
+#[test]
+fn analyses_are_not_run_yet() {
+    let o = segql_in(&repo_root(), &["run", "-e", r#"funnel viewed "/a" then viewed "/b""#]);
+    assert_clean_failure(&o, 2);
+    assert!(stderr(&o).contains("analysis-not-available"), "{}", stderr(&o));
+}
+
+#[test]
+fn demo_data_writes_parquet_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shop");
+    let out_s = out.display().to_string();
+    let o = segql_in(dir.path(), &["demo-data", "--out", &out_s, "--users", "50", "--days", "10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for f in ["events.parquet", "users.parquet", "accounts.parquet"] {
+        assert!(out.join(f).exists(), "{f} written");
+    }
+    let again = segql_in(dir.path(), &["demo-data", "--out", &out_s, "--users", "50"]);
+    assert_clean_failure(&again, 2);
+    assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
+    let run = segql_in(dir.path(), &["run", "--data", &out_s, "--count", "-e", "users who any event"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+}
