@@ -7,6 +7,7 @@ mod diagnostics;
 mod differential;
 mod docs;
 mod examples;
+mod members;
 mod reference;
 mod roundtrip;
 mod support;

@@ -1300,9 +1300,7 @@ struct EventGen {
     last_num: u64,
     buf: Vec<Ev>,
     pos: usize,
-    user_id: String,
-    account_id: Option<String>,
-    num: u64,
+    strings: UserStrings,
     /// Sessions generated so far (distinct non-null session ids).
     sessions: u64,
 }
@@ -1316,9 +1314,7 @@ impl EventGen {
             last_num: cfg.users + cfg.ghost_count(),
             buf: Vec::new(),
             pos: 0,
-            user_id: String::new(),
-            account_id: None,
-            num: 0,
+            strings: UserStrings::default(),
             sessions: 0,
         }
     }
@@ -1329,9 +1325,14 @@ impl EventGen {
         let profile = Profile::new(&self.cfg, num);
         self.sessions += user_events(&self.cfg, &profile, &mut self.buf);
         self.pos = 0;
-        self.num = num;
-        self.user_id = user_id(num);
-        self.account_id = profile.account.map(account_id);
+        let sessions = self.buf.iter().map(|e| e.session).max().unwrap_or(0);
+        self.strings = UserStrings {
+            user_id: user_id(num),
+            account_id: profile.account.map(account_id),
+            session_ids: (1..=sessions)
+                .map(|k| format!("s{num:05}-{k:03}"))
+                .collect(),
+        };
     }
 }
 
@@ -1344,7 +1345,7 @@ impl Iterator for EventGen {
             if self.pos < self.buf.len() {
                 let take = (self.batch_rows - b.len).min(self.buf.len() - self.pos);
                 for ev in &self.buf[self.pos..self.pos + take] {
-                    b.push(ev, &self.user_id, self.account_id.as_deref(), self.num);
+                    b.push(ev, &self.strings);
                 }
                 self.pos += take;
             } else if self.next_num <= self.last_num {
@@ -1355,6 +1356,25 @@ impl Iterator for EventGen {
         }
         (b.len > 0).then(|| b.finish())
     }
+}
+
+/// The strings of the user being written.
+#[derive(Debug, Default)]
+struct UserStrings {
+    user_id: String,
+    account_id: Option<String>,
+    /// Session number k (1-based) is `session_ids[k - 1]`.
+    session_ids: Vec<String>,
+}
+
+/// ("/product/p001", "p001") .. ("/product/p050", "p050").
+fn product_names() -> &'static [(String, String)] {
+    static NAMES: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        (1..=PRODUCTS)
+            .map(|p| (format!("/product/p{p:03}"), format!("p{p:03}")))
+            .collect()
+    })
 }
 
 struct EventsBuilder {
@@ -1403,27 +1423,31 @@ impl EventsBuilder {
         }
     }
 
-    fn push(&mut self, ev: &Ev, user_id: &str, account_id: Option<&str>, num: u64) {
+    fn push(&mut self, ev: &Ev, user: &UserStrings) {
+        let UserStrings {
+            user_id,
+            account_id,
+            session_ids,
+        } = user;
         self.len += 1;
         self.ts.push(ev.ts);
         self.user_id.append_value(user_id);
         if ev.session == 0 {
             self.session_id.append_null();
         } else {
-            let _ = write!(self.session_id, "s{num:05}-{:03}", ev.session);
-            self.session_id.append_value("");
+            self.session_id
+                .append_value(&session_ids[ev.session as usize - 1]);
         }
         self.event_type
             .append_value(EVENT_TYPES[usize::from(ev.kind)]);
         match ev.name {
             Name::Str(s) => self.name.append_value(s),
-            Name::Product(p) => {
-                let _ = write!(self.name, "/product/p{p:03}");
-                self.name.append_value("");
-            }
+            Name::Product(p) => self
+                .name
+                .append_value(&product_names()[usize::from(p - 1)].0),
         }
         self.account_id
-            .append_option(account_id.filter(|_| ev.account));
+            .append_option(account_id.as_deref().filter(|_| ev.account));
         append_small(&mut self.device, &DEVICES, ev.device);
         append_small(&mut self.browser, &BROWSERS, ev.browser);
         append_small(&mut self.geo, &COUNTRIES, ev.geo);
@@ -1432,8 +1456,8 @@ impl EventsBuilder {
         if ev.product == NONE {
             self.product_id.append_null();
         } else {
-            let _ = write!(self.product_id, "p{:03}", ev.product);
-            self.product_id.append_value("");
+            self.product_id
+                .append_value(&product_names()[usize::from(ev.product - 1)].1);
         }
         append_small(&mut self.query, &QUERIES, ev.query);
         append_small(&mut self.referrer, &REFERRERS, ev.referrer);
@@ -2102,90 +2126,5 @@ mod tests {
         let err = write_parquet(&blocker.join("sub"), &cfg).unwrap_err();
         assert!(err.message().contains("segql-demo-file"), "{err}");
         std::fs::remove_file(&blocker).unwrap();
-    }
-
-    #[test]
-    #[ignore]
-    fn zz_report() {
-        let d = data();
-        let cfg = DemoConfig::default();
-        let end = cfg.end_millis();
-        let last30 = end - 30 * DAY;
-        let users = &d.users;
-        let ids = column_strings(users, "user_id");
-        let emails = column_strings(users, "email");
-        let plans = column_strings(users, "plan");
-        let countries = column_strings(users, "country");
-        let accts = column_strings(users, "account_id");
-        let opt = users.column_by_name("marketing_opt_in").unwrap().as_boolean();
-        let mut by_user: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
-        for r in &d.events { by_user.entry(&r.user).or_default().push(r); }
-        println!("events {} users {} accounts {} event users {} sessions {}", d.events.len(), users.num_rows(), d.accounts.num_rows(), by_user.len(), sessions().len());
-        let mut names: BTreeMap<(&str,&str), usize> = BTreeMap::new();
-        for r in &d.events { let n = if r.name.starts_with("/product/") {"/product/*"} else {&r.name}; *names.entry((&r.event_type, n)).or_default() += 1; }
-        for (k, v) in &names { println!("{k:?} {v}"); }
-        let crm = ["ana silva","bruno costa","carla mendes","david smith","emma johnson","hiroshi tanaka","lea martin","priya sharma"];
-        for i in 0..users.num_rows() {
-            let e = emails[i].clone().unwrap();
-            let norm = e.trim().to_lowercase();
-            let local = norm.split('@').next().unwrap().trim_end_matches(|c: char| c.is_ascii_digit()).replace('.', " ");
-            if crm.contains(&local.as_str()) {
-                let u = ids[i].clone().unwrap();
-                let ev = by_user.get(u.as_str()).map(|v| v.len()).unwrap_or(0);
-                let buy30 = by_user.get(u.as_str()).map(|v| v.iter().filter(|r| r.name=="purchase" && r.ts>=last30).count()).unwrap_or(0);
-                println!("CRM {u} {e:?} opt={} events={ev} buy30={buy30}", opt.value(i));
-            }
-        }
-        // survey: users with /cart in March, Payment declined in March
-        let march = days_from_civil(2026,3,1)*DAY; let m31 = days_from_civil(2026,3,31)*DAY;
-        let mut n=0;
-        for (u, evs) in &by_user {
-            let inm = |name: &str| evs.iter().filter(|r| r.name==name && r.ts>=march && r.ts<m31).count();
-            let (c, k, p, dcl) = (inm("/cart"), inm("CHECKOUT"), inm("purchase"), inm("Payment declined"));
-            if c>0 && (dcl>0 || n%5==0) && n < 60 { println!("SURVEY {u} cart={c} checkout={k} purchase={p} declined={dcl}"); }
-            if c>0 {n+=1;}
-        }
-        let aids = column_strings(&d.accounts, "account_id");
-        let tiers = column_strings(&d.accounts, "tier");
-        let inds = column_strings(&d.accounts, "industry");
-        let arr = d.accounts.column_by_name("arr").unwrap().as_primitive::<Float64Type>();
-        let seats = d.accounts.column_by_name("seats").unwrap().as_primitive::<arrow::datatypes::Int64Type>();
-        let starts = d.accounts.column_by_name("start_date").unwrap().as_primitive::<Date32Type>();
-        let names_col = column_strings(&d.accounts, "name");
-        let ua = user_accounts();
-        for i in 0..d.accounts.num_rows() {
-            let a = aids[i].clone().unwrap();
-            let members = ua.values().filter(|x| x.as_deref()==Some(a.as_str())).count();
-            let ev30 = d.events.iter().filter(|r| r.ts>=last30 && (r.account.as_deref()==Some(a.as_str()) || ua.get(&r.user).cloned().flatten().as_deref()==Some(a.as_str()))).count();
-            let exp30 = d.events.iter().filter(|r| r.ts>=last30 && r.name=="export_report" && ua.get(&r.user).cloned().flatten().as_deref()==Some(a.as_str())).count();
-            let rep30 = d.events.iter().filter(|r| r.ts>=last30 && r.name=="/reports" && ua.get(&r.user).cloned().flatten().as_deref()==Some(a.as_str())).count();
-            if i < 30 || i % 10 == 0 || (rep30 == 0 && exp30 == 0) { println!("ACCT {a} {:?} {:?} {:?} arr={} seats={} start={} members={members} ev30={ev30} exp30={exp30} rep30={rep30}", names_col[i], tiers[i], inds[i], arr.value(i), seats.value(i), starts.value(i) as i64 - START_DAY); }
-        }
-        // example-ish segment sizes
-        let week = end - 7*DAY;
-        let mut br = BTreeSet::new();
-        for evs in sessions().values() {
-            let u = &evs[0].user;
-            let Some(i) = ids.iter().position(|x| x.as_deref()==Some(u.as_str())) else {continue};
-            if countries[i].as_deref()!=Some("BR") {continue}
-            if let Some(c) = evs.iter().find(|r| r.name=="/cart" && r.ts>=week) { if evs.iter().any(|r| r.name=="CHECKOUT" && r.ts>c.ts) { br.insert(u.clone()); } }
-        }
-        println!("BR cart->CHECKOUT past week: {}", br.len());
-        let power5 = sessions().values().filter(|e| e.iter().filter(|r| r.name=="add_to_cart").count()>=5).map(|e| e[0].user.clone()).collect::<BTreeSet<_>>().len();
-        println!("5 adds in a session: {power5}");
-        let err3 = sessions().values().filter(|e| e.iter().filter(|r| r.event_type=="error").count()>=3 && e[0].ts >= week).map(|e| e[0].user.clone()).collect::<BTreeSet<_>>().len();
-        println!("3 errors in a session last week: {err3}");
-        let big = by_user.values().filter(|v| v.iter().filter(|r| r.name=="purchase" && r.ts>=last30).map(|r| r.amount.unwrap()).sum::<f64>() > 500.0).count();
-        println!("spent >500 last 30d: {big}");
-        let prem = plans.iter().filter(|p| p.as_deref()==Some("premium")).count();
-        println!("premium users {prem}; with account {}", accts.iter().filter(|a| a.is_some()).count());
-        let coupon2 = by_user.values().filter(|v| v.iter().filter(|r| r.name=="apply_coupon" && r.ts>=last30).count()>=2).count();
-        println!("coupon >=2 last30: {coupon2}");
-        let purch3 = by_user.values().filter(|v| v.iter().filter(|r| r.name=="purchase").count()>=3).count();
-        println!("purchase >=3: {purch3}");
-        let oos2 = by_user.values().filter(|v| v.windows(2).any(|w| w[0].name=="Out of stock" && w[1].name=="Out of stock")).count();
-        println!("oos twice consecutive: {oos2}");
-        let renew = by_user.values().filter(|v| v.iter().any(|r| r.name=="subscription_renewed")).count();
-        println!("renewing users: {renew}");
     }
 }
