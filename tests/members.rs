@@ -38,7 +38,8 @@ fn members_of_every_example_on_the_demo_dataset() {
                 .collect::<Vec<_>>()
                 .join(" ");
             let keys = keys(outcome);
-            report.push_str(&format!("{statement}\n{} members\n", keys.len()));
+            let noun = if keys.len() == 1 { "member" } else { "members" };
+            report.push_str(&format!("{statement}\n{} {noun}\n", keys.len()));
             for chunk in keys.chunks(12) {
                 report.push_str(&format!("  {}\n", chunk.join(" ")));
             }

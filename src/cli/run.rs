@@ -129,11 +129,11 @@ pub struct DemoDataArgs {
     /// The folder to write events.parquet, users.parquet and accounts.parquet into.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Number of users.
-    #[arg(long, default_value_t = DemoConfig::default().users)]
+    /// Number of users (about 80 events each over 90 days).
+    #[arg(long, default_value_t = DemoConfig::default().users, value_parser = clap::value_parser!(u64).range(1..))]
     pub users: u64,
-    /// Number of days of activity, from 2026-01-01.
-    #[arg(long, default_value_t = DemoConfig::default().days)]
+    /// Number of days of activity, from 2026-01-01 (at most ten years).
+    #[arg(long, default_value_t = DemoConfig::default().days, value_parser = clap::value_parser!(u32).range(1..=3660))]
     pub days: u32,
     /// Seed of the generator: the same seed gives the same data.
     #[arg(long, default_value_t = DemoConfig::default().seed)]

@@ -709,10 +709,17 @@ enum Chain {
 /// `{ "and" unary }` or `{ "or" and_c }` after the first item of a chain.
 #[inline(never)]
 fn chain_rest(mut i: Input, first: Condition, start: usize, chain: Chain) -> PResult<Condition> {
-    let (word, what, next, make): (_, _, fn(Input) -> PResult<Condition>, fn(_) -> _) = match chain
-    {
-        Chain::And => ("and", "a condition after `and`", unary, ConditionKind::And),
-        Chain::Or => ("or", "a condition after `or`", and_c, ConditionKind::Or),
+    let next: fn(Input) -> PResult<Condition> = match chain {
+        Chain::And => unary,
+        Chain::Or => and_c,
+    };
+    let make: fn(Vec<Condition>) -> ConditionKind = match chain {
+        Chain::And => ConditionKind::And,
+        Chain::Or => ConditionKind::Or,
+    };
+    let (word, what) = match chain {
+        Chain::And => ("and", "a condition after `and`"),
+        Chain::Or => ("or", "a condition after `or`"),
     };
     let mut items = vec![first];
     while let Ok((rest, _)) = kw(word)(i) {
@@ -1528,9 +1535,17 @@ fn p_and(i: Input) -> PResult<Pred> {
 /// the recursive path's frames like [`chain_rest`].
 #[inline(never)]
 fn pred_chain_rest(mut i: Input, first: Pred, start: usize, chain: Chain) -> PResult<Pred> {
-    let (word, next, make): (_, fn(Input) -> PResult<Pred>, fn(_) -> _) = match chain {
-        Chain::And => ("and", p_not, PredKind::And),
-        Chain::Or => ("or", p_and, PredKind::Or),
+    let next: fn(Input) -> PResult<Pred> = match chain {
+        Chain::And => p_not,
+        Chain::Or => p_and,
+    };
+    let make: fn(Vec<Pred>) -> PredKind = match chain {
+        Chain::And => PredKind::And,
+        Chain::Or => PredKind::Or,
+    };
+    let word = match chain {
+        Chain::And => "and",
+        Chain::Or => "or",
     };
     let mut items = vec![first];
     while let Ok((rest, _)) = kw(word)(i) {
