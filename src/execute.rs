@@ -1,7 +1,7 @@
 //! Running a checked program: resolve against the engine's schemas, plan,
 //! execute each query in order.
 
-use crate::{Diagnostic, Library, Program, Span};
+use crate::{Diagnostic, Library, Program, Span, codes};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::logical_expr::LogicalPlan;
@@ -16,6 +16,9 @@ pub struct Outcome {
     pub kind: OutcomeKind,
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
+    /// Things worth knowing that did not stop the query (CSV values that
+    /// match nobody).
+    pub warnings: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,14 +61,34 @@ pub fn plan_program(
 pub async fn execute(engine: &Engine, query: &Query, plan: LogicalPlan) -> Result<Outcome, Diagnostic> {
     let schema = SchemaRef::new(plan.schema().as_arrow().clone());
     let batches = engine.execute(plan).await?;
-    let kind = match query.kind {
-        QueryKind::Members(_) => OutcomeKind::Members,
+    let mut warnings = Vec::new();
+    let kind = match &query.kind {
+        QueryKind::Members(segment) => {
+            for (origin, span, check) in segql_planner::plan_csv_checks(segment, engine)? {
+                let unmatched = first_count(&engine.execute(check).await?);
+                if unmatched > 0 {
+                    let (noun, verb) = if unmatched == 1 { ("value", "matches") } else { ("values", "match") };
+                    let actor = segment.audience.keyword().trim_end_matches('s');
+                    warnings.push(
+                        Diagnostic::warning(
+                            codes::CSV_UNMATCHED,
+                            format!("{unmatched} {noun} of the CSV list `{origin}` {verb} no {actor}"),
+                        )
+                        .with_span(span)
+                        .with_label("this list")
+                        .with_note("values that match nothing are ignored"),
+                    );
+                }
+            }
+            OutcomeKind::Members
+        }
     };
     Ok(Outcome {
         span: query.span,
         kind,
         schema,
         batches,
+        warnings,
     })
 }
 
@@ -82,4 +105,18 @@ pub async fn run_program(
         outcomes.push(execute(engine, &query, plan).await.map_err(|d| vec![d])?);
     }
     Ok(outcomes)
+}
+
+/// The value of the first row and column of a count.
+fn first_count(batches: &[RecordBatch]) -> i64 {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::Int64Type;
+    batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .and_then(|b| {
+            let column = b.column(0).as_primitive_opt::<Int64Type>()?;
+            (!column.is_null(0)).then(|| column.value(0))
+        })
+        .unwrap_or(0)
 }

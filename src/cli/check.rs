@@ -13,6 +13,7 @@ Examples:
   segql check --segments segments/ reports/weekly.seg
   echo 'users who viewed \"/cart\"' | segql check -
   segql check --error-format json examples/*.seg
+  segql check --data shop/ examples/*.seg          # also check columns and types
 
 Exit status: 0 when every file is clean, 2 when any has an error.")]
 pub struct CheckArgs {
@@ -23,6 +24,11 @@ pub struct CheckArgs {
     /// A folder of .seg files whose segment definitions the files may use.
     #[arg(long, value_name = "DIR")]
     pub segments: Option<PathBuf>,
+
+    /// With data flags, columns and types are also checked against the
+    /// files' schemas (no data is read).
+    #[command(flatten)]
+    pub data: super::run::DataArgs,
 }
 
 pub fn run(args: CheckArgs, output: Output) -> Status {
@@ -32,6 +38,21 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             None => return Status::Usage,
         },
         None => Library::new(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    let engine = if args.data.spec().is_empty() {
+        None
+    } else {
+        match runtime.block_on(segql::executor::Engine::open(&args.data.spec(), None)) {
+            Ok(engine) => Some(engine),
+            Err(d) => {
+                output.error(&d);
+                return Status::Failure;
+            }
+        }
     };
     let mut status = Status::Success;
     let mut checked = 0;
@@ -50,7 +71,27 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
         if diagnostics.is_empty() {
             diagnostics = segql::validate(&program, &library);
         }
-        if diagnostics.iter().any(segql::Diagnostic::is_error) {
+        if let Some(engine) = &engine
+            && !diagnostics.iter().any(segql::Diagnostic::is_error)
+        {
+            let base_dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), PathBuf::from);
+            let options = segql::planner::PlanOptions {
+                now_micros: 0,
+                base_dir,
+            };
+            if let Err(found) = segql::planner::resolve(&program, &library, engine, &options) {
+                // Analyses are checked by `check`, even though `run` cannot
+                // run them yet.
+                diagnostics.extend(found.into_iter().filter(|d| d.code != segql::codes::ANALYSIS_NOT_AVAILABLE));
+            }
+        }
+        if diagnostics.iter().any(|d| segql::codes::is_data_error(d.code)) {
+            status = status.worst(Status::Failure);
+        }
+        if diagnostics.iter().any(|d| d.is_error() && !segql::codes::is_data_error(d.code)) {
             status = status.worst(Status::Usage);
         }
         output.diagnostics(&source.display, &source.text, &diagnostics);

@@ -336,6 +336,9 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                     return Status::Failure;
                 }
             };
+            if !outcome.warnings.is_empty() {
+                output.diagnostics(&loaded.display, &loaded.text, &outcome.warnings);
+            }
             if !first && args.output.is_none() && !print("\n") {
                 return Status::Success;
             }

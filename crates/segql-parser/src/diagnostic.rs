@@ -178,6 +178,9 @@ pub mod codes {
     pub const DATA_ERROR: &str = "data-error";
     pub const EMPTY_EVENTS: &str = "empty-events";
 
+    // Warnings.
+    pub const CSV_UNMATCHED: &str = "csv-unmatched";
+
     /// Whether a code is a data or runtime error (exit 1) rather than an
     /// error in the text or the arguments (exit 2).
     pub fn is_data_error(code: &str) -> bool {

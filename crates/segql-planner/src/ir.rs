@@ -52,6 +52,8 @@ pub struct CsvSet {
     /// The CSV column holding ids or emails.
     pub column: String,
     pub by_email: bool,
+    /// The `in csv ...` text, for warnings.
+    pub span: segql_parser::Span,
 }
 
 /// A behavior: steps in sequence, optional `within`, count and range.

@@ -17,7 +17,7 @@ mod resolve;
 
 pub use catalog::{Catalog, NameColumn, SchemaMapping, TableEntry, TableRole};
 pub use ir::*;
-pub use lower::{plan_actor_set, plan_members};
+pub use lower::{plan_actor_set, plan_csv_checks, plan_members};
 pub use resolve::{PlanOptions, resolve};
 
 use datafusion_expr::LogicalPlan;

@@ -33,6 +33,29 @@ pub fn plan_members(segment: &SegmentIr, catalog: &dyn Catalog) -> std::result::
     lowering.members(segment).map_err(internal)
 }
 
+/// For each CSV list a segment reads: where it comes from, where the text
+/// names it, and a plan of one
+/// row counting its values that match no actor (reported as a warning).
+pub fn plan_csv_checks(
+    segment: &SegmentIr,
+    catalog: &dyn Catalog,
+) -> std::result::Result<Vec<(String, segql_parser::Span, LogicalPlan)>, Diagnostic> {
+    fn collect<'c>(cond: &'c Cond, out: &mut Vec<&'c CsvSet>) {
+        match cond {
+            Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| collect(c, out)),
+            Cond::Not(inner) => collect(inner, out),
+            Cond::Csv(set) => out.push(set),
+            Cond::Universe | Cond::Profile { .. } | Cond::Behavior(_) => {}
+        }
+    }
+    let mut sets = Vec::new();
+    collect(&segment.condition, &mut sets);
+    let lowering = Lowering::new(catalog, segment.audience)?;
+    sets.into_iter()
+        .map(|set| Ok((set.table.origin.clone(), set.span, lowering.csv_unmatched(set).map_err(internal)?)))
+        .collect()
+}
+
 /// The plan of a segment's actor set alone (one column of keys).
 pub fn plan_actor_set(segment: &SegmentIr, catalog: &dyn Catalog) -> std::result::Result<LogicalPlan, Diagnostic> {
     let lowering = Lowering::new(catalog, segment.audience)?;
@@ -436,6 +459,41 @@ impl<'a> Lowering<'a> {
     /// Actors listed in a CSV column: by key, compared as text; or users by
     /// email, trimmed and case-insensitive.
     fn csv(&self, set: &CsvSet) -> Result<LogicalPlan> {
+        let (candidates, listed) = self.csv_parts(set)?;
+        let (c, l) = (self.alias("c"), self.alias("l"));
+        let joined = LogicalPlanBuilder::from(candidates)
+            .alias(c.as_str())?
+            .join(
+                LogicalPlanBuilder::from(listed).alias(l.as_str())?.build()?,
+                JoinType::LeftSemi,
+                (vec![qualified(&c, "__segql_match")], vec![qualified(&l, "__segql_listed")]),
+                None,
+            )?
+            .project(vec![Expr::Column(qualified(&c, ACTOR)).alias(ACTOR)])?
+            .filter(column(ACTOR).is_not_null())?;
+        self.actor_set(joined)
+    }
+
+    /// The number of values of a CSV list that match no actor (one row,
+    /// column `unmatched`).
+    fn csv_unmatched(&self, set: &CsvSet) -> Result<LogicalPlan> {
+        let (candidates, listed) = self.csv_parts(set)?;
+        let (c, l) = (self.alias("c"), self.alias("l"));
+        LogicalPlanBuilder::from(listed)
+            .alias(l.as_str())?
+            .join(
+                LogicalPlanBuilder::from(candidates).alias(c.as_str())?.build()?,
+                JoinType::LeftAnti,
+                (vec![qualified(&l, "__segql_listed")], vec![qualified(&c, "__segql_match")]),
+                None,
+            )?
+            .aggregate(Vec::<Expr>::new(), vec![count(lit(1i64)).alias("unmatched")])?
+            .build()
+    }
+
+    /// The actors a CSV list can name, with the text they are matched by,
+    /// and the list's non-empty values in the same form.
+    fn csv_parts(&self, set: &CsvSet) -> Result<(LogicalPlan, LogicalPlan)> {
         let value = "__segql_csv_value";
         let (candidates, key_text) = if set.by_email {
             let (users, _) = self.profile_table().expect("checked by resolution");
@@ -459,21 +517,10 @@ impl<'a> Lowering<'a> {
         let listed = self
             .scan(&set.table)?
             .project(vec![cast(column(&set.column), DataType::Utf8).alias(value)])?
-            .filter(column(value).is_not_null())?
+            .filter(column(value).is_not_null().and(column(value).not_eq(lit(""))))?
             .project(vec![key_text.alias("__segql_listed")])?
             .build()?;
-        let (c, l) = (self.alias("c"), self.alias("l"));
-        let joined = LogicalPlanBuilder::from(candidates)
-            .alias(c.as_str())?
-            .join(
-                LogicalPlanBuilder::from(listed).alias(l.as_str())?.build()?,
-                JoinType::LeftSemi,
-                (vec![qualified(&c, "__segql_match")], vec![qualified(&l, "__segql_listed")]),
-                None,
-            )?
-            .project(vec![Expr::Column(qualified(&c, ACTOR)).alias(ACTOR)])?
-            .filter(column(ACTOR).is_not_null())?;
-        self.actor_set(joined)
+        Ok((candidates, listed))
     }
 
     /// The events a behavior sees: in its range.

@@ -416,6 +416,7 @@ impl Resolver<'_> {
                     table,
                     column: chosen,
                     by_email,
+                    span: set.span,
                 }))
             }
         }
