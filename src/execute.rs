@@ -58,7 +58,11 @@ pub fn plan_program(
 }
 
 /// Executes one planned query.
-pub async fn execute(engine: &Engine, query: &Query, plan: LogicalPlan) -> Result<Outcome, Diagnostic> {
+pub async fn execute(
+    engine: &Engine,
+    query: &Query,
+    plan: LogicalPlan,
+) -> Result<Outcome, Diagnostic> {
     let schema = SchemaRef::new(plan.schema().as_arrow().clone());
     let batches = engine.execute(plan).await?;
     let mut warnings = Vec::new();
@@ -67,12 +71,18 @@ pub async fn execute(engine: &Engine, query: &Query, plan: LogicalPlan) -> Resul
             for (origin, span, check) in segql_planner::plan_csv_checks(segment, engine)? {
                 let unmatched = first_count(&engine.execute(check).await?);
                 if unmatched > 0 {
-                    let (noun, verb) = if unmatched == 1 { ("value", "matches") } else { ("values", "match") };
+                    let (noun, verb) = if unmatched == 1 {
+                        ("value", "matches")
+                    } else {
+                        ("values", "match")
+                    };
                     let actor = segment.audience.keyword().trim_end_matches('s');
                     warnings.push(
                         Diagnostic::warning(
                             codes::CSV_UNMATCHED,
-                            format!("{unmatched} {noun} of the CSV list `{origin}` {verb} no {actor}"),
+                            format!(
+                                "{unmatched} {noun} of the CSV list `{origin}` {verb} no {actor}"
+                            ),
                         )
                         .with_span(span)
                         .with_label("this list")

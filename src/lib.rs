@@ -25,11 +25,11 @@ pub mod render;
 
 pub use segql_executor as executor;
 pub use segql_parser as syntax;
-pub use segql_planner as planner;
 pub use segql_parser::{
     Diagnostic, Library, LibraryDef, Program, Severity, Span, codes, format_program, parse,
     parse_lenient, validate,
 };
+pub use segql_planner as planner;
 
 /// Parses and validates a program against a library of definitions: every
 /// diagnostic that needs no data, syntax first.

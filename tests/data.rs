@@ -25,7 +25,10 @@ fn stdout(o: &Output) -> String {
 fn assert_clean_failure(o: &Output, code: i32) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(code), "exit code; stderr:\n{err}");
-    assert!(!err.contains("panicked") && !err.contains("backtrace"), "no panic:\n{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "no panic:\n{err}"
+    );
 }
 
 const EVENTS_CSV: &str = "\
@@ -67,24 +70,49 @@ fn csv_data_folder_runs_segments() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // u1 checked out; u3's cart view has no session, so it is in no session.
-    assert_eq!(stdout(&o), "user_id,email,plan,country\nu2,bo@example.com,free,US\n");
+    assert_eq!(
+        stdout(&o),
+        "user_id,email,plan,country\nu2,bo@example.com,free,US\n"
+    );
 }
 
 #[test]
 fn universe_includes_profiles_without_events() {
     let dir = tempfile::tempdir().unwrap();
     shop(dir.path());
-    let o = segql_in(dir.path(), &["run", "--data", ".", "--format", "csv", "-e", r#"users who not viewed "/cart""#]);
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "--format",
+            "csv",
+            "-e",
+            r#"users who not viewed "/cart""#,
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "user_id,email,plan,country\nu4,cy@example.com,premium,BR\n");
+    assert_eq!(
+        stdout(&o),
+        "user_id,email,plan,country\nu4,cy@example.com,premium,BR\n"
+    );
 }
 
 #[test]
 fn csv_list_by_email_is_trimmed_and_case_insensitive() {
     let dir = tempfile::tempdir().unwrap();
     shop(dir.path());
-    std::fs::write(dir.path().join("crm.csv"), "email\nana@example.com\nnobody@example.com\n").unwrap();
-    std::fs::write(dir.path().join("list.seg"), "users in csv \"crm.csv\" by email;\n").unwrap();
+    std::fs::write(
+        dir.path().join("crm.csv"),
+        "email\nana@example.com\nnobody@example.com\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("list.seg"),
+        "users in csv \"crm.csv\" by email;\n",
+    )
+    .unwrap();
     let o = segql_in(dir.path(), &["run", "--data", ".", "--count", "list.seg"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(stdout(&o).trim(), "1");
@@ -108,12 +136,32 @@ fn ndjson_and_parquet_output() {
     std::fs::write(dir.path().join("events.ndjson"), lines).unwrap();
     let o = segql_in(
         dir.path(),
-        &["run", "--events", "events.ndjson", "-o", "out.parquet", "-e", r#"users who viewed "/cart" with device = "desktop""#],
+        &[
+            "run",
+            "--events",
+            "events.ndjson",
+            "-o",
+            "out.parquet",
+            "-e",
+            r#"users who viewed "/cart" with device = "desktop""#,
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("wrote 2 rows"), "{}", stderr(&o));
     // The Parquet file reads back as the events of another run.
-    let back = segql_in(dir.path(), &["run", "--events", "events.ndjson", "--users", "out.parquet", "--count", "-e", "users who have user_id = \"u2\""]);
+    let back = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--events",
+            "events.ndjson",
+            "--users",
+            "out.parquet",
+            "--count",
+            "-e",
+            "users who have user_id = \"u2\"",
+        ],
+    );
     assert_eq!(back.status.code(), Some(0), "{}", stderr(&back));
     assert_eq!(stdout(&back).trim(), "1");
 }
@@ -142,19 +190,50 @@ name = { view = "@view.url_path", action = "@action.target.name", error = "@erro
     )
     .unwrap();
     let run = |text: &str| {
-        let o = segql_in(dir.path(), &["run", "--events", "rum.ndjson", "--schema", "rum.toml", "--format", "csv", "-e", text]);
+        let o = segql_in(
+            dir.path(),
+            &[
+                "run",
+                "--events",
+                "rum.ndjson",
+                "--schema",
+                "rum.toml",
+                "--format",
+                "csv",
+                "-e",
+                text,
+            ],
+        );
         assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
         stdout(&o)
     };
-    assert_eq!(run(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#), "user_id\nu2\n");
-    assert_eq!(run(r#"users who error "Payment declined""#), "user_id\nu2\n");
-    assert_eq!(run(r#"users who viewed "/cart" with `@usr.id` = "u1""#), "user_id\nu1\n");
+    assert_eq!(
+        run(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#),
+        "user_id\nu2\n"
+    );
+    assert_eq!(
+        run(r#"users who error "Payment declined""#),
+        "user_id\nu2\n"
+    );
+    assert_eq!(
+        run(r#"users who viewed "/cart" with `@usr.id` = "u1""#),
+        "user_id\nu1\n"
+    );
 }
 
 #[test]
 fn missing_events_file_names_it() {
     let dir = tempfile::tempdir().unwrap();
-    let o = segql_in(dir.path(), &["run", "--events", "nope.parquet", "-e", r#"users who viewed "/a""#]);
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--events",
+            "nope.parquet",
+            "-e",
+            r#"users who viewed "/a""#,
+        ],
+    );
     assert_clean_failure(&o, 1);
     assert!(stderr(&o).contains("nope.parquet"), "{}", stderr(&o));
 }
@@ -163,7 +242,10 @@ fn missing_events_file_names_it() {
 fn unreadable_parquet_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("events.parquet"), "this is not parquet").unwrap();
-    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/a""#]);
+    let o = segql_in(
+        dir.path(),
+        &["run", "--data", ".", "-e", r#"users who viewed "/a""#],
+    );
     assert_clean_failure(&o, 1);
     assert!(stderr(&o).contains("events.parquet"), "{}", stderr(&o));
 }
@@ -171,11 +253,21 @@ fn unreadable_parquet_names_the_file() {
 #[test]
 fn missing_required_column_names_file_and_column() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("events.csv"), "timestamp,user_id,event_type\n2026-03-01T10:00:00Z,u1,view\n").unwrap();
-    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/a""#]);
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "timestamp,user_id,event_type\n2026-03-01T10:00:00Z,u1,view\n",
+    )
+    .unwrap();
+    let o = segql_in(
+        dir.path(),
+        &["run", "--data", ".", "-e", r#"users who viewed "/a""#],
+    );
     assert_clean_failure(&o, 1);
     let err = stderr(&o);
-    assert!(err.contains("missing-column") && err.contains("`name`") && err.contains("events.csv"), "{err}");
+    assert!(
+        err.contains("missing-column") && err.contains("`name`") && err.contains("events.csv"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -186,20 +278,36 @@ fn wrongly_typed_column_names_file_column_and_type() {
         "timestamp,user_id,event_type,name\n2026-03-01T10:00:00Z,1.5,view,/a\n",
     )
     .unwrap();
-    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/a""#]);
+    let o = segql_in(
+        dir.path(),
+        &["run", "--data", ".", "-e", r#"users who viewed "/a""#],
+    );
     assert_clean_failure(&o, 1);
     let err = stderr(&o);
-    assert!(err.contains("wrong-column-type") && err.contains("`user_id`") && err.contains("Float64"), "{err}");
+    assert!(
+        err.contains("wrong-column-type") && err.contains("`user_id`") && err.contains("Float64"),
+        "{err}"
+    );
 }
 
 #[test]
 fn empty_events_table_is_a_data_error() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("events.csv"), "timestamp,user_id,session_id,event_type,name\n").unwrap();
-    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/a""#]);
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "timestamp,user_id,session_id,event_type,name\n",
+    )
+    .unwrap();
+    let o = segql_in(
+        dir.path(),
+        &["run", "--data", ".", "-e", r#"users who viewed "/a""#],
+    );
     assert_clean_failure(&o, 1);
     let err = stderr(&o);
-    assert!(err.contains("events") && (err.contains("no rows") || err.contains("empty")), "{err}");
+    assert!(
+        err.contains("events") && (err.contains("no rows") || err.contains("empty")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -207,39 +315,88 @@ fn csv_list_without_the_named_column() {
     let dir = tempfile::tempdir().unwrap();
     shop(dir.path());
     std::fs::write(dir.path().join("ids.csv"), "customer\nu1\n").unwrap();
-    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users in csv "ids.csv" column "user_id""#]);
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "-e",
+            r#"users in csv "ids.csv" column "user_id""#,
+        ],
+    );
     assert_clean_failure(&o, 1);
     let err = stderr(&o);
-    assert!(err.contains("ids.csv") && err.contains("`user_id`") && err.contains("customer"), "{err}");
+    assert!(
+        err.contains("ids.csv") && err.contains("`user_id`") && err.contains("customer"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_column_says_which_table_was_searched() {
     let dir = tempfile::tempdir().unwrap();
     shop(dir.path());
-    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who viewed "/cart" with plan = "premium""#]);
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "-e",
+            r#"users who viewed "/cart" with plan = "premium""#,
+        ],
+    );
     assert_clean_failure(&o, 2);
     let err = stderr(&o);
-    assert!(err.contains("unknown-column") && err.contains("events table"), "{err}");
-    assert!(err.contains("`plan` is a users column, not an events column"), "{err}");
-    let typo = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who have contry = "BR""#]);
+    assert!(
+        err.contains("unknown-column") && err.contains("events table"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`plan` is a users column, not an events column"),
+        "{err}"
+    );
+    let typo = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "-e",
+            r#"users who have contry = "BR""#,
+        ],
+    );
     assert_clean_failure(&typo, 2);
-    assert!(stderr(&typo).contains("did you mean `country`?"), "{}", stderr(&typo));
+    assert!(
+        stderr(&typo).contains("did you mean `country`?"),
+        "{}",
+        stderr(&typo)
+    );
 }
 
 #[test]
 fn type_mismatch_names_column_type_and_literal() {
     let dir = tempfile::tempdir().unwrap();
     shop(dir.path());
-    let o = segql_in(dir.path(), &["run", "--data", ".", "-e", r#"users who have country = 5"#]);
+    let o = segql_in(
+        dir.path(),
+        &["run", "--data", ".", "-e", r#"users who have country = 5"#],
+    );
     assert_clean_failure(&o, 2);
     let err = stderr(&o);
-    assert!(err.contains("type-mismatch") && err.contains("`country`") && err.contains("the number 5"), "{err}");
+    assert!(
+        err.contains("type-mismatch") && err.contains("`country`") && err.contains("the number 5"),
+        "{err}"
+    );
 }
 
 #[test]
 fn demo_dataset_runs_the_readme_command() {
-    let o = segql_in(&repo_root(), &["run", "--count", "examples/cart_abandoners.seg"]);
+    let o = segql_in(
+        &repo_root(),
+        &["run", "--count", "examples/cart_abandoners.seg"],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let n: usize = stdout(&o).trim().parse().expect("a count");
     assert!(n > 100, "the demo dataset has cart abandoners: {n}");
@@ -247,15 +404,30 @@ fn demo_dataset_runs_the_readme_command() {
 
 #[test]
 fn count_with_an_analysis_is_an_error() {
-    let o = segql_in(&repo_root(), &["run", "--count", "-e", r#"funnel viewed "/a" then viewed "/b""#]);
+    let o = segql_in(
+        &repo_root(),
+        &[
+            "run",
+            "--count",
+            "-e",
+            r#"funnel viewed "/a" then viewed "/b""#,
+        ],
+    );
     assert_clean_failure(&o, 2);
 }
 
 #[test]
 fn analyses_are_not_run_yet() {
-    let o = segql_in(&repo_root(), &["run", "-e", r#"funnel viewed "/a" then viewed "/b""#]);
+    let o = segql_in(
+        &repo_root(),
+        &["run", "-e", r#"funnel viewed "/a" then viewed "/b""#],
+    );
     assert_clean_failure(&o, 2);
-    assert!(stderr(&o).contains("analysis-not-available"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("analysis-not-available"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -263,7 +435,18 @@ fn demo_data_writes_parquet_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("shop");
     let out_s = out.display().to_string();
-    let o = segql_in(dir.path(), &["demo-data", "--out", &out_s, "--users", "50", "--days", "10"]);
+    let o = segql_in(
+        dir.path(),
+        &[
+            "demo-data",
+            "--out",
+            &out_s,
+            "--users",
+            "50",
+            "--days",
+            "10",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     for f in ["events.parquet", "users.parquet", "accounts.parquet"] {
         assert!(out.join(f).exists(), "{f} written");
@@ -271,6 +454,16 @@ fn demo_data_writes_parquet_and_refuses_to_overwrite() {
     let again = segql_in(dir.path(), &["demo-data", "--out", &out_s, "--users", "50"]);
     assert_clean_failure(&again, 2);
     assert!(stderr(&again).contains("--force"), "{}", stderr(&again));
-    let run = segql_in(dir.path(), &["run", "--data", &out_s, "--count", "-e", "users who any event"]);
+    let run = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            &out_s,
+            "--count",
+            "-e",
+            "users who any event",
+        ],
+    );
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
 }

@@ -98,6 +98,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("range_after_in_segment", "segment carts = users who viewed \"/cart\";\nusers in segment carts during last 7 days", codes::RANGE_GOVERNS_NOTHING),
     ("timestamp_with_offset", r#"users who viewed "/cart" since 2026-01-31T10:00:00+02:00"#, codes::INVALID_DATE),
     ("list_missing_comma", r#"users who have country in ("BR" "AR")"#, codes::SYNTAX),
+    ("missing_and", r#"users who viewed "/cart" action "CHECKOUT""#, codes::SYNTAX),
+    ("within_after_range", r#"users who action "export" during last 30 days at least 2 times"#, codes::SYNTAX),
 ];
 
 /// How many parentheses or `not`s the nesting cases stack up.

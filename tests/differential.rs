@@ -11,7 +11,11 @@ use segql::planner::{PlanOptions, SchemaMapping};
 use std::collections::BTreeSet;
 
 /// The members of every query of `text` on `data`, computed by segql.
-pub fn segql_members(data: &RefDataset, text: &str, runtime: &tokio::runtime::Runtime) -> Result<Vec<BTreeSet<String>>, String> {
+pub fn segql_members(
+    data: &RefDataset,
+    text: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<BTreeSet<String>>, String> {
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
     let (events, users, accounts) = data.to_record_batches();
     let engine = Engine::from_batches(
@@ -27,7 +31,12 @@ pub fn segql_members(data: &RefDataset, text: &str, runtime: &tokio::runtime::Ru
         base_dir: std::env::temp_dir(),
     };
     let outcomes = runtime
-        .block_on(segql::execute::run_program(&program, &segql::Library::new(), &engine, &options))
+        .block_on(segql::execute::run_program(
+            &program,
+            &segql::Library::new(),
+            &engine,
+            &options,
+        ))
         .map_err(|d| format!("run: {d:?}"))?;
     Ok(outcomes.iter().map(keys).collect())
 }
@@ -66,7 +75,13 @@ fn segments_agree_with_the_reference_evaluator() {
         let program = segql::parse(&text).map_err(|d| TestCaseError::fail(format!("{d:?}")))?;
         let expected = evaluate(&program, &data, NOW_MS, &std::env::temp_dir());
         let actual = segql_members(&data, &text, &rt).map_err(TestCaseError::fail)?;
-        prop_assert_eq!(actual, expected, "segql and the reference disagree on:\n{}\n{:#?}", text, data);
+        prop_assert_eq!(
+            actual,
+            expected,
+            "segql and the reference disagree on:\n{}\n{:#?}",
+            text,
+            data
+        );
         Ok(())
     });
     if let Err(e) = result {

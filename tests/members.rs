@@ -16,7 +16,9 @@ fn members_of_every_example_on_the_demo_dataset() {
     let config = DemoConfig::default();
     let engine = Engine::demo(&config, Some(2)).expect("the demo dataset loads");
     let options = PlanOptions {
-        now_micros: engine.default_now_micros.expect("the demo dataset fixes now"),
+        now_micros: engine
+            .default_now_micros
+            .expect("the demo dataset fixes now"),
         base_dir: crate::support::repo_root().join("examples"),
     };
     for path in example_files() {
@@ -25,11 +27,20 @@ fn members_of_every_example_on_the_demo_dataset() {
         program
             .statements
             .retain(|s| matches!(s.kind, StatementKind::Define(_) | StatementKind::Segment(_)));
-        if !program.statements.iter().any(|s| matches!(s.kind, StatementKind::Segment(_))) {
+        if !program
+            .statements
+            .iter()
+            .any(|s| matches!(s.kind, StatementKind::Segment(_)))
+        {
             continue;
         }
         let outcomes = runtime
-            .block_on(segql::execute::run_program(&program, &segql::Library::new(), &engine, &options))
+            .block_on(segql::execute::run_program(
+                &program,
+                &segql::Library::new(),
+                &engine,
+                &options,
+            ))
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         let mut report = String::new();
         for outcome in &outcomes {
@@ -57,7 +68,12 @@ fn keys(outcome: &segql::execute::Outcome) -> Vec<String> {
     let mut keys = Vec::new();
     for batch in &outcome.batches {
         let column = cast(batch.column(0), &DataType::Utf8).expect("keys cast to text");
-        keys.extend(column.as_string::<i32>().iter().map(|v| v.unwrap_or("null").to_string()));
+        keys.extend(
+            column
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.unwrap_or("null").to_string()),
+        );
     }
     keys
 }

@@ -85,13 +85,23 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             if let Err(found) = segql::planner::resolve(&program, &library, engine, &options) {
                 // Analyses are checked by `check`, even though `run` cannot
                 // run them yet.
-                diagnostics.extend(found.into_iter().filter(|d| d.code != segql::codes::ANALYSIS_NOT_AVAILABLE));
+                diagnostics.extend(
+                    found
+                        .into_iter()
+                        .filter(|d| d.code != segql::codes::ANALYSIS_NOT_AVAILABLE),
+                );
             }
         }
-        if diagnostics.iter().any(|d| segql::codes::is_data_error(d.code)) {
+        if diagnostics
+            .iter()
+            .any(|d| segql::codes::is_data_error(d.code))
+        {
             status = status.worst(Status::Failure);
         }
-        if diagnostics.iter().any(|d| d.is_error() && !segql::codes::is_data_error(d.code)) {
+        if diagnostics
+            .iter()
+            .any(|d| d.is_error() && !segql::codes::is_data_error(d.code))
+        {
             status = status.worst(Status::Usage);
         }
         output.diagnostics(&source.display, &source.text, &diagnostics);

@@ -45,7 +45,11 @@ impl DataArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct TextArgs {
     /// A .seg file (`-` reads standard input).
-    #[arg(value_name = "FILE.seg", required_unless_present = "expression", conflicts_with = "expression")]
+    #[arg(
+        value_name = "FILE.seg",
+        required_unless_present = "expression",
+        conflicts_with = "expression"
+    )]
     pub file: Option<PathBuf>,
     /// segql text given on the command line.
     #[arg(short = 'e', long = "expr", value_name = "TEXT")]
@@ -169,7 +173,9 @@ fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
         (None, None) => unreachable!("clap requires a file or -e"),
     };
     let library = match &args.segments {
-        Some(dir) => load_library(dir, output).map(|(l, _)| l).ok_or(Status::Usage)?,
+        Some(dir) => load_library(dir, output)
+            .map(|(l, _)| l)
+            .ok_or(Status::Usage)?,
         None => Library::new(),
     };
     let program = match segql::parse(&text) {
@@ -208,7 +214,10 @@ async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
         if let Some(schema) = &spec.schema {
             return Err(Diagnostic::error(
                 codes::UNREADABLE_FILE,
-                format!("--schema {} needs data: pass --data DIR or --events FILE", schema.display()),
+                format!(
+                    "--schema {} needs data: pass --data DIR or --events FILE",
+                    schema.display()
+                ),
             ));
         }
         Engine::demo(&DemoConfig::default(), None)
@@ -220,10 +229,15 @@ async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
 /// `now`: the flag, the dataset's own, or the wall clock.
 fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, Diagnostic> {
     if let Some(text) = flag {
-        return segql::syntax::parse_instant(text).map(|ms| ms * 1000).ok_or_else(|| {
-            Diagnostic::error(codes::BAD_ARGUMENT, format!("--now `{text}` is not a date or UTC timestamp"))
+        return segql::syntax::parse_instant(text)
+            .map(|ms| ms * 1000)
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    codes::BAD_ARGUMENT,
+                    format!("--now `{text}` is not a date or UTC timestamp"),
+                )
                 .with_help("write it as 2026-06-01 or 2026-06-01T00:00:00Z")
-        });
+            });
     }
     if let Some(now) = engine.default_now_micros {
         return Ok(now);
@@ -238,7 +252,10 @@ fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, Diagnostic>
 /// error, else 2.
 fn report(output: Output, loaded: &Loaded, diagnostics: &[Diagnostic]) -> Status {
     output.diagnostics(&loaded.display, &loaded.text, diagnostics);
-    if diagnostics.iter().any(|d| codes::is_data_error(d.code) || d.code == codes::UNREADABLE_FILE) {
+    if diagnostics
+        .iter()
+        .any(|d| codes::is_data_error(d.code) || d.code == codes::UNREADABLE_FILE)
+    {
         Status::Failure
     } else {
         Status::Usage
@@ -256,20 +273,23 @@ pub fn run(args: RunArgs, output: Output) -> Status {
         .iter()
         .filter(|s| !matches!(s.kind, segql::syntax::StatementKind::Define(_)))
         .count();
-    if args.count {
-        if let Some(analysis) = loaded.program.statements.iter().find(|s| {
+    if args.count
+        && let Some(analysis) = loaded.program.statements.iter().find(|s| {
             !matches!(
                 s.kind,
                 segql::syntax::StatementKind::Define(_) | segql::syntax::StatementKind::Segment(_)
             )
-        }) {
-            let d = Diagnostic::error(codes::BAD_ARGUMENT, "--count counts the members of segments, but this is an analysis")
-                .with_span(analysis.span)
-                .with_label("an analysis has no members to count")
-                .with_help("drop --count to see the analysis");
-            output.diagnostics(&loaded.display, &loaded.text, &[d]);
-            return Status::Usage;
-        }
+        })
+    {
+        let d = Diagnostic::error(
+            codes::BAD_ARGUMENT,
+            "--count counts the members of segments, but this is an analysis",
+        )
+        .with_span(analysis.span)
+        .with_label("an analysis has no members to count")
+        .with_help("drop --count to see the analysis");
+        output.diagnostics(&loaded.display, &loaded.text, &[d]);
+        return Status::Usage;
     }
     let file_format = match &args.output {
         Some(path) => {
@@ -289,7 +309,10 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                     output.error(
                         &Diagnostic::error(
                             codes::BAD_ARGUMENT,
-                            format!("cannot tell the format of `{}` from its extension", path.display()),
+                            format!(
+                                "cannot tell the format of `{}` from its extension",
+                                path.display()
+                            ),
                         )
                         .with_help("name the file .parquet, .csv, .json or .ndjson"),
                     );
@@ -305,7 +328,11 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             Ok(e) => e,
             Err(d) => {
                 output.error(&d);
-                return if d.code == codes::BAD_ARGUMENT { Status::Usage } else { Status::Failure };
+                return if d.code == codes::BAD_ARGUMENT {
+                    Status::Usage
+                } else {
+                    Status::Failure
+                };
             }
         };
         let now = match now_micros(&args.text.now, &engine) {
@@ -319,10 +346,12 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             now_micros: now,
             base_dir: loaded.base_dir.clone(),
         };
-        let plans = match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options) {
-            Ok(p) => p,
-            Err(diagnostics) => return report(output, &loaded, &diagnostics),
-        };
+        let plans =
+            match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)
+            {
+                Ok(p) => p,
+                Err(diagnostics) => return report(output, &loaded, &diagnostics),
+            };
         if let Err(d) = engine.check_events_not_empty().await {
             output.error(&d);
             return Status::Failure;
@@ -361,7 +390,12 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                     let mut stdout = std::io::BufWriter::new(std::io::stdout());
                     output::write(&outcome.batches, &outcome.schema, format, &mut stdout)
                         .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into))
-                        .map_err(|e| Diagnostic::error(codes::UNWRITABLE_FILE, format!("cannot write the result: {e}")))
+                        .map_err(|e| {
+                            Diagnostic::error(
+                                codes::UNWRITABLE_FILE,
+                                format!("cannot write the result: {e}"),
+                            )
+                        })
                 }
             };
             if let Err(d) = written {
@@ -382,13 +416,26 @@ pub fn run(args: RunArgs, output: Output) -> Status {
 fn print(text: &str) -> bool {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_ok()
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_ok()
 }
 
-fn write_file(path: &Path, format: OutputFormat, outcome: &segql::execute::Outcome) -> Result<(), Diagnostic> {
-    let fail = |e: String| Diagnostic::error(codes::UNWRITABLE_FILE, format!("cannot write `{}`: {e}", path.display()));
+fn write_file(
+    path: &Path,
+    format: OutputFormat,
+    outcome: &segql::execute::Outcome,
+) -> Result<(), Diagnostic> {
+    let fail = |e: String| {
+        Diagnostic::error(
+            codes::UNWRITABLE_FILE,
+            format!("cannot write `{}`: {e}", path.display()),
+        )
+    };
     let mut file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
-    output::write(&outcome.batches, &outcome.schema, format, &mut file).map_err(|e| fail(e.to_string()))?;
+    output::write(&outcome.batches, &outcome.schema, format, &mut file)
+        .map_err(|e| fail(e.to_string()))?;
     eprintln!("wrote {} rows to {}", outcome.rows(), path.display());
     Ok(())
 }
@@ -418,10 +465,12 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
             now_micros: now,
             base_dir: loaded.base_dir.clone(),
         };
-        let plans = match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options) {
-            Ok(p) => p,
-            Err(diagnostics) => return report(output, &loaded, &diagnostics),
-        };
+        let plans =
+            match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)
+            {
+                Ok(p) => p,
+                Err(diagnostics) => return report(output, &loaded, &diagnostics),
+            };
         for (i, (query, plan)) in plans.into_iter().enumerate() {
             let statement = &loaded.text[query.span.start..query.span.end];
             let header = format!(
@@ -459,7 +508,10 @@ pub fn demo_data(args: DemoDataArgs, output: Output) -> Status {
         output.error(
             &Diagnostic::error(
                 codes::BAD_ARGUMENT,
-                format!("`{}` exists; segql does not replace data without being asked", existing.display()),
+                format!(
+                    "`{}` exists; segql does not replace data without being asked",
+                    existing.display()
+                ),
             )
             .with_help("pass --force to replace it, or choose another --out folder"),
         );
@@ -490,7 +542,10 @@ pub fn demo_data(args: DemoDataArgs, output: Output) -> Status {
             Status::Success
         }
         Err(e) => {
-            output.error(&Diagnostic::error(codes::UNWRITABLE_FILE, e.message().to_string()));
+            output.error(&Diagnostic::error(
+                codes::UNWRITABLE_FILE,
+                e.message().to_string(),
+            ));
             Status::Failure
         }
     }

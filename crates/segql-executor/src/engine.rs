@@ -9,7 +9,9 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::csv::CsvFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -35,7 +37,10 @@ pub struct DataSpec {
 impl DataSpec {
     /// True when no data flag was given: the built-in demo dataset is used.
     pub fn is_empty(&self) -> bool {
-        self.data_dir.is_none() && self.events.is_none() && self.users.is_none() && self.accounts.is_none()
+        self.data_dir.is_none()
+            && self.events.is_none()
+            && self.users.is_none()
+            && self.accounts.is_none()
     }
 
     /// The file (or glob or folder) of each table: explicit flags win over
@@ -44,15 +49,22 @@ impl DataSpec {
         let mut found = BTreeMap::new();
         if let Some(dir) = &self.data_dir {
             let entries = std::fs::read_dir(dir).map_err(|e| {
-                Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read the data folder `{}`: {e}", dir.display()))
+                Diagnostic::error(
+                    codes::UNREADABLE_FILE,
+                    format!("cannot read the data folder `{}`: {e}", dir.display()),
+                )
             })?;
-            let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+            let mut paths: Vec<PathBuf> =
+                entries.filter_map(Result::ok).map(|e| e.path()).collect();
             paths.sort();
             for role in [TableRole::Events, TableRole::Users, TableRole::Accounts] {
                 let matching: Vec<&PathBuf> = paths
                     .iter()
                     .filter(|p| {
-                        let stem = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        let stem = p
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
                         let stem = stem.split('.').next().unwrap_or("").to_string();
                         stem == role.name() && (p.is_dir() || sources::Format::of(p).is_some())
                     })
@@ -69,7 +81,11 @@ impl DataSpec {
                                 "the data folder `{}` has several {} files: {}",
                                 dir.display(),
                                 role.name(),
-                                several.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+                                several
+                                    .iter()
+                                    .map(|p| p.display().to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         )
                         .with_help(format!("keep one, or name it with --{}", role.name())));
@@ -81,7 +97,9 @@ impl DataSpec {
                     codes::UNREADABLE_FILE,
                     format!("the data folder `{}` has no events file", dir.display()),
                 )
-                .with_help("name it events.parquet, events.csv or events.ndjson, or pass --events FILE"));
+                .with_help(
+                    "name it events.parquet, events.csv or events.ndjson, or pass --events FILE",
+                ));
             }
         }
         for (role, flag) in [
@@ -120,7 +138,10 @@ impl Engine {
         // differently in its logical and physical plans (`x LIKE p IS TRUE`
         // under a pushed-down filter), and then refuses aggregates over them
         // although the values are the same.
-        config.options_mut().execution.skip_physical_aggregate_schema_check = true;
+        config
+            .options_mut()
+            .execution
+            .skip_physical_aggregate_schema_check = true;
         if let Some(threads) = threads {
             config = config.with_target_partitions(threads.max(1));
         }
@@ -151,7 +172,13 @@ impl Engine {
     /// end, so answers do not drift from day to day.
     pub fn demo(config: &DemoConfig, threads: Option<usize>) -> Result<Engine, Diagnostic> {
         let (events, users, accounts) = demo::in_memory(config);
-        let mut engine = Self::from_batches(events, Some(vec![users]), Some(vec![accounts]), SchemaMapping::default(), threads)?;
+        let mut engine = Self::from_batches(
+            events,
+            Some(vec![users]),
+            Some(vec![accounts]),
+            SchemaMapping::default(),
+            threads,
+        )?;
         for entry in engine.tables.values_mut() {
             entry.origin = format!("the built-in demo dataset's {} table", entry.name);
         }
@@ -177,10 +204,17 @@ impl Engine {
         ] {
             let Some(batches) = batches else { continue };
             let Some(first) = batches.first() else {
-                return Err(Diagnostic::error(codes::EMPTY_EVENTS, format!("the {} table has no batches", role.name())));
+                return Err(Diagnostic::error(
+                    codes::EMPTY_EVENTS,
+                    format!("the {} table has no batches", role.name()),
+                ));
             };
-            let table = MemTable::try_new(first.schema(), vec![batches])
-                .map_err(|e| Diagnostic::error(codes::DATA_ERROR, format!("cannot load the {} table: {e}", role.name())))?;
+            let table = MemTable::try_new(first.schema(), vec![batches]).map_err(|e| {
+                Diagnostic::error(
+                    codes::DATA_ERROR,
+                    format!("cannot load the {} table: {e}", role.name()),
+                )
+            })?;
             providers.insert(role, Arc::new(table));
             origins.insert(role, format!("in-memory {}", role.name()));
         }
@@ -197,7 +231,12 @@ impl Engine {
         let mut tables = BTreeMap::new();
         for (role, provider) in &providers {
             ctx.register_table(role.name(), Arc::clone(provider))
-                .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot register the {} table: {e}", role.name())))?;
+                .map_err(|e| {
+                    Diagnostic::error(
+                        codes::INTERNAL,
+                        format!("cannot register the {} table: {e}", role.name()),
+                    )
+                })?;
             tables.insert(
                 *role,
                 TableEntry {
@@ -223,7 +262,10 @@ impl Engine {
 
     /// Fails with a data error when the events table has no rows.
     pub async fn check_events_not_empty(&self) -> Result<(), Diagnostic> {
-        let events = self.providers.get(&TableRole::Events).expect("an engine always has events");
+        let events = self
+            .providers
+            .get(&TableRole::Events)
+            .expect("an engine always has events");
         let frame = self
             .ctx
             .read_table(Arc::clone(events))
@@ -232,15 +274,22 @@ impl Engine {
         let batches = frame.collect().await.map_err(|e| self.data_error(e))?;
         if batches.iter().all(|b| b.num_rows() == 0) {
             let origin = &self.tables[&TableRole::Events].origin;
-            return Err(Diagnostic::error(codes::EMPTY_EVENTS, format!("the events table ({origin}) has no rows"))
-                .with_help("segments are computed from events: check that the file holds data"));
+            return Err(Diagnostic::error(
+                codes::EMPTY_EVENTS,
+                format!("the events table ({origin}) has no rows"),
+            )
+            .with_help("segments are computed from events: check that the file holds data"));
         }
         Ok(())
     }
 
     /// Runs a logical plan to completion.
     pub async fn execute(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>, Diagnostic> {
-        let frame = self.ctx.execute_logical_plan(plan).await.map_err(|e| self.data_error(e))?;
+        let frame = self
+            .ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(|e| self.data_error(e))?;
         frame.collect().await.map_err(|e| self.data_error(e))
     }
 
@@ -255,9 +304,11 @@ impl Engine {
             .create_physical_plan(&optimized)
             .await
             .map_err(|e| self.data_error(e))?;
-        Ok(datafusion::physical_plan::displayable(physical_plan.as_ref())
-            .indent(false)
-            .to_string())
+        Ok(
+            datafusion::physical_plan::displayable(physical_plan.as_ref())
+                .indent(false)
+                .to_string(),
+        )
     }
 
     fn data_error(&self, e: datafusion::error::DataFusionError) -> Diagnostic {
@@ -265,7 +316,10 @@ impl Engine {
         let mut lines = message.lines();
         let first = lines.next().unwrap_or(&message).to_string();
         let sources: Vec<String> = self.tables.values().map(|t| t.origin.clone()).collect();
-        let mut d = Diagnostic::error(codes::DATA_ERROR, format!("reading the data failed: {first}"));
+        let mut d = Diagnostic::error(
+            codes::DATA_ERROR,
+            format!("reading the data failed: {first}"),
+        );
         let rest: Vec<&str> = lines.map(str::trim).filter(|l| !l.is_empty()).collect();
         if !rest.is_empty() {
             d = d.with_note(rest.join("; "));

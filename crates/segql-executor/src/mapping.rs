@@ -37,7 +37,9 @@ pub fn load(path: &Path) -> Result<SchemaMapping, Diagnostic> {
 
 /// Parses mapping text.
 pub fn parse(text: &str) -> Result<SchemaMapping, String> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.message().to_string())?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
     let mut mapping = SchemaMapping::default();
     for (section, value) in &table {
         let entries = value
@@ -49,7 +51,9 @@ pub fn parse(text: &str) -> Result<SchemaMapping, String> {
                     if key == "name" {
                         mapping.name = name_column(value)?;
                     } else {
-                        mapping.events.insert(key.clone(), string(section, key, value)?);
+                        mapping
+                            .events
+                            .insert(key.clone(), string(section, key, value)?);
                     }
                 }
             }
@@ -84,9 +88,9 @@ fn name_column(value: &toml::Value) -> Result<NameColumn, String> {
     if let Some(column) = value.as_str() {
         return Ok(NameColumn::Single(column.to_string()));
     }
-    let per_type = value
-        .as_table()
-        .ok_or_else(|| "[events] name must be a column name, or a table of columns by event type".to_string())?;
+    let per_type = value.as_table().ok_or_else(|| {
+        "[events] name must be a column name, or a table of columns by event type".to_string()
+    })?;
     let mut columns = BTreeMap::new();
     let mut default = None;
     for (event_type, column) in per_type {
@@ -134,8 +138,16 @@ view = "page_view"
 
     #[test]
     fn errors_name_the_key() {
-        assert!(parse("[events]\nuser_id = 3").unwrap_err().contains("[events] user_id"));
-        assert!(parse("[tables]\nx = \"y\"").unwrap_err().contains("unknown section [tables]"));
+        assert!(
+            parse("[events]\nuser_id = 3")
+                .unwrap_err()
+                .contains("[events] user_id")
+        );
+        assert!(
+            parse("[tables]\nx = \"y\"")
+                .unwrap_err()
+                .contains("unknown section [tables]")
+        );
         assert!(parse("events = 1").unwrap_err().contains("section"));
     }
 }

@@ -97,9 +97,13 @@ pub fn write(
             let mut writer = parquet::arrow::ArrowWriter::try_new(out, schema.clone(), Some(props))
                 .map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
             for batch in batches {
-                writer.write(batch).map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
+                writer
+                    .write(batch)
+                    .map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
             }
-            writer.close().map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
+            writer
+                .close()
+                .map_err(|e| ArrowError::ExternalError(Box::new(e)))?;
         }
     }
     Ok(())

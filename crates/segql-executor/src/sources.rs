@@ -1,12 +1,14 @@
 //! Data sources: a file, a glob or a folder of Parquet, CSV or NDJSON files,
 //! registered as DataFusion listing tables. Only schemas are read here.
 
+use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::json::JsonFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
-use datafusion::datasource::TableProvider;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::prelude::SessionContext;
 use segql_parser::{Diagnostic, codes};
 use std::path::{Path, PathBuf};
@@ -50,7 +52,11 @@ impl Format {
     fn file_format(self) -> Arc<dyn FileFormat> {
         match self {
             Format::Parquet => Arc::new(ParquetFormat::default()),
-            Format::Csv => Arc::new(CsvFormat::default().with_has_header(true).with_schema_infer_max_rec(1000)),
+            Format::Csv => Arc::new(
+                CsvFormat::default()
+                    .with_has_header(true)
+                    .with_schema_infer_max_rec(1000),
+            ),
             Format::NdJson => Arc::new(JsonFormat::default().with_schema_infer_max_rec(1000)),
         }
     }
@@ -90,11 +96,22 @@ fn files_of(spec: &SourceSpec) -> Result<Vec<PathBuf>, Diagnostic> {
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
             _ => e.to_string(),
         };
-        Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read the {} file `{}`: {reason}", spec.what, spec.path))
+        Diagnostic::error(
+            codes::UNREADABLE_FILE,
+            format!(
+                "cannot read the {} file `{}`: {reason}",
+                spec.what, spec.path
+            ),
+        )
     })?;
     if meta.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| data_error(format!("cannot list the {} folder `{}`: {e}", spec.what, spec.path)))?
+            .map_err(|e| {
+                data_error(format!(
+                    "cannot list the {} folder `{}`: {e}",
+                    spec.what, spec.path
+                ))
+            })?
             .filter_map(Result::ok)
             .map(|e| e.path())
             .filter(|p| p.is_file() && Format::of(p).is_some())
@@ -103,7 +120,10 @@ fn files_of(spec: &SourceSpec) -> Result<Vec<PathBuf>, Diagnostic> {
         if files.is_empty() {
             return Err(Diagnostic::error(
                 codes::UNREADABLE_FILE,
-                format!("the {} folder `{}` has no .parquet, .csv or .ndjson files", spec.what, spec.path),
+                format!(
+                    "the {} folder `{}` has no .parquet, .csv or .ndjson files",
+                    spec.what, spec.path
+                ),
             ));
         }
         return Ok(files);
@@ -115,16 +135,24 @@ fn files_of(spec: &SourceSpec) -> Result<Vec<PathBuf>, Diagnostic> {
 /// `*` any run of characters, `?` one character.
 fn glob_files(pattern: &str) -> Vec<PathBuf> {
     let path = Path::new(pattern);
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let Some(name_pattern) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return Vec::new();
     };
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_file())
-        .filter(|p| p.file_name().is_some_and(|n| wildcard_match(&name_pattern, &n.to_string_lossy())))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| wildcard_match(&name_pattern, &n.to_string_lossy()))
+        })
         .collect()
 }
 
@@ -156,12 +184,19 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
 
 /// Opens a source as a listing table: its schema is inferred (for CSV and
 /// NDJSON from a sample of rows), no data is read.
-pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Arc<dyn TableProvider>, Diagnostic> {
+pub async fn open(
+    ctx: &SessionContext,
+    spec: &SourceSpec,
+) -> Result<Arc<dyn TableProvider>, Diagnostic> {
     let files = files_of(spec)?;
     let format = Format::of(&files[0]).ok_or_else(|| {
         Diagnostic::error(
             codes::UNREADABLE_FILE,
-            format!("cannot tell the format of the {} file `{}`", spec.what, files[0].display()),
+            format!(
+                "cannot tell the format of the {} file `{}`",
+                spec.what,
+                files[0].display()
+            ),
         )
         .with_help("segql reads .parquet, .csv and .ndjson (or .jsonl, .json) files")
     })?;
@@ -178,11 +213,17 @@ pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Arc<dyn Tab
         .iter()
         .map(|f| {
             let absolute = std::path::absolute(f).unwrap_or_else(|_| f.clone());
-            ListingTableUrl::parse(absolute.to_string_lossy())
-                .map_err(|e| data_error(format!("cannot read the {} file `{}`: {e}", spec.what, f.display())))
+            ListingTableUrl::parse(absolute.to_string_lossy()).map_err(|e| {
+                data_error(format!(
+                    "cannot read the {} file `{}`: {e}",
+                    spec.what,
+                    f.display()
+                ))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let options = ListingOptions::new(format.file_format()).with_file_extension(format.extension(&files[0]));
+    let options =
+        ListingOptions::new(format.file_format()).with_file_extension(format.extension(&files[0]));
     let state = ctx.state();
     let mut schemas = Vec::new();
     for (url, file) in urls.iter().zip(&files) {
@@ -195,19 +236,31 @@ pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Arc<dyn Tab
             ))
             .with_help(match format {
                 Format::Parquet => "is it a Parquet file?",
-                Format::Csv => "a CSV file needs a header row and the same number of fields on every line",
+                Format::Csv => {
+                    "a CSV file needs a header row and the same number of fields on every line"
+                }
                 Format::NdJson => "an NDJSON file holds one JSON object per line",
             })
         })?;
         schemas.push(schema);
     }
-    let schema = datafusion::arrow::datatypes::Schema::try_merge(schemas.iter().map(|s| s.as_ref().clone()))
-        .map_err(|e| data_error(format!("the {} files of `{}` have different columns: {e}", spec.what, spec.path)))?;
+    let schema =
+        datafusion::arrow::datatypes::Schema::try_merge(schemas.iter().map(|s| s.as_ref().clone()))
+            .map_err(|e| {
+                data_error(format!(
+                    "the {} files of `{}` have different columns: {e}",
+                    spec.what, spec.path
+                ))
+            })?;
     let config = ListingTableConfig::new_with_multi_paths(urls)
         .with_listing_options(options)
         .with_schema(Arc::new(schema));
-    let table = ListingTable::try_new(config)
-        .map_err(|e| data_error(format!("cannot open the {} `{}`: {e}", spec.what, spec.path)))?;
+    let table = ListingTable::try_new(config).map_err(|e| {
+        data_error(format!(
+            "cannot open the {} `{}`: {e}",
+            spec.what, spec.path
+        ))
+    })?;
     Ok(Arc::new(table))
 }
 
@@ -221,7 +274,10 @@ mod tests {
 
     #[test]
     fn formats_by_extension() {
-        assert_eq!(Format::of(Path::new("a/events.parquet")), Some(Format::Parquet));
+        assert_eq!(
+            Format::of(Path::new("a/events.parquet")),
+            Some(Format::Parquet)
+        );
         assert_eq!(Format::of(Path::new("USERS.CSV")), Some(Format::Csv));
         assert_eq!(Format::of(Path::new("e.ndjson")), Some(Format::NdJson));
         assert_eq!(Format::of(Path::new("e.jsonl")), Some(Format::NdJson));

@@ -186,7 +186,12 @@ pub mod codes {
     pub fn is_data_error(code: &str) -> bool {
         matches!(
             code,
-            MISSING_COLUMN | WRONG_COLUMN_TYPE | DATA_ERROR | EMPTY_EVENTS | UNWRITABLE_FILE | INTERNAL
+            MISSING_COLUMN
+                | WRONG_COLUMN_TYPE
+                | DATA_ERROR
+                | EMPTY_EVENTS
+                | UNWRITABLE_FILE
+                | INTERNAL
         )
     }
 

@@ -88,7 +88,11 @@ fn end_of_statement_error(rest: &Input, stmt: &Statement) -> PError {
     .iter()
     .any(|w| at_keyword(rest, w));
     let mut err = PError::expected(at, "`;` or the end of the statement");
-    if let Some(diagnostic) = misplaced_tail(rest) {
+    let segment = matches!(
+        stmt.kind,
+        StatementKind::Segment(_) | StatementKind::Define(_)
+    );
+    if let Some(diagnostic) = misplaced_tail(rest, segment) {
         err.custom = Some(Box::new(diagnostic));
     } else if starts_statement {
         let (found, span) = describe_token(rest.extra.source, at);
@@ -109,7 +113,7 @@ fn end_of_statement_error(rest: &Input, stmt: &Statement) -> PError {
 /// What a statement that ended too early is followed by, when that says
 /// what went wrong: a stray `)`, a second range, a count written in words,
 /// a `with` or `then` after the modifiers of a behavior.
-fn misplaced_tail(rest: &Input) -> Option<Diagnostic> {
+fn misplaced_tail(rest: &Input, segment: bool) -> Option<Diagnostic> {
     let at = offset(rest);
     let source = rest.extra.source;
     let (found, span) = describe_token(source, at);
@@ -162,10 +166,25 @@ fn misplaced_tail(rest: &Input) -> Option<Diagnostic> {
         )
         .with_label("a step after the end of the behavior"),
         "within" | "at" | "exactly" => expected(
-            "`within` and counts come before the range: \
-             `action \"export\" at least 2 times within 1 day during last 30 days`",
+            "a behavior takes at most one `within` and one count, after its steps and before \
+             its range: `action \"export\" at least 2 times within 1 day during last 30 days`",
         )
-        .with_label("after the range"),
+        .with_label("not expected here"),
+        "viewed" | "action" | "clicked" | "error" | "event" | "any" | "performed" | "have"
+        | "not" | "in"
+            if segment =>
+        {
+            Diagnostic::error(
+                codes::SYNTAX,
+                format!("expected `and`, `or` or `then` before {found}"),
+            )
+            .with_span(span)
+            .with_label("a new condition, but nothing joins it to the one before")
+            .with_help(
+                "join two conditions with `and` or `or`, and the steps of a sequence with `then`: \
+             `viewed \"/cart\" and action \"CHECKOUT\"`",
+            )
+        }
         _ => return None,
     };
     Some(d)

@@ -39,7 +39,10 @@ pub enum Cond {
     /// a profile row for which it is true, and, when `when_missing` is true,
     /// actors without a profile row (every atom of a missing row is false,
     /// so `not plan = "free"` holds for them).
-    Profile { predicate: Expr, when_missing: bool },
+    Profile {
+        predicate: Expr,
+        when_missing: bool,
+    },
     /// Actors whose key (as text) is listed in a CSV column, or users whose
     /// email is.
     Csv(CsvSet),
@@ -111,5 +114,8 @@ pub struct TimeRange {
 }
 
 impl TimeRange {
-    pub const ALL: TimeRange = TimeRange { from: None, to: None };
+    pub const ALL: TimeRange = TimeRange {
+        from: None,
+        to: None,
+    };
 }

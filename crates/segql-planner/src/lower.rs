@@ -18,8 +18,8 @@ use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
 use datafusion_common::{Column, JoinType, ScalarValue};
 use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
-    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame, WindowFrameBound, WindowFrameUnits,
-    WindowFunctionDefinition, cast, lit, when,
+    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame, WindowFrameBound,
+    WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::{avg, count, max, min, sum};
 use segql_parser::{AggregateFunc, Audience, CmpOp, Diagnostic, codes};
@@ -28,7 +28,10 @@ use std::sync::Arc;
 
 /// The plan of a segment query: its members, one row each, sorted by key,
 /// with the profile columns when the audience's profile table is loaded.
-pub fn plan_members(segment: &SegmentIr, catalog: &dyn Catalog) -> std::result::Result<LogicalPlan, Diagnostic> {
+pub fn plan_members(
+    segment: &SegmentIr,
+    catalog: &dyn Catalog,
+) -> std::result::Result<LogicalPlan, Diagnostic> {
     let lowering = Lowering::new(catalog, segment.audience)?;
     lowering.members(segment).map_err(internal)
 }
@@ -52,19 +55,31 @@ pub fn plan_csv_checks(
     collect(&segment.condition, &mut sets);
     let lowering = Lowering::new(catalog, segment.audience)?;
     sets.into_iter()
-        .map(|set| Ok((set.table.origin.clone(), set.span, lowering.csv_unmatched(set).map_err(internal)?)))
+        .map(|set| {
+            Ok((
+                set.table.origin.clone(),
+                set.span,
+                lowering.csv_unmatched(set).map_err(internal)?,
+            ))
+        })
         .collect()
 }
 
 /// The plan of a segment's actor set alone (one column of keys).
-pub fn plan_actor_set(segment: &SegmentIr, catalog: &dyn Catalog) -> std::result::Result<LogicalPlan, Diagnostic> {
+pub fn plan_actor_set(
+    segment: &SegmentIr,
+    catalog: &dyn Catalog,
+) -> std::result::Result<LogicalPlan, Diagnostic> {
     let lowering = Lowering::new(catalog, segment.audience)?;
     lowering.cond(&segment.condition).map_err(internal)
 }
 
 fn internal(e: datafusion_common::DataFusionError) -> Diagnostic {
-    Diagnostic::error(codes::INTERNAL, format!("segql could not build the plan: {e}"))
-        .with_note("this is a bug in segql")
+    Diagnostic::error(
+        codes::INTERNAL,
+        format!("segql could not build the plan: {e}"),
+    )
+    .with_note("this is a bug in segql")
 }
 
 type Result<T> = datafusion_common::Result<T>;
@@ -137,7 +152,9 @@ impl<'a> Lowering<'a> {
             }
         }
         match types.split_first() {
-            Some((first, rest)) if rest.iter().all(|t| t == first) && is_key_type(first) => first.clone(),
+            Some((first, rest)) if rest.iter().all(|t| t == first) && is_key_type(first) => {
+                first.clone()
+            }
             _ => DataType::Utf8,
         }
     }
@@ -166,13 +183,16 @@ impl<'a> Lowering<'a> {
     fn events_relation(&self) -> Result<LogicalPlanBuilder> {
         let schema = self.events.schema();
         let uid = self.mapped(TableRole::Events, "user_id");
-        let mut scan = self.scan(&self.events)?.filter(column(&uid).is_not_null())?;
+        let mut scan = self
+            .scan(&self.events)?
+            .filter(column(&uid).is_not_null())?;
         let mut raw: Vec<Expr> = schema.fields().iter().map(|f| column(f.name())).collect();
         let actor = match self.audience {
             Audience::Users => cast(column(&uid), self.key_type.clone()),
             Audience::Accounts => {
                 let own = self.mapped(TableRole::Events, "account_id");
-                let own = Self::has_column(&self.events, &own).then(|| cast(column(&own), self.key_type.clone()));
+                let own = Self::has_column(&self.events, &own)
+                    .then(|| cast(column(&own), self.key_type.clone()));
                 let via_user = self.users_accounts()?;
                 match (own, via_user) {
                     (own, Some(users)) => {
@@ -181,15 +201,15 @@ impl<'a> Lowering<'a> {
                         let uid_text = "__segql_uid_text";
                         let mut projected: Vec<Expr> = raw.clone();
                         projected.push(cast(column(&uid), DataType::Utf8).alias(uid_text));
-                        scan = scan
-                            .project(projected)?
-                            .alias(left_alias.as_str())?
-                            .join(
-                                users,
-                                JoinType::Left,
-                                (vec![qualified(&left_alias, uid_text)], vec![Column::new_unqualified("__segql_u_uid")]),
-                                None,
-                            )?;
+                        scan = scan.project(projected)?.alias(left_alias.as_str())?.join(
+                            users,
+                            JoinType::Left,
+                            (
+                                vec![qualified(&left_alias, uid_text)],
+                                vec![Column::new_unqualified("__segql_u_uid")],
+                            ),
+                            None,
+                        )?;
                         raw = schema
                             .fields()
                             .iter()
@@ -217,13 +237,16 @@ impl<'a> Lowering<'a> {
             self.event_name().alias(NAME),
         ];
         projection.extend(raw);
-        scan.project(projection)?.filter(column(ACTOR).is_not_null())
+        scan.project(projection)?
+            .filter(column(ACTOR).is_not_null())
     }
 
     /// `user id as text → the user's account` from the users table, one row
     /// per user, if the users table has an account column.
     fn users_accounts(&self) -> Result<Option<LogicalPlan>> {
-        let Some(users) = &self.users else { return Ok(None) };
+        let Some(users) = &self.users else {
+            return Ok(None);
+        };
         let account = self.mapped(TableRole::Users, "account_id");
         let uid = self.mapped(TableRole::Users, "user_id");
         if !Self::has_column(users, &account) || !Self::has_column(users, &uid) {
@@ -269,7 +292,10 @@ impl<'a> Lowering<'a> {
     /// The model event type: a mapping's renames (`page_view` → `view`)
     /// undone.
     fn event_type(&self) -> Expr {
-        let raw = cast(column(&self.mapped(TableRole::Events, "event_type")), DataType::Utf8);
+        let raw = cast(
+            column(&self.mapped(TableRole::Events, "event_type")),
+            DataType::Utf8,
+        );
         let renames: Vec<_> = self
             .catalog
             .mapping()
@@ -313,7 +339,9 @@ impl<'a> Lowering<'a> {
 
     /// The profile table with its key as ACTOR, plus its own columns.
     fn profile_relation(&self) -> Result<Option<LogicalPlanBuilder>> {
-        let Some((table, role)) = self.profile_table() else { return Ok(None) };
+        let Some((table, role)) = self.profile_table() else {
+            return Ok(None);
+        };
         let key = self.mapped(role, self.audience.key_column());
         if !Self::has_column(table, &key) {
             return Ok(None);
@@ -327,7 +355,11 @@ impl<'a> Lowering<'a> {
     /// profile table and of the events (and, for accounts, of the users'
     /// accounts).
     fn universe(&self) -> Result<LogicalPlan> {
-        let mut parts: Vec<LogicalPlan> = vec![self.events_relation()?.project(vec![column(ACTOR)])?.build()?];
+        let mut parts: Vec<LogicalPlan> = vec![
+            self.events_relation()?
+                .project(vec![column(ACTOR)])?
+                .build()?,
+        ];
         if let Some(profile) = self.profile_relation()? {
             parts.push(profile.project(vec![column(ACTOR)])?.build()?);
         }
@@ -338,7 +370,9 @@ impl<'a> Lowering<'a> {
             if Self::has_column(users, &account) {
                 parts.push(
                     self.scan(users)?
-                        .project(vec![cast(column(&account), self.key_type.clone()).alias(ACTOR)])?
+                        .project(vec![
+                            cast(column(&account), self.key_type.clone()).alias(ACTOR),
+                        ])?
                         .build()?,
                 );
             }
@@ -361,7 +395,12 @@ impl<'a> Lowering<'a> {
     }
 
     /// Rows of `left` whose ACTOR is (semi) or is not (anti) in `right`.
-    fn filter_actors(&self, left: LogicalPlan, right: LogicalPlan, join: JoinType) -> Result<LogicalPlan> {
+    fn filter_actors(
+        &self,
+        left: LogicalPlan,
+        right: LogicalPlan,
+        join: JoinType,
+    ) -> Result<LogicalPlan> {
         let (l, r) = (self.alias("l"), self.alias("r"));
         let joined = LogicalPlanBuilder::from(left)
             .alias(l.as_str())?
@@ -384,7 +423,9 @@ impl<'a> Lowering<'a> {
                 .sort(vec![column(key_name).sort(true, false)])?
                 .build();
         };
-        let (table, role) = self.profile_table().expect("a profile relation has a table");
+        let (table, role) = self
+            .profile_table()
+            .expect("a profile relation has a table");
         let raw_key = self.mapped(role, self.audience.key_column());
         let (m, p) = (self.alias("m"), self.alias("p"));
         let mut projection = vec![Expr::Column(qualified(&m, ACTOR)).alias(key_name)];
@@ -429,21 +470,30 @@ impl<'a> Lowering<'a> {
                 }
                 self.actor_set(builder)
             }
-            Cond::Not(inner) => self.filter_actors(self.universe()?, self.cond(inner)?, JoinType::LeftAnti),
+            Cond::Not(inner) => {
+                self.filter_actors(self.universe()?, self.cond(inner)?, JoinType::LeftAnti)
+            }
             Cond::Profile {
                 predicate,
                 when_missing,
             } => {
                 let Some(profile) = self.profile_relation()? else {
                     // Without a profile table no actor has a profile row.
-                    return if *when_missing { self.universe() } else { self.empty_set() };
+                    return if *when_missing {
+                        self.universe()
+                    } else {
+                        self.empty_set()
+                    };
                 };
-                let with_row = self.actor_set(profile.filter(predicate.clone().and(column(ACTOR).is_not_null()))?)?;
+                let with_row = self.actor_set(
+                    profile.filter(predicate.clone().and(column(ACTOR).is_not_null()))?,
+                )?;
                 if !when_missing {
                     return Ok(with_row);
                 }
                 let profiled = self.actor_set(self.profile_relation()?.expect("checked above"))?;
-                let without_row = self.filter_actors(self.universe()?, profiled, JoinType::LeftAnti)?;
+                let without_row =
+                    self.filter_actors(self.universe()?, profiled, JoinType::LeftAnti)?;
                 self.actor_set(LogicalPlanBuilder::from(with_row).union(without_row)?)
             }
             Cond::Csv(set) => self.csv(set),
@@ -464,9 +514,14 @@ impl<'a> Lowering<'a> {
         let joined = LogicalPlanBuilder::from(candidates)
             .alias(c.as_str())?
             .join(
-                LogicalPlanBuilder::from(listed).alias(l.as_str())?.build()?,
+                LogicalPlanBuilder::from(listed)
+                    .alias(l.as_str())?
+                    .build()?,
                 JoinType::LeftSemi,
-                (vec![qualified(&c, "__segql_match")], vec![qualified(&l, "__segql_listed")]),
+                (
+                    vec![qualified(&c, "__segql_match")],
+                    vec![qualified(&l, "__segql_listed")],
+                ),
                 None,
             )?
             .project(vec![Expr::Column(qualified(&c, ACTOR)).alias(ACTOR)])?
@@ -482,12 +537,20 @@ impl<'a> Lowering<'a> {
         LogicalPlanBuilder::from(listed)
             .alias(l.as_str())?
             .join(
-                LogicalPlanBuilder::from(candidates).alias(c.as_str())?.build()?,
+                LogicalPlanBuilder::from(candidates)
+                    .alias(c.as_str())?
+                    .build()?,
                 JoinType::LeftAnti,
-                (vec![qualified(&l, "__segql_listed")], vec![qualified(&c, "__segql_match")]),
+                (
+                    vec![qualified(&l, "__segql_listed")],
+                    vec![qualified(&c, "__segql_match")],
+                ),
                 None,
             )?
-            .aggregate(Vec::<Expr>::new(), vec![count(lit(1i64)).alias("unmatched")])?
+            .aggregate(
+                Vec::<Expr>::new(),
+                vec![count(lit(1i64)).alias("unmatched")],
+            )?
             .build()
     }
 
@@ -510,14 +573,21 @@ impl<'a> Lowering<'a> {
         } else {
             let universe = self.universe()?;
             let plan = LogicalPlanBuilder::from(universe)
-                .project(vec![column(ACTOR), cast(column(ACTOR), DataType::Utf8).alias("__segql_match")])?
+                .project(vec![
+                    column(ACTOR),
+                    cast(column(ACTOR), DataType::Utf8).alias("__segql_match"),
+                ])?
                 .build()?;
             (plan, column(value))
         };
         let listed = self
             .scan(&set.table)?
             .project(vec![cast(column(&set.column), DataType::Utf8).alias(value)])?
-            .filter(column(value).is_not_null().and(column(value).not_eq(lit(""))))?
+            .filter(
+                column(value)
+                    .is_not_null()
+                    .and(column(value).not_eq(lit(""))),
+            )?
             .project(vec![key_text.alias("__segql_listed")])?
             .build()?;
         Ok((candidates, listed))
@@ -565,10 +635,14 @@ impl<'a> Lowering<'a> {
                     Within::Micros(d) if n > 1 => {
                         // N matches within D: some N consecutive matches in
                         // time order span at most D.
-                        let lag = datafusion_functions_window::expr_fn::lag(column(TS), Some(n - 1), None)
-                            .partition_by(vec![column(ACTOR)])
-                            .order_by(vec![column(TS).sort(true, false)])
-                            .build()?;
+                        let lag = datafusion_functions_window::expr_fn::lag(
+                            column(TS),
+                            Some(n - 1),
+                            None,
+                        )
+                        .partition_by(vec![column(ACTOR)])
+                        .order_by(vec![column(TS).sort(true, false)])
+                        .build()?;
                         let lag_name = lag.schema_name().to_string();
                         let rows = matching(None)?
                             .project(vec![column(ACTOR), column(TS)])?
@@ -578,7 +652,10 @@ impl<'a> Lowering<'a> {
                     }
                     Within::Micros(_) | Within::None => {
                         let counts = matching(None)?
-                            .aggregate(vec![column(ACTOR)], vec![count(lit(1i64)).alias(count_column)])?
+                            .aggregate(
+                                vec![column(ACTOR)],
+                                vec![count(lit(1i64)).alias(count_column)],
+                            )?
                             .filter(column(count_column).gt_eq(lit(n)))?;
                         self.actor_set(counts)
                     }
@@ -595,9 +672,13 @@ impl<'a> Lowering<'a> {
             }
             Some(CountIr::AtMost(n)) | Some(CountIr::Exactly(n)) => {
                 let counts = matching(None)?
-                    .aggregate(vec![column(ACTOR)], vec![count(lit(1i64)).alias(count_column)])?
+                    .aggregate(
+                        vec![column(ACTOR)],
+                        vec![count(lit(1i64)).alias(count_column)],
+                    )?
                     .build()?;
-                let value = datafusion_functions::expr_fn::coalesce(vec![column(count_column), lit(0i64)]);
+                let value =
+                    datafusion_functions::expr_fn::coalesce(vec![column(count_column), lit(0i64)]);
                 let test = match behavior.count {
                     Some(CountIr::AtMost(_)) => value.lt_eq(lit(*n as i64)),
                     _ => value.eq(lit(*n as i64)),
@@ -625,7 +706,10 @@ impl<'a> Lowering<'a> {
                     // The total of no events is 0, so actors without any
                     // are tested too.
                     AggregateFunc::Total => {
-                        let total = datafusion_functions::expr_fn::coalesce(vec![column(agg_name), lit(0.0f64)]);
+                        let total = datafusion_functions::expr_fn::coalesce(vec![
+                            column(agg_name),
+                            lit(0.0f64),
+                        ]);
                         self.with_universe(per_actor, compare(total, *op, lit(*value)).is_true())
                     }
                     _ => self.actor_set(
@@ -653,7 +737,9 @@ impl<'a> Lowering<'a> {
         let joined = LogicalPlanBuilder::from(self.universe()?)
             .alias(u.as_str())?
             .join(
-                LogicalPlanBuilder::from(per_actor).alias(a.as_str())?.build()?,
+                LogicalPlanBuilder::from(per_actor)
+                    .alias(a.as_str())?
+                    .build()?,
                 JoinType::Left,
                 (vec![qualified(&u, ACTOR)], vec![qualified(&a, ACTOR)]),
                 None,
@@ -670,7 +756,9 @@ impl<'a> Lowering<'a> {
         let mut gaps: Vec<Option<Expr>> = Vec::new();
         for step in &behavior.steps {
             if step.negated {
-                let gap = gaps.last_mut().expect("a sequence starts with a positive step");
+                let gap = gaps
+                    .last_mut()
+                    .expect("a sequence starts with a positive step");
                 *gap = Some(match gap.take() {
                     Some(existing) => existing.or(step.predicate.clone()),
                     None => step.predicate.clone(),
@@ -719,7 +807,13 @@ impl<'a> Lowering<'a> {
                 let rows_plan = rows.build()?;
                 let starts = LogicalPlanBuilder::from(rows_plan.clone())
                     .filter(column(&flag("m", 0)))?
-                    .aggregate(vec![column(ACTOR).alias("__segql_s_actor"), column(TS).alias(start)], Vec::<Expr>::new())?
+                    .aggregate(
+                        vec![
+                            column(ACTOR).alias("__segql_s_actor"),
+                            column(TS).alias(start),
+                        ],
+                        Vec::<Expr>::new(),
+                    )?
                     .build()?;
                 let (e, s) = (self.alias("e"), self.alias("st"));
                 let mut projection = vec![
@@ -727,16 +821,28 @@ impl<'a> Lowering<'a> {
                     Expr::Column(qualified(&e, TS)).alias(TS),
                     Expr::Column(qualified(&s, start)).alias(start),
                 ];
-                projection.extend(flag_columns.iter().map(|f| Expr::Column(qualified(&e, f)).alias(f.as_str())));
+                projection.extend(
+                    flag_columns
+                        .iter()
+                        .map(|f| Expr::Column(qualified(&e, f)).alias(f.as_str())),
+                );
                 let window = Expr::Column(qualified(&e, TS))
                     .gt_eq(Expr::Column(qualified(&s, start)))
-                    .and(Expr::Column(qualified(&e, TS)).lt_eq(Expr::Column(qualified(&s, start)) + lit(d)));
+                    .and(
+                        Expr::Column(qualified(&e, TS))
+                            .lt_eq(Expr::Column(qualified(&s, start)) + lit(d)),
+                    );
                 rows = LogicalPlanBuilder::from(rows_plan)
                     .alias(e.as_str())?
                     .join(
-                        LogicalPlanBuilder::from(starts).alias(s.as_str())?.build()?,
+                        LogicalPlanBuilder::from(starts)
+                            .alias(s.as_str())?
+                            .build()?,
                         JoinType::Inner,
-                        (vec![qualified(&e, ACTOR)], vec![qualified(&s, "__segql_s_actor")]),
+                        (
+                            vec![qualified(&e, ACTOR)],
+                            vec![qualified(&s, "__segql_s_actor")],
+                        ),
                         Some(window),
                     )?
                     .project(projection)?;
@@ -748,7 +854,12 @@ impl<'a> Lowering<'a> {
         };
 
         let reach = |j: usize| format!("__segql_r{j}");
-        let mut keep: Vec<Expr> = rows.schema().fields().iter().map(|f| column(f.name())).collect();
+        let mut keep: Vec<Expr> = rows
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| column(f.name()))
+            .collect();
         keep.push(first_reachable.is_true().alias(reach(0)));
         rows = rows.project(keep)?;
         for j in 1..k {
@@ -760,7 +871,9 @@ impl<'a> Lowering<'a> {
             let latest = |flag_column: String| -> Result<Expr> {
                 let value = when(column(&flag_column), column(TS)).end()?;
                 Expr::from(WindowFunction::new(
-                    WindowFunctionDefinition::AggregateUDF(datafusion_functions_aggregate::min_max::max_udaf()),
+                    WindowFunctionDefinition::AggregateUDF(
+                        datafusion_functions_aggregate::min_max::max_udaf(),
+                    ),
                     vec![value],
                 ))
                 .partition_by(partition.clone())
@@ -772,11 +885,18 @@ impl<'a> Lowering<'a> {
             if gaps[j - 1].is_some() {
                 windows.push(latest(flag("g", j - 1))?);
             }
-            let names: Vec<String> = windows.iter().map(|w| w.schema_name().to_string()).collect();
+            let names: Vec<String> = windows
+                .iter()
+                .map(|w| w.schema_name().to_string())
+                .collect();
             let previous = column(&names[0]);
             let mut reachable = column(&flag("m", j)).and(previous.clone().is_not_null());
             if let Some(negated) = names.get(1) {
-                reachable = reachable.and(column(negated).is_null().or(column(negated).lt_eq(previous)));
+                reachable = reachable.and(
+                    column(negated)
+                        .is_null()
+                        .or(column(negated).lt_eq(previous)),
+                );
             }
             let mut keep: Vec<Expr> = rows
                 .schema()
@@ -796,7 +916,8 @@ impl<'a> Lowering<'a> {
                 // the latest reachable last step, up to the partition's end
                 // (the session's, the range's, or start + D).
                 let latest = max(when(column(&last), column(TS)).end()?).alias("__segql_last");
-                let negated = max(when(column(&flag("g", k - 1)), column(TS)).end()?).alias("__segql_neg");
+                let negated =
+                    max(when(column(&flag("g", k - 1)), column(TS)).end()?).alias("__segql_neg");
                 let groups = rows
                     .aggregate(partition.clone(), vec![latest, negated])?
                     .filter(
@@ -824,7 +945,10 @@ fn compare(left: Expr, op: CmpOp, right: Expr) -> Expr {
 }
 
 fn normalize_email(e: Expr) -> Expr {
-    datafusion_functions::expr_fn::lower(datafusion_functions::expr_fn::btrim(vec![cast(e, DataType::Utf8)]))
+    datafusion_functions::expr_fn::lower(datafusion_functions::expr_fn::btrim(vec![cast(
+        e,
+        DataType::Utf8,
+    )]))
 }
 
 /// Qualifies the unqualified columns of `e` with `relation`.

@@ -50,7 +50,9 @@ pub fn resolve(
     for statement in &program.statements {
         match &statement.kind {
             StatementKind::Define(def) => {
-                resolver.defs.insert(def.name.name.clone(), def.segment.clone());
+                resolver
+                    .defs
+                    .insert(def.name.name.clone(), def.segment.clone());
             }
             StatementKind::Segment(segment) => match resolver.segment(segment) {
                 Ok(ir) => queries.push(Query {
@@ -69,7 +71,9 @@ pub fn resolve(
                 )
                 .with_span(statement.span)
                 .with_label("this analysis is checked, but not run")
-                .with_help("`segql check` accepts analyses; `segql run` runs segment queries for now"),
+                .with_help(
+                    "`segql check` accepts analyses; `segql run` runs segment queries for now",
+                ),
             ),
         }
     }
@@ -147,7 +151,10 @@ impl Resolver<'_> {
         let mut required = vec![
             ("timestamp", mapping.column(TableRole::Events, "timestamp")),
             ("user_id", mapping.column(TableRole::Events, "user_id")),
-            ("event_type", mapping.column(TableRole::Events, "event_type")),
+            (
+                "event_type",
+                mapping.column(TableRole::Events, "event_type"),
+            ),
         ];
         match &mapping.name {
             crate::catalog::NameColumn::Single(name) => required.push(("name", name.clone())),
@@ -161,9 +168,14 @@ impl Resolver<'_> {
             let Ok(field) = schema.field_with_name(column) else {
                 let mut d = Diagnostic::error(
                     codes::MISSING_COLUMN,
-                    format!("the events table ({}) has no column `{column}`", events.origin),
+                    format!(
+                        "the events table ({}) has no column `{column}`",
+                        events.origin
+                    ),
                 )
-                .with_note(format!("segql reads the {model} of each event from `{column}`"));
+                .with_note(format!(
+                    "segql reads the {model} of each event from `{column}`"
+                ));
                 d = match did_you_mean(column, schema.fields().iter().map(|f| f.name().as_str())) {
                     Some(s) => d.with_help(format!(
                         "did you mean `{s}`? map it with a schema file: [events] {model} = \"{s}\""
@@ -195,10 +207,12 @@ impl Resolver<'_> {
                         | DataType::LargeUtf8
                         | DataType::Utf8View
                 ),
-                "user_id" => matches!(
-                    ValueKind::of(field.data_type()),
-                    ValueKind::Text | ValueKind::Number
-                ) && !field.data_type().is_floating(),
+                "user_id" => {
+                    matches!(
+                        ValueKind::of(field.data_type()),
+                        ValueKind::Text | ValueKind::Number
+                    ) && !field.data_type().is_floating()
+                }
                 _ => ValueKind::of(field.data_type()) == ValueKind::Text,
             };
             if !ok {
@@ -304,7 +318,9 @@ impl Resolver<'_> {
                     .map(|c| self.condition(c, audience, inherited))
                     .collect::<Result<_, _>>()?,
             ),
-            ConditionKind::Not(inner) => Cond::Not(Box::new(self.condition(inner, audience, inherited)?)),
+            ConditionKind::Not(inner) => {
+                Cond::Not(Box::new(self.condition(inner, audience, inherited)?))
+            }
             ConditionKind::Group { inner, range } => {
                 let range = range.as_ref().map(|r| self.time_range(r)).or(inherited);
                 self.condition(inner, audience, range)?
@@ -364,7 +380,11 @@ impl Resolver<'_> {
                         if !names.contains(&c.value.as_str()) {
                             let mut d = Diagnostic::error(
                                 codes::MISSING_COLUMN,
-                                format!("the CSV list `{}` has no column `{}`", file.display(), c.value),
+                                format!(
+                                    "the CSV list `{}` has no column `{}`",
+                                    file.display(),
+                                    c.value
+                                ),
                             )
                             .with_span(c.span)
                             .with_label("not in the header row")
@@ -382,7 +402,10 @@ impl Resolver<'_> {
                         } else {
                             &["id", audience.key_column()]
                         };
-                        let found = preferred.iter().find(|p| names.contains(p)).map(|p| p.to_string());
+                        let found = preferred
+                            .iter()
+                            .find(|p| names.contains(p))
+                            .map(|p| p.to_string());
                         match found.or_else(|| names.first().map(|n| n.to_string())) {
                             Some(c) => c,
                             None => {
@@ -398,9 +421,12 @@ impl Resolver<'_> {
                 };
                 if by_email {
                     let users = self.table(TableRole::Users).ok_or_else(|| {
-                        Diagnostic::error(codes::MISSING_TABLE, "`by email` needs a users table with an email column")
-                            .with_span(set.span)
-                            .with_help("pass --users FILE (or --data DIR with a users file)")
+                        Diagnostic::error(
+                            codes::MISSING_TABLE,
+                            "`by email` needs a users table with an email column",
+                        )
+                        .with_span(set.span)
+                        .with_help("pass --users FILE (or --data DIR with a users file)")
                     })?;
                     let email = self.catalog.mapping().column(TableRole::Users, "email");
                     if users.schema().field_with_name(&email).is_err() {
@@ -466,7 +492,9 @@ impl Resolver<'_> {
                         )
                         .with_span(column.span)
                         .with_label("not a number")
-                        .with_help("aggregate a numeric event column, such as an amount or a quantity"));
+                        .with_help(
+                            "aggregate a numeric event column, such as an amount or a quantity",
+                        ));
                     }
                     CountIr::Aggregate {
                         func: *func,
@@ -596,17 +624,31 @@ impl Resolver<'_> {
                     .saturating_mul(1000);
                 let from = self.time_literal(&column, now.saturating_sub(length));
                 let to = self.time_literal(&column, now);
-                column.expr.clone().gt_eq(from).and(column.expr.clone().lt(to))
+                column
+                    .expr
+                    .clone()
+                    .gt_eq(from)
+                    .and(column.expr.clone().lt(to))
             }
             AtomKind::Contains { needle } => {
                 self.expect_text(&column, name, atom, "contains")?;
-                datafusion_functions::expr_fn::strpos(column.expr.clone(), lit(needle.value.clone())).gt(lit(0i64))
+                datafusion_functions::expr_fn::strpos(
+                    column.expr.clone(),
+                    lit(needle.value.clone()),
+                )
+                .gt(lit(0i64))
             }
         };
         Ok(expr.is_true())
     }
 
-    fn expect_text(&self, column: &BoundColumn, name: &str, atom: &Atom, what: &str) -> Result<(), Diagnostic> {
+    fn expect_text(
+        &self,
+        column: &BoundColumn,
+        name: &str,
+        atom: &Atom,
+        what: &str,
+    ) -> Result<(), Diagnostic> {
         if column.kind == ValueKind::Text {
             return Ok(());
         }
@@ -624,13 +666,21 @@ impl Resolver<'_> {
     fn time_literal(&self, column: &BoundColumn, micros: i64) -> Expr {
         match column.kind {
             ValueKind::EventTime => lit(micros),
-            _ => lit(ScalarValue::TimestampMicrosecond(Some(micros), Some(Arc::from("UTC")))),
+            _ => lit(ScalarValue::TimestampMicrosecond(
+                Some(micros),
+                Some(Arc::from("UTC")),
+            )),
         }
     }
 
     /// A literal typed for comparison with `column`, or a type error naming
     /// column, type and literal.
-    fn literal(&self, column: &BoundColumn, name: &str, literal: &Literal) -> Result<Expr, Diagnostic> {
+    fn literal(
+        &self,
+        column: &BoundColumn,
+        name: &str,
+        literal: &Literal,
+    ) -> Result<Expr, Diagnostic> {
         let mismatch = |what: &str, help: &str| {
             Diagnostic::error(
                 codes::TYPE_MISMATCH,
@@ -640,7 +690,7 @@ impl Resolver<'_> {
                 ),
             )
             .with_span(literal.span)
-            .with_label(format!("{what}"))
+            .with_label(what.to_string())
             .with_help(help.to_string())
         };
         Ok(match (&literal.kind, column.kind) {
@@ -661,7 +711,10 @@ impl Resolver<'_> {
                 ));
             }
             (LiteralKind::String(s), _) => {
-                return Err(mismatch(&format!("the text \"{s}\""), "compare it with a value of its own type"));
+                return Err(mismatch(
+                    &format!("the text \"{s}\""),
+                    "compare it with a value of its own type",
+                ));
             }
             (LiteralKind::Number(n), ValueKind::Text) => {
                 return Err(mismatch(
@@ -670,13 +723,22 @@ impl Resolver<'_> {
                 ));
             }
             (LiteralKind::Number(n), _) => {
-                return Err(mismatch(&format!("the number {}", n.text), "compare it with a value of its own type"));
+                return Err(mismatch(
+                    &format!("the number {}", n.text),
+                    "compare it with a value of its own type",
+                ));
             }
             (LiteralKind::Bool(b), _) => {
-                return Err(mismatch(&format!("`{b}`"), "`true` and `false` compare with boolean columns"));
+                return Err(mismatch(
+                    &format!("`{b}`"),
+                    "`true` and `false` compare with boolean columns",
+                ));
             }
             (LiteralKind::Date(d), _) => {
-                return Err(mismatch(&format!("the date {}", d.text), "dates compare with date and timestamp columns"));
+                return Err(mismatch(
+                    &format!("the date {}", d.text),
+                    "dates compare with date and timestamp columns",
+                ));
             }
         })
     }
@@ -691,11 +753,19 @@ impl Resolver<'_> {
             };
             Diagnostic::error(
                 codes::MISSING_TABLE,
-                format!("`{}` is a {} column, but no {} table was given", ident.name, role.name(), role.name()),
+                format!(
+                    "`{}` is a {} column, but no {} table was given",
+                    ident.name,
+                    role.name(),
+                    role.name()
+                ),
             )
             .with_span(ident.span)
             .with_label(format!("needs the {} table", role.name()))
-            .with_help(format!("pass {flag} FILE, or --data DIR with a {} file", role.name()))
+            .with_help(format!(
+                "pass {flag} FILE, or --data DIR with a {} file",
+                role.name()
+            ))
         })?;
         let mapping = self.catalog.mapping();
         if role == TableRole::Events {
@@ -718,7 +788,10 @@ impl Resolver<'_> {
         let schema = table.schema();
         let mapped = mapping.column(role, &ident.name);
         if let Ok(field) = schema.field_with_name(&mapped) {
-            return Ok(bound(Expr::Column(datafusion_common::Column::new_unqualified(mapped.clone())), field));
+            return Ok(bound(
+                Expr::Column(datafusion_common::Column::new_unqualified(mapped.clone())),
+                field,
+            ));
         }
         if !ident.quoted
             && let Some(found) = struct_path(&schema, &ident.name)
@@ -732,7 +805,12 @@ impl Resolver<'_> {
         let schema = table.schema();
         let mut d = Diagnostic::error(
             codes::UNKNOWN_COLUMN,
-            format!("unknown column `{}` in the {} table ({})", ident.name, role.name(), table.origin),
+            format!(
+                "unknown column `{}` in the {} table ({})",
+                ident.name,
+                role.name(),
+                table.origin
+            ),
         )
         .with_span(ident.span)
         .with_label(format!("not a column of {}", role.name()));
@@ -760,13 +838,21 @@ impl Resolver<'_> {
                     role.name(),
                     ident.name
                 ),
-                _ => format!("`{}` is a {} column, not a {} column", ident.name, other.name(), role.name()),
+                _ => format!(
+                    "`{}` is a {} column, not a {} column",
+                    ident.name,
+                    other.name(),
+                    role.name()
+                ),
             };
             return d.with_help(help);
         }
         let fields: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         if let Some(s) = did_you_mean(&ident.name, fields.iter().copied()) {
-            let quoted = if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            let quoted = if s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            {
                 s.to_string()
             } else {
                 format!("`{s}`")
@@ -816,7 +902,10 @@ fn bound(expr: Expr, field: &Field) -> BoundColumn {
 }
 
 /// `geo.country` as the field `country` of a struct column `geo`.
-fn struct_path(schema: &datafusion_common::arrow::datatypes::Schema, name: &str) -> Option<BoundColumn> {
+fn struct_path(
+    schema: &datafusion_common::arrow::datatypes::Schema,
+    name: &str,
+) -> Option<BoundColumn> {
     let mut parts = name.split('.');
     let first = parts.next()?;
     let field = schema.field_with_name(first).ok()?;
