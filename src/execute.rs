@@ -25,6 +25,10 @@ pub struct Outcome {
 pub enum OutcomeKind {
     /// The members of a segment, one row each, sorted by key.
     Members,
+    Funnel,
+    Retention,
+    Paths,
+    Explore,
 }
 
 impl Outcome {
@@ -92,6 +96,10 @@ pub async fn execute(
             }
             OutcomeKind::Members
         }
+        QueryKind::Funnel(_) => OutcomeKind::Funnel,
+        QueryKind::Retention(_) => OutcomeKind::Retention,
+        QueryKind::Paths(_) => OutcomeKind::Paths,
+        QueryKind::Explore(_) => OutcomeKind::Explore,
     };
     Ok(Outcome {
         span: query.span,

@@ -100,6 +100,9 @@ const CASES: &[(&str, &str, &str)] = &[
     ("list_missing_comma", r#"users who have country in ("BR" "AR")"#, codes::SYNTAX),
     ("missing_and", r#"users who viewed "/cart" action "CHECKOUT""#, codes::SYNTAX),
     ("within_after_range", r#"users who action "export" during last 30 days at least 2 times"#, codes::SYNTAX),
+    ("thousands_separator", "accounts who have arr > 100,000", codes::INVALID_NUMBER),
+    ("column_without_comparison", "users who have plan and viewed \"/pricing\"", codes::SYNTAX),
+    ("unit_glued_to_number", r#"users who viewed "/cart" then action "CHECKOUT" within 30mins"#, codes::UNKNOWN_KEYWORD),
 ];
 
 /// How many parentheses or `not`s the nesting cases stack up.

@@ -70,7 +70,7 @@ pub fn evaluate_source(
 }
 
 /// Profile keys must be unique (a key names one row).
-fn check_dataset(data: &RefDataset) {
+pub(super) fn check_dataset(data: &RefDataset) {
     for (table, rows) in [("users", &data.users), ("accounts", &data.accounts)] {
         let mut seen = BTreeSet::new();
         for row in rows.iter().flatten() {
@@ -84,17 +84,17 @@ fn check_dataset(data: &RefDataset) {
     }
 }
 
-struct Evaluator<'a> {
-    data: &'a RefDataset,
-    now_ms: i64,
-    csv_dir: &'a Path,
+pub(super) struct Evaluator<'a> {
+    pub(super) data: &'a RefDataset,
+    pub(super) now_ms: i64,
+    pub(super) csv_dir: &'a Path,
     /// The definitions seen so far, by name.
-    defs: HashMap<String, &'a segql::syntax::Segment>,
+    pub(super) defs: HashMap<String, &'a segql::syntax::Segment>,
 }
 
 /// A non-null value of a column.
 #[derive(Debug, Clone, Copy)]
-enum Val<'v> {
+pub(super) enum Val<'v> {
     Str(&'v str),
     Int(i64),
     Float(f64),
@@ -106,6 +106,16 @@ enum Val<'v> {
 }
 
 impl<'a> Evaluator<'a> {
+    /// An evaluator with no definitions yet.
+    pub(super) fn new(data: &'a RefDataset, now_ms: i64, csv_dir: &'a Path) -> Self {
+        Evaluator {
+            data,
+            now_ms,
+            csv_dir,
+            defs: HashMap::new(),
+        }
+    }
+
     // ----- tables -------------------------------------------------------------
 
     /// The profile table of an audience; a profile test without one is an
@@ -125,7 +135,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The profile row of `key`, if any (the table must exist).
-    fn profile_row(&self, audience: Audience, key: &str) -> Option<&'a RefProfile> {
+    pub(super) fn profile_row(&self, audience: Audience, key: &str) -> Option<&'a RefProfile> {
         self.profile_table(audience)
             .iter()
             .find(|r| r.key.as_deref() == Some(key))
@@ -133,7 +143,7 @@ impl<'a> Evaluator<'a> {
 
     /// The events that count at all: "rows with a null `user_id` are
     /// ignored everywhere" (§1).
-    fn live_events(&self) -> impl Iterator<Item = &'a RefEvent> + 'a {
+    pub(super) fn live_events(&self) -> impl Iterator<Item = &'a RefEvent> + 'a {
         self.data.events.iter().filter(|e| e.user_id.is_some())
     }
 
@@ -141,7 +151,7 @@ impl<'a> Evaluator<'a> {
     /// non-null `user_id` of the users table and of the events table; for
     /// `accounts`, every distinct non-null `account_id` of the accounts
     /// table, the users table and the events table."
-    fn universe(&self, audience: Audience) -> Members {
+    pub(super) fn universe(&self, audience: Audience) -> Members {
         let mut out = Members::new();
         match audience {
             Audience::Users => {
@@ -175,7 +185,7 @@ impl<'a> Evaluator<'a> {
     /// by the event's account: its `events.account_id` when the events table
     /// has that column and the value is not null, else the account of its
     /// user in `users.account_id`; an event with neither is ignored."
-    fn actor_of(&self, audience: Audience, e: &RefEvent) -> Option<String> {
+    pub(super) fn actor_of(&self, audience: Audience, e: &RefEvent) -> Option<String> {
         let user = e.user_id.as_ref()?;
         match audience {
             Audience::Users => Some(user.clone()),
@@ -196,7 +206,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// The events of `actor`, in time order (stable: ties keep table order).
-    fn events_of(&self, audience: Audience, actor: &str) -> Vec<&'a RefEvent> {
+    pub(super) fn events_of(&self, audience: Audience, actor: &str) -> Vec<&'a RefEvent> {
         let mut events: Vec<&RefEvent> = self
             .live_events()
             .filter(|e| self.actor_of(audience, e).as_deref() == Some(actor))
@@ -207,7 +217,7 @@ impl<'a> Evaluator<'a> {
 
     // ----- segments -------------------------------------------------------------
 
-    fn segment(&self, seg: &segql::syntax::Segment) -> Members {
+    pub(super) fn segment(&self, seg: &segql::syntax::Segment) -> Members {
         let audience = seg.audience;
         match &seg.body {
             SegmentBody::Who {
@@ -245,7 +255,7 @@ impl<'a> Evaluator<'a> {
     /// "A range never reaches into `in segment X` (a referenced segment
     /// means what its definition says)": the definition is evaluated on its
     /// own, with no default range.
-    fn named_segment(&self, name: &str) -> Members {
+    pub(super) fn named_segment(&self, name: &str) -> Members {
         let def = self
             .defs
             .get(name)
@@ -372,7 +382,7 @@ impl<'a> Evaluator<'a> {
     /// "The behavior holds for an actor when at least one assignment of
     /// events satisfies all of this." Brute force: every assignment of
     /// events to the positive steps with strictly increasing timestamps.
-    fn sequence_holds(
+    pub(super) fn sequence_holds(
         &self,
         events: &[&RefEvent],
         steps: &[SeqStep],
@@ -384,6 +394,28 @@ impl<'a> Evaluator<'a> {
             "reference: a sequence cannot start with a negated step"
         );
         let mut chosen = Vec::new();
+        self.search(events, steps, &positive, within, &mut chosen)
+    }
+
+    /// Like [`Self::sequence_holds`], but only assignments whose first
+    /// positive step is matched by `first` (one of `events`) count: whether
+    /// a chain satisfying the sequence starts at `first`.
+    pub(super) fn sequence_holds_from<'e>(
+        &self,
+        events: &[&'e RefEvent],
+        steps: &[SeqStep],
+        within: Option<&Within>,
+        first: &'e RefEvent,
+    ) -> bool {
+        let positive: Vec<usize> = (0..steps.len()).filter(|&i| !steps[i].negated).collect();
+        assert!(
+            !steps[0].negated,
+            "reference: a sequence cannot start with a negated step"
+        );
+        if !self.step_matches(&steps[0].step, first) {
+            return false;
+        }
+        let mut chosen = vec![first];
         self.search(events, steps, &positive, within, &mut chosen)
     }
 
@@ -584,7 +616,7 @@ impl<'a> Evaluator<'a> {
     }
 
     /// Whether event `e` matches a step (its event kind and `with` filter).
-    fn step_matches(&self, step: &Step, e: &RefEvent) -> bool {
+    pub(super) fn step_matches(&self, step: &Step, e: &RefEvent) -> bool {
         let kind_ok = match &step.event.kind {
             // "`viewed X`: `event_type = 'view' AND name = X`"
             EventKind::Viewed(t) => e.event_type == "view" && target_matches(t, &e.name),
@@ -612,7 +644,7 @@ impl<'a> Evaluator<'a> {
     // ----- ranges and atoms -----------------------------------------------------
 
     /// §4.2: whether a timestamp lies in a range (no range: every event).
-    fn in_range(&self, ts: i64, range: Option<&Range>) -> bool {
+    pub(super) fn in_range(&self, ts: i64, range: Option<&Range>) -> bool {
         let Some(range) = range else {
             return true;
         };
@@ -783,7 +815,7 @@ fn eval_pred(p: &Pred, atom: &mut dyn FnMut(&Atom) -> bool) -> bool {
 }
 
 /// The length of `count unit` in milliseconds ("`month(s)` = 30 days").
-fn duration_ms(count: u64, unit: Unit) -> i64 {
+pub(super) fn duration_ms(count: u64, unit: Unit) -> i64 {
     const S: i64 = 1000;
     let unit_ms = match unit {
         Unit::Second => S,
@@ -797,7 +829,7 @@ fn duration_ms(count: u64, unit: Unit) -> i64 {
 }
 
 /// The value of an event column (`None`: null). An unknown column panics.
-fn event_value<'e>(data: &RefDataset, e: &'e RefEvent, column: &str) -> Option<Val<'e>> {
+pub(super) fn event_value<'e>(data: &RefDataset, e: &'e RefEvent, column: &str) -> Option<Val<'e>> {
     match column {
         "timestamp" => Some(Val::Ts(e.ts)),
         "user_id" => e.user_id.as_deref().map(Val::Str),
@@ -813,7 +845,7 @@ fn event_value<'e>(data: &RefDataset, e: &'e RefEvent, column: &str) -> Option<V
 }
 
 /// The value of a profile column. An unknown column panics.
-fn profile_value<'r>(audience: Audience, row: &'r RefProfile, column: &str) -> Option<Val<'r>> {
+pub(super) fn profile_value<'r>(audience: Audience, row: &'r RefProfile, column: &str) -> Option<Val<'r>> {
     match (audience, column) {
         (Audience::Users, "user_id") | (Audience::Accounts, "account_id") => {
             row.key.as_deref().map(Val::Str)

@@ -502,6 +502,11 @@ pub fn int(i: Input) -> PResult<(u64, Span)> {
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'.')
         && !is_unit_start(&text[n..])
     {
+        // `30mins`: a unit glued to the number, but not one segql knows.
+        let after = i.take_from(n);
+        if let Some(diagnostic) = unknown_unit(&after, peek_word(&after)) {
+            return Err(nom::Err::Error(PError::custom(start, diagnostic)));
+        }
         return fail(&i, "a whole number");
     }
     let Ok(value) = text[..n].parse::<u64>() else {

@@ -133,6 +133,30 @@ fn misplaced_tail(rest: &Input, segment: bool) -> Option<Diagnostic> {
                 .with_help("remove it, or add the `(` where the group starts"),
         );
     }
+    let bytes = source.as_bytes();
+    let digit_at = |n: usize| bytes.get(n).is_some_and(u8::is_ascii_digit);
+    if rest.fragment().starts_with(',') && at > 0 && digit_at(at - 1) && digit_at(at + 1) {
+        let start = source[..at]
+            .rfind(|c: char| !c.is_ascii_digit() && c != ',')
+            .map_or(0, |n| n + 1);
+        let end = at
+            + source[at..]
+                .find(|c: char| !c.is_ascii_digit() && c != ',')
+                .unwrap_or(source.len() - at);
+        let number = &source[start..end];
+        return Some(
+            Diagnostic::error(
+                codes::INVALID_NUMBER,
+                format!("`{number}` is not a number segql can read"),
+            )
+            .with_span(Span::new(start, end))
+            .with_label("a comma inside a number")
+            .with_help(format!(
+                "write numbers without thousands separators: {}",
+                number.replace(',', "")
+            )),
+        );
+    }
     match range(*rest) {
         Ok((after, _)) => {
             let range_span = span_from(at, &after);
@@ -182,7 +206,7 @@ fn misplaced_tail(rest: &Input, segment: bool) -> Option<Diagnostic> {
             .with_label("a new condition, but nothing joins it to the one before")
             .with_help(
                 "join two conditions with `and` or `or`, and the steps of a sequence with `then`: \
-             `viewed \"/cart\" and action \"CHECKOUT\"`",
+                 `viewed \"/cart\" and action \"CHECKOUT\"`",
             )
         }
         _ => return None,
@@ -1651,8 +1675,6 @@ fn atom_pred(i: Input) -> PResult<Pred> {
     ))
 }
 
-const AFTER_COLUMN: &str = "a comparison after the column: `=`, `!=`, `<`, `<=`, `>`, `>=`, `in`, `is`, `like`, `between` or `contains`";
-
 /// `atom := ident cmp literal | ident [ "not" ] "in" "(" literal { "," literal } ")"
 ///        | ident "is" [ "not" ] "null" | ident [ "not" ] "like" STRING
 ///        | ident "between" literal "and" literal
@@ -1774,7 +1796,13 @@ fn atom(i: Input) -> PResult<Atom> {
             (i, AtomKind::Contains { needle })
         }
         _ => {
-            let (i, op) = cut(expecting(AFTER_COLUMN, cmp))(i)?;
+            let (i, op) = match cmp(i) {
+                Ok(ok) => ok,
+                Err(nom::Err::Error(_)) => {
+                    return Err(nom::Err::Failure(no_comparison(&i, &column)));
+                }
+                Err(e) => return Err(e),
+            };
             let (i, value) = cut(expecting(
                 "a value: a quoted string, a number, a date, `true`, `false` or `null`",
                 literal,
@@ -1790,6 +1818,27 @@ fn atom(i: Input) -> PResult<Atom> {
             span: span_from(start, &i),
         },
     ))
+}
+
+/// A column that no comparison follows (`users who have plan`).
+fn no_comparison(i: &Input, column: &Ident) -> PError {
+    let at = offset(i);
+    let (found, span) = describe_token(i.extra.source, at);
+    let written = &i.extra.source[column.span.range()];
+    PError::custom(
+        at,
+        Diagnostic::error(
+            codes::SYNTAX,
+            format!("expected a comparison after `{written}`, found {found}"),
+        )
+        .with_span(span)
+        .with_label("expected `=`, `!=`, `<`, `>`, `in`, `is`, `like`, ...")
+        .with_secondary(column.span, "read as a column name")
+        .with_help(format!(
+            "test the column with `=`, `!=`, `<`, `<=`, `>`, `>=`, `in (...)`, `is null`, \
+             `like`, `between` or `contains`, e.g. `{written} = \"pro\"`"
+        )),
+    )
 }
 
 /// `"(" literal { "," literal } ")"`
@@ -2300,7 +2349,8 @@ fn explore(i: Input) -> PResult<Explore> {
         Ok((i, _)) => {
             // `every day` reads as `every 1 day`.
             let start = offset(&i);
-            if let Ok((rest, (unit, _))) = unit(i) {
+            let bare_unit = unit(i);
+            if let Ok((rest, (unit, _))) = bare_unit {
                 (
                     rest,
                     Some(Duration {
@@ -2309,6 +2359,11 @@ fn explore(i: Input) -> PResult<Explore> {
                         span: span_from(start, &rest),
                     }),
                 )
+            } else if let Err(nom::Err::Error(e)) = bare_unit
+                && e.custom.is_some()
+            {
+                // `every dayz`: a misspelled unit.
+                return Err(nom::Err::Failure(e));
             } else {
                 let (i, d) = cut(expecting(
                     "a bucket size after `every`, such as `1 day`",

@@ -18,6 +18,88 @@ pub struct Query {
 pub enum QueryKind {
     /// A segment query: its members.
     Members(SegmentIr),
+    Funnel(FunnelIr),
+    Retention(RetentionIr),
+    Paths(PathsIr),
+    Explore(ExploreIr),
+}
+
+/// A column an analysis groups by: an event property, read on a chosen
+/// event, or a profile attribute of the actor.
+#[derive(Debug, Clone)]
+pub struct ByColumn {
+    /// The output column's name, as written.
+    pub name: String,
+    pub source: BySource,
+    /// The column's value over the events (`Event`) or the profile table
+    /// (`Profile`).
+    pub expr: Expr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BySource {
+    Event,
+    Profile,
+}
+
+/// What every analysis shares: whose events count.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub audience: Audience,
+    /// `for SEG`: only these actors' events count.
+    pub segment: Option<Cond>,
+    pub range: TimeRange,
+}
+
+#[derive(Debug, Clone)]
+pub struct FunnelIr {
+    pub scope: Scope,
+    /// The steps in order; the first is never negated.
+    pub steps: Vec<StepIr>,
+    /// The canonical text of each positive step.
+    pub labels: Vec<String>,
+    pub within: Within,
+    /// `compare`: one block per segment, with its name or canonical text.
+    pub compare: Vec<(String, Cond)>,
+    pub by: Option<ByColumn>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RetentionIr {
+    pub scope: Scope,
+    pub start: Expr,
+    pub returning: Expr,
+    pub period: segql_parser::Period,
+    pub periods: u64,
+    pub by: Option<ByColumn>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PathsIr {
+    pub scope: Scope,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    pub depth: u64,
+    pub top: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExploreIr {
+    pub scope: Scope,
+    pub measures: Vec<MeasureIr>,
+    pub by: Vec<ByColumn>,
+    /// Bucket width in microseconds.
+    pub every: Option<i64>,
+    pub top: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub enum MeasureIr {
+    Events,
+    Users,
+    Sessions,
+    /// Events matching a step.
+    Count(Expr),
 }
 
 /// A set of actors of one audience.

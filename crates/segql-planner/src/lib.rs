@@ -27,5 +27,14 @@ use segql_parser::Diagnostic;
 pub fn plan(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, Diagnostic> {
     match &query.kind {
         QueryKind::Members(segment) => plan_members(segment, catalog),
+        QueryKind::Funnel(_) | QueryKind::Retention(_) | QueryKind::Paths(_) | QueryKind::Explore(_) => {
+            Err(segql_parser::Diagnostic::error(
+                segql_parser::codes::ANALYSIS_NOT_AVAILABLE,
+                "funnels, retention, paths and explore cannot be run yet",
+            )
+            .with_span(query.span)
+            .with_label("this analysis is checked, but not run")
+            .with_help("`segql check` accepts analyses; `segql run` runs segment queries for now"))
+        }
     }
 }

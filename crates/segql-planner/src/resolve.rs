@@ -12,7 +12,7 @@ use datafusion_expr::{Expr, col, lit};
 use segql_parser::{
     Atom, AtomKind, Audience, Behavior as AstBehavior, CmpOp, Condition, ConditionKind, CountKind,
     CsvKey, Diagnostic, EventKind, Ident, Library, Literal, LiteralKind, Pred, PredKind, Program,
-    Range, RangeKind, Segment, SegmentBody, SetRef, SetRefKind, StatementKind, Step, Target,
+    Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, StatementKind, Step, Target,
     WithinKind, codes, did_you_mean,
 };
 use std::collections::HashMap;
@@ -64,17 +64,13 @@ pub fn resolve(
             StatementKind::Funnel(_)
             | StatementKind::Retention(_)
             | StatementKind::Paths(_)
-            | StatementKind::Explore(_) => diagnostics.push(
-                Diagnostic::error(
-                    codes::ANALYSIS_NOT_AVAILABLE,
-                    "funnels, retention, paths and explore cannot be run yet",
-                )
-                .with_span(statement.span)
-                .with_label("this analysis is checked, but not run")
-                .with_help(
-                    "`segql check` accepts analyses; `segql run` runs segment queries for now",
-                ),
-            ),
+            | StatementKind::Explore(_) => match resolver.analysis(&statement.kind) {
+                Ok(kind) => queries.push(Query {
+                    span: statement.span,
+                    kind,
+                }),
+                Err(d) => diagnostics.push(d),
+            },
         }
     }
     if diagnostics.is_empty() {
@@ -296,6 +292,174 @@ impl Resolver<'_> {
         Ok(SegmentIr {
             audience,
             condition,
+        })
+    }
+
+    /// The audience of an analysis: that of its segments, else users.
+    fn analysis_audience(&self, segs: &[&SegRef]) -> Audience {
+        segs.iter()
+            .find_map(|s| match &s.kind {
+                SegRefKind::Inline(seg) => Some(seg.audience),
+                SegRefKind::Named(name) => self
+                    .defs
+                    .get(&name.name)
+                    .map(|d| d.audience)
+                    .or_else(|| self.library.get(&name.name).map(|d| d.audience)),
+            })
+            .unwrap_or(Audience::Users)
+    }
+
+    fn seg_ref(&self, seg: &SegRef) -> Result<Cond, Diagnostic> {
+        match &seg.kind {
+            SegRefKind::Inline(segment) => Ok(self.segment(segment)?.condition),
+            SegRefKind::Named(name) => {
+                let definition = self
+                    .defs
+                    .get(&name.name)
+                    .or_else(|| self.library.get(&name.name).map(|d| &d.segment))
+                    .ok_or_else(|| {
+                        Diagnostic::error(codes::UNKNOWN_SEGMENT, format!("unknown segment `{}`", name.name))
+                            .with_span(name.span)
+                    })?;
+                Ok(self.segment(definition)?.condition)
+            }
+        }
+    }
+
+    fn scope(&self, audience: Audience, seg: Option<&SegRef>, range: Option<&Range>) -> Result<Scope, Diagnostic> {
+        Ok(Scope {
+            audience,
+            segment: seg.map(|s| self.seg_ref(s)).transpose()?,
+            range: range.map(|r| self.time_range(r)).unwrap_or(TimeRange::ALL),
+        })
+    }
+
+    /// A `by` column: an event column when the events table has it, else a
+    /// profile column of the audience.
+    fn by_column(&self, ident: &Ident, audience: Audience) -> Result<ByColumn, Diagnostic> {
+        match self.column(TableRole::Events, ident) {
+            Ok(bound) => Ok(ByColumn {
+                name: ident.name.clone(),
+                source: BySource::Event,
+                expr: bound.expr,
+            }),
+            Err(event_error) => {
+                let role = Self::profile_role(audience);
+                if self.table(role).is_none() {
+                    return Err(event_error);
+                }
+                match self.column(role, ident) {
+                    Ok(bound) => Ok(ByColumn {
+                        name: ident.name.clone(),
+                        source: BySource::Profile,
+                        expr: bound.expr,
+                    }),
+                    Err(_) => Err(Diagnostic::error(
+                        codes::UNKNOWN_COLUMN,
+                        format!(
+                            "unknown column `{}`: neither the events table nor the {} table has it",
+                            ident.name,
+                            role.name()
+                        ),
+                    )
+                    .with_span(ident.span)
+                    .with_label("not a column")
+                    .with_help("`by` groups by an event column or a profile column")),
+                }
+            }
+        }
+    }
+
+    fn within(within: Option<&segql_parser::Within>) -> Within {
+        match within {
+            None => Within::None,
+            Some(w) => match &w.kind {
+                WithinKind::Session => Within::Session,
+                WithinKind::Duration(d) => Within::Micros(d.millis().saturating_mul(1000)),
+            },
+        }
+    }
+
+    fn analysis(&self, kind: &StatementKind) -> Result<QueryKind, Diagnostic> {
+        Ok(match kind {
+            StatementKind::Funnel(f) => {
+                let mut segs: Vec<&SegRef> = f.scope.iter().collect();
+                segs.extend(f.compare.iter());
+                let audience = self.analysis_audience(&segs);
+                let steps = f
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        Ok(StepIr {
+                            negated: s.negated,
+                            predicate: self.step(&s.step)?,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, Diagnostic>>()?;
+                let compare = f
+                    .compare
+                    .iter()
+                    .map(|seg| {
+                        let label = match &seg.kind {
+                            SegRefKind::Named(name) => name.name.clone(),
+                            SegRefKind::Inline(segment) => segment.to_string(),
+                        };
+                        Ok((label, self.seg_ref(seg)?))
+                    })
+                    .collect::<Result<Vec<_>, Diagnostic>>()?;
+                QueryKind::Funnel(FunnelIr {
+                    scope: self.scope(audience, f.scope.as_ref(), f.range.as_ref())?,
+                    labels: f.steps.iter().filter(|s| !s.negated).map(|s| s.step.to_string()).collect(),
+                    steps,
+                    within: Self::within(f.within.as_ref()),
+                    compare,
+                    by: f.by.as_ref().map(|b| self.by_column(b, audience)).transpose()?,
+                })
+            }
+            StatementKind::Retention(r) => {
+                let audience = self.analysis_audience(&r.scope.iter().collect::<Vec<_>>());
+                QueryKind::Retention(RetentionIr {
+                    scope: self.scope(audience, r.scope.as_ref(), r.range.as_ref())?,
+                    start: self.step(&r.start)?,
+                    returning: self.step(&r.returning)?,
+                    period: r.every.unwrap_or(segql_parser::Period::Day),
+                    periods: r.periods.unwrap_or(7),
+                    by: r.by.as_ref().map(|b| self.by_column(b, audience)).transpose()?,
+                })
+            }
+            StatementKind::Paths(p) => {
+                let audience = self.analysis_audience(&p.scope.iter().collect::<Vec<_>>());
+                QueryKind::Paths(PathsIr {
+                    scope: self.scope(audience, p.scope.as_ref(), p.range.as_ref())?,
+                    from: p.from.as_ref().map(|s| self.step(s)).transpose()?,
+                    to: p.to.as_ref().map(|s| self.step(s)).transpose()?,
+                    depth: p.depth.unwrap_or(5),
+                    top: p.top.unwrap_or(10),
+                })
+            }
+            StatementKind::Explore(e) => {
+                let audience = self.analysis_audience(&e.scope.iter().collect::<Vec<_>>());
+                let measures = e
+                    .measures
+                    .iter()
+                    .map(|m| {
+                        Ok(match &m.kind {
+                            segql_parser::MeasureKind::Events => MeasureIr::Events,
+                            segql_parser::MeasureKind::Users => MeasureIr::Users,
+                            segql_parser::MeasureKind::Sessions => MeasureIr::Sessions,
+                            segql_parser::MeasureKind::Count(step) => MeasureIr::Count(self.step(step)?),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, Diagnostic>>()?;
+                QueryKind::Explore(ExploreIr {
+                    scope: self.scope(audience, e.scope.as_ref(), e.range.as_ref())?,
+                    measures,
+                    by: e.by.iter().map(|b| self.by_column(b, audience)).collect::<Result<_, _>>()?,
+                    every: e.every.as_ref().map(|d| d.millis().saturating_mul(1000)),
+                    top: e.top,
+                })
+            }
+            StatementKind::Define(_) | StatementKind::Segment(_) => unreachable!("only analyses come here"),
         })
     }
 
