@@ -845,7 +845,11 @@ pub(super) fn event_value<'e>(data: &RefDataset, e: &'e RefEvent, column: &str) 
 }
 
 /// The value of a profile column. An unknown column panics.
-pub(super) fn profile_value<'r>(audience: Audience, row: &'r RefProfile, column: &str) -> Option<Val<'r>> {
+pub(super) fn profile_value<'r>(
+    audience: Audience,
+    row: &'r RefProfile,
+    column: &str,
+) -> Option<Val<'r>> {
     match (audience, column) {
         (Audience::Users, "user_id") | (Audience::Accounts, "account_id") => {
             row.key.as_deref().map(Val::Str)

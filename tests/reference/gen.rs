@@ -658,6 +658,36 @@ fn arb_step() -> BoxedStrategy<GStep> {
         .boxed()
 }
 
+/// A step (an event, sometimes with a `with` filter) as source text.
+pub(super) fn arb_step_text() -> BoxedStrategy<String> {
+    arb_step()
+        .prop_map(|step| {
+            let mut w = Writer::default();
+            w.step(&step);
+            w.out
+        })
+        .boxed()
+}
+
+/// A `viewed` step (sometimes with a `with` filter) as source text, over
+/// the few view names of [`arb_dataset`].
+pub(super) fn arb_viewed_step_text() -> BoxedStrategy<String> {
+    const VIEWS: &[&str] = &["/a", "/b", "/c", "/a", "/b", "/z"];
+    (
+        arb_target(VIEWS),
+        option::weighted(0.2, arb_pred(arb_event_atom())),
+    )
+        .prop_map(|(target, filter)| {
+            let mut w = Writer::default();
+            w.step(&GStep {
+                event: format!("viewed {target}"),
+                filter,
+            });
+            w.out
+        })
+        .boxed()
+}
+
 fn arb_count() -> BoxedStrategy<(CountClass, String)> {
     let times = |n: u64| if n == 1 { "time" } else { "times" };
     prop_oneof![
@@ -694,7 +724,7 @@ fn arb_within() -> BoxedStrategy<String> {
 }
 
 /// Every form of §4.2, cutting through the grid of events around `now`.
-fn arb_range() -> BoxedStrategy<String> {
+pub(super) fn arb_range() -> BoxedStrategy<String> {
     let minute_ts = |m: i64| format_timestamp(BASE_MS + m * MINUTE_MS);
     prop_oneof![
         3 => (select(vec!["last", "past"]), 1u64..=20, select(vec![" minutes", "m", " m"]))
@@ -763,7 +793,7 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
 
 // ----- segments and programs -----------------------------------------------------
 
-fn has_profile_table(audience: Audience, shape: Shape) -> bool {
+pub(super) fn has_profile_table(audience: Audience, shape: Shape) -> bool {
     match audience {
         Audience::Users => shape.has_users,
         Audience::Accounts => shape.has_accounts,
@@ -801,7 +831,11 @@ fn arb_condition(audience: Audience, shape: Shape, names: Vec<String>) -> BoxedS
 }
 
 /// One segment (`users who ...` or `accounts in segment ...`) as text.
-fn arb_segment(audience: Audience, shape: Shape, names: Vec<String>) -> BoxedStrategy<String> {
+pub(super) fn arb_segment(
+    audience: Audience,
+    shape: Shape,
+    names: Vec<String>,
+) -> BoxedStrategy<String> {
     let profile = has_profile_table(audience, shape);
     let who = (
         arb_condition(audience, shape, names.clone()),

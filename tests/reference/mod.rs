@@ -7,16 +7,27 @@
 //!   force, sharing no code with the planner;
 //! - [`gen`]: proptest strategies for random datasets and random segment
 //!   programs (as source text) that fit them;
-//! - `tests`: hand-computed cases, the ground truth of the reference itself.
+//! - [`analysis`]: [`evaluate_all`], one [`Table`] per query of a program,
+//!   analyses (LANGUAGE.md §5: funnel, retention, paths, explore) included,
+//!   and [`tables_match`] to compare two results;
+//! - [`analysis_gen`]: proptest strategies for random analysis programs;
+//! - `tests`, `analysis_tests`: hand-computed cases, the ground truth of the
+//!   reference itself.
 
 #![allow(dead_code, unused_imports)]
 
+pub mod analysis;
+pub mod analysis_gen;
+#[cfg(test)]
+mod analysis_tests;
 pub mod data;
 pub mod eval;
 pub mod r#gen;
 #[cfg(test)]
 mod tests;
 
+pub use analysis::{Cell, Table, evaluate_all, evaluate_all_source, tables_match};
+pub use analysis_gen::arb_analysis_case;
 pub use data::{RefDataset, RefEvent, RefProfile};
 pub use eval::{evaluate, evaluate_source};
 pub use r#gen::{BASE_DAY, BASE_MS, NOW_MS, Shape, arb_case, arb_dataset, arb_segment_program};

@@ -1836,7 +1836,7 @@ fn no_comparison(i: &Input, column: &Ident) -> PError {
         .with_secondary(column.span, "read as a column name")
         .with_help(format!(
             "test the column with `=`, `!=`, `<`, `<=`, `>`, `>=`, `in (...)`, `is null`, \
-             `like`, `between` or `contains`, e.g. `{written} = \"pro\"`"
+             `like`, `between` or `contains`, e.g. `{written} = \"value\"`"
         )),
     )
 }

@@ -17,7 +17,7 @@ mod resolve;
 
 pub use catalog::{Catalog, NameColumn, SchemaMapping, TableEntry, TableRole};
 pub use ir::*;
-pub use lower::{plan_actor_set, plan_csv_checks, plan_members};
+pub use lower::{plan_actor_set, plan_csv_checks, plan_funnel, plan_members};
 pub use resolve::{PlanOptions, resolve};
 
 use datafusion_expr::LogicalPlan;
@@ -27,10 +27,11 @@ use segql_parser::Diagnostic;
 pub fn plan(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, Diagnostic> {
     match &query.kind {
         QueryKind::Members(segment) => plan_members(segment, catalog),
-        QueryKind::Funnel(_) | QueryKind::Retention(_) | QueryKind::Paths(_) | QueryKind::Explore(_) => {
+        QueryKind::Funnel(funnel) => plan_funnel(funnel, catalog),
+        QueryKind::Retention(_) | QueryKind::Paths(_) | QueryKind::Explore(_) => {
             Err(segql_parser::Diagnostic::error(
                 segql_parser::codes::ANALYSIS_NOT_AVAILABLE,
-                "funnels, retention, paths and explore cannot be run yet",
+                "retention, paths and explore cannot be run yet",
             )
             .with_span(query.span)
             .with_label("this analysis is checked, but not run")

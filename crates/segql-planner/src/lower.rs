@@ -750,11 +750,42 @@ impl<'a> Lowering<'a> {
     }
 
     fn sequence(&self, behavior: &Behavior) -> Result<LogicalPlan> {
+        let events = self.events_in(behavior.range)?;
+        let reach = self.reach(&behavior.steps, behavior.within, events, false)?;
+        let last = reach_flag(reach.k - 1);
+        if !reach.end_negated {
+            return self.actor_set(reach.rows.filter(column(&last))?);
+        }
+        let (aggregates, check) = (reach.end_check_aggregates()?, reach.end_check());
+        let groups = reach
+            .rows
+            .aggregate(reach.partition, aggregates)?
+            .filter(check)?;
+        self.actor_set(groups)
+    }
+
+    /// The reachability of each step of a sequence, event by event.
+    ///
+    /// `events` are the events the sequence sees (range and scope applied).
+    /// The result has, per row: ACTOR, TS, the partition columns, and
+    /// `__segql_r{j}` — the event matches positive step j and ends a chain
+    /// of steps 0..=j that obeys every rule but the negated steps after the
+    /// last positive step (which [`Reach::end_check`] tests per partition).
+    /// With `by_start`, every chain lives in a partition of its own start
+    /// time (column `__segql_start`), so a partition's result belongs to the
+    /// chains that start there.
+    fn reach(
+        &self,
+        steps: &[StepIr],
+        within: Within,
+        events: LogicalPlanBuilder,
+        by_start: bool,
+    ) -> Result<Reach> {
         // Positive steps, and for each the negated steps of the gap after it
         // (the last gap is "after the last positive step").
         let mut positive: Vec<Expr> = Vec::new();
         let mut gaps: Vec<Option<Expr>> = Vec::new();
-        for step in &behavior.steps {
+        for step in steps {
             if step.negated {
                 let gap = gaps
                     .last_mut()
@@ -769,16 +800,13 @@ impl<'a> Lowering<'a> {
             }
         }
         let k = positive.len();
-        let flag = |kind: &str, j: usize| format!("__segql_{kind}{j}");
-
-        let any_step = behavior
-            .steps
+        let any_step = steps
             .iter()
             .map(|s| s.predicate.clone())
             .reduce(Expr::or)
             .expect("a sequence has steps");
-        let mut rows = self.events_in(behavior.range)?.filter(any_step)?;
-        if behavior.within == Within::Session {
+        let mut rows = events.filter(any_step)?;
+        if within == Within::Session {
             rows = rows.filter(column(SESSION).is_not_null())?;
         }
         let mut projection = vec![column(ACTOR), column(TS), column(SESSION)];
@@ -797,70 +825,78 @@ impl<'a> Lowering<'a> {
             .collect();
 
         // The partition a chain lives in, and which events may start it.
-        let start = "__segql_start";
-        let (partition, first_reachable) = match behavior.within {
-            Within::None => (vec![column(ACTOR)], column(&flag("m", 0))),
-            Within::Session => (vec![column(ACTOR), column(SESSION)], column(&flag("m", 0))),
-            Within::Micros(d) => {
-                // One partition per actor and start time: the events from
-                // the start to the start + D, inclusive.
-                let rows_plan = rows.build()?;
-                let starts = LogicalPlanBuilder::from(rows_plan.clone())
-                    .filter(column(&flag("m", 0)))?
-                    .aggregate(
-                        vec![
-                            column(ACTOR).alias("__segql_s_actor"),
-                            column(TS).alias(start),
-                        ],
-                        Vec::<Expr>::new(),
-                    )?
-                    .build()?;
-                let (e, s) = (self.alias("e"), self.alias("st"));
-                let mut projection = vec![
-                    Expr::Column(qualified(&e, ACTOR)).alias(ACTOR),
-                    Expr::Column(qualified(&e, TS)).alias(TS),
-                    Expr::Column(qualified(&s, start)).alias(start),
-                ];
-                projection.extend(
-                    flag_columns
-                        .iter()
-                        .map(|f| Expr::Column(qualified(&e, f)).alias(f.as_str())),
-                );
-                let window = Expr::Column(qualified(&e, TS))
-                    .gt_eq(Expr::Column(qualified(&s, start)))
-                    .and(
-                        Expr::Column(qualified(&e, TS))
-                            .lt_eq(Expr::Column(qualified(&s, start)) + lit(d)),
-                    );
-                rows = LogicalPlanBuilder::from(rows_plan)
-                    .alias(e.as_str())?
-                    .join(
-                        LogicalPlanBuilder::from(starts)
-                            .alias(s.as_str())?
-                            .build()?,
-                        JoinType::Inner,
-                        (
-                            vec![qualified(&e, ACTOR)],
-                            vec![qualified(&s, "__segql_s_actor")],
-                        ),
-                        Some(window),
-                    )?
-                    .project(projection)?;
-                (
-                    vec![column(ACTOR), column(start)],
-                    column(&flag("m", 0)).and(column(TS).eq(column(start))),
-                )
+        let (partition, first_reachable) = if by_start || matches!(within, Within::Micros(_)) {
+            // One partition per actor (and session) and start time: the
+            // events from the start on (to the start + D, inclusive).
+            let rows_plan = rows.build()?;
+            let mut start_keys = vec![column(ACTOR).alias("__segql_s_actor")];
+            if within == Within::Session {
+                start_keys.push(column(SESSION).alias("__segql_s_session"));
             }
+            start_keys.push(column(TS).alias(START));
+            let starts = LogicalPlanBuilder::from(rows_plan.clone())
+                .filter(column(&flag("m", 0)))?
+                .aggregate(start_keys, Vec::<Expr>::new())?
+                .build()?;
+            let (e, s) = (self.alias("e"), self.alias("st"));
+            let mut projection = vec![
+                Expr::Column(qualified(&e, ACTOR)).alias(ACTOR),
+                Expr::Column(qualified(&e, TS)).alias(TS),
+                Expr::Column(qualified(&e, SESSION)).alias(SESSION),
+                Expr::Column(qualified(&s, START)).alias(START),
+            ];
+            projection.extend(
+                flag_columns
+                    .iter()
+                    .map(|f| Expr::Column(qualified(&e, f)).alias(f.as_str())),
+            );
+            let mut window =
+                Expr::Column(qualified(&e, TS)).gt_eq(Expr::Column(qualified(&s, START)));
+            if let Within::Micros(d) = within {
+                window = window.and(
+                    Expr::Column(qualified(&e, TS))
+                        .lt_eq(Expr::Column(qualified(&s, START)) + lit(d)),
+                );
+            }
+            let mut left_keys = vec![qualified(&e, ACTOR)];
+            let mut right_keys = vec![qualified(&s, "__segql_s_actor")];
+            if within == Within::Session {
+                left_keys.push(qualified(&e, SESSION));
+                right_keys.push(qualified(&s, "__segql_s_session"));
+            }
+            rows = LogicalPlanBuilder::from(rows_plan)
+                .alias(e.as_str())?
+                .join(
+                    LogicalPlanBuilder::from(starts)
+                        .alias(s.as_str())?
+                        .build()?,
+                    JoinType::Inner,
+                    (left_keys, right_keys),
+                    Some(window),
+                )?
+                .project(projection)?;
+            let mut partition = vec![column(ACTOR)];
+            if within == Within::Session {
+                partition.push(column(SESSION));
+            }
+            partition.push(column(START));
+            (
+                partition,
+                column(&flag("m", 0)).and(column(TS).eq(column(START))),
+            )
+        } else if within == Within::Session {
+            (vec![column(ACTOR), column(SESSION)], column(&flag("m", 0)))
+        } else {
+            (vec![column(ACTOR)], column(&flag("m", 0)))
         };
 
-        let reach = |j: usize| format!("__segql_r{j}");
         let mut keep: Vec<Expr> = rows
             .schema()
             .fields()
             .iter()
             .map(|f| column(f.name()))
             .collect();
-        keep.push(first_reachable.is_true().alias(reach(0)));
+        keep.push(first_reachable.is_true().alias(reach_flag(0)));
         rows = rows.project(keep)?;
         for j in 1..k {
             let before = WindowFrame::new_bounds(
@@ -881,7 +917,7 @@ impl<'a> Lowering<'a> {
                 .window_frame(before.clone())
                 .build()
             };
-            let mut windows = vec![latest(reach(j - 1))?];
+            let mut windows = vec![latest(reach_flag(j - 1))?];
             if gaps[j - 1].is_some() {
                 windows.push(latest(flag("g", j - 1))?);
             }
@@ -904,32 +940,67 @@ impl<'a> Lowering<'a> {
                 .iter()
                 .map(|f| column(f.name()))
                 .collect();
-            keep.push(reachable.is_true().alias(reach(j)));
+            keep.push(reachable.is_true().alias(reach_flag(j)));
             rows = rows.window(windows)?.project(keep)?;
         }
+        Ok(Reach {
+            rows,
+            partition,
+            k,
+            end_negated: gaps[k - 1].is_some(),
+        })
+    }
+}
 
-        let last = reach(k - 1);
-        match &gaps[k - 1] {
-            None => self.actor_set(rows.filter(column(&last))?),
-            Some(_) => {
-                // Negated steps at the end: nothing of them strictly after
-                // the latest reachable last step, up to the partition's end
-                // (the session's, the range's, or start + D).
-                let latest = max(when(column(&last), column(TS)).end()?).alias("__segql_last");
-                let negated =
-                    max(when(column(&flag("g", k - 1)), column(TS)).end()?).alias("__segql_neg");
-                let groups = rows
-                    .aggregate(partition.clone(), vec![latest, negated])?
-                    .filter(
-                        column("__segql_last").is_not_null().and(
-                            column("__segql_neg")
-                                .is_null()
-                                .or(column("__segql_neg").lt_eq(column("__segql_last"))),
-                        ),
-                    )?;
-                self.actor_set(groups)
-            }
+/// Column of the start time of a chain's partition.
+const START: &str = "__segql_start";
+
+fn flag(kind: &str, j: usize) -> String {
+    format!("__segql_{kind}{j}")
+}
+
+fn reach_flag(j: usize) -> String {
+    format!("__segql_r{j}")
+}
+
+/// Events with their reachability flags, see [`Lowering::reach`].
+struct Reach {
+    rows: LogicalPlanBuilder,
+    partition: Vec<Expr>,
+    /// Number of positive steps.
+    k: usize,
+    /// Whether negated steps follow the last positive step.
+    end_negated: bool,
+}
+
+impl Reach {
+    /// Per partition: the latest event reaching the last step, and the
+    /// latest event of the negated steps after it.
+    fn end_check_aggregates(&self) -> Result<Vec<Expr>> {
+        let last = reach_flag(self.k - 1);
+        let mut aggregates =
+            vec![max(when(column(&last), column(TS)).end()?).alias("__segql_last")];
+        if self.end_negated {
+            aggregates.push(
+                max(when(column(&flag("g", self.k - 1)), column(TS)).end()?).alias("__segql_neg"),
+            );
         }
+        Ok(aggregates)
+    }
+
+    /// Whether a partition completes the sequence: a last step is reached
+    /// and nothing of the negated steps after it follows it, up to the
+    /// partition's end (the session's, the range's, or start + D).
+    fn end_check(&self) -> Expr {
+        let reached = column("__segql_last").is_not_null();
+        if !self.end_negated {
+            return reached;
+        }
+        reached.and(
+            column("__segql_neg")
+                .is_null()
+                .or(column("__segql_neg").lt_eq(column("__segql_last"))),
+        )
     }
 }
 
@@ -978,4 +1049,300 @@ fn value_type(data_type: &DataType) -> DataType {
 
 fn is_key_type(data_type: &DataType) -> bool {
     matches!(data_type, DataType::Utf8) || data_type.is_integer()
+}
+
+/// The plan of a funnel (LANGUAGE.md §5): `[segment,] [by,] step, label,
+/// users, conversion, step_conversion`, ordered by segment as written, `by`
+/// value and step.
+pub fn plan_funnel(
+    funnel: &FunnelIr,
+    catalog: &dyn Catalog,
+) -> std::result::Result<LogicalPlan, Diagnostic> {
+    let lowering = Lowering::new(catalog, funnel.scope.audience)?;
+    lowering.funnel(funnel).map_err(internal)
+}
+
+const FURTHEST: &str = "__segql_furthest";
+const BY: &str = "__segql_by";
+const BLOCK: &str = "__segql_block";
+
+impl Lowering<'_> {
+    /// The events an analysis sees: in its range, of its `for` segment's
+    /// actors.
+    fn scoped_events(&self, scope: &Scope) -> Result<LogicalPlanBuilder> {
+        let events = self.events_in(scope.range)?;
+        let Some(segment) = &scope.segment else {
+            return Ok(events);
+        };
+        let members = self.cond(segment)?;
+        let (e, m) = (self.alias("ev"), self.alias("sc"));
+        let joined = events.alias(e.as_str())?.join(
+            LogicalPlanBuilder::from(members)
+                .alias(m.as_str())?
+                .build()?,
+            JoinType::LeftSemi,
+            (vec![qualified(&e, ACTOR)], vec![qualified(&m, ACTOR)]),
+            None,
+        )?;
+        let unqualified: Vec<Expr> = joined
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| Expr::Column(qualified(&e, f.name())).alias(f.name()))
+            .collect();
+        joined.project(unqualified)
+    }
+
+    /// Keeps the rows of `plan` whose ACTOR is in `set`, keeping its columns.
+    fn restrict_to(&self, plan: LogicalPlan, set: LogicalPlan) -> Result<LogicalPlan> {
+        let (l, r) = (self.alias("l"), self.alias("r"));
+        let joined = LogicalPlanBuilder::from(plan).alias(l.as_str())?.join(
+            LogicalPlanBuilder::from(set).alias(r.as_str())?.build()?,
+            JoinType::LeftSemi,
+            (vec![qualified(&l, ACTOR)], vec![qualified(&r, ACTOR)]),
+            None,
+        )?;
+        let unqualified: Vec<Expr> = joined
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| Expr::Column(qualified(&l, f.name())).alias(f.name()))
+            .collect();
+        joined.project(unqualified)?.build()
+    }
+
+    /// Per actor that reaches step 1: FURTHEST (the last positive step it
+    /// reaches, from 1) and, with an event `by`, BY read on the step-1
+    /// event starting its furthest-reaching chain (the earliest one).
+    fn funnel_actors(&self, funnel: &FunnelIr) -> Result<LogicalPlan> {
+        let event_by = funnel.by.as_ref().filter(|b| b.source == BySource::Event);
+        let events = self.scoped_events(&funnel.scope)?.build()?;
+        let reach = self.reach(
+            &funnel.steps,
+            funnel.within,
+            LogicalPlanBuilder::from(events.clone()),
+            event_by.is_some(),
+        )?;
+        let k = reach.k;
+        // Furthest step short of the last, per row.
+        let mut case: Option<datafusion_expr::conditional_expressions::CaseBuilder> = None;
+        for j in (0..k - 1).rev() {
+            let then = lit((j + 1) as i64);
+            case = Some(match case {
+                None => when(column(&reach_flag(j)), then),
+                Some(mut c) => c.when(column(&reach_flag(j)), then),
+            });
+        }
+        let below = case.expect("a funnel has two positive steps").end()?;
+        let mut aggregates = reach.end_check_aggregates()?;
+        aggregates.push(max(below).alias("__segql_below"));
+        let check = reach.end_check();
+        let furthest = when(check, lit(k as i64))
+            .otherwise(column("__segql_below"))?
+            .alias(FURTHEST);
+        let mut per_partition = reach
+            .rows
+            .aggregate(reach.partition.clone(), aggregates)?
+            .project({
+                let mut p = vec![column(ACTOR), furthest];
+                if event_by.is_some() {
+                    p.push(column(START));
+                }
+                p
+            })?
+            .filter(column(FURTHEST).is_not_null())?;
+        let Some(by) = event_by else {
+            return per_partition
+                .aggregate(
+                    vec![column(ACTOR)],
+                    vec![max(column(FURTHEST)).alias(FURTHEST)],
+                )?
+                .build();
+        };
+        // The earliest start among the partitions reaching the actor's
+        // furthest step.
+        let best = Expr::from(WindowFunction::new(
+            WindowFunctionDefinition::AggregateUDF(
+                datafusion_functions_aggregate::min_max::max_udaf(),
+            ),
+            vec![column(FURTHEST)],
+        ))
+        .partition_by(vec![column(ACTOR)])
+        .build()?;
+        let best_name = best.schema_name().to_string();
+        per_partition = per_partition
+            .window(vec![best])?
+            .filter(column(FURTHEST).eq(column(&best_name)))?
+            .aggregate(
+                vec![column(ACTOR)],
+                vec![
+                    max(column(FURTHEST)).alias(FURTHEST),
+                    min(column(START)).alias(START),
+                ],
+            )?;
+        // The by value on that start event: the smallest, when several
+        // step-1 events share the time.
+        let first_step = funnel.steps[0].predicate.clone();
+        let values = LogicalPlanBuilder::from(events)
+            .filter(first_step)?
+            .project(vec![
+                column(ACTOR).alias("__segql_v_actor"),
+                column(TS).alias("__segql_v_ts"),
+                by.expr.clone().alias(BY),
+            ])?
+            .build()?;
+        let (a, v) = (self.alias("fa"), self.alias("fv"));
+        per_partition
+            .alias(a.as_str())?
+            .join(
+                LogicalPlanBuilder::from(values)
+                    .alias(v.as_str())?
+                    .build()?,
+                JoinType::Inner,
+                (
+                    vec![qualified(&a, ACTOR), qualified(&a, START)],
+                    vec![
+                        qualified(&v, "__segql_v_actor"),
+                        qualified(&v, "__segql_v_ts"),
+                    ],
+                ),
+                None,
+            )?
+            .aggregate(
+                vec![Expr::Column(qualified(&a, ACTOR)).alias(ACTOR)],
+                vec![
+                    max(Expr::Column(qualified(&a, FURTHEST))).alias(FURTHEST),
+                    min(Expr::Column(qualified(&v, BY))).alias(BY),
+                ],
+            )?
+            .build()
+    }
+
+    /// Adds BY from the profile table (null without a profile row).
+    fn with_profile_by(&self, actors: LogicalPlan, by: &ByColumn) -> Result<LogicalPlan> {
+        let Some(profile) = self.profile_relation()? else {
+            return LogicalPlanBuilder::from(actors)
+                .project(vec![
+                    column(ACTOR),
+                    column(FURTHEST),
+                    lit(ScalarValue::Null).alias(BY),
+                ])?
+                .build();
+        };
+        let profile = profile
+            .project(vec![
+                column(ACTOR).alias("__segql_p_actor"),
+                by.expr.clone().alias(BY),
+            ])?
+            .aggregate(
+                vec![column("__segql_p_actor")],
+                vec![min(column(BY)).alias(BY)],
+            )?
+            .build()?;
+        let (a, p) = (self.alias("fa"), self.alias("fp"));
+        LogicalPlanBuilder::from(actors)
+            .alias(a.as_str())?
+            .join(
+                LogicalPlanBuilder::from(profile)
+                    .alias(p.as_str())?
+                    .build()?,
+                JoinType::Left,
+                (
+                    vec![qualified(&a, ACTOR)],
+                    vec![qualified(&p, "__segql_p_actor")],
+                ),
+                None,
+            )?
+            .project(vec![
+                Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
+                Expr::Column(qualified(&a, FURTHEST)).alias(FURTHEST),
+                Expr::Column(qualified(&p, BY)).alias(BY),
+            ])?
+            .build()
+    }
+
+    fn funnel(&self, funnel: &FunnelIr) -> Result<LogicalPlan> {
+        let mut actors = self.funnel_actors(funnel)?;
+        if let Some(by) = funnel.by.as_ref().filter(|b| b.source == BySource::Profile) {
+            actors = self.with_profile_by(actors, by)?;
+        }
+        let k = funnel.labels.len();
+        let has_by = funnel.by.is_some();
+        let blocks: Vec<(Option<&str>, Option<&Cond>)> = if funnel.compare.is_empty() {
+            vec![(None, None)]
+        } else {
+            funnel
+                .compare
+                .iter()
+                .map(|(label, cond)| (Some(label.as_str()), Some(cond)))
+                .collect()
+        };
+        let mut rows: Option<LogicalPlanBuilder> = None;
+        for (index, (label, cond)) in blocks.iter().enumerate() {
+            let members = match cond {
+                Some(cond) => self.restrict_to(actors.clone(), self.cond(cond)?)?,
+                None => actors.clone(),
+            };
+            let mut sums = Vec::with_capacity(k);
+            for j in 1..=k {
+                let reached =
+                    when(column(FURTHEST).gt_eq(lit(j as i64)), lit(1i64)).otherwise(lit(0i64))?;
+                sums.push(sum(reached).alias(format!("__segql_u{j}")));
+            }
+            let groups = if has_by { vec![column(BY)] } else { vec![] };
+            let counts = LogicalPlanBuilder::from(members)
+                .aggregate(groups, sums)?
+                .build()?;
+            let users = |j: usize| {
+                datafusion_functions::expr_fn::coalesce(vec![
+                    column(&format!("__segql_u{j}")),
+                    lit(0i64),
+                ])
+            };
+            let ratio = |num: Expr, den: Expr| -> Result<Expr> {
+                when(den.clone().eq(lit(0i64)), lit(0.0f64))
+                    .otherwise(cast(num, DataType::Float64) / cast(den, DataType::Float64))
+            };
+            for j in 1..=k {
+                let mut projection = vec![lit(index as i64).alias(BLOCK)];
+                if let Some(label) = label {
+                    projection.push(lit(label.to_string()).alias("segment"));
+                }
+                if let Some(by) = &funnel.by {
+                    projection.push(column(BY).alias(by.name.as_str()));
+                }
+                projection.push(lit(j as i64).alias("step"));
+                projection.push(lit(funnel.labels[j - 1].clone()).alias("label"));
+                projection.push(users(j).alias("users"));
+                projection.push(ratio(users(j), users(1))?.alias("conversion"));
+                let step_conversion = if j == 1 {
+                    lit(1.0f64)
+                } else {
+                    ratio(users(j), users(j - 1))?
+                };
+                projection.push(step_conversion.alias("step_conversion"));
+                let part = LogicalPlanBuilder::from(counts.clone())
+                    .project(projection)?
+                    .build()?;
+                rows = Some(match rows {
+                    None => LogicalPlanBuilder::from(part),
+                    Some(acc) => acc.union(part)?,
+                });
+            }
+        }
+        let rows = rows.expect("at least one block");
+        let mut order = vec![column(BLOCK).sort(true, false)];
+        if let Some(by) = &funnel.by {
+            order.push(column(&by.name).sort(true, false));
+        }
+        order.push(column("step").sort(true, false));
+        let output: Vec<Expr> = rows
+            .schema()
+            .fields()
+            .iter()
+            .filter(|f| f.name() != BLOCK)
+            .map(|f| column(f.name()))
+            .collect();
+        rows.sort(order)?.project(output)?.build()
+    }
 }

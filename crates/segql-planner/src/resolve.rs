@@ -12,8 +12,8 @@ use datafusion_expr::{Expr, col, lit};
 use segql_parser::{
     Atom, AtomKind, Audience, Behavior as AstBehavior, CmpOp, Condition, ConditionKind, CountKind,
     CsvKey, Diagnostic, EventKind, Ident, Library, Literal, LiteralKind, Pred, PredKind, Program,
-    Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, StatementKind, Step, Target,
-    WithinKind, codes, did_you_mean,
+    Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, StatementKind,
+    Step, Target, WithinKind, codes, did_you_mean,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -318,15 +318,23 @@ impl Resolver<'_> {
                     .get(&name.name)
                     .or_else(|| self.library.get(&name.name).map(|d| &d.segment))
                     .ok_or_else(|| {
-                        Diagnostic::error(codes::UNKNOWN_SEGMENT, format!("unknown segment `{}`", name.name))
-                            .with_span(name.span)
+                        Diagnostic::error(
+                            codes::UNKNOWN_SEGMENT,
+                            format!("unknown segment `{}`", name.name),
+                        )
+                        .with_span(name.span)
                     })?;
                 Ok(self.segment(definition)?.condition)
             }
         }
     }
 
-    fn scope(&self, audience: Audience, seg: Option<&SegRef>, range: Option<&Range>) -> Result<Scope, Diagnostic> {
+    fn scope(
+        &self,
+        audience: Audience,
+        seg: Option<&SegRef>,
+        range: Option<&Range>,
+    ) -> Result<Scope, Diagnostic> {
         Ok(Scope {
             audience,
             segment: seg.map(|s| self.seg_ref(s)).transpose()?,
@@ -409,11 +417,20 @@ impl Resolver<'_> {
                     .collect::<Result<Vec<_>, Diagnostic>>()?;
                 QueryKind::Funnel(FunnelIr {
                     scope: self.scope(audience, f.scope.as_ref(), f.range.as_ref())?,
-                    labels: f.steps.iter().filter(|s| !s.negated).map(|s| s.step.to_string()).collect(),
+                    labels: f
+                        .steps
+                        .iter()
+                        .filter(|s| !s.negated)
+                        .map(|s| s.step.to_string())
+                        .collect(),
                     steps,
                     within: Self::within(f.within.as_ref()),
                     compare,
-                    by: f.by.as_ref().map(|b| self.by_column(b, audience)).transpose()?,
+                    by: f
+                        .by
+                        .as_ref()
+                        .map(|b| self.by_column(b, audience))
+                        .transpose()?,
                 })
             }
             StatementKind::Retention(r) => {
@@ -424,7 +441,11 @@ impl Resolver<'_> {
                     returning: self.step(&r.returning)?,
                     period: r.every.unwrap_or(segql_parser::Period::Day),
                     periods: r.periods.unwrap_or(7),
-                    by: r.by.as_ref().map(|b| self.by_column(b, audience)).transpose()?,
+                    by: r
+                        .by
+                        .as_ref()
+                        .map(|b| self.by_column(b, audience))
+                        .transpose()?,
                 })
             }
             StatementKind::Paths(p) => {
@@ -447,19 +468,27 @@ impl Resolver<'_> {
                             segql_parser::MeasureKind::Events => MeasureIr::Events,
                             segql_parser::MeasureKind::Users => MeasureIr::Users,
                             segql_parser::MeasureKind::Sessions => MeasureIr::Sessions,
-                            segql_parser::MeasureKind::Count(step) => MeasureIr::Count(self.step(step)?),
+                            segql_parser::MeasureKind::Count(step) => {
+                                MeasureIr::Count(self.step(step)?)
+                            }
                         })
                     })
                     .collect::<Result<Vec<_>, Diagnostic>>()?;
                 QueryKind::Explore(ExploreIr {
                     scope: self.scope(audience, e.scope.as_ref(), e.range.as_ref())?,
                     measures,
-                    by: e.by.iter().map(|b| self.by_column(b, audience)).collect::<Result<_, _>>()?,
+                    by: e
+                        .by
+                        .iter()
+                        .map(|b| self.by_column(b, audience))
+                        .collect::<Result<_, _>>()?,
                     every: e.every.as_ref().map(|d| d.millis().saturating_mul(1000)),
                     top: e.top,
                 })
             }
-            StatementKind::Define(_) | StatementKind::Segment(_) => unreachable!("only analyses come here"),
+            StatementKind::Define(_) | StatementKind::Segment(_) => {
+                unreachable!("only analyses come here")
+            }
         })
     }
 

@@ -1,0 +1,477 @@
+//! Random analyses (LANGUAGE.md §5) over random datasets, for differential
+//! tests of funnels, retention, paths and explore.
+//!
+//! A case is a dataset of [`arb_dataset`] whose minute grid is stretched to
+//! one of four time scales (minutes, hours, days, 5-day steps from
+//! 2025-11-17, so that days, ISO weeks and calendar months across the year
+//! end all get several cohorts and buckets), sometimes turned mostly into
+//! views of three names (so that paths repeat), and a program of 0–2
+//! segment definitions followed by one analysis that uses every clause of
+//! §5. `now` stays [`super::NOW_MS`]: relative ranges cut through the data at
+//! every scale (`now` is 2026-01-01T00:15:00Z). Programs pass `segql::validate` and use only the columns and
+//! tables of the dataset.
+
+use super::data::{DAY_MS, MINUTE_MS, RefDataset, format_timestamp};
+use super::r#gen::{
+    BASE_MS, Shape, arb_dataset, arb_range, arb_segment, arb_step_text, arb_viewed_step_text,
+    has_profile_table,
+};
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+use proptest::sample::{select, subsequence};
+use proptest::strategy::BoxedStrategy;
+use segql::syntax::Audience;
+
+const HOUR_MS: i64 = 60 * MINUTE_MS;
+
+/// A time scale: grid point `m` of [`arb_dataset`] (minute `m` of
+/// 2026-01-01) becomes `origin + m * unit` (the 30 s offsets of ties stay).
+#[derive(Debug, Clone, Copy)]
+pub struct Scale {
+    pub origin: i64,
+    pub unit: i64,
+    /// The unit's name in durations, and how many of it make one grid step.
+    unit_name: &'static str,
+    per_step: u64,
+}
+
+const SCALES: [Scale; 4] = [
+    Scale {
+        origin: BASE_MS,
+        unit: MINUTE_MS,
+        unit_name: "minute",
+        per_step: 1,
+    },
+    Scale {
+        origin: BASE_MS - 10 * HOUR_MS,
+        unit: HOUR_MS,
+        unit_name: "hour",
+        per_step: 1,
+    },
+    Scale {
+        origin: BASE_MS - 10 * DAY_MS,
+        unit: DAY_MS,
+        unit_name: "day",
+        per_step: 1,
+    },
+    // 2025-11-17 (a Monday) to 2026-02-25: months across the year end.
+    Scale {
+        origin: BASE_MS - 45 * DAY_MS,
+        unit: 5 * DAY_MS,
+        unit_name: "day",
+        per_step: 5,
+    },
+];
+
+impl Scale {
+    /// `n` grid steps as a duration text: `3 hours`, `15 days`.
+    fn steps(self, n: u64) -> String {
+        let count = n * self.per_step;
+        let plural = if count == 1 { "" } else { "s" };
+        format!("{count} {}{plural}", self.unit_name)
+    }
+
+    /// The timestamp of grid point `m`.
+    fn at(self, m: i64) -> String {
+        format_timestamp(self.origin + m * self.unit)
+    }
+}
+
+/// Stretches the dataset's minute grid to `scale`, and when `views` has an
+/// entry for an event, makes it a view of that name.
+fn rescale(mut data: RefDataset, scale: Scale, views: &[Option<&str>]) -> RefDataset {
+    for (i, e) in data.events.iter_mut().enumerate() {
+        let offset = e.ts - BASE_MS;
+        e.ts =
+            scale.origin + offset.div_euclid(MINUTE_MS) * scale.unit + offset.rem_euclid(MINUTE_MS);
+        if let Some(Some(name)) = views.get(i) {
+            e.event_type = "view".to_string();
+            e.name = name.to_string();
+        }
+    }
+    data
+}
+
+/// A dataset at a random time scale, with the scale.
+fn arb_scaled_dataset() -> impl Strategy<Value = (RefDataset, Scale)> {
+    (
+        arb_dataset(),
+        select(SCALES.to_vec()),
+        prop::bool::weighted(0.3),
+    )
+        .prop_flat_map(|(data, scale, view_heavy)| {
+            let n = data.events.len();
+            let views = if view_heavy {
+                vec(option::weighted(0.8, select(vec!["/a", "/b", "/c"])), n).boxed()
+            } else {
+                Just(vec![None; n]).boxed()
+            };
+            (Just(data), Just(scale), views)
+        })
+        .prop_map(|(data, scale, views)| (rescale(data, scale, &views), scale))
+}
+
+/// A dataset and a program of 0–2 segment definitions and one analysis
+/// that fits it.
+pub fn arb_analysis_case() -> impl Strategy<Value = (RefDataset, String)> {
+    arb_scaled_dataset().prop_flat_map(|(data, scale)| {
+        let shape = data.shape();
+        (Just(data), arb_analysis_program(shape, scale))
+    })
+}
+
+// ----- pieces ---------------------------------------------------------------------
+
+/// Every range form of §4.2, on the grid of `scale` (plus, now and then,
+/// the minute ranges of segments).
+fn arb_analysis_range(scale: Scale) -> BoxedStrategy<String> {
+    prop_oneof![
+        3 => (select(vec!["last", "past"]), 1u64..=20)
+            .prop_map(move |(w, n)| format!("during {w} {}", scale.steps(n))),
+        1 => (select(vec!["past", "last"]), select(vec!["hour", "day", "week", "month"]))
+            .prop_map(|(w, u)| format!("in the {w} {u}")),
+        2 => (0i64..=21).prop_map(move |m| format!("since {}", scale.at(m))),
+        2 => (0i64..=21).prop_map(move |m| format!("before {}", scale.at(m))),
+        2 => (0i64..=20, 1i64..=8)
+            .prop_map(move |(a, len)| format!("between {} and {}", scale.at(a), scale.at(a + len))),
+        1 => select(vec![
+            "since 2026-01-01",
+            "before 2026-01-01",
+            "between 2025-12-01 and 2026-02-01",
+            "between 2025-12-29 and 2026-01-05",
+        ])
+        .prop_map(str::to_string),
+        1 => arb_range(),
+    ]
+    .boxed()
+}
+
+fn arb_analysis_within(scale: Scale) -> BoxedStrategy<String> {
+    prop_oneof![
+        2 => Just("within session".to_string()),
+        3 => (0u64..=8).prop_map(move |n| format!("within {}", scale.steps(n))),
+    ]
+    .boxed()
+}
+
+/// The audiences an analysis may have on a dataset of this shape: accounts
+/// only when events can be attributed to accounts.
+fn audiences(shape: Shape) -> Vec<Audience> {
+    let mut out = vec![Audience::Users];
+    if shape.events_have_account_column || shape.has_users {
+        out.push(Audience::Accounts);
+    }
+    out
+}
+
+/// `for`/`compare` operands: a definition of the audience, or an inline
+/// segment in parentheses.
+fn arb_seg_ref(audience: Audience, shape: Shape, names: Vec<String>) -> BoxedStrategy<String> {
+    let inline = arb_segment(audience, shape, names.clone())
+        .prop_map(|s| format!("({s})"))
+        .boxed();
+    if names.is_empty() {
+        inline
+    } else {
+        prop_oneof![2 => select(names), 3 => inline].boxed()
+    }
+}
+
+/// Columns a `by` may name: event columns, and the profile columns of the
+/// audience when its profile table exists.
+fn by_columns(audience: Audience, shape: Shape) -> Vec<&'static str> {
+    let mut out = vec![
+        "device",
+        "event_type",
+        "name",
+        "qty",
+        "amount",
+        "session_id",
+        "user_id",
+        "device",
+        "name",
+    ];
+    if shape.events_have_account_column {
+        out.push("account_id");
+    }
+    if has_profile_table(audience, shape) {
+        match audience {
+            Audience::Users => out.extend([
+                "plan",
+                "score",
+                "vip",
+                "signup_date",
+                "email",
+                "plan",
+                "vip",
+            ]),
+            Audience::Accounts => out.extend(["plan", "score", "vip", "start_date", "plan"]),
+        }
+        if !shape.events_have_account_column {
+            out.push("account_id");
+        }
+    }
+    out
+}
+
+/// `(scope, compare)` texts, and the audience they give the analysis
+/// (users when there is no segment at all).
+type Segs = (Option<String>, Vec<String>, Audience);
+
+fn arb_segs(
+    audience: Audience,
+    shape: Shape,
+    names: Vec<String>,
+    compare: bool,
+) -> BoxedStrategy<Segs> {
+    let seg = arb_seg_ref(audience, shape, names);
+    let compare = if compare {
+        prop_oneof![2 => Just(Vec::new()), 2 => vec(seg.clone(), 1..=3)].boxed()
+    } else {
+        Just(Vec::new()).boxed()
+    };
+    (option::weighted(0.45, seg), compare)
+        .prop_map(move |(scope, compare)| {
+            let effective = if scope.is_none() && compare.is_empty() {
+                Audience::Users
+            } else {
+                audience
+            };
+            (scope, compare, effective)
+        })
+        .boxed()
+}
+
+fn push_opt(parts: &mut Vec<String>, word: &str, value: Option<String>) {
+    if let Some(v) = value {
+        parts.push(format!("{word}{v}"));
+    }
+}
+
+// ----- the four analyses -------------------------------------------------------------
+
+/// `funnel step then [not] step ... [within] [for] [compare] [by] [range]`:
+/// 2–4 positive steps and 0–2 negated ones, in the middle or at the end.
+fn arb_funnel(
+    shape: Shape,
+    scale: Scale,
+    audience: Audience,
+    names: Vec<String>,
+) -> BoxedStrategy<String> {
+    (
+        vec(arb_step_text(), 2..=4),
+        vec((arb_step_text(), 1usize..=4), 0..=2),
+        option::weighted(0.5, arb_analysis_within(scale)),
+        arb_segs(audience, shape, names, true),
+        option::weighted(0.5, arb_analysis_range(scale)),
+    )
+        .prop_flat_map(
+            move |(positive, negated, within, (scope, compare, eff), range)| {
+                let by = option::weighted(0.4, select(by_columns(eff, shape)));
+                (
+                    Just((positive.clone(), negated.clone(), within.clone())),
+                    Just((scope.clone(), compare.clone(), range.clone())),
+                    by,
+                )
+            },
+        )
+        .prop_map(
+            |((positive, negated, within), (scope, compare, range), by)| {
+                // A negated step stands after positive step `gap` (1-based; the
+                // last gap is the end of the funnel).
+                let mut steps: Vec<String> = Vec::new();
+                for (i, p) in positive.iter().enumerate() {
+                    steps.push(p.clone());
+                    for (n, gap) in &negated {
+                        if (*gap).min(positive.len()) == i + 1 {
+                            steps.push(format!("not {n}"));
+                        }
+                    }
+                }
+                let mut parts = vec![format!("funnel {}", steps.join(" then "))];
+                push_opt(&mut parts, "", within);
+                push_opt(&mut parts, "for ", scope);
+                if !compare.is_empty() {
+                    parts.push(format!("compare {}", compare.join(", ")));
+                }
+                push_opt(&mut parts, "by ", by.map(str::to_string));
+                push_opt(&mut parts, "", range);
+                parts.join(" ")
+            },
+        )
+        .boxed()
+}
+
+/// `retention step returning step [every] [periods] [for] [by] [range]`.
+fn arb_retention(
+    shape: Shape,
+    scale: Scale,
+    audience: Audience,
+    names: Vec<String>,
+) -> BoxedStrategy<String> {
+    (
+        arb_step_text(),
+        arb_step_text(),
+        option::weighted(0.7, select(vec!["day", "week", "month"])),
+        option::weighted(0.7, 0u64..=4),
+        arb_segs(audience, shape, names, false),
+        option::weighted(0.4, arb_analysis_range(scale)),
+    )
+        .prop_flat_map(
+            move |(start, ret, every, periods, (scope, _, eff), range)| {
+                (
+                    Just((start, ret, every, periods)),
+                    Just((scope, range)),
+                    option::weighted(0.4, select(by_columns(eff, shape))),
+                )
+            },
+        )
+        .prop_map(|((start, ret, every, periods), (scope, range), by)| {
+            let mut parts = vec![format!("retention {start} returning {ret}")];
+            push_opt(&mut parts, "every ", every.map(str::to_string));
+            push_opt(&mut parts, "periods ", periods.map(|p| p.to_string()));
+            push_opt(&mut parts, "for ", scope);
+            push_opt(&mut parts, "by ", by.map(str::to_string));
+            push_opt(&mut parts, "", range);
+            parts.join(" ")
+        })
+        .boxed()
+}
+
+/// `paths [from] [to] [depth] [top] [for] [range]`.
+fn arb_paths(
+    shape: Shape,
+    scale: Scale,
+    audience: Audience,
+    names: Vec<String>,
+) -> BoxedStrategy<String> {
+    (
+        option::weighted(0.5, arb_viewed_step_text()),
+        option::weighted(0.35, arb_viewed_step_text()),
+        option::weighted(0.5, 1u64..=5),
+        option::weighted(0.5, 1u64..=5),
+        arb_segs(audience, shape, names, false),
+        option::weighted(0.4, arb_analysis_range(scale)),
+    )
+        .prop_map(|(from, to, depth, top, (scope, _, _), range)| {
+            let mut parts = vec!["paths".to_string()];
+            push_opt(&mut parts, "from ", from);
+            push_opt(&mut parts, "to ", to);
+            push_opt(&mut parts, "depth ", depth.map(|d| d.to_string()));
+            push_opt(&mut parts, "top ", top.map(|t| t.to_string()));
+            push_opt(&mut parts, "for ", scope);
+            push_opt(&mut parts, "", range);
+            parts.join(" ")
+        })
+        .boxed()
+}
+
+/// `explore measure, ... [by] [every] [for] [top] [range]`: 1–3 measures
+/// (`events`, `users`, `sessions` at most once each; any number of
+/// `count(step)`), 0–2 distinct `by` columns.
+fn arb_explore(
+    shape: Shape,
+    scale: Scale,
+    audience: Audience,
+    names: Vec<String>,
+) -> BoxedStrategy<String> {
+    let measure = prop_oneof![
+        2 => Just("events".to_string()),
+        2 => Just("users".to_string()),
+        2 => Just("sessions".to_string()),
+        3 => arb_step_text().prop_map(|s| format!("count({s})")),
+    ];
+    let every: Vec<&'static str> = match (scale.unit_name, scale.per_step) {
+        ("minute", _) => vec![
+            "5 minutes",
+            "1 minute",
+            "7 minutes",
+            "1 hour",
+            "1 day",
+            "90 seconds",
+            "10m",
+        ],
+        ("hour", _) => vec!["1 hour", "3 hours", "1 day", "30 minutes", "day", "1 week"],
+        (_, 1) => vec!["1 day", "2 days", "1 week", "day", "12 hours"],
+        _ => vec!["1 week", "2 weeks", "1 day", "10 days", "week"],
+    };
+    (
+        vec(measure, 1..=3),
+        option::weighted(0.5, select(every)),
+        arb_segs(audience, shape, names, false),
+        option::weighted(0.4, 1u64..=4),
+        option::weighted(0.4, arb_analysis_range(scale)),
+    )
+        .prop_flat_map(move |(measures, every, (scope, _, eff), top, range)| {
+            let mut cols = by_columns(eff, shape);
+            cols.sort_unstable();
+            cols.dedup();
+            (
+                Just((measures, every, scope, top, range)),
+                subsequence(cols, 0..=2).prop_shuffle(),
+            )
+        })
+        .prop_map(|((measures, every, scope, top, range), by)| {
+            let mut seen: Vec<String> = Vec::new();
+            for m in measures {
+                if m.starts_with("count(") || !seen.contains(&m) {
+                    seen.push(m);
+                }
+            }
+            let mut parts = vec![format!("explore {}", seen.join(", "))];
+            if !by.is_empty() {
+                parts.push(format!("by {}", by.join(", ")));
+            }
+            push_opt(&mut parts, "every ", every.map(str::to_string));
+            push_opt(&mut parts, "for ", scope);
+            push_opt(&mut parts, "top ", top.map(|t| t.to_string()));
+            push_opt(&mut parts, "", range);
+            parts.join(" ")
+        })
+        .boxed()
+}
+
+/// 0–2 definitions `d0`, `d1` (each of a random audience, using the
+/// earlier ones of its audience), then one analysis of a random kind and
+/// audience that may use the definitions of its audience.
+fn arb_analysis_program(shape: Shape, scale: Scale) -> BoxedStrategy<String> {
+    let auds = audiences(shape);
+    (vec(select(auds.clone()), 0..=2), select(auds), 0u8..4)
+        .prop_flat_map(move |(def_audiences, audience, kind)| {
+            let mut defs: Vec<BoxedStrategy<String>> = Vec::new();
+            let mut named: Vec<(String, Audience)> = Vec::new();
+            for (i, a) in def_audiences.into_iter().enumerate() {
+                let earlier: Vec<String> = named
+                    .iter()
+                    .filter(|(_, b)| *b == a)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                let name = format!("d{i}");
+                let n2 = name.clone();
+                defs.push(
+                    arb_segment(a, shape, earlier)
+                        .prop_map(move |s| format!("segment {n2} = {s}"))
+                        .boxed(),
+                );
+                named.push((name, a));
+            }
+            let names: Vec<String> = named
+                .iter()
+                .filter(|(_, b)| *b == audience)
+                .map(|(n, _)| n.clone())
+                .collect();
+            let analysis = match kind {
+                0 => arb_funnel(shape, scale, audience, names),
+                1 => arb_retention(shape, scale, audience, names),
+                2 => arb_paths(shape, scale, audience, names),
+                _ => arb_explore(shape, scale, audience, names),
+            };
+            (defs, analysis)
+        })
+        .prop_map(|(mut defs, analysis)| {
+            defs.push(analysis);
+            defs.join(";\n")
+        })
+        .boxed()
+}
