@@ -98,7 +98,7 @@ fn arb_scaled_dataset() -> impl Strategy<Value = (RefDataset, Scale)> {
     (
         arb_dataset(),
         select(SCALES.to_vec()),
-        prop::bool::weighted(0.3),
+        prop::bool::weighted(0.4),
     )
         .prop_flat_map(|(data, scale, view_heavy)| {
             let n = data.events.len();
@@ -117,7 +117,8 @@ fn arb_scaled_dataset() -> impl Strategy<Value = (RefDataset, Scale)> {
 pub fn arb_analysis_case() -> impl Strategy<Value = (RefDataset, String)> {
     arb_scaled_dataset().prop_flat_map(|(data, scale)| {
         let shape = data.shape();
-        (Just(data), arb_analysis_program(shape, scale))
+        let timelines = timelines(&data);
+        (Just(data), arb_analysis_program(shape, scale, timelines))
     })
 }
 
@@ -147,6 +148,73 @@ fn arb_analysis_range(scale: Scale) -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// A step: often a broad one that most datasets match (so that funnels
+/// go deep and cohorts return), else any step of [`arb_step_text`].
+fn arb_broad_step() -> BoxedStrategy<String> {
+    prop_oneof![
+        2 => arb_step_text(),
+        5 => select(vec![
+            "any event",
+            "any event",
+            "viewed \"/a\"",
+            "viewed \"/b\"",
+            "viewed \"/c\"",
+            "viewed like \"/%\"",
+            "event \"x\"",
+            "action \"x\"",
+            "action like \"%\"",
+            "event like \"%\" with device = \"mobile\"",
+            "any event with qty > 0",
+        ])
+        .prop_map(str::to_string),
+    ]
+    .boxed()
+}
+
+/// Per user of the dataset with at least two events, a step matching each
+/// of its events, in time order: funnels built from them go deep.
+fn timelines(data: &RefDataset) -> Vec<Vec<String>> {
+    let mut by_user: std::collections::BTreeMap<&str, Vec<&super::data::RefEvent>> =
+        std::collections::BTreeMap::new();
+    for e in &data.events {
+        if let Some(u) = &e.user_id {
+            by_user.entry(u).or_default().push(e);
+        }
+    }
+    by_user
+        .into_values()
+        .filter(|events| events.len() >= 2)
+        .map(|mut events| {
+            events.sort_by_key(|e| e.ts);
+            events
+                .iter()
+                .map(|e| match e.event_type.as_str() {
+                    "view" => format!("viewed \"{}\"", e.name),
+                    "action" => format!("action \"{}\"", e.name),
+                    "error" => format!("error \"{}\"", e.name),
+                    _ => format!("event \"{}\"", e.name),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// 2–4 positive funnel steps: broad ones, or (most often, when the dataset
+/// allows) steps following one user's events in time order.
+fn arb_positive_steps(timelines: Vec<Vec<String>>) -> BoxedStrategy<Vec<String>> {
+    let broad = vec(arb_broad_step(), 2..=4).boxed();
+    if timelines.is_empty() {
+        return broad;
+    }
+    let chain = select(timelines)
+        .prop_flat_map(|steps| {
+            let n = steps.len();
+            subsequence(steps, 2..=n.min(4))
+        })
+        .boxed();
+    prop_oneof![2 => broad, 3 => chain].boxed()
+}
+
 fn arb_analysis_within(scale: Scale) -> BoxedStrategy<String> {
     prop_oneof![
         2 => Just("within session".to_string()),
@@ -165,12 +233,40 @@ fn audiences(shape: Shape) -> Vec<Audience> {
     out
 }
 
+/// A segment that holds for a fair share of actors (random segments of
+/// [`arb_segment`] are often empty): a broad behavior or a profile test.
+fn arb_simple_segment(audience: Audience, shape: Shape) -> BoxedStrategy<String> {
+    let mut bodies = vec![
+        "viewed \"/a\"",
+        "any event at least 3 times",
+        "action \"x\"",
+        "not viewed \"/b\"",
+        "viewed like \"/%\" then action \"x\"",
+        "any event with device = \"mobile\"",
+    ];
+    if has_profile_table(audience, shape) {
+        bodies.extend([
+            "have plan = \"pro\"",
+            "plan in (\"free\", \"pro\")",
+            "vip = true",
+            "score > 0",
+            "not plan = \"free\"",
+        ]);
+    }
+    select(bodies)
+        .prop_map(move |body| format!("{} who {body}", audience.keyword()))
+        .boxed()
+}
+
 /// `for`/`compare` operands: a definition of the audience, or an inline
-/// segment in parentheses.
+/// segment in parentheses (mostly a simple one).
 fn arb_seg_ref(audience: Audience, shape: Shape, names: Vec<String>) -> BoxedStrategy<String> {
-    let inline = arb_segment(audience, shape, names.clone())
-        .prop_map(|s| format!("({s})"))
-        .boxed();
+    let inline = prop_oneof![
+        3 => arb_simple_segment(audience, shape),
+        2 => arb_segment(audience, shape, names.clone()),
+    ]
+    .prop_map(|s| format!("({s})"))
+    .boxed();
     if names.is_empty() {
         inline
     } else {
@@ -227,11 +323,11 @@ fn arb_segs(
 ) -> BoxedStrategy<Segs> {
     let seg = arb_seg_ref(audience, shape, names);
     let compare = if compare {
-        prop_oneof![2 => Just(Vec::new()), 2 => vec(seg.clone(), 1..=3)].boxed()
+        prop_oneof![3 => Just(Vec::new()), 2 => vec(seg.clone(), 1..=3)].boxed()
     } else {
         Just(Vec::new()).boxed()
     };
-    (option::weighted(0.45, seg), compare)
+    (option::weighted(0.35, seg), compare)
         .prop_map(move |(scope, compare)| {
             let effective = if scope.is_none() && compare.is_empty() {
                 Audience::Users
@@ -258,10 +354,15 @@ fn arb_funnel(
     scale: Scale,
     audience: Audience,
     names: Vec<String>,
+    timelines: Vec<Vec<String>>,
 ) -> BoxedStrategy<String> {
     (
-        vec(arb_step_text(), 2..=4),
-        vec((arb_step_text(), 1usize..=4), 0..=2),
+        arb_positive_steps(timelines),
+        prop_oneof![
+            3 => Just(Vec::new()),
+            2 => vec((arb_step_text(), 1usize..=4), 1..=1),
+            1 => vec((arb_step_text(), 1usize..=4), 2..=2),
+        ],
         option::weighted(0.5, arb_analysis_within(scale)),
         arb_segs(audience, shape, names, true),
         option::weighted(0.5, arb_analysis_range(scale)),
@@ -311,8 +412,8 @@ fn arb_retention(
     names: Vec<String>,
 ) -> BoxedStrategy<String> {
     (
-        arb_step_text(),
-        arb_step_text(),
+        arb_broad_step(),
+        arb_broad_step(),
         option::weighted(0.7, select(vec!["day", "week", "month"])),
         option::weighted(0.7, 0u64..=4),
         arb_segs(audience, shape, names, false),
@@ -435,7 +536,11 @@ fn arb_explore(
 /// 0–2 definitions `d0`, `d1` (each of a random audience, using the
 /// earlier ones of its audience), then one analysis of a random kind and
 /// audience that may use the definitions of its audience.
-fn arb_analysis_program(shape: Shape, scale: Scale) -> BoxedStrategy<String> {
+fn arb_analysis_program(
+    shape: Shape,
+    scale: Scale,
+    timelines: Vec<Vec<String>>,
+) -> BoxedStrategy<String> {
     let auds = audiences(shape);
     (vec(select(auds.clone()), 0..=2), select(auds), 0u8..4)
         .prop_flat_map(move |(def_audiences, audience, kind)| {
@@ -450,9 +555,12 @@ fn arb_analysis_program(shape: Shape, scale: Scale) -> BoxedStrategy<String> {
                 let name = format!("d{i}");
                 let n2 = name.clone();
                 defs.push(
-                    arb_segment(a, shape, earlier)
-                        .prop_map(move |s| format!("segment {n2} = {s}"))
-                        .boxed(),
+                    prop_oneof![
+                        1 => arb_simple_segment(a, shape),
+                        2 => arb_segment(a, shape, earlier),
+                    ]
+                    .prop_map(move |s| format!("segment {n2} = {s}"))
+                    .boxed(),
                 );
                 named.push((name, a));
             }
@@ -462,7 +570,7 @@ fn arb_analysis_program(shape: Shape, scale: Scale) -> BoxedStrategy<String> {
                 .map(|(n, _)| n.clone())
                 .collect();
             let analysis = match kind {
-                0 => arb_funnel(shape, scale, audience, names),
+                0 => arb_funnel(shape, scale, audience, names, timelines.clone()),
                 1 => arb_retention(shape, scale, audience, names),
                 2 => arb_paths(shape, scale, audience, names),
                 _ => arb_explore(shape, scale, audience, names),

@@ -55,3 +55,23 @@ fn reference_sample_stats() {
     }
     println!("{:?} {stats:#?}", t0.elapsed());
 }
+#[test]
+fn reference_sample_funnels() {
+    let mut runner = TestRunner::deterministic();
+    let mut n = 0;
+    while n < 25 {
+        let (data, text) = arb_analysis_case().new_tree(&mut runner).unwrap().current();
+        if !text.lines().last().unwrap().starts_with("funnel") {
+            continue;
+        }
+        n += 1;
+        let program = segql::check(&text, &segql::Library::new()).unwrap();
+        let t = evaluate_all(&program, &data, NOW_MS, Path::new("."));
+        println!(
+            "=== {} events\n{}\n{}",
+            data.events.len(),
+            text.lines().last().unwrap(),
+            t[0]
+        );
+    }
+}

@@ -17,7 +17,10 @@ mod resolve;
 
 pub use catalog::{Catalog, NameColumn, SchemaMapping, TableEntry, TableRole};
 pub use ir::*;
-pub use lower::{plan_actor_set, plan_csv_checks, plan_funnel, plan_members};
+pub use lower::{
+    plan_actor_set, plan_csv_checks, plan_explore, plan_funnel, plan_members, plan_paths,
+    plan_retention,
+};
 pub use resolve::{PlanOptions, resolve};
 
 use datafusion_expr::LogicalPlan;
@@ -28,14 +31,8 @@ pub fn plan(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, Diagnos
     match &query.kind {
         QueryKind::Members(segment) => plan_members(segment, catalog),
         QueryKind::Funnel(funnel) => plan_funnel(funnel, catalog),
-        QueryKind::Retention(_) | QueryKind::Paths(_) | QueryKind::Explore(_) => {
-            Err(segql_parser::Diagnostic::error(
-                segql_parser::codes::ANALYSIS_NOT_AVAILABLE,
-                "retention, paths and explore cannot be run yet",
-            )
-            .with_span(query.span)
-            .with_label("this analysis is checked, but not run")
-            .with_help("`segql check` accepts analyses; `segql run` runs segment queries for now"))
-        }
+        QueryKind::Retention(retention) => plan_retention(retention, catalog),
+        QueryKind::Paths(paths) => plan_paths(paths, catalog),
+        QueryKind::Explore(explore) => plan_explore(explore, catalog),
     }
 }

@@ -1346,3 +1346,611 @@ impl Lowering<'_> {
         rows.sort(order)?.project(output)?.build()
     }
 }
+
+/// The plan of a retention analysis (LANGUAGE.md §5): `[by,] cohort, period,
+/// users, retained, rate`, ordered by `by`, cohort, period.
+pub fn plan_retention(
+    retention: &RetentionIr,
+    catalog: &dyn Catalog,
+) -> std::result::Result<LogicalPlan, Diagnostic> {
+    let lowering = Lowering::new(catalog, retention.scope.audience)?;
+    lowering.retention(retention).map_err(internal)
+}
+
+/// The plan of a paths analysis: `path, sessions, users`, most sessions
+/// first.
+pub fn plan_paths(
+    paths: &PathsIr,
+    catalog: &dyn Catalog,
+) -> std::result::Result<LogicalPlan, Diagnostic> {
+    let lowering = Lowering::new(catalog, paths.scope.audience)?;
+    lowering.paths(paths).map_err(internal)
+}
+
+/// The plan of an explore analysis: the `by` columns, `time` with `every`,
+/// then one column per measure.
+pub fn plan_explore(
+    explore: &ExploreIr,
+    catalog: &dyn Catalog,
+) -> std::result::Result<LogicalPlan, Diagnostic> {
+    let lowering = Lowering::new(catalog, explore.scope.audience)?;
+    lowering.explore(explore).map_err(internal)
+}
+
+/// Monday 1970-01-05T00:00:00Z in microseconds: explore buckets align to it.
+const BUCKET_ORIGIN: i64 = 4 * 86_400 * 1_000_000;
+
+fn utc_micros() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC")))
+}
+
+/// The first day of the calendar period holding `ts` (µs), as a date.
+fn period_start(period: segql_parser::Period, ts: Expr) -> Expr {
+    let granularity = lit(period.keyword());
+    cast(
+        datafusion_functions::expr_fn::date_trunc(granularity, cast(ts, utc_micros())),
+        DataType::Date32,
+    )
+}
+
+/// Days since the epoch of a date.
+fn day_number(date: Expr) -> Expr {
+    cast(cast(date, DataType::Int32), DataType::Int64)
+}
+
+/// Months since year 0 of a date.
+fn month_number(date: Expr) -> Expr {
+    let part = |p: &str| {
+        cast(
+            datafusion_functions::expr_fn::date_part(lit(p), date.clone()),
+            DataType::Int64,
+        )
+    };
+    part("year") * lit(12i64) + part("month")
+}
+
+impl Lowering<'_> {
+    /// Joins `left` and `right` on the given column pairs where nulls are
+    /// equal (a null `by` value is a group of its own).
+    fn join_null_equal(
+        &self,
+        left: LogicalPlan,
+        right: LogicalPlan,
+        join: JoinType,
+        keys: &[(&str, &str)],
+    ) -> Result<LogicalPlanBuilder> {
+        let (l, r) = (self.alias("jl"), self.alias("jr"));
+        LogicalPlanBuilder::from(left)
+            .alias(l.as_str())?
+            .join_detailed(
+                LogicalPlanBuilder::from(right).alias(r.as_str())?.build()?,
+                join,
+                (
+                    keys.iter()
+                        .map(|(a, _)| qualified(&l, a))
+                        .collect::<Vec<_>>(),
+                    keys.iter()
+                        .map(|(_, b)| qualified(&r, b))
+                        .collect::<Vec<_>>(),
+                ),
+                None,
+                datafusion_common::NullEquality::NullEqualsNull,
+            )
+    }
+
+    /// Per actor: the time of its first event matching `start`, and BY read
+    /// there (an event column: the smallest value at that time; a profile
+    /// column: the actor's).
+    fn first_events(
+        &self,
+        events: &LogicalPlan,
+        start: &Expr,
+        by: Option<&ByColumn>,
+    ) -> Result<LogicalPlan> {
+        let firsts = LogicalPlanBuilder::from(events.clone())
+            .filter(start.clone())?
+            .aggregate(
+                vec![column(ACTOR)],
+                vec![min(column(TS)).alias("__segql_first")],
+            )?
+            .build()?;
+        match by {
+            None => Ok(firsts),
+            Some(by) if by.source == BySource::Profile => {
+                let with_by = self.with_profile_by(
+                    LogicalPlanBuilder::from(firsts)
+                        .project(vec![column(ACTOR), column("__segql_first").alias(FURTHEST)])?
+                        .build()?,
+                    by,
+                )?;
+                LogicalPlanBuilder::from(with_by)
+                    .project(vec![
+                        column(ACTOR),
+                        column(FURTHEST).alias("__segql_first"),
+                        column(BY),
+                    ])?
+                    .build()
+            }
+            Some(by) => {
+                let values = LogicalPlanBuilder::from(events.clone())
+                    .filter(start.clone())?
+                    .project(vec![
+                        column(ACTOR).alias("__segql_v_actor"),
+                        column(TS).alias("__segql_v_ts"),
+                        by.expr.clone().alias(BY),
+                    ])?
+                    .build()?;
+                let (a, v) = (self.alias("fa"), self.alias("fv"));
+                LogicalPlanBuilder::from(firsts)
+                    .alias(a.as_str())?
+                    .join(
+                        LogicalPlanBuilder::from(values)
+                            .alias(v.as_str())?
+                            .build()?,
+                        JoinType::Inner,
+                        (
+                            vec![qualified(&a, ACTOR), qualified(&a, "__segql_first")],
+                            vec![
+                                qualified(&v, "__segql_v_actor"),
+                                qualified(&v, "__segql_v_ts"),
+                            ],
+                        ),
+                        None,
+                    )?
+                    .aggregate(
+                        vec![
+                            Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
+                            Expr::Column(qualified(&a, "__segql_first")).alias("__segql_first"),
+                        ],
+                        vec![min(Expr::Column(qualified(&v, BY))).alias(BY)],
+                    )?
+                    .build()
+            }
+        }
+    }
+
+    fn retention(&self, retention: &RetentionIr) -> Result<LogicalPlan> {
+        let events = self.scoped_events(&retention.scope)?.build()?;
+        let has_by = retention.by.is_some();
+        let period = retention.period;
+        let firsts = self.first_events(&events, &retention.start, retention.by.as_ref())?;
+        let mut cohort_columns = vec![
+            column(ACTOR),
+            period_start(period, column("__segql_first")).alias("cohort"),
+        ];
+        if has_by {
+            cohort_columns.push(column(BY));
+        }
+        let actors = LogicalPlanBuilder::from(firsts)
+            .project(cohort_columns)?
+            .build()?;
+        let mut group = vec![];
+        if has_by {
+            group.push(column(BY));
+        }
+        group.push(column("cohort"));
+        let cohorts = LogicalPlanBuilder::from(actors.clone())
+            .aggregate(group.clone(), vec![count(lit(1i64)).alias("users")])?
+            .build()?;
+
+        // Each actor's return periods, as offsets from its cohort.
+        let returns = LogicalPlanBuilder::from(events)
+            .filter(retention.returning.clone())?
+            .project(vec![
+                column(ACTOR).alias("__segql_r_actor"),
+                period_start(period, column(TS)).alias("__segql_r_period"),
+            ])?
+            .distinct()?
+            .build()?;
+        let offset = match period {
+            segql_parser::Period::Day => {
+                day_number(column("__segql_r_period")) - day_number(column("cohort"))
+            }
+            segql_parser::Period::Week => {
+                (day_number(column("__segql_r_period")) - day_number(column("cohort"))) / lit(7i64)
+            }
+            segql_parser::Period::Month => {
+                month_number(column("__segql_r_period")) - month_number(column("cohort"))
+            }
+        };
+        let periods = retention.periods as i64;
+        let (a, r) = (self.alias("ra"), self.alias("rr"));
+        let mut retained_group = vec![];
+        if has_by {
+            retained_group.push(Expr::Column(qualified(&a, BY)).alias(BY));
+        }
+        retained_group.push(Expr::Column(qualified(&a, "cohort")).alias("cohort"));
+        retained_group.push(column("__segql_offset").alias("period"));
+        let retained = LogicalPlanBuilder::from(actors)
+            .alias(a.as_str())?
+            .join(
+                LogicalPlanBuilder::from(returns)
+                    .alias(r.as_str())?
+                    .build()?,
+                JoinType::Inner,
+                (
+                    vec![qualified(&a, ACTOR)],
+                    vec![qualified(&r, "__segql_r_actor")],
+                ),
+                None,
+            )?
+            .project({
+                let mut p = vec![
+                    Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
+                    offset.alias("__segql_offset"),
+                ];
+                if has_by {
+                    p.push(Expr::Column(qualified(&a, BY)).alias(BY));
+                }
+                p.push(Expr::Column(qualified(&a, "cohort")).alias("cohort"));
+                p
+            })?
+            .filter(
+                column("__segql_offset")
+                    .gt_eq(lit(0i64))
+                    .and(column("__segql_offset").lt_eq(lit(periods))),
+            )?
+            .aggregate(
+                {
+                    let mut g = vec![];
+                    if has_by {
+                        g.push(column(BY));
+                    }
+                    g.push(column("cohort"));
+                    g.push(column("__segql_offset").alias("period"));
+                    g
+                },
+                vec![count(column(ACTOR)).alias("retained")],
+            )?
+            .build()?;
+        let _ = retained_group;
+
+        // Every cohort has every period, 0 through `periods`.
+        let values: Vec<Vec<Expr>> = (0..=periods).map(|p| vec![lit(p)]).collect();
+        let period_table = LogicalPlanBuilder::values(values)?
+            .project(vec![column("column1").alias("period")])?
+            .build()?;
+        let grid = LogicalPlanBuilder::from(cohorts)
+            .cross_join(period_table)?
+            .build()?;
+        let mut keys: Vec<(&str, &str)> = vec![];
+        if has_by {
+            keys.push((BY, BY));
+        }
+        keys.push(("cohort", "cohort"));
+        keys.push(("period", "period"));
+        let joined = self.join_null_equal(grid, retained, JoinType::Left, &keys)?;
+        let schema = joined.schema().clone();
+        let side = |name: &str, left: bool| -> Expr {
+            let matching: Vec<_> = schema.iter().filter(|(_, f)| f.name() == name).collect();
+            let (q, f) = if left {
+                matching[0]
+            } else {
+                matching[matching.len() - 1]
+            };
+            Expr::Column(Column::new(q.cloned(), f.name()))
+        };
+        let mut projection = vec![];
+        if let Some(by) = &retention.by {
+            projection.push(side(BY, true).alias(by.name.as_str()));
+        }
+        let retained_count =
+            datafusion_functions::expr_fn::coalesce(vec![side("retained", false), lit(0i64)]);
+        projection.push(side("cohort", true).alias("cohort"));
+        projection.push(side("period", true).alias("period"));
+        projection.push(side("users", true).alias("users"));
+        projection.push(retained_count.clone().alias("retained"));
+        projection.push(
+            (cast(retained_count, DataType::Float64)
+                / cast(side("users", true), DataType::Float64))
+            .alias("rate"),
+        );
+        let mut order = vec![];
+        if let Some(by) = &retention.by {
+            order.push(column(&by.name).sort(true, false));
+        }
+        order.push(column("cohort").sort(true, false));
+        order.push(column("period").sort(true, false));
+        joined.project(projection)?.sort(order)?.build()
+    }
+
+    fn paths(&self, paths: &PathsIr) -> Result<LogicalPlan> {
+        let truthy = |e: &Option<Expr>| e.clone().unwrap_or(lit(true));
+        let views = self
+            .scoped_events(&paths.scope)?
+            .filter(
+                column(TYPE)
+                    .eq(lit("view"))
+                    .and(column(SESSION).is_not_null()),
+            )?
+            .project(vec![
+                column(ACTOR),
+                column(SESSION),
+                column(TS),
+                column(NAME),
+                cast(truthy(&paths.from), DataType::Int64).alias("__segql_from"),
+                cast(truthy(&paths.to), DataType::Int64).alias("__segql_to"),
+            ])?;
+        let session = vec![column(ACTOR), column(SESSION)];
+        let order = vec![column(TS).sort(true, false), column(NAME).sort(true, false)];
+        // Runs of equal names collapse into one element.
+        let previous = datafusion_functions_window::expr_fn::lag(column(NAME), Some(1), None)
+            .partition_by(session.clone())
+            .order_by(order.clone())
+            .build()?;
+        let previous_name = previous.schema_name().to_string();
+        let views = views.window(vec![previous])?.project(vec![
+            column(ACTOR),
+            column(SESSION),
+            column(TS),
+            column(NAME),
+            column("__segql_from"),
+            column("__segql_to"),
+            when(
+                column(&previous_name)
+                    .is_null()
+                    .or(column(&previous_name).not_eq(column(NAME))),
+                lit(1i64),
+            )
+            .otherwise(lit(0i64))?
+            .alias("__segql_new"),
+        ])?;
+        let running = Expr::from(WindowFunction::new(
+            WindowFunctionDefinition::AggregateUDF(datafusion_functions_aggregate::sum::sum_udaf()),
+            vec![column("__segql_new")],
+        ))
+        .partition_by(session.clone())
+        .order_by(order)
+        .window_frame(WindowFrame::new_bounds(
+            WindowFrameUnits::Rows,
+            WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+            WindowFrameBound::CurrentRow,
+        ))
+        .build()?;
+        let running_name = running.schema_name().to_string();
+        let elements = views
+            .window(vec![running])?
+            .aggregate(
+                vec![
+                    column(ACTOR),
+                    column(SESSION),
+                    cast(column(&running_name), DataType::Int64).alias("__segql_i"),
+                ],
+                vec![
+                    min(column(NAME)).alias(NAME),
+                    max(column("__segql_from")).alias("__segql_from"),
+                    max(column("__segql_to")).alias("__segql_to"),
+                ],
+            )?
+            .build()?;
+        // Where each session's path starts (and ends, with `to`).
+        let starts = LogicalPlanBuilder::from(elements.clone())
+            .filter(column("__segql_from").eq(lit(1i64)))?
+            .aggregate(
+                session.clone(),
+                vec![min(column("__segql_i")).alias("__segql_start")],
+            )?
+            .build()?;
+        let depth = paths.depth as i64;
+        let joined = self
+            .join_null_equal(
+                elements,
+                starts,
+                JoinType::Inner,
+                &[(ACTOR, ACTOR), (SESSION, SESSION)],
+            )?
+            .build()?;
+        let schema = joined.schema().clone();
+        let pick = |name: &str| -> Expr {
+            let (q, f) = schema
+                .iter()
+                .find(|(_, f)| f.name() == name)
+                .expect("joined column");
+            Expr::Column(Column::new(q.cloned(), f.name()))
+        };
+        let mut kept = LogicalPlanBuilder::from(joined.clone())
+            .project(vec![
+                pick(ACTOR).alias(ACTOR),
+                pick(SESSION).alias(SESSION),
+                pick("__segql_i").alias("__segql_i"),
+                pick(NAME).alias(NAME),
+                pick("__segql_to").alias("__segql_to"),
+                pick("__segql_start").alias("__segql_start"),
+            ])?
+            .filter(
+                column("__segql_i")
+                    .gt_eq(column("__segql_start"))
+                    .and(column("__segql_i").lt(column("__segql_start") + lit(depth))),
+            )?;
+        if paths.to.is_some() {
+            let end = Expr::from(WindowFunction::new(
+                WindowFunctionDefinition::AggregateUDF(
+                    datafusion_functions_aggregate::min_max::min_udaf(),
+                ),
+                vec![when(column("__segql_to").eq(lit(1i64)), column("__segql_i")).end()?],
+            ))
+            .partition_by(session.clone())
+            .build()?;
+            let end_name = end.schema_name().to_string();
+            kept = kept.window(vec![end])?.filter(
+                column(&end_name)
+                    .is_not_null()
+                    .and(column("__segql_i").lt_eq(column(&end_name))),
+            )?;
+        }
+        let path = datafusion_functions_aggregate::string_agg::string_agg_udaf()
+            .call(vec![column(NAME), lit(" -> ")])
+            .order_by(vec![column("__segql_i").sort(true, false)])
+            .build()?;
+        kept.aggregate(session, vec![path.alias("path")])?
+            .aggregate(
+                vec![column("path")],
+                vec![
+                    count(lit(1i64)).alias("sessions"),
+                    count(column(ACTOR)).distinct().build()?.alias("users"),
+                ],
+            )?
+            .sort(vec![
+                column("sessions").sort(false, false),
+                column("path").sort(true, false),
+            ])?
+            .limit(0, Some(paths.top as usize))?
+            .build()
+    }
+
+    fn explore(&self, explore: &ExploreIr) -> Result<LogicalPlan> {
+        let mut events = self.scoped_events(&explore.scope)?.build()?;
+        // Profile columns come from the actor's profile row.
+        let profile_by: Vec<&ByColumn> = explore
+            .by
+            .iter()
+            .filter(|b| b.source == BySource::Profile)
+            .collect();
+        if !profile_by.is_empty() {
+            events = match self.profile_relation()? {
+                Some(profile) => {
+                    let mut p = vec![column(ACTOR).alias("__segql_p_actor")];
+                    for (i, by) in profile_by.iter().enumerate() {
+                        p.push(by.expr.clone().alias(format!("__segql_pby{i}")));
+                    }
+                    let profile = profile.project(p)?.build()?;
+                    let joined = self.join_null_equal(
+                        events,
+                        profile,
+                        JoinType::Left,
+                        &[(ACTOR, "__segql_p_actor")],
+                    )?;
+                    let schema = joined.schema().clone();
+                    let columns: Vec<Expr> = schema
+                        .iter()
+                        .filter(|(_, f)| f.name() != "__segql_p_actor")
+                        .map(|(q, f)| {
+                            Expr::Column(Column::new(q.cloned(), f.name())).alias(f.name())
+                        })
+                        .collect();
+                    joined.project(columns)?.build()?
+                }
+                None => {
+                    let mut columns: Vec<Expr> = events
+                        .schema()
+                        .fields()
+                        .iter()
+                        .map(|f| column(f.name()))
+                        .collect();
+                    for i in 0..profile_by.len() {
+                        columns.push(lit(ScalarValue::Null).alias(format!("__segql_pby{i}")));
+                    }
+                    LogicalPlanBuilder::from(events).project(columns)?.build()?
+                }
+            };
+        }
+        // One narrow row per event: the group keys under inner names (a by
+        // column may share its name with an event column), the time, the
+        // session, the user and a 0/1 flag per counted step.
+        let by_key = |i: usize| format!("__segql_by{i}");
+        let mut keyed = vec![column(TS), column(SESSION)];
+        let mut profile_index = 0;
+        for (i, by) in explore.by.iter().enumerate() {
+            let expr = match by.source {
+                BySource::Event => by.expr.clone(),
+                BySource::Profile => {
+                    profile_index += 1;
+                    column(&format!("__segql_pby{}", profile_index - 1))
+                }
+            };
+            keyed.push(expr.alias(by_key(i)));
+        }
+        let uid = self.mapped(TableRole::Events, "user_id");
+        keyed.push(column(&uid).alias("__segql_uid"));
+        let mut measures = Vec::new();
+        let mut counts = 0;
+        for measure in &explore.measures {
+            measures.push(match measure {
+                MeasureIr::Events => count(lit(1i64)).alias("events"),
+                MeasureIr::Users => count(column("__segql_uid"))
+                    .distinct()
+                    .build()?
+                    .alias("users"),
+                MeasureIr::Sessions => count(column(SESSION)).distinct().build()?.alias("sessions"),
+                MeasureIr::Count(step) => {
+                    counts += 1;
+                    let name = if counts == 1 {
+                        "count".to_string()
+                    } else {
+                        format!("count_{counts}")
+                    };
+                    let flag_name = format!("__segql_c{counts}");
+                    keyed.push(
+                        when(step.clone(), lit(1i64))
+                            .otherwise(lit(0i64))?
+                            .alias(flag_name.as_str()),
+                    );
+                    sum(column(&flag_name)).alias(name)
+                }
+            });
+        }
+        let keyed = LogicalPlanBuilder::from(events).project(keyed)?.build()?;
+        let by_keys: Vec<String> = (0..explore.by.len()).map(by_key).collect();
+        let mut group: Vec<Expr> = by_keys.iter().map(|n| column(n)).collect();
+        if let Some(every) = explore.every {
+            let offset = column(TS) - lit(BUCKET_ORIGIN);
+            let floor_mod = ((offset.clone() % lit(every)) + lit(every)) % lit(every);
+            group.push(cast(column(TS) - floor_mod, utc_micros()).alias("time"));
+        }
+        let mut result = LogicalPlanBuilder::from(keyed.clone())
+            .aggregate(group, measures.clone())?
+            .build()?;
+        if let (Some(top), false) = (explore.top, by_keys.is_empty()) {
+            // The top groups by the first measure over the whole range.
+            let first = measures[0].clone();
+            let first_name = first.schema_name().to_string();
+            let totals = LogicalPlanBuilder::from(keyed).aggregate(
+                by_keys.iter().map(|n| column(n)).collect::<Vec<_>>(),
+                vec![first],
+            )?;
+            let mut order = vec![column(&first_name).sort(false, false)];
+            order.extend(by_keys.iter().map(|n| column(n).sort(true, false)));
+            let rank = datafusion_functions_window::expr_fn::row_number()
+                .order_by(order)
+                .build()?;
+            let rank_name = rank.schema_name().to_string();
+            let chosen = totals
+                .window(vec![rank])?
+                .filter(column(&rank_name).lt_eq(lit(top as i64)))?
+                .project(by_keys.iter().map(|n| column(n)).collect::<Vec<_>>())?
+                .build()?;
+            let keys: Vec<(&str, &str)> =
+                by_keys.iter().map(|n| (n.as_str(), n.as_str())).collect();
+            let joined = self.join_null_equal(result, chosen, JoinType::LeftSemi, &keys)?;
+            let schema = joined.schema().clone();
+            let columns: Vec<Expr> = schema
+                .iter()
+                .map(|(q, f)| Expr::Column(Column::new(q.cloned(), f.name())).alias(f.name()))
+                .collect();
+            result = joined.project(columns)?.build()?;
+        }
+        let by_names: Vec<String> = explore.by.iter().map(|b| b.name.clone()).collect();
+        let mut output: Vec<Expr> = by_keys
+            .iter()
+            .zip(&by_names)
+            .map(|(key, name)| column(key).alias(name.as_str()))
+            .collect();
+        output.extend(
+            result
+                .schema()
+                .fields()
+                .iter()
+                .filter(|f| !f.name().starts_with("__segql_by"))
+                .map(|f| column(f.name())),
+        );
+        let result = LogicalPlanBuilder::from(result).project(output)?.build()?;
+        let mut order: Vec<_> = by_names
+            .iter()
+            .map(|n| column(n).sort(true, false))
+            .collect();
+        if explore.every.is_some() {
+            order.push(column("time").sort(true, false));
+        }
+        LogicalPlanBuilder::from(result).sort(order)?.build()
+    }
+}
