@@ -417,20 +417,6 @@ fn count_with_an_analysis_is_an_error() {
 }
 
 #[test]
-fn analyses_are_not_run_yet() {
-    let o = segql_in(
-        &repo_root(),
-        &["run", "-e", r#"funnel viewed "/a" then viewed "/b""#],
-    );
-    assert_clean_failure(&o, 2);
-    assert!(
-        stderr(&o).contains("analysis-not-available"),
-        "{}",
-        stderr(&o)
-    );
-}
-
-#[test]
 fn demo_data_writes_parquet_and_refuses_to_overwrite() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("shop");

@@ -88,3 +88,138 @@ fn segments_agree_with_the_reference_evaluator() {
         panic!("{e}");
     }
 }
+
+/// The tables of every query of `text` on `data`, computed by segql, in the
+/// reference evaluator's terms (segment queries: the key column alone).
+fn segql_tables(
+    data: &RefDataset,
+    text: &str,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<crate::reference::Table>, String> {
+    use crate::reference::Table;
+    let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
+    let (events, users, accounts) = data.to_record_batches();
+    let engine = Engine::from_batches(
+        vec![events],
+        users.map(|u| vec![u]),
+        accounts.map(|a| vec![a]),
+        SchemaMapping::default(),
+        Some(2),
+    )
+    .map_err(|d| format!("engine: {d}"))?;
+    let options = PlanOptions {
+        now_micros: NOW_MS * 1000,
+        base_dir: std::env::temp_dir(),
+    };
+    let outcomes = runtime
+        .block_on(segql::execute::run_program(
+            &program,
+            &segql::Library::new(),
+            &engine,
+            &options,
+        ))
+        .map_err(|d| format!("run: {d:?}"))?;
+    Ok(outcomes
+        .iter()
+        .map(|outcome| {
+            let members = outcome.kind == segql::execute::OutcomeKind::Members;
+            let width = if members {
+                1
+            } else {
+                outcome.schema.fields().len()
+            };
+            let columns = outcome
+                .schema
+                .fields()
+                .iter()
+                .take(width)
+                .map(|f| f.name().clone())
+                .collect();
+            let mut rows = Vec::new();
+            for batch in &outcome.batches {
+                for row in 0..batch.num_rows() {
+                    rows.push(
+                        (0..width)
+                            .map(|c| cell(batch.column(c), row, members))
+                            .collect(),
+                    );
+                }
+            }
+            Table { columns, rows }
+        })
+        .collect())
+}
+
+fn cell(
+    array: &datafusion::arrow::array::ArrayRef,
+    row: usize,
+    as_text: bool,
+) -> crate::reference::Cell {
+    use crate::reference::Cell;
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::compute::cast;
+    use datafusion::arrow::datatypes::{
+        DataType, Date32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
+    };
+    if array.is_null(row) {
+        return Cell::Null;
+    }
+    if as_text {
+        let text = cast(array, &DataType::Utf8).expect("keys cast to text");
+        return Cell::Text(text.as_string::<i32>().value(row).to_string());
+    }
+    match array.data_type() {
+        DataType::Int64 => Cell::Int(array.as_primitive::<Int64Type>().value(row)),
+        DataType::Float64 => Cell::Float(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Boolean => Cell::Bool(array.as_boolean().value(row)),
+        DataType::Date32 => Cell::Date(array.as_primitive::<Date32Type>().value(row)),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => {
+            Cell::Timestamp(array.as_primitive::<TimestampMicrosecondType>().value(row) / 1000)
+        }
+        DataType::Timestamp(_, _) => {
+            let micros = cast(array, &DataType::Timestamp(TimeUnit::Microsecond, None))
+                .expect("timestamps cast");
+            Cell::Timestamp(micros.as_primitive::<TimestampMicrosecondType>().value(row) / 1000)
+        }
+        DataType::Int32
+        | DataType::Int16
+        | DataType::Int8
+        | DataType::UInt32
+        | DataType::UInt64 => {
+            let wide = cast(array, &DataType::Int64).expect("integers widen");
+            Cell::Int(wide.as_primitive::<Int64Type>().value(row))
+        }
+        _ => {
+            let text = cast(array, &DataType::Utf8).expect("values cast to text");
+            Cell::Text(text.as_string::<i32>().value(row).to_string())
+        }
+    }
+}
+
+#[test]
+fn analyses_agree_with_the_reference_evaluator() {
+    use crate::reference::{arb_analysis_case, evaluate_all, tables_match};
+    let rt = runtime();
+    let mut runner = TestRunner::new(Config {
+        cases: proptest_cases(300),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&arb_analysis_case(), |(data, text)| {
+        let program = segql::parse(&text).map_err(|d| TestCaseError::fail(format!("{d:?}")))?;
+        let expected = evaluate_all(&program, &data, NOW_MS, &std::env::temp_dir());
+        let actual = segql_tables(&data, &text, &rt).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(actual.len(), expected.len());
+        for (a, e) in actual.iter().zip(&expected) {
+            if let Err(difference) = tables_match(a, e) {
+                return Err(TestCaseError::fail(format!(
+                    "segql and the reference disagree on:\n{text}\n{difference}\n{data:#?}"
+                )));
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}

@@ -1,6 +1,7 @@
 //! segql's end-to-end tests, in one test binary so that the (large) library
 //! is linked once.
 
+mod analyses;
 mod cli;
 mod data;
 mod diagnostics;

@@ -81,6 +81,7 @@ Examples:
   segql run --data shop/ --format csv examples/premium_customers.seg
   segql run --events 'logs/*.parquet' --schema rum.toml -e 'users who viewed \"/cart\"'
   segql run -o members.parquet -e 'users who have plan = \"premium\"'
+  segql run --chart funnel.svg examples/funnel_compare_segments.seg
 
 Without --data, --events, --users or --accounts, segql runs on its built-in demo dataset
 (an online shop, 2026-01-01 to 2026-03-31), and `now` is the end of that dataset.
@@ -100,6 +101,21 @@ pub struct RunArgs {
     /// Print only the number of members of each segment query.
     #[arg(long)]
     pub count: bool,
+    /// Write a chart of the analysis as SVG (bars for funnels, a heat map
+    /// for retention, lines for explore over time, ranked bars for paths).
+    #[arg(long, value_name = "OUT.svg")]
+    pub chart: Option<PathBuf>,
+    /// Draw analyses in the terminal (bars, cohort triangle, sparklines)
+    /// above their table: auto draws when stdout is a terminal.
+    #[arg(long, value_enum, default_value_t = PicturesWhen::Auto, value_name = "WHEN")]
+    pub pictures: PicturesWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PicturesWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 /// Print the DataFusion plan of each query.
@@ -322,6 +338,32 @@ pub fn run(args: RunArgs, output: Output) -> Status {
         }
         None => None,
     };
+    let analyses = loaded
+        .program
+        .statements
+        .iter()
+        .filter(|s| {
+            !matches!(
+                s.kind,
+                segql::syntax::StatementKind::Define(_) | segql::syntax::StatementKind::Segment(_)
+            )
+        })
+        .count();
+    if args.chart.is_some() && (analyses != 1 || queries != 1) {
+        output.error(
+            &Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!("--chart draws one analysis, but the text has {queries} queries of which {analyses} are analyses"),
+            )
+            .with_help("keep one funnel, retention, paths or explore query in the text (definitions are fine)"),
+        );
+        return Status::Usage;
+    }
+    let pictures = match args.pictures {
+        PicturesWhen::Always => true,
+        PicturesWhen::Never => false,
+        PicturesWhen::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
+    };
     let rt = runtime();
     rt.block_on(async {
         let engine = match open_engine(&args.data).await {
@@ -378,6 +420,20 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                 }
                 continue;
             }
+            if let Some(path) = &args.chart
+                && let Err(d) = write_chart(path, &outcome)
+            {
+                output.error(&d);
+                return Status::Failure;
+            }
+            if pictures
+                && args.output.is_none()
+                && args.format == FormatArg::Table
+                && let Some(picture) = picture(&outcome, output.color)
+                && !print(&format!("{picture}\n"))
+            {
+                return Status::Success;
+            }
             let written = match (&args.output, file_format) {
                 (Some(path), Some(format)) => write_file(path, format, &outcome),
                 _ => {
@@ -409,6 +465,56 @@ pub fn run(args: RunArgs, output: Output) -> Status {
         }
         Status::Success
     })
+}
+
+/// A terminal drawing of an analysis result.
+fn picture(outcome: &segql::execute::Outcome, color: bool) -> Option<String> {
+    use segql::execute::OutcomeKind;
+    use segql::executor::present;
+    let width = terminal_width();
+    let (batches, schema) = (&outcome.batches, &outcome.schema);
+    match outcome.kind {
+        OutcomeKind::Members => None,
+        OutcomeKind::Funnel => Some(present::funnel_bars(batches, schema, width)),
+        OutcomeKind::Retention => Some(present::retention_triangle(batches, schema, color)),
+        OutcomeKind::Paths => Some(present::paths_bars(batches, schema, width)),
+        OutcomeKind::Explore => present::explore_sparklines(batches, schema),
+    }
+}
+
+fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w: &usize| *w >= 40)
+        .unwrap_or(100)
+}
+
+fn write_chart(path: &Path, outcome: &segql::execute::Outcome) -> Result<(), Diagnostic> {
+    use segql::execute::OutcomeKind;
+    use segql::executor::chart::{ChartKind, svg_chart};
+    let kind = match outcome.kind {
+        OutcomeKind::Funnel => ChartKind::Funnel,
+        OutcomeKind::Retention => ChartKind::Retention,
+        OutcomeKind::Paths => ChartKind::Paths,
+        OutcomeKind::Explore => ChartKind::Explore,
+        OutcomeKind::Members => {
+            return Err(Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                "--chart draws analyses; a segment's members have no chart",
+            ));
+        }
+    };
+    let svg = svg_chart(kind, &outcome.batches, &outcome.schema)
+        .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot draw the chart: {e}")))?;
+    std::fs::write(path, svg).map_err(|e| {
+        Diagnostic::error(
+            codes::UNWRITABLE_FILE,
+            format!("cannot write `{}`: {e}", path.display()),
+        )
+    })?;
+    eprintln!("wrote the chart to {}", path.display());
+    Ok(())
 }
 
 /// Writes to stdout; false when the reader has gone away (`| head`), which

@@ -817,10 +817,10 @@ fn funnel_rows(lead: &[Cell], furthest: &[usize], labels: &[String], rows: &mut 
     for (i, label) in labels.iter().enumerate() {
         // "`conversion = users / users at step 1` and `step_conversion =
         // users / users at the previous step` (1 for step 1; 0 when the
-        // divisor is 0)": step 1 has 1 when anybody reached it, else 0.
+        // divisor is 0)": step 1 has 1 always, as written.
         let conversion = ratio(users[i], users[0]);
         let step_conversion = if i == 0 {
-            ratio(users[0], users[0])
+            1.0
         } else {
             ratio(users[i], users[i - 1])
         };

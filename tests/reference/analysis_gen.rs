@@ -7,9 +7,9 @@
 //! end all get several cohorts and buckets), sometimes turned mostly into
 //! views of three names (so that paths repeat), and a program of 0–2
 //! segment definitions followed by one analysis that uses every clause of
-//! §5. `now` stays [`super::NOW_MS`]: relative ranges cut through the data at
-//! every scale (`now` is 2026-01-01T00:15:00Z). Programs pass `segql::validate` and use only the columns and
-//! tables of the dataset.
+//! §5. `now` stays [`super::NOW_MS`] (2026-01-01T00:15:00Z): relative ranges
+//! cut through the data at every scale. Programs pass `segql::validate` and
+//! use only the columns and tables of the dataset.
 
 use super::data::{DAY_MS, MINUTE_MS, RefDataset, format_timestamp};
 use super::r#gen::{
@@ -55,7 +55,7 @@ const SCALES: [Scale; 4] = [
         unit_name: "day",
         per_step: 1,
     },
-    // 2025-11-17 (a Monday) to 2026-02-25: months across the year end.
+    // 2025-11-17 (a Monday) to 2026-02-20: months across the year end.
     Scale {
         origin: BASE_MS - 45 * DAY_MS,
         unit: 5 * DAY_MS,
@@ -363,9 +363,9 @@ fn arb_funnel(
             2 => vec((arb_step_text(), 1usize..=4), 1..=1),
             1 => vec((arb_step_text(), 1usize..=4), 2..=2),
         ],
-        option::weighted(0.5, arb_analysis_within(scale)),
+        option::weighted(0.4, arb_analysis_within(scale)),
         arb_segs(audience, shape, names, true),
-        option::weighted(0.5, arb_analysis_range(scale)),
+        option::weighted(0.4, arb_analysis_range(scale)),
     )
         .prop_flat_map(
             move |(positive, negated, within, (scope, compare, eff), range)| {

@@ -6,10 +6,12 @@
 //! DataSpec ──Engine::open──▶ Engine (Catalog) ──execute(LogicalPlan)──▶ Vec<RecordBatch>
 //! ```
 
+pub mod chart;
 pub mod demo;
 mod engine;
 pub mod mapping;
 pub mod output;
+pub mod present;
 mod sources;
 
 pub use engine::{DataSpec, Engine};

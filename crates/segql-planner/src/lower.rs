@@ -1951,6 +1951,9 @@ impl Lowering<'_> {
         if explore.every.is_some() {
             order.push(column("time").sort(true, false));
         }
+        if order.is_empty() {
+            return Ok(result);
+        }
         LogicalPlanBuilder::from(result).sort(order)?.build()
     }
 }

@@ -345,7 +345,20 @@ impl Resolver<'_> {
     /// A `by` column: an event column when the events table has it, else a
     /// profile column of the audience.
     fn by_column(&self, ident: &Ident, audience: Audience) -> Result<ByColumn, Diagnostic> {
-        match self.column(TableRole::Events, ident) {
+        // Groups keep the column's own values: a date stays a date (bound
+        // columns of dates compare as timestamps).
+        let raw = |bound: BoundColumn| match bound.expr {
+            Expr::Cast(c) if bound.kind == ValueKind::Time => *c.expr,
+            other => other,
+        };
+        match self
+            .column(TableRole::Events, ident)
+            .map(raw)
+            .map(|expr| BoundColumn {
+                expr,
+                kind: ValueKind::Other,
+                data_type: DataType::Null,
+            }) {
             Ok(bound) => Ok(ByColumn {
                 name: ident.name.clone(),
                 source: BySource::Event,
@@ -360,7 +373,7 @@ impl Resolver<'_> {
                     Ok(bound) => Ok(ByColumn {
                         name: ident.name.clone(),
                         source: BySource::Profile,
-                        expr: bound.expr,
+                        expr: raw(bound),
                     }),
                     Err(_) => Err(Diagnostic::error(
                         codes::UNKNOWN_COLUMN,

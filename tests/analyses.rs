@@ -1,0 +1,278 @@
+//! Analyses end to end: every analysis of `examples/*.seg` on the demo
+//! dataset (snapshot), and the edge cases of LANGUAGE.md §5 on tiny data.
+
+use crate::support::{example_files, repo_root, segql_bin};
+use segql::executor::output::{self, OutputFormat};
+use segql::executor::{Engine, demo::DemoConfig};
+use segql::planner::PlanOptions;
+use segql::syntax::StatementKind;
+use std::process::Command;
+
+fn csv(outcome: &segql::execute::Outcome) -> String {
+    let mut buffer = Vec::new();
+    output::write(
+        &outcome.batches,
+        &outcome.schema,
+        OutputFormat::Csv,
+        &mut buffer,
+    )
+    .expect("CSV writes");
+    String::from_utf8(buffer).expect("CSV is text")
+}
+
+#[test]
+fn analyses_of_every_example_on_the_demo_dataset() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let engine = Engine::demo(&DemoConfig::default(), Some(2)).expect("the demo dataset loads");
+    let options = PlanOptions {
+        now_micros: engine
+            .default_now_micros
+            .expect("the demo dataset fixes now"),
+        base_dir: repo_root().join("examples"),
+    };
+    let mut seen = 0;
+    for path in example_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut program = segql::parse(&text).expect("examples parse");
+        program
+            .statements
+            .retain(|s| !matches!(s.kind, StatementKind::Segment(_)));
+        if program
+            .statements
+            .iter()
+            .all(|s| matches!(s.kind, StatementKind::Define(_)))
+        {
+            continue;
+        }
+        let outcomes = runtime
+            .block_on(segql::execute::run_program(
+                &program,
+                &segql::Library::new(),
+                &engine,
+                &options,
+            ))
+            .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        let mut report = String::new();
+        for outcome in &outcomes {
+            seen += 1;
+            let statement = text[outcome.span.start..outcome.span.end]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            report.push_str(&format!("{statement}\n{}\n", csv(outcome)));
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(format!("analyses_{name}"), report);
+    }
+    assert!(
+        seen >= 10,
+        "the examples hold analyses of every kind: {seen}"
+    );
+}
+
+/// Runs `text` on CSV tables written to a temporary folder and returns the
+/// CSV output of its (last) result.
+fn run_on(events: &str, users: Option<&str>, text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.csv"), events).unwrap();
+    if let Some(users) = users {
+        std::fs::write(dir.path().join("users.csv"), users).unwrap();
+    }
+    let out = Command::new(segql_bin())
+        .args([
+            "run",
+            "--data",
+            ".",
+            "--now",
+            "2026-04-01",
+            "--format",
+            "csv",
+            "-e",
+            text,
+        ])
+        .current_dir(dir.path())
+        .output()
+        .expect("segql runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    stdout.rsplit("\n\n").next().unwrap_or_default().to_string()
+}
+
+const EVENTS: &str = "\
+timestamp,user_id,session_id,event_type,name,device
+2026-03-01T10:00:00Z,u1,s1,view,/home,mobile
+2026-03-01T10:01:00Z,u1,s1,view,/cart,mobile
+2026-03-01T10:02:00Z,u1,s1,action,CHECKOUT,mobile
+2026-03-01T11:00:00Z,u2,s2,view,/home,desktop
+2026-03-01T11:05:00Z,u2,s2,view,/home,desktop
+2026-03-01T11:06:00Z,u2,s2,view,/cart,desktop
+2026-03-02T09:00:00Z,u3,s3,view,/home,desktop
+2026-03-02T09:00:00Z,u3,s3,view,/about,desktop
+2026-03-03T09:00:00Z,u3,,view,/cart,desktop
+";
+
+const USERS: &str = "user_id,plan\nu1,pro\nu2,free\nu3,free\nu4,pro\n";
+
+#[test]
+fn funnel_counts_and_conversions() {
+    let out = run_on(
+        EVENTS,
+        None,
+        r#"funnel viewed "/home" then viewed "/cart" then action "CHECKOUT""#,
+    );
+    assert_eq!(
+        out,
+        "step,label,users,conversion,step_conversion\n\
+         1,\"viewed \"\"/home\"\"\",3,1.0,1.0\n\
+         2,\"viewed \"\"/cart\"\"\",3,1.0,1.0\n\
+         3,\"action \"\"CHECKOUT\"\"\",1,0.3333333333333333,0.3333333333333333\n"
+    );
+}
+
+#[test]
+fn funnel_within_session_needs_a_session() {
+    let out = run_on(
+        EVENTS,
+        None,
+        r#"funnel viewed "/home" then viewed "/cart" within session"#,
+    );
+    // u3's cart view has no session.
+    assert!(out.contains("\n2,\"viewed \"\"/cart\"\"\",2,"), "{out}");
+}
+
+#[test]
+fn funnel_of_an_empty_segment_divides_by_nothing() {
+    let out = run_on(
+        EVENTS,
+        Some(USERS),
+        r#"funnel viewed "/home" then viewed "/cart" for (users who have plan = "enterprise")"#,
+    );
+    assert_eq!(
+        out,
+        "step,label,users,conversion,step_conversion\n\
+         1,\"viewed \"\"/home\"\"\",0,0.0,1.0\n\
+         2,\"viewed \"\"/cart\"\"\",0,0.0,0.0\n"
+    );
+}
+
+#[test]
+fn funnel_step_that_never_happens() {
+    let out = run_on(
+        EVENTS,
+        None,
+        r#"funnel viewed "/home" then action "REFUND""#,
+    );
+    assert!(
+        out.ends_with("2,\"action \"\"REFUND\"\"\",0,0.0,0.0\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn funnel_compare_blocks_in_order_with_a_by_column() {
+    let out = run_on(
+        EVENTS,
+        Some(USERS),
+        r#"segment pro = users who have plan = "pro";
+           funnel viewed "/home" then viewed "/cart" compare (users who have plan = "free"), pro by device"#,
+    );
+    assert_eq!(
+        out,
+        "segment,device,step,label,users,conversion,step_conversion\n\
+         \"users who have plan = \"\"free\"\"\",desktop,1,\"viewed \"\"/home\"\"\",2,1.0,1.0\n\
+         \"users who have plan = \"\"free\"\"\",desktop,2,\"viewed \"\"/cart\"\"\",2,1.0,1.0\n\
+         pro,mobile,1,\"viewed \"\"/home\"\"\",1,1.0,1.0\n\
+         pro,mobile,2,\"viewed \"\"/cart\"\"\",1,1.0,1.0\n"
+    );
+}
+
+#[test]
+fn retention_cohort_without_returns_and_month_periods_across_year_end() {
+    let events = "\
+timestamp,user_id,session_id,event_type,name
+2025-12-20T10:00:00Z,u1,s1,view,/home
+2026-01-03T10:00:00Z,u1,s2,action,buy
+2025-12-31T10:00:00Z,u2,s3,view,/home
+2026-01-10T10:00:00Z,u3,s4,view,/home
+";
+    let out = run_on(
+        events,
+        None,
+        r#"retention viewed "/home" returning action "buy" every month periods 1"#,
+    );
+    assert_eq!(
+        out,
+        "cohort,period,users,retained,rate\n\
+         2025-12-01,0,2,0,0.0\n\
+         2025-12-01,1,2,1,0.5\n\
+         2026-01-01,0,1,0,0.0\n\
+         2026-01-01,1,1,0,0.0\n"
+    );
+}
+
+#[test]
+fn retention_weeks_start_on_monday_and_period_0_counts_returns_before_the_start() {
+    let events = "\
+timestamp,user_id,session_id,event_type,name
+2026-03-04T10:00:00Z,u1,s1,action,buy
+2026-03-05T10:00:00Z,u1,s1,view,/home
+";
+    // 2026-03-04 is a Wednesday: the week starts Monday 2026-03-02.
+    let out = run_on(
+        events,
+        None,
+        r#"retention viewed "/home" returning action "buy" every week periods 0"#,
+    );
+    assert_eq!(
+        out,
+        "cohort,period,users,retained,rate\n2026-03-02,0,1,1,1.0\n"
+    );
+}
+
+#[test]
+fn paths_collapse_repeats_and_skip_sessions_without_the_start() {
+    let out = run_on(EVENTS, None, r#"paths from viewed "/home" depth 3"#);
+    // u2: /home /home /cart collapses; u3: equal times ordered by name put
+    // /about before /home; the null session is never a path.
+    assert_eq!(out, "path,sessions,users\n/home -> /cart,2,2\n/home,1,1\n");
+}
+
+#[test]
+fn paths_to_a_step_that_does_not_occur_leave_the_session_out() {
+    let out = run_on(
+        EVENTS,
+        None,
+        r#"paths from viewed "/home" to viewed "/cart" depth 2"#,
+    );
+    assert_eq!(out, "path,sessions,users\n/home -> /cart,2,2\n");
+}
+
+#[test]
+fn explore_buckets_align_to_monday_and_top_keeps_the_largest_groups() {
+    let out = run_on(
+        EVENTS,
+        None,
+        r#"explore events, users by device every 1 week top 1"#,
+    );
+    // u2's three views fall on Sunday 2026-03-01, in the week of Monday
+    // 2026-02-23; u3's three on 2026-03-02 and 03.
+    assert_eq!(
+        out,
+        "device,time,events,users\ndesktop,2026-02-23T00:00:00Z,3,1\ndesktop,2026-03-02T00:00:00Z,3,1\n"
+    );
+}
+
+#[test]
+fn explore_by_a_profile_column_with_a_null_group() {
+    let out = run_on(
+        EVENTS,
+        Some("user_id,plan\nu1,pro\nu2,free\n"),
+        r#"explore users, count(viewed "/cart") by plan"#,
+    );
+    assert_eq!(out, "plan,users,count\nfree,1,1\npro,1,1\n,1,1\n");
+}
