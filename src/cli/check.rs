@@ -83,13 +83,7 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
                 base_dir,
             };
             if let Err(found) = segql::planner::resolve(&program, &library, engine, &options) {
-                // Analyses are checked by `check`, even though `run` cannot
-                // run them yet.
-                diagnostics.extend(
-                    found
-                        .into_iter()
-                        .filter(|d| d.code != segql::codes::ANALYSIS_NOT_AVAILABLE),
-                );
+                diagnostics.extend(found);
             }
         }
         if diagnostics

@@ -194,7 +194,4 @@ pub mod codes {
                 | INTERNAL
         )
     }
-
-    // Later stages reuse this type with their own codes.
-    pub const ANALYSIS_NOT_AVAILABLE: &str = "analysis-not-available";
 }
