@@ -1,10 +1,8 @@
 //! Analyses end to end: every analysis of `examples/*.seg` on the demo
 //! dataset (snapshot), and the edge cases of LANGUAGE.md §5 on tiny data.
 
-use crate::support::{example_files, repo_root, segql_bin};
+use crate::support::{example_files, segql_bin};
 use segql::executor::output::{self, OutputFormat};
-use segql::executor::{Engine, demo::DemoConfig};
-use segql::planner::PlanOptions;
 use segql::syntax::StatementKind;
 use std::process::Command;
 
@@ -22,18 +20,8 @@ fn csv(outcome: &segql::execute::Outcome) -> String {
 
 #[test]
 fn analyses_of_every_example_on_the_demo_dataset() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let engine = Engine::demo(&DemoConfig::default(), Some(2)).expect("the demo dataset loads");
-    let options = PlanOptions {
-        now_micros: engine
-            .default_now_micros
-            .expect("the demo dataset fixes now"),
-        base_dir: repo_root().join("examples"),
-    };
+    let runtime = crate::support::runtime();
+    let (engine, options) = crate::support::demo_engine();
     let mut seen = 0;
     for path in example_files() {
         let text = std::fs::read_to_string(&path).unwrap();

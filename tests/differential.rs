@@ -16,56 +16,25 @@ pub fn segql_members(
     text: &str,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<BTreeSet<String>>, String> {
-    let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
-    let (events, users, accounts) = data.to_record_batches();
-    let engine = Engine::from_batches(
-        vec![events],
-        users.map(|u| vec![u]),
-        accounts.map(|a| vec![a]),
-        SchemaMapping::default(),
-        Some(2),
-    )
-    .map_err(|d| format!("engine: {d}"))?;
-    let options = PlanOptions {
-        now_micros: NOW_MS * 1000,
-        base_dir: std::env::temp_dir(),
-    };
-    let outcomes = runtime
-        .block_on(segql::execute::run_program(
-            &program,
-            &segql::Library::new(),
-            &engine,
-            &options,
-        ))
-        .map_err(|d| format!("run: {d:?}"))?;
-    Ok(outcomes.iter().map(keys).collect())
-}
-
-fn keys(outcome: &segql::execute::Outcome) -> BTreeSet<String> {
-    use datafusion::arrow::array::AsArray;
-    use datafusion::arrow::compute::cast;
-    use datafusion::arrow::datatypes::DataType;
-    let mut keys = BTreeSet::new();
-    for batch in &outcome.batches {
-        let column = cast(batch.column(0), &DataType::Utf8).expect("keys cast to text");
-        for value in column.as_string::<i32>().iter() {
-            keys.insert(value.expect("member keys are not null").to_string());
-        }
-    }
-    keys
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime")
+    let tables = segql_tables(data, text, runtime)?;
+    Ok(tables
+        .iter()
+        .map(|table| {
+            table
+                .rows
+                .iter()
+                .map(|row| match &row[0] {
+                    crate::reference::Cell::Text(key) => key.clone(),
+                    other => panic!("member keys are text: {other:?}"),
+                })
+                .collect()
+        })
+        .collect())
 }
 
 #[test]
 fn segments_agree_with_the_reference_evaluator() {
-    let rt = runtime();
+    let rt = crate::support::runtime();
     let mut runner = TestRunner::new(Config {
         cases: proptest_cases(500),
         failure_persistence: None,
@@ -199,7 +168,7 @@ fn cell(
 #[test]
 fn analyses_agree_with_the_reference_evaluator() {
     use crate::reference::{arb_analysis_case, evaluate_all, tables_match};
-    let rt = runtime();
+    let rt = crate::support::runtime();
     let mut runner = TestRunner::new(Config {
         cases: proptest_cases(300),
         failure_persistence: None,

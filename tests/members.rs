@@ -2,25 +2,12 @@
 //! built-in demo dataset, snapshot. Analyses are left to their own tests.
 
 use crate::support::example_files;
-use segql::executor::{Engine, demo::DemoConfig};
-use segql::planner::PlanOptions;
 use segql::syntax::StatementKind;
 
 #[test]
 fn members_of_every_example_on_the_demo_dataset() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let config = DemoConfig::default();
-    let engine = Engine::demo(&config, Some(2)).expect("the demo dataset loads");
-    let options = PlanOptions {
-        now_micros: engine
-            .default_now_micros
-            .expect("the demo dataset fixes now"),
-        base_dir: crate::support::repo_root().join("examples"),
-    };
+    let runtime = crate::support::runtime();
+    let (engine, options) = crate::support::demo_engine();
     for path in example_files() {
         let text = std::fs::read_to_string(&path).unwrap();
         let mut program = segql::parse(&text).expect("examples parse");

@@ -242,6 +242,32 @@ async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
     }
 }
 
+/// Opens the data and fixes `now`: what planning a loaded text needs.
+async fn prepare(
+    data: &DataArgs,
+    text: &TextArgs,
+    loaded: &Loaded,
+    output: Output,
+) -> Result<(Engine, PlanOptions), Status> {
+    let engine = open_engine(data).await.map_err(|d| {
+        output.error(&d);
+        if d.code == codes::BAD_ARGUMENT {
+            Status::Usage
+        } else {
+            Status::Failure
+        }
+    })?;
+    let now = now_micros(&text.now, &engine).map_err(|d| {
+        output.error(&d);
+        Status::Usage
+    })?;
+    let options = PlanOptions {
+        now_micros: now,
+        base_dir: loaded.base_dir.clone(),
+    };
+    Ok((engine, options))
+}
+
 /// `now`: the flag, the dataset's own, or the wall clock.
 fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, Diagnostic> {
     if let Some(text) = flag {
@@ -366,27 +392,9 @@ pub fn run(args: RunArgs, output: Output) -> Status {
     };
     let rt = runtime();
     rt.block_on(async {
-        let engine = match open_engine(&args.data).await {
-            Ok(e) => e,
-            Err(d) => {
-                output.error(&d);
-                return if d.code == codes::BAD_ARGUMENT {
-                    Status::Usage
-                } else {
-                    Status::Failure
-                };
-            }
-        };
-        let now = match now_micros(&args.text.now, &engine) {
-            Ok(n) => n,
-            Err(d) => {
-                output.error(&d);
-                return Status::Usage;
-            }
-        };
-        let options = PlanOptions {
-            now_micros: now,
-            base_dir: loaded.base_dir.clone(),
+        let (engine, options) = match prepare(&args.data, &args.text, &loaded, output).await {
+            Ok(ready) => ready,
+            Err(status) => return status,
         };
         let plans =
             match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)
@@ -553,23 +561,9 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
     };
     let rt = runtime();
     rt.block_on(async {
-        let engine = match open_engine(&args.data).await {
-            Ok(e) => e,
-            Err(d) => {
-                output.error(&d);
-                return Status::Failure;
-            }
-        };
-        let now = match now_micros(&args.text.now, &engine) {
-            Ok(n) => n,
-            Err(d) => {
-                output.error(&d);
-                return Status::Usage;
-            }
-        };
-        let options = PlanOptions {
-            now_micros: now,
-            base_dir: loaded.base_dir.clone(),
+        let (engine, options) = match prepare(&args.data, &args.text, &loaded, output).await {
+            Ok(ready) => ready,
+            Err(status) => return status,
         };
         let plans =
             match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)

@@ -50,3 +50,27 @@ pub fn render_plain(source: &str, diagnostics: &[segql::Diagnostic]) -> String {
         .collect::<Vec<_>>()
         .join("")
 }
+
+/// A runtime for the tests that run plans in process.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+/// The built-in demo dataset, and plan options with its `now` and the
+/// examples folder for CSV lists.
+pub fn demo_engine() -> (segql::executor::Engine, segql::planner::PlanOptions) {
+    let engine =
+        segql::executor::Engine::demo(&segql::executor::demo::DemoConfig::default(), Some(2))
+            .expect("the demo dataset loads");
+    let options = segql::planner::PlanOptions {
+        now_micros: engine
+            .default_now_micros
+            .expect("the demo dataset fixes now"),
+        base_dir: repo_root().join("examples"),
+    };
+    (engine, options)
+}

@@ -17,10 +17,7 @@ mod resolve;
 
 pub use catalog::{Catalog, NameColumn, SchemaMapping, TableEntry, TableRole};
 pub use ir::*;
-pub use lower::{
-    plan_actor_set, plan_csv_checks, plan_explore, plan_funnel, plan_members, plan_paths,
-    plan_retention,
-};
+pub use lower::{plan_actor_set, plan_csv_checks, plan_query};
 pub use resolve::{PlanOptions, resolve};
 
 use datafusion_expr::LogicalPlan;
@@ -28,11 +25,5 @@ use segql_parser::Diagnostic;
 
 /// The logical plan of one resolved query.
 pub fn plan(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, Diagnostic> {
-    match &query.kind {
-        QueryKind::Members(segment) => plan_members(segment, catalog),
-        QueryKind::Funnel(funnel) => plan_funnel(funnel, catalog),
-        QueryKind::Retention(retention) => plan_retention(retention, catalog),
-        QueryKind::Paths(paths) => plan_paths(paths, catalog),
-        QueryKind::Explore(explore) => plan_explore(explore, catalog),
-    }
+    plan_query(query, catalog)
 }

@@ -26,14 +26,29 @@ use segql_parser::{AggregateFunc, Audience, CmpOp, Diagnostic, codes};
 use std::cell::Cell;
 use std::sync::Arc;
 
-/// The plan of a segment query: its members, one row each, sorted by key,
-/// with the profile columns when the audience's profile table is loaded.
-pub fn plan_members(
-    segment: &SegmentIr,
+/// The plan of one resolved query: a segment's members (one row each,
+/// sorted by key, with the profile columns when the audience's profile table
+/// is loaded), or an analysis with the columns of LANGUAGE.md §5.
+pub fn plan_query(
+    query: &Query,
     catalog: &dyn Catalog,
 ) -> std::result::Result<LogicalPlan, Diagnostic> {
-    let lowering = Lowering::new(catalog, segment.audience)?;
-    lowering.members(segment).map_err(internal)
+    let audience = match &query.kind {
+        QueryKind::Members(segment) => segment.audience,
+        QueryKind::Funnel(f) => f.scope.audience,
+        QueryKind::Retention(r) => r.scope.audience,
+        QueryKind::Paths(p) => p.scope.audience,
+        QueryKind::Explore(e) => e.scope.audience,
+    };
+    let lowering = Lowering::new(catalog, audience)?;
+    let plan = match &query.kind {
+        QueryKind::Members(segment) => lowering.members(segment),
+        QueryKind::Funnel(funnel) => lowering.funnel(funnel),
+        QueryKind::Retention(retention) => lowering.retention(retention),
+        QueryKind::Paths(paths) => lowering.paths(paths),
+        QueryKind::Explore(explore) => lowering.explore(explore),
+    };
+    plan.map_err(internal)
 }
 
 /// For each CSV list a segment reads: where it comes from, where the text
@@ -1051,17 +1066,6 @@ fn is_key_type(data_type: &DataType) -> bool {
     matches!(data_type, DataType::Utf8) || data_type.is_integer()
 }
 
-/// The plan of a funnel (LANGUAGE.md §5): `[segment,] [by,] step, label,
-/// users, conversion, step_conversion`, ordered by segment as written, `by`
-/// value and step.
-pub fn plan_funnel(
-    funnel: &FunnelIr,
-    catalog: &dyn Catalog,
-) -> std::result::Result<LogicalPlan, Diagnostic> {
-    let lowering = Lowering::new(catalog, funnel.scope.audience)?;
-    lowering.funnel(funnel).map_err(internal)
-}
-
 const FURTHEST: &str = "__segql_furthest";
 const BY: &str = "__segql_by";
 const BLOCK: &str = "__segql_block";
@@ -1345,36 +1349,6 @@ impl Lowering<'_> {
             .collect();
         rows.sort(order)?.project(output)?.build()
     }
-}
-
-/// The plan of a retention analysis (LANGUAGE.md §5): `[by,] cohort, period,
-/// users, retained, rate`, ordered by `by`, cohort, period.
-pub fn plan_retention(
-    retention: &RetentionIr,
-    catalog: &dyn Catalog,
-) -> std::result::Result<LogicalPlan, Diagnostic> {
-    let lowering = Lowering::new(catalog, retention.scope.audience)?;
-    lowering.retention(retention).map_err(internal)
-}
-
-/// The plan of a paths analysis: `path, sessions, users`, most sessions
-/// first.
-pub fn plan_paths(
-    paths: &PathsIr,
-    catalog: &dyn Catalog,
-) -> std::result::Result<LogicalPlan, Diagnostic> {
-    let lowering = Lowering::new(catalog, paths.scope.audience)?;
-    lowering.paths(paths).map_err(internal)
-}
-
-/// The plan of an explore analysis: the `by` columns, `time` with `every`,
-/// then one column per measure.
-pub fn plan_explore(
-    explore: &ExploreIr,
-    catalog: &dyn Catalog,
-) -> std::result::Result<LogicalPlan, Diagnostic> {
-    let lowering = Lowering::new(catalog, explore.scope.audience)?;
-    lowering.explore(explore).map_err(internal)
 }
 
 /// Monday 1970-01-05T00:00:00Z in microseconds: explore buckets align to it.
