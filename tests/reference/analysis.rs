@@ -713,6 +713,12 @@ impl<'a> Analyzer<'a> {
 
         let mut buckets: BTreeMap<(Key, Option<i64>), Acc> = BTreeMap::new();
         let mut whole: BTreeMap<Key, Acc> = BTreeMap::new();
+        // Without `by` and `every` the result is one total, zero when no
+        // event counts (like an aggregate without groups).
+        if by.is_empty() && every.is_none() {
+            buckets.insert((Key(Vec::new()), None), Acc::new(n_counts));
+            whole.insert(Key(Vec::new()), Acc::new(n_counts));
+        }
         for (actor, events) in &actors {
             for e in events {
                 let key = Key(by

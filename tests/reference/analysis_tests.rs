@@ -473,7 +473,7 @@ fn for_intersects_every_compare_block() {
                 // u3 (pro) never checked out: not in the `for` segment.
                 frow(&[t("pros")], 1, r#"viewed "/a""#, 1, 1.0, 1.0),
                 frow(&[t("pros")], 2, r#"action "CHECKOUT""#, 1, 1.0, 1.0),
-                frow(&[t(premium)], 1, r#"viewed "/a""#, 0, 0.0, 0.0),
+                frow(&[t(premium)], 1, r#"viewed "/a""#, 0, 0.0, 1.0),
                 frow(&[t(premium)], 2, r#"action "CHECKOUT""#, 0, 0.0, 0.0),
             ],
         ),
@@ -1289,8 +1289,8 @@ fn explore_top_ranks_distinct_counts_over_the_whole_range() {
 
 #[test]
 fn explore_rows_only_where_there_are_events() {
-    // Decision 6: a (group, bucket) pair without events has no row, also
-    // without `by` and `every`.
+    // Decision 6: a (group, bucket) pair without events has no row; without
+    // `by` and `every` there is one total row, zero when nothing counts.
     let data = events(vec![
         view(day(0, 1), "u1", "/a").device("mobile"),
         view(day(2, 1), "u1", "/b"),
@@ -1298,7 +1298,7 @@ fn explore_rows_only_where_there_are_events() {
     check(
         &data,
         r#"explore events for (users who viewed "/z")"#,
-        table(&["events"], vec![]),
+        table(&["events"], vec![vec![i(0)]]),
     );
     check(
         &data,

@@ -1854,12 +1854,14 @@ impl Lowering<'_> {
                         format!("count_{counts}")
                     };
                     let flag_name = format!("__segql_c{counts}");
+                    // 1 for a matching event, null otherwise: counting the
+                    // non-null values gives 0, not null, over no events.
                     keyed.push(
                         when(step.clone(), lit(1i64))
-                            .otherwise(lit(0i64))?
+                            .end()?
                             .alias(flag_name.as_str()),
                     );
-                    sum(column(&flag_name)).alias(name)
+                    count(column(&flag_name)).alias(name)
                 }
             });
         }
