@@ -81,7 +81,7 @@ Examples:
   segql run --data shop/ --format csv examples/premium_customers.seg
   segql run --events 'logs/*.parquet' --schema rum.toml -e 'users who viewed \"/cart\"'
   segql run -o members.parquet -e 'users who have plan = \"premium\"'
-  segql run --chart funnel.svg examples/funnel_compare_segments.seg
+  segql run --chart funnel.svg -e 'funnel viewed \"/cart\" then action \"CHECKOUT\" by device'
 
 Without --data, --events, --users or --accounts, segql runs on its built-in demo dataset
 (an online shop, 2026-01-01 to 2026-03-31), and `now` is the end of that dataset.
