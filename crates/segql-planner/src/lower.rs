@@ -1529,12 +1529,6 @@ impl Lowering<'_> {
         };
         let periods = retention.periods as i64;
         let (a, r) = (self.alias("ra"), self.alias("rr"));
-        let mut retained_group = vec![];
-        if has_by {
-            retained_group.push(Expr::Column(qualified(&a, BY)).alias(BY));
-        }
-        retained_group.push(Expr::Column(qualified(&a, "cohort")).alias("cohort"));
-        retained_group.push(column("__segql_offset").alias("period"));
         let retained = LogicalPlanBuilder::from(actors)
             .alias(a.as_str())?
             .join(
@@ -1577,7 +1571,6 @@ impl Lowering<'_> {
                 vec![count(column(ACTOR)).alias("retained")],
             )?
             .build()?;
-        let _ = retained_group;
 
         // Every cohort has every period, 0 through `periods`.
         let values: Vec<Vec<Expr>> = (0..=periods).map(|p| vec![lit(p)]).collect();
