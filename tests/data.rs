@@ -31,6 +31,16 @@ fn assert_clean_failure(o: &Output, code: i32) {
     );
 }
 
+/// Runs `users who viewed "/a"` on an events file with the given text.
+fn run_on_events(events_csv: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.csv"), events_csv).unwrap();
+    segql_in(
+        dir.path(),
+        &["run", "--data", ".", "-e", r#"users who viewed "/a""#],
+    )
+}
+
 const EVENTS_CSV: &str = "\
 timestamp,user_id,session_id,event_type,name,device
 2026-03-01T10:00:00Z,u1,s1,view,/cart,mobile
@@ -252,16 +262,7 @@ fn unreadable_parquet_names_the_file() {
 
 #[test]
 fn missing_required_column_names_file_and_column() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("events.csv"),
-        "timestamp,user_id,event_type\n2026-03-01T10:00:00Z,u1,view\n",
-    )
-    .unwrap();
-    let o = segql_in(
-        dir.path(),
-        &["run", "--data", ".", "-e", r#"users who viewed "/a""#],
-    );
+    let o = run_on_events("timestamp,user_id,event_type\n2026-03-01T10:00:00Z,u1,view\n");
     assert_clean_failure(&o, 1);
     let err = stderr(&o);
     assert!(
@@ -272,16 +273,7 @@ fn missing_required_column_names_file_and_column() {
 
 #[test]
 fn wrongly_typed_column_names_file_column_and_type() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("events.csv"),
-        "timestamp,user_id,event_type,name\n2026-03-01T10:00:00Z,1.5,view,/a\n",
-    )
-    .unwrap();
-    let o = segql_in(
-        dir.path(),
-        &["run", "--data", ".", "-e", r#"users who viewed "/a""#],
-    );
+    let o = run_on_events("timestamp,user_id,event_type,name\n2026-03-01T10:00:00Z,1.5,view,/a\n");
     assert_clean_failure(&o, 1);
     let err = stderr(&o);
     assert!(
@@ -292,16 +284,7 @@ fn wrongly_typed_column_names_file_column_and_type() {
 
 #[test]
 fn empty_events_table_is_a_data_error() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("events.csv"),
-        "timestamp,user_id,session_id,event_type,name\n",
-    )
-    .unwrap();
-    let o = segql_in(
-        dir.path(),
-        &["run", "--data", ".", "-e", r#"users who viewed "/a""#],
-    );
+    let o = run_on_events("timestamp,user_id,session_id,event_type,name\n");
     assert_clean_failure(&o, 1);
     let err = stderr(&o);
     assert!(

@@ -1243,20 +1243,14 @@ impl Lowering<'_> {
                 vec![min(column(BY)).alias(BY)],
             )?
             .build()?;
-        let (a, p) = (self.alias("fa"), self.alias("fp"));
-        LogicalPlanBuilder::from(actors)
-            .alias(a.as_str())?
-            .join(
-                LogicalPlanBuilder::from(profile)
-                    .alias(p.as_str())?
-                    .build()?,
-                JoinType::Left,
-                (
-                    vec![qualified(&a, ACTOR)],
-                    vec![qualified(&p, "__segql_p_actor")],
-                ),
-                None,
-            )?
+        let (joined, a, p) = self.join_keyed(
+            actors,
+            profile,
+            JoinType::Left,
+            &[(ACTOR, "__segql_p_actor")],
+            datafusion_common::NullEquality::NullEqualsNothing,
+        )?;
+        joined
             .project(vec![
                 Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
                 Expr::Column(qualified(&a, FURTHEST)).alias(FURTHEST),
@@ -1393,8 +1387,28 @@ impl Lowering<'_> {
         join: JoinType,
         keys: &[(&str, &str)],
     ) -> Result<LogicalPlanBuilder> {
+        let (joined, _, _) = self.join_keyed(
+            left,
+            right,
+            join,
+            keys,
+            datafusion_common::NullEquality::NullEqualsNull,
+        )?;
+        Ok(joined)
+    }
+
+    /// Aliases `left` and `right` afresh and joins them on the given column
+    /// pairs; returns the join and the two aliases, to qualify columns by.
+    fn join_keyed(
+        &self,
+        left: LogicalPlan,
+        right: LogicalPlan,
+        join: JoinType,
+        keys: &[(&str, &str)],
+        nulls: datafusion_common::NullEquality,
+    ) -> Result<(LogicalPlanBuilder, String, String)> {
         let (l, r) = (self.alias("jl"), self.alias("jr"));
-        LogicalPlanBuilder::from(left)
+        let joined = LogicalPlanBuilder::from(left)
             .alias(l.as_str())?
             .join_detailed(
                 LogicalPlanBuilder::from(right).alias(r.as_str())?.build()?,
@@ -1408,8 +1422,9 @@ impl Lowering<'_> {
                         .collect::<Vec<_>>(),
                 ),
                 None,
-                datafusion_common::NullEquality::NullEqualsNull,
-            )
+                nulls,
+            )?;
+        Ok((joined, l, r))
     }
 
     /// Per actor: the time of its first event matching `start`, and BY read
@@ -1528,20 +1543,14 @@ impl Lowering<'_> {
             }
         };
         let periods = retention.periods as i64;
-        let (a, r) = (self.alias("ra"), self.alias("rr"));
-        let retained = LogicalPlanBuilder::from(actors)
-            .alias(a.as_str())?
-            .join(
-                LogicalPlanBuilder::from(returns)
-                    .alias(r.as_str())?
-                    .build()?,
-                JoinType::Inner,
-                (
-                    vec![qualified(&a, ACTOR)],
-                    vec![qualified(&r, "__segql_r_actor")],
-                ),
-                None,
-            )?
+        let (joined, a, _) = self.join_keyed(
+            actors,
+            returns,
+            JoinType::Inner,
+            &[(ACTOR, "__segql_r_actor")],
+            datafusion_common::NullEquality::NullEqualsNothing,
+        )?;
+        let retained = joined
             .project({
                 let mut p = vec![
                     Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
