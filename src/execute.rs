@@ -19,6 +19,8 @@ pub struct Outcome {
     /// Things worth knowing that did not stop the query (CSV values that
     /// match nobody).
     pub warnings: Vec<Diagnostic>,
+    /// Where the time went (the query itself, not its CSV checks).
+    pub timings: segql_executor::Timings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +48,14 @@ pub fn plan_program(
     options: &PlanOptions,
 ) -> Result<Vec<(Query, LogicalPlan)>, Vec<Diagnostic>> {
     let queries = segql_planner::resolve(program, library, engine, options)?;
+    let lower = segql_planner::LowerOptions {
+        engine: options.engine,
+        partitions: engine.partitions(),
+    };
     let mut plans = Vec::new();
     let mut diagnostics = Vec::new();
     for query in queries {
-        match segql_planner::plan(&query, engine) {
+        match segql_planner::plan(&query, engine, &lower) {
             Ok(plan) => plans.push((query, plan)),
             Err(d) => diagnostics.push(d.with_span(query.span)),
         }
@@ -68,7 +74,7 @@ pub async fn execute(
     plan: LogicalPlan,
 ) -> Result<Outcome, Diagnostic> {
     let schema = SchemaRef::new(plan.schema().as_arrow().clone());
-    let batches = engine.execute(plan).await?;
+    let (batches, timings) = engine.execute_timed(plan).await?;
     let mut warnings = Vec::new();
     let kind = match &query.kind {
         QueryKind::Members(segment) => {
@@ -107,6 +113,7 @@ pub async fn execute(
         schema,
         batches,
         warnings,
+        timings,
     })
 }
 

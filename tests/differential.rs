@@ -7,16 +7,20 @@ use crate::support::proptest_cases;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use segql::executor::Engine;
-use segql::planner::{PlanOptions, SchemaMapping};
+use segql::planner::{PlanOptions, SchemaMapping, SequenceEngine};
+
+/// Both lowerings: every case is checked on each.
+const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
 use std::collections::BTreeSet;
 
 /// The members of every query of `text` on `data`, computed by segql.
 pub fn segql_members(
     data: &RefDataset,
     text: &str,
+    engine: SequenceEngine,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<BTreeSet<String>>, String> {
-    let tables = segql_tables(data, text, runtime)?;
+    let tables = segql_tables(data, text, engine, runtime)?;
     Ok(tables
         .iter()
         .map(|table| {
@@ -43,14 +47,17 @@ fn segments_agree_with_the_reference_evaluator() {
     let result = runner.run(&arb_case(), |(data, text)| {
         let program = segql::parse(&text).map_err(|d| TestCaseError::fail(format!("{d:?}")))?;
         let expected = evaluate(&program, &data, NOW_MS, &std::env::temp_dir());
-        let actual = segql_members(&data, &text, &rt).map_err(TestCaseError::fail)?;
-        prop_assert_eq!(
-            actual,
-            expected,
-            "segql and the reference disagree on:\n{}\n{:#?}",
-            text,
-            data
-        );
+        for engine in ENGINES {
+            let actual = segql_members(&data, &text, engine, &rt).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(
+                &actual,
+                &expected,
+                "segql ({:?}) and the reference disagree on:\n{}\n{:#?}",
+                engine,
+                text,
+                data
+            );
+        }
         Ok(())
     });
     if let Err(e) = result {
@@ -63,11 +70,17 @@ fn segments_agree_with_the_reference_evaluator() {
 fn segql_tables(
     data: &RefDataset,
     text: &str,
+    engine: SequenceEngine,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<crate::reference::Table>, String> {
     use crate::reference::Table;
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
     let (events, users, accounts) = data.to_record_batches();
+    let options = PlanOptions {
+        now_micros: NOW_MS * 1000,
+        base_dir: std::env::temp_dir(),
+        engine,
+    };
     let engine = Engine::from_batches(
         vec![events],
         users.map(|u| vec![u]),
@@ -76,10 +89,6 @@ fn segql_tables(
         Some(2),
     )
     .map_err(|d| format!("engine: {d}"))?;
-    let options = PlanOptions {
-        now_micros: NOW_MS * 1000,
-        base_dir: std::env::temp_dir(),
-    };
     let outcomes = runtime
         .block_on(segql::execute::run_program(
             &program,
@@ -177,13 +186,15 @@ fn analyses_agree_with_the_reference_evaluator() {
     let result = runner.run(&arb_analysis_case(), |(data, text)| {
         let program = segql::parse(&text).map_err(|d| TestCaseError::fail(format!("{d:?}")))?;
         let expected = evaluate_all(&program, &data, NOW_MS, &std::env::temp_dir());
-        let actual = segql_tables(&data, &text, &rt).map_err(TestCaseError::fail)?;
-        prop_assert_eq!(actual.len(), expected.len());
-        for (a, e) in actual.iter().zip(&expected) {
-            if let Err(difference) = tables_match(a, e) {
-                return Err(TestCaseError::fail(format!(
-                    "segql and the reference disagree on:\n{text}\n{difference}\n{data:#?}"
-                )));
+        for engine in ENGINES {
+            let actual = segql_tables(&data, &text, engine, &rt).map_err(TestCaseError::fail)?;
+            prop_assert_eq!(actual.len(), expected.len());
+            for (a, e) in actual.iter().zip(&expected) {
+                if let Err(difference) = tables_match(a, e) {
+                    return Err(TestCaseError::fail(format!(
+                        "segql ({engine:?}) and the reference disagree on:\n{text}\n{difference}\n{data:#?}"
+                    )));
+                }
             }
         }
         Ok(())

@@ -81,6 +81,7 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             let options = segql::planner::PlanOptions {
                 now_micros: 0,
                 base_dir,
+                engine: segql::planner::SequenceEngine::Portable,
             };
             if let Err(found) = segql::planner::resolve(&program, &library, engine, &options) {
                 diagnostics.extend(found);

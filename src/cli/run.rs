@@ -4,9 +4,10 @@ use super::sources::{load_library, read_source};
 use super::{Output, Status};
 use segql::executor::output::{self, OutputFormat};
 use segql::executor::{DataSpec, Engine, demo::DemoConfig};
-use segql::planner::PlanOptions;
+use segql::planner::{PlanOptions, SequenceEngine};
 use segql::{Diagnostic, Library, Program, codes};
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 /// Where the data comes from. Without any of these, the built-in demo
 /// dataset (a small online shop) is used.
@@ -27,6 +28,9 @@ pub struct DataArgs {
     /// A schema mapping (TOML) from the model's column names to the data's.
     #[arg(long, value_name = "MAP.toml")]
     pub schema: Option<PathBuf>,
+    /// Threads to run queries on (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 impl DataArgs {
@@ -62,6 +66,26 @@ pub struct TextArgs {
     /// the wall clock with your own data.
     #[arg(long, value_name = "TIMESTAMP")]
     pub now: Option<String>,
+    /// How sequences and funnels run: native (one pass per actor in time
+    /// order) or portable (standard window functions and joins, the plan
+    /// SQL export uses). Both give the same answers.
+    #[arg(long, value_enum, default_value_t = EngineArg::Native, value_name = "ENGINE")]
+    pub engine: EngineArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    Native,
+    Portable,
+}
+
+impl From<EngineArg> for SequenceEngine {
+    fn from(arg: EngineArg) -> Self {
+        match arg {
+            EngineArg::Native => SequenceEngine::Native,
+            EngineArg::Portable => SequenceEngine::Portable,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -109,6 +133,12 @@ pub struct RunArgs {
     /// above their table: auto draws when stdout is a terminal.
     #[arg(long, value_enum, default_value_t = PicturesWhen::Auto, value_name = "WHEN")]
     pub pictures: PicturesWhen,
+    /// Print where the time went to standard error: reading the text,
+    /// opening the data, planning, and per query DataFusion's planning,
+    /// the run (with CPU time in scans, the sequence matcher and other
+    /// operators) and the output.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -236,9 +266,9 @@ async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
                 ),
             ));
         }
-        Engine::demo(&DemoConfig::default(), None)
+        Engine::demo(&DemoConfig::default(), data.threads.map(usize::from))
     } else {
-        Engine::open(&spec, None).await
+        Engine::open(&spec, data.threads.map(usize::from)).await
     }
 }
 
@@ -264,6 +294,7 @@ async fn prepare(
     let options = PlanOptions {
         now_micros: now,
         base_dir: loaded.base_dir.clone(),
+        engine: text.engine.into(),
     };
     Ok((engine, options))
 }
@@ -305,6 +336,7 @@ fn report(output: Output, loaded: &Loaded, diagnostics: &[Diagnostic]) -> Status
 }
 
 pub fn run(args: RunArgs, output: Output) -> Status {
+    let started = Instant::now();
     let loaded = match load_text(&args.text, output) {
         Ok(l) => l,
         Err(status) => return status,
@@ -392,10 +424,12 @@ pub fn run(args: RunArgs, output: Output) -> Status {
     };
     let rt = runtime();
     rt.block_on(async {
+        let text_read = started.elapsed();
         let (engine, options) = match prepare(&args.data, &args.text, &loaded, output).await {
             Ok(ready) => ready,
             Err(status) => return status,
         };
+        let data_opened = started.elapsed();
         let plans =
             match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)
             {
@@ -406,8 +440,16 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             output.error(&d);
             return Status::Failure;
         }
+        if args.timings {
+            eprintln!(
+                "timings: text {:.3} s, data opened {:.3} s, planned {:.3} s (since start)",
+                text_read.as_secs_f64(),
+                (data_opened - text_read).as_secs_f64(),
+                (started.elapsed() - data_opened).as_secs_f64(),
+            );
+        }
         let mut first = true;
-        for (query, plan) in plans {
+        for (index, (query, plan)) in plans.into_iter().enumerate() {
             let outcome = match segql::execute::execute(&engine, &query, plan).await {
                 Ok(o) => o,
                 Err(d) => {
@@ -418,6 +460,15 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             if !outcome.warnings.is_empty() {
                 output.diagnostics(&loaded.display, &loaded.text, &outcome.warnings);
             }
+            let output_started = Instant::now();
+            let report_timings = || {
+                if args.timings {
+                    eprintln!(
+                        "{}",
+                        timings_line(index + 1, &outcome, output_started.elapsed())
+                    );
+                }
+            };
             if !first && args.output.is_none() && !print("\n") {
                 return Status::Success;
             }
@@ -426,6 +477,7 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                 if !print(&format!("{}\n", outcome.rows())) {
                     return Status::Success;
                 }
+                report_timings();
                 continue;
             }
             if let Some(path) = &args.chart
@@ -470,9 +522,34 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                 output.error(&d);
                 return Status::Failure;
             }
+            report_timings();
+        }
+        if args.timings {
+            eprintln!("timings: total {:.3} s", started.elapsed().as_secs_f64());
         }
         Status::Success
     })
+}
+
+/// One query's `--timings` line.
+fn timings_line(
+    number: usize,
+    outcome: &segql::execute::Outcome,
+    output: std::time::Duration,
+) -> String {
+    let t = &outcome.timings;
+    format!(
+        "timings: query {number}: DataFusion planning {:.3} s, run {:.3} s \
+         (CPU: scan {:.3} s, sequence matcher {:.3} s, other operators {:.3} s), \
+         output {:.3} s, {} rows",
+        t.planning.as_secs_f64(),
+        t.execution.as_secs_f64(),
+        t.scan.as_secs_f64(),
+        t.matching.as_secs_f64(),
+        t.other.as_secs_f64(),
+        output.as_secs_f64(),
+        outcome.rows(),
+    )
 }
 
 /// A terminal drawing of an analysis result.

@@ -71,6 +71,7 @@ pub fn demo_engine() -> (segql::executor::Engine, segql::planner::PlanOptions) {
             .default_now_micros
             .expect("the demo dataset fixes now"),
         base_dir: repo_root().join("examples"),
+        engine: segql::planner::SequenceEngine::Native,
     };
     (engine, options)
 }

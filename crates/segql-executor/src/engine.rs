@@ -14,6 +14,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use segql_parser::{Diagnostic, codes};
 use segql_planner::{Catalog, SchemaMapping, TableEntry, TableRole};
@@ -21,6 +22,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Where the data comes from, as given on the command line.
 #[derive(Debug, Clone, Default)]
@@ -116,6 +118,48 @@ impl DataSpec {
                 .with_help("pass --events FILE or --data DIR; without data flags segql uses its demo dataset"));
         }
         Ok(found)
+    }
+}
+
+/// Where the time of one query went. Operator times are CPU time summed
+/// over the threads, so they may add up to more than the wall time.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    /// DataFusion's optimizer and physical planner (wall).
+    pub planning: Duration,
+    /// Running the physical plan to its last row (wall).
+    pub execution: Duration,
+    /// Reading and decoding the tables (CPU).
+    pub scan: Duration,
+    /// The native sequence matcher (CPU).
+    pub matching: Duration,
+    /// Every other operator: filters, projections, joins, aggregates,
+    /// sorts, repartitions (CPU).
+    pub other: Duration,
+}
+
+impl Timings {
+    fn add_operators(&mut self, node: &dyn ExecutionPlan) {
+        if let Some(metrics) = node.metrics() {
+            let nanos = |name: &str| metrics.sum_by_name(name).map_or(0, |v| v.as_usize() as u64);
+            let compute = Duration::from_nanos(metrics.elapsed_compute().unwrap_or(0) as u64);
+            let line = datafusion::physical_plan::displayable(node)
+                .one_line()
+                .to_string();
+            if node.name() == "DataSourceExec" {
+                self.scan += compute
+                    + Duration::from_nanos(
+                        nanos("time_elapsed_processing") + nanos("time_elapsed_opening"),
+                    );
+            } else if line.contains(segql_planner::native::SequenceMatch::NAME) {
+                self.matching += compute;
+            } else {
+                self.other += compute;
+            }
+        }
+        for child in node.children() {
+            self.add_operators(child.as_ref());
+        }
     }
 }
 
@@ -256,6 +300,11 @@ impl Engine {
         })
     }
 
+    /// The number of partitions (threads) queries run on.
+    pub fn partitions(&self) -> usize {
+        self.ctx.state().config().target_partitions()
+    }
+
     pub fn context_ref(&self) -> &SessionContext {
         &self.ctx
     }
@@ -285,12 +334,34 @@ impl Engine {
 
     /// Runs a logical plan to completion.
     pub async fn execute(&self, plan: LogicalPlan) -> Result<Vec<RecordBatch>, Diagnostic> {
-        let frame = self
+        Ok(self.execute_timed(plan).await?.0)
+    }
+
+    /// Runs a logical plan to completion, and says where the time went.
+    pub async fn execute_timed(
+        &self,
+        plan: LogicalPlan,
+    ) -> Result<(Vec<RecordBatch>, Timings), Diagnostic> {
+        let started = Instant::now();
+        let physical = self
             .ctx
-            .execute_logical_plan(plan)
+            .state()
+            .create_physical_plan(&plan)
             .await
             .map_err(|e| self.data_error(e))?;
-        frame.collect().await.map_err(|e| self.data_error(e))
+        let planning = started.elapsed();
+        let started = Instant::now();
+        let batches =
+            datafusion::physical_plan::collect(Arc::clone(&physical), self.ctx.task_ctx())
+                .await
+                .map_err(|e| self.data_error(e))?;
+        let mut timings = Timings {
+            planning,
+            execution: started.elapsed(),
+            ..Timings::default()
+        };
+        timings.add_operators(physical.as_ref());
+        Ok((batches, timings))
     }
 
     /// The optimized logical plan and the physical plan, as text.

@@ -13,17 +13,22 @@ mod catalog;
 mod ir;
 mod lower;
 pub mod names;
+pub mod native;
 mod resolve;
 
 pub use catalog::{Catalog, NameColumn, SchemaMapping, TableEntry, TableRole};
 pub use ir::*;
-pub use lower::{plan_actor_set, plan_csv_checks, plan_query};
+pub use lower::{LowerOptions, SequenceEngine, plan_actor_set, plan_csv_checks, plan_query};
 pub use resolve::{PlanOptions, resolve};
 
 use datafusion_expr::LogicalPlan;
 use segql_parser::Diagnostic;
 
 /// The logical plan of one resolved query.
-pub fn plan(query: &Query, catalog: &dyn Catalog) -> Result<LogicalPlan, Diagnostic> {
-    plan_query(query, catalog)
+pub fn plan(
+    query: &Query,
+    catalog: &dyn Catalog,
+    options: &LowerOptions,
+) -> Result<LogicalPlan, Diagnostic> {
+    plan_query(query, catalog, options)
 }

@@ -14,6 +14,7 @@
 use crate::catalog::{Catalog, NameColumn, TableEntry, TableRole};
 use crate::ir::*;
 use crate::names::{ACTOR, NAME, SESSION, TS, TYPE};
+use crate::native::{MAX_NATIVE_STEPS, SequenceMatch, SequenceOutput, SequencePattern};
 use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
 use datafusion_common::{Column, JoinType, ScalarValue};
 use datafusion_expr::expr::WindowFunction;
@@ -32,6 +33,7 @@ use std::sync::Arc;
 pub fn plan_query(
     query: &Query,
     catalog: &dyn Catalog,
+    options: &LowerOptions,
 ) -> std::result::Result<LogicalPlan, Diagnostic> {
     let audience = match &query.kind {
         QueryKind::Members(segment) => segment.audience,
@@ -40,7 +42,7 @@ pub fn plan_query(
         QueryKind::Paths(p) => p.scope.audience,
         QueryKind::Explore(e) => e.scope.audience,
     };
-    let lowering = Lowering::new(catalog, audience)?;
+    let lowering = Lowering::new(catalog, audience)?.with_options(options);
     let plan = match &query.kind {
         QueryKind::Members(segment) => lowering.members(segment),
         QueryKind::Funnel(funnel) => lowering.funnel(funnel),
@@ -84,8 +86,9 @@ pub fn plan_csv_checks(
 pub fn plan_actor_set(
     segment: &SegmentIr,
     catalog: &dyn Catalog,
+    options: &LowerOptions,
 ) -> std::result::Result<LogicalPlan, Diagnostic> {
-    let lowering = Lowering::new(catalog, segment.audience)?;
+    let lowering = Lowering::new(catalog, segment.audience)?.with_options(options);
     lowering.cond(&segment.condition).map_err(internal)
 }
 
@@ -98,6 +101,38 @@ fn internal(e: datafusion_common::DataFusionError) -> Diagnostic {
 }
 
 type Result<T> = datafusion_common::Result<T>;
+
+/// Which lowering sequences and funnels get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SequenceEngine {
+    /// Standard operators only (window functions and joins): runs in any
+    /// `SessionContext` and unparses to SQL.
+    #[default]
+    Portable,
+    /// The native matcher ([`crate::native`]): one pass per actor in time
+    /// order. Plans carry its aggregate function, so they run only where
+    /// segql's functions travel with the plan (any DataFusion context), not
+    /// as SQL text.
+    Native,
+}
+
+/// How queries are lowered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LowerOptions {
+    pub engine: SequenceEngine,
+    /// The number of partitions the native matcher spreads actors over
+    /// (the engine's threads); 1 adds no repartition.
+    pub partitions: usize,
+}
+
+impl Default for LowerOptions {
+    fn default() -> Self {
+        LowerOptions {
+            engine: SequenceEngine::Portable,
+            partitions: 1,
+        }
+    }
+}
 
 /// Plain column reference: never split at dots (`geo.country` is one name).
 fn column(name: &str) -> Expr {
@@ -116,6 +151,7 @@ struct Lowering<'a> {
     users: Option<TableEntry>,
     accounts: Option<TableEntry>,
     next_alias: Cell<usize>,
+    options: LowerOptions,
 }
 
 impl<'a> Lowering<'a> {
@@ -134,9 +170,15 @@ impl<'a> Lowering<'a> {
             users,
             accounts,
             next_alias: Cell::new(0),
+            options: LowerOptions::default(),
         };
         lowering.key_type = lowering.compute_key_type();
         Ok(lowering)
+    }
+
+    fn with_options(mut self, options: &LowerOptions) -> Self {
+        self.options = *options;
+        self
     }
 
     /// The type actor keys are compared in: the key columns' common type, or
@@ -766,6 +808,12 @@ impl<'a> Lowering<'a> {
 
     fn sequence(&self, behavior: &Behavior) -> Result<LogicalPlan> {
         let events = self.events_in(behavior.range)?;
+        if let Some(pattern) =
+            self.native_pattern(&behavior.steps, behavior.within, SequenceOutput::Holds)
+        {
+            let rows = self.native_sequence(&behavior.steps, behavior.within, events, pattern)?;
+            return self.actor_set(rows.filter(column(MATCHED))?);
+        }
         let reach = self.reach(&behavior.steps, behavior.within, events, false)?;
         let last = reach_flag(reach.k - 1);
         if !reach.end_negated {
@@ -967,6 +1015,106 @@ impl<'a> Lowering<'a> {
     }
 }
 
+/// Column of the native matcher's result per actor (or session).
+const MATCHED: &str = "__segql_matched";
+
+impl Lowering<'_> {
+    /// The pattern the native matcher runs for these steps, when the native
+    /// engine is chosen and the matcher handles them.
+    fn native_pattern(
+        &self,
+        steps: &[StepIr],
+        within: Within,
+        output: SequenceOutput,
+    ) -> Option<SequencePattern> {
+        if self.options.engine != SequenceEngine::Native {
+            return None;
+        }
+        let mut positive = 0usize;
+        let mut gaps = 0u32;
+        for step in steps {
+            if step.negated {
+                gaps |= 1 << (positive - 1);
+            } else {
+                positive += 1;
+                if positive > MAX_NATIVE_STEPS {
+                    return None;
+                }
+            }
+        }
+        let window = match within {
+            Within::Micros(d) => Some(d),
+            Within::None | Within::Session => None,
+        };
+        // Negated steps at the end of a window look up to start + D, which
+        // needs the earliest start, not the latest one the matcher keeps.
+        if window.is_some() && gaps & (1 << (positive - 1)) != 0 {
+            return None;
+        }
+        Some(SequencePattern {
+            steps: positive,
+            gaps,
+            window,
+            output,
+        })
+    }
+
+    /// Per actor (and session, for `within session`): MATCHED, the native
+    /// matcher's result over the events that match some step.
+    fn native_sequence(
+        &self,
+        steps: &[StepIr],
+        within: Within,
+        events: LogicalPlanBuilder,
+        pattern: SequencePattern,
+    ) -> Result<LogicalPlanBuilder> {
+        let any_step = steps
+            .iter()
+            .map(|s| s.predicate.clone())
+            .reduce(Expr::or)
+            .expect("a sequence has steps");
+        let mut rows = events.filter(any_step)?;
+        if within == Within::Session {
+            rows = rows.filter(column(SESSION).is_not_null())?;
+        }
+        let mut bits: Vec<Expr> = Vec::new();
+        let mut positive = 0usize;
+        for step in steps {
+            let bit = if step.negated {
+                SequencePattern::gap_bit(positive - 1)
+            } else {
+                positive += 1;
+                SequencePattern::step_bit(positive - 1)
+            };
+            bits.push(when(step.predicate.clone(), lit(bit)).otherwise(lit(0i64))?);
+        }
+        let mask = bits
+            .into_iter()
+            .reduce(|a, b| a + b)
+            .expect("a sequence has steps");
+        let mut keys = vec![column(ACTOR)];
+        if within == Within::Session {
+            keys.push(column(SESSION));
+        }
+        let mut projection = keys.clone();
+        projection.push(column(TS));
+        projection.push(mask.alias("__segql_mask"));
+        rows = rows.project(projection)?;
+        if self.options.partitions > 1 {
+            // Each actor whole on one core: the aggregate then runs in one
+            // phase, without shipping partial per-actor event lists.
+            rows = rows.repartition(datafusion_expr::Partitioning::Hash(
+                keys.clone(),
+                self.options.partitions,
+            ))?;
+        }
+        rows.aggregate(
+            keys,
+            vec![SequenceMatch::call(pattern, column(TS), column("__segql_mask")).alias(MATCHED)],
+        )
+    }
+}
+
 /// Column of the start time of a chain's partition.
 const START: &str = "__segql_start";
 
@@ -1121,6 +1269,26 @@ impl Lowering<'_> {
     fn funnel_actors(&self, funnel: &FunnelIr) -> Result<LogicalPlan> {
         let event_by = funnel.by.as_ref().filter(|b| b.source == BySource::Event);
         let events = self.scoped_events(&funnel.scope)?.build()?;
+        // The native matcher knows how far an actor gets, not which step-1
+        // event starts the chain, which an event `by` reads.
+        if event_by.is_none()
+            && let Some(pattern) =
+                self.native_pattern(&funnel.steps, funnel.within, SequenceOutput::Furthest)
+        {
+            return self
+                .native_sequence(
+                    &funnel.steps,
+                    funnel.within,
+                    LogicalPlanBuilder::from(events),
+                    pattern,
+                )?
+                .filter(column(MATCHED).gt(lit(0i64)))?
+                .aggregate(
+                    vec![column(ACTOR)],
+                    vec![max(column(MATCHED)).alias(FURTHEST)],
+                )?
+                .build();
+        }
         let reach = self.reach(
             &funnel.steps,
             funnel.within,

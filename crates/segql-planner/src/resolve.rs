@@ -26,6 +26,8 @@ pub struct PlanOptions {
     pub now_micros: i64,
     /// The folder `in csv "file"` paths are relative to.
     pub base_dir: PathBuf,
+    /// Which lowering sequences and funnels get.
+    pub engine: crate::SequenceEngine,
 }
 
 /// Resolves every query statement of a validated program. Definitions are
