@@ -1245,24 +1245,6 @@ impl Lowering<'_> {
         joined.project(unqualified)
     }
 
-    /// Keeps the rows of `plan` whose ACTOR is in `set`, keeping its columns.
-    fn restrict_to(&self, plan: LogicalPlan, set: LogicalPlan) -> Result<LogicalPlan> {
-        let (l, r) = (self.alias("l"), self.alias("r"));
-        let joined = LogicalPlanBuilder::from(plan).alias(l.as_str())?.join(
-            LogicalPlanBuilder::from(set).alias(r.as_str())?.build()?,
-            JoinType::LeftSemi,
-            (vec![qualified(&l, ACTOR)], vec![qualified(&r, ACTOR)]),
-            None,
-        )?;
-        let unqualified: Vec<Expr> = joined
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| Expr::Column(qualified(&l, f.name())).alias(f.name()))
-            .collect();
-        joined.project(unqualified)?.build()
-    }
-
     /// Per actor that reaches step 1: FURTHEST (the last positive step it
     /// reaches, from 1) and, with an event `by`, BY read on the step-1
     /// event starting its furthest-reaching chain (the earliest one).
@@ -1434,69 +1416,138 @@ impl Lowering<'_> {
         }
         let k = funnel.labels.len();
         let has_by = funnel.by.is_some();
-        let blocks: Vec<(Option<&str>, Option<&Cond>)> = if funnel.compare.is_empty() {
-            vec![(None, None)]
+        let by_column = || if has_by { vec![column(BY)] } else { vec![] };
+
+        // The block each actor counts in: block 0, or one row per `compare`
+        // segment it belongs to. Every block reads the one actors relation,
+        // so the sequence is matched once whatever the number of blocks.
+        let in_blocks = if funnel.compare.is_empty() {
+            let mut projection = vec![lit(0i64).alias(BLOCK), column(FURTHEST)];
+            projection.extend(by_column());
+            LogicalPlanBuilder::from(actors).project(projection)?.build()?
         } else {
-            funnel
-                .compare
-                .iter()
-                .map(|(label, cond)| (Some(label.as_str()), Some(cond)))
-                .collect()
-        };
-        let mut rows: Option<LogicalPlanBuilder> = None;
-        for (index, (label, cond)) in blocks.iter().enumerate() {
-            let members = match cond {
-                Some(cond) => self.restrict_to(actors.clone(), self.cond(cond)?)?,
-                None => actors.clone(),
-            };
-            let mut sums = Vec::with_capacity(k);
-            for j in 1..=k {
-                let reached =
-                    when(column(FURTHEST).gt_eq(lit(j as i64)), lit(1i64)).otherwise(lit(0i64))?;
-                sums.push(sum(reached).alias(format!("__segql_u{j}")));
-            }
-            let groups = if has_by { vec![column(BY)] } else { vec![] };
-            let counts = LogicalPlanBuilder::from(members)
-                .aggregate(groups, sums)?
-                .build()?;
-            let users = |j: usize| {
-                datafusion_functions::expr_fn::coalesce(vec![
-                    column(&format!("__segql_u{j}")),
-                    lit(0i64),
-                ])
-            };
-            let ratio = |num: Expr, den: Expr| -> Result<Expr> {
-                when(den.clone().eq(lit(0i64)), lit(0.0f64))
-                    .otherwise(cast(num, DataType::Float64) / cast(den, DataType::Float64))
-            };
-            for j in 1..=k {
-                let mut projection = vec![lit(index as i64).alias(BLOCK)];
-                if let Some(label) = label {
-                    projection.push(lit(label.to_string()).alias("segment"));
-                }
-                if let Some(by) = &funnel.by {
-                    projection.push(column(BY).alias(by.name.as_str()));
-                }
-                projection.push(lit(j as i64).alias("step"));
-                projection.push(lit(funnel.labels[j - 1].clone()).alias("label"));
-                projection.push(users(j).alias("users"));
-                projection.push(ratio(users(j), users(1))?.alias("conversion"));
-                let step_conversion = if j == 1 {
-                    lit(1.0f64)
-                } else {
-                    ratio(users(j), users(j - 1))?
-                };
-                projection.push(step_conversion.alias("step_conversion"));
-                let part = LogicalPlanBuilder::from(counts.clone())
-                    .project(projection)?
+            let mut memberships: Option<LogicalPlanBuilder> = None;
+            for (index, (_, cond)) in funnel.compare.iter().enumerate() {
+                let members = LogicalPlanBuilder::from(self.cond(cond)?)
+                    .project(vec![
+                        lit(index as i64).alias(BLOCK),
+                        column(ACTOR).alias("__segql_m_actor"),
+                    ])?
                     .build()?;
-                rows = Some(match rows {
-                    None => LogicalPlanBuilder::from(part),
-                    Some(acc) => acc.union(part)?,
+                memberships = Some(match memberships {
+                    None => LogicalPlanBuilder::from(members),
+                    Some(all) => all.union(members)?,
                 });
             }
+            let memberships = memberships.expect("compare names a segment").build()?;
+            let (joined, a, m) = self.join_keyed(
+                actors,
+                memberships,
+                JoinType::Inner,
+                &[(ACTOR, "__segql_m_actor")],
+                datafusion_common::NullEquality::NullEqualsNothing,
+            )?;
+            let mut projection = vec![
+                Expr::Column(qualified(&m, BLOCK)).alias(BLOCK),
+                Expr::Column(qualified(&a, FURTHEST)).alias(FURTHEST),
+            ];
+            if has_by {
+                projection.push(Expr::Column(qualified(&a, BY)).alias(BY));
+            }
+            joined.project(projection)?.build()?
+        };
+
+        // Users reaching each step, per block (and by group): one row each.
+        let mut sums = Vec::with_capacity(k);
+        for j in 1..=k {
+            let reached =
+                when(column(FURTHEST).gt_eq(lit(j as i64)), lit(1i64)).otherwise(lit(0i64))?;
+            sums.push(sum(reached).alias(format!("__segql_u{j}")));
         }
-        let rows = rows.expect("at least one block");
+        let mut groups = vec![column(BLOCK)];
+        groups.extend(by_column());
+        let mut counts = LogicalPlanBuilder::from(in_blocks)
+            .aggregate(groups, sums)?
+            .build()?;
+        if !has_by {
+            // Without `by`, every block has its rows even when nobody is in
+            // it.
+            let blocks = funnel.compare.len().max(1);
+            let block_table = LogicalPlanBuilder::values(
+                (0..blocks).map(|b| vec![lit(b as i64)]).collect(),
+            )?
+            .project(vec![column("column1").alias("__segql_b")])?
+            .build()?;
+            let (joined, b, c) = self.join_keyed(
+                block_table,
+                counts,
+                JoinType::Left,
+                &[("__segql_b", BLOCK)],
+                datafusion_common::NullEquality::NullEqualsNothing,
+            )?;
+            let mut projection = vec![Expr::Column(qualified(&b, "__segql_b")).alias(BLOCK)];
+            projection.extend(
+                (1..=k).map(|j| {
+                    let name = format!("__segql_u{j}");
+                    Expr::Column(qualified(&c, &name)).alias(name)
+                }),
+            );
+            counts = joined.project(projection)?.build()?;
+        }
+
+        // Unpivot: one row per step, by a join with the table of steps.
+        let step_table = LogicalPlanBuilder::values(
+            (1..=k)
+                .map(|j| vec![lit(j as i64), lit(funnel.labels[j - 1].clone())])
+                .collect(),
+        )?
+        .project(vec![
+            column("column1").alias("step"),
+            column("column2").alias("label"),
+        ])?
+        .build()?;
+        let users_at = |j: usize| {
+            datafusion_functions::expr_fn::coalesce(vec![
+                column(&format!("__segql_u{j}")),
+                lit(0i64),
+            ])
+        };
+        let by_step = |value: &dyn Fn(usize) -> Expr| -> Result<Expr> {
+            let mut case = datafusion_expr::case(column("step"));
+            for j in 1..=k {
+                case = case.when(lit(j as i64), value(j));
+            }
+            case.end()
+        };
+        let users = by_step(&users_at)?;
+        let previous = by_step(&|j| users_at(j.saturating_sub(1).max(1)))?;
+        let ratio = |num: Expr, den: Expr| -> Result<Expr> {
+            when(den.clone().eq(lit(0i64)), lit(0.0f64))
+                .otherwise(cast(num, DataType::Float64) / cast(den, DataType::Float64))
+        };
+        let mut projection = vec![column(BLOCK)];
+        if !funnel.compare.is_empty() {
+            let mut label = datafusion_expr::case(column(BLOCK));
+            for (index, (name, _)) in funnel.compare.iter().enumerate() {
+                label = label.when(lit(index as i64), lit(name.clone()));
+            }
+            projection.push(label.end()?.alias("segment"));
+        }
+        if let Some(by) = &funnel.by {
+            projection.push(column(BY).alias(by.name.as_str()));
+        }
+        projection.push(column("step"));
+        projection.push(column("label"));
+        projection.push(users.clone().alias("users"));
+        projection.push(ratio(users.clone(), users_at(1))?.alias("conversion"));
+        projection.push(
+            when(column("step").eq(lit(1i64)), lit(1.0f64))
+                .otherwise(ratio(users, previous)?)?
+                .alias("step_conversion"),
+        );
+        let rows = LogicalPlanBuilder::from(counts)
+            .cross_join(step_table)?
+            .project(projection)?;
         let mut order = vec![column(BLOCK).sort(true, false)];
         if let Some(by) = &funnel.by {
             order.push(column(&by.name).sort(true, false));
