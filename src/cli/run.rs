@@ -154,7 +154,8 @@ pub enum PicturesWhen {
 Examples:
   segql explain examples/cart_abandoners.seg
   segql explain --optimized -e 'users who viewed \"/cart\" then action \"CHECKOUT\"'
-  segql explain --physical --data shop/ examples/premium_customers.seg")]
+  segql explain --physical --data shop/ examples/premium_customers.seg
+  segql explain --analyze --engine portable examples/cart_abandoners.seg")]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub text: TextArgs,
@@ -166,6 +167,10 @@ pub struct ExplainArgs {
     /// Print the physical plan.
     #[arg(long)]
     pub physical: bool,
+    /// Run each query and print its physical plan with each operator's
+    /// metrics (rows, time).
+    #[arg(long, conflicts_with_all = ["optimized", "physical"])]
+    pub analyze: bool,
 }
 
 /// Write the built-in demo dataset as Parquet files.
@@ -430,12 +435,28 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             Err(status) => return status,
         };
         let data_opened = started.elapsed();
-        let plans =
+        let mut plans =
             match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)
             {
                 Ok(p) => p,
                 Err(diagnostics) => return report(output, &loaded, &diagnostics),
             };
+        if args.count {
+            // Counting needs the member keys alone: no profile columns, no
+            // sort.
+            let lower = segql::planner::LowerOptions {
+                engine: options.engine,
+                partitions: engine.partitions(),
+            };
+            for (query, plan) in &mut plans {
+                if let segql::planner::QueryKind::Members(segment) = &query.kind {
+                    match segql::planner::plan_actor_set(segment, &engine, &lower) {
+                        Ok(keys) => *plan = keys,
+                        Err(d) => return report(output, &loaded, &[d.with_span(query.span)]),
+                    }
+                }
+            }
+        }
         if let Err(d) = engine.check_events_not_empty().await {
             output.error(&d);
             return Status::Failure;
@@ -658,7 +679,15 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
             if !print(&header) {
                 return Status::Success;
             }
-            let text = if args.optimized || args.physical {
+            let text = if args.analyze {
+                match engine.analyze(plan).await {
+                    Ok(t) => t,
+                    Err(d) => {
+                        output.error(&d);
+                        return Status::Failure;
+                    }
+                }
+            } else if args.optimized || args.physical {
                 match engine.explain(plan, args.physical).await {
                     Ok(t) => t,
                     Err(d) => {

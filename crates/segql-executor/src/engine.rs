@@ -364,6 +364,27 @@ impl Engine {
         Ok((batches, timings))
     }
 
+    /// Runs a plan and returns its physical plan with each operator's
+    /// metrics, as text.
+    pub async fn analyze(&self, plan: LogicalPlan) -> Result<String, Diagnostic> {
+        let physical = self
+            .ctx
+            .state()
+            .create_physical_plan(&plan)
+            .await
+            .map_err(|e| self.data_error(e))?;
+        datafusion::physical_plan::collect(Arc::clone(&physical), self.ctx.task_ctx())
+            .await
+            .map_err(|e| self.data_error(e))?;
+        Ok(
+            datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(
+                physical.as_ref(),
+            )
+            .indent(false)
+            .to_string(),
+        )
+    }
+
     /// The optimized logical plan and the physical plan, as text.
     pub async fn explain(&self, plan: LogicalPlan, physical: bool) -> Result<String, Diagnostic> {
         let state = self.ctx.state();

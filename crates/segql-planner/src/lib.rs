@@ -14,6 +14,7 @@ mod ir;
 mod lower;
 pub mod names;
 pub mod native;
+pub mod native_paths;
 mod resolve;
 
 pub use catalog::{Catalog, NameColumn, SchemaMapping, TableEntry, TableRole};

@@ -15,6 +15,7 @@ use crate::catalog::{Catalog, NameColumn, TableEntry, TableRole};
 use crate::ir::*;
 use crate::names::{ACTOR, NAME, SESSION, TS, TYPE};
 use crate::native::{MAX_NATIVE_STEPS, SequenceMatch, SequenceOutput, SequencePattern};
+use crate::native_paths;
 use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
 use datafusion_common::{Column, JoinType, ScalarValue};
 use datafusion_expr::expr::WindowFunction;
@@ -337,10 +338,27 @@ impl<'a> Lowering<'a> {
         })
     }
 
+    /// An events column as text: string columns as they are (a cast would
+    /// copy every value, and DataFusion compares and groups string views
+    /// fastest), others cast.
+    fn event_text(&self, name: &str) -> Expr {
+        let is_text = self.events.schema().field_with_name(name).is_ok_and(|f| {
+            matches!(
+                f.data_type(),
+                DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+            )
+        });
+        if is_text {
+            column(name)
+        } else {
+            cast(column(name), DataType::Utf8)
+        }
+    }
+
     fn session(&self) -> Result<Expr> {
         let name = self.mapped(TableRole::Events, "session_id");
         Ok(if Self::has_column(&self.events, &name) {
-            cast(column(&name), DataType::Utf8)
+            self.event_text(&name)
         } else {
             lit(ScalarValue::Utf8(None))
         })
@@ -349,10 +367,7 @@ impl<'a> Lowering<'a> {
     /// The model event type: a mapping's renames (`page_view` → `view`)
     /// undone.
     fn event_type(&self) -> Expr {
-        let raw = cast(
-            column(&self.mapped(TableRole::Events, "event_type")),
-            DataType::Utf8,
-        );
+        let raw = self.event_text(&self.mapped(TableRole::Events, "event_type"));
         let renames: Vec<_> = self
             .catalog
             .mapping()
@@ -372,15 +387,15 @@ impl<'a> Lowering<'a> {
 
     fn event_name(&self) -> Expr {
         match &self.catalog.mapping().name {
-            NameColumn::Single(name) => cast(column(name), DataType::Utf8),
+            NameColumn::Single(name) => self.event_text(name),
             NameColumn::PerType { columns, default } => {
                 let fallback = match default {
-                    Some(d) => cast(column(d), DataType::Utf8),
+                    Some(d) => self.event_text(d),
                     None => lit(ScalarValue::Utf8(None)),
                 };
                 let mut case = datafusion_expr::case(self.event_type());
                 for (model, data) in columns {
-                    case = case.when(lit(model.clone()), cast(column(data), DataType::Utf8));
+                    case = case.when(lit(model.clone()), self.event_text(data));
                 }
                 case.otherwise(fallback).expect("a CASE with branches")
             }
@@ -680,7 +695,8 @@ impl<'a> Lowering<'a> {
             if let Some(extra) = extra {
                 predicate = predicate.and(extra);
             }
-            self.events_in(behavior.range)?.filter(predicate)
+            self.events_in(behavior.range)?
+                .filter(filter_form(predicate))
         };
         let count_column = "__segql_count";
         match &behavior.count {
@@ -868,7 +884,7 @@ impl<'a> Lowering<'a> {
             .map(|s| s.predicate.clone())
             .reduce(Expr::or)
             .expect("a sequence has steps");
-        let mut rows = events.filter(any_step)?;
+        let mut rows = events.filter(filter_form(any_step))?;
         if within == Within::Session {
             rows = rows.filter(column(SESSION).is_not_null())?;
         }
@@ -1073,7 +1089,7 @@ impl Lowering<'_> {
             .map(|s| s.predicate.clone())
             .reduce(Expr::or)
             .expect("a sequence has steps");
-        let mut rows = events.filter(any_step)?;
+        let mut rows = events.filter(filter_form(any_step))?;
         if within == Within::Session {
             rows = rows.filter(column(SESSION).is_not_null())?;
         }
@@ -1164,6 +1180,28 @@ impl Reach {
                 .is_null()
                 .or(column("__segql_neg").lt_eq(column("__segql_last"))),
         )
+    }
+}
+
+/// A two-valued predicate as a filter condition. A filter keeps only the
+/// rows where its condition is true, so `p IS TRUE` there is `p`, and so are
+/// the `IS TRUE` wrappers under `and`/`or` (null and false are both dropped
+/// either way); under `not` they stay. The plain form keeps DataFusion's
+/// fast boolean paths.
+fn filter_form(predicate: Expr) -> Expr {
+    use datafusion_expr::{BinaryExpr, Operator};
+    match predicate {
+        Expr::IsTrue(inner) => filter_form(*inner),
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if op == Operator::And || op == Operator::Or =>
+        {
+            Expr::BinaryExpr(BinaryExpr::new(
+                Box::new(filter_form(*left)),
+                op,
+                Box::new(filter_form(*right)),
+            ))
+        }
+        other => other,
     }
 }
 
@@ -1338,7 +1376,7 @@ impl Lowering<'_> {
         // step-1 events share the time.
         let first_step = funnel.steps[0].predicate.clone();
         let values = LogicalPlanBuilder::from(events)
-            .filter(first_step)?
+            .filter(filter_form(first_step))?
             .project(vec![
                 column(ACTOR).alias("__segql_v_actor"),
                 column(TS).alias("__segql_v_ts"),
@@ -1424,7 +1462,9 @@ impl Lowering<'_> {
         let in_blocks = if funnel.compare.is_empty() {
             let mut projection = vec![lit(0i64).alias(BLOCK), column(FURTHEST)];
             projection.extend(by_column());
-            LogicalPlanBuilder::from(actors).project(projection)?.build()?
+            LogicalPlanBuilder::from(actors)
+                .project(projection)?
+                .build()?
         } else {
             let mut memberships: Option<LogicalPlanBuilder> = None;
             for (index, (_, cond)) in funnel.compare.iter().enumerate() {
@@ -1473,11 +1513,10 @@ impl Lowering<'_> {
             // Without `by`, every block has its rows even when nobody is in
             // it.
             let blocks = funnel.compare.len().max(1);
-            let block_table = LogicalPlanBuilder::values(
-                (0..blocks).map(|b| vec![lit(b as i64)]).collect(),
-            )?
-            .project(vec![column("column1").alias("__segql_b")])?
-            .build()?;
+            let block_table =
+                LogicalPlanBuilder::values((0..blocks).map(|b| vec![lit(b as i64)]).collect())?
+                    .project(vec![column("column1").alias("__segql_b")])?
+                    .build()?;
             let (joined, b, c) = self.join_keyed(
                 block_table,
                 counts,
@@ -1486,12 +1525,10 @@ impl Lowering<'_> {
                 datafusion_common::NullEquality::NullEqualsNothing,
             )?;
             let mut projection = vec![Expr::Column(qualified(&b, "__segql_b")).alias(BLOCK)];
-            projection.extend(
-                (1..=k).map(|j| {
-                    let name = format!("__segql_u{j}");
-                    Expr::Column(qualified(&c, &name)).alias(name)
-                }),
-            );
+            projection.extend((1..=k).map(|j| {
+                let name = format!("__segql_u{j}");
+                Expr::Column(qualified(&c, &name)).alias(name)
+            }));
             counts = joined.project(projection)?.build()?;
         }
 
@@ -1656,7 +1693,7 @@ impl Lowering<'_> {
         by: Option<&ByColumn>,
     ) -> Result<LogicalPlan> {
         let firsts = LogicalPlanBuilder::from(events.clone())
-            .filter(start.clone())?
+            .filter(filter_form(start.clone()))?
             .aggregate(
                 vec![column(ACTOR)],
                 vec![min(column(TS)).alias("__segql_first")],
@@ -1681,7 +1718,7 @@ impl Lowering<'_> {
             }
             Some(by) => {
                 let values = LogicalPlanBuilder::from(events.clone())
-                    .filter(start.clone())?
+                    .filter(filter_form(start.clone()))?
                     .project(vec![
                         column(ACTOR).alias("__segql_v_actor"),
                         column(TS).alias("__segql_v_ts"),
@@ -1743,7 +1780,7 @@ impl Lowering<'_> {
 
         // Each actor's return periods, as offsets from its cohort.
         let returns = LogicalPlanBuilder::from(events)
-            .filter(retention.returning.clone())?
+            .filter(filter_form(retention.returning.clone()))?
             .project(vec![
                 column(ACTOR).alias("__segql_r_actor"),
                 period_start(period, column(TS)).alias("__segql_r_period"),
@@ -1850,6 +1887,76 @@ impl Lowering<'_> {
     }
 
     fn paths(&self, paths: &PathsIr) -> Result<LogicalPlan> {
+        let per_session = if self.options.engine == SequenceEngine::Native {
+            self.native_paths(paths)?
+        } else {
+            self.portable_paths(paths)?
+        };
+        per_session
+            .aggregate(
+                vec![column("path")],
+                vec![
+                    count(lit(1i64)).alias("sessions"),
+                    count(column(ACTOR)).distinct().build()?.alias("users"),
+                ],
+            )?
+            .sort(vec![
+                column("sessions").sort(false, false),
+                column("path").sort(true, false),
+            ])?
+            .limit(0, Some(paths.top as usize))?
+            .build()
+    }
+
+    /// Per session with a path: ACTOR, SESSION and `path`, by the native
+    /// path builder.
+    fn native_paths(&self, paths: &PathsIr) -> Result<LogicalPlanBuilder> {
+        let flag = |step: &Option<Expr>, bit: i64| -> Result<Expr> {
+            Ok(match step {
+                Some(p) => when(p.clone(), lit(bit)).otherwise(lit(0i64))?,
+                None => lit(0i64),
+            })
+        };
+        let from = match &paths.from {
+            Some(_) => flag(&paths.from, native_paths::FROM)?,
+            None => lit(native_paths::FROM),
+        };
+        let shape = native_paths::PathShape {
+            depth: paths.depth as usize,
+            has_to: paths.to.is_some(),
+        };
+        let session = vec![column(ACTOR), column(SESSION)];
+        self.scoped_events(&paths.scope)?
+            .filter(
+                column(TYPE)
+                    .eq(lit("view"))
+                    .and(column(SESSION).is_not_null()),
+            )?
+            .project(vec![
+                column(ACTOR),
+                column(SESSION),
+                column(TS),
+                column(NAME),
+                (from + flag(&paths.to, native_paths::TO)?).alias("__segql_flags"),
+            ])?
+            .aggregate(
+                session,
+                vec![
+                    native_paths::PathBuilder::call(
+                        shape,
+                        column(TS),
+                        column(NAME),
+                        column("__segql_flags"),
+                    )
+                    .alias("path"),
+                ],
+            )?
+            .filter(column("path").is_not_null())
+    }
+
+    /// Per session with a path: ACTOR, SESSION and `path`, by window
+    /// functions, a join and `string_agg`.
+    fn portable_paths(&self, paths: &PathsIr) -> Result<LogicalPlanBuilder> {
         let truthy = |e: &Option<Expr>| e.clone().unwrap_or(lit(true));
         let views = self
             .scoped_events(&paths.scope)?
@@ -1977,20 +2084,7 @@ impl Lowering<'_> {
             .call(vec![column(NAME), lit(" -> ")])
             .order_by(vec![column("__segql_i").sort(true, false)])
             .build()?;
-        kept.aggregate(session, vec![path.alias("path")])?
-            .aggregate(
-                vec![column("path")],
-                vec![
-                    count(lit(1i64)).alias("sessions"),
-                    count(column(ACTOR)).distinct().build()?.alias("users"),
-                ],
-            )?
-            .sort(vec![
-                column("sessions").sort(false, false),
-                column("path").sort(true, false),
-            ])?
-            .limit(0, Some(paths.top as usize))?
-            .build()
+        kept.aggregate(session, vec![path.alias("path")])
     }
 
     fn explore(&self, explore: &ExploreIr) -> Result<LogicalPlan> {

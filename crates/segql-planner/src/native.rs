@@ -265,10 +265,11 @@ impl SequenceGroups {
         }
     }
 
-    /// Takes the events of the groups `emit_to` names, sorted by group
-    /// (counting sort) and then by time: the start offset of each group and
-    /// the events. The remaining groups are renumbered from 0.
-    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, u32)>) {
+    /// Takes the events of the groups `emit_to` names, grouped (counting
+    /// sort) and, with `by_time`, each group sorted by time: the start
+    /// offset of each group and the events. The remaining groups are
+    /// renumbered from 0.
+    fn take_grouped(&mut self, emit_to: EmitTo, by_time: bool) -> (Vec<usize>, Vec<(i64, u32)>) {
         let emitted = match emit_to {
             EmitTo::All => self.num_groups,
             EmitTo::First(n) => n.min(self.num_groups),
@@ -297,8 +298,10 @@ impl SequenceGroups {
                 kept_masks.push(m);
             }
         }
-        for g in 0..emitted {
-            sorted[offsets[g]..offsets[g + 1]].sort_unstable();
+        if by_time {
+            for g in 0..emitted {
+                sorted[offsets[g]..offsets[g + 1]].sort_unstable();
+            }
         }
         self.groups = kept_groups;
         self.times = kept_times;
@@ -342,7 +345,7 @@ impl GroupsAccumulator for SequenceGroups {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (offsets, sorted) = self.take_sorted(emit_to);
+        let (offsets, sorted) = self.take_grouped(emit_to, true);
         let pattern = &self.matcher.pattern;
         let values = offsets
             .windows(2)
@@ -351,7 +354,8 @@ impl GroupsAccumulator for SequenceGroups {
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (offsets, sorted) = self.take_sorted(emit_to);
+        // The merging side sorts; the partial side only groups.
+        let (offsets, sorted) = self.take_grouped(emit_to, false);
         let (times, masks): (Vec<i64>, Vec<i64>) =
             sorted.into_iter().map(|(t, m)| (t, m as i64)).unzip();
         Ok(vec![lists(&offsets, times), lists(&offsets, masks)])
@@ -365,14 +369,22 @@ impl GroupsAccumulator for SequenceGroups {
     ) -> Result<()> {
         self.num_groups = self.num_groups.max(total_num_groups);
         let (times, masks) = (values[0].as_list::<i32>(), values[1].as_list::<i32>());
+        // Read the lists' flat values through their offsets: no array per
+        // row (partial states often hold one event a row).
+        let (time_values, mask_values) = (int64(times.values())?, int64(masks.values())?);
+        let (time_offsets, mask_offsets) = (times.value_offsets(), masks.value_offsets());
         for (row, &group) in group_indices.iter().enumerate() {
             if times.is_null(row) || masks.is_null(row) {
                 continue;
             }
-            let (t, m) = (times.value(row), masks.value(row));
-            let (t, m) = (int64(&t)?, int64(&m)?);
-            for i in 0..t.len() {
-                self.push(group, t.value(i), m.value(i));
+            let (start, end) = (time_offsets[row] as usize, time_offsets[row + 1] as usize);
+            let mask_start = mask_offsets[row] as usize;
+            for i in start..end {
+                self.push(
+                    group,
+                    time_values.value(i),
+                    mask_values.value(mask_start + i - start),
+                );
             }
         }
         Ok(())

@@ -1,0 +1,480 @@
+//! The native path builder: an aggregate function that turns one session's
+//! views into its path (LANGUAGE.md §5, `paths`) in one pass, instead of two
+//! window passes, a self-join and a `string_agg`.
+//!
+//! `segql_path(time, name, flags)` is grouped by actor and session. The
+//! accumulator keeps `(group, time, name code, flags)` per view, with names
+//! interned (a site has few distinct pages), then per session sorts the views
+//! by time and name, collapses runs of equal names into elements (an element
+//! matches `from` or `to` when any of its views does), starts at the first
+//! element matching `from`, and cuts to `depth` elements, or ends at the
+//! first element matching `to` (no path when that is not within `depth`).
+
+use datafusion_common::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StringBuilder,
+};
+use datafusion_common::arrow::buffer::{NullBuffer, OffsetBuffer};
+use datafusion_common::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion_common::{Result, ScalarValue, internal_err};
+use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, Expr, GroupsAccumulator, Signature,
+    Volatility,
+};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Flag bit: the view matches the `from` step.
+pub const FROM: i64 = 1;
+/// Flag bit: the view matches the `to` step.
+pub const TO: i64 = 2;
+
+/// The shape of the paths to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PathShape {
+    /// The most elements a path has.
+    pub depth: usize,
+    /// Whether a path ends at the first element matching `to`.
+    pub has_to: bool,
+}
+
+/// The path of one session's views, sorted by time then name: the names of
+/// its elements, or `None` when the session has no path.
+pub fn session_path<'a>(views: &[(i64, &'a str, i64)], shape: PathShape) -> Option<Vec<&'a str>> {
+    // Elements: runs of equal names, with their flags or-ed.
+    let mut elements: Vec<(&str, i64)> = Vec::new();
+    for &(_, name, flags) in views {
+        match elements.last_mut() {
+            Some((last, f)) if *last == name => *f |= flags,
+            _ => elements.push((name, flags)),
+        }
+    }
+    let start = elements.iter().position(|(_, f)| f & FROM != 0)?;
+    let window = &elements[start..elements.len().min(start + shape.depth)];
+    let end = if shape.has_to {
+        window.iter().position(|(_, f)| f & TO != 0)? + 1
+    } else {
+        window.len()
+    };
+    Some(window[..end].iter().map(|(name, _)| *name).collect())
+}
+
+/// The aggregate function `segql_path(time, name, flags)`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PathBuilder {
+    shape: PathShape,
+    signature: Signature,
+}
+
+impl PathBuilder {
+    pub const NAME: &'static str = "segql_path";
+    pub const SEPARATOR: &'static str = " -> ";
+
+    pub fn new(shape: PathShape) -> Self {
+        PathBuilder {
+            shape,
+            signature: Signature::exact(
+                vec![DataType::Int64, DataType::Utf8, DataType::Int64],
+                Volatility::Immutable,
+            ),
+        }
+    }
+
+    /// The call `segql_path(time, name, flags)`.
+    pub fn call(shape: PathShape, time: Expr, name: Expr, flags: Expr) -> Expr {
+        AggregateUDF::from(PathBuilder::new(shape)).call(vec![time, name, flags])
+    }
+}
+
+impl AggregateUDFImpl for PathBuilder {
+    fn name(&self) -> &str {
+        Self::NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(PathAccumulator {
+            shape: self.shape,
+            views: Vec::new(),
+        }))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let list = |suffix: &str, item: DataType| {
+            Arc::new(Field::new(
+                format!("{}[{suffix}]", args.name),
+                DataType::List(Arc::new(Field::new_list_field(item, true))),
+                true,
+            ))
+        };
+        Ok(vec![
+            list("times", DataType::Int64),
+            list("names", DataType::Utf8),
+            list("flags", DataType::Int64),
+        ])
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        _args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(PathGroups {
+            shape: self.shape,
+            codes: HashMap::new(),
+            names: Vec::new(),
+            groups: Vec::new(),
+            times: Vec::new(),
+            name_codes: Vec::new(),
+            flags: Vec::new(),
+            num_groups: 0,
+        }))
+    }
+}
+
+fn arguments(values: &[ArrayRef]) -> Result<(&Int64Array, &StringArray, &Int64Array)> {
+    match (
+        values[0].as_primitive_opt::<Int64Type>(),
+        values[1].as_string_opt::<i32>(),
+        values[2].as_primitive_opt::<Int64Type>(),
+    ) {
+        (Some(t), Some(n), Some(f)) => Ok((t, n, f)),
+        _ => internal_err!("segql_path expects (Int64, Utf8, Int64) arguments"),
+    }
+}
+
+/// Views of every group, column-wise, names interned.
+struct PathGroups {
+    shape: PathShape,
+    codes: HashMap<String, u32>,
+    names: Vec<String>,
+    groups: Vec<u32>,
+    times: Vec<i64>,
+    name_codes: Vec<u32>,
+    flags: Vec<u8>,
+    num_groups: usize,
+}
+
+impl PathGroups {
+    fn push(&mut self, group: usize, time: i64, name: &str, flags: i64) {
+        let code = match self.codes.get(name) {
+            Some(&c) => c,
+            None => {
+                let c = self.names.len() as u32;
+                self.names.push(name.to_string());
+                self.codes.insert(name.to_string(), c);
+                c
+            }
+        };
+        self.groups.push(group as u32);
+        self.times.push(time);
+        self.name_codes.push(code);
+        self.flags.push(flags as u8);
+    }
+
+    /// Takes the views of the groups `emit_to` names, grouped (counting
+    /// sort) and each group sorted by time then name: group start offsets
+    /// and `(time, name code, flags)`.
+    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, u32, u8)>) {
+        let emitted = match emit_to {
+            EmitTo::All => self.num_groups,
+            EmitTo::First(n) => n.min(self.num_groups),
+        };
+        let mut offsets = vec![0usize; emitted + 1];
+        for &g in &self.groups {
+            if (g as usize) < emitted {
+                offsets[g as usize + 1] += 1;
+            }
+        }
+        for g in 0..emitted {
+            offsets[g + 1] += offsets[g];
+        }
+        let mut sorted = vec![(0i64, 0u32, 0u8); offsets[emitted]];
+        let mut cursor = offsets.clone();
+        let mut kept = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for i in 0..self.groups.len() {
+            let g = self.groups[i] as usize;
+            let view = (self.times[i], self.name_codes[i], self.flags[i]);
+            if g < emitted {
+                sorted[cursor[g]] = view;
+                cursor[g] += 1;
+            } else {
+                kept.0.push((g - emitted) as u32);
+                kept.1.push(view.0);
+                kept.2.push(view.1);
+                kept.3.push(view.2);
+            }
+        }
+        let names = &self.names;
+        for g in 0..emitted {
+            sorted[offsets[g]..offsets[g + 1]].sort_unstable_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| names[a.1 as usize].cmp(&names[b.1 as usize]))
+            });
+        }
+        (self.groups, self.times, self.name_codes, self.flags) = kept;
+        self.num_groups -= emitted;
+        (offsets, sorted)
+    }
+}
+
+impl GroupsAccumulator for PathGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.num_groups = self.num_groups.max(total_num_groups);
+        let (times, names, flags) = arguments(values)?;
+        for (row, &group) in group_indices.iter().enumerate() {
+            if times.is_null(row)
+                || names.is_null(row)
+                || opt_filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
+            {
+                continue;
+            }
+            let flag = if flags.is_null(row) {
+                0
+            } else {
+                flags.value(row)
+            };
+            self.push(group, times.value(row), names.value(row), flag);
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let (offsets, sorted) = self.take_sorted(emit_to);
+        let mut out = StringBuilder::new();
+        let mut views: Vec<(i64, &str, i64)> = Vec::new();
+        for w in offsets.windows(2) {
+            views.clear();
+            views.extend(
+                sorted[w[0]..w[1]]
+                    .iter()
+                    .map(|&(t, code, f)| (t, self.names[code as usize].as_str(), f as i64)),
+            );
+            match session_path(&views, self.shape) {
+                Some(path) => out.append_value(path.join(PathBuilder::SEPARATOR)),
+                None => out.append_null(),
+            }
+        }
+        Ok(Arc::new(out.finish()))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let (offsets, sorted) = self.take_sorted(emit_to);
+        let offsets =
+            OffsetBuffer::new(offsets.iter().map(|&o| o as i32).collect::<Vec<_>>().into());
+        let list = |values: ArrayRef, item: DataType| -> ArrayRef {
+            Arc::new(ListArray::new(
+                Arc::new(Field::new_list_field(item, true)),
+                offsets.clone(),
+                values,
+                None,
+            ))
+        };
+        let times = Int64Array::from_iter_values(sorted.iter().map(|v| v.0));
+        let names =
+            StringArray::from_iter_values(sorted.iter().map(|v| self.names[v.1 as usize].as_str()));
+        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.2 as i64));
+        Ok(vec![
+            list(Arc::new(times), DataType::Int64),
+            list(Arc::new(names), DataType::Utf8),
+            list(Arc::new(flags), DataType::Int64),
+        ])
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.num_groups = self.num_groups.max(total_num_groups);
+        let lists: Vec<&ListArray> = values.iter().map(|v| v.as_list::<i32>()).collect();
+        for (row, &group) in group_indices.iter().enumerate() {
+            if lists.iter().any(|l| l.is_null(row)) {
+                continue;
+            }
+            let items: Vec<ArrayRef> = lists.iter().map(|l| l.value(row)).collect();
+            let (times, names, flags) = arguments(&items)?;
+            for i in 0..times.len() {
+                self.push(group, times.value(i), names.value(i), flags.value(i));
+            }
+        }
+        Ok(())
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let rows = values[0].len();
+        let offsets = OffsetBuffer::from_repeated_length(1, rows);
+        let nulls = opt_filter.map(|f| {
+            NullBuffer::from(
+                (0..rows)
+                    .map(|i| f.is_valid(i) && f.value(i))
+                    .collect::<Vec<bool>>(),
+            )
+        });
+        Ok(values
+            .iter()
+            .map(|v| -> ArrayRef {
+                Arc::new(ListArray::new(
+                    Arc::new(Field::new_list_field(v.data_type().clone(), true)),
+                    offsets.clone(),
+                    Arc::clone(v),
+                    nulls.clone(),
+                ))
+            })
+            .collect())
+    }
+
+    fn size(&self) -> usize {
+        self.groups.capacity() * 4
+            + self.times.capacity() * 8
+            + self.name_codes.capacity() * 4
+            + self.flags.capacity()
+            + self.names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
+    }
+}
+
+/// The same for one group at a time.
+#[derive(Debug)]
+struct PathAccumulator {
+    shape: PathShape,
+    views: Vec<(i64, String, i64)>,
+}
+
+impl Accumulator for PathAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let (times, names, flags) = arguments(values)?;
+        for row in 0..times.len() {
+            if times.is_valid(row) && names.is_valid(row) {
+                let flag = if flags.is_null(row) {
+                    0
+                } else {
+                    flags.value(row)
+                };
+                self.views
+                    .push((times.value(row), names.value(row).to_string(), flag));
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        self.views.sort();
+        let views: Vec<(i64, &str, i64)> = self
+            .views
+            .iter()
+            .map(|(t, n, f)| (*t, n.as_str(), *f))
+            .collect();
+        Ok(ScalarValue::Utf8(
+            session_path(&views, self.shape).map(|p| p.join(PathBuilder::SEPARATOR)),
+        ))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+            + self
+                .views
+                .iter()
+                .map(|v| 24 + v.1.capacity())
+                .sum::<usize>()
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let list = |values: ArrayRef| {
+            ScalarValue::List(Arc::new(ListArray::new(
+                Arc::new(Field::new_list_field(values.data_type().clone(), true)),
+                OffsetBuffer::from_lengths([values.len()]),
+                values,
+                None,
+            )))
+        };
+        Ok(vec![
+            list(Arc::new(Int64Array::from_iter_values(
+                self.views.iter().map(|v| v.0),
+            ))),
+            list(Arc::new(StringArray::from_iter_values(
+                self.views.iter().map(|v| v.1.as_str()),
+            ))),
+            list(Arc::new(Int64Array::from_iter_values(
+                self.views.iter().map(|v| v.2),
+            ))),
+        ])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let lists: Vec<&ListArray> = states.iter().map(|v| v.as_list::<i32>()).collect();
+        for row in 0..lists[0].len() {
+            if lists.iter().any(|l| l.is_null(row)) {
+                continue;
+            }
+            let items: Vec<ArrayRef> = lists.iter().map(|l| l.value(row)).collect();
+            let (times, names, flags) = arguments(&items)?;
+            for i in 0..times.len() {
+                self.views
+                    .push((times.value(i), names.value(i).to_string(), flags.value(i)));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(views: &[(i64, &'static str, i64)], depth: usize, has_to: bool) -> Option<String> {
+        session_path(views, PathShape { depth, has_to }).map(|p| p.join(" -> "))
+    }
+
+    #[test]
+    fn runs_collapse_and_the_path_starts_at_the_first_from() {
+        let views = [
+            (1, "/a", 0),
+            (2, "/a", 0),
+            (3, "/b", FROM),
+            (4, "/c", 0),
+            (5, "/c", 0),
+        ];
+        assert_eq!(path(&views, 5, false).as_deref(), Some("/b -> /c"));
+        assert_eq!(path(&views, 1, false).as_deref(), Some("/b"));
+        assert_eq!(path(&[(1, "/a", 0)], 5, false), None);
+    }
+
+    #[test]
+    fn a_run_matches_when_any_of_its_views_does() {
+        let views = [(1, "/a", 0), (2, "/a", FROM), (3, "/b", TO)];
+        assert_eq!(path(&views, 5, true).as_deref(), Some("/a -> /b"));
+    }
+
+    #[test]
+    fn to_must_come_within_depth() {
+        let views = [(1, "/a", FROM), (2, "/b", 0), (3, "/c", TO)];
+        assert_eq!(path(&views, 3, true).as_deref(), Some("/a -> /b -> /c"));
+        assert_eq!(path(&views, 2, true), None);
+        // The start element itself may be the end.
+        assert_eq!(
+            path(&[(1, "/a", FROM | TO), (2, "/b", 0)], 3, true).as_deref(),
+            Some("/a")
+        );
+    }
+}
