@@ -35,11 +35,14 @@ COMPARED = {
     "paths": ["path", "sessions", "users"],
 }
 
+# The floor: the same question in every engine, one that must read every
+# event's type, name and session and matches none, so that nothing but the
+# scan and a filter costs.
 FLOOR_SQL = (
-    "SELECT count(*) AS events, max(timestamp) AS t, max(user_id) AS u,"
-    " max(session_id) AS s, max(event_type) AS k, max(name) AS n FROM events"
+    "SELECT count(DISTINCT user_id) AS members FROM events"
+    " WHERE event_type = 'view' AND name = '/cart ' AND session_id IS NOT NULL"
 )
-FLOOR_SEG = "explore events, users, sessions"
+FLOOR_SEG = 'users who viewed "/cart " within session'
 
 
 def dialect(sql, engine):
@@ -101,7 +104,7 @@ def run_segql(args, query, engine="native"):
     argv = ["/usr/bin/time", "-f", "peak_kb %M", args.segql, "run", "--data", args.data,
             "--threads", str(args.threads), "--now", args.now, "--engine", engine,
             "--pictures", "never"]
-    if query["kind"] == "users":
+    if query["kind"] in ("users", "floor"):
         argv += ["--count"]
     else:
         argv += ["--format", "csv"]
@@ -163,11 +166,13 @@ def main():
     os.makedirs(args.work, exist_ok=True)
 
     queries = suite(args.only)
-    floor = {"name": "floor: scan of the touched columns", "text": FLOOR_SEG, "kind": "explore",
-             "sql": {"duckdb": FLOOR_SQL, "datafusion": FLOOR_SQL}}
+    floor = {"name": "floor: scan of the touched columns", "text": FLOOR_SEG, "kind": "floor",
+             "sql": {"duckdb": dialect(FLOOR_SQL, "duckdb"),
+                     "datafusion": dialect(FLOOR_SQL, "datafusion")}}
     results = []
     for query in queries + [floor]:
         columns = ["members"] if query["kind"] == "users" else COMPARED.get(query["kind"])
+        # (the floor's answers differ by design and are not compared)
         times = {"segql": [], "duckdb": [], "datafusion": [], "portable": []}
         peaks = []
         answers = {}

@@ -330,3 +330,103 @@ fn completions_for_each_shell() {
         );
     }
 }
+
+/// The engines, the memory limit and the thread count change how a query
+/// runs, never its answer.
+#[test]
+fn engines_limits_and_threads_give_the_same_answers() {
+    let files = [
+        "examples/cart_abandoners.seg",
+        "examples/funnel_compare_segments.seg",
+        "examples/retention_by_device.seg",
+        "examples/paths_from_cart.seg",
+    ];
+    for file in files {
+        assert!(repo_root().join(file).exists(), "{file} exists");
+        let reference = segql(&["run", "--format", "csv", "--engine", "portable", file]);
+        assert!(reference.status.success(), "{}", stderr(&reference));
+        for flags in [
+            &["--engine", "native"][..],
+            &["--engine", "native", "--threads", "1"],
+            &[
+                "--engine",
+                "native",
+                "--threads",
+                "3",
+                "--memory-limit",
+                "24M",
+            ],
+        ] {
+            let mut args = vec!["run", "--format", "csv"];
+            args.extend_from_slice(flags);
+            args.push(file);
+            let out = segql(&args);
+            no_panic(&out);
+            assert!(out.status.success(), "{file} {flags:?}: {}", stderr(&out));
+            assert_eq!(stdout(&out), stdout(&reference), "{file} {flags:?}");
+        }
+    }
+}
+
+#[test]
+fn a_memory_limit_that_is_not_a_size_is_an_argument_error() {
+    for bad in ["lots", "12X", "1K"] {
+        let out = segql(&[
+            "run",
+            "--memory-limit",
+            bad,
+            "-e",
+            "users who viewed \"/cart\"",
+        ]);
+        no_panic(&out);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--memory-limit"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn timings_say_where_the_time_went() {
+    let out = segql(&[
+        "run",
+        "--timings",
+        "--count",
+        "examples/cart_abandoners.seg",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    for part in ["planned", "query 1:", "sequence matcher", "output", "total"] {
+        assert!(err.contains(part), "`{part}` in:\n{err}");
+    }
+    // The result itself is unchanged on stdout.
+    assert!(
+        stdout(&out).trim().parse::<u64>().is_ok(),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn explain_shows_the_native_matcher_or_the_portable_windows() {
+    let text = "users who viewed \"/home\" then viewed \"/cart\" within 1 hour";
+    let native = segql(&["explain", "-e", text]);
+    assert!(native.status.success(), "{}", stderr(&native));
+    assert!(
+        stdout(&native).contains("segql_sequence"),
+        "{}",
+        stdout(&native)
+    );
+    let portable = segql(&["explain", "--engine", "portable", "-e", text]);
+    assert!(!stdout(&portable).contains("segql_sequence"));
+    assert!(
+        stdout(&portable).contains("WindowAggr"),
+        "{}",
+        stdout(&portable)
+    );
+    let analyzed = segql(&["explain", "--analyze", "-e", text]);
+    assert!(analyzed.status.success(), "{}", stderr(&analyzed));
+    assert!(
+        stdout(&analyzed).contains("output_rows"),
+        "{}",
+        stdout(&analyzed)
+    );
+}

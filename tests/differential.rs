@@ -86,7 +86,7 @@ fn segql_tables(
         users.map(|u| vec![u]),
         accounts.map(|a| vec![a]),
         SchemaMapping::default(),
-        Some(2),
+        segql::executor::Resources::threads(2),
     )
     .map_err(|d| format!("engine: {d}"))?;
     let outcomes = runtime

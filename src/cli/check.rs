@@ -46,7 +46,10 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
     let engine = if args.data.spec().is_empty() {
         None
     } else {
-        match runtime.block_on(segql::executor::Engine::open(&args.data.spec(), None)) {
+        match runtime.block_on(segql::executor::Engine::open(
+            &args.data.spec(),
+            segql::executor::Resources::default(),
+        )) {
             Ok(engine) => Some(engine),
             Err(d) => {
                 output.error(&d);

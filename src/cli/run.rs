@@ -31,9 +31,53 @@ pub struct DataArgs {
     /// Threads to run queries on (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Memory the buffering operators (the sequence matcher, aggregates,
+    /// sorts) may hold before spilling to temporary files, e.g. 512M, 4G,
+    /// or `none` for no limit.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_memory_limit)]
+    pub memory_limit: MemoryLimit,
+}
+
+/// `--memory-limit`: bytes, or no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimit(pub Option<usize>);
+
+fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(MemoryLimit(None));
+    }
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let number: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write e.g. 512M, 4G or none"))?;
+    let scale: usize = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => return Err(format!("`{text}` has an unknown unit: use K, M, G or T")),
+    };
+    match number.checked_mul(scale) {
+        Some(bytes) if bytes >= 16 << 20 => Ok(MemoryLimit(Some(bytes))),
+        Some(_) => Err(format!(
+            "`{text}` is too little memory to run queries: give at least 16M"
+        )),
+        None => Err(format!("`{text}` is too large")),
+    }
 }
 
 impl DataArgs {
+    pub fn resources(&self) -> segql::executor::Resources {
+        segql::executor::Resources {
+            threads: self.threads.map(usize::from),
+            memory_limit: self.memory_limit.0,
+        }
+    }
+
     pub fn spec(&self) -> DataSpec {
         DataSpec {
             data_dir: self.data.clone(),
@@ -271,9 +315,9 @@ async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
                 ),
             ));
         }
-        Engine::demo(&DemoConfig::default(), data.threads.map(usize::from))
+        Engine::demo(&DemoConfig::default(), data.resources())
     } else {
-        Engine::open(&spec, data.threads.map(usize::from)).await
+        Engine::open(&spec, data.resources()).await
     }
 }
 

@@ -63,9 +63,11 @@ pub fn runtime() -> tokio::runtime::Runtime {
 /// The built-in demo dataset, and plan options with its `now` and the
 /// examples folder for CSV lists.
 pub fn demo_engine() -> (segql::executor::Engine, segql::planner::PlanOptions) {
-    let engine =
-        segql::executor::Engine::demo(&segql::executor::demo::DemoConfig::default(), Some(2))
-            .expect("the demo dataset loads");
+    let engine = segql::executor::Engine::demo(
+        &segql::executor::demo::DemoConfig::default(),
+        segql::executor::Resources::threads(2),
+    )
+    .expect("the demo dataset loads");
     let options = segql::planner::PlanOptions {
         now_micros: engine
             .default_now_micros

@@ -13,6 +13,8 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::datasource::provider_as_source;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -163,6 +165,26 @@ impl Timings {
     }
 }
 
+/// What a query may use of the machine.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Resources {
+    /// Threads (partitions); `None`: one per core.
+    pub threads: Option<usize>,
+    /// Bytes the operators that buffer (aggregates, sorts, the sequence
+    /// matcher) may hold before they spill to temporary files; `None`: no
+    /// limit.
+    pub memory_limit: Option<usize>,
+}
+
+impl Resources {
+    pub fn threads(threads: usize) -> Self {
+        Resources {
+            threads: Some(threads),
+            memory_limit: None,
+        }
+    }
+}
+
 /// A dataset registered in a DataFusion session.
 pub struct Engine {
     ctx: SessionContext,
@@ -175,8 +197,8 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// A session sized for this machine (or `threads` when given).
-    pub fn context(threads: Option<usize>) -> SessionContext {
+    /// A session sized for this machine, or as `resources` say.
+    pub fn context(resources: Resources) -> SessionContext {
         let mut config = SessionConfig::new().with_information_schema(false);
         // DataFusion 55 infers the nullability of some boolean expressions
         // differently in its logical and physical plans (`x LIKE p IS TRUE`
@@ -186,19 +208,28 @@ impl Engine {
             .options_mut()
             .execution
             .skip_physical_aggregate_schema_check = true;
-        if let Some(threads) = threads {
+        if let Some(threads) = resources.threads {
             config = config.with_target_partitions(threads.max(1));
         }
-        SessionContext::new_with_config(config)
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(limit) = resources.memory_limit {
+            // Fair shares between the operators that can spill, so that one
+            // aggregate does not starve a sort.
+            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
+        }
+        match runtime.build_arc() {
+            Ok(runtime) => SessionContext::new_with_config_rt(config, runtime),
+            Err(_) => SessionContext::new_with_config(config),
+        }
     }
 
     /// Opens the files of `spec`: schemas only, no data read.
-    pub async fn open(spec: &DataSpec, threads: Option<usize>) -> Result<Engine, Diagnostic> {
+    pub async fn open(spec: &DataSpec, resources: Resources) -> Result<Engine, Diagnostic> {
         let mapping = match &spec.schema {
             Some(path) => mapping::load(path)?,
             None => SchemaMapping::default(),
         };
-        let ctx = Self::context(threads);
+        let ctx = Self::context(resources);
         let mut providers = BTreeMap::new();
         let mut origins = BTreeMap::new();
         for (role, path) in spec.sources()? {
@@ -214,14 +245,14 @@ impl Engine {
 
     /// The built-in demo dataset, generated in memory. `now` defaults to its
     /// end, so answers do not drift from day to day.
-    pub fn demo(config: &DemoConfig, threads: Option<usize>) -> Result<Engine, Diagnostic> {
+    pub fn demo(config: &DemoConfig, resources: Resources) -> Result<Engine, Diagnostic> {
         let (events, users, accounts) = demo::in_memory(config);
         let mut engine = Self::from_batches(
             events,
             Some(vec![users]),
             Some(vec![accounts]),
             SchemaMapping::default(),
-            threads,
+            resources,
         )?;
         for entry in engine.tables.values_mut() {
             entry.origin = format!("the built-in demo dataset's {} table", entry.name);
@@ -236,9 +267,9 @@ impl Engine {
         users: Option<Vec<RecordBatch>>,
         accounts: Option<Vec<RecordBatch>>,
         mapping: SchemaMapping,
-        threads: Option<usize>,
+        resources: Resources,
     ) -> Result<Engine, Diagnostic> {
-        let ctx = Self::context(threads);
+        let ctx = Self::context(resources);
         let mut providers: BTreeMap<TableRole, Arc<dyn TableProvider>> = BTreeMap::new();
         let mut origins = BTreeMap::new();
         for (role, batches) in [
@@ -405,6 +436,16 @@ impl Engine {
 
     fn data_error(&self, e: datafusion::error::DataFusionError) -> Diagnostic {
         let message = e.to_string();
+        if message.contains("Resources exhausted") {
+            return Diagnostic::error(
+                codes::DATA_ERROR,
+                "the query needs more memory than its limit allows",
+            )
+            .with_note(message.lines().next().unwrap_or_default().to_string())
+            .with_help(
+                "raise the limit, e.g. --memory-limit 4G, or lift it with --memory-limit none",
+            );
+        }
         let mut lines = message.lines();
         let first = lines.next().unwrap_or(&message).to_string();
         let sources: Vec<String> = self.tables.values().map(|t| t.origin.clone()).collect();

@@ -14,5 +14,5 @@ pub mod output;
 pub mod present;
 mod sources;
 
-pub use engine::{DataSpec, Engine, Timings};
+pub use engine::{DataSpec, Engine, Resources, Timings};
 pub use sources::Format;

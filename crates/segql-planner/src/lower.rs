@@ -1124,10 +1124,71 @@ impl Lowering<'_> {
                 self.options.partitions,
             ))?;
         }
+        if let Some(plan) = Self::min_max_sequence(&rows, &keys, &pattern)? {
+            return Ok(plan);
+        }
         rows.aggregate(
             keys,
             vec![SequenceMatch::call(pattern, column(TS), column("__segql_mask")).alias(MATCHED)],
         )
+    }
+
+    /// Two common shapes need no ordered pass, only two extreme times per
+    /// group, which DataFusion's own `min`/`max` compute fastest:
+    /// - `A then B` (no window, no negated step): the first A before the
+    ///   last B;
+    /// - `A then not B` (no window): the last A, and no B after it.
+    fn min_max_sequence(
+        rows: &LogicalPlanBuilder,
+        keys: &[Expr],
+        pattern: &SequencePattern,
+    ) -> Result<Option<LogicalPlanBuilder>> {
+        if pattern.window.is_some() {
+            return Ok(None);
+        }
+        let mask = column("__segql_mask");
+        let time_of = |bit: i64| -> Result<Expr> {
+            when((mask.clone() & lit(bit)).not_eq(lit(0i64)), column(TS)).end()
+        };
+        let (first, second, holds) = match (pattern.steps, pattern.gaps) {
+            (2, 0) => {
+                let (a, b) = (column("__segql_a"), column("__segql_b"));
+                (
+                    min(time_of(SequencePattern::step_bit(0))?),
+                    max(time_of(SequencePattern::step_bit(1))?),
+                    a.lt(b),
+                )
+            }
+            (1, 1) => {
+                let (a, b) = (column("__segql_a"), column("__segql_b"));
+                (
+                    max(time_of(SequencePattern::step_bit(0))?),
+                    max(time_of(SequencePattern::gap_bit(0))?),
+                    a.clone()
+                        .is_not_null()
+                        .and(b.clone().is_null().or(b.lt_eq(a))),
+                )
+            }
+            _ => return Ok(None),
+        };
+        let reached = match pattern.output {
+            SequenceOutput::Holds => holds.is_true(),
+            // A funnel reaches step 1 of `A then B` with any A.
+            SequenceOutput::Furthest if pattern.steps == 2 => when(holds.is_true(), lit(2i64))
+                .when(column("__segql_a").is_not_null(), lit(1i64))
+                .otherwise(lit(0i64))?,
+            SequenceOutput::Furthest => when(holds.is_true(), lit(1i64)).otherwise(lit(0i64))?,
+        };
+        let mut projection = keys.to_vec();
+        projection.push(reached.alias(MATCHED));
+        Ok(Some(
+            rows.clone()
+                .aggregate(
+                    keys.to_vec(),
+                    vec![first.alias("__segql_a"), second.alias("__segql_b")],
+                )?
+                .project(projection)?,
+        ))
     }
 }
 
@@ -1601,6 +1662,10 @@ impl Lowering<'_> {
     }
 }
 
+/// The most retention periods pivoted into columns (one flag per period);
+/// longer grids use the join of the portable form.
+const MAX_PIVOTED_PERIODS: i64 = 64;
+
 /// Monday 1970-01-05T00:00:00Z in microseconds: explore buckets align to it.
 const BUCKET_ORIGIN: i64 = 4 * 86_400 * 1_000_000;
 
@@ -1799,6 +1864,9 @@ impl Lowering<'_> {
             }
         };
         let periods = retention.periods as i64;
+        if self.options.engine == SequenceEngine::Native && periods <= MAX_PIVOTED_PERIODS {
+            return self.retention_pivoted(retention, actors, returns, offset);
+        }
         let (joined, a, _) = self.join_keyed(
             actors,
             returns,
@@ -1884,6 +1952,91 @@ impl Lowering<'_> {
         order.push(column("cohort").sort(true, false));
         order.push(column("period").sort(true, false));
         joined.project(projection)?.sort(order)?.build()
+    }
+
+    /// Retention from one pass over each actor's cohort and returns: per
+    /// actor a flag for each period, summed per cohort, then one row per
+    /// period by a join with the table of periods. The actors are read
+    /// once (the portable form reads them twice: cohort sizes and returns).
+    fn retention_pivoted(
+        &self,
+        retention: &RetentionIr,
+        actors: LogicalPlan,
+        returns: LogicalPlan,
+        offset: Expr,
+    ) -> Result<LogicalPlan> {
+        let has_by = retention.by.is_some();
+        let periods = retention.periods as i64;
+        let flag = |p: i64| format!("__segql_p{p}");
+        let (joined, a, _) = self.join_keyed(
+            actors,
+            returns,
+            JoinType::Left,
+            &[(ACTOR, "__segql_r_actor")],
+            datafusion_common::NullEquality::NullEqualsNothing,
+        )?;
+        let mut keys = vec![
+            Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
+            Expr::Column(qualified(&a, "cohort")).alias("cohort"),
+        ];
+        if has_by {
+            keys.push(Expr::Column(qualified(&a, BY)).alias(BY));
+        }
+        let offset = offset.alias("__segql_offset");
+        let mut projection = keys;
+        projection.push(offset);
+        let mut flags = Vec::new();
+        for p in 0..=periods {
+            flags.push(
+                max(when(column("__segql_offset").eq(lit(p)), lit(1i64)).otherwise(lit(0i64))?)
+                    .alias(flag(p)),
+            );
+        }
+        let mut actor_keys = vec![column(ACTOR), column("cohort")];
+        let mut cohort_keys = vec![column("cohort")];
+        if has_by {
+            actor_keys.push(column(BY));
+            cohort_keys.insert(0, column(BY));
+        }
+        let mut sums = vec![count(lit(1i64)).alias("users")];
+        sums.extend((0..=periods).map(|p| sum(column(&flag(p))).alias(flag(p))));
+        let per_cohort = joined
+            .project(projection)?
+            .aggregate(actor_keys, flags)?
+            .aggregate(cohort_keys, sums)?
+            .build()?;
+        let period_table =
+            LogicalPlanBuilder::values((0..=periods).map(|p| vec![lit(p)]).collect())?
+                .project(vec![column("column1").alias("period")])?
+                .build()?;
+        let mut retained = datafusion_expr::case(column("period"));
+        for p in 0..=periods {
+            retained = retained.when(lit(p), column(&flag(p)));
+        }
+        let retained = retained.end()?;
+        let mut output = vec![];
+        if let Some(by) = &retention.by {
+            output.push(column(BY).alias(by.name.as_str()));
+        }
+        output.push(column("cohort"));
+        output.push(column("period"));
+        output.push(column("users"));
+        output.push(retained.clone().alias("retained"));
+        output.push(
+            (cast(retained, DataType::Float64) / cast(column("users"), DataType::Float64))
+                .alias("rate"),
+        );
+        let mut order = vec![];
+        if let Some(by) = &retention.by {
+            order.push(column(&by.name).sort(true, false));
+        }
+        order.push(column("cohort").sort(true, false));
+        order.push(column("period").sort(true, false));
+        LogicalPlanBuilder::from(per_cohort)
+            .cross_join(period_table)?
+            .project(output)?
+            .sort(order)?
+            .build()
     }
 
     fn paths(&self, paths: &PathsIr) -> Result<LogicalPlan> {
