@@ -213,8 +213,9 @@ impl Engine {
         }
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(limit) = resources.memory_limit {
-            // Fair shares between the operators that can spill, so that one
-            // aggregate does not starve a sort.
+            // Fair shares between the operators that can spill: with a
+            // first-come pool, the aggregates of one partition starve those
+            // of the others, which then fail instead of spilling.
             runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
         }
         match runtime.build_arc() {
