@@ -374,6 +374,17 @@ impl Engine {
         &self,
         plan: LogicalPlan,
     ) -> Result<(Vec<RecordBatch>, Timings), Diagnostic> {
+        let (physical, batches, mut timings) = self.run(plan).await?;
+        timings.add_operators(physical.as_ref());
+        Ok((batches, timings))
+    }
+
+    /// Plans and runs a logical plan: the physical plan (with its metrics),
+    /// the rows, and the planning and run times.
+    async fn run(
+        &self,
+        plan: LogicalPlan,
+    ) -> Result<(Arc<dyn ExecutionPlan>, Vec<RecordBatch>, Timings), Diagnostic> {
         let started = Instant::now();
         let physical = self
             .ctx
@@ -387,27 +398,18 @@ impl Engine {
             datafusion::physical_plan::collect(Arc::clone(&physical), self.ctx.task_ctx())
                 .await
                 .map_err(|e| self.data_error(e))?;
-        let mut timings = Timings {
+        let timings = Timings {
             planning,
             execution: started.elapsed(),
             ..Timings::default()
         };
-        timings.add_operators(physical.as_ref());
-        Ok((batches, timings))
+        Ok((physical, batches, timings))
     }
 
     /// Runs a plan and returns its physical plan with each operator's
     /// metrics, as text.
     pub async fn analyze(&self, plan: LogicalPlan) -> Result<String, Diagnostic> {
-        let physical = self
-            .ctx
-            .state()
-            .create_physical_plan(&plan)
-            .await
-            .map_err(|e| self.data_error(e))?;
-        datafusion::physical_plan::collect(Arc::clone(&physical), self.ctx.task_ctx())
-            .await
-            .map_err(|e| self.data_error(e))?;
+        let (physical, _, _) = self.run(plan).await?;
         Ok(
             datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(
                 physical.as_ref(),

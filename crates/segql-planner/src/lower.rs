@@ -2061,6 +2061,20 @@ impl Lowering<'_> {
             .build()
     }
 
+    /// The views of sessions (scope applied): ACTOR, SESSION, TS, NAME and
+    /// `extra`.
+    fn session_views(&self, scope: &Scope, extra: Vec<Expr>) -> Result<LogicalPlanBuilder> {
+        let mut projection = vec![column(ACTOR), column(SESSION), column(TS), column(NAME)];
+        projection.extend(extra);
+        self.scoped_events(scope)?
+            .filter(
+                column(TYPE)
+                    .eq(lit("view"))
+                    .and(column(SESSION).is_not_null()),
+            )?
+            .project(projection)
+    }
+
     /// Per session with a path: ACTOR, SESSION and `path`, by the native
     /// path builder.
     fn native_paths(&self, paths: &PathsIr) -> Result<LogicalPlanBuilder> {
@@ -2079,53 +2093,36 @@ impl Lowering<'_> {
             has_to: paths.to.is_some(),
         };
         let session = vec![column(ACTOR), column(SESSION)];
-        self.scoped_events(&paths.scope)?
-            .filter(
-                column(TYPE)
-                    .eq(lit("view"))
-                    .and(column(SESSION).is_not_null()),
-            )?
-            .project(vec![
-                column(ACTOR),
-                column(SESSION),
-                column(TS),
-                column(NAME),
-                (from + flag(&paths.to, native_paths::TO)?).alias("__segql_flags"),
-            ])?
-            .aggregate(
-                session,
-                vec![
-                    native_paths::PathBuilder::call(
-                        shape,
-                        column(TS),
-                        column(NAME),
-                        column("__segql_flags"),
-                    )
-                    .alias("path"),
-                ],
-            )?
-            .filter(column("path").is_not_null())
+        self.session_views(
+            &paths.scope,
+            vec![(from + flag(&paths.to, native_paths::TO)?).alias("__segql_flags")],
+        )?
+        .aggregate(
+            session,
+            vec![
+                native_paths::PathBuilder::call(
+                    shape,
+                    column(TS),
+                    column(NAME),
+                    column("__segql_flags"),
+                )
+                .alias("path"),
+            ],
+        )?
+        .filter(column("path").is_not_null())
     }
 
     /// Per session with a path: ACTOR, SESSION and `path`, by window
     /// functions, a join and `string_agg`.
     fn portable_paths(&self, paths: &PathsIr) -> Result<LogicalPlanBuilder> {
         let truthy = |e: &Option<Expr>| e.clone().unwrap_or(lit(true));
-        let views = self
-            .scoped_events(&paths.scope)?
-            .filter(
-                column(TYPE)
-                    .eq(lit("view"))
-                    .and(column(SESSION).is_not_null()),
-            )?
-            .project(vec![
-                column(ACTOR),
-                column(SESSION),
-                column(TS),
-                column(NAME),
+        let views = self.session_views(
+            &paths.scope,
+            vec![
                 cast(truthy(&paths.from), DataType::Int64).alias("__segql_from"),
                 cast(truthy(&paths.to), DataType::Int64).alias("__segql_to"),
-            ])?;
+            ],
+        )?;
         let session = vec![column(ACTOR), column(SESSION)];
         let order = vec![column(TS).sort(true, false), column(NAME).sort(true, false)];
         // Runs of equal names collapse into one element.

@@ -274,15 +274,7 @@ impl SequenceGroups {
             EmitTo::All => self.num_groups,
             EmitTo::First(n) => n.min(self.num_groups),
         };
-        let mut offsets = vec![0usize; emitted + 1];
-        for &g in &self.groups {
-            if (g as usize) < emitted {
-                offsets[g as usize + 1] += 1;
-            }
-        }
-        for g in 0..emitted {
-            offsets[g + 1] += offsets[g];
-        }
+        let offsets = group_offsets(&self.groups, emitted);
         let mut sorted = vec![(0i64, 0u32); offsets[emitted]];
         let mut cursor = offsets.clone();
         let (mut kept_groups, mut kept_times, mut kept_masks) =
@@ -309,6 +301,49 @@ impl SequenceGroups {
         self.num_groups -= emitted;
         (offsets, sorted)
     }
+}
+
+/// Where each of the first `emitted` groups starts in a counting sort of
+/// `groups` (one entry more than groups: the last is the total).
+pub(crate) fn group_offsets(groups: &[u32], emitted: usize) -> Vec<usize> {
+    let mut offsets = vec![0usize; emitted + 1];
+    for &g in groups {
+        if (g as usize) < emitted {
+            offsets[g as usize + 1] += 1;
+        }
+    }
+    for g in 0..emitted {
+        offsets[g + 1] += offsets[g];
+    }
+    offsets
+}
+
+/// Each input row as its own state: one-element lists over the input
+/// arrays (no copy), null where the filter drops the row.
+pub(crate) fn one_element_lists(
+    values: &[ArrayRef],
+    opt_filter: Option<&BooleanArray>,
+) -> Vec<ArrayRef> {
+    let rows = values[0].len();
+    let offsets = OffsetBuffer::from_repeated_length(1, rows);
+    let nulls = opt_filter.map(|f| {
+        NullBuffer::from(
+            (0..rows)
+                .map(|i| f.is_valid(i) && f.value(i))
+                .collect::<Vec<bool>>(),
+        )
+    });
+    values
+        .iter()
+        .map(|v| -> ArrayRef {
+            Arc::new(ListArray::new(
+                Arc::new(Field::new_list_field(v.data_type().clone(), true)),
+                offsets.clone(),
+                Arc::clone(v),
+                nulls.clone(),
+            ))
+        })
+        .collect()
 }
 
 /// One list per group, from group start offsets and values.
@@ -395,25 +430,7 @@ impl GroupsAccumulator for SequenceGroups {
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        // Each row its own group: one-element lists over the input arrays.
-        let rows = values[0].len();
-        let offsets = OffsetBuffer::from_repeated_length(1, rows);
-        let nulls = opt_filter.map(|f| {
-            NullBuffer::from(
-                (0..rows)
-                    .map(|i| f.is_valid(i) && f.value(i))
-                    .collect::<Vec<bool>>(),
-            )
-        });
-        let list = |values: &ArrayRef| -> ArrayRef {
-            Arc::new(ListArray::new(
-                Arc::new(Field::new_list_field(DataType::Int64, true)),
-                offsets.clone(),
-                Arc::clone(values),
-                nulls.clone(),
-            ))
-        };
-        Ok(vec![list(&values[0]), list(&values[1])])
+        Ok(one_element_lists(values, opt_filter))
     }
 
     fn size(&self) -> usize {

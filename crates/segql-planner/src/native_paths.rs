@@ -10,10 +10,11 @@
 //! element matching `from`, and cuts to `depth` elements, or ends at the
 //! first element matching `to` (no path when that is not within `depth`).
 
+use crate::native::{group_offsets, one_element_lists};
 use datafusion_common::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StringBuilder,
 };
-use datafusion_common::arrow::buffer::{NullBuffer, OffsetBuffer};
+use datafusion_common::arrow::buffer::OffsetBuffer;
 use datafusion_common::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion_common::{Result, ScalarValue, internal_err};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -190,15 +191,7 @@ impl PathGroups {
             EmitTo::All => self.num_groups,
             EmitTo::First(n) => n.min(self.num_groups),
         };
-        let mut offsets = vec![0usize; emitted + 1];
-        for &g in &self.groups {
-            if (g as usize) < emitted {
-                offsets[g as usize + 1] += 1;
-            }
-        }
-        for g in 0..emitted {
-            offsets[g + 1] += offsets[g];
-        }
+        let offsets = group_offsets(&self.groups, emitted);
         let mut sorted = vec![(0i64, 0u32, 0u8); offsets[emitted]];
         let mut cursor = offsets.clone();
         let mut kept = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -323,26 +316,7 @@ impl GroupsAccumulator for PathGroups {
         values: &[ArrayRef],
         opt_filter: Option<&BooleanArray>,
     ) -> Result<Vec<ArrayRef>> {
-        let rows = values[0].len();
-        let offsets = OffsetBuffer::from_repeated_length(1, rows);
-        let nulls = opt_filter.map(|f| {
-            NullBuffer::from(
-                (0..rows)
-                    .map(|i| f.is_valid(i) && f.value(i))
-                    .collect::<Vec<bool>>(),
-            )
-        });
-        Ok(values
-            .iter()
-            .map(|v| -> ArrayRef {
-                Arc::new(ListArray::new(
-                    Arc::new(Field::new_list_field(v.data_type().clone(), true)),
-                    offsets.clone(),
-                    Arc::clone(v),
-                    nulls.clone(),
-                ))
-            })
-            .collect())
+        Ok(one_element_lists(values, opt_filter))
     }
 
     fn size(&self) -> usize {
