@@ -298,14 +298,28 @@ impl GroupsAccumulator for PathGroups {
     ) -> Result<()> {
         self.num_groups = self.num_groups.max(total_num_groups);
         let lists: Vec<&ListArray> = values.iter().map(|v| v.as_list::<i32>()).collect();
+        // Read the lists' flat values through their offsets: no arrays per
+        // row (partial states often hold one view a row).
+        let flat: Vec<ArrayRef> = lists.iter().map(|l| Arc::clone(l.values())).collect();
+        let (times, names, flags) = arguments(&flat)?;
+        let starts: Vec<&[i32]> = lists.iter().map(|l| l.value_offsets()).collect();
         for (row, &group) in group_indices.iter().enumerate() {
             if lists.iter().any(|l| l.is_null(row)) {
                 continue;
             }
-            let items: Vec<ArrayRef> = lists.iter().map(|l| l.value(row)).collect();
-            let (times, names, flags) = arguments(&items)?;
-            for i in 0..times.len() {
-                self.push(group, times.value(i), names.value(i), flags.value(i));
+            let length = (starts[0][row + 1] - starts[0][row]) as usize;
+            let (t, n, f) = (
+                starts[0][row] as usize,
+                starts[1][row] as usize,
+                starts[2][row] as usize,
+            );
+            for i in 0..length {
+                self.push(
+                    group,
+                    times.value(t + i),
+                    names.value(n + i),
+                    flags.value(f + i),
+                );
             }
         }
         Ok(())
