@@ -1834,15 +1834,6 @@ impl Lowering<'_> {
         let actors = LogicalPlanBuilder::from(firsts)
             .project(cohort_columns)?
             .build()?;
-        let mut group = vec![];
-        if has_by {
-            group.push(column(BY));
-        }
-        group.push(column("cohort"));
-        let cohorts = LogicalPlanBuilder::from(actors.clone())
-            .aggregate(group.clone(), vec![count(lit(1i64)).alias("users")])?
-            .build()?;
-
         // Each actor's return periods, as offsets from its cohort.
         let returns = LogicalPlanBuilder::from(events)
             .filter(filter_form(retention.returning.clone()))?
@@ -1867,6 +1858,14 @@ impl Lowering<'_> {
         if self.options.engine == SequenceEngine::Native && periods <= MAX_PIVOTED_PERIODS {
             return self.retention_pivoted(retention, actors, returns, offset);
         }
+        let mut group = vec![];
+        if has_by {
+            group.push(column(BY));
+        }
+        group.push(column("cohort"));
+        let cohorts = LogicalPlanBuilder::from(actors.clone())
+            .aggregate(group, vec![count(lit(1i64)).alias("users")])?
+            .build()?;
         let (joined, a, _) = self.join_keyed(
             actors,
             returns,
