@@ -6,9 +6,13 @@
 //! | parse    | source text → [`Program`] (syntax tree) | `segql-parser` | [`parse`]       |
 //! | validate | [`Program`] → diagnostics (names, rules) | `segql-parser` | [`validate`]    |
 //! | print    | [`Program`] → canonical source          | `segql-parser` | [`format_program`] |
-//! | resolve  | [`Program`] + catalog → IR               | `segql-planner` | [`planner::resolve`] |
-//! | plan     | IR → DataFusion `LogicalPlan`            | `segql-planner` | [`planner::plan`] |
-//! | execute  | `LogicalPlan` → Arrow record batches     | `segql-executor` | [`execute::run_program`] |
+//! | resolve  | [`Program`] + catalog → IR               | `segql-planner` | [`resolve`] |
+//! | plan     | IR → DataFusion `LogicalPlan`            | `segql-planner` | [`plan`] |
+//! | execute  | `LogicalPlan` → Arrow record batches     | `segql-executor` | [`execute()`] in any session; [`execute::run_program`] on segql's engine |
+//!
+//! [`compile`] runs parse, check, resolve and plan in one call, against a
+//! host's own tables ([`catalog_from_context`], [`catalog_from_provider`]):
+//! the way to embed segql in another DataFusion engine (see [`embed`]).
 //!
 //! Every stage reports problems as [`Diagnostic`]s; [`render`] turns them
 //! into the text a person reads (rustc style), plain text for tests, or JSON
@@ -20,8 +24,17 @@
 //! assert!(segql::validate(&program, &segql::Library::new()).is_empty());
 //! ```
 
+pub mod embed;
 pub mod execute;
 pub mod render;
+
+pub use embed::{
+    CompileOptions, catalog_from_context, catalog_from_provider, compile, compile_members, execute,
+};
+pub use segql_planner::{
+    Catalog, LowerOptions, PlanOptions, Query, SchemaMapping, SequenceEngine, TableCatalog,
+    TableNames, TableRole, plan, resolve,
+};
 
 pub use segql_executor as executor;
 pub use segql_parser as syntax;

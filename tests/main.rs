@@ -7,6 +7,7 @@ mod data;
 mod diagnostics;
 mod differential;
 mod docs;
+mod embed;
 mod examples;
 mod members;
 mod reference;

@@ -4,14 +4,9 @@
 use crate::demo::{self, DemoConfig};
 use crate::mapping;
 use crate::sources::{self, SourceSpec};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::datasource::TableProvider;
-use datafusion::datasource::file_format::csv::CsvFormat;
-use datafusion::datasource::listing::{
-    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
-};
 use datafusion::datasource::provider_as_source;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -199,15 +194,9 @@ pub struct Engine {
 impl Engine {
     /// A session sized for this machine, or as `resources` say.
     pub fn context(resources: Resources) -> SessionContext {
+        // No option beyond DataFusion's defaults that plans would depend on:
+        // what runs here runs in a host's session too.
         let mut config = SessionConfig::new().with_information_schema(false);
-        // DataFusion 55 infers the nullability of some boolean expressions
-        // differently in its logical and physical plans (`x LIKE p IS TRUE`
-        // under a pushed-down filter), and then refuses aggregates over them
-        // although the values are the same.
-        config
-            .options_mut()
-            .execution
-            .skip_physical_aggregate_schema_check = true;
         if let Some(threads) = resources.threads {
             config = config.with_target_partitions(threads.max(1));
         }
@@ -473,41 +462,14 @@ impl Catalog for Engine {
         &self.mapping
     }
 
-    /// A CSV list: every column read as text, so ids keep their leading
-    /// zeros and compare as written.
+    /// A CSV list, named `csv_N` in the plan.
     fn csv(&self, path: &Path) -> Result<TableEntry, String> {
-        let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            _ => e.to_string(),
-        })?;
-        let (schema, _) = datafusion::arrow::csv::reader::Format::default()
-            .with_header(true)
-            .infer_schema(&mut file, Some(100))
-            .map_err(|e| format!("it is not a CSV file with a header row ({e})"))?;
-        let text_schema = Arc::new(Schema::new(
-            schema
-                .fields()
-                .iter()
-                .map(|f| Field::new(f.name(), DataType::Utf8, true))
-                .collect::<Vec<_>>(),
-        ));
-        let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
-        let url = ListingTableUrl::parse(absolute.to_string_lossy()).map_err(|e| e.to_string())?;
-        let extension = path
-            .extension()
-            .map(|e| format!(".{}", e.to_string_lossy()))
-            .unwrap_or_default();
-        let options = ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
-            .with_file_extension(extension);
-        let config = ListingTableConfig::new(url)
-            .with_listing_options(options)
-            .with_schema(text_schema);
-        let table = ListingTable::try_new(config).map_err(|e| e.to_string())?;
+        let table = sources::csv_list_table(path)?;
         let n = self.csv_count.get();
         self.csv_count.set(n + 1);
         Ok(TableEntry {
             name: format!("csv_{n}"),
-            source: provider_as_source(Arc::new(table)),
+            source: provider_as_source(table),
             origin: path.display().to_string(),
         })
     }

@@ -15,4 +15,4 @@ pub mod present;
 mod sources;
 
 pub use engine::{DataSpec, Engine, Resources, Timings};
-pub use sources::Format;
+pub use sources::{Format, csv_list_table};

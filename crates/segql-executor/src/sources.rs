@@ -1,6 +1,7 @@
 //! Data sources: a file, a glob or a folder of Parquet, CSV or NDJSON files,
 //! registered as DataFusion listing tables. Only schemas are read here.
 
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
@@ -292,4 +293,39 @@ mod tests {
         assert!(wildcard_match("*", "anything"));
         assert!(!wildcard_match("*.csv", "x.parquet"));
     }
+}
+
+/// A CSV list of `in csv "file"` as a table: the header row names the
+/// columns, and every column is read as text, so ids keep their leading
+/// zeros and compare as written. Only the header is read here.
+pub fn csv_list_table(path: &Path) -> Result<Arc<dyn TableProvider>, String> {
+    let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        _ => e.to_string(),
+    })?;
+    let (schema, _) = datafusion::arrow::csv::reader::Format::default()
+        .with_header(true)
+        .infer_schema(&mut file, Some(100))
+        .map_err(|e| format!("it is not a CSV file with a header row ({e})"))?;
+    let text_schema = Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|f| Field::new(f.name(), DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
+    let url = ListingTableUrl::parse(absolute.to_string_lossy()).map_err(|e| e.to_string())?;
+    let extension = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let options = ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
+        .with_file_extension(extension);
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(text_schema);
+    Ok(Arc::new(
+        ListingTable::try_new(config).map_err(|e| e.to_string())?,
+    ))
 }

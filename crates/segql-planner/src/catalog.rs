@@ -122,3 +122,151 @@ impl SchemaMapping {
             .unwrap_or_else(|| model.to_string())
     }
 }
+
+/// Reads the header of a CSV list (`in csv "file"`) into a scannable table.
+/// A planner cannot read files itself: an engine supplies this.
+pub type CsvReader = dyn Fn(&Path) -> Result<TableEntry, String> + Send + Sync;
+
+/// The names a host gives the three tables (`events`, `users`, `accounts`
+/// unless told otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNames {
+    pub events: String,
+    pub users: String,
+    pub accounts: String,
+}
+
+impl Default for TableNames {
+    fn default() -> Self {
+        TableNames {
+            events: TableRole::Events.name().into(),
+            users: TableRole::Users.name().into(),
+            accounts: TableRole::Accounts.name().into(),
+        }
+    }
+}
+
+impl TableNames {
+    pub fn get(&self, role: TableRole) -> &str {
+        match role {
+            TableRole::Events => &self.events,
+            TableRole::Users => &self.users,
+            TableRole::Accounts => &self.accounts,
+        }
+    }
+}
+
+/// A [`Catalog`] made of table sources a host already has: the way another
+/// engine plans segments against its own registered tables.
+///
+/// ```
+/// use datafusion_common::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+/// use datafusion_expr::logical_plan::builder::LogicalTableSource;
+/// use segql_planner::{Catalog, TableCatalog, TableEntry, TableRole};
+/// use std::sync::Arc;
+///
+/// let events = Schema::new(vec![
+///     Field::new("user_id", DataType::Utf8, false),
+///     Field::new("timestamp", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+///     Field::new("event_type", DataType::Utf8, false),
+///     Field::new("name", DataType::Utf8, true),
+/// ]);
+/// let catalog = TableCatalog::new().with_table(
+///     TableRole::Events,
+///     TableEntry {
+///         name: "events".into(),
+///         source: Arc::new(LogicalTableSource::new(Arc::new(events))),
+///         origin: "the host's events table".into(),
+///     },
+/// );
+/// assert!(catalog.table(TableRole::Events).is_some());
+/// assert!(catalog.table(TableRole::Users).is_none());
+/// ```
+///
+/// [`TableCatalog::from_provider`] builds one from any DataFusion
+/// `ContextProvider` (what a SQL front end plans with).
+#[derive(Clone, Default)]
+pub struct TableCatalog {
+    tables: BTreeMap<TableRole, TableEntry>,
+    mapping: SchemaMapping,
+    csv_reader: Option<Arc<CsvReader>>,
+}
+
+impl std::fmt::Debug for TableCatalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableCatalog")
+            .field("tables", &self.tables)
+            .field("mapping", &self.mapping)
+            .field("reads_csv", &self.csv_reader.is_some())
+            .finish()
+    }
+}
+
+impl TableCatalog {
+    /// A catalog with no tables: add them with [`TableCatalog::with_table`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The tables `names` names, as `provider` resolves them; a name it does
+    /// not know leaves that table out (a dataset without accounts).
+    pub fn from_provider(
+        provider: &dyn datafusion_expr::planner::ContextProvider,
+        names: &TableNames,
+    ) -> Self {
+        let mut catalog = TableCatalog::new();
+        for role in [TableRole::Events, TableRole::Users, TableRole::Accounts] {
+            let name = names.get(role);
+            let reference = datafusion_common::TableReference::from(name);
+            if let Ok(source) = provider.get_table_source(reference) {
+                catalog = catalog.with_table(
+                    role,
+                    TableEntry {
+                        name: name.to_string(),
+                        source,
+                        origin: format!("the table `{name}`"),
+                    },
+                );
+            }
+        }
+        catalog
+    }
+
+    /// Adds (or replaces) the table of `role`.
+    pub fn with_table(mut self, role: TableRole, entry: TableEntry) -> Self {
+        self.tables.insert(role, entry);
+        self
+    }
+
+    /// Maps the model's column names to the tables' (LANGUAGE.md §8).
+    pub fn with_mapping(mut self, mapping: SchemaMapping) -> Self {
+        self.mapping = mapping;
+        self
+    }
+
+    /// Lets `in csv "file"` lists be planned: `reader` turns a file into a
+    /// table. Without one, a CSV list is an error.
+    pub fn with_csv_reader(mut self, reader: Arc<CsvReader>) -> Self {
+        self.csv_reader = Some(reader);
+        self
+    }
+}
+
+impl Catalog for TableCatalog {
+    fn table(&self, role: TableRole) -> Option<TableEntry> {
+        self.tables.get(&role).cloned()
+    }
+
+    fn mapping(&self) -> &SchemaMapping {
+        &self.mapping
+    }
+
+    fn csv(&self, path: &Path) -> Result<TableEntry, String> {
+        match &self.csv_reader {
+            Some(read) => read(path),
+            None => {
+                Err("this catalog cannot read CSV lists (it was built without a CSV reader)".into())
+            }
+        }
+    }
+}

@@ -17,7 +17,9 @@ pub mod native;
 pub mod native_paths;
 mod resolve;
 
-pub use catalog::{Catalog, NameColumn, SchemaMapping, TableEntry, TableRole};
+pub use catalog::{
+    Catalog, CsvReader, NameColumn, SchemaMapping, TableCatalog, TableEntry, TableNames, TableRole,
+};
 pub use ir::*;
 pub use lower::{LowerOptions, SequenceEngine, plan_actor_set, plan_csv_checks, plan_query};
 pub use resolve::{PlanOptions, resolve};

@@ -975,7 +975,7 @@ impl<'a> Lowering<'a> {
             .iter()
             .map(|f| column(f.name()))
             .collect();
-        keep.push(first_reachable.is_true().alias(reach_flag(0)));
+        keep.push(exactly_true(first_reachable).alias(reach_flag(0)));
         rows = rows.project(keep)?;
         for j in 1..k {
             let before = WindowFrame::new_bounds(
@@ -1019,7 +1019,7 @@ impl<'a> Lowering<'a> {
                 .iter()
                 .map(|f| column(f.name()))
                 .collect();
-            keep.push(reachable.is_true().alias(reach_flag(j)));
+            keep.push(exactly_true(reachable).alias(reach_flag(j)));
             rows = rows.window(windows)?.project(keep)?;
         }
         Ok(Reach {
@@ -1172,7 +1172,7 @@ impl Lowering<'_> {
             _ => return Ok(None),
         };
         let reached = match pattern.output {
-            SequenceOutput::Holds => holds.is_true(),
+            SequenceOutput::Holds => exactly_true(holds),
             // A funnel reaches step 1 of `A then B` with any A.
             SequenceOutput::Furthest if pattern.steps == 2 => when(holds.is_true(), lit(2i64))
                 .when(column("__segql_a").is_not_null(), lit(1i64))
@@ -1244,6 +1244,19 @@ impl Reach {
     }
 }
 
+/// `p IS NOT DISTINCT FROM true`: true when `p` is, false when it is false
+/// or null. The same as `p IS TRUE`, but spelt so that DataFusion's logical
+/// and physical plans agree on its nullability (the logical `IS TRUE` is
+/// never null, the physical one, planned as this comparison, may be), and
+/// an aggregate or window over it runs in any session.
+pub(crate) fn exactly_true(predicate: Expr) -> Expr {
+    Expr::BinaryExpr(datafusion_expr::BinaryExpr::new(
+        Box::new(predicate),
+        datafusion_expr::Operator::IsNotDistinctFrom,
+        Box::new(lit(true)),
+    ))
+}
+
 /// A two-valued predicate as a filter condition. A filter keeps only the
 /// rows where its condition is true, so `p IS TRUE` there is `p`, and so are
 /// the `IS TRUE` wrappers under `and`/`or` (null and false are both dropped
@@ -1253,6 +1266,11 @@ fn filter_form(predicate: Expr) -> Expr {
     use datafusion_expr::{BinaryExpr, Operator};
     match predicate {
         Expr::IsTrue(inner) => filter_form(*inner),
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if op == Operator::IsNotDistinctFrom && *right == lit(true) =>
+        {
+            filter_form(*left)
+        }
         Expr::BinaryExpr(BinaryExpr { left, op, right })
             if op == Operator::And || op == Operator::Or =>
         {

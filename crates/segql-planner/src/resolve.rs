@@ -743,7 +743,7 @@ impl Resolver<'_> {
             EventKind::Named(t) => named(t),
             EventKind::Any => lit(true),
         };
-        let event = event.is_true();
+        let event = crate::lower::exactly_true(event);
         match &step.filter {
             None => Ok(event),
             Some(filter) => Ok(event.and(self.pred(filter, TableRole::Events)?)),
@@ -847,7 +847,7 @@ impl Resolver<'_> {
                 .gt(lit(0i64))
             }
         };
-        Ok(expr.is_true())
+        Ok(crate::lower::exactly_true(expr))
     }
 
     fn expect_text(

@@ -1,0 +1,324 @@
+//! segql inside another engine: compile a text against the host's own
+//! tables into a DataFusion `LogicalPlan`, and run it in the host's own
+//! `SessionContext`.
+//!
+//! ```text
+//! host's SessionContext ──catalog_from_context──▶ TableCatalog
+//! text + TableCatalog + CompileOptions ──compile──▶ LogicalPlan ──host runs it──▶ batches
+//! ```
+//!
+//! By default [`compile`] returns the portable plan: standard relational
+//! operators (window functions, joins, aggregates) that any session runs and
+//! DataFusion's unparser turns into SQL. The native sequence operators
+//! (one pass per actor in time order, much faster on long sequences and
+//! funnels) are opt-in: [`CompileOptions::native`] asks the planner to use
+//! them, sized to the host's session. They are aggregate functions carried
+//! inside the plan, each with its own pattern, so the host's session has
+//! nothing to register; the plans need no session option either.
+
+use crate::{Diagnostic, Library, Span, codes};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder, col};
+use datafusion::prelude::SessionContext;
+use segql_planner::{
+    Catalog, LowerOptions, PlanOptions, QueryKind, SchemaMapping, SequenceEngine, TableCatalog,
+    TableEntry, TableNames, TableRole,
+};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How [`compile`] plans a text.
+#[derive(Debug, Clone)]
+pub struct CompileOptions {
+    /// `now` for relative ranges (`during last 7 days`), in microseconds
+    /// since the epoch; `None` takes the wall clock at compile time.
+    pub now_micros: Option<i64>,
+    /// The folder `in csv "file"` paths are relative to.
+    pub base_dir: PathBuf,
+    /// The portable lowering (the default) or the native operators.
+    pub engine: SequenceEngine,
+    /// With the native operators: the partitions (threads) actors are
+    /// spread over, usually the host session's target partitions.
+    pub partitions: usize,
+    /// Segment definitions the text may use, as `--segments DIR` loads them.
+    pub library: Library,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            now_micros: None,
+            base_dir: PathBuf::from("."),
+            engine: SequenceEngine::Portable,
+            partitions: 1,
+            library: Library::new(),
+        }
+    }
+}
+
+impl CompileOptions {
+    /// Portable plans, `now` from the wall clock, no library.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fixes `now`, so relative ranges give the same answer every day.
+    pub fn with_now_micros(mut self, now_micros: i64) -> Self {
+        self.now_micros = Some(now_micros);
+        self
+    }
+
+    /// Definitions the text may use.
+    pub fn with_library(mut self, library: Library) -> Self {
+        self.library = library;
+        self
+    }
+
+    /// The folder CSV lists are read relative to.
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = dir.into();
+        self
+    }
+
+    /// Plans sequences, funnels and paths with segql's native operators,
+    /// spread over the partitions of `ctx`. The plan then runs in segql's
+    /// engine or a host's session, but has no SQL form.
+    pub fn native(mut self, ctx: &SessionContext) -> Self {
+        self.engine = SequenceEngine::Native;
+        self.partitions = ctx.state().config().target_partitions().max(1);
+        self
+    }
+
+    fn plan_options(&self) -> PlanOptions {
+        let now_micros = self.now_micros.unwrap_or_else(|| {
+            let since_epoch = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            since_epoch.as_micros() as i64
+        });
+        PlanOptions {
+            now_micros,
+            base_dir: self.base_dir.clone(),
+            engine: self.engine,
+        }
+    }
+
+    fn lower_options(&self) -> LowerOptions {
+        LowerOptions {
+            engine: self.engine,
+            partitions: self.partitions.max(1),
+        }
+    }
+}
+
+/// Compiles a text holding one query (and any definitions it uses) into the
+/// query's logical plan, against the tables of `catalog`.
+///
+/// The plan of a segment has one row per member (the actor's key and its
+/// profile columns), sorted by key; the plan of an analysis has the rows of
+/// its result (LANGUAGE.md §7). Every problem is a located
+/// [`Diagnostic`](crate::Diagnostic); render it with
+/// [`render::render`](crate::render::render).
+///
+/// ```
+/// use datafusion::arrow::array::{RecordBatch, StringArray, TimestampMicrosecondArray};
+/// use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+/// use datafusion::datasource::MemTable;
+/// use datafusion::prelude::SessionContext;
+/// use std::sync::Arc;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // The host's own table of events.
+/// let schema = Arc::new(Schema::new(vec![
+///     Field::new("user_id", DataType::Utf8, false),
+///     Field::new("timestamp", DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())), false),
+///     Field::new("event_type", DataType::Utf8, false),
+///     Field::new("name", DataType::Utf8, true),
+///     Field::new("session_id", DataType::Utf8, true),
+/// ]));
+/// let batch = RecordBatch::try_new(Arc::clone(&schema), vec![
+///     Arc::new(StringArray::from(vec!["ann", "ann", "bob"])),
+///     Arc::new(TimestampMicrosecondArray::from(vec![1_000_000, 2_000_000, 3_000_000]).with_timezone("UTC")),
+///     Arc::new(StringArray::from(vec!["view", "action", "view"])),
+///     Arc::new(StringArray::from(vec!["/cart", "CHECKOUT", "/cart"])),
+///     Arc::new(StringArray::from(vec!["s1", "s1", "s2"])),
+/// ])?;
+/// let ctx = SessionContext::new();
+/// ctx.register_table("events", Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))?;
+///
+/// let catalog = segql::catalog_from_context(&ctx, &segql::TableNames::default(), Default::default()).await?;
+/// let plan = segql::compile(
+///     r#"users who viewed "/cart" then not action "CHECKOUT" within session"#,
+///     &catalog,
+///     &segql::CompileOptions::new(),
+/// )
+/// .map_err(|d| d[0].message.clone())?;
+/// let members = ctx.execute_logical_plan(plan).await?.collect().await?;
+/// let ids = members[0].column(0).as_any().downcast_ref::<StringArray>().unwrap();
+/// assert_eq!(ids.iter().collect::<Vec<_>>(), vec![Some("bob")]);
+/// # Ok(())
+/// # }
+/// ```
+pub fn compile(
+    text: &str,
+    catalog: &dyn Catalog,
+    options: &CompileOptions,
+) -> Result<LogicalPlan, Vec<Diagnostic>> {
+    let program = crate::check(text, &options.library)?;
+    let mut queries =
+        segql_planner::resolve(&program, &options.library, catalog, &options.plan_options())?;
+    if queries.len() != 1 {
+        let span = queries
+            .get(1)
+            .map(|q| q.span)
+            .unwrap_or_else(|| Span::new(0, text.len()));
+        return Err(vec![
+            Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!(
+                    "compile plans one query, but the text has {}",
+                    queries.len()
+                ),
+            )
+            .with_span(span)
+            .with_help(
+                "keep one segment or analysis (definitions are fine), or use resolve and plan for many",
+            ),
+        ]);
+    }
+    let query = queries.remove(0);
+    segql_planner::plan(&query, catalog, &options.lower_options())
+        .map_err(|d| vec![d.with_span(query.span)])
+}
+
+/// Like [`compile`], but for a segment's members: a plan of the actors'
+/// keys alone (one column, `user_id` or `account_id`, unsorted), the form to
+/// join or filter with in a host's own queries.
+pub fn compile_members(
+    text: &str,
+    catalog: &dyn Catalog,
+    options: &CompileOptions,
+) -> Result<LogicalPlan, Vec<Diagnostic>> {
+    let program = crate::check(text, &options.library)?;
+    let queries =
+        segql_planner::resolve(&program, &options.library, catalog, &options.plan_options())?;
+    match queries.as_slice() {
+        [query] => match &query.kind {
+            QueryKind::Members(segment) => {
+                let key = match segment.audience {
+                    crate::syntax::Audience::Users => "user_id",
+                    crate::syntax::Audience::Accounts => "account_id",
+                };
+                segql_planner::plan_actor_set(segment, catalog, &options.lower_options())
+                    .and_then(|keys| {
+                        LogicalPlanBuilder::from(keys)
+                            .project(vec![col(segql_planner::names::ACTOR).alias(key)])
+                            .and_then(LogicalPlanBuilder::build)
+                            .map_err(|e| Diagnostic::error(codes::INTERNAL, e.to_string()))
+                    })
+                    .map_err(|d| vec![d.with_span(query.span)])
+            }
+            _ => Err(vec![
+                Diagnostic::error(
+                    codes::BAD_ARGUMENT,
+                    "compile_members plans a segment, but this is an analysis",
+                )
+                .with_span(query.span)
+                .with_help("use compile for funnels, retention, paths and explore"),
+            ]),
+        },
+        _ => Err(vec![Diagnostic::error(
+            codes::BAD_ARGUMENT,
+            format!(
+                "compile_members plans one segment, but the text has {} queries",
+                queries.len()
+            ),
+        )]),
+    }
+}
+
+/// A catalog of the tables `names` names in a host's session (those it does
+/// not have are left out: a dataset without accounts), mapped by `mapping`,
+/// able to read `in csv "file"` lists.
+pub async fn catalog_from_context(
+    ctx: &SessionContext,
+    names: &TableNames,
+    mapping: SchemaMapping,
+) -> Result<TableCatalog, Diagnostic> {
+    let mut catalog = TableCatalog::new()
+        .with_mapping(mapping)
+        .with_csv_reader(csv_reader());
+    for role in [TableRole::Events, TableRole::Users, TableRole::Accounts] {
+        let name = names.get(role);
+        let exists = ctx.table_exist(name).map_err(|e| {
+            Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!("`{name}` is not a table name: {e}"),
+            )
+        })?;
+        if !exists {
+            continue;
+        }
+        let provider = ctx.table_provider(name).await.map_err(|e| {
+            Diagnostic::error(
+                codes::DATA_ERROR,
+                format!("cannot open the table `{name}`: {e}"),
+            )
+        })?;
+        catalog = catalog.with_table(
+            role,
+            TableEntry {
+                name: name.to_string(),
+                source: provider_as_source(provider),
+                origin: format!("the table `{name}`"),
+            },
+        );
+    }
+    Ok(catalog)
+}
+
+/// A catalog over any DataFusion `ContextProvider` (what a SQL front end
+/// plans with), able to read `in csv "file"` lists.
+pub fn catalog_from_provider(
+    provider: &dyn datafusion::logical_expr::planner::ContextProvider,
+    names: &TableNames,
+    mapping: SchemaMapping,
+) -> TableCatalog {
+    TableCatalog::from_provider(provider, names)
+        .with_mapping(mapping)
+        .with_csv_reader(csv_reader())
+}
+
+/// Reads CSV lists as segql's own engine does: columns as text, named
+/// `csv_N` in the plan.
+fn csv_reader() -> Arc<segql_planner::CsvReader> {
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    Arc::new(move |path: &Path| {
+        let table = segql_executor::csv_list_table(path)?;
+        let n = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(TableEntry {
+            name: format!("csv_{n}"),
+            source: provider_as_source(table),
+            origin: path.display().to_string(),
+        })
+    })
+}
+
+/// Runs a compiled plan in a session: the same as the host's
+/// `ctx.execute_logical_plan(plan).await?.collect().await`, with errors as
+/// diagnostics.
+pub async fn execute(
+    ctx: &SessionContext,
+    plan: LogicalPlan,
+) -> Result<Vec<RecordBatch>, Diagnostic> {
+    let frame = ctx
+        .execute_logical_plan(plan)
+        .await
+        .map_err(|e| Diagnostic::error(codes::DATA_ERROR, format!("planning failed: {e}")))?;
+    frame
+        .collect()
+        .await
+        .map_err(|e| Diagnostic::error(codes::DATA_ERROR, format!("the query failed: {e}")))
+}
