@@ -22,8 +22,8 @@ use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder, col};
 use datafusion::prelude::SessionContext;
 use segql_planner::{
-    Catalog, LowerOptions, PlanOptions, QueryKind, SchemaMapping, SequenceEngine, TableCatalog,
-    TableEntry, TableNames, TableRole,
+    Catalog, LowerOptions, PlanOptions, Query, QueryKind, SchemaMapping, SequenceEngine,
+    TableCatalog, TableEntry, TableNames, TableRole,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -166,29 +166,7 @@ pub fn compile(
     catalog: &dyn Catalog,
     options: &CompileOptions,
 ) -> Result<LogicalPlan, Vec<Diagnostic>> {
-    let program = crate::check(text, &options.library)?;
-    let mut queries =
-        segql_planner::resolve(&program, &options.library, catalog, &options.plan_options())?;
-    if queries.len() != 1 {
-        let span = queries
-            .get(1)
-            .map(|q| q.span)
-            .unwrap_or_else(|| Span::new(0, text.len()));
-        return Err(vec![
-            Diagnostic::error(
-                codes::BAD_ARGUMENT,
-                format!(
-                    "compile plans one query, but the text has {}",
-                    queries.len()
-                ),
-            )
-            .with_span(span)
-            .with_help(
-                "keep one segment or analysis (definitions are fine), or use resolve and plan for many",
-            ),
-        ]);
-    }
-    let query = queries.remove(0);
+    let query = single_query("compile", text, catalog, options)?;
     segql_planner::plan(&query, catalog, &options.lower_options())
         .map_err(|d| vec![d.with_span(query.span)])
 }
@@ -201,42 +179,61 @@ pub fn compile_members(
     catalog: &dyn Catalog,
     options: &CompileOptions,
 ) -> Result<LogicalPlan, Vec<Diagnostic>> {
+    let query = single_query("compile_members", text, catalog, options)?;
+    let QueryKind::Members(segment) = &query.kind else {
+        return Err(vec![
+            Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                "compile_members plans a segment, but this is an analysis",
+            )
+            .with_span(query.span)
+            .with_help("use compile for funnels, retention, paths and explore"),
+        ]);
+    };
+    let key = match segment.audience {
+        crate::syntax::Audience::Users => "user_id",
+        crate::syntax::Audience::Accounts => "account_id",
+    };
+    segql_planner::plan_actor_set(segment, catalog, &options.lower_options())
+        .and_then(|keys| {
+            LogicalPlanBuilder::from(keys)
+                .project(vec![col(segql_planner::names::ACTOR).alias(key)])
+                .and_then(LogicalPlanBuilder::build)
+                .map_err(|e| Diagnostic::error(codes::INTERNAL, e.to_string()))
+        })
+        .map_err(|d| vec![d.with_span(query.span)])
+}
+
+/// Parses, checks and resolves a text that must hold exactly one query.
+fn single_query(
+    function: &str,
+    text: &str,
+    catalog: &dyn Catalog,
+    options: &CompileOptions,
+) -> Result<Query, Vec<Diagnostic>> {
     let program = crate::check(text, &options.library)?;
-    let queries =
+    let mut queries =
         segql_planner::resolve(&program, &options.library, catalog, &options.plan_options())?;
-    match queries.as_slice() {
-        [query] => match &query.kind {
-            QueryKind::Members(segment) => {
-                let key = match segment.audience {
-                    crate::syntax::Audience::Users => "user_id",
-                    crate::syntax::Audience::Accounts => "account_id",
-                };
-                segql_planner::plan_actor_set(segment, catalog, &options.lower_options())
-                    .and_then(|keys| {
-                        LogicalPlanBuilder::from(keys)
-                            .project(vec![col(segql_planner::names::ACTOR).alias(key)])
-                            .and_then(LogicalPlanBuilder::build)
-                            .map_err(|e| Diagnostic::error(codes::INTERNAL, e.to_string()))
-                    })
-                    .map_err(|d| vec![d.with_span(query.span)])
-            }
-            _ => Err(vec![
-                Diagnostic::error(
-                    codes::BAD_ARGUMENT,
-                    "compile_members plans a segment, but this is an analysis",
-                )
-                .with_span(query.span)
-                .with_help("use compile for funnels, retention, paths and explore"),
-            ]),
-        },
-        _ => Err(vec![Diagnostic::error(
+    if queries.len() == 1 {
+        return Ok(queries.remove(0));
+    }
+    let span = queries
+        .get(1)
+        .map(|q| q.span)
+        .unwrap_or_else(|| Span::new(0, text.len()));
+    Err(vec![
+        Diagnostic::error(
             codes::BAD_ARGUMENT,
             format!(
-                "compile_members plans one segment, but the text has {} queries",
+                "{function} plans one query, but the text has {}",
                 queries.len()
             ),
-        )]),
-    }
+        )
+        .with_span(span)
+        .with_help(
+            "keep one segment or analysis (definitions are fine), or use resolve and plan for many",
+        ),
+    ])
 }
 
 /// A catalog of the tables `names` names in a host's session (those it does
