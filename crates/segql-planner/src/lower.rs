@@ -1067,6 +1067,11 @@ impl Lowering<'_> {
         if window.is_some() && gaps & (1 << (positive - 1)) != 0 {
             return None;
         }
+        // The earliest start is found for chains that end at a positive
+        // step only.
+        if output == SequenceOutput::FurthestWithStart && gaps & (1 << (positive - 1)) != 0 {
+            return None;
+        }
         Some(SequencePattern {
             steps: positive,
             gaps,
@@ -1178,6 +1183,9 @@ impl Lowering<'_> {
                 .when(column("__segql_a").is_not_null(), lit(1i64))
                 .otherwise(lit(0i64))?,
             SequenceOutput::Furthest => when(holds.is_true(), lit(1i64)).otherwise(lit(0i64))?,
+            // Two extreme times do not tell which start is the earliest
+            // that reaches the furthest step.
+            SequenceOutput::FurthestWithStart => return Ok(None),
         };
         let mut projection = keys.to_vec();
         projection.push(reached.alias(MATCHED));
@@ -1368,8 +1376,6 @@ impl Lowering<'_> {
     fn funnel_actors(&self, funnel: &FunnelIr) -> Result<LogicalPlan> {
         let event_by = funnel.by.as_ref().filter(|b| b.source == BySource::Event);
         let events = self.scoped_events(&funnel.scope)?.build()?;
-        // The native matcher knows how far an actor gets, not which step-1
-        // event starts the chain, which an event `by` reads.
         if event_by.is_none()
             && let Some(pattern) =
                 self.native_pattern(&funnel.steps, funnel.within, SequenceOutput::Furthest)
@@ -1388,40 +1394,68 @@ impl Lowering<'_> {
                 )?
                 .build();
         }
-        let reach = self.reach(
-            &funnel.steps,
-            funnel.within,
-            LogicalPlanBuilder::from(events.clone()),
-            event_by.is_some(),
-        )?;
-        let k = reach.k;
-        // Furthest step short of the last, per row.
-        let mut case: Option<datafusion_expr::conditional_expressions::CaseBuilder> = None;
-        for j in (0..k - 1).rev() {
-            let then = lit((j + 1) as i64);
-            case = Some(match case {
-                None => when(column(&reach_flag(j)), then),
-                Some(mut c) => c.when(column(&reach_flag(j)), then),
-            });
-        }
-        let below = case.expect("a funnel has two positive steps").end()?;
-        let mut aggregates = reach.end_check_aggregates()?;
-        aggregates.push(max(below).alias("__segql_below"));
-        let check = reach.end_check();
-        let furthest = when(check, lit(k as i64))
-            .otherwise(column("__segql_below"))?
-            .alias(FURTHEST);
-        let mut per_partition = reach
-            .rows
-            .aggregate(reach.partition.clone(), aggregates)?
-            .project({
-                let mut p = vec![column(ACTOR), furthest];
-                if event_by.is_some() {
-                    p.push(column(START));
-                }
-                p
-            })?
-            .filter(column(FURTHEST).is_not_null())?;
+        // With an event `by`, the native matcher also gives, per actor (and
+        // session), the time of the earliest start reaching the furthest
+        // step.
+        let native_with_start = event_by.and_then(|_| {
+            self.native_pattern(
+                &funnel.steps,
+                funnel.within,
+                SequenceOutput::FurthestWithStart,
+            )
+        });
+        let mut per_partition = if let Some(pattern) = native_with_start {
+            let field = |name: &str| {
+                datafusion_functions::core::expr_fn::get_field(column(MATCHED), name.to_string())
+            };
+            self.native_sequence(
+                &funnel.steps,
+                funnel.within,
+                LogicalPlanBuilder::from(events.clone()),
+                pattern,
+            )?
+            .project(vec![
+                column(ACTOR),
+                field(crate::native::FURTHEST_FIELD).alias(FURTHEST),
+                field(crate::native::START_FIELD).alias(START),
+            ])?
+            .filter(column(FURTHEST).gt(lit(0i64)))?
+        } else {
+            let reach = self.reach(
+                &funnel.steps,
+                funnel.within,
+                LogicalPlanBuilder::from(events.clone()),
+                event_by.is_some(),
+            )?;
+            let k = reach.k;
+            // Furthest step short of the last, per row.
+            let mut case: Option<datafusion_expr::conditional_expressions::CaseBuilder> = None;
+            for j in (0..k - 1).rev() {
+                let then = lit((j + 1) as i64);
+                case = Some(match case {
+                    None => when(column(&reach_flag(j)), then),
+                    Some(mut c) => c.when(column(&reach_flag(j)), then),
+                });
+            }
+            let below = case.expect("a funnel has two positive steps").end()?;
+            let mut aggregates = reach.end_check_aggregates()?;
+            aggregates.push(max(below).alias("__segql_below"));
+            let check = reach.end_check();
+            let furthest = when(check, lit(k as i64))
+                .otherwise(column("__segql_below"))?
+                .alias(FURTHEST);
+            reach
+                .rows
+                .aggregate(reach.partition.clone(), aggregates)?
+                .project({
+                    let mut p = vec![column(ACTOR), furthest];
+                    if event_by.is_some() {
+                        p.push(column(START));
+                    }
+                    p
+                })?
+                .filter(column(FURTHEST).is_not_null())?
+        };
         let Some(by) = event_by else {
             return per_partition
                 .aggregate(

@@ -41,6 +41,22 @@ pub enum SequenceOutput {
     Holds,
     /// Int64: the number of positive steps reached, 0 through k (a funnel).
     Furthest,
+    /// Struct `{furthest, start}`: [`SequenceOutput::Furthest`], and the
+    /// time of the step-1 event that starts the earliest chain reaching it
+    /// (a funnel `by` an event column reads that event). Not for patterns
+    /// with negated steps after the last positive step.
+    FurthestWithStart,
+}
+
+/// The fields of [`SequenceOutput::FurthestWithStart`].
+pub const FURTHEST_FIELD: &str = "furthest";
+pub const START_FIELD: &str = "start";
+
+fn furthest_with_start_fields() -> datafusion_common::arrow::datatypes::Fields {
+    datafusion_common::arrow::datatypes::Fields::from(vec![
+        Field::new(FURTHEST_FIELD, DataType::Int64, false),
+        Field::new(START_FIELD, DataType::Int64, true),
+    ])
 }
 
 /// A sequence as the matcher sees it.
@@ -78,6 +94,64 @@ impl SequencePattern {
 /// events, sorted by time. Negated steps after the last positive step count
 /// only for reaching the last step.
 pub fn furthest(events: &[(i64, u32)], pattern: &SequencePattern) -> usize {
+    scan(events, pattern).0
+}
+
+/// The time of the step-1 event that starts the earliest chain reaching
+/// `reached` steps (as [`furthest`] found them), over events sorted by time.
+///
+/// Time reversed, a chain of steps 1..=K is a chain of the same steps in
+/// reverse order under the same rules: the window is the distance between
+/// its ends, a negated step must not stand strictly between two neighbours,
+/// and equal times never follow each other. The latest instant at which the
+/// reversed matcher completes its last step (step 1) is therefore the
+/// earliest start that reaches step K. Negated steps after step K play no
+/// part in reaching it. Patterns with negated steps after the last positive
+/// step are not handled (the planner does not ask).
+pub fn earliest_start(
+    events: &[(i64, u32)],
+    pattern: &SequencePattern,
+    reached: usize,
+) -> Option<i64> {
+    if reached == 0 {
+        return None;
+    }
+    let k = reached;
+    let remap = |mask: u32| {
+        let mut out = 0u32;
+        for j in 0..k {
+            if mask & (1 << j) != 0 {
+                out |= 1 << (k - 1 - j);
+            }
+        }
+        // The gap after step j lies between steps k-2-j and k-1-j when
+        // reversed, after reversed step k-2-j.
+        let gaps = mask >> MAX_NATIVE_STEPS;
+        for j in 0..k.saturating_sub(1) {
+            if gaps & (1 << j) != 0 {
+                out |= 1 << (MAX_NATIVE_STEPS + k - 2 - j);
+            }
+        }
+        out
+    };
+    let reversed: Vec<(i64, u32)> = events
+        .iter()
+        .rev()
+        .map(|&(t, mask)| (-t, remap(mask)))
+        .filter(|&(_, mask)| mask != 0)
+        .collect();
+    let reversed_pattern = SequencePattern {
+        steps: k,
+        gaps: remap(pattern.gaps << MAX_NATIVE_STEPS) >> MAX_NATIVE_STEPS,
+        window: pattern.window,
+        output: SequenceOutput::Holds,
+    };
+    scan(&reversed, &reversed_pattern).1.map(|t| -t)
+}
+
+/// [`furthest`], and the latest instant at which a chain reaches the last
+/// positive step.
+fn scan(events: &[(i64, u32)], pattern: &SequencePattern) -> (usize, Option<i64>) {
     let k = pattern.steps;
     let end_gap = pattern.end_negated();
     // The latest start of the chains that end at each step and are not cut.
@@ -141,7 +215,7 @@ pub fn furthest(events: &[(i64, u32)], pattern: &SequencePattern) -> usize {
             reached = k;
         }
     }
-    reached
+    (reached, last_end)
 }
 
 /// The aggregate function `segql_sequence(time, mask)` for one pattern.
@@ -169,17 +243,39 @@ impl SequenceMatch {
         AggregateUDF::from(SequenceMatch::new(pattern)).call(vec![time, mask])
     }
 
-    fn result(&self, values: impl Iterator<Item = usize>) -> ArrayRef {
+    /// What one group's events (sorted by time) give.
+    fn outcome(&self, events: &[(i64, u32)]) -> (usize, Option<i64>) {
+        let reached = furthest(events, &self.pattern);
+        let start = match self.pattern.output {
+            SequenceOutput::FurthestWithStart => earliest_start(events, &self.pattern, reached),
+            _ => None,
+        };
+        (reached, start)
+    }
+
+    fn result(&self, values: impl Iterator<Item = (usize, Option<i64>)>) -> ArrayRef {
         match self.pattern.output {
             SequenceOutput::Holds => {
                 let k = self.pattern.steps;
-                Arc::new(values.map(|v| Some(v == k)).collect::<BooleanArray>())
+                Arc::new(values.map(|(v, _)| Some(v == k)).collect::<BooleanArray>())
             }
             SequenceOutput::Furthest => Arc::new(
                 values
-                    .map(|v| Some(v as i64))
+                    .map(|(v, _)| Some(v as i64))
                     .collect::<PrimitiveArray<Int64Type>>(),
             ),
+            SequenceOutput::FurthestWithStart => {
+                let (furthest, start): (Vec<i64>, Vec<Option<i64>>) =
+                    values.map(|(v, s)| (v as i64, s)).unzip();
+                Arc::new(datafusion_common::arrow::array::StructArray::new(
+                    furthest_with_start_fields(),
+                    vec![
+                        Arc::new(Int64Array::from(furthest)),
+                        Arc::new(Int64Array::from(start)),
+                    ],
+                    None,
+                ))
+            }
         }
     }
 }
@@ -197,6 +293,7 @@ impl AggregateUDFImpl for SequenceMatch {
         Ok(match self.pattern.output {
             SequenceOutput::Holds => DataType::Boolean,
             SequenceOutput::Furthest => DataType::Int64,
+            SequenceOutput::FurthestWithStart => DataType::Struct(furthest_with_start_fields()),
         })
     }
 
@@ -381,10 +478,9 @@ impl GroupsAccumulator for SequenceGroups {
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
         let (offsets, sorted) = self.take_grouped(emit_to, true);
-        let pattern = &self.matcher.pattern;
         let values = offsets
             .windows(2)
-            .map(|w| furthest(&sorted[w[0]..w[1]], pattern));
+            .map(|w| self.matcher.outcome(&sorted[w[0]..w[1]]));
         Ok(self.matcher.result(values))
     }
 
@@ -460,13 +556,8 @@ impl Accumulator for SequenceAccumulator {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         self.events.sort_unstable();
-        let reached = furthest(&self.events, &self.matcher.pattern);
-        Ok(match self.matcher.pattern.output {
-            SequenceOutput::Holds => {
-                ScalarValue::Boolean(Some(reached == self.matcher.pattern.steps))
-            }
-            SequenceOutput::Furthest => ScalarValue::Int64(Some(reached as i64)),
-        })
+        let outcome = self.matcher.outcome(&self.events);
+        ScalarValue::try_from_array(&self.matcher.result(std::iter::once(outcome)), 0)
     }
 
     fn size(&self) -> usize {
@@ -578,5 +669,113 @@ mod tests {
         };
         assert_eq!(furthest(&[(0, A), (3, A), (4, gap(0)), (9, B)], &p), 1);
         assert_eq!(furthest(&[(0, A), (4, gap(0)), (5, A), (9, B)], &p), 2);
+    }
+
+    #[test]
+    fn the_earliest_start_reaching_the_furthest_step() {
+        let p = pattern(3, 0, Some(10));
+        // Starts at 0 and 5: only 5 reaches C within 10.
+        let events = [(0, A), (5, A), (12, B), (14, C)];
+        assert_eq!(earliest_start(&events, &p, furthest(&events, &p)), Some(5));
+        // Both reach B only: the earliest, 0.
+        let events = [(0, A), (5, A), (8, B)];
+        assert_eq!(earliest_start(&events, &p, furthest(&events, &p)), Some(0));
+        // A then not C then B: the gap cuts the first start.
+        let p = SequencePattern {
+            gaps: 1,
+            ..pattern(2, 0, None)
+        };
+        let events = [(1, A), (2, gap(0)), (3, A), (4, B)];
+        assert_eq!(earliest_start(&events, &p, 2), Some(3));
+        // Equal times never follow each other.
+        let p = pattern(2, 0, None);
+        let events = [(1, A), (2, A | B)];
+        assert_eq!(earliest_start(&events, &p, furthest(&events, &p)), Some(1));
+        assert_eq!(earliest_start(&[(3, A | B)], &p, 1), Some(3));
+        assert_eq!(earliest_start(&[(3, B)], &p, 0), None);
+    }
+
+    /// Every chain, tried one by one: the furthest step and the earliest
+    /// start reaching it.
+    fn brute_force(events: &[(i64, u32)], p: &SequencePattern) -> (usize, Option<i64>) {
+        fn extend(
+            events: &[(i64, u32)],
+            p: &SequencePattern,
+            start: i64,
+            last: i64,
+            level: usize,
+        ) -> usize {
+            let mut best = level;
+            if level == p.steps {
+                return best;
+            }
+            for &(t, mask) in events {
+                let cut = events
+                    .iter()
+                    .any(|&(g, m)| g > last && g < t && m & (gap(level - 1)) != 0);
+                if t > last
+                    && mask & (1 << level) != 0
+                    && p.window.is_none_or(|d| t - start <= d)
+                    && !cut
+                {
+                    best = best.max(extend(events, p, start, t, level + 1));
+                }
+            }
+            best
+        }
+        let mut best = (0, None);
+        for &(s, mask) in events {
+            if mask & 1 == 0 {
+                continue;
+            }
+            let reached = extend(events, p, s, s, 1);
+            if reached > best.0 || (reached == best.0 && best.1.is_none_or(|b| s < b)) {
+                best = (reached, Some(s));
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn the_matcher_agrees_with_trying_every_chain() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..3000 {
+            let steps = 1 + next(4) as usize;
+            // Gaps between positive steps only: no negated step at the end.
+            let gaps = (next(1 << steps) as u32) & ((1 << (steps - 1)) - 1);
+            let window = if next(2) == 0 {
+                None
+            } else {
+                Some(next(6) as i64)
+            };
+            let p = pattern(steps, gaps, window);
+            let mut events: Vec<(i64, u32)> = (0..next(7))
+                .map(|_| {
+                    let mut mask = 0u32;
+                    for j in 0..steps {
+                        if next(3) == 0 {
+                            mask |= 1 << j;
+                        }
+                        if gaps & (1 << j) != 0 && next(4) == 0 {
+                            mask |= gap(j);
+                        }
+                    }
+                    (next(8) as i64, mask)
+                })
+                .filter(|&(_, mask)| mask != 0)
+                .collect();
+            events.sort_unstable();
+            let reached = furthest(&events, &p);
+            let expected = brute_force(&events, &p);
+            assert_eq!(reached, expected.0, "{events:?} {p:?}");
+            let start = earliest_start(&events, &p, reached);
+            assert_eq!(start, expected.1, "{events:?} {p:?}");
+        }
     }
 }
