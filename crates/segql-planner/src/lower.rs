@@ -26,6 +26,7 @@ use datafusion_expr::{
 use datafusion_functions_aggregate::expr_fn::{avg, count, max, min, sum};
 use segql_parser::{AggregateFunc, Audience, CmpOp, Diagnostic, codes};
 use std::cell::Cell;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// The plan of one resolved query: a segment's members (one row each,
@@ -1098,7 +1099,10 @@ impl Lowering<'_> {
         if within == Within::Session {
             rows = rows.filter(column(SESSION).is_not_null())?;
         }
-        let mut bits: Vec<Expr> = Vec::new();
+        // The negated steps of one gap share its bit: an event matching
+        // several of them must set it once (a sum of the same bit twice
+        // would carry into the next one).
+        let mut predicates: BTreeMap<i64, Expr> = BTreeMap::new();
         let mut positive = 0usize;
         for step in steps {
             let bit = if step.negated {
@@ -1107,7 +1111,15 @@ impl Lowering<'_> {
                 positive += 1;
                 SequencePattern::step_bit(positive - 1)
             };
-            bits.push(when(step.predicate.clone(), lit(bit)).otherwise(lit(0i64))?);
+            let predicate = match predicates.remove(&bit) {
+                Some(other) => other.or(step.predicate.clone()),
+                None => step.predicate.clone(),
+            };
+            predicates.insert(bit, predicate);
+        }
+        let mut bits = Vec::new();
+        for (bit, predicate) in predicates {
+            bits.push(when(predicate, lit(bit)).otherwise(lit(0i64))?);
         }
         let mask = bits
             .into_iter()
