@@ -10,5 +10,6 @@ mod docs;
 mod examples;
 mod members;
 mod reference;
+mod repl;
 mod roundtrip;
 mod support;

@@ -181,11 +181,7 @@ fn token_at(input: &Input, rest: &str) -> (TokenKind, usize) {
                 return (TokenKind::Number, number.span.len());
             }
             // `30m`: the digits, then the unit as a word of its own.
-            let digits = rest
-                .bytes()
-                .skip(1)
-                .take_while(u8::is_ascii_digit)
-                .count();
+            let digits = rest.bytes().skip(1).take_while(u8::is_ascii_digit).count();
             (TokenKind::Number, 1 + digits)
         }
         c if c.is_ascii_alphabetic() || c == '_' => {
