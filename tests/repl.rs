@@ -67,7 +67,7 @@ impl Repl {
             session,
             _home: home,
         };
-        repl.expect("End statements with `;`");
+        repl.expect("statements end with `;`");
         repl.expect(PROMPT);
         repl
     }

@@ -27,6 +27,7 @@ use segql::{Diagnostic, Library, LibraryDef, Program, codes};
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How many of the most frequent event names completion offers.
@@ -87,7 +88,7 @@ enum Flow {
 
 /// One REPL session: the data, the definitions so far, the settings.
 struct Session {
-    engine: Rc<Engine>,
+    engine: Arc<Engine>,
     options: PlanOptions,
     /// `--segments` definitions, then the session's, each replacing an
     /// earlier one of its name.
@@ -105,7 +106,7 @@ pub fn run(args: ReplArgs, output: Output) -> Status {
     let interactive = std::io::stdin().is_terminal();
     let rt = runtime();
     let engine = match rt.block_on(open_engine(&args.data)) {
-        Ok(engine) => Rc::new(engine),
+        Ok(engine) => Arc::new(engine),
         Err(d) => {
             output.error(&d);
             return if d.code == codes::BAD_ARGUMENT {
@@ -208,13 +209,8 @@ fn interactive_loop(
     {
         eprintln!("warning: cannot read the history {}: {e}", path.display());
     }
-    let data = session
-        .engine
-        .table(TableRole::Events)
-        .map(|t| t.origin)
-        .unwrap_or_default();
     println!(
-        "segql {} on {data}. End statements with `;`; `.help` lists the commands, Ctrl-D leaves.",
+        "segql {}: statements end with `;`; `.help` lists the commands, `.tables` the data; Ctrl-D leaves.",
         env!("CARGO_PKG_VERSION")
     );
     let mut history_warned = false;
@@ -368,10 +364,9 @@ impl Session {
         let mut status = Status::Success;
         for (index, (query, plan)) in plans.into_iter().enumerate() {
             let started = Instant::now();
-            let outcome = match self
-                .cancellable(segql::execute::execute(&self.engine, &query, plan))
-                .await
-            {
+            let engine = Arc::clone(&self.engine);
+            let work = async move { segql::execute::execute(&engine, &query, plan).await };
+            let outcome = match self.cancellable(work).await {
                 Ok(Ok(outcome)) => outcome,
                 Ok(Err(d)) => {
                     self.output.error(&d);
@@ -475,30 +470,48 @@ impl Session {
             self.library.defs.iter().map(|d| d.name.clone()).collect();
     }
 
-    /// Runs `work`; on a terminal, Ctrl-C drops it (which stops DataFusion)
-    /// and a spinner shows the time taken once it passes a second.
-    async fn cancellable<T>(&self, work: impl Future<Output = T>) -> Result<T, Cancelled> {
-        if !self.interactive {
-            return Ok(work.await);
-        }
-        let started = Instant::now();
-        let mut spinner: Option<indicatif::ProgressBar> = None;
-        let mut work = std::pin::pin!(work);
-        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
-        let mut spinner_due = std::pin::pin!(tokio::time::sleep(Duration::from_secs(1)));
-        let result = loop {
-            tokio::select! {
-                done = &mut work => break Ok(done),
-                _ = &mut ctrl_c => break Err(Cancelled),
-                () = &mut spinner_due, if spinner.is_none() => {
-                    spinner = Some(start_spinner(started));
+    /// Runs `work` as a task of the runtime, so that this task stays free
+    /// to watch: on a terminal, Ctrl-C aborts the work (dropping a
+    /// DataFusion stream stops it) and a spinner shows the time taken once
+    /// it passes a second.
+    async fn cancellable<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = Result<T, Diagnostic>> + Send + 'static,
+    ) -> Result<Result<T, Diagnostic>, Cancelled> {
+        let mut task = tokio::spawn(work);
+        let joined = if self.interactive {
+            let started = Instant::now();
+            let mut spinner: Option<indicatif::ProgressBar> = None;
+            let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+            let mut spinner_due = std::pin::pin!(tokio::time::sleep(Duration::from_secs(1)));
+            let joined = loop {
+                tokio::select! {
+                    // Listening first: the first poll installs the handler,
+                    // so Ctrl-C cannot end the process from then on.
+                    biased;
+                    _ = &mut ctrl_c => {
+                        task.abort();
+                        break None;
+                    }
+                    joined = &mut task => break Some(joined),
+                    () = &mut spinner_due, if spinner.is_none() => {
+                        spinner = Some(start_spinner(started));
+                    }
                 }
+            };
+            if let Some(spinner) = spinner {
+                spinner.finish_and_clear();
             }
+            joined.ok_or(Cancelled)?
+        } else {
+            task.await
         };
-        if let Some(spinner) = spinner {
-            spinner.finish_and_clear();
-        }
-        result
+        Ok(joined.unwrap_or_else(|e| {
+            Err(Diagnostic::error(
+                codes::INTERNAL,
+                format!("the query stopped unexpectedly: {e}"),
+            ))
+        }))
     }
 
     fn write(&self, outcome: &segql::execute::Outcome) -> Result<(), Diagnostic> {
@@ -608,7 +621,10 @@ impl Session {
             let Some(entry) = self.engine.table(role) else {
                 continue;
             };
-            let count = match self.cancellable(count_rows(&self.engine, &entry)).await {
+            let engine = Arc::clone(&self.engine);
+            let counted = entry.clone();
+            let work = async move { count_rows(&engine, &counted).await };
+            let count = match self.cancellable(work).await {
                 Ok(Ok(n)) => n.to_string(),
                 Ok(Err(d)) => {
                     self.output.error(&d);
@@ -768,7 +784,7 @@ async fn count_rows(
 
 /// Completion's view of the data: columns, tables, event types, and a way
 /// to read event names when first needed.
-fn completions_for(engine: &Rc<Engine>, handle: tokio::runtime::Handle) -> Completions {
+fn completions_for(engine: &Arc<Engine>, handle: tokio::runtime::Handle) -> Completions {
     let mut columns: Vec<String> = Vec::new();
     let mut tables = Vec::new();
     for role in [TableRole::Events, TableRole::Users, TableRole::Accounts] {
@@ -788,7 +804,7 @@ fn completions_for(engine: &Rc<Engine>, handle: tokio::runtime::Handle) -> Compl
         .into_iter()
         .map(|(keyword, model)| (keyword, mapping.event_type(model)))
         .collect();
-    let engine = Rc::clone(engine);
+    let engine = Arc::clone(engine);
     Completions::new(
         columns,
         tables,
