@@ -50,7 +50,7 @@ pub enum MetaCommand {
         #[arg(value_enum, value_name = "on|off")]
         switch: Switch,
     },
-    /// Leave the REPL (so do `.exit` and Ctrl-D).
+    /// Leave the REPL (Ctrl-D too).
     #[command(alias = "exit")]
     Quit,
 }
