@@ -228,7 +228,7 @@ fn interactive_loop(
                     history_warned = true;
                     eprintln!("warning: cannot write the history {}: {e}", path.display());
                 }
-                if rt.block_on(session.input(&input, "<repl>", 0)) == Flow::Quit {
+                if rt.block_on(session.input(&input)) == Flow::Quit {
                     break;
                 }
             }
@@ -251,13 +251,9 @@ fn interactive_loop(
 
 fn script_loop(session: &mut Session, rt: &tokio::runtime::Runtime) -> Status {
     let mut status = Status::Success;
-    let mut statement = String::new();
-    // Line number (from 0) where the pending statement starts, so that
-    // diagnostics name the script's lines.
-    let mut first_line = 0;
+    let mut pieces = Pieces::default();
     let mut stdin = std::io::stdin().lock();
     let mut line = String::new();
-    let mut number = 0;
     loop {
         line.clear();
         match stdin.read_line(&mut line) {
@@ -271,36 +267,80 @@ fn script_loop(session: &mut Session, rt: &tokio::runtime::Runtime) -> Status {
                 return status.worst(Status::Failure);
             }
         }
-        number += 1;
-        if is_blank(&statement) {
-            if commands::is_meta(&line) {
-                match rt.block_on(session.input(&line, "<stdin>", number - 1)) {
-                    Flow::Continue(s) => status = status.worst(s),
-                    Flow::Quit => return status,
-                }
-                statement.clear();
-                continue;
+        // Each statement runs as soon as its `;` is read, so a long script
+        // shows its results as it goes.
+        if let Some(piece) = pieces.push_line(&line) {
+            match rt.block_on(session.piece(&piece, "<stdin>")) {
+                Flow::Continue(s) => status = status.worst(s),
+                Flow::Quit => return status,
             }
-            if statement.is_empty() {
-                first_line = number - 1;
-            }
-        }
-        statement.push_str(&line);
-        if segql::syntax::ends_statement(&statement) {
-            if let Flow::Continue(s) = rt.block_on(session.input(&statement, "<stdin>", first_line))
-            {
-                status = status.worst(s);
-            }
-            statement.clear();
         }
     }
-    // The last statement may omit its `;`.
-    if !is_blank(&statement)
-        && let Flow::Continue(s) = rt.block_on(session.input(&statement, "<stdin>", first_line))
+    if let Some(piece) = pieces.finish()
+        && let Flow::Continue(s) = rt.block_on(session.piece(&piece, "<stdin>"))
     {
         status = status.worst(s);
     }
     status
+}
+
+/// A unit of input: a meta command line, or segql text up to and with its
+/// `;`, and the line (from 0) it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Meta(String),
+    Text { text: String, first_line: usize },
+}
+
+/// Cuts lines of input into pieces: a line that starts with `.` outside a
+/// statement is a meta command; other lines gather until one ends a
+/// statement.
+#[derive(Debug, Default)]
+struct Pieces {
+    pending: String,
+    first_line: usize,
+    lines: usize,
+}
+
+impl Pieces {
+    fn push_line(&mut self, line: &str) -> Option<Piece> {
+        self.lines += 1;
+        if is_blank(&self.pending) {
+            if commands::is_meta(line) {
+                self.pending.clear();
+                return Some(Piece::Meta(line.trim_end().to_string()));
+            }
+            if self.pending.is_empty() {
+                self.first_line = self.lines - 1;
+            }
+        }
+        self.pending.push_str(line);
+        if !line.ends_with('\n') {
+            self.pending.push('\n');
+        }
+        segql::syntax::ends_statement(&self.pending).then(|| self.take())
+    }
+
+    /// What is left at the end of the input: the last statement may omit
+    /// its `;`.
+    fn finish(&mut self) -> Option<Piece> {
+        (!is_blank(&self.pending)).then(|| self.take())
+    }
+
+    fn take(&mut self) -> Piece {
+        Piece::Text {
+            text: std::mem::take(&mut self.pending),
+            first_line: self.first_line,
+        }
+    }
+
+    /// Every piece of a whole text.
+    fn split(text: &str) -> Vec<Piece> {
+        let mut pieces = Pieces::default();
+        let mut out: Vec<Piece> = text.lines().filter_map(|l| pieces.push_line(l)).collect();
+        out.extend(pieces.finish());
+        out
+    }
 }
 
 /// True for text with nothing but blanks and comments.
@@ -311,24 +351,39 @@ fn is_blank(text: &str) -> bool {
 }
 
 impl Session {
-    /// Runs one input: a meta command or segql text. `first_line` is the
-    /// line of the script it starts on, for diagnostics.
-    async fn input(&mut self, input: &str, display: &str, first_line: usize) -> Flow {
-        if commands::is_meta(input) {
-            return match commands::parse(input) {
+    /// Runs what was typed at the prompt: usually one statement or meta
+    /// command, but a paste may hold several of both.
+    async fn input(&mut self, input: &str) -> Flow {
+        let mut status = Status::Success;
+        for piece in Pieces::split(input) {
+            match self.piece(&piece, "<repl>").await {
+                Flow::Continue(s) => status = status.worst(s),
+                Flow::Quit => return Flow::Quit,
+            }
+        }
+        Flow::Continue(status)
+    }
+
+    /// Runs a meta command, or segql text.
+    async fn piece(&mut self, piece: &Piece, display: &str) -> Flow {
+        match piece {
+            Piece::Meta(line) => match commands::parse(line) {
                 Ok(MetaCommand::Quit) => Flow::Quit,
                 Ok(command) => Flow::Continue(self.meta(command).await),
                 Err(d) => {
                     self.output.error(&d);
                     Flow::Continue(Status::Usage)
                 }
-            };
+            },
+            Piece::Text { text, first_line } => {
+                // Padding the text with the lines before it gives
+                // diagnostics the script's line numbers without shifting
+                // any span.
+                let text = format!("{}{text}", "\n".repeat(*first_line));
+                let base = self.options.base_dir.clone();
+                Flow::Continue(self.run_text(display, &text, &base).await)
+            }
         }
-        // Padding the text with the lines before it gives diagnostics the
-        // script's line numbers without shifting any span.
-        let text = format!("{}{input}", "\n".repeat(first_line));
-        let base = self.options.base_dir.clone();
-        Flow::Continue(self.run_text(display, &text, &base).await)
     }
 
     /// Checks, plans and runs a text; its definitions join the session once
@@ -902,6 +957,37 @@ async fn event_names(engine: &Engine) -> Result<Vec<EventName>, Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(text: &str, first_line: usize) -> Piece {
+        Piece::Text {
+            text: text.to_string(),
+            first_line,
+        }
+    }
+
+    #[test]
+    fn input_splits_into_meta_commands_and_statements() {
+        assert_eq!(
+            Pieces::split(
+                ".format csv\n# a comment\nusers who viewed \"/a;\"\n  and have plan = \"x\"; \n.timing on\nexplore users"
+            ),
+            vec![
+                Piece::Meta(".format csv".into()),
+                text(
+                    "# a comment\nusers who viewed \"/a;\"\n  and have plan = \"x\"; \n",
+                    1
+                ),
+                Piece::Meta(".timing on".into()),
+                text("explore users\n", 5),
+            ]
+        );
+        // A line starting with `.` inside a statement is part of it.
+        assert_eq!(
+            Pieces::split("users who\n.5 = x;"),
+            vec![text("users who\n.5 = x;\n", 0)]
+        );
+        assert_eq!(Pieces::split("  \n# only a comment\n"), vec![]);
+    }
 
     #[test]
     fn columns_that_are_not_plain_names_are_back_quoted() {
