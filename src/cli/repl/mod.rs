@@ -156,12 +156,16 @@ pub fn run(args: ReplArgs, output: Output) -> Status {
         pictures: interactive && std::io::stdout().is_terminal(),
     };
     session.share_segment_names();
-    if interactive {
+    let status = if interactive {
         let history = args.history.or_else(default_history);
         interactive_loop(&mut session, &rt, history.as_deref())
     } else {
         script_loop(&mut session, &rt)
-    }
+    };
+    // A cancelled query stops at its next yield point, which a long step
+    // of an operator may put off: leave without waiting for it.
+    rt.shutdown_background();
+    status
 }
 
 /// `$SEGQL_HISTORY`, else `~/.segql_history`; none without a home.
@@ -429,7 +433,7 @@ impl Session {
                     continue;
                 }
                 Err(Cancelled) => {
-                    eprintln!("cancelled");
+                    report_cancelled();
                     return status.worst(Status::Failure);
                 }
             };
@@ -686,7 +690,7 @@ impl Session {
                     return Status::Failure;
                 }
                 Err(Cancelled) => {
-                    eprintln!("cancelled");
+                    report_cancelled();
                     return Status::Failure;
                 }
             };
@@ -748,6 +752,15 @@ fn status_of(diagnostics: &[Diagnostic]) -> Status {
     } else {
         Status::Success
     }
+}
+
+fn report_cancelled() {
+    // The terminal's echo of Ctrl-C can leave the cursor on the spinner's
+    // line: clear that line before saying so.
+    if std::io::stderr().is_terminal() {
+        eprint!("\r\x1b[2K");
+    }
+    eprintln!("cancelled");
 }
 
 fn start_spinner(started: Instant) -> indicatif::ProgressBar {
