@@ -49,16 +49,27 @@ impl Repl {
     /// Starts `segql repl` on a terminal, with its history in `history` and
     /// a home of its own, and waits for the first prompt.
     fn start(history: &Path, args: &[&str]) -> Repl {
-        let home = tempfile::tempdir().expect("a temporary home");
         let mut command = Command::new(segql_bin());
+        command.arg("repl").arg("--history").arg(history);
+        Repl::start_command(command, args)
+    }
+
+    /// Starts `segql repl` with its history file named by `SEGQL_HISTORY`.
+    fn start_with_history_variable(history: &Path) -> Repl {
+        let mut command = Command::new(segql_bin());
+        command.arg("repl").env("SEGQL_HISTORY", history);
+        Repl::start_command(command, &[])
+    }
+
+    fn start_command(mut command: Command, args: &[&str]) -> Repl {
+        let home = tempfile::tempdir().expect("a temporary home");
+        if command.get_envs().all(|(k, _)| k != "SEGQL_HISTORY") {
+            command.env_remove("SEGQL_HISTORY");
+        }
         command
-            .arg("repl")
-            .arg("--history")
-            .arg(history)
             .args(args)
             .current_dir(repo_root())
             .env("HOME", home.path())
-            .env_remove("SEGQL_HISTORY")
             .env("NO_COLOR", "1")
             .env("TERM", "xterm");
         let mut session = expectrl::Session::spawn(command).expect("segql starts in a pty");
@@ -118,6 +129,24 @@ fn a_definition_then_a_query_that_uses_it() {
             && saved.contains("explore users for carts;"),
         "history:\n{saved}"
     );
+}
+
+#[test]
+fn history_is_kept_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    let mut first = Repl::start(&history, &[]);
+    first.line(r#"explore users for (users who viewed "/cart");"#);
+    first.expect(PROMPT);
+    first.quit();
+    // The next session, told of the file by the environment, recalls the
+    // statement with the Up arrow.
+    let mut second = Repl::start_with_history_variable(&history);
+    second.session.send("\x1b[A").unwrap();
+    second.session.send("\r").unwrap();
+    second.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
+    second.expect(PROMPT);
+    second.quit();
 }
 
 #[test]
