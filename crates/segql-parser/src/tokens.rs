@@ -286,6 +286,32 @@ mod tests {
     }
 
     #[test]
+    fn every_word_the_parser_reads_is_a_keyword() {
+        let parser = include_str!("parser.rs");
+        let quoted_after = |marker: &str| -> Vec<String> {
+            parser
+                .match_indices(marker)
+                .filter_map(|(at, _)| {
+                    let call = &parser[at + marker.len()..];
+                    let call = &call[..call.find(')')?];
+                    let rest = &call[call.find('"')? + 1..];
+                    let word = &rest[..rest.find('"')?];
+                    word.bytes()
+                        .all(|b| b.is_ascii_lowercase())
+                        .then(|| word.to_string())
+                })
+                .collect()
+        };
+        let mut words = quoted_after("kw(");
+        words.extend(quoted_after("at_keyword("));
+        words.extend(lexer::RESERVED.iter().map(|w| w.to_string()));
+        assert!(words.len() > 40, "{words:?}");
+        for word in words {
+            assert!(is_keyword(&word), "`{word}` is missing from KEYWORDS");
+        }
+    }
+
+    #[test]
     fn a_statement_ends_at_a_semicolon_outside_strings_and_comments() {
         assert!(ends_statement("users who viewed \"/a\";"));
         assert!(ends_statement("users who viewed \"/a\"; -- done\n"));
