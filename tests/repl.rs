@@ -135,8 +135,10 @@ fn a_definition_then_a_query_that_uses_it() {
 fn history_is_kept_across_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history");
+    let cart = count(r#"users who viewed "/cart""#);
     let mut first = Repl::start(&history, &[]);
     first.line(r#"explore users for (users who viewed "/cart");"#);
+    first.expect(&format!("| {cart} "));
     first.expect(PROMPT);
     first.quit();
     // The next session, told of the file by the environment, recalls the
@@ -144,7 +146,7 @@ fn history_is_kept_across_sessions() {
     let mut second = Repl::start_with_history_variable(&history);
     second.session.send("\x1b[A").unwrap();
     second.session.send("\r").unwrap();
-    second.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
+    second.expect(&format!("| {cart} "));
     second.expect(PROMPT);
     second.quit();
 }
@@ -226,6 +228,23 @@ fn ctrl_c_cancels_a_long_query_and_not_the_repl() {
     repl.expect("cancelled");
     repl.expect(PROMPT);
     repl.line(r#"explore users for (users who viewed "/cart");"#);
+    repl.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
+    repl.expect(PROMPT);
+    repl.quit();
+}
+
+#[test]
+fn keywords_and_strings_are_coloured_as_they_are_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut repl = Repl::start(&dir.path().join("history"), &["--color", "always"]);
+    repl.session
+        .send(r#"explore users for (users who viewed "/cart")"#)
+        .unwrap();
+    repl.expect("\x1b[1;34mviewed\x1b[0m");
+    repl.expect("\x1b[32m\"/cart\"\x1b[0m");
+    repl.line(";");
+    // The line is redrawn, prompt and all, at each key: wait for the
+    // result before the next prompt.
     repl.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
     repl.expect(PROMPT);
     repl.quit();
@@ -402,6 +421,32 @@ fn load_runs_a_file_and_keeps_its_definitions() {
     assert!(
         stdout.contains("Projection") || stdout.contains("Sort"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn tables_and_schema_describe_the_data() {
+    let output = piped(&[], ".tables\n.schema users\n.schema user\n");
+    let stdout = text(&output.stdout);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let row = |first: &str| -> Vec<String> {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(first))
+            .unwrap_or_else(|| panic!("no `{first}` line in:\n{stdout}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(row("table")[..3], ["table", "rows", "from"]);
+    assert_eq!(row("users")[..2], ["users", "2000"]);
+    assert!(row("events")[2..].join(" ").contains("demo dataset"));
+    assert_eq!(row("plan"), ["plan", "Utf8", "yes"]);
+    assert!(
+        stderr.contains("there is no table `user`")
+            && stderr.contains("did you mean `.schema users`?"),
+        "{stderr}"
     );
 }
 

@@ -18,7 +18,7 @@ use commands::{MetaCommand, ResultFormat, Switch};
 use helper::{Completions, EventName, ReplHelper};
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
-use rustyline::{CompletionType, Config, Editor};
+use rustyline::{ColorMode, CompletionType, Config, Editor};
 use segql::executor::Engine;
 use segql::executor::output::{self, OutputFormat};
 use segql::planner::{Catalog, PlanOptions, TableRole};
@@ -183,7 +183,15 @@ fn interactive_loop(
     rt: &tokio::runtime::Runtime,
     history: Option<&Path>,
 ) -> Status {
+    // `--color` and `NO_COLOR` decide, as for diagnostics; rustyline would
+    // otherwise apply `NO_COLOR` over `--color always`.
+    let color = session.output.color && std::io::stdout().is_terminal();
     let config = Config::builder()
+        .color_mode(if color {
+            ColorMode::Forced
+        } else {
+            ColorMode::Disabled
+        })
         .auto_add_history(false)
         .history_ignore_space(true)
         .completion_type(CompletionType::List)
@@ -202,7 +210,6 @@ fn interactive_loop(
             return Status::Failure;
         }
     };
-    let color = session.output.color && std::io::stdout().is_terminal();
     editor.set_helper(Some(ReplHelper::new(
         Rc::clone(&session.completions),
         color,
