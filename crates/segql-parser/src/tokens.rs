@@ -286,6 +286,31 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_gives_ordered_tokens_on_character_boundaries() {
+        for source in [
+            "é \"ü\\",
+            "`open name",
+            "- + -- +1 -x 1e 1e+ 2026-13-45 30mins",
+            "\"\\q\" `` ; \u{1F600}",
+            "a. .b geo.",
+            "\"",
+            "#",
+        ] {
+            let mut end = 0;
+            for token in tokens(source) {
+                assert!(
+                    token.span.start >= end && token.span.end > token.span.start,
+                    "{source:?}"
+                );
+                assert!(source.is_char_boundary(token.span.start), "{source:?}");
+                assert!(source.is_char_boundary(token.span.end), "{source:?}");
+                end = token.span.end;
+            }
+            assert!(end <= source.len());
+        }
+    }
+
+    #[test]
     fn every_word_the_parser_reads_is_a_keyword() {
         let parser = include_str!("parser.rs");
         let quoted_after = |marker: &str| -> Vec<String> {
