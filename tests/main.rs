@@ -11,5 +11,6 @@ mod embed;
 mod examples;
 mod members;
 mod reference;
+mod repl;
 mod roundtrip;
 mod support;

@@ -4,6 +4,7 @@
 
 mod check;
 mod fmt;
+mod repl;
 mod run;
 mod sources;
 
@@ -52,6 +53,7 @@ Examples:
   segql run -e 'users who viewed \"/cart\" then not action \"CHECKOUT\" within session'
   segql check examples/*.seg
   segql fmt --check examples/*.seg
+  segql repl
   segql completions bash > /etc/bash_completion.d/segql
 
 Exit status: 0 success; 1 data or runtime error, or `fmt --check` found a file to change;
@@ -85,6 +87,7 @@ pub enum Command {
     Check(check::CheckArgs),
     Explain(run::ExplainArgs),
     Fmt(fmt::FmtArgs),
+    Repl(repl::ReplArgs),
     DemoData(run::DemoDataArgs),
     Completions(CompletionsArgs),
 }
@@ -168,6 +171,7 @@ pub fn main() -> ExitCode {
         Command::Explain(args) => run::explain(args, output),
         Command::DemoData(args) => run::demo_data(args, output),
         Command::Fmt(args) => fmt::run(args, output),
+        Command::Repl(args) => repl::run(args, output),
         Command::Completions(args) => {
             let mut command = Cli::command();
             clap_complete::generate(args.shell, &mut command, "segql", &mut std::io::stdout());

@@ -296,14 +296,14 @@ fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
     })
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime starts")
 }
 
-async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
+pub(super) async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
     let spec = data.spec();
     if spec.is_empty() {
         if let Some(schema) = &spec.schema {
@@ -349,7 +349,7 @@ async fn prepare(
 }
 
 /// `now`: the flag, the dataset's own, or the wall clock.
-fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, Diagnostic> {
+pub(super) fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, Diagnostic> {
     if let Some(text) = flag {
         return segql::syntax::parse_instant(text)
             .map(|ms| ms * 1000)
@@ -618,7 +618,7 @@ fn timings_line(
 }
 
 /// A terminal drawing of an analysis result.
-fn picture(outcome: &segql::execute::Outcome, color: bool) -> Option<String> {
+pub(super) fn picture(outcome: &segql::execute::Outcome, color: bool) -> Option<String> {
     use segql::execute::OutcomeKind;
     use segql::executor::present;
     let width = terminal_width();
@@ -669,7 +669,7 @@ fn write_chart(path: &Path, outcome: &segql::execute::Outcome) -> Result<(), Dia
 
 /// Writes to stdout; false when the reader has gone away (`| head`), which
 /// ends the output quietly rather than as an error.
-fn print(text: &str) -> bool {
+pub(super) fn print(text: &str) -> bool {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     stdout

@@ -15,10 +15,10 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use segql_parser::{Diagnostic, codes};
 use segql_planner::{Catalog, SchemaMapping, TableEntry, TableRole};
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Where the data comes from, as given on the command line.
@@ -188,7 +188,9 @@ pub struct Engine {
     mapping: SchemaMapping,
     /// `now` fixed by the dataset (the demo dataset's end), microseconds.
     pub default_now_micros: Option<i64>,
-    csv_count: Cell<usize>,
+    /// Atomic so that an engine can be shared with the tasks that run its
+    /// queries (the REPL runs each on the runtime, to cancel it).
+    csv_count: AtomicUsize,
 }
 
 impl Engine {
@@ -317,7 +319,7 @@ impl Engine {
             providers,
             mapping,
             default_now_micros,
-            csv_count: Cell::new(0),
+            csv_count: AtomicUsize::new(0),
         })
     }
 
@@ -465,8 +467,7 @@ impl Catalog for Engine {
     /// A CSV list, named `csv_N` in the plan.
     fn csv(&self, path: &Path) -> Result<TableEntry, String> {
         let table = sources::csv_list_table(path)?;
-        let n = self.csv_count.get();
-        self.csv_count.set(n + 1);
+        let n = self.csv_count.fetch_add(1, Ordering::Relaxed);
         Ok(TableEntry {
             name: format!("csv_{n}"),
             source: provider_as_source(table),

@@ -22,6 +22,7 @@ mod lexer;
 mod parser;
 mod printer;
 mod span;
+mod tokens;
 mod validate;
 
 pub use ast::*;
@@ -30,4 +31,5 @@ pub use lexer::parse_instant;
 pub use parser::{MAX_DEPTH, parse, parse_lenient};
 pub use printer::format_program;
 pub use span::{Span, line_col};
+pub use tokens::{KEYWORDS, Token, TokenKind, ends_statement, is_keyword, tokens};
 pub use validate::{Library, LibraryDef, validate, validate_replacing};
