@@ -21,6 +21,7 @@
 //! ```
 
 pub mod execute;
+pub mod export;
 pub mod render;
 
 pub use segql_executor as executor;

@@ -8,6 +8,7 @@ mod diagnostics;
 mod differential;
 mod docs;
 mod examples;
+mod export;
 mod members;
 mod reference;
 mod roundtrip;
