@@ -13,13 +13,16 @@ use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
 use datafusion::common::{Column, ScalarValue, TableReference};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, TableScan, lit};
+use datafusion::logical_expr::{
+    Expr, LogicalPlan, LogicalPlanBuilder, TableScan, lit,
+};
 use datafusion::sql::unparser::Unparser;
 use datafusion::sql::unparser::dialect::{
     DefaultDialect, Dialect, DuckDBDialect, MySqlDialect, PostgreSqlDialect, SqliteDialect,
 };
 use segql_executor::Engine;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The SQL dialects segql writes. MySQL and SQLite are best effort: the
 /// unparser knows their quoting and types, but some functions the plans use
@@ -75,6 +78,7 @@ pub async fn plan_to_sql(
 ) -> Result<String, Diagnostic> {
     let plan = inline_lists(engine, plan.clone()).await?;
     let plan = values_as_selects(plan).map_err(internal)?;
+    let plan = name_join_inputs(plan).map_err(internal)?;
     let dialect = dialect.unparser_dialect();
     // Not the unparser's pretty mode: it drops parentheses by DataFusion's
     // precedence, which other engines do not share. The layout comes from
@@ -230,6 +234,52 @@ fn values_as_selects(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan
             builder = builder.union(select?)?;
         }
         Ok(Transformed::yes(builder.build()?))
+    })
+    .map(|t| t.data)
+}
+
+/// Gives a name to every side of a join, and to every input of an
+/// aggregate, whose columns have none: written as a derived table, each
+/// then keeps its own SELECT instead of being merged into the one above. Columns
+/// without a qualifier are referenced by their bare names, which a name on
+/// their relation does not change.
+fn name_join_inputs(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
+    let mut next = 0;
+    let mut name = |side: Arc<LogicalPlan>| -> datafusion::error::Result<Arc<LogicalPlan>> {
+        let anonymous = side.schema().iter().all(|(qualifier, _)| qualifier.is_none());
+        if !anonymous || matches!(side.as_ref(), LogicalPlan::SubqueryAlias(_)) {
+            return Ok(side);
+        }
+        next += 1;
+        // The unparser writes a name over anything but a projection into
+        // the SELECT above; over a projection, as a derived table.
+        let columns: Vec<Expr> = side
+            .schema()
+            .columns()
+            .into_iter()
+            .map(Expr::Column)
+            .collect();
+        Ok(Arc::new(
+            LogicalPlanBuilder::from(Arc::unwrap_or_clone(side))
+                .project(columns)?
+                .alias(format!("__segql_side_{next}"))?
+                .build()?,
+        ))
+    };
+    plan.transform_up_with_subqueries(|node| match node {
+        LogicalPlan::Join(mut join) => {
+            join.left = name(join.left)?;
+            join.right = name(join.right)?;
+            Ok(Transformed::yes(LogicalPlan::Join(join)))
+        }
+        // An aggregate over a filter on a window function (a QUALIFY) would
+        // otherwise be merged into one SELECT, where QUALIFY runs after the
+        // GROUP BY instead of before it.
+        LogicalPlan::Aggregate(mut aggregate) => {
+            aggregate.input = name(aggregate.input)?;
+            Ok(Transformed::yes(LogicalPlan::Aggregate(aggregate)))
+        }
+        other => Ok(Transformed::no(other)),
     })
     .map(|t| t.data)
 }
