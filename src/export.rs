@@ -12,9 +12,9 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
-use datafusion::common::{Column, ScalarValue, TableReference};
+use datafusion::common::{Column, NullEquality, ScalarValue, TableReference};
 use datafusion::logical_expr::{
-    Expr, LogicalPlan, LogicalPlanBuilder, TableScan, lit,
+    Expr, LogicalPlan, LogicalPlanBuilder, Operator, SubqueryAlias, TableScan, binary_expr, lit,
 };
 use datafusion::sql::unparser::Unparser;
 use datafusion::sql::unparser::dialect::{
@@ -270,7 +270,39 @@ fn name_join_inputs(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan>
         LogicalPlan::Join(mut join) => {
             join.left = name(join.left)?;
             join.right = name(join.right)?;
+            // Keys that match when both are null: SQL's `=` never does, so
+            // they are written as IS NOT DISTINCT FROM.
+            if join.null_equality == NullEquality::NullEqualsNull && !join.on.is_empty() {
+                let mut filter = join
+                    .on
+                    .drain(..)
+                    .map(|(l, r)| binary_expr(l, Operator::IsNotDistinctFrom, r));
+                let first = filter.next().expect("the join has keys");
+                let keys = filter.fold(first, Expr::and);
+                join.filter = Some(match join.filter.take() {
+                    Some(other) => keys.and(other),
+                    None => keys,
+                });
+                join.null_equality = NullEquality::NullEqualsNothing;
+            }
             Ok(Transformed::yes(LogicalPlan::Join(join)))
+        }
+        // A name over a join would be lost: the join goes into the FROM
+        // above it.
+        LogicalPlan::SubqueryAlias(alias) if matches!(alias.input.as_ref(), LogicalPlan::Join(_)) => {
+            let columns: Vec<Expr> = alias
+                .input
+                .schema()
+                .columns()
+                .into_iter()
+                .map(Expr::Column)
+                .collect();
+            let projected = LogicalPlanBuilder::from(Arc::unwrap_or_clone(alias.input))
+                .project(columns)?
+                .build()?;
+            Ok(Transformed::yes(LogicalPlan::SubqueryAlias(
+                SubqueryAlias::try_new(Arc::new(projected), alias.alias)?,
+            )))
         }
         // An aggregate over a filter on a window function (a QUALIFY) would
         // otherwise be merged into one SELECT, where QUALIFY runs after the
