@@ -11,17 +11,20 @@ use crate::{Diagnostic, codes};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
+use datafusion::common::tree_node::TreeNode;
 use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
 use datafusion::common::{Column, NullEquality, ScalarValue, TableReference};
 use datafusion::logical_expr::{
     Expr, LogicalPlan, LogicalPlanBuilder, Operator, SubqueryAlias, TableScan, binary_expr, lit,
 };
+use datafusion::sql::sqlparser::ast;
 use datafusion::sql::unparser::Unparser;
 use datafusion::sql::unparser::dialect::{
     DefaultDialect, Dialect, DuckDBDialect, MySqlDialect, PostgreSqlDialect, SqliteDialect,
 };
 use segql_executor::Engine;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// The SQL dialects segql writes. MySQL and SQLite are best effort: the
@@ -79,20 +82,110 @@ pub async fn plan_to_sql(
     let plan = inline_lists(engine, plan.clone()).await?;
     let plan = values_as_selects(plan).map_err(internal)?;
     let plan = name_join_inputs(plan).map_err(internal)?;
+    let plan = with_output_columns(plan).map_err(internal)?;
     let dialect = dialect.unparser_dialect();
     // Not the unparser's pretty mode: it drops parentheses by DataFusion's
     // precedence, which other engines do not share. The layout comes from
     // the SQL syntax tree's alternate display instead.
-    let statement = Unparser::new(dialect.as_ref())
-        .plan_to_sql(&plan)
-        .map_err(|e| {
-            Diagnostic::error(
-                codes::INTERNAL,
-                format!("cannot write this query as SQL: {e}"),
-            )
-            .with_help("`segql explain` without --sql shows the plan; please report the query")
-        })?;
+    let unparser = Unparser::new(dialect.as_ref());
+    let ordered = ordered_aggregates(&unparser, &plan).map_err(internal)?;
+    let mut statement = unparser.plan_to_sql(&plan).map_err(|e| {
+        Diagnostic::error(
+            codes::INTERNAL,
+            format!("cannot write this query as SQL: {e}"),
+        )
+        .with_help("`segql explain` without --sql shows the plan; please report the query")
+    })?;
+    restore_aggregate_order(&mut statement, &ordered);
     Ok(format!("{statement:#}"))
+}
+
+/// An aggregate whose input order matters (`string_agg(… ORDER BY …)`),
+/// by its name and arguments as SQL without qualifiers, with its ORDER BY.
+type OrderedAggregates = Vec<((String, String), Vec<ast::OrderByExpr>)>;
+
+/// The ordered aggregates of a plan. The unparser writes an aggregate's
+/// arguments but not its ORDER BY, which [`restore_aggregate_order`] puts
+/// back.
+fn ordered_aggregates(
+    unparser: &Unparser,
+    plan: &LogicalPlan,
+) -> datafusion::error::Result<OrderedAggregates> {
+    let mut found = Vec::new();
+    plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                if let Expr::AggregateFunction(aggregate) = e
+                    && !aggregate.params.order_by.is_empty()
+                {
+                    let args = aggregate
+                        .params
+                        .args
+                        .iter()
+                        .map(|a| Ok(unparser.expr_to_sql(&unqualified(a.clone())?)?.to_string()))
+                        .collect::<datafusion::error::Result<Vec<_>>>()?
+                        .join(", ");
+                    let order = aggregate
+                        .params
+                        .order_by
+                        .iter()
+                        .map(|sort| {
+                            let mut sort = sort.clone();
+                            sort.expr = unqualified(sort.expr)?;
+                            unparser.sort_to_sql(&sort)
+                        })
+                        .collect::<datafusion::error::Result<Vec<_>>>()?;
+                    found.push(((aggregate.func.name().to_lowercase(), args), order));
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    })?;
+    Ok(found)
+}
+
+fn unqualified(expr: Expr) -> datafusion::error::Result<Expr> {
+    expr.transform(|e| match e {
+        Expr::Column(c) if c.relation.is_some() => Ok(Transformed::yes(Expr::Column(
+            Column::new_unqualified(c.name),
+        ))),
+        other => Ok(Transformed::no(other)),
+    })
+    .map(|t| t.data)
+}
+
+fn restore_aggregate_order(statement: &mut ast::Statement, ordered: &OrderedAggregates) {
+    if ordered.is_empty() {
+        return;
+    }
+    let _ = ast::visit_expressions_mut(statement, |expr| {
+        if let ast::Expr::Function(function) = expr
+            && let ast::FunctionArguments::List(list) = &mut function.args
+            && list.clauses.is_empty()
+        {
+            let mut bare = list.args.clone();
+            let _ = ast::visit_expressions_mut(&mut bare, |e| {
+                if let ast::Expr::CompoundIdentifier(parts) = e
+                    && let Some(last) = parts.last()
+                {
+                    *e = ast::Expr::Identifier(last.clone());
+                }
+                ControlFlow::<()>::Continue(())
+            });
+            let key = (
+                function.name.to_string().to_lowercase(),
+                bare.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            if let Some((_, order)) = ordered.iter().find(|(k, _)| *k == key) {
+                list.clauses
+                    .push(ast::FunctionArgumentClause::OrderBy(order.clone()));
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Replaces every scan of a table the session does not hold (the CSV lists)
@@ -246,7 +339,10 @@ fn values_as_selects(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan
 fn name_join_inputs(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
     let mut next = 0;
     let mut name = |side: Arc<LogicalPlan>| -> datafusion::error::Result<Arc<LogicalPlan>> {
-        let anonymous = side.schema().iter().all(|(qualifier, _)| qualifier.is_none());
+        let anonymous = side
+            .schema()
+            .iter()
+            .all(|(qualifier, _)| qualifier.is_none());
         if !anonymous || matches!(side.as_ref(), LogicalPlan::SubqueryAlias(_)) {
             return Ok(side);
         }
@@ -289,7 +385,9 @@ fn name_join_inputs(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan>
         }
         // A name over a join would be lost: the join goes into the FROM
         // above it.
-        LogicalPlan::SubqueryAlias(alias) if matches!(alias.input.as_ref(), LogicalPlan::Join(_)) => {
+        LogicalPlan::SubqueryAlias(alias)
+            if matches!(alias.input.as_ref(), LogicalPlan::Join(_)) =>
+        {
             let columns: Vec<Expr> = alias
                 .input
                 .schema()
@@ -314,6 +412,22 @@ fn name_join_inputs(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan>
         other => Ok(Transformed::no(other)),
     })
     .map(|t| t.data)
+}
+
+/// The plan's columns selected in order at the top: the unparser lists an
+/// aggregate's results before its groups, which would change the column
+/// order of a query that ends in an aggregate (below a sort and limit).
+fn with_output_columns(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
+    if matches!(plan, LogicalPlan::Projection(_)) {
+        return Ok(plan);
+    }
+    let columns: Vec<Expr> = plan
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    LogicalPlanBuilder::from(plan).project(columns)?.build()
 }
 
 fn internal(e: datafusion::error::DataFusionError) -> Diagnostic {

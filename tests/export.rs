@@ -153,7 +153,10 @@ fn examples_round_trip() {
             }
         }
     }
-    assert!(queries >= 20 || !only.is_empty(), "the examples hold {queries} queries");
+    assert!(
+        queries >= 20 || !only.is_empty(),
+        "the examples hold {queries} queries"
+    );
     assert!(
         failures.is_empty(),
         "{} of {} exports failed:\n\n{}",

@@ -2206,14 +2206,20 @@ impl Lowering<'_> {
         ))
         .build()?;
         let running_name = running.schema_name().to_string();
+        // The element number is projected before it is grouped by: SQL
+        // export cannot write a window function in a GROUP BY.
         let elements = views
             .window(vec![running])?
+            .project(vec![
+                column(ACTOR),
+                column(SESSION),
+                column(NAME),
+                column("__segql_from"),
+                column("__segql_to"),
+                cast(column(&running_name), DataType::Int64).alias("__segql_i"),
+            ])?
             .aggregate(
-                vec![
-                    column(ACTOR),
-                    column(SESSION),
-                    cast(column(&running_name), DataType::Int64).alias("__segql_i"),
-                ],
+                vec![column(ACTOR), column(SESSION), column("__segql_i")],
                 vec![
                     min(column(NAME)).alias(NAME),
                     max(column("__segql_from")).alias("__segql_from"),
