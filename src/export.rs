@@ -20,7 +20,8 @@ use datafusion::logical_expr::{
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::unparser::Unparser;
 use datafusion::sql::unparser::dialect::{
-    DefaultDialect, Dialect, DuckDBDialect, MySqlDialect, PostgreSqlDialect, SqliteDialect,
+    CharacterLengthStyle, DefaultDialect, Dialect, DistinctFromStyle, DuckDBDialect, MySqlDialect,
+    PostgreSqlDialect, SqliteDialect,
 };
 use segql_executor::Engine;
 use std::collections::HashMap;
@@ -64,10 +65,44 @@ impl SqlDialect {
         match self {
             SqlDialect::Default => Box::new(DefaultDialect {}),
             SqlDialect::Postgres => Box::new(PostgreSqlDialect {}),
-            SqlDialect::DuckDb => Box::new(DuckDBDialect::new()),
+            SqlDialect::DuckDb => Box::new(DuckDb(DuckDBDialect::new())),
             SqlDialect::MySql => Box::new(MySqlDialect {}),
             SqlDialect::Sqlite => Box::new(SqliteDialect {}),
         }
+    }
+}
+
+/// DataFusion's DuckDB dialect, but dividing with `/`: it writes every
+/// division as DuckDB's integer division `//`, which would truncate the
+/// conversion ratios. The plans' integer divisions are exact (weeks between
+/// week starts) and cast to an integer, so `/` is right for both.
+struct DuckDb(DuckDBDialect);
+
+impl Dialect for DuckDb {
+    fn identifier_quote_style(&self, identifier: &str) -> Option<char> {
+        self.0.identifier_quote_style(identifier)
+    }
+
+    fn character_length_style(&self) -> CharacterLengthStyle {
+        self.0.character_length_style()
+    }
+
+    fn division_operator(&self) -> ast::BinaryOperator {
+        ast::BinaryOperator::Divide
+    }
+
+    fn scalar_function_to_sql_overrides(
+        &self,
+        unparser: &Unparser,
+        func_name: &str,
+        args: &[Expr],
+    ) -> datafusion::error::Result<Option<ast::Expr>> {
+        self.0
+            .scalar_function_to_sql_overrides(unparser, func_name, args)
+    }
+
+    fn distinct_from_style(&self) -> DistinctFromStyle {
+        self.0.distinct_from_style()
     }
 }
 
@@ -414,11 +449,15 @@ fn name_join_inputs(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan>
     .map(|t| t.data)
 }
 
-/// The plan's columns selected in order at the top: the unparser lists an
-/// aggregate's results before its groups, which would change the column
-/// order of a query that ends in an aggregate (below a sort and limit).
+/// The plan's columns selected in order at the top of a query that ends in
+/// an aggregate (below a sort and limit): the unparser lists an aggregate's
+/// results before its groups, which would change the column order.
 fn with_output_columns(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
-    if matches!(plan, LogicalPlan::Projection(_)) {
+    let mut top = &plan;
+    while let LogicalPlan::Sort(_) | LogicalPlan::Limit(_) = top {
+        top = top.inputs()[0];
+    }
+    if !matches!(top, LogicalPlan::Aggregate(_)) {
         return Ok(plan);
     }
     let columns: Vec<Expr> = plan

@@ -352,7 +352,9 @@ impl<'a> Lowering<'a> {
         let raw = || cast(column(&name), DataType::Int64);
         Ok(match field.data_type() {
             DataType::Timestamp(TimeUnit::Microsecond, _) => raw(),
-            DataType::Timestamp(TimeUnit::Nanosecond, _) => raw() / lit(1000i64),
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                cast(raw() / lit(1000i64), DataType::Int64)
+            }
             DataType::Timestamp(TimeUnit::Millisecond, _) => raw() * lit(1000i64),
             DataType::Timestamp(TimeUnit::Second, _) => raw() * lit(1_000_000i64),
             // Epoch milliseconds.
@@ -1895,7 +1897,13 @@ impl Lowering<'_> {
                 day_number(column("__segql_r_period")) - day_number(column("cohort"))
             }
             segql_parser::Period::Week => {
-                (day_number(column("__segql_r_period")) - day_number(column("cohort"))) / lit(7i64)
+                // Exact: both are week starts. The cast keeps exported SQL
+                // an integer where `/` divides exactly (DuckDB).
+                cast(
+                    (day_number(column("__segql_r_period")) - day_number(column("cohort")))
+                        / lit(7i64),
+                    DataType::Int64,
+                )
             }
             segql_parser::Period::Month => {
                 month_number(column("__segql_r_period")) - month_number(column("cohort"))
