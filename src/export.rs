@@ -115,6 +115,31 @@ pub async fn plan_to_sql(
     dialect: SqlDialect,
 ) -> Result<String, Diagnostic> {
     let plan = inline_lists(engine, plan.clone()).await?;
+    // The rewrites and the unparser recurse once per plan node and
+    // expression level: the deepest plans need more than a main thread's
+    // stack.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("segql-export".into())
+            .stack_size(UNPARSE_STACK)
+            .spawn_scoped(scope, || unparse(plan, dialect))
+            .map_err(|e| {
+                Diagnostic::error(
+                    codes::INTERNAL,
+                    format!("cannot start writing SQL: {e}"),
+                )
+            })?
+            .join()
+            .map_err(|_| {
+                Diagnostic::error(codes::INTERNAL, "writing this query as SQL failed")
+                    .with_help("please report the query")
+            })?
+    })
+}
+
+const UNPARSE_STACK: usize = 256 << 20;
+
+fn unparse(plan: LogicalPlan, dialect: SqlDialect) -> Result<String, Diagnostic> {
     let plan = values_as_selects(plan).map_err(internal)?;
     let plan = name_join_inputs(plan).map_err(internal)?;
     let plan = with_output_columns(plan).map_err(internal)?;
