@@ -10,12 +10,13 @@
 use crate::{Diagnostic, codes};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::tree_node::TreeNode;
 use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
-use datafusion::common::{Column, NullEquality, ScalarValue, TableReference};
+use datafusion::common::{Column, DFSchema, NullEquality, ScalarValue, TableReference};
 use datafusion::logical_expr::{
-    Expr, LogicalPlan, LogicalPlanBuilder, Operator, SubqueryAlias, TableScan, binary_expr, lit,
+    ColumnarValue, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, Operator, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, SubqueryAlias, TableScan, Volatility, binary_expr, lit,
 };
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::unparser::Unparser;
@@ -140,6 +141,7 @@ pub async fn plan_to_sql(
 const UNPARSE_STACK: usize = 256 << 20;
 
 fn unparse(plan: LogicalPlan, dialect: SqlDialect) -> Result<String, Diagnostic> {
+    let plan = engine_functions(plan, dialect).map_err(internal)?;
     let plan = values_as_selects(plan).map_err(internal)?;
     let plan = name_join_inputs(plan).map_err(internal)?;
     let plan = with_output_columns(plan).map_err(internal)?;
@@ -158,6 +160,139 @@ fn unparse(plan: LogicalPlan, dialect: SqlDialect) -> Result<String, Diagnostic>
     })?;
     restore_aggregate_order(&mut statement, &ordered);
     Ok(format!("{statement:#}"))
+}
+
+/// A function of the target engine, named in the plan only to be written
+/// as SQL: DataFusion never runs it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct EngineFunction {
+    name: &'static str,
+    signature: Signature,
+    returns: DataType,
+}
+
+impl ScalarUDFImpl for EngineFunction {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> datafusion::error::Result<DataType> {
+        Ok(self.returns.clone())
+    }
+
+    fn invoke_with_args(
+        &self,
+        _: ScalarFunctionArgs,
+    ) -> datafusion::error::Result<ColumnarValue> {
+        datafusion::common::internal_err!("{} is only written as SQL", self.name)
+    }
+}
+
+fn call(name: &'static str, returns: DataType, args: Vec<Expr>) -> Expr {
+    ScalarUDF::from(EngineFunction {
+        name,
+        signature: Signature::variadic_any(Volatility::Immutable),
+        returns,
+    })
+    .call(args)
+}
+
+/// PostgreSQL and DuckDB spell three of the plans' conversions otherwise
+/// than DataFusion: a timestamp as a number (a cast to BIGINT in
+/// DataFusion), microseconds as a timestamp (`to_timestamp_micros`) and a
+/// date as days since the epoch (a cast to INT); DuckDB also names `btrim`
+/// `trim`. The expressions are replaced by their spelling there, under the
+/// names they had.
+fn engine_functions(plan: LogicalPlan, dialect: SqlDialect) -> datafusion::error::Result<LogicalPlan> {
+    if !matches!(dialect, SqlDialect::Postgres | SqlDialect::DuckDb) {
+        return Ok(plan);
+    }
+    plan.transform_up_with_subqueries(|node| {
+        let mut schema = DFSchema::empty();
+        for input in node.inputs() {
+            schema.merge(input.schema());
+        }
+        let named = matches!(node, LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_));
+        node.map_expressions(|expr| {
+            let name = expr.schema_name().to_string();
+            let rewritten = expr.transform_up(|e| respell(e, &schema, dialect))?;
+            if named && rewritten.transformed && !matches!(rewritten.data, Expr::Alias(_)) {
+                Ok(rewritten.update_data(|e| e.alias(name)))
+            } else {
+                Ok(rewritten)
+            }
+        })
+    })
+    .map(|t| t.data)
+}
+
+fn respell(
+    expr: Expr,
+    schema: &DFSchema,
+    dialect: SqlDialect,
+) -> datafusion::error::Result<Transformed<Expr>> {
+    let duckdb = dialect == SqlDialect::DuckDb;
+    match expr {
+        Expr::Cast(cast) if cast.field.data_type() == &DataType::Int64 => {
+            let Ok(DataType::Timestamp(unit, _)) = cast.expr.get_type(schema) else {
+                return Ok(Transformed::no(Expr::Cast(cast)));
+            };
+            let ts = *cast.expr;
+            let number = if duckdb {
+                match unit {
+                    TimeUnit::Second => cast_to(call("epoch", DataType::Float64, vec![ts]), DataType::Int64),
+                    TimeUnit::Millisecond => call("epoch_ms", DataType::Int64, vec![ts]),
+                    TimeUnit::Microsecond => call("epoch_us", DataType::Int64, vec![ts]),
+                    TimeUnit::Nanosecond => call("epoch_ns", DataType::Int64, vec![ts]),
+                }
+            } else {
+                // Seconds as a double: exact to well under a microsecond for
+                // any date of this era, so rounding gives the integer.
+                let per_second = match unit {
+                    TimeUnit::Second => 1.0,
+                    TimeUnit::Millisecond => 1e3,
+                    TimeUnit::Microsecond => 1e6,
+                    TimeUnit::Nanosecond => 1e9,
+                };
+                let seconds = datafusion::functions::datetime::expr_fn::date_part(lit("epoch"), ts);
+                cast_to(
+                    datafusion::functions::math::expr_fn::round(vec![seconds * lit(per_second)]),
+                    DataType::Int64,
+                )
+            };
+            Ok(Transformed::yes(number))
+        }
+        Expr::Cast(cast) if cast.field.data_type() == &DataType::Int32 => {
+            if !matches!(cast.expr.get_type(schema), Ok(DataType::Date32)) {
+                return Ok(Transformed::no(Expr::Cast(cast)));
+            }
+            // Both subtract dates into a number of days.
+            let epoch = lit(ScalarValue::Date32(Some(0)));
+            Ok(Transformed::yes(binary_expr(*cast.expr, Operator::Minus, epoch)))
+        }
+        Expr::ScalarFunction(function) if function.func.name() == "to_timestamp_micros" => {
+            let micros = function.args.into_iter().next().expect("one argument");
+            let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+            Ok(Transformed::yes(if duckdb {
+                call("make_timestamp", utc, vec![micros])
+            } else {
+                call("to_timestamp", utc, vec![micros / lit(1e6)])
+            }))
+        }
+        // DataFusion's `trim` is named `btrim`, which DuckDB lacks.
+        Expr::ScalarFunction(function) if duckdb && function.func.name() == "btrim" => Ok(
+            Transformed::yes(call("trim", DataType::Utf8, function.args)),
+        ),
+        other => Ok(Transformed::no(other)),
+    }
+}
+
+fn cast_to(expr: Expr, data_type: DataType) -> Expr {
+    Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(expr), data_type))
 }
 
 /// An aggregate whose input order matters (`string_agg(… ORDER BY …)`),
