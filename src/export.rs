@@ -15,8 +15,9 @@ use datafusion::common::tree_node::TreeNode;
 use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
 use datafusion::common::{Column, DFSchema, NullEquality, ScalarValue, TableReference};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, Operator, ScalarFunctionArgs, ScalarUDF,
-    ScalarUDFImpl, Signature, SubqueryAlias, TableScan, Volatility, binary_expr, lit,
+    ColumnarValue, Expr, ExprSchemable, LogicalPlan, LogicalPlanBuilder, Operator,
+    ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, SubqueryAlias, TableScan, Volatility,
+    binary_expr, lit,
 };
 use datafusion::sql::sqlparser::ast;
 use datafusion::sql::unparser::Unparser;
@@ -125,10 +126,7 @@ pub async fn plan_to_sql(
             .stack_size(UNPARSE_STACK)
             .spawn_scoped(scope, || unparse(plan, dialect))
             .map_err(|e| {
-                Diagnostic::error(
-                    codes::INTERNAL,
-                    format!("cannot start writing SQL: {e}"),
-                )
+                Diagnostic::error(codes::INTERNAL, format!("cannot start writing SQL: {e}"))
             })?
             .join()
             .map_err(|_| {
@@ -184,10 +182,7 @@ impl ScalarUDFImpl for EngineFunction {
         Ok(self.returns.clone())
     }
 
-    fn invoke_with_args(
-        &self,
-        _: ScalarFunctionArgs,
-    ) -> datafusion::error::Result<ColumnarValue> {
+    fn invoke_with_args(&self, _: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
         datafusion::common::internal_err!("{} is only written as SQL", self.name)
     }
 }
@@ -201,13 +196,16 @@ fn call(name: &'static str, returns: DataType, args: Vec<Expr>) -> Expr {
     .call(args)
 }
 
-/// PostgreSQL and DuckDB spell three of the plans' conversions otherwise
-/// than DataFusion: a timestamp as a number (a cast to BIGINT in
-/// DataFusion), microseconds as a timestamp (`to_timestamp_micros`) and a
-/// date as days since the epoch (a cast to INT); DuckDB also names `btrim`
-/// `trim`. The expressions are replaced by their spelling there, under the
+/// PostgreSQL and DuckDB have no cast from a timestamp to a number (which
+/// DataFusion reads in the timestamp's unit) nor from a date to days, and
+/// no `to_timestamp_micros`. These become `date_part('epoch', …)` and
+/// `to_timestamp(seconds)`, which PostgreSQL, DuckDB and DataFusion all
+/// read alike; DuckDB also names `btrim` `trim`. The expressions keep the
 /// names they had.
-fn engine_functions(plan: LogicalPlan, dialect: SqlDialect) -> datafusion::error::Result<LogicalPlan> {
+fn engine_functions(
+    plan: LogicalPlan,
+    dialect: SqlDialect,
+) -> datafusion::error::Result<LogicalPlan> {
     if !matches!(dialect, SqlDialect::Postgres | SqlDialect::DuckDb) {
         return Ok(plan);
     }
@@ -235,64 +233,60 @@ fn respell(
     schema: &DFSchema,
     dialect: SqlDialect,
 ) -> datafusion::error::Result<Transformed<Expr>> {
-    let duckdb = dialect == SqlDialect::DuckDb;
+    use datafusion::functions::datetime::expr_fn::date_part;
+    use datafusion::functions::math::expr_fn::round;
+    // Seconds since the epoch as a double: exact to well under a
+    // microsecond for any date of this era, so rounding gives the integer.
+    let epoch_seconds = |e: Expr| date_part(lit("epoch"), e);
     match expr {
         Expr::Cast(cast) if cast.field.data_type() == &DataType::Int64 => {
             let Ok(DataType::Timestamp(unit, _)) = cast.expr.get_type(schema) else {
                 return Ok(Transformed::no(Expr::Cast(cast)));
             };
-            let ts = *cast.expr;
-            let number = if duckdb {
-                match unit {
-                    TimeUnit::Second => cast_to(call("epoch", DataType::Float64, vec![ts]), DataType::Int64),
-                    TimeUnit::Millisecond => call("epoch_ms", DataType::Int64, vec![ts]),
-                    TimeUnit::Microsecond => call("epoch_us", DataType::Int64, vec![ts]),
-                    TimeUnit::Nanosecond => call("epoch_ns", DataType::Int64, vec![ts]),
-                }
-            } else {
-                // Seconds as a double: exact to well under a microsecond for
-                // any date of this era, so rounding gives the integer.
-                let per_second = match unit {
-                    TimeUnit::Second => 1.0,
-                    TimeUnit::Millisecond => 1e3,
-                    TimeUnit::Microsecond => 1e6,
-                    TimeUnit::Nanosecond => 1e9,
-                };
-                let seconds = datafusion::functions::datetime::expr_fn::date_part(lit("epoch"), ts);
-                cast_to(
-                    datafusion::functions::math::expr_fn::round(vec![seconds * lit(per_second)]),
-                    DataType::Int64,
-                )
+            let per_second = match unit {
+                TimeUnit::Second => 1.0,
+                TimeUnit::Millisecond => 1e3,
+                TimeUnit::Microsecond => 1e6,
+                TimeUnit::Nanosecond => 1e9,
             };
-            Ok(Transformed::yes(number))
+            let number = round(vec![epoch_seconds(*cast.expr) * lit(per_second)]);
+            Ok(Transformed::yes(cast_to(number, DataType::Int64)))
         }
         Expr::Cast(cast) if cast.field.data_type() == &DataType::Int32 => {
             if !matches!(cast.expr.get_type(schema), Ok(DataType::Date32)) {
                 return Ok(Transformed::no(Expr::Cast(cast)));
             }
-            // Both subtract dates into a number of days.
-            let epoch = lit(ScalarValue::Date32(Some(0)));
-            Ok(Transformed::yes(binary_expr(*cast.expr, Operator::Minus, epoch)))
+            let days = round(vec![epoch_seconds(*cast.expr) / lit(86_400.0)]);
+            Ok(Transformed::yes(cast_to(days, DataType::Int32)))
         }
         Expr::ScalarFunction(function) if function.func.name() == "to_timestamp_micros" => {
             let micros = function.args.into_iter().next().expect("one argument");
             let utc = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
-            Ok(Transformed::yes(if duckdb {
-                call("make_timestamp", utc, vec![micros])
-            } else {
-                call("to_timestamp", utc, vec![micros / lit(1e6)])
-            }))
+            Ok(Transformed::yes(call(
+                "to_timestamp",
+                utc,
+                vec![micros / lit(1e6)],
+            )))
         }
         // DataFusion's `trim` is named `btrim`, which DuckDB lacks.
-        Expr::ScalarFunction(function) if duckdb && function.func.name() == "btrim" => Ok(
-            Transformed::yes(call("trim", DataType::Utf8, function.args)),
-        ),
+        Expr::ScalarFunction(function)
+            if dialect == SqlDialect::DuckDb && function.func.name() == "btrim" =>
+        {
+            Ok(Transformed::yes(call(
+                "trim",
+                DataType::Utf8,
+                function.args,
+            )))
+        }
         other => Ok(Transformed::no(other)),
     }
 }
 
 fn cast_to(expr: Expr, data_type: DataType) -> Expr {
-    Expr::Cast(datafusion::logical_expr::Cast::new(Box::new(expr), data_type))
+    Expr::Cast(datafusion::logical_expr::Cast::new(
+        Box::new(expr),
+        data_type,
+    ))
 }
 
 /// An aggregate whose input order matters (`string_agg(… ORDER BY …)`),
