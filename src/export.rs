@@ -5,7 +5,11 @@
 //! ([`segql_planner::SequenceEngine::Portable`]): the native engine's
 //! aggregates have no SQL form. A CSV list (`in csv "file"`) is not a table
 //! of the database the SQL runs against, so its values are read and written
-//! into the SQL as a `VALUES` relation: the text is self-contained.
+//! into the SQL as a relation of literals: the text is self-contained.
+//!
+//! The unparser writes some plan shapes wrongly or not at all; the rewrites
+//! here give it equivalent shapes it writes correctly, and the round-trip
+//! tests (`tests/export.rs`) hold them to the rows `segql run` gives.
 
 use crate::{Diagnostic, codes};
 use datafusion::arrow::array::{Array, AsArray};
@@ -31,9 +35,9 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// The SQL dialects segql writes. MySQL and SQLite are best effort: the
-/// unparser knows their quoting and types, but some functions the plans use
-/// (window frames over timestamps, date truncation) may be spelled
-/// differently there.
+/// unparser knows their quoting and types, but functions the plans use
+/// (`date_trunc`, `strpos`, `string_agg`, window frames over integers) are
+/// missing or spelled differently there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SqlDialect {
     /// DataFusion's own SQL: what `datafusion-cli` and the tests run.
