@@ -26,6 +26,7 @@
 
 pub mod embed;
 pub mod execute;
+pub mod export;
 pub mod render;
 
 pub use embed::{

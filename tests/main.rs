@@ -9,6 +9,7 @@ mod differential;
 mod docs;
 mod embed;
 mod examples;
+mod export;
 mod members;
 mod reference;
 mod repl;

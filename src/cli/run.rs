@@ -199,7 +199,12 @@ Examples:
   segql explain examples/cart_abandoners.seg
   segql explain --optimized -e 'users who viewed \"/cart\" then action \"CHECKOUT\"'
   segql explain --physical --data shop/ examples/premium_customers.seg
-  segql explain --analyze --engine portable examples/cart_abandoners.seg")]
+  segql explain --analyze --engine portable examples/cart_abandoners.seg
+  segql explain --sql postgres examples/cart_abandoners.seg
+
+--sql writes each query as SQL over the tables events, users and accounts, from the
+portable plan whatever --engine says; `now` and CSV lists are written into the SQL.
+mysql and sqlite are best effort.")]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub text: TextArgs,
@@ -215,6 +220,40 @@ pub struct ExplainArgs {
     /// metrics (rows, time).
     #[arg(long, conflicts_with_all = ["optimized", "physical"])]
     pub analyze: bool,
+    /// Print each query as SQL in this dialect instead of a plan.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "DIALECT",
+        conflicts_with_all = ["optimized", "physical", "analyze"]
+    )]
+    pub sql: Option<SqlDialectArg>,
+}
+
+/// `--sql`: the dialects of SQL export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqlDialectArg {
+    /// DataFusion's own SQL.
+    Default,
+    Postgres,
+    Duckdb,
+    /// Best effort.
+    Mysql,
+    /// Best effort.
+    Sqlite,
+}
+
+impl From<SqlDialectArg> for segql::export::SqlDialect {
+    fn from(arg: SqlDialectArg) -> Self {
+        use segql::export::SqlDialect;
+        match arg {
+            SqlDialectArg::Default => SqlDialect::Default,
+            SqlDialectArg::Postgres => SqlDialect::Postgres,
+            SqlDialectArg::Duckdb => SqlDialect::DuckDb,
+            SqlDialectArg::Mysql => SqlDialect::MySql,
+            SqlDialectArg::Sqlite => SqlDialect::Sqlite,
+        }
+    }
 }
 
 /// Write the built-in demo dataset as Parquet files.
@@ -703,10 +742,14 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
     };
     let rt = runtime();
     rt.block_on(async {
-        let (engine, options) = match prepare(&args.data, &args.text, &loaded, output).await {
+        let (engine, mut options) = match prepare(&args.data, &args.text, &loaded, output).await {
             Ok(ready) => ready,
             Err(status) => return status,
         };
+        if args.sql.is_some() {
+            // The native engine's aggregates have no SQL form.
+            options.engine = SequenceEngine::Portable;
+        }
         let plans =
             match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)
             {
@@ -723,7 +766,18 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
             if !print(&header) {
                 return Status::Success;
             }
-            let text = if args.analyze {
+            let text = if let Some(dialect) = args.sql {
+                match segql::export::plan_to_sql(&engine, &plan, dialect.into()).await {
+                    Ok(sql) => format!("{sql};"),
+                    Err(d) => {
+                        // Not the text's fault: the plan (or a CSV list)
+                        // could not be written as SQL.
+                        let d = d.with_span(query.span).with_label("this query");
+                        output.diagnostics(&loaded.display, &loaded.text, &[d]);
+                        return Status::Failure;
+                    }
+                }
+            } else if args.analyze {
                 match engine.analyze(plan).await {
                     Ok(t) => t,
                     Err(d) => {

@@ -295,9 +295,28 @@ impl<'a> Lowering<'a> {
             self.event_type().alias(TYPE),
             self.event_name().alias(NAME),
         ];
-        projection.extend(raw);
+        projection.extend(self.unqualified(raw));
         scan.project(projection)?
             .filter(column(ACTOR).is_not_null())
+    }
+
+    /// In the portable lowering, the table's columns by their bare names.
+    /// SQL export writes a projection under a filter as a derived table,
+    /// where a reference qualified by the table's name would not resolve.
+    fn unqualified(&self, columns: Vec<Expr>) -> Vec<Expr> {
+        if self.options.engine != SequenceEngine::Portable {
+            return columns;
+        }
+        columns
+            .into_iter()
+            .map(|e| match e {
+                Expr::Column(c) => {
+                    let name = c.name.clone();
+                    Expr::Column(c).alias(name)
+                }
+                other => other,
+            })
+            .collect()
     }
 
     /// `user id as text → the user's account` from the users table, one row
@@ -328,7 +347,17 @@ impl<'a> Lowering<'a> {
         let name = self.mapped(TableRole::Events, "timestamp");
         let field = self.events.schema().field_with_name(&name)?.clone();
         let utc_micros = DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC")));
+        // Timestamps count from the epoch in UTC whatever their zone: their
+        // integer value, scaled to microseconds, needs no timestamp cast
+        // (whose unit SQL export could not keep).
+        let raw = || cast(column(&name), DataType::Int64);
         Ok(match field.data_type() {
+            DataType::Timestamp(TimeUnit::Microsecond, _) => raw(),
+            DataType::Timestamp(TimeUnit::Nanosecond, _) => {
+                cast(raw() / lit(1000i64), DataType::Int64)
+            }
+            DataType::Timestamp(TimeUnit::Millisecond, _) => raw() * lit(1000i64),
+            DataType::Timestamp(TimeUnit::Second, _) => raw() * lit(1_000_000i64),
             // Epoch milliseconds.
             DataType::Int64 => column(&name) * lit(1000i64),
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => cast(
@@ -420,7 +449,16 @@ impl<'a> Lowering<'a> {
             return Ok(None);
         }
         let mut projection = vec![cast(column(&key), self.key_type.clone()).alias(ACTOR)];
-        projection.extend(table.schema().fields().iter().map(|f| column(f.name())));
+        projection.extend(
+            self.unqualified(
+                table
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| column(f.name()))
+                    .collect(),
+            ),
+        );
         Ok(Some(self.scan(table)?.project(projection)?))
     }
 
@@ -1737,11 +1775,22 @@ fn utc_micros() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC")))
 }
 
+/// Microseconds since the epoch as a UTC timestamp. Through
+/// `to_timestamp_micros` rather than a cast from the integer: SQL names no
+/// unit in a cast to a timestamp, so an exported cast would read the number
+/// as nanoseconds.
+fn micros_to_timestamp(micros: Expr) -> Expr {
+    cast(
+        datafusion_functions::expr_fn::to_timestamp_micros(vec![micros]),
+        utc_micros(),
+    )
+}
+
 /// The first day of the calendar period holding `ts` (µs), as a date.
 fn period_start(period: segql_parser::Period, ts: Expr) -> Expr {
     let granularity = lit(period.keyword());
     cast(
-        datafusion_functions::expr_fn::date_trunc(granularity, cast(ts, utc_micros())),
+        datafusion_functions::expr_fn::date_trunc(granularity, micros_to_timestamp(ts)),
         DataType::Date32,
     )
 }
@@ -1912,7 +1961,13 @@ impl Lowering<'_> {
                 day_number(column("__segql_r_period")) - day_number(column("cohort"))
             }
             segql_parser::Period::Week => {
-                (day_number(column("__segql_r_period")) - day_number(column("cohort"))) / lit(7i64)
+                // Exact: both are week starts. The cast keeps exported SQL
+                // an integer where `/` divides exactly (DuckDB).
+                cast(
+                    (day_number(column("__segql_r_period")) - day_number(column("cohort")))
+                        / lit(7i64),
+                    DataType::Int64,
+                )
             }
             segql_parser::Period::Month => {
                 month_number(column("__segql_r_period")) - month_number(column("cohort"))
@@ -2223,14 +2278,20 @@ impl Lowering<'_> {
         ))
         .build()?;
         let running_name = running.schema_name().to_string();
+        // The element number is projected before it is grouped by: SQL
+        // export cannot write a window function in a GROUP BY.
         let elements = views
             .window(vec![running])?
+            .project(vec![
+                column(ACTOR),
+                column(SESSION),
+                column(NAME),
+                column("__segql_from"),
+                column("__segql_to"),
+                cast(column(&running_name), DataType::Int64).alias("__segql_i"),
+            ])?
             .aggregate(
-                vec![
-                    column(ACTOR),
-                    column(SESSION),
-                    cast(column(&running_name), DataType::Int64).alias("__segql_i"),
-                ],
+                vec![column(ACTOR), column(SESSION), column("__segql_i")],
                 vec![
                     min(column(NAME)).alias(NAME),
                     max(column("__segql_from")).alias("__segql_from"),
@@ -2399,7 +2460,7 @@ impl Lowering<'_> {
         if let Some(every) = explore.every {
             let offset = column(TS) - lit(BUCKET_ORIGIN);
             let floor_mod = ((offset.clone() % lit(every)) + lit(every)) % lit(every);
-            group.push(cast(column(TS) - floor_mod, utc_micros()).alias("time"));
+            group.push(micros_to_timestamp(column(TS) - floor_mod).alias("time"));
         }
         let mut result = LogicalPlanBuilder::from(keyed.clone())
             .aggregate(group, measures.clone())?

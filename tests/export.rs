@@ -1,0 +1,339 @@
+//! SQL export: every query of every example, written as SQL from its
+//! portable plan and run back through DataFusion's SQL front end on the
+//! demo dataset, gives the same rows as `segql run`. Then `segql explain
+//! --sql` as a user runs it.
+
+use crate::support::example_files;
+use datafusion::arrow::record_batch::RecordBatch;
+use segql::export::SqlDialect;
+use segql::planner::SequenceEngine;
+
+/// The dialects whose SQL DataFusion itself reads back: its own, and
+/// PostgreSQL and DuckDB, which quote and cast the way it does.
+const ROUND_TRIP: [SqlDialect; 3] = [
+    SqlDialect::Default,
+    SqlDialect::Postgres,
+    SqlDialect::DuckDb,
+];
+
+/// Rows as text, sorted: results compare whatever the order of the rows.
+fn sorted_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
+    use datafusion::arrow::compute::cast;
+    use datafusion::arrow::datatypes::{DataType, TimeUnit};
+    use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+    let options = FormatOptions::default().with_null("NULL");
+    let mut rows = Vec::new();
+    for batch in batches {
+        // SQL names no unit nor zone in a timestamp cast: compare instants.
+        let columns: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|c| match c.data_type() {
+                DataType::Timestamp(_, _) => cast(
+                    c,
+                    &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+                )
+                .expect("timestamps cast"),
+                _ => c.clone(),
+            })
+            .collect();
+        let formatters: Vec<_> = columns
+            .iter()
+            .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).expect("columns format"))
+            .collect();
+        for row in 0..batch.num_rows() {
+            rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
+        }
+    }
+    rows.sort();
+    rows
+}
+
+/// Unparsing and planning recurse once per plan node: the deepest plans
+/// need more than a test thread's stack in a debug build.
+fn on_a_large_stack(test: impl FnOnce() + Send + 'static) {
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(test)
+        .expect("a thread starts")
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
+#[test]
+fn every_example_exports_and_runs_back_to_the_same_rows() {
+    on_a_large_stack(examples_round_trip);
+}
+
+fn examples_round_trip() {
+    let runtime = crate::support::runtime();
+    let (engine, native) = crate::support::demo_engine();
+    let portable = segql::planner::PlanOptions {
+        engine: SequenceEngine::Portable,
+        ..native.clone()
+    };
+    let mut queries = 0;
+    let mut failures = Vec::new();
+    // SEGQL_EXPORT_ONLY=word keeps the examples whose file name holds it.
+    let only = std::env::var("SEGQL_EXPORT_ONLY").unwrap_or_default();
+    for path in example_files() {
+        if !path.to_string_lossy().contains(&only) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let program = segql::parse(&text).expect("examples parse");
+        let library = segql::Library::new();
+        let expected = runtime
+            .block_on(segql::execute::run_program(
+                &program, &library, &engine, &native,
+            ))
+            .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        let plans = segql::execute::plan_program(&program, &library, &engine, &portable)
+            .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        assert_eq!(expected.len(), plans.len());
+        for (outcome, (query, plan)) in expected.iter().zip(&plans) {
+            queries += 1;
+            let statement = text[query.span.start..query.span.end]
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let want = sorted_rows(&outcome.batches);
+            for dialect in ROUND_TRIP {
+                let where_ = format!("{} ({}): {statement}", path.display(), dialect.name());
+                let sql = match runtime.block_on(segql::export::plan_to_sql(&engine, plan, dialect))
+                {
+                    Ok(sql) => sql,
+                    Err(d) => {
+                        failures.push(format!("{where_}\n  export: {}", d.message));
+                        continue;
+                    }
+                };
+                // The deepest example nests past the 50 levels DataFusion's
+                // SQL parser allows by default (README, SQL export).
+                let got = runtime.block_on(async {
+                    let context = engine.context_ref();
+                    context
+                        .sql("SET datafusion.sql_parser.recursion_limit = 1000")
+                        .await?;
+                    context.sql(&sql).await?.collect().await
+                });
+                match got {
+                    Ok(batches) => {
+                        let got = sorted_rows(&batches);
+                        if got != want {
+                            let first = got.iter().zip(&want).find(|(g, w)| g != w);
+                            failures.push(format!(
+                                "{where_}\n  {} rows, expected {}; first difference {first:?}\n{sql}",
+                                got.len(),
+                                want.len()
+                            ));
+                        }
+                        let names: Vec<_> = batches
+                            .first()
+                            .map(|b| {
+                                b.schema()
+                                    .fields()
+                                    .iter()
+                                    .map(|f| f.name().clone())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        let want_names: Vec<_> = outcome
+                            .schema
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().clone())
+                            .collect();
+                        if !batches.is_empty() && names != want_names {
+                            failures.push(format!(
+                                "{where_}\n  columns {names:?}, expected {want_names:?}"
+                            ));
+                        }
+                    }
+                    Err(e) => failures.push(format!("{where_}\n  run: {e}\n{sql}")),
+                }
+            }
+        }
+    }
+    assert!(
+        queries >= 20 || !only.is_empty(),
+        "the examples hold {queries} queries"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} exports failed:\n\n{}",
+        failures.len(),
+        queries * ROUND_TRIP.len(),
+        failures.join("\n\n")
+    );
+}
+
+fn segql(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(crate::support::segql_bin())
+        .args(args)
+        .current_dir(crate::support::repo_root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("segql runs")
+}
+
+#[test]
+fn explain_sql_prints_each_query_as_a_statement_in_the_dialect() {
+    let text = r#"users who viewed "/cart" then not action "CHECKOUT" within session;
+        users who have plan = "premium""#;
+    let postgres = segql(&["explain", "--sql", "postgres", "-e", text]);
+    let stdout = String::from_utf8_lossy(&postgres.stdout);
+    assert_eq!(postgres.status.code(), Some(0), "{postgres:?}");
+    assert!(
+        stdout.starts_with(
+            "-- users who viewed \"/cart\" then not action \"CHECKOUT\" within session\nSELECT\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\n\n-- users who have plan = \"premium\"\nSELECT\n"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches(";\n").count(), 2, "{stdout}");
+    // PostgreSQL quotes every identifier with double quotes; MySQL with
+    // backticks.
+    assert!(stdout.contains(r#""events"."user_id""#), "{stdout}");
+    let mysql = segql(&["explain", "--sql", "mysql", "-e", text]);
+    let stdout = String::from_utf8_lossy(&mysql.stdout);
+    assert_eq!(mysql.status.code(), Some(0), "{mysql:?}");
+    assert!(stdout.contains("`events`.`user_id`"), "{stdout}");
+}
+
+#[test]
+fn explain_sql_uses_the_portable_plan_and_inlines_csv_lists() {
+    // The native engine's sequence aggregate has no SQL form: --sql plans
+    // portably even when the native engine is asked for.
+    let out = segql(&[
+        "explain",
+        "--sql",
+        "default",
+        "--engine",
+        "native",
+        "examples/vip_accounts.seg",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(!stdout.contains("segql_sequence"), "{stdout}");
+    // The list's values are in the text, not a table of the database.
+    assert!(stdout.contains("'a0001'"), "{stdout}");
+}
+
+#[test]
+fn explain_sql_rejects_an_unknown_dialect_and_other_plan_flags() {
+    let out = segql(&[
+        "explain",
+        "--sql",
+        "oracle",
+        "-e",
+        r#"users who viewed "/cart""#,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("[possible values: default, postgres, duckdb, mysql, sqlite]"),
+        "{stderr}"
+    );
+    let out = segql(&[
+        "explain",
+        "--sql",
+        "postgres",
+        "--optimized",
+        "-e",
+        r#"users who viewed "/cart""#,
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+}
+
+/// Random small datasets × random segments and analyses over the whole
+/// language (the differential test's generators): each query's portable
+/// plan, exported and run back through DataFusion's SQL front end, gives
+/// the rows the plan gives.
+#[test]
+fn random_queries_export_and_run_back_to_the_same_rows() {
+    on_a_large_stack(|| {
+        use crate::reference::{NOW_MS, arb_analysis_case, arb_case};
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestCaseError, TestRunner};
+        let runtime = crate::support::runtime();
+        let cases = crate::support::proptest_cases(40);
+        let check = |(data, text): (crate::reference::RefDataset, String)| {
+            round_trip(&data, &text, NOW_MS, &runtime).map_err(TestCaseError::fail)
+        };
+        for strategy in [arb_case().boxed(), arb_analysis_case().boxed()] {
+            let mut runner = TestRunner::new(Config {
+                cases,
+                failure_persistence: None,
+                ..Config::default()
+            });
+            if let Err(e) = runner.run(&strategy, check) {
+                panic!("{e}");
+            }
+        }
+    });
+}
+
+fn round_trip(
+    data: &crate::reference::RefDataset,
+    text: &str,
+    now_ms: i64,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<(), String> {
+    let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
+    let (events, users, accounts) = data.to_record_batches();
+    let engine = segql::executor::Engine::from_batches(
+        vec![events],
+        users.map(|u| vec![u]),
+        accounts.map(|a| vec![a]),
+        segql::planner::SchemaMapping::default(),
+        segql::executor::Resources::threads(2),
+    )
+    .map_err(|d| format!("engine: {d}"))?;
+    let options = segql::planner::PlanOptions {
+        now_micros: now_ms * 1000,
+        base_dir: std::env::temp_dir(),
+        engine: SequenceEngine::Portable,
+    };
+    let plans = segql::execute::plan_program(&program, &segql::Library::new(), &engine, &options)
+        .map_err(|d| format!("plan: {d:?}"))?;
+    for (_, plan) in plans {
+        let sql = runtime
+            .block_on(segql::export::plan_to_sql(
+                &engine,
+                &plan,
+                SqlDialect::Default,
+            ))
+            .map_err(|d| format!("{text}\nexport: {}", d.message))?;
+        let want = runtime
+            .block_on(engine.execute(plan))
+            .map_err(|d| format!("{text}\nrun the plan: {}", d.message))?;
+        // Random queries nest deeper than any example; DataFusion's SQL
+        // parser stops at 50 levels unless told otherwise.
+        let got = runtime
+            .block_on(async {
+                let context = engine.context_ref();
+                context
+                    .sql("SET datafusion.sql_parser.recursion_limit = 1000")
+                    .await?;
+                context.sql(&sql).await?.collect().await
+            })
+            .map_err(|e| format!("{text}\nrun the SQL: {e}\n{sql}"))?;
+        if sorted_rows(&got) != sorted_rows(&want) {
+            return Err(format!(
+                "{text}\nthe SQL gives other rows than the plan\n{sql}\n{data:#?}"
+            ));
+        }
+    }
+    Ok(())
+}
