@@ -449,3 +449,26 @@ fn explain_shows_the_native_matcher_or_the_portable_windows() {
         stdout(&analyzed)
     );
 }
+
+/// A reader that goes away (`segql … 2>&1 | head`) ends the output; it is
+/// not a crash, on standard output or standard error.
+#[test]
+fn closed_output_streams_are_not_a_crash() {
+    let script = "users who viewed \"/cart\";\n".repeat(3) + "users who viewd \"/x\";\n";
+    let mut child = Command::new(segql_bin())
+        .args(["repl", "--color", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("segql starts");
+    // Close both read ends before anything is written to them.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(script.as_bytes()).expect("script written");
+    drop(stdin);
+    let status = child.wait().expect("segql ends");
+    // 2: the script's own error; a panic would be 101.
+    assert_eq!(status.code(), Some(2), "{status:?}");
+}

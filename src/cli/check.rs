@@ -106,7 +106,7 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
     }
     if status == Status::Success && output.format != segql::render::ErrorFormat::Json {
         let files = if checked == 1 { "file" } else { "files" };
-        eprintln!("checked {checked} {files}: no errors");
+        note!("checked {checked} {files}: no errors");
     }
     status
 }

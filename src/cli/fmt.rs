@@ -51,7 +51,7 @@ pub fn run(args: FmtArgs, output: Output) -> Status {
         let changed = formatted != source.text;
         if args.check {
             if changed {
-                eprintln!("would reformat {}", source.display);
+                note!("would reformat {}", source.display);
                 status = status.worst(Status::Failure);
             }
         } else if args.write {
@@ -61,7 +61,7 @@ pub fn run(args: FmtArgs, output: Output) -> Status {
                     status = status.worst(Status::Failure);
                     continue;
                 }
-                eprintln!("formatted {}", source.display);
+                note!("formatted {}", source.display);
             } else if path == Path::new("-") {
                 print!("{formatted}");
             }

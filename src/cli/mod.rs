@@ -2,6 +2,15 @@
 //! 0 success; 1 a data or runtime error, or `fmt --check` found a file to
 //! change; 2 an error in the DSL text or the arguments.
 
+/// `eprintln!` that never panics: a closed standard error (`2>&1 | head`)
+/// must not turn a message into a crash.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod check;
 mod fmt;
 mod repl;
@@ -130,7 +139,7 @@ impl Output {
                 text.push('\n');
             }
         }
-        eprint!("{text}");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), text.as_bytes());
     }
 
     /// Writes a diagnostic that belongs to no source text (a missing file, a

@@ -545,7 +545,7 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             return Status::Failure;
         }
         if args.timings {
-            eprintln!(
+            note!(
                 "timings: text {:.3} s, data opened {:.3} s, planned {:.3} s (since start)",
                 text_read.as_secs_f64(),
                 (data_opened - text_read).as_secs_f64(),
@@ -567,7 +567,7 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             let output_started = Instant::now();
             let report_timings = || {
                 if args.timings {
-                    eprintln!(
+                    note!(
                         "{}",
                         timings_line(index + 1, &outcome, output_started.elapsed())
                     );
@@ -629,7 +629,7 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             report_timings();
         }
         if args.timings {
-            eprintln!("timings: total {:.3} s", started.elapsed().as_secs_f64());
+            note!("timings: total {:.3} s", started.elapsed().as_secs_f64());
         }
         Status::Success
     })
@@ -702,7 +702,7 @@ fn write_chart(path: &Path, outcome: &segql::execute::Outcome) -> Result<(), Dia
             format!("cannot write `{}`: {e}", path.display()),
         )
     })?;
-    eprintln!("wrote the chart to {}", path.display());
+    note!("wrote the chart to {}", path.display());
     Ok(())
 }
 
@@ -731,7 +731,7 @@ fn write_file(
     let mut file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
     output::write(&outcome.batches, &outcome.schema, format, &mut file)
         .map_err(|e| fail(e.to_string()))?;
-    eprintln!("wrote {} rows to {}", outcome.rows(), path.display());
+    note!("wrote {} rows to {}", outcome.rows(), path.display());
     Ok(())
 }
 
@@ -835,7 +835,7 @@ pub fn demo_data(args: DemoDataArgs, output: Output) -> Status {
     };
     match segql::executor::demo::write_parquet(&args.out, &config) {
         Ok(summary) => {
-            eprintln!(
+            note!(
                 "wrote {} events in {} sessions, {} users and {} accounts to {}",
                 summary.events,
                 summary.sessions,

@@ -218,7 +218,7 @@ fn interactive_loop(
         && path.exists()
         && let Err(e) = editor.load_history(path)
     {
-        eprintln!("warning: cannot read the history {}: {e}", path.display());
+        note!("warning: cannot read the history {}: {e}", path.display());
     }
     println!(
         "segql {}: statements end with `;`; `.help` lists the commands, `.tables` the data; Ctrl-D leaves.",
@@ -237,7 +237,7 @@ fn interactive_loop(
                     && !history_warned
                 {
                     history_warned = true;
-                    eprintln!("warning: cannot write the history {}: {e}", path.display());
+                    note!("warning: cannot write the history {}: {e}", path.display());
                 }
                 if rt.block_on(session.input(&input)) == Flow::Quit {
                     break;
@@ -461,7 +461,7 @@ impl Session {
                 status = status.worst(Status::Failure);
             }
             if self.timing {
-                eprintln!(
+                note!(
                     "time: {:.3} s, {} row{}",
                     started.elapsed().as_secs_f64(),
                     outcome.rows(),
@@ -669,7 +669,7 @@ impl Session {
             Err(diagnostics) => return self.report(display, query, &diagnostics),
         };
         if plans.is_empty() {
-            eprintln!("nothing to explain: the text has no query");
+            note!("nothing to explain: the text has no query");
         }
         for (index, (_, plan)) in plans.iter().enumerate() {
             let separator = if index > 0 { "\n" } else { "" };
@@ -765,9 +765,9 @@ fn report_cancelled() {
     // The terminal's echo of Ctrl-C can leave the cursor on the spinner's
     // line: clear that line before saying so.
     if std::io::stderr().is_terminal() {
-        eprint!("\r\x1b[2K");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), b"\r\x1b[2K");
     }
-    eprintln!("cancelled");
+    note!("cancelled");
 }
 
 fn start_spinner(started: Instant) -> indicatif::ProgressBar {
