@@ -102,6 +102,14 @@ pub struct TextArgs {
     /// segql text given on the command line.
     #[arg(short = 'e', long = "expr", value_name = "TEXT")]
     pub expression: Option<String>,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// What a text is planned with besides the data: shared by `run`,
+/// `explain` and `repl`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SessionArgs {
     /// A folder of .seg files whose segment definitions the text may use.
     #[arg(long, value_name = "DIR")]
     pub segments: Option<PathBuf>,
@@ -306,7 +314,7 @@ fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
         }
         (None, None) => unreachable!("clap requires a file or -e"),
     };
-    let library = match &args.segments {
+    let library = match &args.session.segments {
         Some(dir) => load_library(dir, output)
             .map(|(l, _)| l)
             .ok_or(Status::Usage)?,
@@ -375,14 +383,14 @@ async fn prepare(
             Status::Failure
         }
     })?;
-    let now = now_micros(&text.now, &engine).map_err(|d| {
+    let now = now_micros(&text.session.now, &engine).map_err(|d| {
         output.error(&d);
         Status::Usage
     })?;
     let options = PlanOptions {
         now_micros: now,
         base_dir: loaded.base_dir.clone(),
-        engine: text.engine.into(),
+        engine: text.session.engine.into(),
     };
     Ok((engine, options))
 }

@@ -10,7 +10,7 @@ mod commands;
 mod helper;
 
 use super::run::{
-    DataArgs, EngineArg, FormatArg, now_micros, open_engine, picture, print, runtime,
+    DataArgs, FormatArg, SessionArgs, now_micros, open_engine, picture, print, runtime,
 };
 use super::sources::{load_library, read_source};
 use super::{Output, Status};
@@ -59,17 +59,8 @@ runtime error, 2 if it was an error in the segql text or a command's arguments."
 pub struct ReplArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// A folder of .seg files whose segment definitions the session may use.
-    #[arg(long, value_name = "DIR")]
-    pub segments: Option<PathBuf>,
-    /// `now` for relative ranges (`during last 7 days`), e.g.
-    /// 2026-06-01T00:00:00Z; defaults to the end of the demo dataset, or to
-    /// the wall clock with your own data.
-    #[arg(long, value_name = "TIMESTAMP")]
-    pub now: Option<String>,
-    /// How sequences and funnels run: native or portable (same answers).
-    #[arg(long, value_enum, default_value_t = EngineArg::Native, value_name = "ENGINE")]
-    pub engine: EngineArg,
+    #[command(flatten)]
+    pub session: SessionArgs,
     /// How to print results at first (`.format` changes it).
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
@@ -120,14 +111,14 @@ pub fn run(args: ReplArgs, output: Output) -> Status {
         output.error(&d);
         return Status::Failure;
     }
-    let now = match now_micros(&args.now, &engine) {
+    let now = match now_micros(&args.session.now, &engine) {
         Ok(now) => now,
         Err(d) => {
             output.error(&d);
             return Status::Usage;
         }
     };
-    let library = match &args.segments {
+    let library = match &args.session.segments {
         Some(dir) => match load_library(dir, output) {
             Some((library, _)) => library,
             None => return Status::Usage,
@@ -139,7 +130,7 @@ pub fn run(args: ReplArgs, output: Output) -> Status {
         options: PlanOptions {
             now_micros: now,
             base_dir: PathBuf::from("."),
-            engine: args.engine.into(),
+            engine: args.session.engine.into(),
         },
         engine,
         library,
