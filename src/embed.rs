@@ -28,6 +28,15 @@ use segql_planner::{
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The wall clock in microseconds since the epoch: `now` when nothing
+/// fixes it.
+pub fn wall_clock_micros() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    since_epoch.as_micros() as i64
+}
+
 /// How [`compile`] plans a text.
 #[derive(Debug, Clone)]
 pub struct CompileOptions {
@@ -91,12 +100,7 @@ impl CompileOptions {
     }
 
     fn plan_options(&self) -> PlanOptions {
-        let now_micros = self.now_micros.unwrap_or_else(|| {
-            let since_epoch = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or_default();
-            since_epoch.as_micros() as i64
-        });
+        let now_micros = self.now_micros.unwrap_or_else(wall_clock_micros);
         PlanOptions {
             now_micros,
             base_dir: self.base_dir.clone(),
@@ -190,10 +194,7 @@ pub fn compile_members(
             .with_help("use compile for funnels, retention, paths and explore"),
         ]);
     };
-    let key = match segment.audience {
-        crate::syntax::Audience::Users => "user_id",
-        crate::syntax::Audience::Accounts => "account_id",
-    };
+    let key = segment.audience.key_column();
     segql_planner::plan_actor_set(segment, catalog, &options.lower_options())
         .and_then(|keys| {
             LogicalPlanBuilder::from(keys)
@@ -293,13 +294,10 @@ pub fn catalog_from_provider(
 fn csv_reader() -> Arc<segql_planner::CsvReader> {
     let count = std::sync::atomic::AtomicUsize::new(0);
     Arc::new(move |path: &Path| {
-        let table = segql_executor::csv_list_table(path)?;
-        let n = count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(TableEntry {
-            name: format!("csv_{n}"),
-            source: provider_as_source(table),
-            origin: path.display().to_string(),
-        })
+        segql_executor::csv_list_table(
+            path,
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        )
     })
 }
 

@@ -49,14 +49,6 @@ pub enum SqlDialect {
 }
 
 impl SqlDialect {
-    pub const ALL: [SqlDialect; 5] = [
-        SqlDialect::Default,
-        SqlDialect::Postgres,
-        SqlDialect::DuckDb,
-        SqlDialect::MySql,
-        SqlDialect::Sqlite,
-    ];
-
     pub fn name(self) -> &'static str {
         match self {
             SqlDialect::Default => "default",

@@ -411,10 +411,7 @@ pub(super) fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, 
     if let Some(now) = engine.default_now_micros {
         return Ok(now);
     }
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    Ok(since_epoch.as_micros() as i64)
+    Ok(segql::embed::wall_clock_micros())
 }
 
 /// Reports diagnostics about the text; the status is 1 when any is a data

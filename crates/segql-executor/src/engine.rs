@@ -466,12 +466,6 @@ impl Catalog for Engine {
 
     /// A CSV list, named `csv_N` in the plan.
     fn csv(&self, path: &Path) -> Result<TableEntry, String> {
-        let table = sources::csv_list_table(path)?;
-        let n = self.csv_count.fetch_add(1, Ordering::Relaxed);
-        Ok(TableEntry {
-            name: format!("csv_{n}"),
-            source: provider_as_source(table),
-            origin: path.display().to_string(),
-        })
+        sources::csv_list_table(path, self.csv_count.fetch_add(1, Ordering::Relaxed))
     }
 }

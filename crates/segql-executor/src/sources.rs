@@ -2,7 +2,6 @@
 //! registered as DataFusion listing tables. Only schemas are read here.
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::datasource::TableProvider;
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::json::JsonFormat;
@@ -10,8 +9,10 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::datasource::{TableProvider, provider_as_source};
 use datafusion::prelude::SessionContext;
 use segql_parser::{Diagnostic, codes};
+use segql_planner::TableEntry;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -295,10 +296,11 @@ mod tests {
     }
 }
 
-/// A CSV list of `in csv "file"` as a table: the header row names the
-/// columns, and every column is read as text, so ids keep their leading
-/// zeros and compare as written. Only the header is read here.
-pub fn csv_list_table(path: &Path) -> Result<Arc<dyn TableProvider>, String> {
+/// The `number`-th CSV list (`in csv "file"`) of a catalog as a table named
+/// `csv_N` in the plan: the header row names the columns, and every column
+/// is read as text, so ids keep their leading zeros and compare as written.
+/// Only the header is read here.
+pub fn csv_list_table(path: &Path, number: usize) -> Result<TableEntry, String> {
     let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         _ => e.to_string(),
@@ -325,7 +327,10 @@ pub fn csv_list_table(path: &Path) -> Result<Arc<dyn TableProvider>, String> {
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(text_schema);
-    Ok(Arc::new(
-        ListingTable::try_new(config).map_err(|e| e.to_string())?,
-    ))
+    let table = ListingTable::try_new(config).map_err(|e| e.to_string())?;
+    Ok(TableEntry {
+        name: format!("csv_{number}"),
+        source: provider_as_source(Arc::new(table)),
+        origin: path.display().to_string(),
+    })
 }
