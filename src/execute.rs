@@ -39,6 +39,16 @@ impl Outcome {
     }
 }
 
+/// What the plan of a segment query returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberRows {
+    /// One row per member: the key and the profile columns, sorted by key
+    /// (LANGUAGE.md §6).
+    Full,
+    /// The member keys alone, unsorted: what counting them needs.
+    KeysOnly,
+}
+
 /// Resolves every query of `program` against `engine` (schemas only: no
 /// data is read) and plans it.
 pub fn plan_program(
@@ -46,6 +56,17 @@ pub fn plan_program(
     library: &Library,
     engine: &Engine,
     options: &PlanOptions,
+) -> Result<Vec<(Query, LogicalPlan)>, Vec<Diagnostic>> {
+    plan_program_as(program, library, engine, options, MemberRows::Full)
+}
+
+/// [`plan_program`], with segment queries planned as `members` says.
+pub fn plan_program_as(
+    program: &Program,
+    library: &Library,
+    engine: &Engine,
+    options: &PlanOptions,
+    members: MemberRows,
 ) -> Result<Vec<(Query, LogicalPlan)>, Vec<Diagnostic>> {
     let queries = segql_planner::resolve(program, library, engine, options)?;
     let lower = segql_planner::LowerOptions {
@@ -55,7 +76,13 @@ pub fn plan_program(
     let mut plans = Vec::new();
     let mut diagnostics = Vec::new();
     for query in queries {
-        match segql_planner::plan(&query, engine, &lower) {
+        let planned = match (&query.kind, members) {
+            (QueryKind::Members(segment), MemberRows::KeysOnly) => {
+                segql_planner::plan_actor_set(segment, engine, &lower)
+            }
+            _ => segql_planner::plan(&query, engine, &lower),
+        };
+        match planned {
             Ok(plan) => plans.push((query, plan)),
             Err(d) => diagnostics.push(d.with_span(query.span)),
         }

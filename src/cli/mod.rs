@@ -33,6 +33,22 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status a command ends with after `diagnostics`: a data or file
+    /// error is a failure (1), any other error a usage error (2), warnings
+    /// alone a success.
+    pub fn of(diagnostics: &[segql::Diagnostic]) -> Status {
+        if diagnostics
+            .iter()
+            .any(|d| segql::codes::is_data_error(d.code) || d.code == segql::codes::UNREADABLE_FILE)
+        {
+            Status::Failure
+        } else if diagnostics.iter().any(segql::Diagnostic::is_error) {
+            Status::Usage
+        } else {
+            Status::Success
+        }
+    }
+
     pub fn worst(self, other: Status) -> Status {
         use Status::*;
         match (self, other) {

@@ -418,14 +418,7 @@ pub(super) fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, 
 /// error, else 2.
 fn report(output: Output, loaded: &Loaded, diagnostics: &[Diagnostic]) -> Status {
     output.diagnostics(&loaded.display, &loaded.text, diagnostics);
-    if diagnostics
-        .iter()
-        .any(|d| codes::is_data_error(d.code) || d.code == codes::UNREADABLE_FILE)
-    {
-        Status::Failure
-    } else {
-        Status::Usage
-    }
+    Status::of(diagnostics)
 }
 
 pub fn run(args: RunArgs, output: Output) -> Status {
@@ -523,28 +516,22 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             Err(status) => return status,
         };
         let data_opened = started.elapsed();
-        let mut plans =
-            match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)
-            {
-                Ok(p) => p,
-                Err(diagnostics) => return report(output, &loaded, &diagnostics),
-            };
-        if args.count {
-            // Counting needs the member keys alone: no profile columns, no
-            // sort.
-            let lower = segql::planner::LowerOptions {
-                engine: options.engine,
-                partitions: engine.partitions(),
-            };
-            for (query, plan) in &mut plans {
-                if let segql::planner::QueryKind::Members(segment) = &query.kind {
-                    match segql::planner::plan_actor_set(segment, &engine, &lower) {
-                        Ok(keys) => *plan = keys,
-                        Err(d) => return report(output, &loaded, &[d.with_span(query.span)]),
-                    }
-                }
-            }
-        }
+        // Counting needs the member keys alone: no profile columns, no sort.
+        let members = if args.count {
+            segql::execute::MemberRows::KeysOnly
+        } else {
+            segql::execute::MemberRows::Full
+        };
+        let plans = match segql::execute::plan_program_as(
+            &loaded.program,
+            &loaded.library,
+            &engine,
+            &options,
+            members,
+        ) {
+            Ok(p) => p,
+            Err(diagnostics) => return report(output, &loaded, &diagnostics),
+        };
         if let Err(d) = engine.check_events_not_empty().await {
             output.error(&d);
             return Status::Failure;

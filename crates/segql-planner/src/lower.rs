@@ -1464,11 +1464,15 @@ impl Lowering<'_> {
                 LogicalPlanBuilder::from(events.clone()),
                 pattern,
             )?
-            .project(vec![
-                column(ACTOR),
-                field(crate::native::FURTHEST_FIELD).alias(FURTHEST),
-                field(crate::native::START_FIELD).alias(START),
-            ])?
+            .project({
+                let mut p = vec![column(ACTOR)];
+                if funnel.within == Within::Session {
+                    p.push(column(SESSION));
+                }
+                p.push(field(crate::native::FURTHEST_FIELD).alias(FURTHEST));
+                p.push(field(crate::native::START_FIELD).alias(START));
+                p
+            })?
             .filter(column(FURTHEST).gt(lit(0i64)))?
         } else {
             let reach = self.reach(
@@ -1500,6 +1504,9 @@ impl Lowering<'_> {
                 .project({
                     let mut p = vec![column(ACTOR), furthest];
                     if event_by.is_some() {
+                        if funnel.within == Within::Session {
+                            p.push(column(SESSION));
+                        }
                         p.push(column(START));
                     }
                     p
@@ -1515,38 +1522,58 @@ impl Lowering<'_> {
                 .build();
         };
         // The earliest start among the partitions reaching the actor's
-        // furthest step.
-        let best = Expr::from(WindowFunction::new(
-            WindowFunctionDefinition::AggregateUDF(
-                datafusion_functions_aggregate::min_max::max_udaf(),
-            ),
-            vec![column(FURTHEST)],
-        ))
-        .partition_by(vec![column(ACTOR)])
-        .build()?;
+        // furthest step: keep the partitions reaching it, then those whose
+        // start is the earliest of them (several sessions may share it).
+        let over_actor = |function: Arc<datafusion_expr::AggregateUDF>, arg: &str| {
+            Expr::from(WindowFunction::new(
+                WindowFunctionDefinition::AggregateUDF(function),
+                vec![column(arg)],
+            ))
+            .partition_by(vec![column(ACTOR)])
+            .build()
+        };
+        let best = over_actor(
+            datafusion_functions_aggregate::min_max::max_udaf(),
+            FURTHEST,
+        )?;
         let best_name = best.schema_name().to_string();
         per_partition = per_partition
             .window(vec![best])?
-            .filter(column(FURTHEST).eq(column(&best_name)))?
-            .aggregate(
-                vec![column(ACTOR)],
-                vec![
-                    max(column(FURTHEST)).alias(FURTHEST),
-                    min(column(START)).alias(START),
-                ],
-            )?;
-        // The by value on that start event: the smallest, when several
-        // step-1 events share the time.
+            .filter(column(FURTHEST).eq(column(&best_name)))?;
+        let earliest = over_actor(datafusion_functions_aggregate::min_max::min_udaf(), START)?;
+        let earliest_name = earliest.schema_name().to_string();
+        per_partition = per_partition
+            .window(vec![earliest])?
+            .filter(column(START).eq(column(&earliest_name)))?;
+        // The by value on a step-1 event at that start, in that partition:
+        // with `within session` a step-1 event of another session (or of
+        // none) at the same time starts no such chain. Every step-1 event
+        // of the partition at that time does (chains depend on times only),
+        // and on a tie the smallest value wins, nulls last (min skips them).
         let first_step = funnel.steps[0].predicate.clone();
+        let by_session = funnel.within == Within::Session;
+        let mut value_columns = vec![
+            column(ACTOR).alias("__segql_v_actor"),
+            column(TS).alias("__segql_v_ts"),
+            by.expr.clone().alias(BY),
+        ];
+        if by_session {
+            value_columns.push(column(SESSION).alias("__segql_v_session"));
+        }
         let values = LogicalPlanBuilder::from(events)
             .filter(filter_form(first_step))?
-            .project(vec![
-                column(ACTOR).alias("__segql_v_actor"),
-                column(TS).alias("__segql_v_ts"),
-                by.expr.clone().alias(BY),
-            ])?
+            .project(value_columns)?
             .build()?;
         let (a, v) = (self.alias("fa"), self.alias("fv"));
+        let mut left_keys = vec![qualified(&a, ACTOR), qualified(&a, START)];
+        let mut right_keys = vec![
+            qualified(&v, "__segql_v_actor"),
+            qualified(&v, "__segql_v_ts"),
+        ];
+        if by_session {
+            left_keys.push(qualified(&a, SESSION));
+            right_keys.push(qualified(&v, "__segql_v_session"));
+        }
         per_partition
             .alias(a.as_str())?
             .join(
@@ -1554,13 +1581,7 @@ impl Lowering<'_> {
                     .alias(v.as_str())?
                     .build()?,
                 JoinType::Inner,
-                (
-                    vec![qualified(&a, ACTOR), qualified(&a, START)],
-                    vec![
-                        qualified(&v, "__segql_v_actor"),
-                        qualified(&v, "__segql_v_ts"),
-                    ],
-                ),
+                (left_keys, right_keys),
                 None,
             )?
             .aggregate(

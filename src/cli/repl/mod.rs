@@ -596,7 +596,7 @@ impl Session {
     /// the data, else 2.
     fn report(&self, display: &str, text: &str, diagnostics: &[Diagnostic]) -> Status {
         self.output.diagnostics(display, text, diagnostics);
-        status_of(diagnostics)
+        Status::of(diagnostics)
     }
 
     async fn meta(&mut self, command: MetaCommand) -> Status {
@@ -738,19 +738,6 @@ impl Session {
 
 /// Ctrl-C stopped the work.
 struct Cancelled;
-
-fn status_of(diagnostics: &[Diagnostic]) -> Status {
-    if diagnostics
-        .iter()
-        .any(|d| codes::is_data_error(d.code) || d.code == codes::UNREADABLE_FILE)
-    {
-        Status::Failure
-    } else if diagnostics.iter().any(Diagnostic::is_error) {
-        Status::Usage
-    } else {
-        Status::Success
-    }
-}
 
 fn report_cancelled() {
     // The terminal's echo of Ctrl-C can leave the cursor on the spinner's
