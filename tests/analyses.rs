@@ -1,7 +1,7 @@
 //! Analyses end to end: every analysis of `examples/*.seg` on the demo
 //! dataset (snapshot), and the edge cases of LANGUAGE.md §5 on tiny data.
 
-use crate::support::{example_files, segql_bin};
+use crate::support::{example_outcomes, segql_bin};
 use segql::executor::output::{self, OutputFormat};
 use segql::syntax::StatementKind;
 use std::process::Command;
@@ -20,40 +20,14 @@ fn csv(outcome: &segql::execute::Outcome) -> String {
 
 #[test]
 fn analyses_of_every_example_on_the_demo_dataset() {
-    let runtime = crate::support::runtime();
-    let (engine, options) = crate::support::demo_engine();
+    let examples = example_outcomes(|kind| !matches!(kind, StatementKind::Segment(_)));
     let mut seen = 0;
-    for path in example_files() {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let mut program = segql::parse(&text).expect("examples parse");
-        program
-            .statements
-            .retain(|s| !matches!(s.kind, StatementKind::Segment(_)));
-        if program
-            .statements
-            .iter()
-            .all(|s| matches!(s.kind, StatementKind::Define(_)))
-        {
-            continue;
-        }
-        let outcomes = runtime
-            .block_on(segql::execute::run_program(
-                &program,
-                &segql::Library::new(),
-                &engine,
-                &options,
-            ))
-            .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+    for (name, results) in examples {
         let mut report = String::new();
-        for outcome in &outcomes {
+        for (statement, outcome) in &results {
             seen += 1;
-            let statement = text[outcome.span.start..outcome.span.end]
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ");
             report.push_str(&format!("{statement}\n{}\n", csv(outcome)));
         }
-        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         insta::assert_snapshot!(format!("analyses_{name}"), report);
     }
     assert!(

@@ -14,22 +14,13 @@ fn segql(args: &[&str]) -> Output {
 }
 
 fn segql_stdin(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(segql_bin())
-        .args(args)
-        .current_dir(repo_root())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("segql runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(stdin.as_bytes())
-        .expect("stdin accepts the text");
-    child.wait_with_output().expect("segql finishes")
+    crate::support::output_with_stdin(
+        Command::new(segql_bin())
+            .args(args)
+            .current_dir(repo_root())
+            .env("NO_COLOR", "1"),
+        stdin,
+    )
 }
 
 fn stderr(output: &Output) -> String {

@@ -4,9 +4,8 @@
 use crate::support::{repo_root, segql_bin};
 use expectrl::process::unix::WaitStatus;
 use expectrl::{ControlCode, Eof, Expect};
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 const PROMPT: &str = "segql> ";
@@ -272,25 +271,16 @@ fn meta_commands_answer_on_a_terminal() {
 
 fn piped(args: &[&str], script: &str) -> Output {
     let home = tempfile::tempdir().expect("a temporary home");
-    let mut child = Command::new(segql_bin())
-        .arg("repl")
-        .args(args)
-        .current_dir(repo_root())
-        .env("HOME", home.path())
-        .env_remove("SEGQL_HISTORY")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("segql runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(script.as_bytes())
-        .expect("stdin takes the script");
-    let output = child.wait_with_output().expect("segql finishes");
+    let output = crate::support::output_with_stdin(
+        Command::new(segql_bin())
+            .arg("repl")
+            .args(args)
+            .current_dir(repo_root())
+            .env("HOME", home.path())
+            .env_remove("SEGQL_HISTORY")
+            .env("NO_COLOR", "1"),
+        script,
+    );
     assert!(
         std::fs::read_dir(home.path()).unwrap().next().is_none(),
         "piped input wrote to the home folder"

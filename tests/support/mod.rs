@@ -77,3 +77,68 @@ pub fn demo_engine() -> (segql::executor::Engine, segql::planner::PlanOptions) {
     };
     (engine, options)
 }
+
+/// The results of every example that keeps a query once its statements are
+/// narrowed to those `keep` accepts, run on the demo dataset: per example,
+/// its file stem and each result with its statement's text on one line.
+pub fn example_outcomes(
+    keep: impl Fn(&segql::syntax::StatementKind) -> bool,
+) -> Vec<(String, Vec<(String, segql::execute::Outcome)>)> {
+    use segql::syntax::StatementKind;
+    let runtime = runtime();
+    let (engine, options) = demo_engine();
+    let mut examples = Vec::new();
+    for path in example_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut program = segql::parse(&text).expect("examples parse");
+        program.statements.retain(|s| keep(&s.kind));
+        if program
+            .statements
+            .iter()
+            .all(|s| matches!(s.kind, StatementKind::Define(_)))
+        {
+            continue;
+        }
+        let outcomes = runtime
+            .block_on(segql::execute::run_program(
+                &program,
+                &segql::Library::new(),
+                &engine,
+                &options,
+            ))
+            .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        let results = outcomes
+            .into_iter()
+            .map(|outcome| {
+                let statement = text[outcome.span.start..outcome.span.end]
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                (statement, outcome)
+            })
+            .collect();
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        examples.push((name, results));
+    }
+    examples
+}
+
+/// Runs `command` with `stdin` as its standard input, capturing both
+/// outputs.
+pub fn output_with_stdin(command: &mut std::process::Command, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("segql runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin takes the text");
+    child.wait_with_output().expect("segql finishes")
+}
