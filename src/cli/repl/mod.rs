@@ -391,32 +391,14 @@ impl Session {
     /// Checks, plans and runs a text; its definitions join the session once
     /// the whole text has been checked.
     async fn run_text(&mut self, display: &str, text: &str, base_dir: &Path) -> Status {
-        let program = match segql::parse(text) {
-            Ok(program) => program,
-            Err(diagnostics) => return self.report(display, text, &diagnostics),
-        };
-        let diagnostics = segql::syntax::validate_replacing(&program, &self.library);
-        if !diagnostics.is_empty() {
-            let status = self.report(display, text, &diagnostics);
-            if diagnostics.iter().any(Diagnostic::is_error) {
-                return status;
-            }
-        }
         let options = PlanOptions {
             base_dir: base_dir.to_path_buf(),
             ..self.options.clone()
         };
-        // A definition is checked against the data now, while its text is
-        // at hand: later inputs that use it have their own texts, which its
-        // spans do not point into.
-        if let Err(diagnostics) = self.check_definitions(&program, &options) {
-            return self.report(display, text, &diagnostics);
-        }
-        let plans =
-            match segql::execute::plan_program(&program, &self.library, &self.engine, &options) {
-                Ok(plans) => plans,
-                Err(diagnostics) => return self.report(display, text, &diagnostics),
-            };
+        let (program, plans) = match self.plan_text(display, text, &options) {
+            Ok(planned) => planned,
+            Err(status) => return status,
+        };
         self.define(&program, display);
         let mut status = Status::Success;
         for (index, (query, plan)) in plans.into_iter().enumerate() {
@@ -461,6 +443,39 @@ impl Session {
             }
         }
         status
+    }
+
+    /// Parses, checks and plans a text against the session's definitions,
+    /// reporting what it finds (warnings too); the text's own definitions
+    /// do not join the session here.
+    fn plan_text(
+        &self,
+        display: &str,
+        text: &str,
+        options: &PlanOptions,
+    ) -> Result<
+        (
+            Program,
+            Vec<(segql::planner::Query, datafusion::logical_expr::LogicalPlan)>,
+        ),
+        Status,
+    > {
+        let program = segql::parse(text).map_err(|d| self.report(display, text, &d))?;
+        let diagnostics = segql::syntax::validate_replacing(&program, &self.library);
+        if !diagnostics.is_empty() {
+            let status = self.report(display, text, &diagnostics);
+            if diagnostics.iter().any(Diagnostic::is_error) {
+                return Err(status);
+            }
+        }
+        // A definition is checked against the data now, while its text is
+        // at hand: later inputs that use it have their own texts, which its
+        // spans do not point into.
+        self.check_definitions(&program, options)
+            .map_err(|d| self.report(display, text, &d))?;
+        let plans = segql::execute::plan_program(&program, &self.library, &self.engine, options)
+            .map_err(|d| self.report(display, text, &d))?;
+        Ok((program, plans))
     }
 
     /// Resolves and plans each definition of `program` as if it were a
@@ -642,22 +657,9 @@ impl Session {
     /// join the session.
     fn explain(&self, query: &str) -> Status {
         let display = "<explain>";
-        let program = match segql::parse(query) {
-            Ok(program) => program,
-            Err(diagnostics) => return self.report(display, query, &diagnostics),
-        };
-        let diagnostics = segql::syntax::validate_replacing(&program, &self.library);
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return self.report(display, query, &diagnostics);
-        }
-        let plans = match segql::execute::plan_program(
-            &program,
-            &self.library,
-            &self.engine,
-            &self.options,
-        ) {
-            Ok(plans) => plans,
-            Err(diagnostics) => return self.report(display, query, &diagnostics),
+        let plans = match self.plan_text(display, query, &self.options) {
+            Ok((_, plans)) => plans,
+            Err(status) => return status,
         };
         if plans.is_empty() {
             note!("nothing to explain: the text has no query");
