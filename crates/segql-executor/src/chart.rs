@@ -359,30 +359,14 @@ fn funnel_chart(funnel: &Funnel) -> Result<String, String> {
             let middle = (bar.x0 + bar.x1) / 2.0;
             let (cx, axis) = chart.backend_coord(&(middle, 0.0));
             let (_, bar_top) = chart.backend_coord(&(middle, bar.users.unwrap_or(0).max(0) as f64));
-            label(
-                root,
-                &count_text(bar.users),
-                (cx, bar_top - 3),
-                SMALL,
-                TEXT,
-                (HPos::Center, VPos::Bottom),
-            )?;
-            label(
-                root,
-                &percent(bar.conversion),
-                (cx, bar_top - 17),
-                SMALL,
-                TEXT,
-                (HPos::Center, VPos::Bottom),
-            )?;
-            label(
-                root,
-                &bar.step.to_string(),
-                (cx, axis + 6),
-                FONT,
-                TEXT,
-                (HPos::Center, VPos::Top),
-            )?;
+            // Users and conversion above the bar, the step number below.
+            for (text, y, size, v) in [
+                (count_text(bar.users), bar_top - 3, SMALL, VPos::Bottom),
+                (percent(bar.conversion), bar_top - 17, SMALL, VPos::Bottom),
+                (bar.step.to_string(), axis + 6, FONT, VPos::Top),
+            ] {
+                label(root, &text, (cx, y), size, TEXT, (HPos::Center, v))?;
+            }
         }
         for (start, end, header) in &spans {
             if let Some(header) = header {

@@ -14,9 +14,11 @@
 //! The readers (`read_funnel`, ...) are shared with [`crate::chart`], so
 //! the terminal and the SVG pictures of one result agree.
 
-use datafusion::arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::{cast, concat_batches};
-use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{
+    ArrowPrimitiveType, DataType, Float64Type, Int64Type, SchemaRef, TimeUnit,
+};
 use datafusion::arrow::temporal_conversions::timestamp_us_to_datetime;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use std::collections::HashMap;
@@ -91,20 +93,21 @@ impl Columns {
     }
 
     pub(crate) fn ints(&self, i: usize) -> Result<Vec<Option<i64>>, String> {
-        let array = cast(self.column(i), &DataType::Int64).map_err(|e| e.to_string())?;
-        let array = array
-            .as_any()
-            .downcast_ref::<Int64Array>()
-            .ok_or("not an integer column")?;
-        Ok(array.iter().collect())
+        self.values::<Int64Type>(i, "not an integer column")
     }
 
     pub(crate) fn floats(&self, i: usize) -> Result<Vec<Option<f64>>, String> {
-        let array = cast(self.column(i), &DataType::Float64).map_err(|e| e.to_string())?;
-        let array = array
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .ok_or("not a number column")?;
+        self.values::<Float64Type>(i, "not a number column")
+    }
+
+    /// Column `i` cast to `T`.
+    fn values<T: ArrowPrimitiveType>(
+        &self,
+        i: usize,
+        not_of_type: &str,
+    ) -> Result<Vec<Option<T::Native>>, String> {
+        let array = cast(self.column(i), &T::DATA_TYPE).map_err(|e| e.to_string())?;
+        let array = array.as_primitive_opt::<T>().ok_or(not_of_type)?;
         Ok(array.iter().collect())
     }
 
@@ -123,8 +126,7 @@ impl Columns {
         .map_err(|e| e.to_string())?;
         let array = cast(&array, &DataType::Int64).map_err(|e| e.to_string())?;
         let array = array
-            .as_any()
-            .downcast_ref::<Int64Array>()
+            .as_primitive_opt::<Int64Type>()
             .ok_or("not a time column")?;
         Ok(array.iter().collect())
     }
