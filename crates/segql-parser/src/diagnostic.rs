@@ -159,6 +159,7 @@ pub mod codes {
     pub const EMAIL_ON_ACCOUNTS: &str = "email-on-accounts";
     pub const ZERO_LENGTH_RANGE: &str = "zero-length-range";
     pub const VALUE_OUT_OF_RANGE: &str = "value-out-of-range";
+    pub const DUPLICATE_COLUMN: &str = "duplicate-column";
 
     // Files and the command line.
     pub const UNREADABLE_FILE: &str = "unreadable-file";

@@ -321,6 +321,11 @@ impl<'a> Checker<'a> {
                 self.check_step(&r.returning);
                 self.check_analysis_segments(r.scope.iter());
                 self.check_opt_range(r.range.as_ref());
+                let mut columns: Vec<ResultColumn> = r.by.iter().map(ResultColumn::by).collect();
+                for name in ["cohort", "period", "users", "retained", "rate"] {
+                    columns.push(ResultColumn::fixed(name, "a column of every retention"));
+                }
+                self.check_result_columns(&columns);
             }
             StatementKind::Paths(p) => self.check_paths(p, stmt.span),
             StatementKind::Explore(e) => self.check_explore(e, stmt.span),
@@ -945,6 +950,15 @@ impl<'a> Checker<'a> {
         }
         self.check_analysis_segments(f.scope.iter().chain(f.compare.iter()));
         self.check_opt_range(f.range.as_ref());
+        let mut columns = Vec::new();
+        if !f.compare.is_empty() {
+            columns.push(ResultColumn::fixed("segment", "the compared segment"));
+        }
+        columns.extend(f.by.iter().map(ResultColumn::by));
+        for name in ["step", "label", "users", "conversion", "step_conversion"] {
+            columns.push(ResultColumn::fixed(name, "a column of every funnel"));
+        }
+        self.check_result_columns(&columns);
     }
 
     fn check_paths(&mut self, p: &'a Paths, stmt_span: Span) {
@@ -1013,6 +1027,108 @@ impl<'a> Checker<'a> {
         }
         self.check_analysis_segments(e.scope.iter());
         self.check_opt_range(e.range.as_ref());
+        let mut columns: Vec<ResultColumn> = e.by.iter().map(ResultColumn::by).collect();
+        if e.every.is_some() {
+            columns.push(ResultColumn::fixed(
+                "time",
+                "the start of each `every` bucket",
+            ));
+        }
+        let mut counts = 0;
+        for measure in &e.measures {
+            let name = match &measure.kind {
+                MeasureKind::Events => "events".to_string(),
+                MeasureKind::Users => "users".to_string(),
+                MeasureKind::Sessions => "sessions".to_string(),
+                MeasureKind::Count(_) => {
+                    counts += 1;
+                    if counts == 1 {
+                        "count".to_string()
+                    } else {
+                        format!("count_{counts}")
+                    }
+                }
+            };
+            columns.push(ResultColumn {
+                name,
+                written: Some(measure.span),
+                what: "a measure",
+            });
+        }
+        self.check_result_columns(&columns);
+    }
+
+    /// The columns of an analysis's result must have distinct names (a
+    /// result is a table): a repeated `by` column or measure, or a `by`
+    /// column named like one of the analysis's own columns, is an error.
+    fn check_result_columns(&mut self, columns: &[ResultColumn]) {
+        for (i, column) in columns.iter().enumerate() {
+            let Some(earlier) = columns[..i].iter().find(|c| c.name == column.name) else {
+                continue;
+            };
+            let d = if column.what == earlier.what {
+                // The same `by` column or measure written twice.
+                let Some(span) = column.written else {
+                    continue;
+                };
+                Diagnostic::error(
+                    codes::DUPLICATE_COLUMN,
+                    format!("`{}` is written twice", column.name),
+                )
+                .with_span(span)
+                .with_label("written again here")
+                .with_help(format!("write `{}` once", column.name))
+            } else {
+                // A `by` column named like a measure or one of the
+                // analysis's own columns: the `by` column is what can
+                // change.
+                let (by, other) = if column.what == BY_COLUMN {
+                    (column, earlier)
+                } else {
+                    (earlier, column)
+                };
+                let Some(span) = by.written.filter(|_| by.what == BY_COLUMN) else {
+                    continue;
+                };
+                Diagnostic::error(
+                    codes::DUPLICATE_COLUMN,
+                    format!("the result would have two columns named `{}`", by.name),
+                )
+                .with_span(span)
+                .with_label(format!("`{}` is already {}", by.name, other.what))
+                .with_help("group by another column, or give this one another name in the data")
+            };
+            self.push(d);
+        }
+    }
+}
+
+const BY_COLUMN: &str = "a `by` column";
+
+/// A column of an analysis's result, for [`Checker::check_result_columns`].
+struct ResultColumn {
+    name: String,
+    /// Where the text names it; `None` for the analysis's own columns.
+    written: Option<Span>,
+    /// What the column is, for the message.
+    what: &'static str,
+}
+
+impl ResultColumn {
+    fn fixed(name: &str, what: &'static str) -> Self {
+        ResultColumn {
+            name: name.to_string(),
+            written: None,
+            what,
+        }
+    }
+
+    fn by(ident: &Ident) -> Self {
+        ResultColumn {
+            name: ident.name.clone(),
+            written: Some(ident.span),
+            what: BY_COLUMN,
+        }
     }
 }
 
@@ -1762,6 +1878,59 @@ explore events, count(action "x" with amount > 1) by device every 6h for big top
             codes::VALUE_OUT_OF_RANGE,
             Some("0 days"),
         );
+    }
+
+    #[test]
+    fn result_columns_have_distinct_names() {
+        for (src, spanned, label) in [
+            ("explore events, events", "events", "written again here"),
+            (
+                r#"explore events, count(viewed "/a"), users, users"#,
+                "users",
+                "written again here",
+            ),
+            ("explore events by name, name", "name", "written again here"),
+            (
+                "explore events by time every 1 day",
+                "time",
+                "`time` is already the start of each `every` bucket",
+            ),
+            (
+                "explore events by events",
+                "events",
+                "`events` is already a measure",
+            ),
+            (
+                r#"funnel viewed "/a" then viewed "/b" by step"#,
+                "step",
+                "`step` is already a column of every funnel",
+            ),
+            (
+                r#"funnel viewed "/a" then viewed "/b" compare (users who viewed "/a") by segment"#,
+                "segment",
+                "`segment` is already the compared segment",
+            ),
+            (
+                r#"retention viewed "/a" returning viewed "/b" by cohort"#,
+                "cohort",
+                "`cohort` is already a column of every retention",
+            ),
+        ] {
+            let d = one(src, codes::DUPLICATE_COLUMN, None);
+            let span = d.span.expect("a span");
+            assert_eq!(&src[span.range()], spanned, "{src}");
+            // The later of the two when both are written.
+            assert_eq!(
+                span.end,
+                src.rfind(spanned).unwrap() + spanned.len(),
+                "{src}"
+            );
+            assert_eq!(d.label.as_deref(), Some(label), "{src}");
+        }
+        // Names that only look alike, and a `time` without `every`.
+        clean("explore events by time");
+        clean(r#"explore count(viewed "/a"), count(viewed "/b") by count_3"#);
+        clean(r#"funnel viewed "/a" then viewed "/b" by segment"#);
     }
 
     // ----- sets and ranges ------------------------------------------------------
