@@ -238,3 +238,37 @@ fn explore_by_a_profile_column_with_a_null_group() {
     );
     assert_eq!(out, "plan,users,count\nfree,1,1\npro,1,1\n,1,1\n");
 }
+
+#[test]
+fn grouping_by_the_event_time_shows_utc_timestamps() {
+    let out = run_on(
+        EVENTS,
+        None,
+        r#"explore events by timestamp for (users who viewed "/about")"#,
+    );
+    assert_eq!(
+        out,
+        "timestamp,events\n2026-03-02T09:00:00Z,2\n2026-03-03T09:00:00Z,1\n"
+    );
+}
+
+#[test]
+fn a_misspelt_by_column_gets_a_suggestion_from_either_table() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.csv"), EVENTS).unwrap();
+    std::fs::write(dir.path().join("users.csv"), USERS).unwrap();
+    for (text, suggestion) in [
+        ("explore events by devic", "did you mean `device`?"),
+        ("explore events by plna", "did you mean `plan`?"),
+    ] {
+        let out = Command::new(segql_bin())
+            .args(["run", "--data", ".", "-e", text])
+            .env("NO_COLOR", "1")
+            .current_dir(dir.path())
+            .output()
+            .expect("segql runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{text}\n{stderr}");
+        assert!(stderr.contains(suggestion), "{text}\n{stderr}");
+    }
+}

@@ -436,3 +436,138 @@ fn demo_data_writes_parquet_and_refuses_to_overwrite() {
     );
     assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
 }
+
+#[test]
+fn missing_session_and_profile_key_columns_name_file_and_column() {
+    // Only `account_id` of the events is optional (LANGUAGE.md §1); sessions
+    // may all be empty, but the column must be there.
+    let o = run_on_events("timestamp,user_id,event_type,name\n2026-03-01T10:00:00Z,u1,view,/a\n");
+    assert_clean_failure(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("missing-column")
+            && err.contains("`session_id`")
+            && err.contains("events.csv"),
+        "{err}"
+    );
+    let o = run_on_events(
+        "timestamp,user_id,session_id,event_type,name\n2026-03-01T10:00:00Z,u1,,view,/a\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("u1"));
+
+    for (file, header, key) in [
+        ("users.csv", "uid,plan\nu1,pro\n", "`user_id`"),
+        ("accounts.csv", "acc,arr\na1,10\n", "`account_id`"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("events.csv"), EVENTS_CSV).unwrap();
+        std::fs::write(dir.path().join(file), header).unwrap();
+        let o = segql_in(
+            dir.path(),
+            &["run", "--data", ".", "-e", r#"users who viewed "/cart""#],
+        );
+        assert_clean_failure(&o, 1);
+        let err = stderr(&o);
+        assert!(
+            err.contains("missing-column") && err.contains(key) && err.contains(file),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_value_names_its_file_line_and_column() {
+    // Typed from the first rows, then a value that is not a timestamp.
+    let o = run_on_events(
+        "timestamp,user_id,session_id,event_type,name\n\
+         2026-03-01T10:00:00Z,u1,s1,view,/a\n\
+         2026-13-45T00:00:00Z,u1,s1,view,/a\n",
+    );
+    assert_clean_failure(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("data-error")
+            && err.contains("column `timestamp`")
+            && err.contains("line 3 of ./events.csv"),
+        "{err}"
+    );
+    // Read as text, then converted when the query needs the time.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "timestamp,user_id,session_id,event_type,name\nnot-a-time,u1,s1,view,/a\n",
+    )
+    .unwrap();
+    let o = segql_in(
+        dir.path(),
+        &["run", "--data", ".", "-e", "explore events every 1 day"],
+    );
+    assert_clean_failure(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("`not-a-time`")
+            && err.contains("column `timestamp`")
+            && err.contains("events.csv"),
+        "{err}"
+    );
+}
+
+#[test]
+fn nested_profile_columns_are_written_to_csv_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.ndjson"),
+        r#"{"timestamp":"2026-01-10T10:00:00Z","user_id":"a","session_id":"s","event_type":"view","name":"/a"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("users.ndjson"),
+        r#"{"user_id":"a","tags":["x","y"],"geo":{"c":"BR"}}"#,
+    )
+    .unwrap();
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "--format",
+            "csv",
+            "-e",
+            r#"users who viewed "/a""#,
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "user_id,geo,tags\na,{c: BR},\"[x, y]\"\n");
+}
+
+#[test]
+fn a_library_segment_reads_its_csv_list_beside_its_own_file() {
+    // LANGUAGE.md §4: the path of `in csv` is relative to the DSL file that
+    // holds it, here the library's, not the text that uses the segment.
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    std::fs::write(
+        lib.join("vip.seg"),
+        "segment vip = users in csv \"vip.csv\"\n",
+    )
+    .unwrap();
+    std::fs::write(lib.join("vip.csv"), "id\nu3\n").unwrap();
+    let queries = dir.path().join("queries");
+    std::fs::create_dir(&queries).unwrap();
+    std::fs::write(queries.join("q.seg"), "users in segment vip\n").unwrap();
+    for args in [vec!["-e", "users in segment vip"], vec!["queries/q.seg"]] {
+        let mut all = vec!["run", "--data", ".", "--segments", "lib", "--format", "csv"];
+        all.extend(args);
+        let o = segql_in(dir.path(), &all);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            stdout(&o).starts_with("user_id") && stdout(&o).contains("\nu3"),
+            "{}",
+            stdout(&o)
+        );
+    }
+}

@@ -57,6 +57,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("reserved_word_after_and", r#"users who viewed "/cart" with device = "mobile" and event = "x""#, codes::RESERVED_WORD),
     ("reserved_word_as_segment_name", r#"segment event = users who viewed "/cart""#, codes::RESERVED_WORD),
     ("missing_semicolon", "segment carts = users who viewed \"/cart\"\nusers who in segment carts", codes::MISSING_SEMICOLON),
+    ("double_semicolon", "users who viewed \"/cart\";;\nusers who viewed \"/home\"", codes::SYNTAX),
     ("missing_close_paren", r#"users who (viewed "/cart" or viewed "/checkout" during last 7 days"#, codes::SYNTAX),
     ("trailing_and", r#"users who viewed "/cart" and"#, codes::SYNTAX),
     ("users_who_nothing", "users who", codes::SYNTAX),
@@ -88,6 +89,8 @@ const CASES: &[(&str, &str, &str)] = &[
     ("clause_out_of_order", "funnel viewed \"/cart\" then action \"CHECKOUT\" by country for big_spenders", codes::CLAUSE_ORDER),
     ("retention_without_returning", r#"retention viewed "/home" every week"#, codes::SYNTAX),
     ("explore_every_zero", "explore events every 0 days", codes::VALUE_OUT_OF_RANGE),
+    ("explore_by_time_every_day", "explore events by time every 1 day", codes::DUPLICATE_COLUMN),
+    ("explore_measure_twice", "explore users, events, users by device", codes::DUPLICATE_COLUMN),
     ("funnel_then_misspelled", r#"funnel viewed "/cart" thne action "CHECKOUT""#, codes::UNKNOWN_KEYWORD),
     ("funnel_audience_mismatch", "funnel viewed \"/cart\" then action \"CHECKOUT\"\n    compare (users who have plan = \"pro\"), (accounts who have arr > 100000)", codes::AUDIENCE_MISMATCH),
     // ----- more slips --------------------------------------------------------------------

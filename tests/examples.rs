@@ -107,7 +107,7 @@ users who (viewed \"/a\" -- inside a group
    # indented, on its own line before the next statement
 
 funnel viewed \"/\" then viewed \"/cart\" then action \"CHECKOUT\" then event \"purchase\" within 30m for carts by device; # trailing, after a broken statement
-explore events by device, browser top 5;;
+explore events by device, browser top 5;
 # Comments after the last statement,
 
 -- separated by a blank line.

@@ -4,6 +4,7 @@
 use crate::demo::{self, DemoConfig};
 use crate::mapping;
 use crate::sources::{self, SourceSpec};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
 use datafusion::datasource::TableProvider;
@@ -440,6 +441,9 @@ impl Engine {
                 "raise the limit, e.g. --memory-limit 4G, or lift it with --memory-limit none",
             );
         }
+        if let Some(d) = self.unreadable_value(&message) {
+            return d;
+        }
         let mut lines = message.lines();
         let first = lines.next().unwrap_or(&message).to_string();
         let sources: Vec<String> = self.tables.values().map(|t| t.origin.clone()).collect();
@@ -452,6 +456,98 @@ impl Engine {
             d = d.with_note(rest.join("; "));
         }
         d.with_note(format!("the data: {}", sources.join(", ")))
+    }
+}
+
+/// "dates", "integers".
+fn plural(noun: &str) -> String {
+    format!("{noun}s")
+}
+
+/// "a date", "an integer".
+fn a(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
+}
+
+impl Engine {
+    /// A value of a CSV file that its column's type cannot read, or an
+    /// event time that is not RFC 3339, named by file and column (Arrow's
+    /// messages give a column number, or no column at all).
+    fn unreadable_value(&self, message: &str) -> Option<Diagnostic> {
+        let first = message.lines().next().unwrap_or(message);
+        if let Some(at) = first.find("Error parsing column ") {
+            let rest = &first[at + "Error parsing column ".len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let index: usize = digits.parse().ok()?;
+            let rest = &rest[digits.len()..];
+            let line = rest.strip_prefix(" at line ").map(|r| {
+                r.chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect::<String>()
+            });
+            let detail = rest.split_once(": ").map_or(rest, |(_, d)| d).trim();
+            // The column number is the file's: only CSV files have it.
+            let columns: Vec<(String, String, String)> = self
+                .tables
+                .values()
+                .filter(|t| t.origin.to_ascii_lowercase().contains(".csv"))
+                .filter_map(|t| {
+                    let schema = t.schema();
+                    let field = schema.fields().get(index)?;
+                    let data_type = match field.data_type() {
+                        DataType::Timestamp(_, _) => "timestamp".to_string(),
+                        DataType::Date32 | DataType::Date64 => "date".to_string(),
+                        DataType::Boolean => "boolean".to_string(),
+                        t if t.is_integer() => "integer".to_string(),
+                        t if t.is_floating() => "number".to_string(),
+                        t => t.to_string(),
+                    };
+                    Some((t.origin.clone(), field.name().clone(), data_type))
+                })
+                .collect();
+            let [(origin, column, data_type)] = columns.as_slice() else {
+                return None;
+            };
+            // Arrow counts the rows after the header from 1: the file's line
+            // is one more.
+            let place = match line.and_then(|l| l.parse::<u64>().ok()) {
+                Some(row) => format!("line {} of {origin}", row + 1),
+                None => origin.clone(),
+            };
+            return Some(
+                Diagnostic::error(
+                    codes::DATA_ERROR,
+                    format!("a value of column `{column}` on {place} is not {}", a(data_type)),
+                )
+                .with_note(detail.to_string())
+                .with_help(format!(
+                    "fix the value: `{column}` holds {} in the file's first rows, which give a CSV column its type",
+                    plural(data_type)
+                )),
+            );
+        }
+        let at = first.find("Error parsing timestamp from '")?;
+        let value = first[at + "Error parsing timestamp from '".len()..]
+            .split('\'')
+            .next()
+            .unwrap_or_default();
+        let events = self.tables.get(&TableRole::Events)?;
+        let column = self.mapping.column(TableRole::Events, "timestamp");
+        Some(
+            Diagnostic::error(
+                codes::DATA_ERROR,
+                format!(
+                    "the value `{value}` of column `{column}` in {} is not an RFC 3339 timestamp",
+                    events.origin
+                ),
+            )
+            .with_help("write event times like 2026-01-31T10:00:00Z, or as epoch milliseconds"),
+        )
     }
 }
 

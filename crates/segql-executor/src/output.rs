@@ -1,9 +1,13 @@
 //! Writing results: a table for people, CSV, JSON, NDJSON, or Parquet.
 
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::json::writer::{JsonArray, LineDelimited, WriterBuilder};
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use std::io::Write;
+use std::sync::Arc;
 
 /// How a result is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +37,96 @@ impl OutputFormat {
 
 /// Timestamps as RFC 3339 UTC, dates as `YYYY-MM-DD` (LANGUAGE.md §9).
 const TIMESTAMP_TZ: &str = "%Y-%m-%dT%H:%M:%S%.fZ";
-const TIMESTAMP: &str = "%Y-%m-%dT%H:%M:%S%.f";
 const DATE: &str = "%Y-%m-%d";
+
+/// JSON rows keep every column: a null is written `null`, not left out, so
+/// every row has the same keys.
+fn json_writer() -> WriterBuilder {
+    WriterBuilder::new().with_explicit_nulls(true)
+}
+
+/// `batches` with every nested column (struct, list, map) as text, the way
+/// the table shows it (`{c: BR}`, `[x, y]`): CSV has no nested values.
+fn nested_as_text(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+) -> Result<(Vec<RecordBatch>, SchemaRef), ArrowError> {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            if f.data_type().is_nested() {
+                Field::new(f.name(), DataType::Utf8, true)
+            } else {
+                f.as_ref().clone()
+            }
+        })
+        .collect();
+    let converted = SchemaRef::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let options = FormatOptions::new().with_timestamp_tz_format(Some(TIMESTAMP_TZ));
+    let batches = batches
+        .iter()
+        .map(|batch| {
+            let columns = batch
+                .columns()
+                .iter()
+                .map(|column| {
+                    if !column.data_type().is_nested() {
+                        return Ok(column.clone());
+                    }
+                    let formatter = ArrayFormatter::try_new(column.as_ref(), &options)?;
+                    let values: StringArray = (0..column.len())
+                        .map(|row| {
+                            column
+                                .is_valid(row)
+                                .then(|| formatter.value(row).to_string())
+                        })
+                        .collect();
+                    Ok(Arc::new(values) as ArrayRef)
+                })
+                .collect::<Result<Vec<_>, ArrowError>>()?;
+            RecordBatch::try_new(converted.clone(), columns)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((batches, converted))
+}
+
+/// `batches` with every top-level timestamp column without a zone given
+/// the UTC zone.
+fn with_utc_timestamps(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+) -> Result<(Vec<RecordBatch>, SchemaRef), ArrowError> {
+    let utc = |data_type: &DataType| match data_type {
+        DataType::Timestamp(unit, None) => Some(DataType::Timestamp(*unit, Some("UTC".into()))),
+        _ => None,
+    };
+    if !schema.fields().iter().any(|f| utc(f.data_type()).is_some()) {
+        return Ok((batches.to_vec(), schema.clone()));
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match utc(f.data_type()) {
+            Some(data_type) => f.as_ref().clone().with_data_type(data_type),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    let converted = SchemaRef::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+    let batches = batches
+        .iter()
+        .map(|batch| {
+            let columns = batch
+                .columns()
+                .iter()
+                .zip(converted.fields())
+                .map(|(column, field)| cast(column, field.data_type()))
+                .collect::<Result<Vec<_>, _>>()?;
+            RecordBatch::try_new(converted.clone(), columns)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((batches, converted))
+}
 
 /// Writes `batches` (of `schema`) to `out`.
 pub fn write(
@@ -43,6 +135,16 @@ pub fn write(
     format: OutputFormat,
     out: &mut (dyn Write + Send),
 ) -> Result<(), ArrowError> {
+    // Text formats show every timestamp as UTC (LANGUAGE.md §1 reads a
+    // timestamp without a zone as UTC): a column without a zone is given
+    // the UTC zone, which keeps its instants.
+    let utc;
+    let (batches, schema) = if format == OutputFormat::Parquet {
+        (batches, schema)
+    } else {
+        utc = with_utc_timestamps(batches, schema)?;
+        (utc.0.as_slice(), &utc.1)
+    };
     match format {
         OutputFormat::Table => {
             let empty;
@@ -58,10 +160,16 @@ pub fn write(
             writeln!(out, "{rows} {}", if rows == 1 { "row" } else { "rows" })?;
         }
         OutputFormat::Csv => {
+            let text;
+            let (batches, schema) = if schema.fields().iter().any(|f| f.data_type().is_nested()) {
+                text = nested_as_text(batches, schema)?;
+                (text.0.as_slice(), &text.1)
+            } else {
+                (batches, schema)
+            };
             let mut writer = datafusion::arrow::csv::WriterBuilder::new()
                 .with_header(true)
                 .with_timestamp_tz_format(TIMESTAMP_TZ.to_string())
-                .with_timestamp_format(TIMESTAMP.to_string())
                 .with_date_format(DATE.to_string())
                 .build(out);
             if batches.is_empty() {
@@ -72,7 +180,7 @@ pub fn write(
             }
         }
         OutputFormat::Json => {
-            let mut writer = datafusion::arrow::json::ArrayWriter::new(&mut *out);
+            let mut writer = json_writer().build::<_, JsonArray>(&mut *out);
             for batch in batches {
                 writer.write(batch)?;
             }
@@ -84,7 +192,7 @@ pub fn write(
             writeln!(out)?;
         }
         OutputFormat::NdJson => {
-            let mut writer = datafusion::arrow::json::LineDelimitedWriter::new(&mut *out);
+            let mut writer = json_writer().build::<_, LineDelimited>(&mut *out);
             for batch in batches {
                 writer.write(batch)?;
             }
@@ -107,4 +215,61 @@ pub fn write(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{StringArray, TimestampMillisecondArray};
+    use datafusion::arrow::datatypes::TimeUnit;
+    use std::sync::Arc;
+
+    /// One naive millisecond timestamp (2026-01-01T03:00:00.5) and a null,
+    /// with a text column holding a null.
+    fn batch() -> (Vec<RecordBatch>, SchemaRef) {
+        let schema = SchemaRef::new(Schema::new(vec![
+            Field::new("at", DataType::Timestamp(TimeUnit::Millisecond, None), true),
+            Field::new("device", DataType::Utf8, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(TimestampMillisecondArray::from(vec![
+                    Some(1_767_236_400_500),
+                    None,
+                ])),
+                Arc::new(StringArray::from(vec![None, Some("mobile")])),
+            ],
+        )
+        .unwrap();
+        (vec![batch], schema)
+    }
+
+    fn written(format: OutputFormat) -> String {
+        let (batches, schema) = batch();
+        let mut out = Vec::new();
+        write(&batches, &schema, format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn timestamps_without_a_zone_are_written_as_utc() {
+        assert_eq!(
+            written(OutputFormat::Csv),
+            "at,device\n2026-01-01T03:00:00.500Z,\n,mobile\n"
+        );
+        assert!(written(OutputFormat::Table).contains("| 2026-01-01T03:00:00.500Z |"));
+    }
+
+    #[test]
+    fn json_rows_write_nulls() {
+        assert_eq!(
+            written(OutputFormat::NdJson),
+            "{\"at\":\"2026-01-01T03:00:00.500Z\",\"device\":null}\n{\"at\":null,\"device\":\"mobile\"}\n"
+        );
+        assert_eq!(
+            written(OutputFormat::Json),
+            "[{\"at\":\"2026-01-01T03:00:00.500Z\",\"device\":null},{\"at\":null,\"device\":\"mobile\"}]\n"
+        );
+    }
 }

@@ -37,16 +37,30 @@ pub fn parse_lenient(source: &str) -> (Program, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let input = Input::new_extra(source, &state);
     let (mut i, ()) = ws(input).expect("skipping blanks cannot fail");
+    // A `;` ends a statement: one with no statement before it (a leading
+    // `;`, or `;;`) is an empty statement, which the grammar has not.
+    let mut after_statement = false;
     while !i.fragment().is_empty() {
-        if let Ok((rest, _)) = sym(";")(i) {
+        if let Ok((rest, span)) = sym(";")(i) {
+            if !after_statement {
+                diagnostics.push(
+                    Diagnostic::error(codes::SYNTAX, "expected a statement before `;`")
+                        .with_span(span)
+                        .with_label("no statement ends here")
+                        .with_help("remove this `;`: statements are separated by one `;`"),
+                );
+            }
+            after_statement = false;
             i = rest;
             continue;
         }
+        after_statement = false;
         state.depth.set(0);
         match statement_then_end(i) {
             Ok((rest, stmt)) => {
                 statements.push(stmt);
                 i = rest;
+                after_statement = true;
             }
             Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => {
                 let resume = resume_after_semicolon(source, e.offset);

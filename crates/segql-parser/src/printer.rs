@@ -2184,7 +2184,7 @@ explore users by device; # trailing without semicolon
                 "# own line inside\nusers who viewed \"/a\" and viewed \"/b\"; # end\n",
             ),
             (
-                "paths;\n\n\n\npaths;;\r\npaths -- crlf\r\n",
+                "paths;\n\n\n\npaths;\r\npaths -- crlf\r\n",
                 "paths;\n\npaths;\npaths; -- crlf\n",
             ),
         ];

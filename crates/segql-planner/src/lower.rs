@@ -1522,29 +1522,27 @@ impl Lowering<'_> {
                 .build();
         };
         // The earliest start among the partitions reaching the actor's
-        // furthest step: keep the partitions reaching it, then those whose
-        // start is the earliest of them (several sessions may share it).
-        let over_actor = |function: Arc<datafusion_expr::AggregateUDF>, arg: &str| {
-            Expr::from(WindowFunction::new(
-                WindowFunctionDefinition::AggregateUDF(function),
-                vec![column(arg)],
-            ))
+        // furthest step: the partitions first by furthest step (descending),
+        // then by start; those ranked first are kept (several sessions may
+        // share that start). One window, so that SQL export writes it as one
+        // derived table.
+        let first = datafusion_functions_window::expr_fn::rank()
             .partition_by(vec![column(ACTOR)])
-            .build()
-        };
-        let best = over_actor(
-            datafusion_functions_aggregate::min_max::max_udaf(),
-            FURTHEST,
-        )?;
-        let best_name = best.schema_name().to_string();
+            .order_by(vec![
+                column(FURTHEST).sort(false, false),
+                column(START).sort(true, false),
+            ])
+            .build()?;
+        let first_name = first.schema_name().to_string();
+        let mut kept = vec![column(ACTOR)];
+        if funnel.within == Within::Session {
+            kept.push(column(SESSION));
+        }
+        kept.extend([column(FURTHEST), column(START)]);
         per_partition = per_partition
-            .window(vec![best])?
-            .filter(column(FURTHEST).eq(column(&best_name)))?;
-        let earliest = over_actor(datafusion_functions_aggregate::min_max::min_udaf(), START)?;
-        let earliest_name = earliest.schema_name().to_string();
-        per_partition = per_partition
-            .window(vec![earliest])?
-            .filter(column(START).eq(column(&earliest_name)))?;
+            .window(vec![first])?
+            .filter(column(&first_name).eq(lit(1u64)))?
+            .project(kept)?;
         // The by value on a step-1 event at that start, in that partition:
         // with `within session` a step-1 event of another session (or of
         // none) at the same time starts no such chain. Every step-1 event

@@ -15,8 +15,9 @@ use segql_parser::{
     Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, StatementKind,
     Step, Target, WithinKind, codes, did_you_mean,
 };
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What a plan depends on beyond the text and the schemas.
@@ -43,6 +44,7 @@ pub fn resolve(
         library,
         defs: HashMap::new(),
         options,
+        library_dirs: RefCell::new(Vec::new()),
     };
     let mut queries = Vec::new();
     let mut diagnostics = Vec::new();
@@ -118,6 +120,35 @@ impl ValueKind {
     }
 }
 
+/// A required column missing from a table: names the file and the column,
+/// and suggests a close name to map.
+fn missing_column(role: TableRole, table: &TableEntry, model: &str, column: &str) -> Diagnostic {
+    let schema = table.schema();
+    let what = match role {
+        TableRole::Events => "each event",
+        TableRole::Users => "each user",
+        TableRole::Accounts => "each account",
+    };
+    let d = Diagnostic::error(
+        codes::MISSING_COLUMN,
+        format!(
+            "the {} table ({}) has no column `{column}`",
+            role.name(),
+            table.origin
+        ),
+    )
+    .with_note(format!("segql reads the {model} of {what} from `{column}`"));
+    let section = role.name();
+    match did_you_mean(column, schema.fields().iter().map(|f| f.name().as_str())) {
+        Some(s) => d.with_help(format!(
+            "did you mean `{s}`? map it with a schema file: [{section}] {model} = \"{s}\""
+        )),
+        None => d.with_help(format!(
+            "map the column that holds it with --schema MAP.toml: [{section}] {model} = \"your_column\""
+        )),
+    }
+}
+
 /// A column bound to a table.
 struct BoundColumn {
     expr: Expr,
@@ -130,9 +161,39 @@ struct Resolver<'a> {
     library: &'a Library,
     defs: HashMap<String, Segment>,
     options: &'a PlanOptions,
+    /// The folders of the library files whose definitions are being
+    /// resolved, innermost last: their `in csv` paths are relative to them.
+    library_dirs: RefCell<Vec<PathBuf>>,
 }
 
 impl Resolver<'_> {
+    /// The condition of the segment `name` names: a definition of the
+    /// program, else of the library (resolved with its file's folder as
+    /// the base of `in csv` paths). `None` when neither has it.
+    fn named_segment(&self, name: &str) -> Option<Result<SegmentIr, Diagnostic>> {
+        if let Some(definition) = self.defs.get(name) {
+            return Some(self.segment(definition));
+        }
+        let def = self.library.get(name)?;
+        let folder = Path::new(&def.file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        self.library_dirs.borrow_mut().push(folder);
+        let resolved = self.segment(&def.segment);
+        self.library_dirs.borrow_mut().pop();
+        Some(resolved)
+    }
+
+    /// The folder `in csv` paths are relative to, where resolution is now.
+    fn csv_base(&self) -> PathBuf {
+        self.library_dirs
+            .borrow()
+            .last()
+            .cloned()
+            .unwrap_or_else(|| self.options.base_dir.clone())
+    }
+
     fn table(&self, role: TableRole) -> Option<TableEntry> {
         self.catalog.table(role)
     }
@@ -164,25 +225,7 @@ impl Resolver<'_> {
         }
         for (model, column) in &required {
             let Ok(field) = schema.field_with_name(column) else {
-                let mut d = Diagnostic::error(
-                    codes::MISSING_COLUMN,
-                    format!(
-                        "the events table ({}) has no column `{column}`",
-                        events.origin
-                    ),
-                )
-                .with_note(format!(
-                    "segql reads the {model} of each event from `{column}`"
-                ));
-                d = match did_you_mean(column, schema.fields().iter().map(|f| f.name().as_str())) {
-                    Some(s) => d.with_help(format!(
-                        "did you mean `{s}`? map it with a schema file: [events] {model} = \"{s}\""
-                    )),
-                    None => d.with_help(format!(
-                        "map the column that holds it with --schema MAP.toml: [events] {model} = \"your_column\""
-                    )),
-                };
-                return Err(d);
+                return Err(missing_column(TableRole::Events, &events, model, column));
             };
             if field.data_type() == &DataType::Null {
                 // CSV and NDJSON infer a column's type from its values: a
@@ -228,6 +271,30 @@ impl Resolver<'_> {
                     ),
                 )
                 .with_help("convert the column, or map another column with --schema"));
+            }
+        }
+        // Sessions may be null, even all of them, but the column is one of
+        // the model's (only `account_id` is optional): a missing one is more
+        // often a mapping's typo than data without sessions.
+        let session = mapping.column(TableRole::Events, "session_id");
+        if schema.field_with_name(&session).is_err() {
+            return Err(
+                missing_column(TableRole::Events, &events, "session_id", &session).with_note(
+                    "events without a session may leave it empty: a null session never satisfies `within session`",
+                ),
+            );
+        }
+        // A profile table is joined by its key.
+        for (role, key) in [
+            (TableRole::Users, "user_id"),
+            (TableRole::Accounts, "account_id"),
+        ] {
+            let Some(table) = self.table(role) else {
+                continue;
+            };
+            let column = mapping.column(role, key);
+            if table.schema().field_with_name(&column).is_err() {
+                return Err(missing_column(role, &table, key, &column));
             }
         }
         Ok(())
@@ -315,18 +382,14 @@ impl Resolver<'_> {
         match &seg.kind {
             SegRefKind::Inline(segment) => Ok(self.segment(segment)?.condition),
             SegRefKind::Named(name) => {
-                let definition = self
-                    .defs
-                    .get(&name.name)
-                    .or_else(|| self.library.get(&name.name).map(|d| &d.segment))
-                    .ok_or_else(|| {
-                        Diagnostic::error(
-                            codes::UNKNOWN_SEGMENT,
-                            format!("unknown segment `{}`", name.name),
-                        )
-                        .with_span(name.span)
-                    })?;
-                Ok(self.segment(definition)?.condition)
+                let segment = self.named_segment(&name.name).ok_or_else(|| {
+                    Diagnostic::error(
+                        codes::UNKNOWN_SEGMENT,
+                        format!("unknown segment `{}`", name.name),
+                    )
+                    .with_span(name.span)
+                })?;
+                Ok(segment?.condition)
             }
         }
     }
@@ -353,41 +416,62 @@ impl Resolver<'_> {
             Expr::Cast(c) if bound.kind == ValueKind::Time => *c.expr,
             other => other,
         };
-        match self
-            .column(TableRole::Events, ident)
-            .map(raw)
-            .map(|expr| BoundColumn {
-                expr,
-                kind: ValueKind::Other,
-                data_type: DataType::Null,
-            }) {
-            Ok(bound) => Ok(ByColumn {
+        // The events' time is held as microseconds since the epoch: a group
+        // shows it as the UTC timestamp it is.
+        let event_value = |bound: BoundColumn| match bound.kind {
+            ValueKind::EventTime => Expr::Cast(datafusion_expr::Cast::new(
+                Box::new(bound.expr),
+                DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            )),
+            _ => raw(bound),
+        };
+        match self.column(TableRole::Events, ident).map(event_value) {
+            Ok(expr) => Ok(ByColumn {
                 name: ident.name.clone(),
                 source: BySource::Event,
-                expr: bound.expr,
+                expr,
             }),
             Err(event_error) => {
                 let role = Self::profile_role(audience);
-                if self.table(role).is_none() {
+                let Some(profile) = self.table(role) else {
                     return Err(event_error);
-                }
+                };
                 match self.column(role, ident) {
                     Ok(bound) => Ok(ByColumn {
                         name: ident.name.clone(),
                         source: BySource::Profile,
                         expr: raw(bound),
                     }),
-                    Err(_) => Err(Diagnostic::error(
-                        codes::UNKNOWN_COLUMN,
-                        format!(
-                            "unknown column `{}`: neither the events table nor the {} table has it",
-                            ident.name,
-                            role.name()
-                        ),
-                    )
-                    .with_span(ident.span)
-                    .with_label("not a column")
-                    .with_help("`by` groups by an event column or a profile column")),
+                    Err(_) => {
+                        let d = Diagnostic::error(
+                            codes::UNKNOWN_COLUMN,
+                            format!(
+                                "unknown column `{}`: neither the events table nor the {} table has it",
+                                ident.name,
+                                role.name()
+                            ),
+                        )
+                        .with_span(ident.span)
+                        .with_label("not a column");
+                        let events = self.table(TableRole::Events).map(|t| t.schema());
+                        // The model's event columns answer to their own
+                        // names whatever the mapping calls them.
+                        let model = ["timestamp", "name", "event_type", "session_id"];
+                        let names: Vec<String> = events
+                            .iter()
+                            .chain([&profile.schema()])
+                            .flat_map(|schema| schema.fields().iter().map(|f| f.name().clone()))
+                            .chain(model.map(String::from))
+                            .collect();
+                        Err(
+                            match did_you_mean(&ident.name, names.iter().map(String::as_str)) {
+                                Some(close) => d.with_help(format!("did you mean `{close}`?")),
+                                None => d.with_help(
+                                    "`by` groups by an event column or a profile column",
+                                ),
+                            },
+                        )
+                    }
                 }
             }
         }
@@ -557,11 +641,7 @@ impl Resolver<'_> {
     fn set_ref(&self, set: &SetRef, audience: Audience) -> Result<Cond, Diagnostic> {
         match &set.kind {
             SetRefKind::Segment(name) => {
-                let definition = self
-                    .defs
-                    .get(&name.name)
-                    .or_else(|| self.library.get(&name.name).map(|d| &d.segment));
-                let Some(definition) = definition else {
+                let Some(segment) = self.named_segment(&name.name) else {
                     return Err(Diagnostic::error(
                         codes::UNKNOWN_SEGMENT,
                         format!("unknown segment `{}`", name.name),
@@ -570,10 +650,10 @@ impl Resolver<'_> {
                 };
                 // A referenced segment means what its definition says: no
                 // range of the reference reaches into it.
-                Ok(self.segment(definition)?.condition)
+                Ok(segment?.condition)
             }
             SetRefKind::Csv { path, column, key } => {
-                let file = self.options.base_dir.join(&path.value);
+                let file = self.csv_base().join(&path.value);
                 let table = self.catalog.csv(&file).map_err(|reason| {
                     Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read the CSV list `{}`: {reason}", file.display()))
                         .with_span(path.span)
