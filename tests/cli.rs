@@ -463,3 +463,32 @@ fn closed_output_streams_are_not_a_crash() {
     // 2: the script's own error; a panic would be 101.
     assert_eq!(status.code(), Some(2), "{status:?}");
 }
+
+#[test]
+fn now_takes_a_date_a_utc_timestamp_or_an_offset() {
+    let count = |now: &str| {
+        let o = segql(&[
+            "run",
+            "--count",
+            "--now",
+            now,
+            "-e",
+            r#"users who viewed "/cart" in the last 3 days"#,
+        ]);
+        (o.status.code(), stdout(&o))
+    };
+    let utc = count("2026-03-01T00:00:00Z");
+    assert_eq!(utc.0, Some(0));
+    assert_eq!(count("2026-03-01"), utc);
+    assert_eq!(count("2026-03-01T02:00:00+02:00"), utc);
+    assert_eq!(count("2026-02-28T19:00:00-05:00"), utc);
+    let bad = segql(&[
+        "run",
+        "--now",
+        "2026-03-01+02:00",
+        "-e",
+        "users who viewed \"/cart\"",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("bad-argument"), "{}", stderr(&bad));
+}

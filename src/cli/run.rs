@@ -113,9 +113,9 @@ pub struct SessionArgs {
     /// A folder of .seg files whose segment definitions the text may use.
     #[arg(long, value_name = "DIR")]
     pub segments: Option<PathBuf>,
-    /// `now` for relative ranges (`during last 7 days`), e.g.
-    /// 2026-06-01T00:00:00Z; defaults to the end of the demo dataset, or to
-    /// the wall clock with your own data.
+    /// `now` for relative ranges (`during last 7 days`), e.g. 2026-06-01,
+    /// 2026-06-01T00:00:00Z or 2026-06-01T02:00:00+02:00; defaults to the end
+    /// of the demo dataset, or to the wall clock with your own data.
     #[arg(long, value_name = "TIMESTAMP")]
     pub now: Option<String>,
     /// How sequences and funnels run: native (one pass per actor in time
@@ -395,17 +395,49 @@ async fn prepare(
     Ok((engine, options))
 }
 
+/// A date or timestamp as the DSL writes it (UTC), or a timestamp with a
+/// `±HH:MM` offset, in milliseconds since the epoch.
+fn instant_with_offset(text: &str) -> Option<i64> {
+    if let Some(ms) = segql::syntax::parse_instant(text) {
+        return Some(ms);
+    }
+    let split = text
+        .len()
+        .checked_sub(6)
+        .filter(|&at| text.is_char_boundary(at))?;
+    let (local, offset) = text.split_at(split);
+    let sign = match offset.as_bytes()[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (hours, minutes) = offset[1..].split_once(':')?;
+    let digits = |s: &str| {
+        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    let (hours, minutes) = (digits(hours)?, digits(minutes)?);
+    if !local.contains('T') || hours > 23 || minutes > 59 {
+        return None;
+    }
+    let utc = segql::syntax::parse_instant(&format!("{local}Z"))?;
+    Some(utc - sign * (hours * 60 + minutes) * 60_000)
+}
+
 /// `now`: the flag, the dataset's own, or the wall clock.
 pub(super) fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, Diagnostic> {
     if let Some(text) = flag {
-        return segql::syntax::parse_instant(text)
+        return instant_with_offset(text)
             .map(|ms| ms * 1000)
             .ok_or_else(|| {
                 Diagnostic::error(
                     codes::BAD_ARGUMENT,
-                    format!("--now `{text}` is not a date or UTC timestamp"),
+                    format!("--now `{text}` is not a date or an RFC 3339 timestamp"),
                 )
-                .with_help("write it as 2026-06-01 or 2026-06-01T00:00:00Z")
+                .with_help(
+                    "write it as 2026-06-01, 2026-06-01T00:00:00Z or 2026-06-01T02:00:00+02:00",
+                )
             });
     }
     if let Some(now) = engine.default_now_micros {
