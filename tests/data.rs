@@ -571,3 +571,50 @@ fn a_library_segment_reads_its_csv_list_beside_its_own_file() {
         );
     }
 }
+
+#[test]
+fn definitions_are_checked_against_the_data_used_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    std::fs::write(
+        dir.path().join("q.seg"),
+        "segment odd = users who viewed \"/a\" with devize = \"x\";\nusers who viewed \"/cart\"\n",
+    )
+    .unwrap();
+    for command in ["run", "check"] {
+        let o = segql_in(dir.path(), &[command, "--data", ".", "q.seg"]);
+        assert_clean_failure(&o, 2);
+        let err = stderr(&o);
+        assert!(
+            err.contains("unknown-column") && err.contains("q.seg:1:"),
+            "{command}: {err}"
+        );
+        assert_eq!(err.matches("unknown-column").count(), 1, "{command}: {err}");
+    }
+    // A library definition's problem is shown at its use, naming its file.
+    let lib = dir.path().join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    std::fs::write(
+        lib.join("odd.seg"),
+        "segment odd = users who have plna = \"pro\"\n",
+    )
+    .unwrap();
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "--segments",
+            "lib",
+            "-e",
+            "users in segment odd",
+        ],
+    );
+    assert_clean_failure(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("<expr>:1:18") && err.contains("in the definition of `odd` in lib/odd.seg"),
+        "{err}"
+    );
+}

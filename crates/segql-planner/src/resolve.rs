@@ -54,6 +54,11 @@ pub fn resolve(
     for statement in &program.statements {
         match &statement.kind {
             StatementKind::Define(def) => {
+                // A definition is checked where it is written, used or not:
+                // its unknown columns are errors of the text (LANGUAGE.md §7).
+                if let Err(d) = resolver.segment(&def.segment) {
+                    diagnostics.push(d);
+                }
                 resolver
                     .defs
                     .insert(def.name.name.clone(), def.segment.clone());
@@ -80,6 +85,10 @@ pub fn resolve(
     if diagnostics.is_empty() {
         Ok(queries)
     } else {
+        // A definition's problem is met again by every query that uses it:
+        // report it once.
+        let mut seen = std::collections::HashSet::new();
+        diagnostics.retain(|d| seen.insert((d.code, d.span.map(|s| s.range()), d.message.clone())));
         Err(diagnostics)
     }
 }
@@ -170,7 +179,8 @@ impl Resolver<'_> {
     /// The condition of the segment `name` names: a definition of the
     /// program, else of the library (resolved with its file's folder as
     /// the base of `in csv` paths). `None` when neither has it.
-    fn named_segment(&self, name: &str) -> Option<Result<SegmentIr, Diagnostic>> {
+    fn named_segment(&self, ident: &Ident) -> Option<Result<SegmentIr, Diagnostic>> {
+        let name = ident.name.as_str();
         if let Some(definition) = self.defs.get(name) {
             return Some(self.segment(definition));
         }
@@ -182,7 +192,19 @@ impl Resolver<'_> {
         self.library_dirs.borrow_mut().push(folder);
         let resolved = self.segment(&def.segment);
         self.library_dirs.borrow_mut().pop();
-        Some(resolved)
+        // The spans of a library definition point into its own file, not
+        // into the text being resolved: point at the use, and say where
+        // the definition is.
+        Some(resolved.map_err(|mut d| {
+            let mut note = format!("in the definition of `{name}` in {}", def.file);
+            if let Some(label) = d.label.take() {
+                note.push_str(&format!(": {label}"));
+            }
+            d.labels.clear();
+            d.with_span(ident.span)
+                .with_label(format!("`{name}` is defined in {}", def.file))
+                .with_note(note)
+        }))
     }
 
     /// The folder `in csv` paths are relative to, where resolution is now.
@@ -382,7 +404,7 @@ impl Resolver<'_> {
         match &seg.kind {
             SegRefKind::Inline(segment) => Ok(self.segment(segment)?.condition),
             SegRefKind::Named(name) => {
-                let segment = self.named_segment(&name.name).ok_or_else(|| {
+                let segment = self.named_segment(name).ok_or_else(|| {
                     Diagnostic::error(
                         codes::UNKNOWN_SEGMENT,
                         format!("unknown segment `{}`", name.name),
@@ -641,7 +663,7 @@ impl Resolver<'_> {
     fn set_ref(&self, set: &SetRef, audience: Audience) -> Result<Cond, Diagnostic> {
         match &set.kind {
             SetRefKind::Segment(name) => {
-                let Some(segment) = self.named_segment(&name.name) else {
+                let Some(segment) = self.named_segment(name) else {
                     return Err(Diagnostic::error(
                         codes::UNKNOWN_SEGMENT,
                         format!("unknown segment `{}`", name.name),

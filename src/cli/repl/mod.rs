@@ -468,46 +468,12 @@ impl Session {
                 return Err(status);
             }
         }
-        // A definition is checked against the data now, while its text is
-        // at hand: later inputs that use it have their own texts, which its
-        // spans do not point into.
-        self.check_definitions(&program, options)
-            .map_err(|d| self.report(display, text, &d))?;
+        // Planning resolves the text's definitions too, against the data,
+        // while their text is at hand: later inputs that use them have their
+        // own texts, which their spans do not point into.
         let plans = segql::execute::plan_program(&program, &self.library, &self.engine, options)
             .map_err(|d| self.report(display, text, &d))?;
         Ok((program, plans))
-    }
-
-    /// Resolves and plans each definition of `program` as if it were a
-    /// query, reading no data: unknown columns and wrong types are found
-    /// where the definition is written.
-    fn check_definitions(
-        &self,
-        program: &Program,
-        options: &PlanOptions,
-    ) -> Result<(), Vec<Diagnostic>> {
-        if !program
-            .statements
-            .iter()
-            .any(|s| matches!(s.kind, StatementKind::Define(_)))
-        {
-            return Ok(());
-        }
-        let mut statements = Vec::new();
-        for statement in &program.statements {
-            if let StatementKind::Define(def) = &statement.kind {
-                statements.push(statement.clone());
-                statements.push(segql::syntax::Statement {
-                    kind: StatementKind::Segment(def.segment.clone()),
-                    span: statement.span,
-                });
-            }
-        }
-        let check = Program {
-            statements,
-            comments: Vec::new(),
-        };
-        segql::execute::plan_program(&check, &self.library, &self.engine, options).map(|_| ())
     }
 
     /// Keeps the definitions of a checked program for later inputs.
