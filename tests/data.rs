@@ -618,3 +618,52 @@ fn definitions_are_checked_against_the_data_used_or_not() {
         "{err}"
     );
 }
+
+#[test]
+fn times_compare_at_microsecond_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "timestamp,user_id,session_id,event_type,name\n\
+         2026-03-01T10:00:00.123456Z,u1,s1,view,/a\n\
+         2026-03-01T10:00:00Z,u2,s1,view,/a\n",
+    )
+    .unwrap();
+    let members = |text: &str| {
+        let o = segql_in(
+            dir.path(),
+            &["run", "--data", ".", "--format", "csv", "-e", text],
+        );
+        assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
+        stdout(&o)
+    };
+    assert_eq!(
+        members(r#"users who viewed "/a" before 2026-03-01T10:00:00.123456Z"#),
+        "user_id\nu2\n"
+    );
+    assert_eq!(
+        members(r#"users who viewed "/a" before 2026-03-01T10:00:00.123457Z"#),
+        "user_id\nu1\nu2\n"
+    );
+    assert_eq!(
+        members(r#"users who viewed "/a" since 2026-03-01T10:00:00.000001Z"#),
+        "user_id\nu1\n"
+    );
+    // A finer fraction would have to be cut: it is an error.
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "-e",
+            r#"users who viewed "/a" before 2026-03-01T10:00:00.1234567Z"#,
+        ],
+    );
+    assert_clean_failure(&o, 2);
+    assert!(
+        stderr(&o).contains("invalid-date") && stderr(&o).contains("6 digits"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -168,21 +168,21 @@ fn date() -> BoxedStrategy<Date> {
         .prop_map(|(year, month, day, time)| {
             let day = day.min(days_in_month(year, month));
             let mut text = format!("{year:04}-{month:02}-{day:02}");
-            let mut millis = epoch_days(year, month, day) * 86_400_000;
+            let mut micros = epoch_days(year, month, day) * 86_400_000_000;
             if let Some((h, m, s, fraction)) = &time {
                 text.push_str(&format!("T{h:02}:{m:02}:{s:02}"));
-                millis += ((h * 60 + m) * 60 + s) * 1000;
+                micros += ((h * 60 + m) * 60 + s) * 1_000_000;
                 if let Some(fraction) = fraction {
                     text.push('.');
                     text.push_str(fraction);
-                    let ms = format!("{fraction:0<3}");
-                    millis += ms[..3].parse::<i64>().expect("digits");
+                    let padded = format!("{fraction:0<6}");
+                    micros += padded.parse::<i64>().expect("digits");
                 }
                 text.push('Z');
             }
             Date {
                 text,
-                epoch_millis: millis,
+                epoch_micros: micros,
                 date_only: time.is_none(),
                 span: sp(),
             }

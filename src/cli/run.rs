@@ -396,10 +396,10 @@ async fn prepare(
 }
 
 /// A date or timestamp as the DSL writes it (UTC), or a timestamp with a
-/// `±HH:MM` offset, in milliseconds since the epoch.
+/// `±HH:MM` offset, in microseconds since the epoch.
 fn instant_with_offset(text: &str) -> Option<i64> {
-    if let Some(ms) = segql::syntax::parse_instant(text) {
-        return Some(ms);
+    if let Some(micros) = segql::syntax::parse_instant(text) {
+        return Some(micros);
     }
     let split = text
         .len()
@@ -422,23 +422,19 @@ fn instant_with_offset(text: &str) -> Option<i64> {
         return None;
     }
     let utc = segql::syntax::parse_instant(&format!("{local}Z"))?;
-    Some(utc - sign * (hours * 60 + minutes) * 60_000)
+    Some(utc - sign * (hours * 60 + minutes) * 60_000_000)
 }
 
 /// `now`: the flag, the dataset's own, or the wall clock.
 pub(super) fn now_micros(flag: &Option<String>, engine: &Engine) -> Result<i64, Diagnostic> {
     if let Some(text) = flag {
-        return instant_with_offset(text)
-            .map(|ms| ms * 1000)
-            .ok_or_else(|| {
-                Diagnostic::error(
-                    codes::BAD_ARGUMENT,
-                    format!("--now `{text}` is not a date or an RFC 3339 timestamp"),
-                )
-                .with_help(
-                    "write it as 2026-06-01, 2026-06-01T00:00:00Z or 2026-06-01T02:00:00+02:00",
-                )
-            });
+        return instant_with_offset(text).ok_or_else(|| {
+            Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!("--now `{text}` is not a date or an RFC 3339 timestamp"),
+            )
+            .with_help("write it as 2026-06-01, 2026-06-01T00:00:00Z or 2026-06-01T02:00:00+02:00")
+        });
     }
     if let Some(now) = engine.default_now_micros {
         return Ok(now);

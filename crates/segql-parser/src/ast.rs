@@ -355,7 +355,8 @@ pub enum LastForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Date {
     pub text: String,
-    pub epoch_millis: i64,
+    /// Microseconds since the epoch (UTC).
+    pub epoch_micros: i64,
     /// True for a bare `YYYY-MM-DD`.
     pub date_only: bool,
     pub span: Span,

@@ -595,7 +595,7 @@ pub fn date(i: Input) -> PResult<Date> {
         return fail(&i, "a date such as 2026-01-31");
     }
     let mut n = 10;
-    let mut millis_of_day = 0i64;
+    let mut micros_of_day = 0i64;
     let mut date_only = true;
     if b.get(10) == Some(&b'T') {
         date_only = false;
@@ -620,7 +620,7 @@ pub fn date(i: Input) -> PResult<Date> {
             return time_error(general());
         }
         n = 19;
-        let mut frac_ms = 0;
+        let mut frac_micros = 0;
         if b.get(n) == Some(&b'.') {
             let frac: String = text[n + 1..]
                 .chars()
@@ -629,9 +629,16 @@ pub fn date(i: Input) -> PResult<Date> {
             if frac.is_empty() {
                 return time_error(general());
             }
+            if frac.len() > 6 {
+                // Event times are microseconds: a finer fraction could
+                // only be cut, which would change what it compares with.
+                return time_error(
+                    "a fraction of a second has at most 6 digits (microseconds), e.g. 2026-01-31T10:00:00.123456Z".into(),
+                );
+            }
             n += 1 + frac.len();
-            let padded = format!("{frac:0<3}");
-            frac_ms = padded[..3].parse::<i64>().unwrap_or(0);
+            let padded = format!("{frac:0<6}");
+            frac_micros = padded.parse::<i64>().unwrap_or(0);
         }
         if b.get(n) != Some(&b'Z') {
             // The usual slips: no zone at all, or a zone offset.
@@ -648,7 +655,7 @@ pub fn date(i: Input) -> PResult<Date> {
             return time_error(help);
         }
         n += 1;
-        millis_of_day = ((h * 60 + m) * 60 + s) * 1000 + frac_ms;
+        micros_of_day = ((h * 60 + m) * 60 + s) * 1_000_000 + frac_micros;
     }
     // `--` after a date starts a comment, not more of the date.
     let comment_follows = b.get(n..n + 2) == Some(b"--".as_slice());
@@ -698,14 +705,14 @@ pub fn date(i: Input) -> PResult<Date> {
             .with_help("dates are written year-month-day, e.g. 2026-01-31"),
         );
     }
-    let epoch_millis = days_from_civil(year, month, day) * 86_400_000 + millis_of_day;
+    let epoch_micros = days_from_civil(year, month, day) * 86_400_000_000 + micros_of_day;
     let date_text = text[..n].to_string();
     let (rest, span) = lexeme(i, n)?;
     Ok((
         rest,
         Date {
             text: date_text,
-            epoch_millis,
+            epoch_micros,
             date_only,
             span,
         },
@@ -855,14 +862,14 @@ pub fn describe_token(source: &str, offset: usize) -> (String, Span) {
 }
 
 /// Reads a whole text as a `DATE` literal (`2026-01-31` or
-/// `2026-01-31T10:00:00Z`): epoch milliseconds, for command-line flags such
+/// `2026-01-31T10:00:00Z`): epoch microseconds, for command-line flags such
 /// as `--now`.
 pub fn parse_instant(text: &str) -> Option<i64> {
     let text = text.trim();
     let state = State::new(text);
     let input = Input::new_extra(text, &state);
     match date(input) {
-        Ok((rest, d)) if rest.fragment().is_empty() => Some(d.epoch_millis),
+        Ok((rest, d)) if rest.fragment().is_empty() => Some(d.epoch_micros),
         _ => None,
     }
 }

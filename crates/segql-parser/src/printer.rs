@@ -789,7 +789,7 @@ mod tests {
     fn date(text: &str) -> Date {
         Date {
             text: text.into(),
-            epoch_millis: 0,
+            epoch_micros: 0,
             date_only: text.len() == 10,
             span: sp(),
         }

@@ -849,8 +849,8 @@ impl<'a> Checker<'a> {
                 ));
                 self.push(d);
             }
-            RangeKind::Between(from, to) if to.epoch_millis <= from.epoch_millis => {
-                let d = if to.epoch_millis == from.epoch_millis {
+            RangeKind::Between(from, to) if to.epoch_micros <= from.epoch_micros => {
+                let d = if to.epoch_micros == from.epoch_micros {
                     Diagnostic::error(
                         codes::ZERO_LENGTH_RANGE,
                         "this range is empty: it starts and ends at the same time",

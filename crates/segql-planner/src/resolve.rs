@@ -342,16 +342,16 @@ impl Resolver<'_> {
                 }
             }
             RangeKind::Since(d) => TimeRange {
-                from: Some(date_micros(d.epoch_millis)),
+                from: Some(d.epoch_micros),
                 to: None,
             },
             RangeKind::Before(d) => TimeRange {
                 from: None,
-                to: Some(date_micros(d.epoch_millis)),
+                to: Some(d.epoch_micros),
             },
             RangeKind::Between(a, b) => TimeRange {
-                from: Some(date_micros(a.epoch_millis)),
-                to: Some(date_micros(b.epoch_millis)),
+                from: Some(a.epoch_micros),
+                to: Some(b.epoch_micros),
             },
         }
     }
@@ -1012,7 +1012,7 @@ impl Resolver<'_> {
             },
             (LiteralKind::Bool(b), ValueKind::Bool) => lit(*b),
             (LiteralKind::Date(d), ValueKind::Time | ValueKind::EventTime) => {
-                self.time_literal(column, date_micros(d.epoch_millis))
+                self.time_literal(column, d.epoch_micros)
             }
             (LiteralKind::String(s), ValueKind::Time | ValueKind::EventTime) => {
                 return Err(mismatch(
@@ -1230,9 +1230,4 @@ fn struct_path(
         current = child.as_ref().clone();
     }
     Some(bound(expr, &current))
-}
-
-/// Milliseconds to microseconds, saturating for far-off dates.
-fn date_micros(millis: i64) -> i64 {
-    millis.saturating_mul(1000)
 }
