@@ -462,6 +462,35 @@ fn closed_output_streams_are_not_a_crash() {
     let status = child.wait().expect("segql ends");
     // 2: the script's own error; a panic would be 101.
     assert_eq!(status.code(), Some(2), "{status:?}");
+
+    // Every command that writes to standard output.
+    let examples: Vec<String> = example_files()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut fmt = vec!["fmt"];
+    fmt.extend(examples.iter().map(String::as_str));
+    for args in [
+        fmt,
+        vec!["completions", "bash"],
+        vec!["explain", "-e", "paths"],
+    ] {
+        let mut child = Command::new(segql_bin())
+            .args(&args)
+            .current_dir(repo_root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("segql starts");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("segql ends");
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
 }
 
 #[test]

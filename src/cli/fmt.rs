@@ -62,11 +62,12 @@ pub fn run(args: FmtArgs, output: Output) -> Status {
                     continue;
                 }
                 note!("formatted {}", source.display);
-            } else if path == Path::new("-") {
-                print!("{formatted}");
+            } else if path == Path::new("-") && !super::print(&formatted) {
+                return status;
             }
-        } else {
-            print!("{formatted}");
+        } else if !super::print(&formatted) {
+            // The reader has gone (`| head`): nothing more to show.
+            return status;
         }
     }
     status

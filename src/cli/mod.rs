@@ -22,6 +22,17 @@ use segql::render::ErrorFormat;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// Writes to stdout; false when the reader has gone away (`| head`), which
+/// ends the output quietly rather than as an error.
+pub fn print(text: &str) -> bool {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_ok()
+}
+
 /// Exit status of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -199,7 +210,9 @@ pub fn main() -> ExitCode {
         Command::Repl(args) => repl::run(args, output),
         Command::Completions(args) => {
             let mut command = Cli::command();
-            clap_complete::generate(args.shell, &mut command, "segql", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "segql", &mut script);
+            print(&String::from_utf8_lossy(&script));
             Status::Success
         }
     };

@@ -1,7 +1,7 @@
 //! `segql run` and `segql explain`: segments over data.
 
 use super::sources::{load_library, read_source};
-use super::{Output, Status};
+use super::{Output, Status, print};
 use segql::executor::output::{self, OutputFormat};
 use segql::executor::{DataSpec, Engine, demo::DemoConfig};
 use segql::planner::{PlanOptions, SequenceEngine};
@@ -724,17 +724,6 @@ fn write_chart(path: &Path, outcome: &segql::execute::Outcome) -> Result<(), Dia
     })?;
     note!("wrote the chart to {}", path.display());
     Ok(())
-}
-
-/// Writes to stdout; false when the reader has gone away (`| head`), which
-/// ends the output quietly rather than as an error.
-pub(super) fn print(text: &str) -> bool {
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_ok()
 }
 
 fn write_file(

@@ -180,15 +180,17 @@ pub fn write(
             }
         }
         OutputFormat::Json => {
+            if batches.iter().all(|b| b.num_rows() == 0) {
+                // An empty result is still a JSON array (Arrow's writer
+                // writes one only once it has seen a batch).
+                writeln!(out, "[]")?;
+                return Ok(());
+            }
             let mut writer = json_writer().build::<_, JsonArray>(&mut *out);
-            for batch in batches {
+            for batch in batches.iter().filter(|b| b.num_rows() > 0) {
                 writer.write(batch)?;
             }
             writer.finish()?;
-            if batches.iter().all(|b| b.num_rows() == 0) {
-                // An empty result is still a JSON array.
-                write!(out, "[]")?;
-            }
             writeln!(out)?;
         }
         OutputFormat::NdJson => {
@@ -259,6 +261,20 @@ mod tests {
             "at,device\n2026-01-01T03:00:00.500Z,\n,mobile\n"
         );
         assert!(written(OutputFormat::Table).contains("| 2026-01-01T03:00:00.500Z |"));
+    }
+
+    #[test]
+    fn an_empty_result_is_an_empty_json_array() {
+        let (batches, schema) = batch();
+        let empty = batches[0].slice(0, 0);
+        for shown in [vec![], vec![empty.clone()], vec![empty.clone(), empty]] {
+            let mut out = Vec::new();
+            write(&shown, &schema, OutputFormat::Json, &mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), "[]\n");
+            let mut out = Vec::new();
+            write(&shown, &schema, OutputFormat::NdJson, &mut out).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), "");
+        }
     }
 
     #[test]

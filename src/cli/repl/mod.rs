@@ -9,11 +9,9 @@
 mod commands;
 mod helper;
 
-use super::run::{
-    DataArgs, FormatArg, SessionArgs, now_micros, open_engine, picture, print, runtime,
-};
+use super::run::{DataArgs, FormatArg, SessionArgs, now_micros, open_engine, picture, runtime};
 use super::sources::{load_library, read_source};
-use super::{Output, Status};
+use super::{Output, Status, print};
 use commands::{MetaCommand, ResultFormat, Switch};
 use helper::{Completions, EventName, ReplHelper};
 use rustyline::error::ReadlineError;
