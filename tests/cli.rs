@@ -521,3 +521,15 @@ fn now_takes_a_date_a_utc_timestamp_or_an_offset() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("bad-argument"), "{}", stderr(&bad));
 }
+
+/// A segment of many conditions is a deep plan, which DataFusion walks
+/// recursively: it runs, rather than overflowing the stack.
+#[test]
+fn long_segments_run_without_overflowing_the_stack() {
+    let text = String::from(r#"users who viewed "/cart""#) + &r#" and viewed "/x""#.repeat(100);
+    for engine in ["native", "portable"] {
+        let o = segql(&["run", "--count", "--engine", engine, "-e", &text]);
+        assert_eq!(o.status.code(), Some(0), "{engine}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "0\n");
+    }
+}

@@ -346,6 +346,7 @@ fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
 pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(crate::STACK_BYTES)
         .build()
         .expect("a tokio runtime starts")
 }
