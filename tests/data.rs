@@ -667,3 +667,59 @@ fn times_compare_at_microsecond_precision() {
         stderr(&o)
     );
 }
+
+#[test]
+fn integers_past_i64_mean_more_than_any_data_and_never_wrap() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.csv"), EVENTS_CSV).unwrap();
+    let huge = "18446744073709551615";
+    for engine in ["native", "portable"] {
+        let run = |text: String| {
+            let o = segql_in(
+                dir.path(),
+                &[
+                    "run", "--data", ".", "--engine", engine, "--format", "csv", "-e", &text,
+                ],
+            );
+            assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
+            stdout(&o)
+        };
+        assert_eq!(
+            run(format!(
+                r#"users who action "CHECKOUT" at least {huge} times"#
+            )),
+            "user_id\n"
+        );
+        assert_eq!(
+            run(format!(
+                r#"users who action "CHECKOUT" at most {huge} times"#
+            )),
+            "user_id\nu1\nu2\nu3\n"
+        );
+        assert_eq!(
+            run(format!(
+                r#"users who viewed "/cart" then action "CHECKOUT" within {huge} seconds"#
+            )),
+            "user_id\nu1\n"
+        );
+        assert_eq!(
+            run(format!(
+                r#"users who viewed "/cart" during last {huge} days"#
+            )),
+            "user_id\nu1\nu2\nu3\n"
+        );
+        assert_eq!(
+            run(format!("paths depth {huge} top {huge}")),
+            run("paths depth 1000 top 1000".to_string())
+        );
+    }
+    // What would be materialized is bounded.
+    for text in [
+        format!(r#"retention viewed "/cart" returning any event periods {huge}"#),
+        format!("explore events every {huge} seconds"),
+    ] {
+        let o = segql_in(dir.path(), &["run", "--data", ".", "-e", &text]);
+        assert_clean_failure(&o, 2);
+        assert!(stderr(&o).contains("value-out-of-range"), "{}", stderr(&o));
+    }
+}

@@ -234,8 +234,10 @@ pub struct Duration {
 
 impl Duration {
     /// Length in milliseconds (`month` is 30 days).
+    /// The length in milliseconds; a length past `i64` saturates (it is
+    /// longer than any data).
     pub fn millis(&self) -> i64 {
-        (self.count as i64).saturating_mul(self.unit.millis())
+        saturating_i64(self.count).saturating_mul(self.unit.millis())
     }
 }
 
@@ -581,4 +583,11 @@ pub struct SegRef {
 pub enum SegRefKind {
     Named(Ident),
     Inline(Box<Segment>),
+}
+
+/// An `INT` of the text as an `i64`: values past `i64::MAX` (up to
+/// `u64::MAX` parse) saturate. Every use of a count, depth or limit means
+/// the same at `i64::MAX` as above it: no data has that many rows.
+pub fn saturating_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }

@@ -321,6 +321,21 @@ impl<'a> Checker<'a> {
                 self.check_step(&r.returning);
                 self.check_analysis_segments(r.scope.iter());
                 self.check_opt_range(r.range.as_ref());
+                if r.periods.is_some_and(|p| p > MAX_PERIODS) {
+                    // Every cohort gets a row per period: the result must
+                    // fit in memory.
+                    self.push(
+                        Diagnostic::error(
+                            codes::VALUE_OUT_OF_RANGE,
+                            format!("`periods` is at most {MAX_PERIODS}"),
+                        )
+                        .with_span(stmt.span)
+                        .with_label("too many periods")
+                        .with_help(format!(
+                            "every cohort gets a row per period: ask for {MAX_PERIODS} or fewer"
+                        )),
+                    );
+                }
                 let mut columns: Vec<ResultColumn> = r.by.iter().map(ResultColumn::by).collect();
                 for name in ["cohort", "period", "users", "retained", "rate"] {
                     columns.push(ResultColumn::fixed(name, "a column of every retention"));
@@ -1017,6 +1032,19 @@ impl<'a> Checker<'a> {
                 self.push(d);
             }
             self.check_no_month(every, "`every`");
+            if every.millis() > MAX_BUCKET_MILLIS {
+                self.push(
+                    Diagnostic::error(
+                        codes::VALUE_OUT_OF_RANGE,
+                        "an `every` bucket is at most 10000 weeks long",
+                    )
+                    .with_span(every.span)
+                    .with_label("too long")
+                    .with_help(
+                        "without `every`, explore gives one row per group over the whole range",
+                    ),
+                );
+            }
         }
         if e.top == Some(0) {
             self.push(out_of_range(
@@ -1104,6 +1132,13 @@ impl<'a> Checker<'a> {
 }
 
 const BY_COLUMN: &str = "a `by` column";
+
+/// The most periods a retention may ask for.
+const MAX_PERIODS: u64 = 10_000;
+
+/// The longest explore bucket: 10,000 weeks (about 190 years), which keeps
+/// bucket arithmetic on microseconds far from overflow.
+const MAX_BUCKET_MILLIS: i64 = 10_000 * 7 * 86_400_000;
 
 /// A column of an analysis's result, for [`Checker::check_result_columns`].
 struct ResultColumn {

@@ -742,7 +742,7 @@ impl<'a> Lowering<'a> {
             None => self.actor_set(matching(None)?),
             Some(CountIr::AtLeast(0)) => self.universe(),
             Some(CountIr::AtLeast(n)) => {
-                let n = *n as i64;
+                let n = segql_parser::saturating_i64(*n);
                 match behavior.within {
                     Within::Micros(d) if n > 1 => {
                         // N matches within D: some N consecutive matches in
@@ -792,8 +792,8 @@ impl<'a> Lowering<'a> {
                 let value =
                     datafusion_functions::expr_fn::coalesce(vec![column(count_column), lit(0i64)]);
                 let test = match behavior.count {
-                    Some(CountIr::AtMost(_)) => value.lt_eq(lit(*n as i64)),
-                    _ => value.eq(lit(*n as i64)),
+                    Some(CountIr::AtMost(_)) => value.lt_eq(lit(segql_parser::saturating_i64(*n))),
+                    _ => value.eq(lit(segql_parser::saturating_i64(*n))),
                 };
                 self.with_universe(counts, test)
             }
@@ -1992,7 +1992,7 @@ impl Lowering<'_> {
                 month_number(column("__segql_r_period")) - month_number(column("cohort"))
             }
         };
-        let periods = retention.periods as i64;
+        let periods = segql_parser::saturating_i64(retention.periods);
         if self.options.engine == SequenceEngine::Native && periods <= MAX_PIVOTED_PERIODS {
             return self.retention_pivoted(retention, actors, returns, offset);
         }
@@ -2103,7 +2103,7 @@ impl Lowering<'_> {
         offset: Expr,
     ) -> Result<LogicalPlan> {
         let has_by = retention.by.is_some();
-        let periods = retention.periods as i64;
+        let periods = segql_parser::saturating_i64(retention.periods);
         let flag = |p: i64| format!("__segql_p{p}");
         let (joined, a, _) = self.join_keyed(
             actors,
@@ -2194,7 +2194,7 @@ impl Lowering<'_> {
                 column("sessions").sort(false, false),
                 column("path").sort(true, false),
             ])?
-            .limit(0, Some(paths.top as usize))?
+            .limit(0, Some(segql_parser::saturating_i64(paths.top) as usize))?
             .build()
     }
 
@@ -2226,7 +2226,7 @@ impl Lowering<'_> {
             None => lit(native_paths::FROM),
         };
         let shape = native_paths::PathShape {
-            depth: paths.depth as usize,
+            depth: segql_parser::saturating_i64(paths.depth) as usize,
             has_to: paths.to.is_some(),
         };
         let session = vec![column(ACTOR), column(SESSION)];
@@ -2326,7 +2326,7 @@ impl Lowering<'_> {
                 vec![min(column("__segql_i")).alias("__segql_start")],
             )?
             .build()?;
-        let depth = paths.depth as i64;
+        let depth = segql_parser::saturating_i64(paths.depth);
         let joined = self
             .join_null_equal(
                 elements,
@@ -2355,7 +2355,8 @@ impl Lowering<'_> {
             .filter(
                 column("__segql_i")
                     .gt_eq(column("__segql_start"))
-                    .and(column("__segql_i").lt(column("__segql_start") + lit(depth))),
+                    // As a difference: `start + depth` could overflow.
+                    .and((column("__segql_i") - column("__segql_start")).lt(lit(depth))),
             )?;
         if paths.to.is_some() {
             let end = Expr::from(WindowFunction::new(
@@ -2500,7 +2501,7 @@ impl Lowering<'_> {
             let rank_name = rank.schema_name().to_string();
             let chosen = totals
                 .window(vec![rank])?
-                .filter(column(&rank_name).lt_eq(lit(top as i64)))?
+                .filter(column(&rank_name).lt_eq(lit(segql_parser::saturating_i64(top))))?
                 .project(by_keys.iter().map(|n| column(n)).collect::<Vec<_>>())?
                 .build()?;
             let keys: Vec<(&str, &str)> =

@@ -51,7 +51,7 @@ pub fn session_path<'a>(views: &[(i64, &'a str, i64)], shape: PathShape) -> Opti
         }
     }
     let start = elements.iter().position(|(_, f)| f & FROM != 0)?;
-    let window = &elements[start..elements.len().min(start + shape.depth)];
+    let window = &elements[start..elements.len().min(start.saturating_add(shape.depth))];
     let end = if shape.has_to {
         window.iter().position(|(_, f)| f & TO != 0)? + 1
     } else {

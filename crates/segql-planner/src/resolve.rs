@@ -333,7 +333,7 @@ impl Resolver<'_> {
         let now = self.options.now_micros;
         match &range.kind {
             RangeKind::Last { count, unit, .. } => {
-                let length = (count.unwrap_or(1) as i64)
+                let length = segql_parser::saturating_i64(count.unwrap_or(1))
                     .saturating_mul(unit.millis())
                     .saturating_mul(1000);
                 TimeRange {
@@ -504,7 +504,17 @@ impl Resolver<'_> {
             None => Within::None,
             Some(w) => match &w.kind {
                 WithinKind::Session => Within::Session,
-                WithinKind::Duration(d) => Within::Micros(d.millis().saturating_mul(1000)),
+                WithinKind::Duration(d) => {
+                    let micros = d.millis().saturating_mul(1000);
+                    // A window longer than any span of microsecond times
+                    // (2^61 µs, about 73,000 years) holds every chain, as no
+                    // window does; and `t + D` stays far from overflow.
+                    if micros > 1 << 61 {
+                        Within::None
+                    } else {
+                        Within::Micros(micros)
+                    }
+                }
             },
         }
     }
@@ -773,7 +783,17 @@ impl Resolver<'_> {
             None => Within::None,
             Some(w) => match &w.kind {
                 WithinKind::Session => Within::Session,
-                WithinKind::Duration(d) => Within::Micros(d.millis().saturating_mul(1000)),
+                WithinKind::Duration(d) => {
+                    let micros = d.millis().saturating_mul(1000);
+                    // A window longer than any span of microsecond times
+                    // (2^61 µs, about 73,000 years) holds every chain, as no
+                    // window does; and `t + D` stays far from overflow.
+                    if micros > 1 << 61 {
+                        Within::None
+                    } else {
+                        Within::Micros(micros)
+                    }
+                }
             },
         };
         let count = match &behavior.count {
@@ -929,7 +949,7 @@ impl Resolver<'_> {
                     .with_label("not a date"));
                 }
                 let now = self.options.now_micros;
-                let length = (count.unwrap_or(1) as i64)
+                let length = segql_parser::saturating_i64(count.unwrap_or(1))
                     .saturating_mul(unit.millis())
                     .saturating_mul(1000);
                 let from = self.time_literal(&column, now.saturating_sub(length));
