@@ -723,3 +723,38 @@ fn integers_past_i64_mean_more_than_any_data_and_never_wrap() {
         assert!(stderr(&o).contains("value-out-of-range"), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn types_a_per_type_name_mapping_leaves_out_keep_the_name_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "timestamp,uid,sid,type,url,target,name\n\
+         2026-03-01T10:00:00Z,u1,s1,page_view,/cart,,\n\
+         2026-03-01T10:01:00Z,u1,s1,action,,CHECKOUT,\n\
+         2026-03-01T10:02:00Z,u2,s2,purchase,,,purchase\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("map.toml"),
+        "[events]\nuser_id = \"uid\"\nsession_id = \"sid\"\nevent_type = \"type\"\n\
+         name = { view = \"url\", action = \"target\" }\n[event_types]\nview = \"page_view\"\n",
+    )
+    .unwrap();
+    for (text, members) in [
+        (
+            r#"users who viewed "/cart" then action "CHECKOUT""#,
+            "user_id\nu1\n",
+        ),
+        (r#"users who event "purchase""#, "user_id\nu2\n"),
+    ] {
+        let o = segql_in(
+            dir.path(),
+            &[
+                "run", "--data", ".", "--schema", "map.toml", "--format", "csv", "-e", text,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
+        assert_eq!(stdout(&o), members, "{text}");
+    }
+}

@@ -419,8 +419,12 @@ impl<'a> Lowering<'a> {
         match &self.catalog.mapping().name {
             NameColumn::Single(name) => self.event_text(name),
             NameColumn::PerType { columns, default } => {
+                // The types the mapping does not list keep the default
+                // column, `name`, when the events have one (LANGUAGE.md §8:
+                // "Unmapped names keep their defaults").
                 let fallback = match default {
                     Some(d) => self.event_text(d),
+                    None if Self::has_column(&self.events, "name") => self.event_text("name"),
                     None => lit(ScalarValue::Utf8(None)),
                 };
                 let mut case = datafusion_expr::case(self.event_type());
