@@ -337,7 +337,7 @@ fn unknown_column_says_which_table_was_searched() {
         "{err}"
     );
     assert!(
-        err.contains("`plan` is a users column, not an events column"),
+        err.contains("`plan` is a column of the users table, not of the events"),
         "{err}"
     );
     let typo = segql_in(

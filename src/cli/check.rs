@@ -15,7 +15,8 @@ Examples:
   segql check --error-format json examples/*.seg
   segql check --data shop/ examples/*.seg          # also check columns and types
 
-Exit status: 0 when every file is clean, 2 when any has an error.")]
+Exit status: 0 when every file is clean; 1 for a data error (data or a CSV
+list that cannot be read, a missing required column); 2 for any other error.")]
 pub struct CheckArgs {
     /// The .seg files to check (`-` reads standard input).
     #[arg(required = true, value_name = "FILE.seg")]
@@ -90,16 +91,15 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
                 diagnostics.extend(found);
             }
         }
-        if diagnostics
-            .iter()
-            .any(|d| segql::codes::is_data_error(d.code))
-        {
+        // Data and file errors (a CSV list that cannot be read) are 1, as
+        // `run` gives them; any other error 2, which wins.
+        let data = |d: &segql::Diagnostic| {
+            segql::codes::is_data_error(d.code) || d.code == segql::codes::UNREADABLE_FILE
+        };
+        if diagnostics.iter().any(data) {
             status = status.worst(Status::Failure);
         }
-        if diagnostics
-            .iter()
-            .any(|d| d.is_error() && !segql::codes::is_data_error(d.code))
-        {
+        if diagnostics.iter().any(|d| d.is_error() && !data(d)) {
             status = status.worst(Status::Usage);
         }
         output.diagnostics(&source.display, &source.text, &diagnostics);

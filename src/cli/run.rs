@@ -175,7 +175,7 @@ pub struct RunArgs {
     #[arg(short = 'o', long = "output", value_name = "OUT")]
     pub output: Option<PathBuf>,
     /// Print only the number of members of each segment query.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["output", "chart"])]
     pub count: bool,
     /// Write a chart of the analysis as SVG (bars for funnels, a heat map
     /// for retention, lines for explore over time, ranked bars for paths).
@@ -741,7 +741,9 @@ fn write_file(
     let mut file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
     output::write(&outcome.batches, &outcome.schema, format, &mut file)
         .map_err(|e| fail(e.to_string()))?;
-    note!("wrote {} rows to {}", outcome.rows(), path.display());
+    let rows = outcome.rows();
+    let noun = if rows == 1 { "row" } else { "rows" };
+    note!("wrote {rows} {noun} to {}", path.display());
     Ok(())
 }
 

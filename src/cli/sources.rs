@@ -22,7 +22,7 @@ pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
         })?;
         return Ok(Source {
             display: "<stdin>".into(),
-            text,
+            text: without_bom(text),
         });
     }
     let display = path.display().to_string();
@@ -49,7 +49,19 @@ pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
         )
         .with_help("save the file as UTF-8")
     })?;
-    Ok(Source { display, text })
+    Ok(Source {
+        display,
+        text: without_bom(text),
+    })
+}
+
+/// Text without the byte-order mark some editors put first: it is not part
+/// of the program, and would be an invisible syntax error.
+fn without_bom(text: String) -> String {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
 }
 
 /// Loads every `*.seg` file directly in `dir` as a segment library. Reports

@@ -1084,7 +1084,7 @@ impl Resolver<'_> {
             Diagnostic::error(
                 codes::MISSING_TABLE,
                 format!(
-                    "`{}` is a {} column, but no {} table was given",
+                    "`{}` is a column of the {} table, but no {} table was given",
                     ident.name,
                     role.name(),
                     role.name()
@@ -1093,7 +1093,7 @@ impl Resolver<'_> {
             .with_span(ident.span)
             .with_label(format!("needs the {} table", role.name()))
             .with_help(format!(
-                "pass {flag} FILE, or --data DIR with a {} file",
+                "pass {flag} FILE, or --data DIR with a file for the {} table",
                 role.name()
             ))
         })?;
@@ -1157,19 +1157,19 @@ impl Resolver<'_> {
         if let Some(other) = elsewhere {
             let help = match (role, other) {
                 (TableRole::Events, _) => format!(
-                    "`{}` is a {} column, not an events column: close the behavior with parentheses and test it as a profile attribute, e.g. `(viewed \"/cart\") and have {} = ...`",
+                    "`{}` is a column of the {} table, not of the events: close the behavior with parentheses and test it as a profile attribute, e.g. `(viewed \"/cart\") and have {} = ...`",
                     ident.name,
                     other.name(),
                     ident.name
                 ),
                 (_, TableRole::Events) => format!(
-                    "`{}` is an events column, not a {} column: filter the events of a step with `with`, e.g. `viewed \"/cart\" with {} = ...`",
+                    "`{}` is a column of the events, not of the {} table: filter the events of a step with `with`, e.g. `viewed \"/cart\" with {} = ...`",
                     ident.name,
                     role.name(),
                     ident.name
                 ),
                 _ => format!(
-                    "`{}` is a {} column, not a {} column",
+                    "`{}` is a column of the {} table, not of the {} table",
                     ident.name,
                     other.name(),
                     role.name()
