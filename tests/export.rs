@@ -337,3 +337,30 @@ fn round_trip(
     }
     Ok(())
 }
+
+/// `NOT p` under the planner's `IS NOT DISTINCT FROM true` once printed as
+/// `NOT p IS NOT DISTINCT FROM true`, which SQL reads as `NOT (p IS ...)`:
+/// a null `plan` was then a member (a random case found it).
+#[test]
+fn negated_profile_tests_export_with_their_nulls() {
+    use crate::reference::{NOW_MS, RefDataset, RefEvent, RefProfile};
+    on_a_large_stack(|| {
+        let runtime = crate::support::runtime();
+        let data = RefDataset {
+            events: vec![RefEvent::new(NOW_MS - 60_000, Some("u1"), "view", "/a").session("s")],
+            users: Some(vec![
+                RefProfile::new(Some("u1")).plan("pro"),
+                RefProfile::new(Some("u2")),
+                RefProfile::new(Some("u3")).plan("free"),
+            ]),
+            ..RefDataset::default()
+        };
+        for text in [
+            r#"users who plan not like "pr_""#,
+            r#"users who not plan like "pr_" or viewed "/b""#,
+            r#"users who (viewed "/a" with not (device = "x" and qty > 1)) or plan not like "pr_""#,
+        ] {
+            round_trip(&data, text, NOW_MS, &runtime).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+    });
+}

@@ -1311,11 +1311,19 @@ impl Reach {
 /// and physical plans agree on its nullability (the logical `IS TRUE` is
 /// never null, the physical one, planned as this comparison, may be), and
 /// an aggregate or window over it runs in any session.
+///
+/// `NOT p` is written `p IS NOT DISTINCT FROM false`, which means the same:
+/// SQL reads `NOT p IS NOT DISTINCT FROM true` as `NOT (p IS ...)`, and
+/// DataFusion's unparser writes a `NOT` operand without parentheses.
 pub(crate) fn exactly_true(predicate: Expr) -> Expr {
+    let (operand, value) = match predicate {
+        Expr::Not(inner) => (*inner, false),
+        other => (other, true),
+    };
     Expr::BinaryExpr(datafusion_expr::BinaryExpr::new(
-        Box::new(predicate),
+        Box::new(operand),
         datafusion_expr::Operator::IsNotDistinctFrom,
-        Box::new(lit(true)),
+        Box::new(lit(value)),
     ))
 }
 
@@ -1332,6 +1340,12 @@ fn filter_form(predicate: Expr) -> Expr {
             if op == Operator::IsNotDistinctFrom && *right == lit(true) =>
         {
             filter_form(*left)
+        }
+        // `exactly_true(NOT p)`: under `not` the wrappers stay.
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if op == Operator::IsNotDistinctFrom && *right == lit(false) =>
+        {
+            Expr::Not(left)
         }
         Expr::BinaryExpr(BinaryExpr { left, op, right })
             if op == Operator::And || op == Operator::Or =>
