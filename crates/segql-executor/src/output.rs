@@ -47,68 +47,64 @@ fn json_writer() -> WriterBuilder {
 
 /// `batches` with every nested column (struct, list, map) as text, the way
 /// the table shows it (`{c: BR}`, `[x, y]`): CSV has no nested values.
-fn nested_as_text(
-    batches: &[RecordBatch],
-    schema: &SchemaRef,
-) -> Result<(Vec<RecordBatch>, SchemaRef), ArrowError> {
-    let fields: Vec<Field> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            if f.data_type().is_nested() {
-                Field::new(f.name(), DataType::Utf8, true)
-            } else {
-                f.as_ref().clone()
-            }
-        })
-        .collect();
-    let converted = SchemaRef::new(Schema::new_with_metadata(fields, schema.metadata().clone()));
+fn nested_as_text(batches: &[RecordBatch], schema: &SchemaRef) -> Converted {
     let options = FormatOptions::new().with_timestamp_tz_format(Some(TIMESTAMP_TZ));
-    let batches = batches
-        .iter()
-        .map(|batch| {
-            let columns = batch
-                .columns()
-                .iter()
-                .map(|column| {
-                    if !column.data_type().is_nested() {
-                        return Ok(column.clone());
-                    }
-                    let formatter = ArrayFormatter::try_new(column.as_ref(), &options)?;
-                    let values: StringArray = (0..column.len())
-                        .map(|row| {
-                            column
-                                .is_valid(row)
-                                .then(|| formatter.value(row).to_string())
-                        })
-                        .collect();
-                    Ok(Arc::new(values) as ArrayRef)
+    retyped(
+        batches,
+        schema,
+        |data_type| data_type.is_nested().then_some(DataType::Utf8),
+        |column, _| {
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &options)?;
+            let values: StringArray = (0..column.len())
+                .map(|row| {
+                    column
+                        .is_valid(row)
+                        .then(|| formatter.value(row).to_string())
                 })
-                .collect::<Result<Vec<_>, ArrowError>>()?;
-            RecordBatch::try_new(converted.clone(), columns)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((batches, converted))
+                .collect();
+            Ok(Arc::new(values) as ArrayRef)
+        },
+    )
 }
 
 /// `batches` with every top-level timestamp column without a zone given
 /// the UTC zone.
-fn with_utc_timestamps(
+fn with_utc_timestamps(batches: &[RecordBatch], schema: &SchemaRef) -> Converted {
+    retyped(
+        batches,
+        schema,
+        |data_type| match data_type {
+            DataType::Timestamp(unit, None) => Some(DataType::Timestamp(*unit, Some("UTC".into()))),
+            _ => None,
+        },
+        |column, data_type| cast(column, data_type),
+    )
+}
+
+type Converted = Result<(Vec<RecordBatch>, SchemaRef), ArrowError>;
+
+/// `batches` with each column whose type `retype` changes converted by
+/// `convert`; the others are kept as they are.
+fn retyped(
     batches: &[RecordBatch],
     schema: &SchemaRef,
-) -> Result<(Vec<RecordBatch>, SchemaRef), ArrowError> {
-    let utc = |data_type: &DataType| match data_type {
-        DataType::Timestamp(unit, None) => Some(DataType::Timestamp(*unit, Some("UTC".into()))),
-        _ => None,
-    };
-    if !schema.fields().iter().any(|f| utc(f.data_type()).is_some()) {
+    retype: impl Fn(&DataType) -> Option<DataType>,
+    convert: impl Fn(&ArrayRef, &DataType) -> Result<ArrayRef, ArrowError>,
+) -> Converted {
+    let new_types: Vec<Option<DataType>> = schema
+        .fields()
+        .iter()
+        .map(|f| retype(f.data_type()))
+        .collect();
+    if new_types.iter().all(Option::is_none) {
         return Ok((batches.to_vec(), schema.clone()));
     }
     let fields: Vec<Field> = schema
         .fields()
         .iter()
-        .map(|f| match utc(f.data_type()) {
-            Some(data_type) => f.as_ref().clone().with_data_type(data_type),
+        .zip(&new_types)
+        .map(|(f, new_type)| match new_type {
+            Some(data_type) => f.as_ref().clone().with_data_type(data_type.clone()),
             None => f.as_ref().clone(),
         })
         .collect();
@@ -119,8 +115,11 @@ fn with_utc_timestamps(
             let columns = batch
                 .columns()
                 .iter()
-                .zip(converted.fields())
-                .map(|(column, field)| cast(column, field.data_type()))
+                .zip(&new_types)
+                .map(|(column, new_type)| match new_type {
+                    Some(data_type) => convert(column, data_type),
+                    None => Ok(column.clone()),
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             RecordBatch::try_new(converted.clone(), columns)
         })
@@ -161,12 +160,8 @@ pub fn write(
         }
         OutputFormat::Csv => {
             let text;
-            let (batches, schema) = if schema.fields().iter().any(|f| f.data_type().is_nested()) {
-                text = nested_as_text(batches, schema)?;
-                (text.0.as_slice(), &text.1)
-            } else {
-                (batches, schema)
-            };
+            text = nested_as_text(batches, schema)?;
+            let (batches, schema) = (text.0.as_slice(), &text.1);
             let mut writer = datafusion::arrow::csv::WriterBuilder::new()
                 .with_header(true)
                 .with_timestamp_tz_format(TIMESTAMP_TZ.to_string())

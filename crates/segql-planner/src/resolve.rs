@@ -779,23 +779,7 @@ impl Resolver<'_> {
                 })
             })
             .collect::<Result<Vec<_>, Diagnostic>>()?;
-        let within = match &behavior.within {
-            None => Within::None,
-            Some(w) => match &w.kind {
-                WithinKind::Session => Within::Session,
-                WithinKind::Duration(d) => {
-                    let micros = d.millis().saturating_mul(1000);
-                    // A window longer than any span of microsecond times
-                    // (2^61 µs, about 73,000 years) holds every chain, as no
-                    // window does; and `t + D` stays far from overflow.
-                    if micros > 1 << 61 {
-                        Within::None
-                    } else {
-                        Within::Micros(micros)
-                    }
-                }
-            },
-        };
+        let within = Self::within(behavior.within.as_ref());
         let count = match &behavior.count {
             None => None,
             Some(count) => Some(match &count.kind {
