@@ -159,8 +159,7 @@ pub fn write(
             writeln!(out, "{rows} {}", if rows == 1 { "row" } else { "rows" })?;
         }
         OutputFormat::Csv => {
-            let text;
-            text = nested_as_text(batches, schema)?;
+            let text = nested_as_text(batches, schema)?;
             let (batches, schema) = (text.0.as_slice(), &text.1);
             let mut writer = datafusion::arrow::csv::WriterBuilder::new()
                 .with_header(true)
