@@ -31,6 +31,17 @@ fn assert_clean_failure(o: &Output, code: i32) {
     );
 }
 
+/// `segql run --format csv ARGS -e TEXT` in `dir`, which must succeed: its
+/// standard output.
+fn run_csv(dir: &Path, args: &[&str], text: &str) -> String {
+    let mut all = vec!["run", "--format", "csv"];
+    all.extend_from_slice(args);
+    all.extend(["-e", text]);
+    let o = segql_in(dir, &all);
+    assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
+    stdout(&o)
+}
+
 /// Runs `users who viewed "/a"` on an events file with the given text.
 fn run_on_events(events_csv: &str) -> Output {
     let dir = tempfile::tempdir().unwrap();
@@ -66,22 +77,14 @@ fn shop(dir: &Path) {
 fn csv_data_folder_runs_segments() {
     let dir = tempfile::tempdir().unwrap();
     shop(dir.path());
-    let o = segql_in(
+    let out = run_csv(
         dir.path(),
-        &[
-            "run",
-            "--data",
-            ".",
-            "--format",
-            "csv",
-            "-e",
-            r#"users who viewed "/cart" then not action "CHECKOUT" within session"#,
-        ],
+        &["--data", "."],
+        r#"users who viewed "/cart" then not action "CHECKOUT" within session"#,
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // u1 checked out; u3's cart view has no session, so it is in no session.
     assert_eq!(
-        stdout(&o),
+        out,
         "user_id,email,plan,country\nu2,bo@example.com,free,US\n"
     );
 }
@@ -90,21 +93,12 @@ fn csv_data_folder_runs_segments() {
 fn universe_includes_profiles_without_events() {
     let dir = tempfile::tempdir().unwrap();
     shop(dir.path());
-    let o = segql_in(
-        dir.path(),
-        &[
-            "run",
-            "--data",
-            ".",
-            "--format",
-            "csv",
-            "-e",
-            r#"users who not viewed "/cart""#,
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
-        stdout(&o),
+        run_csv(
+            dir.path(),
+            &["--data", "."],
+            r#"users who not viewed "/cart""#
+        ),
         "user_id,email,plan,country\nu4,cy@example.com,premium,BR\n"
     );
 }
@@ -200,22 +194,11 @@ name = { view = "@view.url_path", action = "@action.target.name", error = "@erro
     )
     .unwrap();
     let run = |text: &str| {
-        let o = segql_in(
+        run_csv(
             dir.path(),
-            &[
-                "run",
-                "--events",
-                "rum.ndjson",
-                "--schema",
-                "rum.toml",
-                "--format",
-                "csv",
-                "-e",
-                text,
-            ],
-        );
-        assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
-        stdout(&o)
+            &["--events", "rum.ndjson", "--schema", "rum.toml"],
+            text,
+        )
     };
     assert_eq!(
         run(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#),
@@ -526,20 +509,10 @@ fn nested_profile_columns_are_written_to_csv_as_text() {
         r#"{"user_id":"a","tags":["x","y"],"geo":{"c":"BR"}}"#,
     )
     .unwrap();
-    let o = segql_in(
-        dir.path(),
-        &[
-            "run",
-            "--data",
-            ".",
-            "--format",
-            "csv",
-            "-e",
-            r#"users who viewed "/a""#,
-        ],
+    assert_eq!(
+        run_csv(dir.path(), &["--data", "."], r#"users who viewed "/a""#),
+        "user_id,geo,tags\na,{c: BR},\"[x, y]\"\n"
     );
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "user_id,geo,tags\na,{c: BR},\"[x, y]\"\n");
 }
 
 #[test]
@@ -629,14 +602,7 @@ fn times_compare_at_microsecond_precision() {
          2026-03-01T10:00:00Z,u2,s1,view,/a\n",
     )
     .unwrap();
-    let members = |text: &str| {
-        let o = segql_in(
-            dir.path(),
-            &["run", "--data", ".", "--format", "csv", "-e", text],
-        );
-        assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
-        stdout(&o)
-    };
+    let members = |text: &str| run_csv(dir.path(), &["--data", "."], text);
     assert_eq!(
         members(r#"users who viewed "/a" before 2026-03-01T10:00:00.123456Z"#),
         "user_id\nu2\n"
@@ -674,16 +640,7 @@ fn integers_past_i64_mean_more_than_any_data_and_never_wrap() {
     std::fs::write(dir.path().join("events.csv"), EVENTS_CSV).unwrap();
     let huge = "18446744073709551615";
     for engine in ["native", "portable"] {
-        let run = |text: String| {
-            let o = segql_in(
-                dir.path(),
-                &[
-                    "run", "--data", ".", "--engine", engine, "--format", "csv", "-e", &text,
-                ],
-            );
-            assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
-            stdout(&o)
-        };
+        let run = |text: String| run_csv(dir.path(), &["--data", ".", "--engine", engine], &text);
         assert_eq!(
             run(format!(
                 r#"users who action "CHECKOUT" at least {huge} times"#
@@ -748,13 +705,7 @@ fn types_a_per_type_name_mapping_leaves_out_keep_the_name_column() {
         ),
         (r#"users who event "purchase""#, "user_id\nu2\n"),
     ] {
-        let o = segql_in(
-            dir.path(),
-            &[
-                "run", "--data", ".", "--schema", "map.toml", "--format", "csv", "-e", text,
-            ],
-        );
-        assert_eq!(o.status.code(), Some(0), "{text}: {}", stderr(&o));
-        assert_eq!(stdout(&o), members, "{text}");
+        let out = run_csv(dir.path(), &["--data", ".", "--schema", "map.toml"], text);
+        assert_eq!(out, members, "{text}");
     }
 }
