@@ -534,15 +534,8 @@ fn name_join_inputs(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan>
         next += 1;
         // The unparser writes a name over anything but a projection into
         // the SELECT above; over a projection, as a derived table.
-        let columns: Vec<Expr> = side
-            .schema()
-            .columns()
-            .into_iter()
-            .map(Expr::Column)
-            .collect();
         Ok(Arc::new(
-            LogicalPlanBuilder::from(Arc::unwrap_or_clone(side))
-                .project(columns)?
+            LogicalPlanBuilder::from(projected(Arc::unwrap_or_clone(side))?)
                 .alias(format!("__segql_side_{next}"))?
                 .build()?,
         ))
@@ -610,6 +603,11 @@ fn with_output_columns(plan: LogicalPlan) -> datafusion::error::Result<LogicalPl
     if !matches!(top, LogicalPlan::Aggregate(_)) {
         return Ok(plan);
     }
+    projected(plan)
+}
+
+/// `plan` under a projection of all its columns, as they are.
+fn projected(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
     let columns: Vec<Expr> = plan
         .schema()
         .columns()

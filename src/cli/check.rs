@@ -1,7 +1,7 @@
 //! `segql check`: every diagnostic of the files, before any data is read.
 
 use super::sources::{library_without, load_library, read_source};
-use super::{Output, Status};
+use super::{Output, Status, is_data_or_file_error};
 use segql::Library;
 use std::path::PathBuf;
 
@@ -93,13 +93,13 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
         }
         // Data and file errors (a CSV list that cannot be read) are 1, as
         // `run` gives them; any other error 2, which wins.
-        let data = |d: &segql::Diagnostic| {
-            segql::codes::is_data_error(d.code) || d.code == segql::codes::UNREADABLE_FILE
-        };
-        if diagnostics.iter().any(data) {
+        if diagnostics.iter().any(is_data_or_file_error) {
             status = status.worst(Status::Failure);
         }
-        if diagnostics.iter().any(|d| d.is_error() && !data(d)) {
+        if diagnostics
+            .iter()
+            .any(|d| d.is_error() && !is_data_or_file_error(d))
+        {
             status = status.worst(Status::Usage);
         }
         output.diagnostics(&source.display, &source.text, &diagnostics);

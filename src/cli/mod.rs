@@ -33,6 +33,12 @@ pub fn print(text: &str) -> bool {
         .is_ok()
 }
 
+/// A problem of the data or of a file the text names (exit 1), rather than
+/// of the text or the arguments (exit 2).
+pub fn is_data_or_file_error(d: &segql::Diagnostic) -> bool {
+    segql::codes::is_data_error(d.code) || d.code == segql::codes::UNREADABLE_FILE
+}
+
 /// Exit status of a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -48,10 +54,7 @@ impl Status {
     /// error is a failure (1), any other error a usage error (2), warnings
     /// alone a success.
     pub fn of(diagnostics: &[segql::Diagnostic]) -> Status {
-        if diagnostics
-            .iter()
-            .any(|d| segql::codes::is_data_error(d.code) || d.code == segql::codes::UNREADABLE_FILE)
-        {
+        if diagnostics.iter().any(is_data_or_file_error) {
             Status::Failure
         } else if diagnostics.iter().any(segql::Diagnostic::is_error) {
             Status::Usage

@@ -457,24 +457,7 @@ impl Engine {
         }
         d.with_note(format!("the data: {}", sources.join(", ")))
     }
-}
 
-/// "dates", "integers".
-fn plural(noun: &str) -> String {
-    format!("{noun}s")
-}
-
-/// "a date", "an integer".
-fn a(noun: &str) -> String {
-    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    };
-    format!("{article} {noun}")
-}
-
-impl Engine {
     /// A value of a CSV file that its column's type cannot read, or an
     /// event time that is not RFC 3339, named by file and column (Arrow's
     /// messages give a column number, or no column at all).
@@ -526,8 +509,7 @@ impl Engine {
                 )
                 .with_note(detail.to_string())
                 .with_help(format!(
-                    "fix the value: `{column}` holds {} in the file's first rows, which give a CSV column its type",
-                    plural(data_type)
+                    "fix the value: `{column}` holds {data_type}s in the file's first rows, which give a CSV column its type"
                 )),
             );
         }
@@ -549,6 +531,16 @@ impl Engine {
             .with_help("write event times like 2026-01-31T10:00:00Z, or as epoch milliseconds"),
         )
     }
+}
+
+/// "a date", "an integer".
+fn a(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 impl Catalog for Engine {

@@ -591,3 +591,13 @@ pub enum SegRefKind {
 pub fn saturating_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
+
+/// The result column of the `nth` (from 1) `count(step)` measure of an
+/// explore: `count`, then `count_2`, `count_3`, ... (LANGUAGE.md §5).
+pub fn count_column(nth: usize) -> String {
+    if nth == 1 {
+        "count".to_string()
+    } else {
+        format!("count_{nth}")
+    }
+}

@@ -1070,11 +1070,7 @@ impl<'a> Checker<'a> {
                 MeasureKind::Sessions => "sessions".to_string(),
                 MeasureKind::Count(_) => {
                     counts += 1;
-                    if counts == 1 {
-                        "count".to_string()
-                    } else {
-                        format!("count_{counts}")
-                    }
+                    count_column(counts)
                 }
             };
             columns.push(ResultColumn {

@@ -2475,11 +2475,7 @@ impl Lowering<'_> {
                 MeasureIr::Sessions => count(column(SESSION)).distinct().build()?.alias("sessions"),
                 MeasureIr::Count(step) => {
                     counts += 1;
-                    let name = if counts == 1 {
-                        "count".to_string()
-                    } else {
-                        format!("count_{counts}")
-                    };
+                    let name = segql_parser::count_column(counts);
                     let flag_name = format!("__segql_c{counts}");
                     // 1 for a matching event, null otherwise: counting the
                     // non-null values gives 0, not null, over no events.

@@ -45,6 +45,7 @@ pub fn resolve(
         defs: HashMap::new(),
         options,
         library_dirs: RefCell::new(Vec::new()),
+        library_resolved: RefCell::new(HashMap::new()),
     };
     let mut queries = Vec::new();
     let mut diagnostics = Vec::new();
@@ -54,14 +55,16 @@ pub fn resolve(
     for statement in &program.statements {
         match &statement.kind {
             StatementKind::Define(def) => {
-                // A definition is checked where it is written, used or not:
-                // its unknown columns are errors of the text (LANGUAGE.md §7).
-                if let Err(d) = resolver.segment(&def.segment) {
-                    diagnostics.push(d);
+                // A definition is resolved once, where it is written, used
+                // or not: its unknown columns are errors of the text
+                // (LANGUAGE.md §7). Its uses take the result.
+                let resolved = resolver.segment(&def.segment);
+                if let Err(d) = &resolved {
+                    diagnostics.push(d.clone());
                 }
                 resolver
                     .defs
-                    .insert(def.name.name.clone(), def.segment.clone());
+                    .insert(def.name.name.clone(), (def.segment.audience, resolved));
             }
             StatementKind::Segment(segment) => match resolver.segment(segment) {
                 Ok(ir) => queries.push(Query {
@@ -85,7 +88,7 @@ pub fn resolve(
     if diagnostics.is_empty() {
         Ok(queries)
     } else {
-        // A definition's problem is met again by every query that uses it:
+        // A definition's problem comes back with every query that uses it:
         // report it once.
         let mut seen = std::collections::HashSet::new();
         diagnostics.retain(|d| seen.insert((d.code, d.span.map(|s| s.range()), d.message.clone())));
@@ -168,11 +171,14 @@ struct BoundColumn {
 struct Resolver<'a> {
     catalog: &'a dyn Catalog,
     library: &'a Library,
-    defs: HashMap<String, Segment>,
+    /// The program's definitions so far, resolved: each with its audience.
+    defs: HashMap<String, (Audience, Result<SegmentIr, Diagnostic>)>,
     options: &'a PlanOptions,
     /// The folders of the library files whose definitions are being
     /// resolved, innermost last: their `in csv` paths are relative to them.
     library_dirs: RefCell<Vec<PathBuf>>,
+    /// The library's definitions resolved so far, each once.
+    library_resolved: RefCell<HashMap<String, Result<SegmentIr, Diagnostic>>>,
 }
 
 impl Resolver<'_> {
@@ -181,17 +187,27 @@ impl Resolver<'_> {
     /// the base of `in csv` paths). `None` when neither has it.
     fn named_segment(&self, ident: &Ident) -> Option<Result<SegmentIr, Diagnostic>> {
         let name = ident.name.as_str();
-        if let Some(definition) = self.defs.get(name) {
-            return Some(self.segment(definition));
+        if let Some((_, resolved)) = self.defs.get(name) {
+            return Some(resolved.clone());
         }
         let def = self.library.get(name)?;
-        let folder = Path::new(&def.file)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        self.library_dirs.borrow_mut().push(folder);
-        let resolved = self.segment(&def.segment);
-        self.library_dirs.borrow_mut().pop();
+        let cached = self.library_resolved.borrow().get(name).cloned();
+        let resolved = match cached {
+            Some(resolved) => resolved,
+            None => {
+                let folder = Path::new(&def.file)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default();
+                self.library_dirs.borrow_mut().push(folder);
+                let resolved = self.segment(&def.segment);
+                self.library_dirs.borrow_mut().pop();
+                self.library_resolved
+                    .borrow_mut()
+                    .insert(name.to_string(), resolved.clone());
+                resolved
+            }
+        };
         // The spans of a library definition point into its own file, not
         // into the text being resolved: point at the use, and say where
         // the definition is.
@@ -394,7 +410,7 @@ impl Resolver<'_> {
                 SegRefKind::Named(name) => self
                     .defs
                     .get(&name.name)
-                    .map(|d| d.audience)
+                    .map(|(audience, _)| *audience)
                     .or_else(|| self.library.get(&name.name).map(|d| d.audience)),
             })
             .unwrap_or(Audience::Users)
