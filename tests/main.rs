@@ -13,5 +13,6 @@ mod export;
 mod members;
 mod reference;
 mod repl;
+mod robustness;
 mod roundtrip;
 mod support;

@@ -179,6 +179,15 @@ impl Output {
     }
 }
 
+/// Reports a failure of segql itself (a panic that reached the top): one
+/// plain line and a hint, no backtrace.
+pub fn internal_error(message: &str) {
+    let message: String = message.chars().take(500).collect();
+    note!(
+        "error[internal-error]: segql stopped on an internal error: {message}\n  = help: this is a bug in segql; please report it with the command that caused it"
+    );
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

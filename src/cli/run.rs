@@ -296,6 +296,8 @@ struct Loaded {
     program: Program,
     library: Library,
     base_dir: PathBuf,
+    /// The text's file and the library's files: inputs too.
+    files: Vec<PathBuf>,
 }
 
 fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
@@ -314,10 +316,18 @@ fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
         }
         (None, None) => unreachable!("clap requires a file or -e"),
     };
+    let mut files: Vec<PathBuf> = args
+        .file
+        .iter()
+        .filter(|path| path.as_path() != Path::new("-"))
+        .cloned()
+        .collect();
     let library = match &args.session.segments {
-        Some(dir) => load_library(dir, output)
-            .map(|(l, _)| l)
-            .ok_or(Status::Usage)?,
+        Some(dir) => {
+            let (library, library_files) = load_library(dir, output).ok_or(Status::Usage)?;
+            files.extend(library_files);
+            library
+        }
         None => Library::new(),
     };
     let program = match segql::parse(&text) {
@@ -340,6 +350,7 @@ fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
         program,
         library,
         base_dir,
+        files,
     })
 }
 
@@ -532,6 +543,23 @@ pub fn run(args: RunArgs, output: Output) -> Status {
         );
         return Status::Usage;
     }
+    if let Some(path) = &args.chart
+        && !path
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("svg"))
+    {
+        output.error(
+            &Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!(
+                    "--chart writes SVG, but `{}` is not an .svg file",
+                    path.display()
+                ),
+            )
+            .with_help("name the chart file .svg (browsers and most editors open it)"),
+        );
+        return Status::Usage;
+    }
     let pictures = match args.pictures {
         PicturesWhen::Always => true,
         PicturesWhen::Never => false,
@@ -561,7 +589,18 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             Ok(p) => p,
             Err(diagnostics) => return report(output, &loaded, &diagnostics),
         };
-        if let Err(d) = engine.check_events_not_empty().await {
+        // CSV lists are opened while planning: only now are all inputs known.
+        let mut inputs = engine.input_files();
+        inputs.extend(loaded.files.iter().cloned());
+        for (flag, path) in [("-o", &args.output), ("--chart", &args.chart)] {
+            if let Some(path) = path
+                && let Err(d) = refuse_overwriting_input(flag, path, &inputs)
+            {
+                output.error(&d);
+                return Status::Usage;
+            }
+        }
+        if let Err(d) = engine.check_events().await {
             output.error(&d);
             return Status::Failure;
         }
@@ -654,6 +693,45 @@ pub fn run(args: RunArgs, output: Output) -> Status {
         }
         Status::Success
     })
+}
+
+/// Refuses to write `out` when it is one of the files the run reads:
+/// replacing an input by a result would lose the user's data, so not even
+/// `-o`'s "replaces the file" covers it.
+fn refuse_overwriting_input(flag: &str, out: &Path, inputs: &[PathBuf]) -> Result<(), Diagnostic> {
+    if !out.exists() {
+        return Ok(());
+    }
+    match inputs.iter().find(|input| same_file(out, input)) {
+        None => Ok(()),
+        Some(input) => Err(Diagnostic::error(
+            codes::BAD_ARGUMENT,
+            format!(
+                "{flag} `{}` is `{}`, which this run reads; segql never writes onto its input",
+                out.display(),
+                input.display()
+            ),
+        )
+        .with_help(format!("give {flag} another file name"))),
+    }
+}
+
+/// Whether two paths name one file: the same canonical path, or (through
+/// hard links) the same device and inode.
+fn same_file(a: &Path, b: &Path) -> bool {
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(a), std::fs::canonicalize(b))
+        && a == b
+    {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+    }
+    false
 }
 
 /// One query's `--timings` line.

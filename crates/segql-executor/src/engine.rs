@@ -18,8 +18,8 @@ use segql_parser::{Diagnostic, codes};
 use segql_planner::{Catalog, SchemaMapping, TableEntry, TableRole};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Where the data comes from, as given on the command line.
@@ -192,6 +192,12 @@ pub struct Engine {
     /// Atomic so that an engine can be shared with the tasks that run its
     /// queries (the REPL runs each on the runtime, to cancel it).
     csv_count: AtomicUsize,
+    /// The files each table reads (none for tables in memory).
+    files: BTreeMap<TableRole, (sources::Format, Vec<PathBuf>)>,
+    /// The schema mapping's file, when one was given.
+    mapping_file: Option<PathBuf>,
+    /// The CSV lists that plans have opened so far.
+    csv_lists: Mutex<Vec<PathBuf>>,
 }
 
 impl Engine {
@@ -225,15 +231,40 @@ impl Engine {
         let ctx = Self::context(resources);
         let mut providers = BTreeMap::new();
         let mut origins = BTreeMap::new();
+        let mut files = BTreeMap::new();
         for (role, path) in spec.sources()? {
             let source = SourceSpec {
                 what: role.name().to_string(),
                 path: path.clone(),
             };
-            providers.insert(role, sources::open(&ctx, &source).await?);
+            let opened = sources::open(&ctx, &source).await?;
+            providers.insert(role, opened.provider);
+            files.insert(role, (opened.format, opened.files));
             origins.insert(role, path);
         }
-        Self::assemble(ctx, providers, origins, mapping, None)
+        let mut engine = Self::assemble(ctx, providers, origins, mapping, None)?;
+        engine.files = files;
+        engine.mapping_file = spec.schema.clone();
+        Ok(engine)
+    }
+
+    /// Every file this engine has read or may read: the tables' files, the
+    /// schema mapping, and the CSV lists that plans opened. Nothing may be
+    /// written onto them.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let mut inputs: Vec<PathBuf> = self
+            .files
+            .values()
+            .flat_map(|(_, files)| files.iter().cloned())
+            .collect();
+        inputs.extend(self.mapping_file.iter().cloned());
+        inputs.extend(
+            self.csv_lists
+                .lock()
+                .map(|lists| lists.clone())
+                .unwrap_or_default(),
+        );
+        inputs
     }
 
     /// The built-in demo dataset, generated in memory. `now` defaults to its
@@ -321,6 +352,9 @@ impl Engine {
             mapping,
             default_now_micros,
             csv_count: AtomicUsize::new(0),
+            files: BTreeMap::new(),
+            mapping_file: None,
+            csv_lists: Mutex::new(Vec::new()),
         })
     }
 
@@ -333,8 +367,91 @@ impl Engine {
         &self.ctx
     }
 
+    /// Checks what every query relies on before any runs: the events table
+    /// has rows, and (read from CSV or NDJSON, where the sample that typed
+    /// the columns may have missed a bad value) every event time is a
+    /// timestamp. A bad value is then the same error for every query, with
+    /// its file, line and column, not only for the queries that read it.
+    pub async fn check_events(&self) -> Result<(), Diagnostic> {
+        self.check_events_not_empty().await?;
+        self.check_event_times().await
+    }
+
+    async fn check_event_times(&self) -> Result<(), Diagnostic> {
+        let Some((format, files)) = self.files.get(&TableRole::Events) else {
+            return Ok(());
+        };
+        if *format == sources::Format::Parquet {
+            return Ok(());
+        }
+        let schema = self.providers[&TableRole::Events].schema();
+        let column = self.mapping.column(TableRole::Events, "timestamp");
+        if schema.field_with_name(&column).is_err() {
+            // A missing column is the planner's error, with its own hint.
+            return Ok(());
+        }
+        for file in files {
+            match sources::first_bad_time(*format, file, Arc::clone(&schema), &column).await {
+                Ok(None) => {}
+                Ok(Some(bad)) => {
+                    let value: String = bad.value.chars().take(60).collect();
+                    return Err(Diagnostic::error(
+                        codes::DATA_ERROR,
+                        format!(
+                            "a value of column `{column}` on line {} of {} is not a timestamp: `{value}`",
+                            bad.line,
+                            file.display()
+                        ),
+                    )
+                    .with_help(
+                        "write event times like 2026-01-31T10:00:00Z (RFC 3339), or as epoch milliseconds",
+                    ));
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    return Err(self
+                        .located_value_error(&message, file, &schema)
+                        .unwrap_or_else(|| self.data_error(e)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// "Error parsing column N at line L" of one known CSV file, named by
+    /// file, line and column.
+    fn located_value_error(
+        &self,
+        message: &str,
+        file: &Path,
+        schema: &datafusion::arrow::datatypes::Schema,
+    ) -> Option<Diagnostic> {
+        let (index, row, detail) = parse_column_error(message)?;
+        let field = schema.fields().get(index)?;
+        let place = match row {
+            Some(row) => format!("line {} of {}", row + 1, file.display()),
+            None => file.display().to_string(),
+        };
+        let data_type = type_noun(field.data_type());
+        Some(
+            Diagnostic::error(
+                codes::DATA_ERROR,
+                format!(
+                    "a value of column `{}` on {place} is not {}",
+                    field.name(),
+                    a(&data_type)
+                ),
+            )
+            .with_note(detail)
+            .with_help(format!(
+                "fix the value: `{}` holds {data_type}s in the file's first rows, which give a CSV column its type",
+                field.name()
+            )),
+        )
+    }
+
     /// Fails with a data error when the events table has no rows.
-    pub async fn check_events_not_empty(&self) -> Result<(), Diagnostic> {
+    async fn check_events_not_empty(&self) -> Result<(), Diagnostic> {
         let events = self
             .providers
             .get(&TableRole::Events)
@@ -344,7 +461,10 @@ impl Engine {
             .read_table(Arc::clone(events))
             .and_then(|f| f.limit(0, Some(1)))
             .map_err(|e| self.data_error(e))?;
-        let batches = frame.collect().await.map_err(|e| self.data_error(e))?;
+        let batches = match sources::reading(frame.collect()).await {
+            Ok(batches) => batches,
+            Err(e) => return Err(self.failure(e).await),
+        };
         if batches.iter().all(|b| b.num_rows() == 0) {
             let origin = &self.tables[&TableRole::Events].origin;
             return Err(Diagnostic::error(
@@ -378,18 +498,21 @@ impl Engine {
         plan: LogicalPlan,
     ) -> Result<(Arc<dyn ExecutionPlan>, Vec<RecordBatch>, Timings), Diagnostic> {
         let started = Instant::now();
-        let physical = self
-            .ctx
-            .state()
-            .create_physical_plan(&plan)
+        let state = self.ctx.state();
+        let physical = sources::reading(state.create_physical_plan(&plan))
             .await
             .map_err(|e| self.data_error(e))?;
         let planning = started.elapsed();
         let started = Instant::now();
-        let batches =
-            datafusion::physical_plan::collect(Arc::clone(&physical), self.ctx.task_ctx())
-                .await
-                .map_err(|e| self.data_error(e))?;
+        let batches = match sources::reading(datafusion::physical_plan::collect(
+            Arc::clone(&physical),
+            self.ctx.task_ctx(),
+        ))
+        .await
+        {
+            Ok(batches) => batches,
+            Err(e) => return Err(self.failure(e).await),
+        };
         let timings = Timings {
             planning,
             execution: started.elapsed(),
@@ -429,6 +552,64 @@ impl Engine {
         )
     }
 
+    /// The diagnostic of a query that failed while reading: a value that
+    /// its column cannot hold, named by file, line and column; else, when
+    /// one file of the data cannot be read on its own (a corrupt page, a
+    /// truncated file, a reader giving up), that file; else DataFusion's
+    /// message.
+    async fn failure(&self, e: datafusion::error::DataFusionError) -> Diagnostic {
+        let message = e.to_string();
+        if message.contains("Resources exhausted") || self.unreadable_value(&message).is_some() {
+            return self.data_error(e);
+        }
+        if let Some(d) = self.corrupt_file().await {
+            return d;
+        }
+        self.data_error(e)
+    }
+
+    /// The first file of the data that cannot be read whole on its own.
+    /// Only a failed query pays for this second reading.
+    async fn corrupt_file(&self) -> Option<Diagnostic> {
+        for (role, (format, files)) in &self.files {
+            let schema = self.providers.get(role)?.schema();
+            for file in files {
+                let Err(e) =
+                    sources::read_whole_file(&self.ctx, *format, file, Arc::clone(&schema)).await
+                else {
+                    continue;
+                };
+                let message = e.to_string();
+                if let Some(d) = self.located_value_error(&message, file, &schema) {
+                    return Some(d);
+                }
+                return Some(
+                    Diagnostic::error(
+                        codes::DATA_ERROR,
+                        format!(
+                            "`{}` is corrupt: {}",
+                            file.display(),
+                            sources::reader_cause(&message)
+                        ),
+                    )
+                    .with_note(format!("it is a file of the {} table", role.name()))
+                    .with_help(match format {
+                        sources::Format::Parquet => {
+                            "write the file again from its source, or leave it out of the data"
+                        }
+                        sources::Format::Csv => {
+                            "a CSV file needs a header row, the same number of fields on every line, and values of one type per column"
+                        }
+                        sources::Format::NdJson => {
+                            "an NDJSON file holds one JSON object per line, with values of one type per field"
+                        }
+                    }),
+                );
+            }
+        }
+        None
+    }
+
     fn data_error(&self, e: datafusion::error::DataFusionError) -> Diagnostic {
         let message = e.to_string();
         if message.contains("Resources exhausted") {
@@ -463,17 +644,7 @@ impl Engine {
     /// messages give a column number, or no column at all).
     fn unreadable_value(&self, message: &str) -> Option<Diagnostic> {
         let first = message.lines().next().unwrap_or(message);
-        if let Some(at) = first.find("Error parsing column ") {
-            let rest = &first[at + "Error parsing column ".len()..];
-            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-            let index: usize = digits.parse().ok()?;
-            let rest = &rest[digits.len()..];
-            let line = rest.strip_prefix(" at line ").map(|r| {
-                r.chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect::<String>()
-            });
-            let detail = rest.split_once(": ").map_or(rest, |(_, d)| d).trim();
+        if let Some((index, row, detail)) = parse_column_error(first) {
             // The column number is the file's: only CSV files have it.
             let columns: Vec<(String, String, String)> = self
                 .tables
@@ -482,15 +653,11 @@ impl Engine {
                 .filter_map(|t| {
                     let schema = t.schema();
                     let field = schema.fields().get(index)?;
-                    let data_type = match field.data_type() {
-                        DataType::Timestamp(_, _) => "timestamp".to_string(),
-                        DataType::Date32 | DataType::Date64 => "date".to_string(),
-                        DataType::Boolean => "boolean".to_string(),
-                        t if t.is_integer() => "integer".to_string(),
-                        t if t.is_floating() => "number".to_string(),
-                        t => t.to_string(),
-                    };
-                    Some((t.origin.clone(), field.name().clone(), data_type))
+                    Some((
+                        t.origin.clone(),
+                        field.name().clone(),
+                        type_noun(field.data_type()),
+                    ))
                 })
                 .collect();
             let [(origin, column, data_type)] = columns.as_slice() else {
@@ -498,7 +665,7 @@ impl Engine {
             };
             // Arrow counts the rows after the header from 1: the file's line
             // is one more.
-            let place = match line.and_then(|l| l.parse::<u64>().ok()) {
+            let place = match row {
                 Some(row) => format!("line {} of {origin}", row + 1),
                 None => origin.clone(),
             };
@@ -507,7 +674,7 @@ impl Engine {
                     codes::DATA_ERROR,
                     format!("a value of column `{column}` on {place} is not {}", a(data_type)),
                 )
-                .with_note(detail.to_string())
+                .with_note(detail)
                 .with_help(format!(
                     "fix the value: `{column}` holds {data_type}s in the file's first rows, which give a CSV column its type"
                 )),
@@ -533,6 +700,38 @@ impl Engine {
     }
 }
 
+/// Arrow's "Error parsing column N at line L: detail": the column's index
+/// in the file, the row after the header (from 1), and the detail.
+fn parse_column_error(message: &str) -> Option<(usize, Option<u64>, String)> {
+    let first = message.lines().next().unwrap_or(message);
+    let at = first.find("Error parsing column ")?;
+    let rest = &first[at + "Error parsing column ".len()..];
+    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let index: usize = digits.parse().ok()?;
+    let rest = &rest[digits.len()..];
+    let row = rest.strip_prefix(" at line ").and_then(|r| {
+        r.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .ok()
+    });
+    let detail = rest.split_once(": ").map_or(rest, |(_, d)| d).trim();
+    Some((index, row, detail.to_string()))
+}
+
+/// A column type as a user names it: "timestamp", "integer".
+fn type_noun(data_type: &DataType) -> String {
+    match data_type {
+        DataType::Timestamp(_, _) => "timestamp".to_string(),
+        DataType::Date32 | DataType::Date64 => "date".to_string(),
+        DataType::Boolean => "boolean".to_string(),
+        t if t.is_integer() => "integer".to_string(),
+        t if t.is_floating() => "number".to_string(),
+        t => t.to_string(),
+    }
+}
+
 /// "a date", "an integer".
 fn a(noun: &str) -> String {
     let article = if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -554,6 +753,9 @@ impl Catalog for Engine {
 
     /// A CSV list, named `csv_N` in the plan.
     fn csv(&self, path: &Path) -> Result<TableEntry, String> {
+        if let Ok(mut lists) = self.csv_lists.lock() {
+            lists.push(path.to_path_buf());
+        }
         sources::csv_list_table(path, self.csv_count.fetch_add(1, Ordering::Relaxed))
     }
 }

@@ -133,6 +133,25 @@ fn files_of(spec: &SourceSpec) -> Result<Vec<PathBuf>, Diagnostic> {
     Ok(vec![path.to_path_buf()])
 }
 
+/// A file of no bytes, or of blanks only: it holds no table at all (not
+/// even a header row), which a schema would report as "no column".
+fn is_empty_file(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if meta.len() == 0 {
+        return true;
+    }
+    if meta.len() > 4096 {
+        return false;
+    }
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(4096).read_to_end(&mut text))
+        .is_ok_and(|_| text.iter().all(u8::is_ascii_whitespace))
+}
+
 /// A minimal glob for the file-name part of a path (`data/events-*.parquet`):
 /// `*` any run of characters, `?` one character.
 fn glob_files(pattern: &str) -> Vec<PathBuf> {
@@ -184,12 +203,16 @@ fn wildcard_match(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
+/// A source opened as a table, and the files it reads.
+pub struct Opened {
+    pub provider: Arc<dyn TableProvider>,
+    pub format: Format,
+    pub files: Vec<PathBuf>,
+}
+
 /// Opens a source as a listing table: its schema is inferred (for CSV and
 /// NDJSON from a sample of rows), no data is read.
-pub async fn open(
-    ctx: &SessionContext,
-    spec: &SourceSpec,
-) -> Result<Arc<dyn TableProvider>, Diagnostic> {
+pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Diagnostic> {
     let files = files_of(spec)?;
     let format = Format::of(&files[0]).ok_or_else(|| {
         Diagnostic::error(
@@ -202,6 +225,22 @@ pub async fn open(
         )
         .with_help("segql reads .parquet, .csv and .ndjson (or .jsonl, .json) files")
     })?;
+    if let Some(empty) = files.iter().find(|f| is_empty_file(f)) {
+        let code = if spec.what == "events" {
+            codes::EMPTY_EVENTS
+        } else {
+            codes::DATA_ERROR
+        };
+        return Err(Diagnostic::error(
+            code,
+            format!("the {} file `{}` is empty", spec.what, empty.display()),
+        )
+        .with_help(match format {
+            Format::Parquet => "write the file again from its source, or leave it out of the data",
+            Format::Csv => "a CSV file starts with a header row naming its columns",
+            Format::NdJson => "an NDJSON file holds one JSON object per line",
+        }));
+    }
     if let Some(other) = files.iter().find(|f| Format::of(f) != Some(format)) {
         return Err(data_error(format!(
             "the {} files of `{}` mix formats: `{}` and `{}`",
@@ -229,21 +268,33 @@ pub async fn open(
     let state = ctx.state();
     let mut schemas = Vec::new();
     for (url, file) in urls.iter().zip(&files) {
-        let schema = options.infer_schema(&state, url).await.map_err(|e| {
-            data_error(format!(
-                "cannot read the {} file `{}`: {}",
-                spec.what,
-                file.display(),
-                first_line(&e.to_string())
-            ))
-            .with_help(match format {
-                Format::Parquet => "is it a Parquet file?",
-                Format::Csv => {
-                    "a CSV file needs a header row and the same number of fields on every line"
+        let schema = reading(options.infer_schema(&state, url))
+            .await
+            .map_err(|e| {
+                let cause = reader_cause(&e.to_string());
+                match format {
+                    Format::Parquet => data_error(format!(
+                        "the {} file `{}` is corrupt or not a Parquet file: {cause}",
+                        spec.what,
+                        file.display(),
+                    ))
+                    .with_help("write the file again from its source, or leave it out of the data"),
+                    Format::Csv => data_error(format!(
+                        "cannot read the {} file `{}`: {cause}",
+                        spec.what,
+                        file.display(),
+                    ))
+                    .with_help(
+                        "a CSV file needs a header row and the same number of fields on every line",
+                    ),
+                    Format::NdJson => data_error(format!(
+                        "cannot read the {} file `{}`: {cause}",
+                        spec.what,
+                        file.display(),
+                    ))
+                    .with_help("an NDJSON file holds one JSON object per line"),
                 }
-                Format::NdJson => "an NDJSON file holds one JSON object per line",
-            })
-        })?;
+            })?;
         schemas.push(schema);
     }
     let schema =
@@ -263,11 +314,160 @@ pub async fn open(
             spec.what, spec.path
         ))
     })?;
-    Ok(Arc::new(table))
+    Ok(Opened {
+        provider: Arc::new(table),
+        format,
+        files,
+    })
 }
 
-fn first_line(text: &str) -> &str {
-    text.lines().next().unwrap_or(text)
+/// Reads every row of one file of a table, with the table's schema: how a
+/// failed query finds which of its files is corrupt.
+pub async fn read_whole_file(
+    ctx: &SessionContext,
+    format: Format,
+    file: &Path,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> datafusion::error::Result<()> {
+    use futures::StreamExt;
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let url = ListingTableUrl::parse(absolute.to_string_lossy())?;
+    let options =
+        ListingOptions::new(format.file_format()).with_file_extension(format.extension(file));
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let table = ListingTable::try_new(config)?;
+    reading(async move {
+        let mut stream = ctx.read_table(Arc::new(table))?.execute_stream().await?;
+        while let Some(batch) = stream.next().await {
+            batch?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Runs a step that reads files, turning a panic of a reader (a corrupt file
+/// can make the Parquet decoder give up by panicking) into an error, so the
+/// failure is reported with the file's name like any other.
+pub async fn reading<T>(
+    step: impl std::future::Future<Output = datafusion::error::Result<T>>,
+) -> datafusion::error::Result<T> {
+    use futures::FutureExt;
+    match std::panic::AssertUnwindSafe(step).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = if let Some(text) = payload.downcast_ref::<&str>() {
+                (*text).to_string()
+            } else if let Some(text) = payload.downcast_ref::<String>() {
+                text.clone()
+            } else {
+                "an unknown failure".to_string()
+            };
+            Err(datafusion::error::DataFusionError::Execution(format!(
+                "the reader failed: {message}"
+            )))
+        }
+    }
+}
+
+/// A value of a text file's event-time column that is not a timestamp:
+/// its line in the file and the value.
+pub struct BadTime {
+    pub line: u64,
+    pub value: String,
+}
+
+/// The first event time of a CSV or NDJSON file that cannot be read as a
+/// timestamp, reading that one column in file order. A column typed as
+/// timestamp or integer (from the sample) fails in the reader itself, with
+/// its line; a text column is parsed here as the queries parse it.
+pub async fn first_bad_time(
+    format: Format,
+    file: &Path,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    column: &str,
+) -> datafusion::error::Result<Option<BadTime>> {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::compute::{CastOptions, cast_with_options};
+    use datafusion::arrow::datatypes::TimeUnit;
+    use futures::StreamExt;
+    // One partition: rows come in file order, so a row's number is its line.
+    let ctx = SessionContext::new_with_config(
+        datafusion::prelude::SessionConfig::new().with_target_partitions(1),
+    );
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let url = ListingTableUrl::parse(absolute.to_string_lossy())?;
+    let options =
+        ListingOptions::new(format.file_format()).with_file_extension(format.extension(file));
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    let table = ListingTable::try_new(config)?;
+    let frame = ctx.read_table(Arc::new(table))?.select_columns(&[column])?;
+    let mut stream = reading(frame.execute_stream()).await?;
+    // The header is line 1 of a CSV file; NDJSON starts with a row.
+    let mut line: u64 = if format == Format::Csv { 2 } else { 1 };
+    let utc_micros = DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC")));
+    let lenient = CastOptions {
+        safe: true,
+        ..CastOptions::default()
+    };
+    while let Some(batch) = reading(async { stream.next().await.transpose() }).await? {
+        let values = batch.column(0);
+        if matches!(
+            values.data_type(),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        ) {
+            let text = cast_with_options(values, &DataType::Utf8, &lenient)?;
+            let times = cast_with_options(&text, &utc_micros, &lenient)?;
+            let text = text.as_string::<i32>();
+            if let Some(row) = (0..text.len()).find(|&i| text.is_valid(i) && times.is_null(i)) {
+                return Ok(Some(BadTime {
+                    line: line + row as u64,
+                    value: text.value(row).to_string(),
+                }));
+            }
+        }
+        line += batch.num_rows() as u64;
+    }
+    Ok(None)
+}
+
+/// What a reader said of a file, without the layers of error types around
+/// it (`External error: Parquet error: ...`) and on one line.
+pub(crate) fn reader_cause(message: &str) -> String {
+    let mut cause = message.lines().next().unwrap_or(message).trim();
+    loop {
+        let stripped = [
+            "External error: ",
+            "External: ",
+            "Execution error: ",
+            "Parquet error: ",
+            "Parquet argument error: ",
+            "Arrow error: ",
+            "Join Error: ",
+            "Json error: ",
+            "Csv error: ",
+            "General error: ",
+            "IO error: ",
+            "Internal error: ",
+            "Object Store error: ",
+        ]
+        .iter()
+        .find_map(|prefix| cause.strip_prefix(prefix));
+        match stripped {
+            Some(rest) => cause = rest.trim(),
+            None => break,
+        }
+    }
+    let cause: String = cause.chars().take(300).collect();
+    if cause.is_empty() {
+        "it cannot be read".to_string()
+    } else {
+        cause
+    }
 }
 
 #[cfg(test)]

@@ -105,7 +105,7 @@ pub fn run(args: ReplArgs, output: Output) -> Status {
             };
         }
     };
-    if let Err(d) = rt.block_on(engine.check_events_not_empty()) {
+    if let Err(d) = rt.block_on(engine.check_events()) {
         output.error(&d);
         return Status::Failure;
     }
