@@ -1,12 +1,14 @@
 //! Running a checked program: resolve against the engine's schemas, plan,
 //! execute each query in order.
 
+use crate::text::CheckedText;
 use crate::{Diagnostic, Library, Program, Span, codes};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::logical_expr::LogicalPlan;
 use segql_executor::Engine;
-use segql_planner::{PlanOptions, Query, QueryKind};
+use segql_planner::{PlanOptions, Query, QueryKind, RelativeRange};
+use std::ops::ControlFlow;
 
 /// The result of one query statement.
 #[derive(Debug, Clone)]
@@ -94,6 +96,144 @@ pub fn plan_program_as(
     }
 }
 
+/// Resolves and plans each query of a checked text in order, handing each
+/// plan (or the problems of its statement) to `each` before the next is
+/// planned: one plan is in memory at a time.
+fn for_each_plan(
+    source: &str,
+    text: &CheckedText,
+    library: &Library,
+    engine: &Engine,
+    options: &PlanOptions,
+    members: MemberRows,
+    mut each: impl FnMut(Result<(Query, LogicalPlan), Vec<Diagnostic>>) -> ControlFlow<()>,
+) -> Vec<RelativeRange> {
+    let mut resolver = match segql_planner::StatementResolver::new(library, engine, options) {
+        Ok(resolver) => resolver,
+        Err(d) => {
+            let _ = each(Err(vec![d]));
+            return Vec::new();
+        }
+    };
+    let lower = segql_planner::LowerOptions {
+        engine: options.engine,
+        partitions: engine.partitions(),
+    };
+    text.for_each(source, |statement| {
+        let query = match resolver.statement(statement) {
+            Ok(Some(query)) => query,
+            Ok(None) => return ControlFlow::Continue(()),
+            Err(problems) => return each(Err(problems)),
+        };
+        let planned = match (&query.kind, members) {
+            (QueryKind::Members(segment), MemberRows::KeysOnly) => {
+                segql_planner::plan_actor_set(segment, engine, &lower)
+            }
+            _ => segql_planner::plan(&query, engine, &lower),
+        };
+        match planned {
+            Ok(plan) => each(Ok((query, plan))),
+            Err(d) => each(Err(vec![d.with_span(query.span)])),
+        }
+    });
+    resolver.relative_ranges()
+}
+
+/// Every problem of resolving and planning the queries of a checked text
+/// against the engine's schemas (no data is read), keeping no plan: what
+/// must be reported before anything runs (LANGUAGE.md §7). Also the
+/// text's relative ranges, for [`ranges_after_the_data`].
+pub fn plan_problems(
+    source: &str,
+    text: &CheckedText,
+    library: &Library,
+    engine: &Engine,
+    options: &PlanOptions,
+    members: MemberRows,
+) -> (Vec<Diagnostic>, Vec<RelativeRange>) {
+    let mut problems = Vec::new();
+    let ranges = for_each_plan(source, text, library, engine, options, members, |planned| {
+        if let Err(found) = planned {
+            problems.extend(found);
+        }
+        ControlFlow::Continue(())
+    });
+    (problems, ranges)
+}
+
+/// Warnings for the relative ranges that start after the newest event: with
+/// `now` from the wall clock and data that ended months ago, `during last
+/// 30 days` matches nothing, which looks like an answer but is not one.
+pub async fn ranges_after_the_data(
+    engine: &Engine,
+    ranges: &[RelativeRange],
+    now_micros: i64,
+) -> Result<Vec<Diagnostic>, Diagnostic> {
+    if ranges.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(newest) = engine.newest_event_micros().await? else {
+        return Ok(Vec::new());
+    };
+    let day = utc_date;
+    Ok(ranges
+        .iter()
+        .filter(|r| r.from_micros > newest)
+        .map(|r| {
+            Diagnostic::warning(
+                codes::RANGE_AFTER_DATA,
+                format!(
+                    "this range ends at now = {} but the newest event is on {}: it matches nothing",
+                    day(now_micros),
+                    day(newest)
+                ),
+            )
+            .with_span(r.span)
+            .with_label("wholly after the newest event")
+            .with_note("without --now, `now` is the wall clock's")
+            .with_help(format!(
+                "pass --now {} to count back from the data's end",
+                day(newest.saturating_add(86_400_000_000))
+            ))
+        })
+        .collect())
+}
+
+/// Plans each query of a checked text in order and hands it to `each`,
+/// which runs it before the next is planned. Call [`plan_problems`] first:
+/// a problem found here stops the text and is returned.
+pub fn plan_each(
+    source: &str,
+    text: &CheckedText,
+    library: &Library,
+    engine: &Engine,
+    options: &PlanOptions,
+    members: MemberRows,
+    mut each: impl FnMut(Query, LogicalPlan) -> ControlFlow<()>,
+) -> Result<(), Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    for_each_plan(
+        source,
+        text,
+        library,
+        engine,
+        options,
+        members,
+        |planned| match planned {
+            Ok((query, plan)) => each(query, plan),
+            Err(found) => {
+                problems = found;
+                ControlFlow::Break(())
+            }
+        },
+    );
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
 /// Executes one planned query.
 pub async fn execute(
     engine: &Engine,
@@ -157,6 +297,22 @@ pub async fn run_program(
         outcomes.push(execute(engine, &query, plan).await.map_err(|d| vec![d])?);
     }
     Ok(outcomes)
+}
+
+/// The UTC date of an instant, as `2026-03-31`.
+pub fn utc_date(micros: i64) -> String {
+    // Days to a civil date (Howard Hinnant's algorithm).
+    let days = micros.div_euclid(86_400_000_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// The value of the first row and column of a count.

@@ -28,6 +28,7 @@ pub mod embed;
 pub mod execute;
 pub mod export;
 pub mod render;
+pub mod text;
 
 pub use embed::{
     CompileOptions, catalog_from_context, catalog_from_provider, compile, compile_members, execute,

@@ -94,3 +94,31 @@ fn readme_segql_blocks_parse_and_validate() {
         );
     }
 }
+
+/// The README's SQL export sample is what segql prints for the command
+/// shown above it, line for line up to its `...`.
+#[test]
+fn readme_sql_export_sample_matches_its_command() {
+    let readme = read("README.md");
+    let section = &readme[readme.find("### SQL export").expect("the section")..];
+    let command = "segql explain --sql postgres -e 'users who have plan = \"premium\"'";
+    assert!(section.contains(command), "the command is in the section");
+    let sample_start = section.find("```text\n").expect("a sample") + "```text\n".len();
+    let sample = &section[sample_start..];
+    let sample = &sample[..sample.find("```").unwrap()];
+    let output = std::process::Command::new(crate::support::segql_bin())
+        .args([
+            "explain",
+            "--sql",
+            "postgres",
+            "-e",
+            "users who have plan = \"premium\"",
+        ])
+        .output()
+        .expect("segql runs");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let mut lines = printed.lines();
+    for expected in sample.lines().take_while(|l| l.trim() != "...") {
+        assert_eq!(lines.next(), Some(expected), "README sample vs:\n{printed}");
+    }
+}

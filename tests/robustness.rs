@@ -487,3 +487,163 @@ proptest! {
         }
     }
 }
+
+// ---- memory grows with the largest statement, not the file ------------------
+
+/// Runs segql on `text` (given as a file) and returns its peak resident
+/// memory in bytes.
+fn peak_memory(args: &[&str], text: &str) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.seg");
+    std::fs::write(&file, text).unwrap();
+    let mut all: Vec<&str> = args.to_vec();
+    all.push(file.to_str().unwrap());
+    let child = Command::new(segql_bin())
+        .args(&all)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("segql starts");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: `usage` is a plain C struct that wait4 fills; the child is
+    // ours and waited for exactly once (`child` is never waited on).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "segql {args:?} failed: {status}"
+    );
+    // Linux reports ru_maxrss in kilobytes.
+    usage.ru_maxrss as u64 * 1024
+}
+
+#[test]
+fn check_and_fmt_hold_one_statement_at_a_time() {
+    let statement = "users who viewed \"/cart\" then action \"CHECKOUT\" within session;\n";
+    let many = statement.repeat(100_000);
+    for args in [&["check"][..], &["fmt", "--check"][..], &["fmt"][..]] {
+        let one = peak_memory(args, statement);
+        let all = peak_memory(args, &many);
+        // The text itself is 6.6 MB; a syntax tree per statement would be
+        // well over 100 MB more.
+        assert!(
+            all < one + (40 << 20),
+            "{args:?}: {} MB for 100,000 statements, {} MB for one",
+            all >> 20,
+            one >> 20
+        );
+    }
+}
+
+#[test]
+fn explain_plans_one_statement_at_a_time() {
+    let statement = "users who viewed \"/cart\" then action \"CHECKOUT\" within session;\n";
+    let one = peak_memory(&["explain"], statement);
+    let all = peak_memory(&["explain"], &statement.repeat(1500));
+    // Every plan kept until the end would be about 18 KB each, 27 MB more.
+    assert!(
+        all < one + (12 << 20),
+        "{} MB for 1,500 statements, {} MB for one",
+        all >> 20,
+        one >> 20
+    );
+}
+
+// ---- relative ranges after the data's end ----------------------------------
+
+#[test]
+fn a_relative_range_after_the_newest_event_is_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    let text = r#"users who viewed "/cart" during last 30 days"#;
+    // `now` is the wall clock: years after these March 2026 events.
+    let o = segql_in(dir.path(), &["run", "--data", ".", "--count", "-e", text]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning[range-after-data]"), "{err}");
+    assert!(err.contains("the newest event is on 2026-03-01"), "{err}");
+    assert!(err.contains("pass --now 2026-03-02"), "{err}");
+    // Ranges that reach the data, and runs with --now, are quiet.
+    for args in [
+        vec![
+            "run",
+            "--data",
+            ".",
+            "--count",
+            "--now",
+            "2026-03-02",
+            "-e",
+            text,
+        ],
+        vec![
+            "run",
+            "--data",
+            ".",
+            "--count",
+            "-e",
+            r#"users who viewed "/cart" during last 100000 days"#,
+        ],
+    ] {
+        let o = segql_in(dir.path(), &args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("range-after-data"), "{}", stderr(&o));
+    }
+}
+
+// ---- small ones ---------------------------------------------------------------
+
+#[test]
+fn counts_in_messages_agree_with_their_nouns() {
+    let dir = tempfile::tempdir().unwrap();
+    shop(dir.path());
+    let o = segql_in(
+        dir.path(),
+        &[
+            "run",
+            "--data",
+            ".",
+            "--chart",
+            "x.svg",
+            "-e",
+            r#"users who viewed "/cart""#,
+        ],
+    );
+    let err = assert_clean_failure(&o, 2);
+    assert!(
+        err.contains("the text has 1 query of which 0 are analyses"),
+        "{err}"
+    );
+}
+
+#[test]
+fn repl_schema_without_a_table_says_what_is_missing() {
+    let o = crate::support::output_with_stdin(
+        Command::new(segql_bin())
+            .args(["repl"])
+            .env("NO_COLOR", "1"),
+        ".schema\n",
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("`.schema`: the following required arguments were not provided: <TABLE>"),
+        "{err}"
+    );
+}
+
+#[test]
+fn piped_repl_input_that_is_not_utf8_is_a_usage_error_as_in_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("bad.seg");
+    std::fs::write(&input, b"users who viewed \"/a\"\xff;\n").unwrap();
+    for args in [&["repl"][..], &["check", "-"][..]] {
+        let o = Command::new(segql_bin())
+            .args(args)
+            .stdin(std::fs::File::open(&input).unwrap())
+            .output()
+            .unwrap();
+        let err = assert_clean_failure(&o, 2);
+        assert!(err.contains("not contain valid UTF-8"), "{args:?}: {err}");
+    }
+}

@@ -71,12 +71,11 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
         };
         checked += 1;
         let library = library_without(&library, path);
-        let (program, mut diagnostics) = segql::parse_lenient(&source.text);
-        if diagnostics.is_empty() {
-            diagnostics = segql::validate(&program, &library);
-        }
+        // One statement at a time: a file of any length is checked in the
+        // memory of its largest statement.
+        let (checked, mut diagnostics) = segql::text::CheckedText::check(&source.text, &library);
         if let Some(engine) = &engine
-            && !diagnostics.iter().any(segql::Diagnostic::is_error)
+            && let Some(checked) = &checked
         {
             let base_dir = path
                 .parent()
@@ -87,8 +86,14 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
                 base_dir,
                 engine: segql::planner::SequenceEngine::Portable,
             };
-            if let Err(found) = segql::planner::resolve(&program, &library, engine, &options) {
-                diagnostics.extend(found);
+            match segql::planner::StatementResolver::new(&library, engine, &options) {
+                Err(d) => diagnostics.push(d),
+                Ok(mut resolver) => checked.for_each(&source.text, |statement| {
+                    if let Err(found) = resolver.statement(statement) {
+                        diagnostics.extend(found);
+                    }
+                    std::ops::ControlFlow::Continue(())
+                }),
             }
         }
         // Data and file errors (a CSV list that cannot be read) are 1, as

@@ -3,6 +3,7 @@
 use super::sources::{Source, read_source};
 use super::{Output, Status};
 use segql::{Diagnostic, codes};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// Print segql files in canonical form (keywords lower case, one statement
@@ -40,64 +41,111 @@ pub fn run(args: FmtArgs, output: Output) -> Status {
                 continue;
             }
         };
-        let formatted = match format_source(&source) {
-            Ok(formatted) => formatted,
-            Err(diagnostics) => {
-                output.diagnostics(&source.display, &source.text, &diagnostics);
-                status = status.worst(Status::Usage);
-                continue;
-            }
-        };
-        let changed = formatted != source.text;
-        if args.check {
-            if changed {
-                note!("would reformat {}", source.display);
-                status = status.worst(Status::Failure);
-            }
-        } else if args.write {
-            if changed && path != Path::new("-") {
-                if let Err(d) = write_atomically(path, &formatted) {
-                    output.error(&d);
+        let stdin = path == Path::new("-");
+        let result = if args.check || (args.write && !stdin) {
+            is_formatted(&source).and_then(|formatted| {
+                if formatted {
+                    Ok(())
+                } else if args.check {
+                    note!("would reformat {}", source.display);
                     status = status.worst(Status::Failure);
-                    continue;
+                    Ok(())
+                } else {
+                    write_atomically(path, &source)?;
+                    note!("formatted {}", source.display);
+                    Ok(())
                 }
-                note!("formatted {}", source.display);
-            } else if path == Path::new("-") && !super::print(&formatted) {
+            })
+        } else {
+            let mut reader_gone = false;
+            let printed = format_each(&source, |piece| {
+                reader_gone = !super::print(piece);
+                !reader_gone
+            });
+            if reader_gone {
+                // The reader has gone (`| head`): nothing more to show.
                 return status;
             }
-        } else if !super::print(&formatted) {
-            // The reader has gone (`| head`): nothing more to show.
-            return status;
+            printed
+        };
+        if let Err(diagnostics) = result {
+            let failed = Status::of(&diagnostics).worst(Status::Failure);
+            output.diagnostics(&source.display, &source.text, &diagnostics);
+            status = status.worst(failed);
         }
     }
     status
 }
 
-/// Formats a source, and refuses to hand back text that would not parse to
-/// the same program or that lost a comment: a formatter bug must never reach
-/// a user's file.
-fn format_source(source: &Source) -> Result<String, Vec<Diagnostic>> {
-    let program = segql::parse(&source.text)?;
-    let formatted = segql::format_program(&program, &source.text);
-    let reparsed = segql::parse(&formatted)
-        .map_err(|_| vec![formatter_bug("the formatted text does not parse")])?;
-    if reparsed.statements != program.statements {
-        return Err(vec![formatter_bug(
-            "the formatted text means something else",
-        )]);
+/// Formats a source one statement at a time, handing each piece of the
+/// canonical text to `sink` (which returns false to stop): a file of any
+/// length is formatted in the memory of its largest statement. A file that
+/// does not parse gives its syntax errors and no piece. Each statement's
+/// text is parsed back before it is handed on, and every comment must be
+/// placed: a formatter bug must never reach a user's file.
+fn format_each(source: &Source, mut sink: impl FnMut(&str) -> bool) -> Result<(), Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let comments = segql::syntax::parse_each(&source.text, |parsed| {
+        if let Err(d) = parsed {
+            errors.push(d);
+        }
+        ControlFlow::Continue(())
+    });
+    if !errors.is_empty() {
+        return Err(errors);
     }
-    let texts = |p: &segql::Program| {
-        p.comments
-            .iter()
-            .map(|c| c.text.clone())
-            .collect::<Vec<_>>()
-    };
-    if texts(&reparsed) != texts(&program) {
+    let mut formatter = segql::syntax::ProgramFormatter::new(&source.text, &comments);
+    let mut bug = None;
+    let mut stopped = false;
+    segql::syntax::parse_each(&source.text, |parsed| {
+        let Ok(statement) = parsed else {
+            return ControlFlow::Break(());
+        };
+        let pretty = format!("{statement:#}");
+        match segql::parse(&pretty) {
+            Ok(reparsed) if reparsed.statements == std::slice::from_ref(&statement) => {}
+            Ok(_) => {
+                bug = Some(formatter_bug("the formatted text means something else"));
+                return ControlFlow::Break(());
+            }
+            Err(_) => {
+                bug = Some(formatter_bug("the formatted text does not parse"));
+                return ControlFlow::Break(());
+            }
+        }
+        if sink(&formatter.push(statement)) {
+            ControlFlow::Continue(())
+        } else {
+            stopped = true;
+            ControlFlow::Break(())
+        }
+    });
+    if let Some(bug) = bug {
+        return Err(vec![bug]);
+    }
+    if stopped {
+        return Ok(());
+    }
+    let rest = formatter.finish();
+    if !formatter.all_comments_printed() {
         return Err(vec![formatter_bug(
             "the formatted text lost or reordered a comment",
         )]);
     }
-    Ok(formatted)
+    sink(&rest);
+    Ok(())
+}
+
+/// Whether a source is already in canonical form, compared piece by piece.
+fn is_formatted(source: &Source) -> Result<bool, Vec<Diagnostic>> {
+    let mut at = 0;
+    let mut same = true;
+    format_each(source, |piece| {
+        same = source.text.get(at..at + piece.len()) == Some(piece);
+        at += piece.len();
+        same
+    })?;
+    Ok(same && at == source.text.len())
 }
 
 fn formatter_bug(what: &str) -> Diagnostic {
@@ -109,14 +157,16 @@ fn formatter_bug(what: &str) -> Diagnostic {
     .with_help("please report it with the file attached")
 }
 
-/// Replaces `path` through a temporary file in the same folder, so an
-/// interrupted write never leaves half a file.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Diagnostic> {
+/// Replaces `path` with the canonical text of `source` through a temporary
+/// file in the same folder, so an interrupted write never leaves half a
+/// file, and the text is written as it is formatted.
+fn write_atomically(path: &Path, source: &Source) -> Result<(), Vec<Diagnostic>> {
+    use std::io::Write;
     let fail = |e: std::io::Error| {
-        Diagnostic::error(
+        vec![Diagnostic::error(
             codes::UNWRITABLE_FILE,
             format!("cannot write `{}`: {e}", path.display()),
-        )
+        )]
     };
     let dir = path
         .parent()
@@ -127,7 +177,25 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Diagnostic> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.segql-fmt.tmp"));
-    std::fs::write(&tmp, text).map_err(fail)?;
+    let written = std::fs::File::create(&tmp).map_err(fail).and_then(|file| {
+        let mut file = std::io::BufWriter::new(file);
+        let mut error = None;
+        format_each(source, |piece| match file.write_all(piece.as_bytes()) {
+            Ok(()) => true,
+            Err(e) => {
+                error = Some(e);
+                false
+            }
+        })?;
+        match error {
+            Some(e) => Err(fail(e)),
+            None => file.flush().map_err(fail),
+        }
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(&tmp, meta.permissions());
     }

@@ -5,7 +5,9 @@ use super::{Output, Status, print};
 use segql::executor::output::{self, OutputFormat};
 use segql::executor::{DataSpec, Engine, demo::DemoConfig};
 use segql::planner::{PlanOptions, SequenceEngine};
-use segql::{Diagnostic, Library, Program, codes};
+use segql::text::CheckedText;
+use segql::{Diagnostic, Library, codes};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -293,7 +295,9 @@ pub struct DemoDataArgs {
 struct Loaded {
     display: String,
     text: String,
-    program: Program,
+    /// What the passes over the text learned; its statements are parsed
+    /// again one at a time when they run.
+    checked: CheckedText,
     library: Library,
     base_dir: PathBuf,
     /// The text's file and the library's files: inputs too.
@@ -330,24 +334,17 @@ fn load_text(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
         }
         None => Library::new(),
     };
-    let program = match segql::parse(&text) {
-        Ok(p) => p,
-        Err(diagnostics) => {
-            output.diagnostics(&display, &text, &diagnostics);
-            return Err(Status::Usage);
-        }
-    };
-    let diagnostics = segql::validate(&program, &library);
+    let (checked, diagnostics) = CheckedText::check(&text, &library);
     if !diagnostics.is_empty() {
         output.diagnostics(&display, &text, &diagnostics);
-        if diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(Status::Usage);
-        }
     }
+    let Some(checked) = checked else {
+        return Err(Status::Usage);
+    };
     Ok(Loaded {
         display,
         text,
-        program,
+        checked,
         library,
         base_dir,
         files,
@@ -461,31 +458,27 @@ fn report(output: Output, loaded: &Loaded, diagnostics: &[Diagnostic]) -> Status
     Status::of(diagnostics)
 }
 
+/// "1 query", "3 queries".
+fn count_of(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub fn run(args: RunArgs, output: Output) -> Status {
     let started = Instant::now();
     let loaded = match load_text(&args.text, output) {
         Ok(l) => l,
         Err(status) => return status,
     };
-    let queries = loaded
-        .program
-        .statements
-        .iter()
-        .filter(|s| !matches!(s.kind, segql::syntax::StatementKind::Define(_)))
-        .count();
+    let queries = loaded.checked.queries;
+    let analyses = loaded.checked.analyses;
     if args.count
-        && let Some(analysis) = loaded.program.statements.iter().find(|s| {
-            !matches!(
-                s.kind,
-                segql::syntax::StatementKind::Define(_) | segql::syntax::StatementKind::Segment(_)
-            )
-        })
+        && let Some(analysis) = loaded.checked.first_analysis
     {
         let d = Diagnostic::error(
             codes::BAD_ARGUMENT,
             "--count counts the members of segments, but this is an analysis",
         )
-        .with_span(analysis.span)
+        .with_span(analysis)
         .with_label("an analysis has no members to count")
         .with_help("drop --count to see the analysis");
         output.diagnostics(&loaded.display, &loaded.text, &[d]);
@@ -497,7 +490,7 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                 output.error(
                     &Diagnostic::error(
                         codes::BAD_ARGUMENT,
-                        format!("-o writes one result, but the text has {queries} queries"),
+                        format!("-o writes one result, but the text has {}", count_of(queries, "query", "queries")),
                     )
                     .with_help("keep one query in the text (definitions are fine), or print the results instead"),
                 );
@@ -522,22 +515,16 @@ pub fn run(args: RunArgs, output: Output) -> Status {
         }
         None => None,
     };
-    let analyses = loaded
-        .program
-        .statements
-        .iter()
-        .filter(|s| {
-            !matches!(
-                s.kind,
-                segql::syntax::StatementKind::Define(_) | segql::syntax::StatementKind::Segment(_)
-            )
-        })
-        .count();
     if args.chart.is_some() && (analyses != 1 || queries != 1) {
         output.error(
             &Diagnostic::error(
                 codes::BAD_ARGUMENT,
-                format!("--chart draws one analysis, but the text has {queries} queries of which {analyses} are analyses"),
+                format!(
+                    "--chart draws one analysis, but the text has {} of which {} {}",
+                    count_of(queries, "query", "queries"),
+                    analyses,
+                    if analyses == 1 { "is an analysis" } else { "are analyses" }
+                ),
             )
             .with_help("keep one funnel, retention, paths or explore query in the text (definitions are fine)"),
         );
@@ -566,133 +553,193 @@ pub fn run(args: RunArgs, output: Output) -> Status {
         PicturesWhen::Auto => std::io::IsTerminal::is_terminal(&std::io::stdout()),
     };
     let rt = runtime();
-    rt.block_on(async {
-        let text_read = started.elapsed();
-        let (engine, options) = match prepare(&args.data, &args.text, &loaded, output).await {
-            Ok(ready) => ready,
-            Err(status) => return status,
-        };
-        let data_opened = started.elapsed();
-        // Counting needs the member keys alone: no profile columns, no sort.
-        let members = if args.count {
-            segql::execute::MemberRows::KeysOnly
-        } else {
-            segql::execute::MemberRows::Full
-        };
-        let plans = match segql::execute::plan_program_as(
-            &loaded.program,
-            &loaded.library,
+    let text_read = started.elapsed();
+    let (engine, options) = match rt.block_on(prepare(&args.data, &args.text, &loaded, output)) {
+        Ok(ready) => ready,
+        Err(status) => return status,
+    };
+    let data_opened = started.elapsed();
+    // Counting needs the member keys alone: no profile columns, no sort.
+    let members = if args.count {
+        segql::execute::MemberRows::KeysOnly
+    } else {
+        segql::execute::MemberRows::Full
+    };
+    // Every problem of the text before any data is read (LANGUAGE.md §7);
+    // then each query is planned again when its turn comes, so plans are
+    // never all in memory.
+    let (problems, relative_ranges) = segql::execute::plan_problems(
+        &loaded.text,
+        &loaded.checked,
+        &loaded.library,
+        &engine,
+        &options,
+        members,
+    );
+    if !problems.is_empty() {
+        return report(output, &loaded, &problems);
+    }
+    // CSV lists are opened while planning: only now are all inputs known.
+    let mut inputs = engine.input_files();
+    inputs.extend(loaded.files.iter().cloned());
+    for (flag, path) in [("-o", &args.output), ("--chart", &args.chart)] {
+        if let Some(path) = path
+            && let Err(d) = refuse_overwriting_input(flag, path, &inputs)
+        {
+            output.error(&d);
+            return Status::Usage;
+        }
+    }
+    if let Err(d) = rt.block_on(engine.check_events()) {
+        output.error(&d);
+        return Status::Failure;
+    }
+    // `now` from the wall clock on data that ended long ago.
+    if args.text.session.now.is_none() && engine.default_now_micros.is_none() {
+        match rt.block_on(segql::execute::ranges_after_the_data(
             &engine,
-            &options,
-            members,
-        ) {
-            Ok(p) => p,
-            Err(diagnostics) => return report(output, &loaded, &diagnostics),
-        };
-        // CSV lists are opened while planning: only now are all inputs known.
-        let mut inputs = engine.input_files();
-        inputs.extend(loaded.files.iter().cloned());
-        for (flag, path) in [("-o", &args.output), ("--chart", &args.chart)] {
-            if let Some(path) = path
-                && let Err(d) = refuse_overwriting_input(flag, path, &inputs)
-            {
+            &relative_ranges,
+            options.now_micros,
+        )) {
+            Ok(warnings) if !warnings.is_empty() => {
+                output.diagnostics(&loaded.display, &loaded.text, &warnings);
+            }
+            Ok(_) => {}
+            Err(d) => {
                 output.error(&d);
-                return Status::Usage;
+                return Status::Failure;
             }
         }
-        if let Err(d) = engine.check_events().await {
-            output.error(&d);
-            return Status::Failure;
-        }
-        if args.timings {
-            note!(
-                "timings: text {:.3} s, data opened {:.3} s, planned {:.3} s (since start)",
-                text_read.as_secs_f64(),
-                (data_opened - text_read).as_secs_f64(),
-                (started.elapsed() - data_opened).as_secs_f64(),
-            );
-        }
-        let mut first = true;
-        for (index, (query, plan)) in plans.into_iter().enumerate() {
-            let outcome = match segql::execute::execute(&engine, &query, plan).await {
+    }
+    if args.timings {
+        note!(
+            "timings: text {:.3} s, data opened {:.3} s, planned {:.3} s (since start)",
+            text_read.as_secs_f64(),
+            (data_opened - text_read).as_secs_f64(),
+            (started.elapsed() - data_opened).as_secs_f64(),
+        );
+    }
+    let mut status = Status::Success;
+    let mut index = 0;
+    let planned = segql::execute::plan_each(
+        &loaded.text,
+        &loaded.checked,
+        &loaded.library,
+        &engine,
+        &options,
+        members,
+        |query, plan| {
+            index += 1;
+            let outcome = match rt.block_on(segql::execute::execute(&engine, &query, plan)) {
                 Ok(o) => o,
                 Err(d) => {
                     output.error(&d);
-                    return Status::Failure;
+                    status = Status::Failure;
+                    return ControlFlow::Break(());
                 }
             };
-            if !outcome.warnings.is_empty() {
-                output.diagnostics(&loaded.display, &loaded.text, &outcome.warnings);
-            }
-            let output_started = Instant::now();
-            let report_timings = || {
-                if args.timings {
-                    note!(
-                        "{}",
-                        timings_line(index + 1, &outcome, output_started.elapsed())
-                    );
+            match show_outcome(
+                &args,
+                file_format,
+                pictures,
+                output,
+                &loaded,
+                index,
+                &outcome,
+            ) {
+                Ok(true) => ControlFlow::Continue(()),
+                // The reader has gone (`| head`): nothing more to show.
+                Ok(false) => ControlFlow::Break(()),
+                Err(failed) => {
+                    status = failed;
+                    ControlFlow::Break(())
                 }
-            };
-            if !first && args.output.is_none() && !print("\n") {
-                return Status::Success;
             }
-            first = false;
-            if args.count {
-                if !print(&format!("{}\n", outcome.rows())) {
-                    return Status::Success;
-                }
-                report_timings();
-                continue;
-            }
-            if let Some(path) = &args.chart
-                && let Err(d) = write_chart(path, &outcome)
-            {
-                output.error(&d);
-                return Status::Failure;
-            }
-            if pictures
-                && args.output.is_none()
-                && args.format == FormatArg::Table
-                && let Some(picture) = picture(&outcome, output.color)
-                && !print(&format!("{picture}\n"))
-            {
-                return Status::Success;
-            }
-            let written = match (&args.output, file_format) {
-                (Some(path), Some(format)) => write_file(path, format, &outcome),
-                _ => {
-                    let format = match args.format {
-                        FormatArg::Table => OutputFormat::Table,
-                        FormatArg::Csv => OutputFormat::Csv,
-                        FormatArg::Json => OutputFormat::Json,
-                        FormatArg::Ndjson => OutputFormat::NdJson,
-                    };
-                    let mut stdout = std::io::BufWriter::new(std::io::stdout());
-                    output::write(&outcome.batches, &outcome.schema, format, &mut stdout)
-                        .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into))
-                        .map_err(|e| {
-                            Diagnostic::error(
-                                codes::UNWRITABLE_FILE,
-                                format!("cannot write the result: {e}"),
-                            )
-                        })
-                }
-            };
-            if let Err(d) = written {
-                // A reader that stopped early (`| head`) is not an error.
-                if d.message.contains("Broken pipe") {
-                    return Status::Success;
-                }
-                output.error(&d);
-                return Status::Failure;
-            }
-            report_timings();
-        }
+        },
+    );
+    if let Err(problems) = planned {
+        return report(output, &loaded, &problems);
+    }
+    if args.timings && status == Status::Success {
+        note!("timings: total {:.3} s", started.elapsed().as_secs_f64());
+    }
+    status
+}
+
+/// Shows one query's outcome as `run`'s flags say: `Ok(false)` when the
+/// reader of standard output has gone.
+fn show_outcome(
+    args: &RunArgs,
+    file_format: Option<OutputFormat>,
+    pictures: bool,
+    output: Output,
+    loaded: &Loaded,
+    index: usize,
+    outcome: &segql::execute::Outcome,
+) -> Result<bool, Status> {
+    if !outcome.warnings.is_empty() {
+        output.diagnostics(&loaded.display, &loaded.text, &outcome.warnings);
+    }
+    let output_started = Instant::now();
+    let report_timings = || {
         if args.timings {
-            note!("timings: total {:.3} s", started.elapsed().as_secs_f64());
+            note!("{}", timings_line(index, outcome, output_started.elapsed()));
         }
-        Status::Success
-    })
+    };
+    if index > 1 && args.output.is_none() && !print("\n") {
+        return Ok(false);
+    }
+    if args.count {
+        if !print(&format!("{}\n", outcome.rows())) {
+            return Ok(false);
+        }
+        report_timings();
+        return Ok(true);
+    }
+    if let Some(path) = &args.chart
+        && let Err(d) = write_chart(path, outcome)
+    {
+        output.error(&d);
+        return Err(Status::Failure);
+    }
+    if pictures
+        && args.output.is_none()
+        && args.format == FormatArg::Table
+        && let Some(picture) = picture(outcome, output.color)
+        && !print(&format!("{picture}\n"))
+    {
+        return Ok(false);
+    }
+    let written = match (&args.output, file_format) {
+        (Some(path), Some(format)) => write_file(path, format, outcome),
+        _ => {
+            let format = match args.format {
+                FormatArg::Table => OutputFormat::Table,
+                FormatArg::Csv => OutputFormat::Csv,
+                FormatArg::Json => OutputFormat::Json,
+                FormatArg::Ndjson => OutputFormat::NdJson,
+            };
+            let mut stdout = std::io::BufWriter::new(std::io::stdout());
+            output::write(&outcome.batches, &outcome.schema, format, &mut stdout)
+                .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into))
+                .map_err(|e| {
+                    Diagnostic::error(
+                        codes::UNWRITABLE_FILE,
+                        format!("cannot write the result: {e}"),
+                    )
+                })
+        }
+    };
+    if let Err(d) = written {
+        // A reader that stopped early (`| head`) is not an error.
+        if d.message.contains("Broken pipe") {
+            return Ok(false);
+        }
+        output.error(&d);
+        return Err(Status::Failure);
+    }
+    report_timings();
+    Ok(true)
 }
 
 /// Refuses to write `out` when it is one of the files the run reads:
@@ -831,67 +878,75 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
         Err(status) => return status,
     };
     let rt = runtime();
-    rt.block_on(async {
-        let (engine, mut options) = match prepare(&args.data, &args.text, &loaded, output).await {
-            Ok(ready) => ready,
-            Err(status) => return status,
-        };
-        if args.sql.is_some() {
-            // The native engine's aggregates have no SQL form.
-            options.engine = SequenceEngine::Portable;
-        }
-        let plans =
-            match segql::execute::plan_program(&loaded.program, &loaded.library, &engine, &options)
-            {
-                Ok(p) => p,
-                Err(diagnostics) => return report(output, &loaded, &diagnostics),
-            };
-        for (i, (query, plan)) in plans.into_iter().enumerate() {
+    let (engine, mut options) = match rt.block_on(prepare(&args.data, &args.text, &loaded, output))
+    {
+        Ok(ready) => ready,
+        Err(status) => return status,
+    };
+    if args.sql.is_some() {
+        // The native engine's aggregates have no SQL form.
+        options.engine = SequenceEngine::Portable;
+    }
+    let members = segql::execute::MemberRows::Full;
+    let (problems, _) = segql::execute::plan_problems(
+        &loaded.text,
+        &loaded.checked,
+        &loaded.library,
+        &engine,
+        &options,
+        members,
+    );
+    if !problems.is_empty() {
+        return report(output, &loaded, &problems);
+    }
+    let mut status = Status::Success;
+    let mut index = 0;
+    let planned = segql::execute::plan_each(
+        &loaded.text,
+        &loaded.checked,
+        &loaded.library,
+        &engine,
+        &options,
+        members,
+        |query, plan| {
+            index += 1;
             let statement = &loaded.text[query.span.start..query.span.end];
             let header = format!(
                 "{}-- {}\n",
-                if i > 0 { "\n" } else { "" },
+                if index > 1 { "\n" } else { "" },
                 statement.split_whitespace().collect::<Vec<_>>().join(" ")
             );
             if !print(&header) {
-                return Status::Success;
+                return ControlFlow::Break(());
             }
             let text = if let Some(dialect) = args.sql {
-                match segql::export::plan_to_sql(&engine, &plan, dialect.into()).await {
-                    Ok(sql) => format!("{sql};"),
-                    Err(d) => {
-                        // Not the text's fault: the plan (or a CSV list)
-                        // could not be written as SQL.
-                        let d = d.with_span(query.span).with_label("this query");
-                        output.diagnostics(&loaded.display, &loaded.text, &[d]);
-                        return Status::Failure;
-                    }
-                }
+                rt.block_on(segql::export::plan_to_sql(&engine, &plan, dialect.into()))
+                    .map(|sql| format!("{sql};"))
+                    // Not the text's fault: the plan (or a CSV list) could
+                    // not be written as SQL.
+                    .map_err(|d| d.with_span(query.span).with_label("this query"))
             } else if args.analyze {
-                match engine.analyze(plan).await {
-                    Ok(t) => t,
-                    Err(d) => {
-                        output.error(&d);
-                        return Status::Failure;
-                    }
-                }
+                rt.block_on(engine.analyze(plan))
             } else if args.optimized || args.physical {
-                match engine.explain(plan, args.physical).await {
-                    Ok(t) => t,
-                    Err(d) => {
-                        output.error(&d);
-                        return Status::Failure;
-                    }
-                }
+                rt.block_on(engine.explain(plan, args.physical))
             } else {
-                plan.display_indent().to_string()
+                Ok(plan.display_indent().to_string())
             };
-            if !print(&format!("{}\n", text.trim_end())) {
-                return Status::Success;
+            match text {
+                Ok(text) if print(&format!("{}\n", text.trim_end())) => ControlFlow::Continue(()),
+                Ok(_) => ControlFlow::Break(()),
+                Err(d) => {
+                    output.diagnostics(&loaded.display, &loaded.text, &[d]);
+                    status = Status::Failure;
+                    ControlFlow::Break(())
+                }
             }
-        }
-        Status::Success
-    })
+        },
+    );
+    if let Err(problems) = planned {
+        return report(output, &loaded, &problems);
+    }
+    status
 }
 
 pub fn demo_data(args: DemoDataArgs, output: Output) -> Status {
@@ -932,6 +987,13 @@ pub fn demo_data(args: DemoDataArgs, output: Output) -> Status {
                 summary.users,
                 summary.accounts,
                 args.out.display()
+            );
+            // Run on files, `now` is the wall clock's: relative ranges need
+            // the data's end to give the demo's answers.
+            note!(
+                "its events end before {}: pass --now {} to run relative ranges (`during last 30 days`) on it",
+                segql::execute::utc_date(config.end_millis() * 1000),
+                segql::execute::utc_date(config.end_millis() * 1000),
             );
             Status::Success
         }

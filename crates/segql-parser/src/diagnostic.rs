@@ -181,6 +181,7 @@ pub mod codes {
 
     // Warnings.
     pub const CSV_UNMATCHED: &str = "csv-unmatched";
+    pub const RANGE_AFTER_DATA: &str = "range-after-data";
 
     /// Whether a code is a data or runtime error (exit 1) rather than an
     /// error in the text or the arguments (exit 2).

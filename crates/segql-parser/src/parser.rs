@@ -32,9 +32,32 @@ pub fn parse(source: &str) -> Result<Program, Vec<Diagnostic>> {
 /// Parses what it can: the statements that parse, and a diagnostic for each
 /// that does not. After an error the parser resumes after the next `;`.
 pub fn parse_lenient(source: &str) -> (Program, Vec<Diagnostic>) {
-    let state = State::new(source);
     let mut statements = Vec::new();
     let mut diagnostics = Vec::new();
+    let comments = parse_each(source, |parsed| {
+        match parsed {
+            Ok(statement) => statements.push(statement),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    let program = Program {
+        statements,
+        comments,
+    };
+    (program, diagnostics)
+}
+
+/// [`parse_lenient`] one statement at a time: `each` gets every statement
+/// (or the diagnostic of one that does not parse) in order, with spans into
+/// `source`, and may stop early. Nothing but the text's comments, which are
+/// returned, is kept: a text of millions of statements is parsed in the
+/// memory of its largest one.
+pub fn parse_each(
+    source: &str,
+    mut each: impl FnMut(Result<Statement, Diagnostic>) -> std::ops::ControlFlow<()>,
+) -> Vec<Comment> {
+    let state = State::new(source);
     let input = Input::new_extra(source, &state);
     let (mut i, ()) = ws(input).expect("skipping blanks cannot fail");
     // A `;` ends a statement: one with no statement before it (a leading
@@ -43,12 +66,13 @@ pub fn parse_lenient(source: &str) -> (Program, Vec<Diagnostic>) {
     while !i.fragment().is_empty() {
         if let Ok((rest, span)) = sym(";")(i) {
             if !after_statement {
-                diagnostics.push(
-                    Diagnostic::error(codes::SYNTAX, "expected a statement before `;`")
-                        .with_span(span)
-                        .with_label("no statement ends here")
-                        .with_help("remove this `;`: statements are separated by one `;`"),
-                );
+                let d = Diagnostic::error(codes::SYNTAX, "expected a statement before `;`")
+                    .with_span(span)
+                    .with_label("no statement ends here")
+                    .with_help("remove this `;`: statements are separated by one `;`");
+                if each(Err(d)).is_break() {
+                    break;
+                }
             }
             after_statement = false;
             i = rest;
@@ -56,27 +80,27 @@ pub fn parse_lenient(source: &str) -> (Program, Vec<Diagnostic>) {
         }
         after_statement = false;
         state.depth.set(0);
-        match statement_then_end(i) {
+        let parsed = match statement_then_end(i) {
             Ok((rest, stmt)) => {
-                statements.push(stmt);
                 i = rest;
                 after_statement = true;
+                Ok(stmt)
             }
             Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => {
                 let resume = resume_after_semicolon(source, e.offset);
-                diagnostics.push(to_diagnostic(source, e));
+                let d = to_diagnostic(source, e);
                 i = input.take_from(resume);
                 let (rest, ()) = ws(i).expect("skipping blanks cannot fail");
                 i = rest;
+                Err(d)
             }
             Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers only"),
+        };
+        if each(parsed).is_break() {
+            break;
         }
     }
-    let program = Program {
-        statements,
-        comments: state.comments.clone(),
-    };
-    (program, diagnostics)
+    state.comments.clone()
 }
 
 /// A statement followed by `;` or the end of the text.

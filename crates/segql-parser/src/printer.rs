@@ -676,74 +676,121 @@ fn blank_line_between(source: &str, from: usize, to: usize) -> bool {
 /// `source` is the text `program` was parsed from: blank lines and the
 /// places of comments are read from it through the spans.
 pub fn format_program(program: &Program, source: &str) -> String {
-    let statements = &program.statements;
-    let mut comments: Vec<&Comment> = program.comments.iter().collect();
-    comments.sort_by_key(|c| c.span.start);
+    let mut formatter = ProgramFormatter::new(source, &program.comments);
+    let mut out = String::new();
+    for statement in &program.statements {
+        out.push_str(&formatter.push(statement.clone()));
+    }
+    out.push_str(&formatter.finish());
+    out
+}
 
-    // Where each comment goes: before statement i (leading), before it
-    // because it was inside it, at the end of its last line, or at the end.
-    let mut leading: Vec<Vec<&Comment>> = vec![Vec::new(); statements.len()];
-    let mut inside: Vec<Vec<&Comment>> = vec![Vec::new(); statements.len()];
-    let mut trailing: Vec<Option<&Comment>> = vec![None; statements.len()];
-    let mut last: Vec<&Comment> = Vec::new();
-    for comment in comments {
-        let at = comment.span.start;
-        if let Some(i) = statements
-            .iter()
-            .position(|s| s.span.start <= at && at < s.span.end)
-        {
-            inside[i].push(comment);
-            continue;
-        }
-        let before = statements.iter().rposition(|s| s.span.end <= at);
-        if let Some(i) = before {
-            let same_line = source
-                .get(statements[i].span.end..at)
-                .is_some_and(|gap| !gap.contains('\n'));
-            if same_line && trailing[i].is_none() {
-                trailing[i] = Some(comment);
-                continue;
-            }
-        }
-        match statements.iter().position(|s| s.span.start > at) {
-            Some(i) => leading[i].push(comment),
-            None => last.push(comment),
+/// [`format_program`] one statement at a time, for texts parsed with
+/// [`parse_each`](crate::parse_each): each call gives the next piece of the
+/// output, so a text of any length is formatted in the memory of one
+/// statement.
+pub struct ProgramFormatter<'s> {
+    source: &'s str,
+    comments: Vec<Comment>,
+    /// The first comment not printed yet.
+    next_comment: usize,
+    /// The statement given last: where its trailing comment ends depends on
+    /// where the next one starts.
+    pending: Option<Statement>,
+    /// The source offset where the previously printed item ends.
+    previous_end: Option<usize>,
+}
+
+impl<'s> ProgramFormatter<'s> {
+    pub fn new(source: &'s str, comments: &[Comment]) -> Self {
+        let mut comments = comments.to_vec();
+        comments.sort_by_key(|c| c.span.start);
+        ProgramFormatter {
+            source,
+            comments,
+            next_comment: 0,
+            pending: None,
+            previous_end: None,
         }
     }
 
-    let mut out = String::new();
-    // The source offset where the previously printed item ends.
-    let mut previous_end: Option<usize> = None;
-    let separate = |out: &mut String, previous_end: Option<usize>, start: usize| {
-        if previous_end.is_some_and(|end| blank_line_between(source, end, start)) {
+    /// Takes the next statement; returns the text of the one before it.
+    pub fn push(&mut self, statement: Statement) -> String {
+        let next_start = statement.span.start;
+        match self.pending.replace(statement) {
+            Some(previous) => self.print(&previous, Some(next_start)),
+            None => String::new(),
+        }
+    }
+
+    /// The text of the last statement and of the comments after it.
+    pub fn finish(&mut self) -> String {
+        let mut out = match self.pending.take() {
+            Some(last) => self.print(&last, None),
+            None => String::new(),
+        };
+        while let Some(comment) = self.comments.get(self.next_comment) {
+            self.separate(&mut out, comment.span.start);
+            let _ = writeln!(out, "{comment}");
+            self.previous_end = Some(comment.span.end);
+            self.next_comment += 1;
+        }
+        out
+    }
+
+    /// Whether every comment has been printed.
+    pub fn all_comments_printed(&self) -> bool {
+        self.next_comment == self.comments.len()
+    }
+
+    fn separate(&self, out: &mut String, start: usize) {
+        if self
+            .previous_end
+            .is_some_and(|end| blank_line_between(self.source, end, start))
+        {
             out.push('\n');
         }
-    };
-    for (i, statement) in statements.iter().enumerate() {
-        for comment in &leading[i] {
-            separate(&mut out, previous_end, comment.span.start);
+    }
+
+    /// A statement with its comments: those before it (on their own lines),
+    /// those inside it (moved before it), and the first one after its end on
+    /// the same line, unless the next statement starts before that.
+    fn print(&mut self, statement: &Statement, next_start: Option<usize>) -> String {
+        let mut out = String::new();
+        let span = statement.span;
+        while let Some(comment) = self.comments.get(self.next_comment)
+            && comment.span.start < span.start
+        {
+            self.separate(&mut out, comment.span.start);
             let _ = writeln!(out, "{comment}");
-            previous_end = Some(comment.span.end);
+            self.previous_end = Some(comment.span.end);
+            self.next_comment += 1;
         }
-        separate(&mut out, previous_end, statement.span.start);
-        for comment in &inside[i] {
+        self.separate(&mut out, span.start);
+        while let Some(comment) = self.comments.get(self.next_comment)
+            && comment.span.start < span.end
+        {
             let _ = writeln!(out, "{comment}");
+            self.next_comment += 1;
         }
         let _ = write!(out, "{statement:#};");
-        let mut end = statement.span.end;
-        if let Some(comment) = trailing[i] {
-            let _ = write!(out, " {comment}");
-            end = end.max(comment.span.end);
+        let mut end = span.end;
+        if let Some(comment) = self.comments.get(self.next_comment) {
+            let at = comment.span.start;
+            let same_line = self
+                .source
+                .get(span.end..at)
+                .is_some_and(|gap| !gap.contains('\n'));
+            if same_line && next_start.is_none_or(|next| at < next) {
+                let _ = write!(out, " {comment}");
+                end = end.max(comment.span.end);
+                self.next_comment += 1;
+            }
         }
         out.push('\n');
-        previous_end = Some(end);
+        self.previous_end = Some(end);
+        out
     }
-    for comment in last {
-        separate(&mut out, previous_end, comment.span.start);
-        let _ = writeln!(out, "{comment}");
-        previous_end = Some(comment.span.end);
-    }
-    out
 }
 
 #[cfg(test)]

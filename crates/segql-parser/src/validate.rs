@@ -218,6 +218,45 @@ fn check_program(program: &Program, library: &Library, replacing: bool) -> Vec<D
     checker.diags
 }
 
+/// [`validate`] one statement at a time, for texts parsed with
+/// [`parse_each`](crate::parse_each): the same diagnostics, while only the
+/// definitions are kept (later statements may use them).
+pub struct Validator<'a> {
+    checker: Checker<'a>,
+    definitions: &'a [(usize, Statement)],
+}
+
+impl<'a> Validator<'a> {
+    /// `definitions`: every definition of the text with its statement
+    /// number (from 0), in order: a first pass over the text collects them.
+    pub fn new(library: &'a Library, definitions: &'a [(usize, Statement)]) -> Self {
+        let mut checker = Checker::new(library, false, false);
+        checker.all_defs = definitions
+            .iter()
+            .filter_map(|(i, s)| match &s.kind {
+                StatementKind::Define(def) => Some((*i, &def.name)),
+                _ => None,
+            })
+            .collect();
+        Validator {
+            checker,
+            definitions,
+        }
+    }
+
+    /// The diagnostics of statement number `index`; statements come in
+    /// order. A definition is checked as the copy in `definitions`, which
+    /// later statements see.
+    pub fn check(&mut self, index: usize, statement: &Statement) -> Vec<Diagnostic> {
+        self.checker.stmt_index = index;
+        match self.definitions.binary_search_by_key(&index, |(i, _)| *i) {
+            Ok(at) => self.checker.check_statement(&self.definitions[at].1),
+            Err(_) => self.checker.check_query(statement),
+        }
+        std::mem::take(&mut self.checker.diags)
+    }
+}
+
 fn duplicate_in_file(name: &Ident, first: Span) -> Diagnostic {
     Diagnostic::error(
         codes::DUPLICATE_DEFINITION,
@@ -314,6 +353,14 @@ impl<'a> Checker<'a> {
     fn check_statement(&mut self, stmt: &'a Statement) {
         match &stmt.kind {
             StatementKind::Define(def) => self.check_definition(def),
+            _ => self.check_query(stmt),
+        }
+    }
+
+    /// A statement other than a definition: nothing of it is kept.
+    fn check_query(&mut self, stmt: &Statement) {
+        match &stmt.kind {
+            StatementKind::Define(_) => {}
             StatementKind::Segment(seg) => self.check_segment(seg),
             StatementKind::Funnel(f) => self.check_funnel(f, stmt.span),
             StatementKind::Retention(r) => {
@@ -491,7 +538,7 @@ impl<'a> Checker<'a> {
 
     // ----- segments -------------------------------------------------------
 
-    fn check_segment(&mut self, seg: &'a Segment) {
+    fn check_segment(&mut self, seg: &Segment) {
         let ctx = SegCtx {
             audience: seg.audience,
             audience_span: seg.audience_span,
@@ -527,7 +574,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_condition(&mut self, cond: &'a Condition, ctx: SegCtx) {
+    fn check_condition(&mut self, cond: &Condition, ctx: SegCtx) {
         match &cond.kind {
             ConditionKind::Or(items) | ConditionKind::And(items) => {
                 for item in items {
@@ -574,7 +621,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_set(&mut self, set: &'a SetRef, ctx: SegCtx) {
+    fn check_set(&mut self, set: &SetRef, ctx: SegCtx) {
         match &set.kind {
             SetRefKind::Segment(ident) => self.check_segment_use(ident, ctx),
             SetRefKind::Csv { key, .. } => {
@@ -597,7 +644,7 @@ impl<'a> Checker<'a> {
     }
 
     /// `in segment NAME` inside a segment of audience `ctx.audience`.
-    fn check_segment_use(&mut self, ident: &'a Ident, ctx: SegCtx) {
+    fn check_segment_use(&mut self, ident: &Ident, ctx: SegCtx) {
         let name = ident.name.as_str();
         if self.defining == Some(name) && (self.replacing || self.resolve(name).is_none()) {
             let d = Diagnostic::error(
@@ -653,7 +700,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves a segment name, reporting it when unknown.
-    fn lookup(&mut self, ident: &'a Ident) -> Option<Resolved<'a>> {
+    fn lookup(&mut self, ident: &Ident) -> Option<Resolved<'a>> {
         let name = ident.name.as_str();
         if let Some(res) = self.resolve(name) {
             return Some(res);
@@ -692,7 +739,7 @@ impl<'a> Checker<'a> {
 
     // ----- behaviors and steps ---------------------------------------------
 
-    fn check_behavior(&mut self, b: &'a Behavior) {
+    fn check_behavior(&mut self, b: &Behavior) {
         for step in &b.steps {
             self.check_step(&step.step);
         }
@@ -767,7 +814,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_step(&mut self, step: &'a Step) {
+    fn check_step(&mut self, step: &Step) {
         if let Some(filter) = &step.filter {
             self.check_pred(filter);
         }
@@ -899,7 +946,7 @@ impl<'a> Checker<'a> {
 
     /// The segments of one analysis (`for`, then `compare`), which must share
     /// one audience.
-    fn check_analysis_segments(&mut self, refs: impl Iterator<Item = &'a SegRef>) {
+    fn check_analysis_segments<'s>(&mut self, refs: impl Iterator<Item = &'s SegRef>) {
         let mut first: Option<(Audience, Span)> = None;
         let mut reported = false;
         for seg_ref in refs {
@@ -939,7 +986,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn check_funnel(&mut self, f: &'a Funnel, stmt_span: Span) {
+    fn check_funnel(&mut self, f: &Funnel, stmt_span: Span) {
         for step in &f.steps {
             self.check_step(&step.step);
         }
@@ -976,7 +1023,7 @@ impl<'a> Checker<'a> {
         self.check_result_columns(&columns);
     }
 
-    fn check_paths(&mut self, p: &'a Paths, stmt_span: Span) {
+    fn check_paths(&mut self, p: &Paths, stmt_span: Span) {
         for (word, step) in [("from", &p.from), ("to", &p.to)] {
             let Some(step) = step else {
                 continue;
@@ -1013,7 +1060,7 @@ impl<'a> Checker<'a> {
         self.check_opt_range(p.range.as_ref());
     }
 
-    fn check_explore(&mut self, e: &'a Explore, stmt_span: Span) {
+    fn check_explore(&mut self, e: &Explore, stmt_span: Span) {
         for measure in &e.measures {
             if let MeasureKind::Count(step) = &measure.kind {
                 self.check_step(step);

@@ -22,7 +22,7 @@ pub use catalog::{
 };
 pub use ir::*;
 pub use lower::{LowerOptions, SequenceEngine, plan_actor_set, plan_csv_checks, plan_query};
-pub use resolve::{PlanOptions, resolve};
+pub use resolve::{PlanOptions, RelativeRange, StatementResolver, resolve};
 
 use datafusion_expr::LogicalPlan;
 use segql_parser::Diagnostic;

@@ -12,8 +12,8 @@ use datafusion_expr::{Expr, col, lit};
 use segql_parser::{
     Atom, AtomKind, Audience, Behavior as AstBehavior, CmpOp, Condition, ConditionKind, CountKind,
     CsvKey, Diagnostic, EventKind, Ident, Library, Literal, LiteralKind, Pred, PredKind, Program,
-    Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, StatementKind,
-    Step, Target, WithinKind, codes, did_you_mean,
+    Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, Statement,
+    StatementKind, Step, Target, WithinKind, codes, did_you_mean,
 };
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -39,60 +39,103 @@ pub fn resolve(
     catalog: &dyn Catalog,
     options: &PlanOptions,
 ) -> Result<Vec<Query>, Vec<Diagnostic>> {
-    let mut resolver = Resolver {
-        catalog,
-        library,
-        defs: HashMap::new(),
-        options,
-        library_dirs: RefCell::new(Vec::new()),
-        library_resolved: RefCell::new(HashMap::new()),
-    };
+    let mut resolver = StatementResolver::new(library, catalog, options).map_err(|d| vec![d])?;
     let mut queries = Vec::new();
     let mut diagnostics = Vec::new();
-    if let Err(d) = resolver.check_events_table() {
-        return Err(vec![d]);
-    }
     for statement in &program.statements {
-        match &statement.kind {
-            StatementKind::Define(def) => {
-                // A definition is resolved once, where it is written, used
-                // or not: its unknown columns are errors of the text
-                // (LANGUAGE.md §7). Its uses take the result.
-                let resolved = resolver.segment(&def.segment);
-                if let Err(d) = &resolved {
-                    diagnostics.push(d.clone());
-                }
-                resolver
-                    .defs
-                    .insert(def.name.name.clone(), (def.segment.audience, resolved));
-            }
-            StatementKind::Segment(segment) => match resolver.segment(segment) {
-                Ok(ir) => queries.push(Query {
-                    span: statement.span,
-                    kind: QueryKind::Members(ir),
-                }),
-                Err(d) => diagnostics.push(d),
-            },
-            StatementKind::Funnel(_)
-            | StatementKind::Retention(_)
-            | StatementKind::Paths(_)
-            | StatementKind::Explore(_) => match resolver.analysis(&statement.kind) {
-                Ok(kind) => queries.push(Query {
-                    span: statement.span,
-                    kind,
-                }),
-                Err(d) => diagnostics.push(d),
-            },
+        match resolver.statement(statement) {
+            Ok(Some(query)) => queries.push(query),
+            Ok(None) => {}
+            Err(d) => diagnostics.extend(d),
         }
     }
     if diagnostics.is_empty() {
         Ok(queries)
     } else {
-        // A definition's problem comes back with every query that uses it:
-        // report it once.
-        let mut seen = std::collections::HashSet::new();
-        diagnostics.retain(|d| seen.insert((d.code, d.span.map(|s| s.range()), d.message.clone())));
         Err(diagnostics)
+    }
+}
+
+/// [`resolve`] one statement at a time, in order: only the resolved
+/// definitions are kept, so a text of any length resolves in the memory of
+/// its largest statement and its definitions.
+pub struct StatementResolver<'a> {
+    resolver: Resolver<'a>,
+    /// The problems reported so far: a definition's problem comes back with
+    /// every query that uses it, and is reported once.
+    reported: std::collections::HashSet<(&'static str, Option<std::ops::Range<usize>>, String)>,
+}
+
+impl<'a> StatementResolver<'a> {
+    /// Fails when the events table lacks what every query needs.
+    pub fn new(
+        library: &'a Library,
+        catalog: &'a dyn Catalog,
+        options: &'a PlanOptions,
+    ) -> Result<Self, Diagnostic> {
+        let resolver = Resolver {
+            catalog,
+            library,
+            defs: HashMap::new(),
+            options,
+            library_dirs: RefCell::new(Vec::new()),
+            library_resolved: RefCell::new(HashMap::new()),
+            relative_ranges: RefCell::new(Vec::new()),
+        };
+        resolver.check_events_table()?;
+        Ok(StatementResolver {
+            resolver,
+            reported: std::collections::HashSet::new(),
+        })
+    }
+
+    /// The first relative range of each length met so far.
+    pub fn relative_ranges(&self) -> Vec<RelativeRange> {
+        self.resolver.relative_ranges.borrow().clone()
+    }
+
+    /// The query of the next statement (`None` for a definition), or its
+    /// problems not reported before.
+    pub fn statement(&mut self, statement: &Statement) -> Result<Option<Query>, Vec<Diagnostic>> {
+        let resolver = &mut self.resolver;
+        let result = match &statement.kind {
+            StatementKind::Define(def) => {
+                // A definition is resolved once, where it is written, used
+                // or not: its unknown columns are errors of the text
+                // (LANGUAGE.md §7). Its uses take the result.
+                let resolved = resolver.segment(&def.segment);
+                let problem = resolved.as_ref().err().cloned();
+                resolver
+                    .defs
+                    .insert(def.name.name.clone(), (def.segment.audience, resolved));
+                match problem {
+                    Some(d) => Err(d),
+                    None => return Ok(None),
+                }
+            }
+            StatementKind::Segment(segment) => resolver.segment(segment).map(|ir| Query {
+                span: statement.span,
+                kind: QueryKind::Members(ir),
+            }),
+            StatementKind::Funnel(_)
+            | StatementKind::Retention(_)
+            | StatementKind::Paths(_)
+            | StatementKind::Explore(_) => resolver.analysis(&statement.kind).map(|kind| Query {
+                span: statement.span,
+                kind,
+            }),
+        };
+        match result {
+            Ok(query) => Ok(Some(query)),
+            Err(d) => {
+                let key = (d.code, d.span.map(|s| s.range()), d.message.clone());
+                if self.reported.insert(key) {
+                    Err(vec![d])
+                } else {
+                    Err(Vec::new())
+                }
+            }
+        }
     }
 }
 
@@ -179,6 +222,20 @@ struct Resolver<'a> {
     library_dirs: RefCell<Vec<PathBuf>>,
     /// The library's definitions resolved so far, each once.
     library_resolved: RefCell<HashMap<String, Result<SegmentIr, Diagnostic>>>,
+    /// The first relative range (`during last N unit`) of each length, and
+    /// where it starts: a range that starts after the newest event is worth
+    /// a warning.
+    relative_ranges: RefCell<Vec<RelativeRange>>,
+}
+
+/// A relative range of the text, resolved against `now`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelativeRange {
+    pub span: segql_parser::Span,
+    /// Its length, in microseconds.
+    pub length_micros: i64,
+    /// Its start, in microseconds since the epoch (its end is `now`).
+    pub from_micros: i64,
 }
 
 impl Resolver<'_> {
@@ -352,6 +409,14 @@ impl Resolver<'_> {
                 let length = segql_parser::saturating_i64(count.unwrap_or(1))
                     .saturating_mul(unit.millis())
                     .saturating_mul(1000);
+                let mut seen = self.relative_ranges.borrow_mut();
+                if !seen.iter().any(|r| r.length_micros == length) {
+                    seen.push(RelativeRange {
+                        span: range.span,
+                        length_micros: length,
+                        from_micros: now.saturating_sub(length),
+                    });
+                }
                 TimeRange {
                     from: Some(now.saturating_sub(length)),
                     to: Some(now),

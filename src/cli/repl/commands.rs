@@ -123,6 +123,23 @@ pub fn parse(line: &str) -> Result<MetaCommand, Diagnostic> {
                 .unwrap_or_default()
                 .trim_start_matches("error: ")
                 .to_string();
+            // "the following required arguments were not provided:" lists
+            // them on the lines after it.
+            let problem = if problem.ends_with(':') {
+                let missing: Vec<&str> = text
+                    .lines()
+                    .skip(1)
+                    .map(str::trim)
+                    .take_while(|l| l.starts_with('<'))
+                    .collect();
+                if missing.is_empty() {
+                    problem.trim_end_matches(':').to_string()
+                } else {
+                    format!("{} {}", problem, missing.join(" "))
+                }
+            } else {
+                problem
+            };
             let mut d = Diagnostic::error(codes::BAD_ARGUMENT, format!("`.{name}`: {problem}"));
             if let Some(values) = text.lines().find(|l| l.contains("possible values")) {
                 d = d.with_note(values.trim().trim_matches(['[', ']']).to_string());

@@ -264,7 +264,9 @@ fn script_loop(session: &mut Session, rt: &tokio::runtime::Runtime) -> Status {
                     codes::UNREADABLE_FILE,
                     format!("cannot read standard input: {e}"),
                 ));
-                return status.worst(Status::Failure);
+                // As `segql check -` says of the same input: the text, not
+                // the data, is at fault.
+                return status.worst(Status::Usage);
             }
         }
         // Each statement runs as soon as its `;` is read, so a long script
@@ -536,6 +538,9 @@ impl Session {
                 }
             };
             if let Some(spinner) = spinner {
+                // Stop the ticking thread first, so that it cannot draw the
+                // line again after it is cleared.
+                spinner.disable_steady_tick();
                 spinner.finish_and_clear();
             }
             joined.ok_or(Cancelled)?
