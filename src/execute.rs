@@ -118,7 +118,8 @@ pub async fn execute(
                         Diagnostic::warning(
                             codes::CSV_UNMATCHED,
                             format!(
-                                "{unmatched} {noun} of the CSV list `{origin}` {verb} no {actor}"
+                                "{unmatched} {noun} of the CSV list `{}` {verb} no {actor}",
+                                segql_parser::quoted(&origin)
                             ),
                         )
                         .with_span(span)
