@@ -605,16 +605,31 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                 report_timings();
                 continue;
             }
+            // Tables, pictures and charts show the result with the periods
+            // of a retention after the end of the data blank.
+            let table = args.output.is_none() && args.format == FormatArg::Table;
+            let shown = if table || args.chart.is_some() {
+                match outcome.shown(&engine).await {
+                    Ok(shown) => Some(shown),
+                    Err(d) => {
+                        output.error(&d);
+                        return Status::Failure;
+                    }
+                }
+            } else {
+                None
+            };
             if let Some(path) = &args.chart
-                && let Err(d) = write_chart(path, &outcome)
+                && let Some(shown) = &shown
+                && let Err(d) = write_chart(path, &outcome, shown)
             {
                 output.error(&d);
                 return Status::Failure;
             }
             if pictures
-                && args.output.is_none()
-                && args.format == FormatArg::Table
-                && let Some(picture) = picture(&outcome, output.color)
+                && table
+                && let Some(shown) = &shown
+                && let Some(picture) = picture(&outcome, shown, output.color)
                 && !print(&format!("{picture}\n"))
             {
                 return Status::Success;
@@ -628,8 +643,12 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                         FormatArg::Json => OutputFormat::Json,
                         FormatArg::Ndjson => OutputFormat::NdJson,
                     };
+                    let (batches, schema) = match (&shown, format) {
+                        (Some(shown), OutputFormat::Table) => (&shown.batches, &shown.schema),
+                        _ => (&outcome.batches, &outcome.schema),
+                    };
                     let mut stdout = std::io::BufWriter::new(std::io::stdout());
-                    output::write(&outcome.batches, &outcome.schema, format, &mut stdout)
+                    output::write(batches, schema, format, &mut stdout)
                         .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into))
                         .map_err(|e| {
                             Diagnostic::error(
@@ -677,12 +696,16 @@ fn timings_line(
     )
 }
 
-/// A terminal drawing of an analysis result.
-pub(super) fn picture(outcome: &segql::execute::Outcome, color: bool) -> Option<String> {
+/// A terminal drawing of an analysis result, from the rows as `shown`.
+pub(super) fn picture(
+    outcome: &segql::execute::Outcome,
+    shown: &segql::execute::Shown,
+    color: bool,
+) -> Option<String> {
     use segql::execute::OutcomeKind;
     use segql::executor::present;
     let width = terminal_width();
-    let (batches, schema) = (&outcome.batches, &outcome.schema);
+    let (batches, schema) = (&shown.batches, &shown.schema);
     match outcome.kind {
         OutcomeKind::Members => None,
         OutcomeKind::Funnel => Some(present::funnel_bars(batches, schema, width)),
@@ -700,12 +723,16 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-fn write_chart(path: &Path, outcome: &segql::execute::Outcome) -> Result<(), Diagnostic> {
+fn write_chart(
+    path: &Path,
+    outcome: &segql::execute::Outcome,
+    shown: &segql::execute::Shown,
+) -> Result<(), Diagnostic> {
     use segql::execute::OutcomeKind;
     use segql::executor::chart::{ChartKind, svg_chart};
     let kind = match outcome.kind {
         OutcomeKind::Funnel => ChartKind::Funnel,
-        OutcomeKind::Retention => ChartKind::Retention,
+        OutcomeKind::Retention => ChartKind::Retention(outcome.retention.map(|r| r.period)),
         OutcomeKind::Paths => ChartKind::Paths,
         OutcomeKind::Explore => ChartKind::Explore,
         OutcomeKind::Members => {
@@ -715,7 +742,7 @@ fn write_chart(path: &Path, outcome: &segql::execute::Outcome) -> Result<(), Dia
             ));
         }
     };
-    let svg = svg_chart(kind, &outcome.batches, &outcome.schema)
+    let svg = svg_chart(kind, &shown.batches, &shown.schema)
         .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot draw the chart: {e}")))?;
     std::fs::write(path, svg).map_err(|e| {
         Diagnostic::error(

@@ -24,14 +24,17 @@ use datafusion::arrow::datatypes::SchemaRef;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use segql_parser::Period;
 
 /// What an analysis result is drawn as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChartKind {
     /// Vertical bars, one per step, grouped per segment and `by` group.
     Funnel,
-    /// A heat map of cohort × period, coloured by rate.
-    Retention,
+    /// A heat map of cohort × period, coloured by rate, with a legend of
+    /// the colours; the period's unit, when known, names the axis (`weeks
+    /// since the cohort's week`).
+    Retention(Option<Period>),
     /// Ranked horizontal bars of sessions per path.
     Paths,
     /// One line per `by` group of the first measure over `time`; without
@@ -49,7 +52,7 @@ impl ChartKind {
         if ends_with(&["step", "label", "users", "conversion", "step_conversion"]) {
             Some(ChartKind::Funnel)
         } else if ends_with(&["cohort", "period", "users", "retained", "rate"]) {
-            Some(ChartKind::Retention)
+            Some(ChartKind::Retention(None))
         } else if names == ["path", "sessions", "users"] {
             Some(ChartKind::Paths)
         } else if names.last().is_some_and(|last| {
@@ -71,7 +74,7 @@ pub fn svg_chart(
 ) -> Result<String, String> {
     match kind {
         ChartKind::Funnel => funnel_chart(&read_funnel(batches, schema)?),
-        ChartKind::Retention => retention_chart(&read_retention(batches, schema)?),
+        ChartKind::Retention(period) => retention_chart(&read_retention(batches, schema)?, period),
         ChartKind::Paths => paths_chart(&read_paths(batches, schema)?),
         ChartKind::Explore => explore_chart(&read_explore(batches, schema)?),
     }
@@ -419,9 +422,25 @@ pub(crate) fn heat(rate: f64) -> RGBColor {
     RGBColor(mix(LOW.0, HIGH.0), mix(LOW.1, HIGH.1), mix(LOW.2, HIGH.2))
 }
 
-const NULL_FILL: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
+/// The legend's swatches: rates 0%, 10%, ..., 100%.
+const LEGEND_STEPS: i32 = 11;
+const SWATCH: (i32, i32) = (24, 12);
+/// The space the legend takes under the cells.
+const LEGEND_HEIGHT: i32 = 64;
+const BLANK_NOTE: &str = "blank: the period starts after the end of the data";
+const BLANK_EDGE: RGBColor = RGBColor(0xB0, 0xB0, 0xB0);
 
-fn retention_chart(retention: &Retention) -> Result<String, String> {
+/// What the period axis says: the unit when known.
+fn period_caption(period: Option<Period>) -> &'static str {
+    match period {
+        None => "period",
+        Some(Period::Day) => "period: days since the cohort's day",
+        Some(Period::Week) => "period: weeks since the cohort's week",
+        Some(Period::Month) => "period: months since the cohort's month",
+    }
+}
+
+fn retention_chart(retention: &Retention, period: Option<Period>) -> Result<String, String> {
     const HEADING: &str = "retention: share of each cohort returning";
     if retention.cohorts.is_empty() {
         return empty_chart(HEADING);
@@ -442,8 +461,15 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
     let x0 = 20 + label_px;
     let periods = i32::try_from(retention.periods.len()).unwrap_or(0);
     let rows = i32::try_from(retention.cohorts.len()).unwrap_or(0);
-    let width = (x0 + periods * CELL_WIDTH + 20).max(480);
-    let height = HEAT_TOP + rows * CELL_HEIGHT + 20;
+    let strip = LEGEND_STEPS * SWATCH.0;
+    let legend_px = strip + 30 + SWATCH.0 + 8 + chars(BLANK_NOTE) * SMALL_CHAR_PX;
+    let caption = period_caption(period);
+    let width = (x0 + periods * CELL_WIDTH + 20)
+        .max(x0 + chars(caption) * SMALL_CHAR_PX + 20)
+        .max(20 + legend_px + 20)
+        .max(480);
+    let legend_top = HEAT_TOP + rows * CELL_HEIGHT + 16;
+    let height = legend_top + LEGEND_HEIGHT;
     render((width as u32, height as u32), |root| {
         title(root, HEADING)?;
         let header = match &retention.by_name {
@@ -461,7 +487,7 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
         )?;
         label(
             root,
-            "period",
+            caption,
             (x0, 44),
             SMALL,
             TEXT,
@@ -489,22 +515,21 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
                 (HPos::Right, VPos::Center),
             )?;
             for (j, period) in retention.periods.iter().enumerate() {
-                let Some(rate) = cohort.rate(*period) else {
+                // No row, or a null rate (a period after the end of the
+                // data): a blank cell.
+                let Some(Some(rate)) = cohort.rate(*period) else {
                     continue;
                 };
                 let x = x0 + CELL_WIDTH * j as i32;
-                let (fill, ink) = match rate {
-                    Some(r) => (heat(r), if r > 0.55 { WHITE } else { TEXT }),
-                    None => (NULL_FILL, TEXT),
-                };
+                let ink = if rate > 0.55 { WHITE } else { TEXT };
                 root.draw(&Rectangle::new(
                     [(x + 1, y + 1), (x + CELL_WIDTH - 1, y + CELL_HEIGHT - 1)],
-                    fill.filled(),
+                    heat(rate).filled(),
                 ))
                 .map_err(err)?;
                 label(
                     root,
-                    &percent(rate),
+                    &percent(Some(rate)),
                     (x + CELL_WIDTH / 2, y + CELL_HEIGHT / 2),
                     SMALL,
                     ink,
@@ -512,8 +537,54 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
                 )?;
             }
         }
-        Ok(())
+        retention_legend(root, (20, legend_top))
     })
+}
+
+/// The colours of the rates from 0% to 100%, and what a blank cell means,
+/// with its top left corner at `at`.
+fn retention_legend(root: &Area, (x, y): (i32, i32)) -> Result<(), String> {
+    label(
+        root,
+        "share of the cohort returning in the period",
+        (x, y),
+        SMALL,
+        TEXT,
+        (HPos::Left, VPos::Top),
+    )?;
+    let top = y + 20;
+    for step in 0..LEGEND_STEPS {
+        let left = x + step * SWATCH.0;
+        let rate = f64::from(step) / f64::from(LEGEND_STEPS - 1);
+        root.draw(&Rectangle::new(
+            [(left, top), (left + SWATCH.0, top + SWATCH.1)],
+            heat(rate).filled(),
+        ))
+        .map_err(err)?;
+    }
+    let below = top + SWATCH.1 + 4;
+    let strip = LEGEND_STEPS * SWATCH.0;
+    for (text, at, h) in [
+        ("0%", x, HPos::Left),
+        ("50%", x + strip / 2, HPos::Center),
+        ("100%", x + strip, HPos::Right),
+    ] {
+        label(root, text, (at, below), SMALL, TEXT, (h, VPos::Top))?;
+    }
+    let blank = x + strip + 30;
+    root.draw(&Rectangle::new(
+        [(blank, top), (blank + SWATCH.0, top + SWATCH.1)],
+        BLANK_EDGE.stroke_width(1),
+    ))
+    .map_err(err)?;
+    label(
+        root,
+        BLANK_NOTE,
+        (blank + SWATCH.0 + 8, top + SWATCH.1 / 2),
+        SMALL,
+        TEXT,
+        (HPos::Left, VPos::Center),
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -829,31 +900,46 @@ mod tests {
         );
     }
 
+    /// The cells of a heat map: the filled rects above its legend.
+    fn heat_cells<'a>(svg: &'a str) -> Vec<Vec<(&'a str, &'a str)>> {
+        let legend_top = elements(svg, "rect")
+            .iter()
+            .filter(|r| attr(r, "fill") == "none")
+            .map(|r| num(r, "y"))
+            .next()
+            .expect("the legend's blank swatch");
+        elements(svg, "rect")
+            .into_iter()
+            .filter(|r| attr(r, "fill") != "#FFFFFF" && attr(r, "fill") != "none")
+            .filter(|r| num(r, "y") < legend_top)
+            .collect()
+    }
+
     #[test]
     fn retention_is_a_heat_map() {
         let (batches, schema) = retention();
-        let svg = svg_chart(ChartKind::Retention, &batches, &schema).unwrap();
+        let svg = svg_chart(ChartKind::Retention(None), &batches, &schema).unwrap();
         is_svg(&svg);
-        let cells: Vec<_> = elements(&svg, "rect")
-            .into_iter()
-            .filter(|r| attr(r, "fill") != "#FFFFFF")
-            .collect();
-        // 3 cohorts × 3 periods.
-        assert_eq!(cells.len(), 9);
-        assert_eq!(rects(&svg, &hex(heat(1.0))).len(), 1);
-        assert_eq!(rects(&svg, &hex(heat(0.45))).len(), 1);
-        assert_eq!(rects(&svg, &hex(heat(0.0))).len(), 2);
-        assert_eq!(rects(&svg, &hex(NULL_FILL)).len(), 3);
+        // 3 cohorts × 3 periods, less the 3 null rates: blank.
+        let cells = heat_cells(&svg);
+        assert_eq!(cells.len(), 6);
+        let count = |rate: f64| {
+            cells
+                .iter()
+                .filter(|c| attr(c, "fill") == hex(heat(rate)))
+                .count()
+        };
+        assert_eq!((count(1.0), count(0.45), count(0.0)), (1, 1, 2));
         assert_eq!(hex(heat(1.0)), "#084594");
         assert_eq!(hex(heat(0.0)), "#EFF3FF");
-        // Rows of cells: three x positions, three y positions.
+        // Rows of cells: three x positions, two y positions.
         let mut xs: Vec<i64> = cells.iter().map(|c| num(c, "x") as i64).collect();
         let mut ys: Vec<i64> = cells.iter().map(|c| num(c, "y") as i64).collect();
         xs.sort_unstable();
         xs.dedup();
         ys.sort_unstable();
         ys.dedup();
-        assert_eq!((xs.len(), ys.len()), (3, 3));
+        assert_eq!((xs.len(), ys.len()), (3, 2));
         for text in [
             "retention: share of each cohort returning",
             "device · cohort (users)",
@@ -867,11 +953,52 @@ mod tests {
             "100.0%",
             "45.0%",
             "5.0%",
-            "null",
         ] {
             assert!(has_text(&svg, text), "no {text:?} in {:?}", texts(&svg));
         }
-        assert_eq!(texts(&svg).iter().filter(|t| *t == "null").count(), 3);
+        assert!(!has_text(&svg, "null"));
+    }
+
+    #[test]
+    fn retention_has_a_legend_and_names_its_period() {
+        let (batches, schema) = retention();
+        let svg = svg_chart(ChartKind::Retention(Some(Period::Week)), &batches, &schema).unwrap();
+        is_svg(&svg);
+        for text in [
+            "period: weeks since the cohort's week",
+            "share of the cohort returning in the period",
+            "0%",
+            "50%",
+            "100%",
+            BLANK_NOTE,
+        ] {
+            assert!(has_text(&svg, text), "no {text:?} in {:?}", texts(&svg));
+        }
+        // One swatch per tenth, from the palest to the darkest, left to
+        // right, below the cells; then an empty one for blank cells.
+        let cells = heat_cells(&svg);
+        let below = cells.iter().map(|c| num(c, "y")).fold(0.0, f64::max);
+        let swatches: Vec<_> = elements(&svg, "rect")
+            .into_iter()
+            .filter(|r| num(r, "y") > below && attr(r, "fill") != "#FFFFFF")
+            .collect();
+        assert_eq!(swatches.len(), 12, "{swatches:?}");
+        for (i, swatch) in swatches[..11].iter().enumerate() {
+            assert_eq!(attr(swatch, "fill"), hex(heat(i as f64 / 10.0)));
+        }
+        assert!(
+            swatches
+                .windows(2)
+                .all(|w| num(&w[0], "x") < num(&w[1], "x"))
+        );
+        assert_eq!(attr(&swatches[11], "fill"), "none");
+        for (period, caption) in [
+            (Period::Day, "period: days since the cohort's day"),
+            (Period::Month, "period: months since the cohort's month"),
+        ] {
+            let svg = svg_chart(ChartKind::Retention(Some(period)), &batches, &schema).unwrap();
+            assert!(has_text(&svg, caption), "{:?}", texts(&svg));
+        }
     }
 
     #[test]
@@ -1000,7 +1127,7 @@ mod tests {
         let cases = [
             (ChartKind::Funnel, empty(&funnel_types())),
             (
-                ChartKind::Retention,
+                ChartKind::Retention(None),
                 empty(&[
                     ("cohort", DataType::Date32),
                     ("period", DataType::Int64),
@@ -1101,7 +1228,7 @@ mod tests {
             error,
             "the result has no column `label` (its columns: path, sessions, users)"
         );
-        let error = svg_chart(ChartKind::Retention, &batches, &schema).unwrap_err();
+        let error = svg_chart(ChartKind::Retention(None), &batches, &schema).unwrap_err();
         assert!(error.contains("no column `cohort`"), "{error}");
         let (batches, schema) = funnel();
         assert!(svg_chart(ChartKind::Paths, &batches, &schema).is_err());
@@ -1119,7 +1246,7 @@ mod tests {
         );
         assert_eq!(
             ChartKind::detect(&retention().1),
-            Some(ChartKind::Retention)
+            Some(ChartKind::Retention(None))
         );
         assert_eq!(ChartKind::detect(&paths().1), Some(ChartKind::Paths));
         assert_eq!(

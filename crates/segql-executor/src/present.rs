@@ -14,13 +14,17 @@
 //! The readers (`read_funnel`, ...) are shared with [`crate::chart`], so
 //! the terminal and the SVG pictures of one result agree.
 
+use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::compute::nullif;
 use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{
-    ArrowPrimitiveType, DataType, Float64Type, Int64Type, SchemaRef, TimeUnit,
+    ArrowPrimitiveType, DataType, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
+    TimeUnit,
 };
 use datafusion::arrow::temporal_conversions::timestamp_us_to_datetime;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use segql_parser::Period;
 use std::collections::HashMap;
 
 /// How a null value is shown.
@@ -109,6 +113,16 @@ impl Columns {
         let array = cast(self.column(i), &T::DATA_TYPE).map_err(|e| e.to_string())?;
         let array = array.as_primitive_opt::<T>().ok_or(not_of_type)?;
         Ok(array.iter().collect())
+    }
+
+    /// A date column as days since 1970-01-01.
+    pub(crate) fn days(&self, i: usize) -> Result<Vec<Option<i32>>, String> {
+        let dates = cast(self.column(i), &DataType::Date32).map_err(|e| e.to_string())?;
+        let days = cast(&dates, &DataType::Int32).map_err(|e| e.to_string())?;
+        let days = days
+            .as_primitive_opt::<Int32Type>()
+            .ok_or("not a date column")?;
+        Ok(days.iter().collect())
     }
 
     /// A time column as microseconds since the epoch (UTC).
@@ -289,6 +303,119 @@ pub(crate) fn read_retention(
         periods,
         cohorts,
     })
+}
+
+/// A retention result as a table, a picture or a chart shows it: in the
+/// rows of periods that start at or after `end` (microseconds since the
+/// epoch: where the data ends), `retained` and `rate` are null, and the
+/// columns nullable. No one could have returned in such a period yet; the
+/// result itself has every period of every cohort with 0 there (LANGUAGE.md
+/// §5), which on a screen reads as churn.
+pub fn blank_unobserved(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+    period: Period,
+    end: i64,
+) -> Result<(Vec<RecordBatch>, SchemaRef), String> {
+    let columns = Columns::new(batches, schema)?;
+    let cohort = columns.days(columns.index("cohort")?)?;
+    let offset = columns.ints(columns.index("period")?)?;
+    let unobserved: BooleanArray = cohort
+        .iter()
+        .zip(&offset)
+        .map(|(cohort, k)| {
+            let start = cohort.zip(*k).map(|(c, k)| period_start(period, c, k));
+            // A period past any representable time is past the data too.
+            Some(start.is_some_and(|s| s.is_none_or(|s| s >= end)))
+        })
+        .collect();
+    let blanked = ["retained", "rate"]
+        .map(|name| columns.index(name))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let batch = &columns.batch;
+    let fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let f = f.as_ref().clone();
+            if blanked.contains(&i) {
+                f.with_nullable(true)
+            } else {
+                f
+            }
+        })
+        .collect();
+    let schema = SchemaRef::new(Schema::new_with_metadata(
+        fields,
+        batch.schema().metadata().clone(),
+    ));
+    let arrays = batch
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, array)| {
+            if blanked.contains(&i) {
+                nullif(array, &unobserved).map_err(|e| e.to_string())
+            } else {
+                Ok(array.clone())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())?;
+    Ok((vec![batch], schema))
+}
+
+const DAY_MICROS: i64 = 86_400_000_000;
+
+/// The start of period `k` of the cohort that starts on day `cohort` (days
+/// since 1970-01-01), in microseconds since the epoch; None past what an
+/// `i64` holds.
+fn period_start(period: Period, cohort: i32, k: i64) -> Option<i64> {
+    let cohort = i64::from(cohort);
+    let day = match period {
+        Period::Day => cohort.checked_add(k)?,
+        Period::Week => cohort.checked_add(k.checked_mul(7)?)?,
+        Period::Month => {
+            let (year, month, _) = civil_from_days(cohort);
+            let months = (year * 12 + month - 1).checked_add(k)?;
+            days_from_civil(months.div_euclid(12), months.rem_euclid(12) + 1, 1)
+        }
+    };
+    day.checked_mul(DAY_MICROS)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let shifted_month = (month + 9) % 12;
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// `(year, month, day)` of a day since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// One row of a paths result.
@@ -603,11 +730,13 @@ const CELL: usize = 8;
 
 /// A retention result as a cohort triangle: one row per (`by`,) cohort with
 /// the cohort's first day and size, then one cell per period with the rate
-/// (`45.0%`; `null` for a null rate, blank for a period the cohort has no
-/// row for). With `color`, each cell is shaded with an ANSI 256-colour
-/// background (xterm 231 to 21, white to blue, in tenths; white text on
-/// the darker half), darker for higher rates; without, the text is the
-/// same less the escapes.
+/// (`45.0%`). A period the cohort has no row for, or whose rate is null
+/// (a period after the end of the data, as [`blank_unobserved`] leaves
+/// it), is a blank cell, so later cohorts have shorter rows: a triangle.
+/// With `color`, each cell is shaded with an ANSI 256-colour background
+/// (xterm 231 to 21, white to blue, in tenths; white text on the darker
+/// half), darker for higher rates; without, the text is the same less the
+/// escapes.
 pub fn retention_triangle(batches: &[RecordBatch], schema: &SchemaRef, color: bool) -> String {
     let retention = match read_retention(batches, schema) {
         Ok(retention) => retention,
@@ -682,13 +811,14 @@ pub fn retention_triangle(batches: &[RecordBatch], schema: &SchemaRef, color: bo
 }
 
 fn retention_cell(rate: Option<Option<f64>>, color: bool) -> String {
+    let rate = rate.flatten();
     let text = match rate {
         None => String::new(),
-        Some(rate) => percent(rate),
+        Some(rate) => percent(Some(rate)),
     };
     let cell = format!(" {:>w$} ", text, w = CELL - 2);
     match rate {
-        Some(Some(r)) if color && r.is_finite() => {
+        Some(r) if color && r.is_finite() => {
             let shade = (r.clamp(0.0, 1.0) * 10.0).round() as usize;
             let foreground = if shade > 5 { 231 } else { 16 };
             format!(
@@ -1262,11 +1392,12 @@ free · device = null
         );
     }
 
+    // A null rate (a period after the end of the data) is a blank cell.
     const RETENTION: &str = "\
 device   cohort      users       0       1       2
 desktop  2026-03-16  1,200  100.0%   45.0%    5.0%
 desktop  2026-03-23     40   25.0%    0.0%    0.0%
-null     2026-03-16      0    null    null    null
+null     2026-03-16      0
 ";
 
     #[test]
@@ -1326,6 +1457,83 @@ cohort      users       0       1
 2026-03-23      3   33.3%
 ";
         assert_eq!(retention_triangle(&batches, &schema, false), expected);
+    }
+
+    /// `cohort, period` rows of `users` actors, every one retained.
+    fn weekly_retention(rows: &[(i32, i64)]) -> Result {
+        let n = rows.len();
+        table(
+            vec![
+                (
+                    "cohort",
+                    dates(&rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+                ),
+                (
+                    "period",
+                    ints(&rows.iter().map(|r| Some(r.1)).collect::<Vec<_>>()),
+                ),
+                ("users", ints(&vec![Some(4); n])),
+                ("retained", ints(&vec![Some(2); n])),
+                ("rate", floats(&vec![Some(0.5); n])),
+            ],
+            Some(n / 2),
+        )
+    }
+
+    #[test]
+    fn periods_after_the_data_are_blank_and_the_picture_a_triangle() {
+        // Weekly cohorts of Monday 2026-03-16 and 2026-03-23, periods 0-2;
+        // the data ends on Wednesday 2026-03-25 (exclusive end: the
+        // instant after its last event).
+        let (batches, schema) = weekly_retention(&[
+            (20528, 0),
+            (20528, 1),
+            (20528, 2),
+            (20535, 0),
+            (20535, 1),
+            (20535, 2),
+        ]);
+        let end = MAR16 + 9 * DAY + 1;
+        let (shown, shown_schema) = blank_unobserved(&batches, &schema, Period::Week, end).unwrap();
+        let columns = Columns::new(&shown, &shown_schema).unwrap();
+        let retained = columns.ints(columns.index("retained").unwrap()).unwrap();
+        let rate = columns.floats(columns.index("rate").unwrap()).unwrap();
+        // The week of 2026-03-23 holds the end: observed. The week of
+        // 2026-03-30 starts after it.
+        assert_eq!(retained, vec![Some(2), Some(2), None, Some(2), None, None]);
+        assert_eq!(
+            rate,
+            vec![Some(0.5), Some(0.5), None, Some(0.5), None, None]
+        );
+        assert!(shown_schema.field_with_name("rate").unwrap().is_nullable());
+        let expected = "\
+cohort      users       0       1       2
+2026-03-16      4   50.0%   50.0%
+2026-03-23      4   50.0%
+";
+        assert_eq!(retention_triangle(&shown, &shown_schema, false), expected);
+        // The result itself is untouched.
+        let columns = Columns::new(&batches, &schema).unwrap();
+        assert!(columns.ints(3).unwrap().iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn period_starts_count_calendar_days_weeks_and_months() {
+        // 2025-12-01 (day 20423) + 1 month is 2026-01-01, + 3 months
+        // 2026-03-01, - 12 months 2024-12-01.
+        let day = |d: i64| d * DAY;
+        assert_eq!(period_start(Period::Month, 20423, 1), Some(day(20454)));
+        assert_eq!(period_start(Period::Month, 20423, 3), Some(day(20513)));
+        assert_eq!(period_start(Period::Month, 20423, -12), Some(day(20058)));
+        assert_eq!(period_start(Period::Week, 20528, 2), Some(day(20542)));
+        assert_eq!(period_start(Period::Day, 20528, 2), Some(day(20530)));
+        assert_eq!(period_start(Period::Day, 0, i64::MAX), None);
+        for days in [-800_000, -1, 0, 59, 20423, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(20423), (2025, 12, 1));
+        assert_eq!(civil_from_days(59), (1970, 3, 1));
     }
 
     #[test]
