@@ -448,15 +448,16 @@ pub(crate) fn read_paths(
 pub(crate) struct ExploreGroup {
     /// The `by` values joined with ` · `, or `all` without `by`.
     pub key: String,
-    /// `(time, first measure)` in row order; time is None without `every`.
-    pub points: Vec<(Option<i64>, Option<i64>)>,
+    /// `(time, value of each measure)` in row order; time is None without
+    /// `every`.
+    pub points: Vec<(Option<i64>, Vec<Option<i64>>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Explore {
     pub by_names: Vec<String>,
-    /// The first measure's name.
-    pub measure: String,
+    /// The measures' names, in the result's order (at least one).
+    pub measures: Vec<String>,
     /// True when the result has a `time` column.
     pub timed: bool,
     /// Every bucket start of the result, ascending, in microseconds.
@@ -466,12 +467,12 @@ pub(crate) struct Explore {
 }
 
 impl Explore {
-    /// `events by device, browser` or `events`.
-    pub(crate) fn title(&self) -> String {
+    /// `events by device, browser` or `events`, for measure `m`.
+    pub(crate) fn title(&self, m: usize) -> String {
         if self.by_names.is_empty() {
-            self.measure.clone()
+            self.measures[m].clone()
         } else {
-            format!("{} by {}", self.measure, self.by_names.join(", "))
+            format!("{} by {}", self.measures[m], self.by_names.join(", "))
         }
     }
 }
@@ -519,7 +520,9 @@ pub(crate) fn read_explore(batches: &[RecordBatch], schema: &SchemaRef) -> Resul
     } else {
         vec![None; columns.rows()]
     };
-    let value = columns.ints(first_measure)?;
+    let values: Vec<Vec<Option<i64>>> = (first_measure..names.len())
+        .map(|i| columns.ints(i))
+        .collect::<Result<_, _>>()?;
     let mut groups: Vec<ExploreGroup> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for row in 0..columns.rows() {
@@ -538,14 +541,15 @@ pub(crate) fn read_explore(batches: &[RecordBatch], schema: &SchemaRef) -> Resul
             });
             groups.len() - 1
         });
-        groups[at].points.push((time[row], value[row]));
+        let row_values = values.iter().map(|v| v[row]).collect();
+        groups[at].points.push((time[row], row_values));
     }
     let mut times: Vec<i64> = time.iter().flatten().copied().collect();
     times.sort_unstable();
     times.dedup();
     Ok(Explore {
         by_names: names[..by_count].to_vec(),
-        measure: names[first_measure].clone(),
+        measures: names[first_measure..].to_vec(),
         timed,
         times,
         groups,
@@ -553,13 +557,13 @@ pub(crate) fn read_explore(batches: &[RecordBatch], schema: &SchemaRef) -> Resul
 }
 
 impl ExploreGroup {
-    /// The first measure at each of `times` (a missing bucket counts 0;
-    /// a null value stays None).
-    pub(crate) fn series(&self, times: &[i64]) -> Vec<Option<i64>> {
+    /// Measure `m` at each of `times` (a missing bucket counts 0; a null
+    /// value stays None).
+    pub(crate) fn series(&self, times: &[i64], m: usize) -> Vec<Option<i64>> {
         let mut values = vec![Some(0); times.len()];
-        for (time, value) in &self.points {
+        for (time, row) in &self.points {
             if let Some(at) = time.and_then(|t| times.binary_search(&t).ok()) {
-                values[at] = match (values[at], value) {
+                values[at] = match (values[at], row[m]) {
                     (Some(a), Some(b)) => Some(a + b),
                     _ => None,
                 };
@@ -614,6 +618,65 @@ pub(crate) fn truncate(text: &str, width: usize) -> String {
     out.push('…');
     out
 }
+
+/// `text` cut to `width` characters in the middle: a third of them from
+/// its start, `…`, the rest from its end (where page names and paths from
+/// one step differ most).
+pub(crate) fn truncate_middle(text: &str, width: usize) -> String {
+    let count = chars(text);
+    if count <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let head = (width - 1) / 3;
+    let tail = width - 1 - head;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    out
+}
+
+/// A path (`/a -> /b -> /c`) cut to `width` characters: its longest names
+/// cut in their middle, as little as makes it fit (each keeps at least 5
+/// characters), so every step and both ends of each name stay in sight;
+/// two paths that differ in one step still read differently, where a cut
+/// at the end or in the middle of the whole text would make them read the
+/// same. A path that does not fit even so is cut in its middle.
+pub(crate) fn truncate_path(path: &str, width: usize) -> String {
+    if chars(path) <= width {
+        return path.to_string();
+    }
+    let names: Vec<&str> = path.split(PATH_SEPARATOR).collect();
+    let cut = |limit: usize| -> String {
+        names
+            .iter()
+            .map(|name| truncate_middle(name, limit))
+            .collect::<Vec<_>>()
+            .join(PATH_SEPARATOR)
+    };
+    const SHORTEST: usize = 5;
+    let longest = names.iter().map(|n| chars(n)).max().unwrap_or(0);
+    if names.len() > 1 && longest > SHORTEST && chars(&cut(SHORTEST)) <= width {
+        // The longer the names may be, the longer the text: the largest
+        // limit that fits, by bisection.
+        let (mut fits, mut too_long) = (SHORTEST, longest);
+        while too_long - fits > 1 {
+            let limit = fits + (too_long - fits) / 2;
+            if chars(&cut(limit)) <= width {
+                fits = limit;
+            } else {
+                too_long = limit;
+            }
+        }
+        return cut(fits);
+    }
+    truncate_middle(path, width)
+}
+
+/// What joins the names of a path (LANGUAGE.md §5).
+const PATH_SEPARATOR: &str = " -> ";
 
 fn chars(text: &str) -> usize {
     text.chars().count()
@@ -833,14 +896,15 @@ fn retention_cell(rate: Option<Option<f64>>, color: bool) -> String {
 /// The levels of a sparkline.
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// An explore result with a `time` column (`every`) as sparklines: a header
-/// line (measure, `by` columns, first and last bucket, bucket count), then
-/// one line per `by` group with its key, a sparkline of the first measure
-/// over every bucket of the result (a bucket the group has no row for
-/// counts 0; a null value is a blank mark; each line is scaled from 0 to
-/// its own maximum), and the min, max and total. More than [`MAX_SPARK`]
-/// buckets are summed in runs so a line stays short. None when the result
-/// has no `time` column.
+/// An explore result with a `time` column (`every`) as sparklines, one
+/// block per measure (blocks separated by a blank line): a header line
+/// (measure, `by` columns, first and last bucket, bucket count), then one
+/// line per `by` group with its key, a sparkline of the measure over every
+/// bucket of the result (a bucket the group has no row for counts 0; a
+/// null value is a blank mark; each line is scaled from 0 to its own
+/// maximum), and the min, max and total. More than [`MAX_SPARK`] buckets
+/// are summed in runs so a line stays short. None when the result has no
+/// `time` column.
 pub fn explore_sparklines(batches: &[RecordBatch], schema: &SchemaRef) -> Option<String> {
     let explore = match read_explore(batches, schema) {
         Ok(explore) => explore,
@@ -858,12 +922,20 @@ pub fn explore_sparklines(batches: &[RecordBatch], schema: &SchemaRef) -> Option
     if explore.times.is_empty() {
         return Some(NO_ROWS.to_string());
     }
+    let blocks: Vec<String> = (0..explore.measures.len())
+        .map(|m| sparkline_block(&explore, m))
+        .collect();
+    Some(blocks.join("\n"))
+}
+
+/// The sparklines of measure `m` of a timed explore with buckets.
+fn sparkline_block(explore: &Explore, m: usize) -> String {
     let buckets = explore.times.len();
     let run = buckets.div_ceil(MAX_SPARK);
     let date_only = all_midnights(&explore.times);
     let mut out = format!(
         "{} from {} to {}, {} {}",
-        explore.title(),
+        explore.title(m),
         format_time(explore.times[0], date_only),
         format_time(explore.times[buckets - 1], date_only),
         buckets,
@@ -884,7 +956,7 @@ pub fn explore_sparklines(batches: &[RecordBatch], schema: &SchemaRef) -> Option
         .groups
         .iter()
         .map(|group| {
-            let series = group.series(&explore.times);
+            let series = group.series(&explore.times, m);
             let marks: Vec<Option<i64>> = series
                 .chunks(run)
                 .map(|chunk| chunk.iter().try_fold(0i64, |sum, v| v.map(|v| sum + v)))
@@ -921,13 +993,14 @@ pub fn explore_sparklines(batches: &[RecordBatch], schema: &SchemaRef) -> Option
             line.key, line.spark, line.min, line.max, line.total
         ));
     }
-    Some(out)
+    out
 }
 
 /// A paths result as ranked bars: a header line, then one line per path
-/// (in the result's order) with the path, a bar of its sessions relative
-/// to the most sessions, the sessions and the users. `width` is the width
-/// of a line in characters (the bar never gets fewer than 10).
+/// (in the result's order) with the path (a long one cut by
+/// [`truncate_path`]), a bar of its sessions relative to the most
+/// sessions, the sessions and the users. `width` is the width of a line in
+/// characters (the bar never gets fewer than 10).
 pub fn paths_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> String {
     let rows = match read_paths(batches, schema) {
         Ok(rows) => rows,
@@ -956,7 +1029,11 @@ pub fn paths_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> 
         .chain([chars("path")])
         .max()
         .unwrap_or(0);
-    let (path_width, bar_width) = layout(width, longest, 2 + 2 + sessions_width + 2 + users_width);
+    // Paths are long and alike: they get up to 3/5 of the line.
+    let path_width = longest.min((width * 3 / 5).max(12));
+    let bar_width = width
+        .saturating_sub(path_width + 2 + 2 + sessions_width + 2 + users_width)
+        .max(10);
     let top = rows.iter().filter_map(|r| r.sessions).max().unwrap_or(0);
     let mut out = format!(
         "{:<path_width$}  {:<bar_width$}  {:>sessions_width$}  {:>users_width$}\n",
@@ -965,7 +1042,7 @@ pub fn paths_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> 
     for (i, row) in rows.iter().enumerate() {
         out.push_str(&format!(
             "{:<path_width$}  {:<bar_width$}  {:>sessions_width$}  {:>users_width$}\n",
-            truncate(&row.path, path_width),
+            truncate_path(&row.path, path_width),
             bar(row.sessions, top, bar_width),
             sessions[i],
             users[i],
@@ -1549,14 +1626,18 @@ cohort      users       0       1       2
     }
 
     #[test]
-    fn sparklines_by_group() {
+    fn sparklines_by_group_for_every_measure() {
         let (batches, schema) = explore_timed();
         // Mobile has no row on three days, desktop none on the 18th: those
-        // count 0.
+        // count 0. Each measure gets its block.
         let expected = "\
 events by device from 2026-03-16 to 2026-03-19, 4 buckets
 desktop  ▂▅▁█  min 0  max 80  total 130
 mobile   ▁▁█▁  min 0  max  5  total   5
+
+users by device from 2026-03-16 to 2026-03-19, 4 buckets
+desktop  ▃▄▁█  min 0  max 9  total 16
+mobile   ▁▁█▁  min 0  max 1  total  1
 ";
         assert_eq!(explore_sparklines(&batches, &schema).unwrap(), expected);
     }
@@ -1622,13 +1703,62 @@ null  ▁▁  min 0  max 0  total 0
         let (batches, schema) = paths();
         let expected = "\
 path                                                             sessions  users
-/cart -> /checkout -> /checkout…  █████████████████████████████       120    100
-/cart -> /home                    ██████████████▌                      60     58
-null                              █▊                                    7   null
+/cart -> /…kout -> /…ment -> /…tion -> /…ders     █████████████       120    100
+/cart -> /home                                    ██████▌              60     58
+null                                              ▊                     7   null
 /cart                                                                   0      0
 ";
         assert_eq!(paths_bars(&batches, &schema, 80), expected);
         assert!(expected.lines().all(|l| l.chars().count() == 80));
+    }
+
+    #[test]
+    fn long_paths_that_differ_in_one_step_read_differently() {
+        let (batches, schema) = table(
+            vec![
+                (
+                    "path",
+                    strs(&[
+                        Some("/cart -> /search -> /cart -> /checkout -> /checkout/confirmation"),
+                        Some("/cart -> /help -> /cart -> /checkout -> /checkout/confirmation"),
+                        Some("/cart -> /checkout -> /checkout/confirmation"),
+                    ]),
+                ),
+                ("sessions", ints(&[Some(133), Some(62), Some(2969)])),
+                ("users", ints(&[Some(118), Some(58), Some(1159)])),
+            ],
+            None,
+        );
+        let text = paths_bars(&batches, &schema, 80);
+        let shown: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split("  ").next().unwrap())
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                "/cart -> /search -> /cart -> /c…kout -> /c…tion",
+                "/cart -> /help -> /cart -> /c…ckout -> /c…ation",
+                "/cart -> /checkout -> /checkout/confirmation",
+            ],
+            "{text}"
+        );
+        assert!(text.lines().all(|l| l.chars().count() == 80), "{text}");
+        // Each name is cut as little as the width allows.
+        assert_eq!(
+            truncate_path("/home -> /product/p0001/reviews -> /cart", 30),
+            "/home -> /pr…/reviews -> /cart"
+        );
+        // A path too long even so is cut in its middle.
+        assert_eq!(
+            truncate_path("/a -> /b -> /c -> /d -> /e", 10),
+            truncate_middle("/a -> /b -> /c -> /d -> /e", 10)
+        );
+        assert_eq!(
+            truncate_path("/single/very/long/page/name", 12),
+            "/si…age/name"
+        );
     }
 
     #[test]
@@ -1684,6 +1814,10 @@ path              sessions  users
         assert_eq!(truncate("abcd", 4), "abcd");
         assert_eq!(truncate("abcd", 0), "");
         assert_eq!(truncate("/café/über", 5), "/caf…");
+        assert_eq!(truncate_middle("/product/p0001/reviews", 10), "/pr…eviews");
+        assert_eq!(truncate_middle("/café/über", 7), "/c…über");
+        assert_eq!(truncate_middle("abc", 3), "abc");
+        assert_eq!(truncate_middle("abcd", 1), "…");
         assert_eq!(format_time(MAR16, true), "2026-03-16");
         assert_eq!(
             format_time(MAR16 + 90 * 60_000_000, false),
