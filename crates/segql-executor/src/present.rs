@@ -4,8 +4,10 @@
 //!
 //! Each function is pure: record batches and their schema in, text out.
 //! The text ends with a newline (print it with `print!`); an empty result
-//! gives `no rows`. Nulls print as `null`, labels too long for their column
-//! end with `…`, and a zero anywhere (a step with no users, a result whose
+//! gives `no rows`. Nulls print as `null` (a null retention rate, a period
+//! after the end of the data, is a blank cell), labels too long for their
+//! column end with `…` (a path is cut inside its names and keeps every
+//! step), and a zero anywhere (a step with no users, a result whose
 //! largest value is 0) gives an empty bar rather than a division by zero.
 //! Widths are counted in characters (`chars()`), which is right for the
 //! labels segql produces (URL paths, event names) and for the block
