@@ -23,6 +23,24 @@ pub struct Outcome {
     pub warnings: Vec<Diagnostic>,
     /// Where the time went (the query itself, not its CSV checks).
     pub timings: segql_executor::Timings,
+    /// For a retention: what showing it needs besides its rows (see
+    /// [`Outcome::shown`]).
+    pub retention: Option<RetentionPeriods>,
+}
+
+/// A retention's period and the end of its range (microseconds since the
+/// epoch, exclusive; None when the range has no end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionPeriods {
+    pub period: segql_parser::Period,
+    pub range_end: Option<i64>,
+}
+
+/// A result as a table, a picture or a chart shows it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +56,44 @@ pub enum OutcomeKind {
 impl Outcome {
     pub fn rows(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    /// The result as tables, pictures and charts show it: for a retention,
+    /// the `retained` and `rate` of the periods that start after the data
+    /// ends are null (blank), for they were not observed; any other result
+    /// as it is. The data ends at the newest event, or at the end of the
+    /// range when that is earlier. CSV, JSON and Parquet write the result
+    /// itself, where such a period counts 0 (LANGUAGE.md §5).
+    pub async fn shown(&self, engine: &Engine) -> Result<Shown, Diagnostic> {
+        let as_it_is = || Shown {
+            schema: self.schema.clone(),
+            batches: self.batches.clone(),
+        };
+        let Some(retention) = self.retention else {
+            return Ok(as_it_is());
+        };
+        if self.rows() == 0 {
+            return Ok(as_it_is());
+        }
+        let plan = segql_planner::plan_last_event_time(engine)?;
+        let last = first_value(&engine.execute(plan).await?);
+        let end = match (last.map(|t| t.saturating_add(1)), retention.range_end) {
+            (Some(a), Some(b)) => a.min(b),
+            (a, b) => match a.or(b) {
+                Some(end) => end,
+                None => return Ok(as_it_is()),
+            },
+        };
+        let (batches, schema) = segql_executor::present::blank_unobserved(
+            &self.batches,
+            &self.schema,
+            retention.period,
+            end,
+        )
+        .map_err(|e| {
+            Diagnostic::error(codes::INTERNAL, format!("cannot show the retention: {e}"))
+        })?;
+        Ok(Shown { schema, batches })
     }
 }
 
@@ -172,7 +228,8 @@ pub async fn ranges_after_the_data(
     if ranges.is_empty() {
         return Ok(Vec::new());
     }
-    let Some(newest) = engine.newest_event_micros().await? else {
+    let plan = segql_planner::plan_last_event_time(engine)?;
+    let Some(newest) = first_value(&engine.execute(plan).await?) else {
         return Ok(Vec::new());
     };
     let day = utc_date;
@@ -243,6 +300,7 @@ pub async fn execute(
     let schema = SchemaRef::new(plan.schema().as_arrow().clone());
     let (batches, timings) = engine.execute_timed(plan).await?;
     let mut warnings = Vec::new();
+    let mut retention = None;
     let kind = match &query.kind {
         QueryKind::Members(segment) => {
             for (origin, span, check) in segql_planner::plan_csv_checks(segment, engine)? {
@@ -258,7 +316,8 @@ pub async fn execute(
                         Diagnostic::warning(
                             codes::CSV_UNMATCHED,
                             format!(
-                                "{unmatched} {noun} of the CSV list `{origin}` {verb} no {actor}"
+                                "{unmatched} {noun} of the CSV list `{}` {verb} no {actor}",
+                                segql_parser::quoted(&origin)
                             ),
                         )
                         .with_span(span)
@@ -270,7 +329,13 @@ pub async fn execute(
             OutcomeKind::Members
         }
         QueryKind::Funnel(_) => OutcomeKind::Funnel,
-        QueryKind::Retention(_) => OutcomeKind::Retention,
+        QueryKind::Retention(r) => {
+            retention = Some(RetentionPeriods {
+                period: r.period,
+                range_end: r.scope.range.to,
+            });
+            OutcomeKind::Retention
+        }
         QueryKind::Paths(_) => OutcomeKind::Paths,
         QueryKind::Explore(_) => OutcomeKind::Explore,
     };
@@ -281,6 +346,7 @@ pub async fn execute(
         batches,
         warnings,
         timings,
+        retention,
     })
 }
 
@@ -317,14 +383,15 @@ pub fn utc_date(micros: i64) -> String {
 
 /// The value of the first row and column of a count.
 fn first_count(batches: &[RecordBatch]) -> i64 {
+    first_value(batches).unwrap_or(0)
+}
+
+/// The integer in the first row and column, if there is one and not null.
+fn first_value(batches: &[RecordBatch]) -> Option<i64> {
     use datafusion::arrow::array::{Array, AsArray};
     use datafusion::arrow::datatypes::Int64Type;
-    batches
-        .iter()
-        .find(|b| b.num_rows() > 0)
-        .and_then(|b| {
-            let column = b.column(0).as_primitive_opt::<Int64Type>()?;
-            (!column.is_null(0)).then(|| column.value(0))
-        })
-        .unwrap_or(0)
+    batches.iter().find(|b| b.num_rows() > 0).and_then(|b| {
+        let column = b.column(0).as_primitive_opt::<Int64Type>()?;
+        (!column.is_null(0)).then(|| column.value(0))
+    })
 }

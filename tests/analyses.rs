@@ -272,3 +272,76 @@ fn a_misspelt_by_column_gets_a_suggestion_from_either_table() {
         assert!(stderr.contains(suggestion), "{text}\n{stderr}");
     }
 }
+
+/// Runs `text` on `events` as `segql run --format table --pictures always`
+/// and returns its standard output.
+fn table_on(events: &str, text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("events.csv"), events).unwrap();
+    let out = Command::new(segql_bin())
+        .args(["run", "--data", ".", "--pictures", "always", "-e", text])
+        .env("NO_COLOR", "1")
+        .current_dir(dir.path())
+        .output()
+        .expect("segql runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}\n{stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn retention_periods_after_the_data_are_blank_on_screen_and_zero_in_the_result() {
+    // The data ends on Wednesday 2026-03-11: the week of 2026-03-16 and
+    // later were not observed.
+    let events = "\
+timestamp,user_id,session_id,event_type,name
+2026-03-02T10:00:00Z,u1,s1,view,/home
+2026-03-09T10:00:00Z,u1,s2,view,/home
+2026-03-10T10:00:00Z,u2,s3,view,/home
+2026-03-11T10:00:00Z,u2,s4,view,/home
+";
+    let text = r#"retention viewed "/home" returning viewed "/home" every week periods 2"#;
+    // The result is the contract's: every period of every cohort, 0 where
+    // no one returned.
+    assert_eq!(
+        run_on(events, None, text),
+        "cohort,period,users,retained,rate\n\
+         2026-03-02,0,1,1,1.0\n\
+         2026-03-02,1,1,1,1.0\n\
+         2026-03-02,2,1,0,0.0\n\
+         2026-03-09,0,1,1,1.0\n\
+         2026-03-09,1,1,0,0.0\n\
+         2026-03-09,2,1,0,0.0\n"
+    );
+    // On screen, a period after the end of the data is blank: a triangle.
+    assert_eq!(
+        table_on(events, text),
+        "\
+cohort      users       0       1       2
+2026-03-02      1  100.0%  100.0%
+2026-03-09      1  100.0%
+
++------------+--------+-------+----------+------+
+| cohort     | period | users | retained | rate |
++------------+--------+-------+----------+------+
+| 2026-03-02 | 0      | 1     | 1        | 1.0  |
+| 2026-03-02 | 1      | 1     | 1        | 1.0  |
+| 2026-03-02 | 2      | 1     |          |      |
+| 2026-03-09 | 0      | 1     | 1        | 1.0  |
+| 2026-03-09 | 1      | 1     |          |      |
+| 2026-03-09 | 2      | 1     |          |      |
++------------+--------+-------+----------+------+
+6 rows
+"
+    );
+    // A range that ends earlier ends the observation there: the week of
+    // 2026-03-09 lies after `between ... and 2026-03-09`.
+    let ranged = table_on(
+        events,
+        r#"retention viewed "/home" returning viewed "/home" every week periods 1 between 2026-03-01 and 2026-03-09"#,
+    );
+    assert!(
+        ranged.starts_with("cohort      users       0       1\n2026-03-02      1  100.0%\n\n"),
+        "{ranged}"
+    );
+}

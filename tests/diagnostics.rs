@@ -460,3 +460,92 @@ fn check_exits_2_with_the_diagnostic_for_every_case() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
+
+#[test]
+fn a_huge_name_or_string_gives_a_short_diagnostic() {
+    // Each text quotes a 1 MB name, word or string where a diagnostic
+    // echoes the user's text: in the message, a label, a note, a help, a
+    // suggestion, and the source line shown under the location.
+    let huge = "a".repeat(1_000_000);
+    let texts = [
+        ("check", format!("users who in segment {huge}")),
+        (
+            "check",
+            format!("users who in segment {huge}_x;\nsegment {huge}_x = users who viewed \"/a\""),
+        ),
+        (
+            "check",
+            format!(
+                "segment {huge} = users who viewed \"/a\";\nsegment {huge} = users who viewed \"/b\""
+            ),
+        ),
+        ("check", format!("users who {huge} \"/cart\"")),
+        ("check", format!("users who viewd \"{huge}\"")),
+        (
+            "check",
+            format!("users who viewed \"/a\" then action \"b\" within 3 {huge}"),
+        ),
+        (
+            "check",
+            format!("users who have {huge} and viewed \"/pricing\""),
+        ),
+        ("check", format!("users who have plan is {huge}")),
+        ("check", format!("users who have plan = '{huge}'")),
+        ("check", format!("users who have plan = {huge}")),
+        ("check", format!("users who have `{huge}")),
+        (
+            "check",
+            format!("accounts who have arr > 1,{}", "0".repeat(1_000_000)),
+        ),
+        ("run", format!("users who have {huge} = 1")),
+        ("run", format!("users who have age = \"{huge}\"")),
+        (
+            "run",
+            format!("users who have country = {}", "1".repeat(1_000_000)),
+        ),
+        ("run", format!("users who viewed \"/a\" with {huge} = 1")),
+    ];
+    for (command, text) in &texts {
+        for format in ["plain", "json"] {
+            let output = segql_with_stdin(&[command, "--error-format", format, "-"], text);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(
+                output.status.code(),
+                Some(2),
+                "{command} {}…: {}",
+                &text[..40],
+                &stderr[..stderr.len().min(2_000)]
+            );
+            assert!(
+                stderr.len() < 3_000,
+                "{command} {}… ({format}): {} bytes of diagnostics:\n{}",
+                &text[..40],
+                stderr.len(),
+                &stderr[..stderr.len().min(2_000)]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_window_of_a_long_line_keeps_the_location_of_the_whole_line() {
+    let source = format!(
+        "users who viewed \"/a\" and {} and in segment nope",
+        vec!["viewed \"/b\""; 20_000].join(" and ")
+    );
+    let output = segql_with_stdin(&["check", "--error-format", "plain", "-"], &source);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let column = source.find("nope").unwrap() + 1;
+    let expected = format!(
+        "error[unknown-segment]: unknown segment `nope`\n --> <stdin>:1:{column}\n  |\n1 | …"
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    // The caret is under the name in the window.
+    let lines: Vec<&str> = stderr.lines().collect();
+    let shown = lines[3];
+    let caret = lines[4];
+    let at = caret.chars().position(|c| c == '^').expect("a caret");
+    let under: String = shown.chars().skip(at).take(4).collect();
+    assert_eq!(under, "nope", "{stderr}");
+    assert!(stderr.len() < 1_000, "{stderr}");
+}

@@ -638,6 +638,11 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                     return ControlFlow::Break(());
                 }
             };
+            // Tables, pictures and charts show the result with the periods
+            // of a retention after the end of the data blank.
+            let table = args.output.is_none() && args.format == FormatArg::Table;
+            let shown = (!args.count && (table || args.chart.is_some()))
+                .then(|| rt.block_on(outcome.shown(&engine)));
             match show_outcome(
                 &args,
                 file_format,
@@ -646,6 +651,7 @@ pub fn run(args: RunArgs, output: Output) -> Status {
                 &loaded,
                 index,
                 &outcome,
+                shown,
             ) {
                 Ok(true) => ControlFlow::Continue(()),
                 // The reader has gone (`| head`): nothing more to show.
@@ -676,6 +682,7 @@ fn show_outcome(
     loaded: &Loaded,
     index: usize,
     outcome: &segql::execute::Outcome,
+    shown: Option<Result<segql::execute::Shown, Diagnostic>>,
 ) -> Result<bool, Status> {
     if !outcome.warnings.is_empty() {
         output.diagnostics(&loaded.display, &loaded.text, &outcome.warnings);
@@ -696,16 +703,26 @@ fn show_outcome(
         report_timings();
         return Ok(true);
     }
+    let table = args.output.is_none() && args.format == FormatArg::Table;
+    let shown = match shown {
+        Some(Ok(shown)) => Some(shown),
+        Some(Err(d)) => {
+            output.error(&d);
+            return Err(Status::Failure);
+        }
+        None => None,
+    };
     if let Some(path) = &args.chart
-        && let Err(d) = write_chart(path, outcome)
+        && let Some(shown) = &shown
+        && let Err(d) = write_chart(path, outcome, shown)
     {
         output.error(&d);
         return Err(Status::Failure);
     }
     if pictures
-        && args.output.is_none()
-        && args.format == FormatArg::Table
-        && let Some(picture) = picture(outcome, output.color)
+        && table
+        && let Some(shown) = &shown
+        && let Some(picture) = picture(outcome, shown, output.color)
         && !print(&format!("{picture}\n"))
     {
         return Ok(false);
@@ -719,8 +736,12 @@ fn show_outcome(
                 FormatArg::Json => OutputFormat::Json,
                 FormatArg::Ndjson => OutputFormat::NdJson,
             };
+            let (batches, schema) = match (&shown, format) {
+                (Some(shown), OutputFormat::Table) => (&shown.batches, &shown.schema),
+                _ => (&outcome.batches, &outcome.schema),
+            };
             let mut stdout = std::io::BufWriter::new(std::io::stdout());
-            output::write(&outcome.batches, &outcome.schema, format, &mut stdout)
+            output::write(batches, schema, format, &mut stdout)
                 .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into))
                 .map_err(|e| {
                     Diagnostic::error(
@@ -802,12 +823,16 @@ fn timings_line(
     )
 }
 
-/// A terminal drawing of an analysis result.
-pub(super) fn picture(outcome: &segql::execute::Outcome, color: bool) -> Option<String> {
+/// A terminal drawing of an analysis result, from the rows as `shown`.
+pub(super) fn picture(
+    outcome: &segql::execute::Outcome,
+    shown: &segql::execute::Shown,
+    color: bool,
+) -> Option<String> {
     use segql::execute::OutcomeKind;
     use segql::executor::present;
     let width = terminal_width();
-    let (batches, schema) = (&outcome.batches, &outcome.schema);
+    let (batches, schema) = (&shown.batches, &shown.schema);
     match outcome.kind {
         OutcomeKind::Members => None,
         OutcomeKind::Funnel => Some(present::funnel_bars(batches, schema, width)),
@@ -825,12 +850,16 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
-fn write_chart(path: &Path, outcome: &segql::execute::Outcome) -> Result<(), Diagnostic> {
+fn write_chart(
+    path: &Path,
+    outcome: &segql::execute::Outcome,
+    shown: &segql::execute::Shown,
+) -> Result<(), Diagnostic> {
     use segql::execute::OutcomeKind;
     use segql::executor::chart::{ChartKind, svg_chart};
     let kind = match outcome.kind {
         OutcomeKind::Funnel => ChartKind::Funnel,
-        OutcomeKind::Retention => ChartKind::Retention,
+        OutcomeKind::Retention => ChartKind::Retention(outcome.retention.map(|r| r.period)),
         OutcomeKind::Paths => ChartKind::Paths,
         OutcomeKind::Explore => ChartKind::Explore,
         OutcomeKind::Members => {
@@ -840,7 +869,7 @@ fn write_chart(path: &Path, outcome: &segql::execute::Outcome) -> Result<(), Dia
             ));
         }
     };
-    let svg = svg_chart(kind, &outcome.batches, &outcome.schema)
+    let svg = svg_chart(kind, &shown.batches, &shown.schema)
         .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot draw the chart: {e}")))?;
     std::fs::write(path, svg).map_err(|e| {
         Diagnostic::error(

@@ -11,31 +11,35 @@
 //! their labels themselves (left or right aligned at a known point, or
 //! centred) rather than rely on measured text.
 //!
-//! An explore result without `time` (no `every`) has nothing to draw over
-//! time: it gets a bar chart of its first measure by group instead, in the
-//! result's order. An empty result gives a small chart that says `no rows`.
+//! An explore draws every measure: over time, one panel per measure; an
+//! explore result without `time` (no `every`) has nothing to draw over
+//! time, and gets bars by group per measure instead, in the result's order.
+//! An empty result gives a small chart that says `no rows`.
 
 use crate::present::{
     Explore, Funnel, PathRow, Retention, all_midnights, count_text, format_time, group_digits,
-    percent, read_explore, read_funnel, read_paths, read_retention, truncate,
+    percent, read_explore, read_funnel, read_paths, read_retention, truncate, truncate_path,
 };
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use segql_parser::Period;
 
 /// What an analysis result is drawn as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChartKind {
     /// Vertical bars, one per step, grouped per segment and `by` group.
     Funnel,
-    /// A heat map of cohort × period, coloured by rate.
-    Retention,
+    /// A heat map of cohort × period, coloured by rate, with a legend of
+    /// the colours; the period's unit, when known, names the axis (`weeks
+    /// since the cohort's week`).
+    Retention(Option<Period>),
     /// Ranked horizontal bars of sessions per path.
     Paths,
-    /// One line per `by` group of the first measure over `time`; without
-    /// `time`, horizontal bars of the first measure per group.
+    /// Per measure, one line per `by` group over `time`; without `time`,
+    /// horizontal bars per group.
     Explore,
 }
 
@@ -49,7 +53,7 @@ impl ChartKind {
         if ends_with(&["step", "label", "users", "conversion", "step_conversion"]) {
             Some(ChartKind::Funnel)
         } else if ends_with(&["cohort", "period", "users", "retained", "rate"]) {
-            Some(ChartKind::Retention)
+            Some(ChartKind::Retention(None))
         } else if names == ["path", "sessions", "users"] {
             Some(ChartKind::Paths)
         } else if names.last().is_some_and(|last| {
@@ -71,7 +75,7 @@ pub fn svg_chart(
 ) -> Result<String, String> {
     match kind {
         ChartKind::Funnel => funnel_chart(&read_funnel(batches, schema)?),
-        ChartKind::Retention => retention_chart(&read_retention(batches, schema)?),
+        ChartKind::Retention(period) => retention_chart(&read_retention(batches, schema)?, period),
         ChartKind::Paths => paths_chart(&read_paths(batches, schema)?),
         ChartKind::Explore => explore_chart(&read_explore(batches, schema)?),
     }
@@ -187,61 +191,88 @@ const HBAR_ROW: i32 = 26;
 const HBAR_HEIGHT: i32 = 18;
 const HBAR_TOP: i32 = 50;
 
-/// One bar per row, in order, its length proportional to its value (the
-/// largest value is `bar_px` long); the label left of the bar and the note
-/// after it.
-fn hbar_chart(heading: &str, rows: &[HBar]) -> Result<String, String> {
-    if rows.is_empty() {
-        return empty_chart(heading);
+/// Bars under a heading.
+struct HBarSection {
+    heading: String,
+    rows: Vec<HBar>,
+}
+
+/// How `hbar_chart` fits labels: at most so many characters, cut by the
+/// function.
+type LabelFit = (i32, fn(&str, usize) -> String);
+
+/// Each section under its heading, one below the other: one bar per row,
+/// in order, its length proportional to its value (the section's largest
+/// value is `bar_px` long); the label, cut to its column as `fit` says,
+/// left of the bar and the note after it. The columns line up across
+/// sections.
+fn hbar_chart(sections: &[HBarSection], (most, cut): LabelFit) -> Result<String, String> {
+    let rows = || sections.iter().flat_map(|s| &s.rows);
+    if rows().next().is_none() {
+        return empty_chart(sections.first().map_or("", |s| s.heading.as_str()));
     }
-    let label_chars = rows
-        .iter()
-        .map(|r| chars(&r.label))
-        .max()
-        .unwrap_or(0)
-        .min(48);
-    let label_px = (label_chars * CHAR_PX + 10).clamp(60, 360);
-    let note_px = rows.iter().map(|r| chars(&r.note)).max().unwrap_or(0) * CHAR_PX + 10;
+    let label_chars = rows().map(|r| chars(&r.label)).max().unwrap_or(0).min(most);
+    let label_px = (label_chars * CHAR_PX + 10).max(60);
+    let note_px = rows().map(|r| chars(&r.note)).max().unwrap_or(0) * CHAR_PX + 10;
     let x0 = 20 + label_px;
     let bar_px = (800 - x0 - note_px - 20).max(200);
     let width = x0 + bar_px + note_px + 20;
-    let height = HBAR_TOP + HBAR_ROW * i32::try_from(rows.len()).unwrap_or(i32::MAX / 64) + 20;
-    let top = rows.iter().filter_map(|r| r.value).max().unwrap_or(0);
+    let section_height = |s: &HBarSection| {
+        HBAR_TOP + HBAR_ROW * i32::try_from(s.rows.len()).unwrap_or(i32::MAX / 64) + 20
+    };
+    let height: i32 = sections.iter().map(section_height).sum();
     render((width as u32, height as u32), |root| {
-        title(root, heading)?;
-        for (i, row) in rows.iter().enumerate() {
-            let y = HBAR_TOP + HBAR_ROW * i as i32;
-            let middle = y + HBAR_ROW / 2;
+        let mut section_top = 0;
+        for section in sections {
             label(
                 root,
-                &truncate(&row.label, ((label_px - 10) / CHAR_PX) as usize),
-                (20, middle),
-                FONT,
+                &section.heading,
+                (20, section_top + 14),
+                TITLE,
                 TEXT,
-                (HPos::Left, VPos::Center),
+                (HPos::Left, VPos::Top),
             )?;
-            let length = match row.value {
-                Some(v) if v > 0 && top > 0 => ((v as f64 / top as f64) * f64::from(bar_px))
-                    .round()
-                    .max(1.0) as i32,
-                _ => 0,
-            };
-            if length > 0 {
-                let y0 = y + (HBAR_ROW - HBAR_HEIGHT) / 2;
-                root.draw(&Rectangle::new(
-                    [(x0, y0), (x0 + length, y0 + HBAR_HEIGHT)],
-                    color(0).filled(),
-                ))
-                .map_err(err)?;
+            let top = section
+                .rows
+                .iter()
+                .filter_map(|r| r.value)
+                .max()
+                .unwrap_or(0);
+            for (i, row) in section.rows.iter().enumerate() {
+                let y = section_top + HBAR_TOP + HBAR_ROW * i as i32;
+                let middle = y + HBAR_ROW / 2;
+                label(
+                    root,
+                    &cut(&row.label, ((label_px - 10) / CHAR_PX) as usize),
+                    (20, middle),
+                    FONT,
+                    TEXT,
+                    (HPos::Left, VPos::Center),
+                )?;
+                let length = match row.value {
+                    Some(v) if v > 0 && top > 0 => ((v as f64 / top as f64) * f64::from(bar_px))
+                        .round()
+                        .max(1.0) as i32,
+                    _ => 0,
+                };
+                if length > 0 {
+                    let y0 = y + (HBAR_ROW - HBAR_HEIGHT) / 2;
+                    root.draw(&Rectangle::new(
+                        [(x0, y0), (x0 + length, y0 + HBAR_HEIGHT)],
+                        color(0).filled(),
+                    ))
+                    .map_err(err)?;
+                }
+                label(
+                    root,
+                    &row.note,
+                    (x0 + length + 6, middle),
+                    FONT,
+                    TEXT,
+                    (HPos::Left, VPos::Center),
+                )?;
             }
-            label(
-                root,
-                &row.note,
-                (x0 + length + 6, middle),
-                FONT,
-                TEXT,
-                (HPos::Left, VPos::Center),
-            )?;
+            section_top += section_height(section);
         }
         Ok(())
     })
@@ -260,7 +291,13 @@ fn paths_chart(rows: &[PathRow]) -> Result<String, String> {
             ),
         })
         .collect();
-    hbar_chart("paths: sessions per path", &bars)
+    let section = HBarSection {
+        heading: "paths: sessions per path".to_string(),
+        rows: bars,
+    };
+    // Paths are long and alike: they get a wide column, and a cut that
+    // keeps every step.
+    hbar_chart(&[section], (80, truncate_path))
 }
 
 // ---------------------------------------------------------------------------
@@ -419,9 +456,25 @@ pub(crate) fn heat(rate: f64) -> RGBColor {
     RGBColor(mix(LOW.0, HIGH.0), mix(LOW.1, HIGH.1), mix(LOW.2, HIGH.2))
 }
 
-const NULL_FILL: RGBColor = RGBColor(0xE0, 0xE0, 0xE0);
+/// The legend's swatches: rates 0%, 10%, ..., 100%.
+const LEGEND_STEPS: i32 = 11;
+const SWATCH: (i32, i32) = (24, 12);
+/// The space the legend takes under the cells.
+const LEGEND_HEIGHT: i32 = 64;
+const BLANK_NOTE: &str = "blank: the period starts after the end of the data";
+const BLANK_EDGE: RGBColor = RGBColor(0xB0, 0xB0, 0xB0);
 
-fn retention_chart(retention: &Retention) -> Result<String, String> {
+/// What the period axis says: the unit when known.
+fn period_caption(period: Option<Period>) -> &'static str {
+    match period {
+        None => "period",
+        Some(Period::Day) => "period: days since the cohort's day",
+        Some(Period::Week) => "period: weeks since the cohort's week",
+        Some(Period::Month) => "period: months since the cohort's month",
+    }
+}
+
+fn retention_chart(retention: &Retention, period: Option<Period>) -> Result<String, String> {
     const HEADING: &str = "retention: share of each cohort returning";
     if retention.cohorts.is_empty() {
         return empty_chart(HEADING);
@@ -442,8 +495,15 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
     let x0 = 20 + label_px;
     let periods = i32::try_from(retention.periods.len()).unwrap_or(0);
     let rows = i32::try_from(retention.cohorts.len()).unwrap_or(0);
-    let width = (x0 + periods * CELL_WIDTH + 20).max(480);
-    let height = HEAT_TOP + rows * CELL_HEIGHT + 20;
+    let strip = LEGEND_STEPS * SWATCH.0;
+    let legend_px = strip + 30 + SWATCH.0 + 8 + chars(BLANK_NOTE) * SMALL_CHAR_PX;
+    let caption = period_caption(period);
+    let width = (x0 + periods * CELL_WIDTH + 20)
+        .max(x0 + chars(caption) * SMALL_CHAR_PX + 20)
+        .max(20 + legend_px + 20)
+        .max(480);
+    let legend_top = HEAT_TOP + rows * CELL_HEIGHT + 16;
+    let height = legend_top + LEGEND_HEIGHT;
     render((width as u32, height as u32), |root| {
         title(root, HEADING)?;
         let header = match &retention.by_name {
@@ -461,7 +521,7 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
         )?;
         label(
             root,
-            "period",
+            caption,
             (x0, 44),
             SMALL,
             TEXT,
@@ -489,22 +549,21 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
                 (HPos::Right, VPos::Center),
             )?;
             for (j, period) in retention.periods.iter().enumerate() {
-                let Some(rate) = cohort.rate(*period) else {
+                // No row, or a null rate (a period after the end of the
+                // data): a blank cell.
+                let Some(Some(rate)) = cohort.rate(*period) else {
                     continue;
                 };
                 let x = x0 + CELL_WIDTH * j as i32;
-                let (fill, ink) = match rate {
-                    Some(r) => (heat(r), if r > 0.55 { WHITE } else { TEXT }),
-                    None => (NULL_FILL, TEXT),
-                };
+                let ink = if rate > 0.55 { WHITE } else { TEXT };
                 root.draw(&Rectangle::new(
                     [(x + 1, y + 1), (x + CELL_WIDTH - 1, y + CELL_HEIGHT - 1)],
-                    fill.filled(),
+                    heat(rate).filled(),
                 ))
                 .map_err(err)?;
                 label(
                     root,
-                    &percent(rate),
+                    &percent(Some(rate)),
                     (x + CELL_WIDTH / 2, y + CELL_HEIGHT / 2),
                     SMALL,
                     ink,
@@ -512,8 +571,54 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
                 )?;
             }
         }
-        Ok(())
+        retention_legend(root, (20, legend_top))
     })
+}
+
+/// The colours of the rates from 0% to 100%, and what a blank cell means,
+/// with its top left corner at `at`.
+fn retention_legend(root: &Area, (x, y): (i32, i32)) -> Result<(), String> {
+    label(
+        root,
+        "share of the cohort returning in the period",
+        (x, y),
+        SMALL,
+        TEXT,
+        (HPos::Left, VPos::Top),
+    )?;
+    let top = y + 20;
+    for step in 0..LEGEND_STEPS {
+        let left = x + step * SWATCH.0;
+        let rate = f64::from(step) / f64::from(LEGEND_STEPS - 1);
+        root.draw(&Rectangle::new(
+            [(left, top), (left + SWATCH.0, top + SWATCH.1)],
+            heat(rate).filled(),
+        ))
+        .map_err(err)?;
+    }
+    let below = top + SWATCH.1 + 4;
+    let strip = LEGEND_STEPS * SWATCH.0;
+    for (text, at, h) in [
+        ("0%", x, HPos::Left),
+        ("50%", x + strip / 2, HPos::Center),
+        ("100%", x + strip, HPos::Right),
+    ] {
+        label(root, text, (at, below), SMALL, TEXT, (h, VPos::Top))?;
+    }
+    let blank = x + strip + 30;
+    root.draw(&Rectangle::new(
+        [(blank, top), (blank + SWATCH.0, top + SWATCH.1)],
+        BLANK_EDGE.stroke_width(1),
+    ))
+    .map_err(err)?;
+    label(
+        root,
+        BLANK_NOTE,
+        (blank + SWATCH.0 + 8, top + SWATCH.1 / 2),
+        SMALL,
+        TEXT,
+        (HPos::Left, VPos::Center),
+    )
 }
 
 // ---------------------------------------------------------------------------
@@ -521,104 +626,51 @@ fn retention_chart(retention: &Retention) -> Result<String, String> {
 // ---------------------------------------------------------------------------
 
 const LINE_PLOT: (u32, u32) = (800, 440);
+/// The height of each panel when an explore has several measures.
+const PANEL_HEIGHT: u32 = 300;
 const LEGEND_WIDTH: u32 = 220;
 const LEGEND_ROWS: usize = 20;
 const X_TICKS: usize = 8;
 
+/// An explore result: over time, one panel per measure (each measure has
+/// its own scale) with one line per group, and a legend of the groups;
+/// without time, one section of bars per measure.
 fn explore_chart(explore: &Explore) -> Result<String, String> {
+    let measures = 0..explore.measures.len();
     if !explore.timed {
-        let bars: Vec<HBar> = explore
-            .groups
-            .iter()
-            .flat_map(|g| {
-                g.points.iter().map(|(_, value)| HBar {
-                    label: g.key.clone(),
-                    value: *value,
-                    note: count_text(*value),
-                })
+        let sections: Vec<HBarSection> = measures
+            .map(|m| HBarSection {
+                heading: explore.title(m),
+                rows: explore
+                    .groups
+                    .iter()
+                    .flat_map(|g| {
+                        g.points.iter().map(move |(_, values)| HBar {
+                            label: g.key.clone(),
+                            value: values[m],
+                            note: count_text(values[m]),
+                        })
+                    })
+                    .collect(),
             })
             .collect();
-        return hbar_chart(&explore.title(), &bars);
+        return hbar_chart(&sections, (48, truncate));
     }
-    let heading = format!("{} over time", explore.title());
     let times = &explore.times;
     if times.is_empty() {
-        return empty_chart(&heading);
+        return empty_chart(&format!("{} over time", explore.title(0)));
     }
-    let series: Vec<Vec<Option<i64>>> = explore.groups.iter().map(|g| g.series(times)).collect();
-    let top = series
-        .iter()
-        .flatten()
-        .flatten()
-        .copied()
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    // x: seconds since the first bucket (plotters' integer coordinates
-    // overflow on microseconds since 1970).
-    let first = times[0];
-    let x = |t: i64| (t - first) as f64 / 1e6;
-    let span = x(times[times.len() - 1]);
-    // One bucket: half a day either side, so the point has room.
-    let (x_start, x_end) = if span > 0.0 {
-        (0.0, span)
+    let panels = explore.measures.len();
+    let panel_height = if panels == 1 {
+        LINE_PLOT.1
     } else {
-        (-43_200.0, 43_200.0)
+        PANEL_HEIGHT
     };
-    let date_only = all_midnights(times);
-    render((LINE_PLOT.0 + LEGEND_WIDTH, LINE_PLOT.1), |root| {
-        let (plot, legend) = root.split_horizontally(LINE_PLOT.0);
-        let mut chart = ChartBuilder::on(&plot)
-            .caption(&heading, ("sans-serif", TITLE))
-            .margin(20)
-            .x_label_area_size(30)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x_start..x_end, 0f64..top as f64 * 1.1)
-            .map_err(err)?;
-        let y_format = |v: &f64| group_digits(v.round() as i64);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .max_light_lines(4)
-            .x_labels(0)
-            .y_labels(6)
-            .y_label_formatter(&y_format)
-            .y_desc(explore.measure.as_str())
-            .label_style(("sans-serif", SMALL))
-            .draw()
-            .map_err(err)?;
-        for (i, values) in series.iter().enumerate() {
-            let points: Vec<(f64, f64)> = times
-                .iter()
-                .zip(values)
-                .filter_map(|(t, v)| v.map(|v| (x(*t), v as f64)))
-                .collect();
-            let style = color(i).stroke_width(2);
-            if points.len() == 1 {
-                chart
-                    .draw_series(std::iter::once(Circle::new(
-                        points[0],
-                        4,
-                        color(i).filled(),
-                    )))
-                    .map_err(err)?;
-            } else {
-                chart
-                    .draw_series(LineSeries::new(points, style))
-                    .map_err(err)?;
-            }
-        }
-        let every = times.len().div_ceil(X_TICKS);
-        for t in times.iter().step_by(every) {
-            let (px, py) = chart.backend_coord(&(x(*t), 0.0));
-            label(
-                root,
-                &format_time(*t, date_only),
-                (px, py + 6),
-                SMALL,
-                TEXT,
-                (HPos::Center, VPos::Top),
-            )?;
+    let height = panel_height * u32::try_from(panels).unwrap_or(1);
+    render((LINE_PLOT.0 + LEGEND_WIDTH, height), |root| {
+        let (plots, legend) = root.split_horizontally(LINE_PLOT.0);
+        for (m, plot) in plots.split_evenly((panels, 1)).iter().enumerate() {
+            explore_panel(root, plot, explore, m)?;
         }
         for (i, group) in explore.groups.iter().take(LEGEND_ROWS).enumerate() {
             let y = 56 + 20 * i as i32;
@@ -651,6 +703,88 @@ fn explore_chart(explore: &Explore) -> Result<String, String> {
         }
         Ok(())
     })
+}
+
+/// Measure `m` of a timed explore over `plot`: one line per group (a
+/// point when there is one bucket), the buckets' times under the axis.
+fn explore_panel(root: &Area, plot: &Area, explore: &Explore, m: usize) -> Result<(), String> {
+    let times = &explore.times;
+    let heading = format!("{} over time", explore.title(m));
+    let series: Vec<Vec<Option<i64>>> = explore.groups.iter().map(|g| g.series(times, m)).collect();
+    let top = series
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    // x: seconds since the first bucket (plotters' integer coordinates
+    // overflow on microseconds since 1970).
+    let first = times[0];
+    let x = |t: i64| (t - first) as f64 / 1e6;
+    let span = x(times[times.len() - 1]);
+    // One bucket: half a day either side, so the point has room.
+    let (x_start, x_end) = if span > 0.0 {
+        (0.0, span)
+    } else {
+        (-43_200.0, 43_200.0)
+    };
+    let date_only = all_midnights(times);
+    let mut chart = ChartBuilder::on(plot)
+        .caption(&heading, ("sans-serif", TITLE))
+        .margin(20)
+        .x_label_area_size(30)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x_start..x_end, 0f64..top as f64 * 1.1)
+        .map_err(err)?;
+    let y_format = |v: &f64| group_digits(v.round() as i64);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .max_light_lines(4)
+        .x_labels(0)
+        .y_labels(6)
+        .y_label_formatter(&y_format)
+        .y_desc(explore.measures[m].as_str())
+        .label_style(("sans-serif", SMALL))
+        .draw()
+        .map_err(err)?;
+    for (i, values) in series.iter().enumerate() {
+        let points: Vec<(f64, f64)> = times
+            .iter()
+            .zip(values)
+            .filter_map(|(t, v)| v.map(|v| (x(*t), v as f64)))
+            .collect();
+        let style = color(i).stroke_width(2);
+        if points.len() == 1 {
+            chart
+                .draw_series(std::iter::once(Circle::new(
+                    points[0],
+                    4,
+                    color(i).filled(),
+                )))
+                .map_err(err)?;
+        } else {
+            chart
+                .draw_series(LineSeries::new(points, style))
+                .map_err(err)?;
+        }
+    }
+    let every = times.len().div_ceil(X_TICKS);
+    for t in times.iter().step_by(every) {
+        // Backend coordinates are the whole picture's: write on the root.
+        let (px, py) = chart.backend_coord(&(x(*t), 0.0));
+        label(
+            root,
+            &format_time(*t, date_only),
+            (px, py + 6),
+            SMALL,
+            TEXT,
+            (HPos::Center, VPos::Top),
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -829,31 +963,46 @@ mod tests {
         );
     }
 
+    /// The cells of a heat map: the filled rects above its legend.
+    fn heat_cells<'a>(svg: &'a str) -> Vec<Vec<(&'a str, &'a str)>> {
+        let legend_top = elements(svg, "rect")
+            .iter()
+            .filter(|r| attr(r, "fill") == "none")
+            .map(|r| num(r, "y"))
+            .next()
+            .expect("the legend's blank swatch");
+        elements(svg, "rect")
+            .into_iter()
+            .filter(|r| attr(r, "fill") != "#FFFFFF" && attr(r, "fill") != "none")
+            .filter(|r| num(r, "y") < legend_top)
+            .collect()
+    }
+
     #[test]
     fn retention_is_a_heat_map() {
         let (batches, schema) = retention();
-        let svg = svg_chart(ChartKind::Retention, &batches, &schema).unwrap();
+        let svg = svg_chart(ChartKind::Retention(None), &batches, &schema).unwrap();
         is_svg(&svg);
-        let cells: Vec<_> = elements(&svg, "rect")
-            .into_iter()
-            .filter(|r| attr(r, "fill") != "#FFFFFF")
-            .collect();
-        // 3 cohorts × 3 periods.
-        assert_eq!(cells.len(), 9);
-        assert_eq!(rects(&svg, &hex(heat(1.0))).len(), 1);
-        assert_eq!(rects(&svg, &hex(heat(0.45))).len(), 1);
-        assert_eq!(rects(&svg, &hex(heat(0.0))).len(), 2);
-        assert_eq!(rects(&svg, &hex(NULL_FILL)).len(), 3);
+        // 3 cohorts × 3 periods, less the 3 null rates: blank.
+        let cells = heat_cells(&svg);
+        assert_eq!(cells.len(), 6);
+        let count = |rate: f64| {
+            cells
+                .iter()
+                .filter(|c| attr(c, "fill") == hex(heat(rate)))
+                .count()
+        };
+        assert_eq!((count(1.0), count(0.45), count(0.0)), (1, 1, 2));
         assert_eq!(hex(heat(1.0)), "#084594");
         assert_eq!(hex(heat(0.0)), "#EFF3FF");
-        // Rows of cells: three x positions, three y positions.
+        // Rows of cells: three x positions, two y positions.
         let mut xs: Vec<i64> = cells.iter().map(|c| num(c, "x") as i64).collect();
         let mut ys: Vec<i64> = cells.iter().map(|c| num(c, "y") as i64).collect();
         xs.sort_unstable();
         xs.dedup();
         ys.sort_unstable();
         ys.dedup();
-        assert_eq!((xs.len(), ys.len()), (3, 3));
+        assert_eq!((xs.len(), ys.len()), (3, 2));
         for text in [
             "retention: share of each cohort returning",
             "device · cohort (users)",
@@ -867,11 +1016,52 @@ mod tests {
             "100.0%",
             "45.0%",
             "5.0%",
-            "null",
         ] {
             assert!(has_text(&svg, text), "no {text:?} in {:?}", texts(&svg));
         }
-        assert_eq!(texts(&svg).iter().filter(|t| *t == "null").count(), 3);
+        assert!(!has_text(&svg, "null"));
+    }
+
+    #[test]
+    fn retention_has_a_legend_and_names_its_period() {
+        let (batches, schema) = retention();
+        let svg = svg_chart(ChartKind::Retention(Some(Period::Week)), &batches, &schema).unwrap();
+        is_svg(&svg);
+        for text in [
+            "period: weeks since the cohort's week",
+            "share of the cohort returning in the period",
+            "0%",
+            "50%",
+            "100%",
+            BLANK_NOTE,
+        ] {
+            assert!(has_text(&svg, text), "no {text:?} in {:?}", texts(&svg));
+        }
+        // One swatch per tenth, from the palest to the darkest, left to
+        // right, below the cells; then an empty one for blank cells.
+        let cells = heat_cells(&svg);
+        let below = cells.iter().map(|c| num(c, "y")).fold(0.0, f64::max);
+        let swatches: Vec<_> = elements(&svg, "rect")
+            .into_iter()
+            .filter(|r| num(r, "y") > below && attr(r, "fill") != "#FFFFFF")
+            .collect();
+        assert_eq!(swatches.len(), 12, "{swatches:?}");
+        for (i, swatch) in swatches[..11].iter().enumerate() {
+            assert_eq!(attr(swatch, "fill"), hex(heat(i as f64 / 10.0)));
+        }
+        assert!(
+            swatches
+                .windows(2)
+                .all(|w| num(&w[0], "x") < num(&w[1], "x"))
+        );
+        assert_eq!(attr(&swatches[11], "fill"), "none");
+        for (period, caption) in [
+            (Period::Day, "period: days since the cohort's day"),
+            (Period::Month, "period: months since the cohort's month"),
+        ] {
+            let svg = svg_chart(ChartKind::Retention(Some(period)), &batches, &schema).unwrap();
+            assert!(has_text(&svg, caption), "{:?}", texts(&svg));
+        }
     }
 
     #[test]
@@ -892,7 +1082,11 @@ mod tests {
             .iter()
             .find(|t| t.starts_with("/cart -> /checkout -> "))
             .unwrap();
-        assert!(long.ends_with('…') && long.chars().count() == 48, "{long}");
+        // Every step kept, the longest name cut in its middle.
+        assert_eq!(
+            long,
+            "/cart -> /checkout -> /checkout/payment -> /chec…confirmation -> /account/orders"
+        );
         for text in [
             "paths: sessions per path",
             "/cart -> /home",
@@ -907,15 +1101,25 @@ mod tests {
     }
 
     #[test]
-    fn explore_draws_one_line_per_group() {
+    fn explore_draws_one_line_per_group_and_a_panel_per_measure() {
         let (batches, schema) = explore_timed();
         let svg = svg_chart(ChartKind::Explore, &batches, &schema).unwrap();
         is_svg(&svg);
-        let lines: Vec<_> = elements(&svg, "polyline")
+        let all: Vec<_> = elements(&svg, "polyline")
             .into_iter()
             .filter(|l| PALETTE.iter().any(|c| attr(l, "stroke") == hex(*c)))
             .collect();
-        assert_eq!(lines.len(), 2);
+        // Events, then users: two groups each, the users' panel below.
+        assert_eq!(all.len(), 4);
+        let lines = &all[..2];
+        let first_y = |l: &[(&str, &str)]| -> f64 {
+            let points = attr(l, "points");
+            let first = points.split_whitespace().next().unwrap();
+            first.split_once(',').unwrap().1.parse().unwrap()
+        };
+        assert!(first_y(&all[2]) > first_y(&all[0]) + 100.0);
+        assert_eq!(attr(&all[2], "stroke"), hex(PALETTE[0]));
+        assert_eq!(attr(&all[3], "stroke"), hex(PALETTE[1]));
         assert_eq!(attr(&lines[0], "stroke"), hex(PALETTE[0]));
         assert_eq!(attr(&lines[1], "stroke"), hex(PALETTE[1]));
         // Four buckets each: a day without a row counts 0.
@@ -945,6 +1149,8 @@ mod tests {
         for text in [
             "events by device over time",
             "events",
+            "users by device over time",
+            "users",
             "desktop",
             "mobile",
             "2026-03-16",
@@ -970,6 +1176,67 @@ mod tests {
         assert!(has_text(&svg, "2026-03-16 01:00"));
         assert!(has_text(&svg, "users over time"));
         assert!(has_text(&svg, "all"));
+    }
+
+    #[test]
+    fn explore_without_time_has_bars_for_every_measure() {
+        let untimed = table(
+            vec![
+                ("device", strs(&[Some("desktop"), Some("mobile")])),
+                ("events", ints(&[Some(300), Some(150)])),
+                ("users", ints(&[Some(10), Some(40)])),
+            ],
+            None,
+        );
+        let svg = svg_chart(ChartKind::Explore, &untimed.0, &untimed.1).unwrap();
+        is_svg(&svg);
+        let bars = rects(&svg, &hex(PALETTE[0]));
+        assert_eq!(bars.len(), 4);
+        // Each measure on its own scale, its section below the last.
+        assert_ratio(num(&bars[1], "width"), num(&bars[0], "width"), 0.5);
+        assert_ratio(num(&bars[2], "width"), num(&bars[3], "width"), 0.25);
+        assert!(num(&bars[2], "y") > num(&bars[1], "y"));
+        for text in ["events by device", "users by device", "300", "40"] {
+            assert!(has_text(&svg, text), "no {text:?} in {:?}", texts(&svg));
+        }
+    }
+
+    #[test]
+    fn long_paths_stay_distinguishable() {
+        let (batches, schema) = table(
+            vec![
+                (
+                    "path",
+                    strs(&[
+                        Some(
+                            "/cart -> /search -> /cart -> /checkout -> /checkout/confirmation -> /account/orders/details",
+                        ),
+                        Some(
+                            "/cart -> /help -> /cart -> /checkout -> /checkout/confirmation -> /account/orders/details",
+                        ),
+                    ]),
+                ),
+                ("sessions", ints(&[Some(133), Some(62)])),
+                ("users", ints(&[Some(118), Some(58)])),
+            ],
+            None,
+        );
+        let svg = svg_chart(ChartKind::Paths, &batches, &schema).unwrap();
+        let labels: Vec<String> = texts(&svg)
+            .into_iter()
+            .filter(|t| t.starts_with("/cart"))
+            .collect();
+        assert_eq!(labels.len(), 2, "{labels:?}");
+        assert_ne!(labels[0], labels[1]);
+        assert!(
+            labels
+                .iter()
+                .all(|l| l.chars().count() <= 80 && l.ends_with("/details"))
+        );
+        assert!(
+            labels[0].contains("/search") && labels[1].contains("/help"),
+            "{labels:?}"
+        );
     }
 
     #[test]
@@ -1000,7 +1267,7 @@ mod tests {
         let cases = [
             (ChartKind::Funnel, empty(&funnel_types())),
             (
-                ChartKind::Retention,
+                ChartKind::Retention(None),
                 empty(&[
                     ("cohort", DataType::Date32),
                     ("period", DataType::Int64),
@@ -1101,7 +1368,7 @@ mod tests {
             error,
             "the result has no column `label` (its columns: path, sessions, users)"
         );
-        let error = svg_chart(ChartKind::Retention, &batches, &schema).unwrap_err();
+        let error = svg_chart(ChartKind::Retention(None), &batches, &schema).unwrap_err();
         assert!(error.contains("no column `cohort`"), "{error}");
         let (batches, schema) = funnel();
         assert!(svg_chart(ChartKind::Paths, &batches, &schema).is_err());
@@ -1119,7 +1386,7 @@ mod tests {
         );
         assert_eq!(
             ChartKind::detect(&retention().1),
-            Some(ChartKind::Retention)
+            Some(ChartKind::Retention(None))
         );
         assert_eq!(ChartKind::detect(&paths().1), Some(ChartKind::Paths));
         assert_eq!(

@@ -450,62 +450,6 @@ impl Engine {
         )
     }
 
-    /// The time of the newest event, in microseconds since the epoch (`None`
-    /// when no event has one). Parquet files answer from their statistics.
-    pub async fn newest_event_micros(&self) -> Result<Option<i64>, Diagnostic> {
-        use datafusion::arrow::array::{Array, AsArray};
-        use datafusion::arrow::compute::{CastOptions, cast_with_options};
-        use datafusion::arrow::datatypes::{Int64Type, TimeUnit};
-        let events = Arc::clone(&self.providers[&TableRole::Events]);
-        let column = self.mapping.column(TableRole::Events, "timestamp");
-        let Ok(field) = events.schema().field_with_name(&column).cloned() else {
-            return Ok(None);
-        };
-        let utc_micros = DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC")));
-        let target = match field.data_type() {
-            // Epoch milliseconds.
-            DataType::Int64 => DataType::Int64,
-            _ => utc_micros.clone(),
-        };
-        let frame = self
-            .ctx
-            .read_table(events)
-            .and_then(|f| {
-                f.aggregate(
-                    vec![],
-                    vec![datafusion::functions_aggregate::expr_fn::max(
-                        datafusion::prelude::cast(
-                            datafusion::prelude::ident(&column),
-                            target.clone(),
-                        ),
-                    )],
-                )
-            })
-            .map_err(|e| self.data_error(e))?;
-        let batches = match sources::reading(frame.collect()).await {
-            Ok(batches) => batches,
-            Err(e) => return Err(self.failure(e).await),
-        };
-        let Some(batch) = batches.iter().find(|b| b.num_rows() > 0) else {
-            return Ok(None);
-        };
-        let lenient = CastOptions {
-            safe: true,
-            ..CastOptions::default()
-        };
-        let micros = cast_with_options(batch.column(0), &DataType::Int64, &lenient)
-            .map_err(|e| self.data_error(e.into()))?;
-        let micros = micros.as_primitive::<Int64Type>();
-        if micros.is_null(0) {
-            return Ok(None);
-        }
-        Ok(Some(if target == DataType::Int64 {
-            micros.value(0).saturating_mul(1000)
-        } else {
-            micros.value(0)
-        }))
-    }
-
     /// Fails with a data error when the events table has no rows.
     async fn check_events_not_empty(&self) -> Result<(), Diagnostic> {
         let events = self

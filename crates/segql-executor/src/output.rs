@@ -1,8 +1,8 @@
 //! Writing results: a table for people, CSV, JSON, NDJSON, or Parquet.
 
-use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::json::writer::{JsonArray, LineDelimited, WriterBuilder};
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -81,6 +81,54 @@ fn with_utc_timestamps(batches: &[RecordBatch], schema: &SchemaRef) -> Converted
     )
 }
 
+/// `batches` with every top-level float column as text rounded for people
+/// ([`display_float`]).
+fn rounded_floats(batches: &[RecordBatch], schema: &SchemaRef) -> Converted {
+    retyped(
+        batches,
+        schema,
+        |data_type| data_type.is_floating().then_some(DataType::Utf8),
+        |column, _| {
+            let floats = cast(column, &DataType::Float64)?;
+            let values: StringArray = floats
+                .as_primitive::<Float64Type>()
+                .iter()
+                .map(|value| value.map(display_float))
+                .collect();
+            Ok(Arc::new(values) as ArrayRef)
+        },
+    )
+}
+
+/// The most decimals a table shows.
+const TABLE_DECIMALS: usize = 4;
+
+/// A float as a table shows it: rounded to [`TABLE_DECIMALS`] decimals,
+/// without trailing zeros but with at least one decimal (`0.8418`, `0.25`,
+/// `1.0`), so a ratio reads at a glance; a value too small to show so is
+/// written with 4 significant digits (`1.235e-7`) rather than as 0.
+pub fn display_float(value: f64) -> String {
+    if !value.is_finite() {
+        return value.to_string();
+    }
+    let rounded = format!("{value:.TABLE_DECIMALS$}");
+    let digits = rounded.trim_end_matches('0');
+    if value != 0.0 && digits.trim_start_matches('-') == "0." {
+        return format!("{value:.3e}");
+    }
+    let shown = if digits.ends_with('.') {
+        format!("{digits}0")
+    } else {
+        digits.to_string()
+    };
+    // A negative value that rounds to zero is zero.
+    if shown == "-0.0" {
+        "0.0".to_string()
+    } else {
+        shown
+    }
+}
+
 type Converted = Result<(Vec<RecordBatch>, SchemaRef), ArrowError>;
 
 /// `batches` with each column whose type `retype` changes converted by
@@ -146,6 +194,10 @@ pub fn write(
     };
     match format {
         OutputFormat::Table => {
+            // Floats are rounded for people; the other formats keep every
+            // digit.
+            let text = rounded_floats(batches, schema)?;
+            let (batches, schema) = (text.0.as_slice(), &text.1);
             let empty;
             let shown: &[RecordBatch] = if batches.is_empty() {
                 empty = [RecordBatch::new_empty(schema.clone())];
@@ -255,6 +307,63 @@ mod tests {
             "at,device\n2026-01-01T03:00:00.500Z,\n,mobile\n"
         );
         assert!(written(OutputFormat::Table).contains("| 2026-01-01T03:00:00.500Z |"));
+    }
+
+    #[test]
+    fn tables_round_floats_and_other_formats_keep_every_digit() {
+        let schema = SchemaRef::new(Schema::new(vec![Field::new(
+            "rate",
+            DataType::Float64,
+            true,
+        )]));
+        let rates = vec![
+            Some(0.8418367346938775),
+            Some(0.25),
+            Some(1.0),
+            None,
+            Some(1.23456e-7),
+        ];
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(datafusion::arrow::array::Float64Array::from(
+                rates,
+            ))],
+        )
+        .unwrap();
+        let write_as = |format| {
+            let mut out = Vec::new();
+            write(&[batch.clone()], &schema, format, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let table = write_as(OutputFormat::Table);
+        for shown in [
+            "| 0.8418   |",
+            "| 0.25     |",
+            "| 1.0      |",
+            "| 1.235e-7 |",
+        ] {
+            assert!(table.contains(shown), "{shown} in\n{table}");
+        }
+        assert!(!table.contains("0.84183"), "{table}");
+        assert_eq!(
+            write_as(OutputFormat::Csv),
+            "rate\n0.8418367346938775\n0.25\n1.0\n\"\"\n1.23456e-7\n"
+        );
+        assert!(write_as(OutputFormat::NdJson).contains("0.8418367346938775"));
+        assert!(write_as(OutputFormat::Json).contains("0.8418367346938775"));
+    }
+
+    #[test]
+    fn floats_for_people() {
+        assert_eq!(display_float(0.8418367346938775), "0.8418");
+        assert_eq!(display_float(0.99996), "1.0");
+        assert_eq!(display_float(12345.0), "12345.0");
+        assert_eq!(display_float(-2.5), "-2.5");
+        assert_eq!(display_float(-0.00001), "-1.000e-5");
+        assert_eq!(display_float(-0.0), "0.0");
+        assert_eq!(display_float(0.0), "0.0");
+        assert_eq!(display_float(f64::NAN), "NaN");
+        assert_eq!(display_float(f64::INFINITY), "inf");
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //!
 //! Each function is pure: record batches and their schema in, text out.
 //! The text ends with a newline (print it with `print!`); an empty result
-//! gives `no rows`. Nulls print as `null`, labels too long for their column
-//! end with `…`, and a zero anywhere (a step with no users, a result whose
+//! gives `no rows`. Nulls print as `null` (a null retention rate, a period
+//! after the end of the data, is a blank cell), labels too long for their
+//! column end with `…` (a path is cut inside its names and keeps every
+//! step), and a zero anywhere (a step with no users, a result whose
 //! largest value is 0) gives an empty bar rather than a division by zero.
 //! Widths are counted in characters (`chars()`), which is right for the
 //! labels segql produces (URL paths, event names) and for the block
@@ -14,13 +16,17 @@
 //! The readers (`read_funnel`, ...) are shared with [`crate::chart`], so
 //! the terminal and the SVG pictures of one result agree.
 
+use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::compute::nullif;
 use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{
-    ArrowPrimitiveType, DataType, Float64Type, Int64Type, SchemaRef, TimeUnit,
+    ArrowPrimitiveType, DataType, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
+    TimeUnit,
 };
 use datafusion::arrow::temporal_conversions::timestamp_us_to_datetime;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use segql_parser::Period;
 use std::collections::HashMap;
 
 /// How a null value is shown.
@@ -109,6 +115,16 @@ impl Columns {
         let array = cast(self.column(i), &T::DATA_TYPE).map_err(|e| e.to_string())?;
         let array = array.as_primitive_opt::<T>().ok_or(not_of_type)?;
         Ok(array.iter().collect())
+    }
+
+    /// A date column as days since 1970-01-01.
+    pub(crate) fn days(&self, i: usize) -> Result<Vec<Option<i32>>, String> {
+        let dates = cast(self.column(i), &DataType::Date32).map_err(|e| e.to_string())?;
+        let days = cast(&dates, &DataType::Int32).map_err(|e| e.to_string())?;
+        let days = days
+            .as_primitive_opt::<Int32Type>()
+            .ok_or("not a date column")?;
+        Ok(days.iter().collect())
     }
 
     /// A time column as microseconds since the epoch (UTC).
@@ -291,6 +307,119 @@ pub(crate) fn read_retention(
     })
 }
 
+/// A retention result as a table, a picture or a chart shows it: in the
+/// rows of periods that start at or after `end` (microseconds since the
+/// epoch: where the data ends), `retained` and `rate` are null, and the
+/// columns nullable. No one could have returned in such a period yet; the
+/// result itself has every period of every cohort with 0 there (LANGUAGE.md
+/// §5), which on a screen reads as churn.
+pub fn blank_unobserved(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+    period: Period,
+    end: i64,
+) -> Result<(Vec<RecordBatch>, SchemaRef), String> {
+    let columns = Columns::new(batches, schema)?;
+    let cohort = columns.days(columns.index("cohort")?)?;
+    let offset = columns.ints(columns.index("period")?)?;
+    let unobserved: BooleanArray = cohort
+        .iter()
+        .zip(&offset)
+        .map(|(cohort, k)| {
+            let start = cohort.zip(*k).map(|(c, k)| period_start(period, c, k));
+            // A period past any representable time is past the data too.
+            Some(start.is_some_and(|s| s.is_none_or(|s| s >= end)))
+        })
+        .collect();
+    let blanked = ["retained", "rate"]
+        .map(|name| columns.index(name))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let batch = &columns.batch;
+    let fields: Vec<Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let f = f.as_ref().clone();
+            if blanked.contains(&i) {
+                f.with_nullable(true)
+            } else {
+                f
+            }
+        })
+        .collect();
+    let schema = SchemaRef::new(Schema::new_with_metadata(
+        fields,
+        batch.schema().metadata().clone(),
+    ));
+    let arrays = batch
+        .columns()
+        .iter()
+        .enumerate()
+        .map(|(i, array)| {
+            if blanked.contains(&i) {
+                nullif(array, &unobserved).map_err(|e| e.to_string())
+            } else {
+                Ok(array.clone())
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let batch = RecordBatch::try_new(schema.clone(), arrays).map_err(|e| e.to_string())?;
+    Ok((vec![batch], schema))
+}
+
+const DAY_MICROS: i64 = 86_400_000_000;
+
+/// The start of period `k` of the cohort that starts on day `cohort` (days
+/// since 1970-01-01), in microseconds since the epoch; None past what an
+/// `i64` holds.
+fn period_start(period: Period, cohort: i32, k: i64) -> Option<i64> {
+    let cohort = i64::from(cohort);
+    let day = match period {
+        Period::Day => cohort.checked_add(k)?,
+        Period::Week => cohort.checked_add(k.checked_mul(7)?)?,
+        Period::Month => {
+            let (year, month, _) = civil_from_days(cohort);
+            let months = (year * 12 + month - 1).checked_add(k)?;
+            days_from_civil(months.div_euclid(12), months.rem_euclid(12) + 1, 1)
+        }
+    };
+    day.checked_mul(DAY_MICROS)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let shifted_month = (month + 9) % 12;
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// `(year, month, day)` of a day since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// One row of a paths result.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PathRow {
@@ -321,15 +450,16 @@ pub(crate) fn read_paths(
 pub(crate) struct ExploreGroup {
     /// The `by` values joined with ` · `, or `all` without `by`.
     pub key: String,
-    /// `(time, first measure)` in row order; time is None without `every`.
-    pub points: Vec<(Option<i64>, Option<i64>)>,
+    /// `(time, value of each measure)` in row order; time is None without
+    /// `every`.
+    pub points: Vec<(Option<i64>, Vec<Option<i64>>)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Explore {
     pub by_names: Vec<String>,
-    /// The first measure's name.
-    pub measure: String,
+    /// The measures' names, in the result's order (at least one).
+    pub measures: Vec<String>,
     /// True when the result has a `time` column.
     pub timed: bool,
     /// Every bucket start of the result, ascending, in microseconds.
@@ -339,12 +469,12 @@ pub(crate) struct Explore {
 }
 
 impl Explore {
-    /// `events by device, browser` or `events`.
-    pub(crate) fn title(&self) -> String {
+    /// `events by device, browser` or `events`, for measure `m`.
+    pub(crate) fn title(&self, m: usize) -> String {
         if self.by_names.is_empty() {
-            self.measure.clone()
+            self.measures[m].clone()
         } else {
-            format!("{} by {}", self.measure, self.by_names.join(", "))
+            format!("{} by {}", self.measures[m], self.by_names.join(", "))
         }
     }
 }
@@ -392,7 +522,9 @@ pub(crate) fn read_explore(batches: &[RecordBatch], schema: &SchemaRef) -> Resul
     } else {
         vec![None; columns.rows()]
     };
-    let value = columns.ints(first_measure)?;
+    let values: Vec<Vec<Option<i64>>> = (first_measure..names.len())
+        .map(|i| columns.ints(i))
+        .collect::<Result<_, _>>()?;
     let mut groups: Vec<ExploreGroup> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     for row in 0..columns.rows() {
@@ -411,14 +543,15 @@ pub(crate) fn read_explore(batches: &[RecordBatch], schema: &SchemaRef) -> Resul
             });
             groups.len() - 1
         });
-        groups[at].points.push((time[row], value[row]));
+        let row_values = values.iter().map(|v| v[row]).collect();
+        groups[at].points.push((time[row], row_values));
     }
     let mut times: Vec<i64> = time.iter().flatten().copied().collect();
     times.sort_unstable();
     times.dedup();
     Ok(Explore {
         by_names: names[..by_count].to_vec(),
-        measure: names[first_measure].clone(),
+        measures: names[first_measure..].to_vec(),
         timed,
         times,
         groups,
@@ -426,13 +559,13 @@ pub(crate) fn read_explore(batches: &[RecordBatch], schema: &SchemaRef) -> Resul
 }
 
 impl ExploreGroup {
-    /// The first measure at each of `times` (a missing bucket counts 0;
-    /// a null value stays None).
-    pub(crate) fn series(&self, times: &[i64]) -> Vec<Option<i64>> {
+    /// Measure `m` at each of `times` (a missing bucket counts 0; a null
+    /// value stays None).
+    pub(crate) fn series(&self, times: &[i64], m: usize) -> Vec<Option<i64>> {
         let mut values = vec![Some(0); times.len()];
-        for (time, value) in &self.points {
+        for (time, row) in &self.points {
             if let Some(at) = time.and_then(|t| times.binary_search(&t).ok()) {
-                values[at] = match (values[at], value) {
+                values[at] = match (values[at], row[m]) {
                     (Some(a), Some(b)) => Some(a + b),
                     _ => None,
                 };
@@ -487,6 +620,65 @@ pub(crate) fn truncate(text: &str, width: usize) -> String {
     out.push('…');
     out
 }
+
+/// `text` cut to `width` characters in the middle: a third of them from
+/// its start, `…`, the rest from its end (where page names and paths from
+/// one step differ most).
+pub(crate) fn truncate_middle(text: &str, width: usize) -> String {
+    let count = chars(text);
+    if count <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let head = (width - 1) / 3;
+    let tail = width - 1 - head;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    out
+}
+
+/// A path (`/a -> /b -> /c`) cut to `width` characters: its longest names
+/// cut in their middle, as little as makes it fit (each keeps at least 5
+/// characters), so every step and both ends of each name stay in sight;
+/// two paths that differ in one step still read differently, where a cut
+/// at the end or in the middle of the whole text would make them read the
+/// same. A path that does not fit even so is cut in its middle.
+pub(crate) fn truncate_path(path: &str, width: usize) -> String {
+    if chars(path) <= width {
+        return path.to_string();
+    }
+    let names: Vec<&str> = path.split(PATH_SEPARATOR).collect();
+    let cut = |limit: usize| -> String {
+        names
+            .iter()
+            .map(|name| truncate_middle(name, limit))
+            .collect::<Vec<_>>()
+            .join(PATH_SEPARATOR)
+    };
+    const SHORTEST: usize = 5;
+    let longest = names.iter().map(|n| chars(n)).max().unwrap_or(0);
+    if names.len() > 1 && longest > SHORTEST && chars(&cut(SHORTEST)) <= width {
+        // The longer the names may be, the longer the text: the largest
+        // limit that fits, by bisection.
+        let (mut fits, mut too_long) = (SHORTEST, longest);
+        while too_long - fits > 1 {
+            let limit = fits + (too_long - fits) / 2;
+            if chars(&cut(limit)) <= width {
+                fits = limit;
+            } else {
+                too_long = limit;
+            }
+        }
+        return cut(fits);
+    }
+    truncate_middle(path, width)
+}
+
+/// What joins the names of a path (LANGUAGE.md §5).
+const PATH_SEPARATOR: &str = " -> ";
 
 fn chars(text: &str) -> usize {
     text.chars().count()
@@ -603,11 +795,13 @@ const CELL: usize = 8;
 
 /// A retention result as a cohort triangle: one row per (`by`,) cohort with
 /// the cohort's first day and size, then one cell per period with the rate
-/// (`45.0%`; `null` for a null rate, blank for a period the cohort has no
-/// row for). With `color`, each cell is shaded with an ANSI 256-colour
-/// background (xterm 231 to 21, white to blue, in tenths; white text on
-/// the darker half), darker for higher rates; without, the text is the
-/// same less the escapes.
+/// (`45.0%`). A period the cohort has no row for, or whose rate is null
+/// (a period after the end of the data, as [`blank_unobserved`] leaves
+/// it), is a blank cell, so later cohorts have shorter rows: a triangle.
+/// With `color`, each cell is shaded with an ANSI 256-colour background
+/// (xterm 231 to 21, white to blue, in tenths; white text on the darker
+/// half), darker for higher rates; without, the text is the same less the
+/// escapes.
 pub fn retention_triangle(batches: &[RecordBatch], schema: &SchemaRef, color: bool) -> String {
     let retention = match read_retention(batches, schema) {
         Ok(retention) => retention,
@@ -682,13 +876,14 @@ pub fn retention_triangle(batches: &[RecordBatch], schema: &SchemaRef, color: bo
 }
 
 fn retention_cell(rate: Option<Option<f64>>, color: bool) -> String {
+    let rate = rate.flatten();
     let text = match rate {
         None => String::new(),
-        Some(rate) => percent(rate),
+        Some(rate) => percent(Some(rate)),
     };
     let cell = format!(" {:>w$} ", text, w = CELL - 2);
     match rate {
-        Some(Some(r)) if color && r.is_finite() => {
+        Some(r) if color && r.is_finite() => {
             let shade = (r.clamp(0.0, 1.0) * 10.0).round() as usize;
             let foreground = if shade > 5 { 231 } else { 16 };
             format!(
@@ -703,14 +898,15 @@ fn retention_cell(rate: Option<Option<f64>>, color: bool) -> String {
 /// The levels of a sparkline.
 const SPARKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// An explore result with a `time` column (`every`) as sparklines: a header
-/// line (measure, `by` columns, first and last bucket, bucket count), then
-/// one line per `by` group with its key, a sparkline of the first measure
-/// over every bucket of the result (a bucket the group has no row for
-/// counts 0; a null value is a blank mark; each line is scaled from 0 to
-/// its own maximum), and the min, max and total. More than [`MAX_SPARK`]
-/// buckets are summed in runs so a line stays short. None when the result
-/// has no `time` column.
+/// An explore result with a `time` column (`every`) as sparklines, one
+/// block per measure (blocks separated by a blank line): a header line
+/// (measure, `by` columns, first and last bucket, bucket count), then one
+/// line per `by` group with its key, a sparkline of the measure over every
+/// bucket of the result (a bucket the group has no row for counts 0; a
+/// null value is a blank mark; each line is scaled from 0 to its own
+/// maximum), and the min, max and total. More than [`MAX_SPARK`] buckets
+/// are summed in runs so a line stays short. None when the result has no
+/// `time` column.
 pub fn explore_sparklines(batches: &[RecordBatch], schema: &SchemaRef) -> Option<String> {
     let explore = match read_explore(batches, schema) {
         Ok(explore) => explore,
@@ -728,12 +924,20 @@ pub fn explore_sparklines(batches: &[RecordBatch], schema: &SchemaRef) -> Option
     if explore.times.is_empty() {
         return Some(NO_ROWS.to_string());
     }
+    let blocks: Vec<String> = (0..explore.measures.len())
+        .map(|m| sparkline_block(&explore, m))
+        .collect();
+    Some(blocks.join("\n"))
+}
+
+/// The sparklines of measure `m` of a timed explore with buckets.
+fn sparkline_block(explore: &Explore, m: usize) -> String {
     let buckets = explore.times.len();
     let run = buckets.div_ceil(MAX_SPARK);
     let date_only = all_midnights(&explore.times);
     let mut out = format!(
         "{} from {} to {}, {} {}",
-        explore.title(),
+        explore.title(m),
         format_time(explore.times[0], date_only),
         format_time(explore.times[buckets - 1], date_only),
         buckets,
@@ -754,7 +958,7 @@ pub fn explore_sparklines(batches: &[RecordBatch], schema: &SchemaRef) -> Option
         .groups
         .iter()
         .map(|group| {
-            let series = group.series(&explore.times);
+            let series = group.series(&explore.times, m);
             let marks: Vec<Option<i64>> = series
                 .chunks(run)
                 .map(|chunk| chunk.iter().try_fold(0i64, |sum, v| v.map(|v| sum + v)))
@@ -791,13 +995,14 @@ pub fn explore_sparklines(batches: &[RecordBatch], schema: &SchemaRef) -> Option
             line.key, line.spark, line.min, line.max, line.total
         ));
     }
-    Some(out)
+    out
 }
 
 /// A paths result as ranked bars: a header line, then one line per path
-/// (in the result's order) with the path, a bar of its sessions relative
-/// to the most sessions, the sessions and the users. `width` is the width
-/// of a line in characters (the bar never gets fewer than 10).
+/// (in the result's order) with the path (a long one cut by
+/// [`truncate_path`]), a bar of its sessions relative to the most
+/// sessions, the sessions and the users. `width` is the width of a line in
+/// characters (the bar never gets fewer than 10).
 pub fn paths_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> String {
     let rows = match read_paths(batches, schema) {
         Ok(rows) => rows,
@@ -826,7 +1031,11 @@ pub fn paths_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> 
         .chain([chars("path")])
         .max()
         .unwrap_or(0);
-    let (path_width, bar_width) = layout(width, longest, 2 + 2 + sessions_width + 2 + users_width);
+    // Paths are long and alike: they get up to 3/5 of the line.
+    let path_width = longest.min((width * 3 / 5).max(12));
+    let bar_width = width
+        .saturating_sub(path_width + 2 + 2 + sessions_width + 2 + users_width)
+        .max(10);
     let top = rows.iter().filter_map(|r| r.sessions).max().unwrap_or(0);
     let mut out = format!(
         "{:<path_width$}  {:<bar_width$}  {:>sessions_width$}  {:>users_width$}\n",
@@ -835,7 +1044,7 @@ pub fn paths_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> 
     for (i, row) in rows.iter().enumerate() {
         out.push_str(&format!(
             "{:<path_width$}  {:<bar_width$}  {:>sessions_width$}  {:>users_width$}\n",
-            truncate(&row.path, path_width),
+            truncate_path(&row.path, path_width),
             bar(row.sessions, top, bar_width),
             sessions[i],
             users[i],
@@ -1262,11 +1471,12 @@ free · device = null
         );
     }
 
+    // A null rate (a period after the end of the data) is a blank cell.
     const RETENTION: &str = "\
 device   cohort      users       0       1       2
 desktop  2026-03-16  1,200  100.0%   45.0%    5.0%
 desktop  2026-03-23     40   25.0%    0.0%    0.0%
-null     2026-03-16      0    null    null    null
+null     2026-03-16      0
 ";
 
     #[test]
@@ -1328,6 +1538,83 @@ cohort      users       0       1
         assert_eq!(retention_triangle(&batches, &schema, false), expected);
     }
 
+    /// `cohort, period` rows of `users` actors, every one retained.
+    fn weekly_retention(rows: &[(i32, i64)]) -> Result {
+        let n = rows.len();
+        table(
+            vec![
+                (
+                    "cohort",
+                    dates(&rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+                ),
+                (
+                    "period",
+                    ints(&rows.iter().map(|r| Some(r.1)).collect::<Vec<_>>()),
+                ),
+                ("users", ints(&vec![Some(4); n])),
+                ("retained", ints(&vec![Some(2); n])),
+                ("rate", floats(&vec![Some(0.5); n])),
+            ],
+            Some(n / 2),
+        )
+    }
+
+    #[test]
+    fn periods_after_the_data_are_blank_and_the_picture_a_triangle() {
+        // Weekly cohorts of Monday 2026-03-16 and 2026-03-23, periods 0-2;
+        // the data ends on Wednesday 2026-03-25 (exclusive end: the
+        // instant after its last event).
+        let (batches, schema) = weekly_retention(&[
+            (20528, 0),
+            (20528, 1),
+            (20528, 2),
+            (20535, 0),
+            (20535, 1),
+            (20535, 2),
+        ]);
+        let end = MAR16 + 9 * DAY + 1;
+        let (shown, shown_schema) = blank_unobserved(&batches, &schema, Period::Week, end).unwrap();
+        let columns = Columns::new(&shown, &shown_schema).unwrap();
+        let retained = columns.ints(columns.index("retained").unwrap()).unwrap();
+        let rate = columns.floats(columns.index("rate").unwrap()).unwrap();
+        // The week of 2026-03-23 holds the end: observed. The week of
+        // 2026-03-30 starts after it.
+        assert_eq!(retained, vec![Some(2), Some(2), None, Some(2), None, None]);
+        assert_eq!(
+            rate,
+            vec![Some(0.5), Some(0.5), None, Some(0.5), None, None]
+        );
+        assert!(shown_schema.field_with_name("rate").unwrap().is_nullable());
+        let expected = "\
+cohort      users       0       1       2
+2026-03-16      4   50.0%   50.0%
+2026-03-23      4   50.0%
+";
+        assert_eq!(retention_triangle(&shown, &shown_schema, false), expected);
+        // The result itself is untouched.
+        let columns = Columns::new(&batches, &schema).unwrap();
+        assert!(columns.ints(3).unwrap().iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn period_starts_count_calendar_days_weeks_and_months() {
+        // 2025-12-01 (day 20423) + 1 month is 2026-01-01, + 3 months
+        // 2026-03-01, - 12 months 2024-12-01.
+        let day = |d: i64| d * DAY;
+        assert_eq!(period_start(Period::Month, 20423, 1), Some(day(20454)));
+        assert_eq!(period_start(Period::Month, 20423, 3), Some(day(20513)));
+        assert_eq!(period_start(Period::Month, 20423, -12), Some(day(20058)));
+        assert_eq!(period_start(Period::Week, 20528, 2), Some(day(20542)));
+        assert_eq!(period_start(Period::Day, 20528, 2), Some(day(20530)));
+        assert_eq!(period_start(Period::Day, 0, i64::MAX), None);
+        for days in [-800_000, -1, 0, 59, 20423, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(20423), (2025, 12, 1));
+        assert_eq!(civil_from_days(59), (1970, 3, 1));
+    }
+
     #[test]
     fn retention_empty() {
         let (batches, schema) = empty(&[
@@ -1341,14 +1628,18 @@ cohort      users       0       1
     }
 
     #[test]
-    fn sparklines_by_group() {
+    fn sparklines_by_group_for_every_measure() {
         let (batches, schema) = explore_timed();
         // Mobile has no row on three days, desktop none on the 18th: those
-        // count 0.
+        // count 0. Each measure gets its block.
         let expected = "\
 events by device from 2026-03-16 to 2026-03-19, 4 buckets
 desktop  ▂▅▁█  min 0  max 80  total 130
 mobile   ▁▁█▁  min 0  max  5  total   5
+
+users by device from 2026-03-16 to 2026-03-19, 4 buckets
+desktop  ▃▄▁█  min 0  max 9  total 16
+mobile   ▁▁█▁  min 0  max 1  total  1
 ";
         assert_eq!(explore_sparklines(&batches, &schema).unwrap(), expected);
     }
@@ -1414,13 +1705,62 @@ null  ▁▁  min 0  max 0  total 0
         let (batches, schema) = paths();
         let expected = "\
 path                                                             sessions  users
-/cart -> /checkout -> /checkout…  █████████████████████████████       120    100
-/cart -> /home                    ██████████████▌                      60     58
-null                              █▊                                    7   null
+/cart -> /…kout -> /…ment -> /…tion -> /…ders     █████████████       120    100
+/cart -> /home                                    ██████▌              60     58
+null                                              ▊                     7   null
 /cart                                                                   0      0
 ";
         assert_eq!(paths_bars(&batches, &schema, 80), expected);
         assert!(expected.lines().all(|l| l.chars().count() == 80));
+    }
+
+    #[test]
+    fn long_paths_that_differ_in_one_step_read_differently() {
+        let (batches, schema) = table(
+            vec![
+                (
+                    "path",
+                    strs(&[
+                        Some("/cart -> /search -> /cart -> /checkout -> /checkout/confirmation"),
+                        Some("/cart -> /help -> /cart -> /checkout -> /checkout/confirmation"),
+                        Some("/cart -> /checkout -> /checkout/confirmation"),
+                    ]),
+                ),
+                ("sessions", ints(&[Some(133), Some(62), Some(2969)])),
+                ("users", ints(&[Some(118), Some(58), Some(1159)])),
+            ],
+            None,
+        );
+        let text = paths_bars(&batches, &schema, 80);
+        let shown: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split("  ").next().unwrap())
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                "/cart -> /search -> /cart -> /c…kout -> /c…tion",
+                "/cart -> /help -> /cart -> /c…ckout -> /c…ation",
+                "/cart -> /checkout -> /checkout/confirmation",
+            ],
+            "{text}"
+        );
+        assert!(text.lines().all(|l| l.chars().count() == 80), "{text}");
+        // Each name is cut as little as the width allows.
+        assert_eq!(
+            truncate_path("/home -> /product/p0001/reviews -> /cart", 30),
+            "/home -> /pr…/reviews -> /cart"
+        );
+        // A path too long even so is cut in its middle.
+        assert_eq!(
+            truncate_path("/a -> /b -> /c -> /d -> /e", 10),
+            truncate_middle("/a -> /b -> /c -> /d -> /e", 10)
+        );
+        assert_eq!(
+            truncate_path("/single/very/long/page/name", 12),
+            "/si…age/name"
+        );
     }
 
     #[test]
@@ -1476,6 +1816,10 @@ path              sessions  users
         assert_eq!(truncate("abcd", 4), "abcd");
         assert_eq!(truncate("abcd", 0), "");
         assert_eq!(truncate("/café/über", 5), "/caf…");
+        assert_eq!(truncate_middle("/product/p0001/reviews", 10), "/pr…eviews");
+        assert_eq!(truncate_middle("/café/über", 7), "/c…über");
+        assert_eq!(truncate_middle("abc", 3), "abc");
+        assert_eq!(truncate_middle("abcd", 1), "…");
         assert_eq!(format_time(MAR16, true), "2026-03-16");
         assert_eq!(
             format_time(MAR16 + 90 * 60_000_000, false),

@@ -6,6 +6,7 @@
 
 use crate::span::Span;
 use serde::Serialize;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -105,16 +106,47 @@ impl std::fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
+/// The most characters of the user's text a message quotes.
+pub const QUOTED_MAX: usize = 60;
+
+/// The user's text (a name, a string, a word) as a message quotes it: as it
+/// is when it has at most [`QUOTED_MAX`] characters, else its start and its
+/// end around a `…`, so a 50 MB name makes a short message and two long
+/// names that differ at either end still read differently.
+pub fn quoted(text: &str) -> Cow<'_, str> {
+    // Bytes bound characters: most texts are short and need no count.
+    if text.len() <= QUOTED_MAX || text.chars().nth(QUOTED_MAX).is_none() {
+        return Cow::Borrowed(text);
+    }
+    let head = QUOTED_MAX / 2;
+    let tail = QUOTED_MAX - head - 1;
+    let head_end = text.char_indices().nth(head).map_or(text.len(), |(i, _)| i);
+    let tail_start = text
+        .char_indices()
+        .rev()
+        .nth(tail - 1)
+        .map_or(0, |(i, _)| i);
+    Cow::Owned(format!("{}…{}", &text[..head_end], &text[tail_start..]))
+}
+
+/// Names longer than this (in bytes) neither get nor are a suggestion: no
+/// one mistypes them, and comparing costs time and memory in the product of
+/// the two lengths (a 50 MB name would need gigabytes).
+const SUGGEST_MAX: usize = 200;
+
 /// Suggest the candidate closest to `word`, if one is close enough to be a
 /// likely typo ("did you mean `viewed`?").
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    if word.len() > SUGGEST_MAX {
+        return None;
+    }
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(&str, f64)> = None;
     for candidate in candidates {
-        if candidate == word {
+        if candidate == word || candidate.len() > SUGGEST_MAX {
             continue;
         }
         let score = strsim::jaro_winkler(&lower, &candidate.to_ascii_lowercase());
@@ -195,5 +227,35 @@ pub mod codes {
                 | UNWRITABLE_FILE
                 | INTERNAL
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_text_keeps_both_ends_of_long_text() {
+        assert_eq!(quoted("premium"), "premium");
+        let exact = "a".repeat(QUOTED_MAX);
+        assert_eq!(quoted(&exact), exact);
+        let long = format!("{}{}", "a".repeat(1_000_000), "end");
+        let shown = quoted(&long);
+        assert_eq!(shown.chars().count(), QUOTED_MAX);
+        assert!(shown.starts_with("aaaa") && shown.ends_with("…aaaaaaaaaaaaaaaaaaaaaaaaaaend"));
+        // Characters of several bytes are never split.
+        let wide = "é".repeat(100);
+        assert_eq!(
+            quoted(&wide),
+            format!("{}…{}", "é".repeat(30), "é".repeat(29))
+        );
+    }
+
+    #[test]
+    fn very_long_names_get_and_give_no_suggestion() {
+        assert_eq!(did_you_mean("viewd", ["viewed", "action"]), Some("viewed"));
+        let long = "a".repeat(10_000_000);
+        assert_eq!(did_you_mean(&long, ["viewed", "action"]), None);
+        assert_eq!(did_you_mean("aaaa", [long.as_str()]), None);
     }
 }

@@ -7,7 +7,7 @@
 //! expected in the user's terms.
 
 use crate::ast::{Comment, Date, Duration, Ident, Number, Str, Unit};
-use crate::diagnostic::{Diagnostic, codes, did_you_mean};
+use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
 use crate::span::Span;
 use nom::{IResult, Input as _};
 use nom_locate::LocatedSpan;
@@ -425,7 +425,10 @@ fn quoted_ident(i: Input) -> PResult<Ident> {
         .with_label("the name starts here and the line ends before its closing back quote")
         .with_help(match text[1..line_end].split_whitespace().next() {
             Some(first) => {
-                format!("close the name with a back quote on the same line, e.g. `` `{first}` ``")
+                format!(
+                    "close the name with a back quote on the same line, e.g. `` `{}` ``",
+                    quoted(first)
+                )
             }
             None => "close the name with a back quote on the same line".to_string(),
         }),
@@ -803,7 +806,7 @@ fn unknown_unit(i: &Input, word: &str) -> Option<Diagnostic> {
     Some(
         Diagnostic::error(
             codes::UNKNOWN_KEYWORD,
-            format!("`{word}` is not a unit of time"),
+            format!("`{}` is not a unit of time", quoted(word)),
         )
         .with_span(Span::new(at, at + word.len()))
         .with_label("expected seconds, minutes, hours, days or weeks")
@@ -852,13 +855,10 @@ pub fn describe_token(source: &str, offset: usize) -> (String, Span) {
     } else {
         first.len_utf8()
     };
-    let token = &rest[..len];
-    let shown = if token.chars().count() > 40 {
-        format!("{}…", token.chars().take(40).collect::<String>())
-    } else {
-        token.to_string()
-    };
-    (format!("`{shown}`"), Span::new(offset, offset + len))
+    (
+        format!("`{}`", quoted(&rest[..len])),
+        Span::new(offset, offset + len),
+    )
 }
 
 /// Reads a whole text as a `DATE` literal (`2026-01-31` or

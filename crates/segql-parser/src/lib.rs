@@ -26,7 +26,7 @@ mod tokens;
 mod validate;
 
 pub use ast::*;
-pub use diagnostic::{Diagnostic, Label, Severity, codes, did_you_mean};
+pub use diagnostic::{Diagnostic, Label, QUOTED_MAX, Severity, codes, did_you_mean, quoted};
 pub use lexer::parse_instant;
 pub use parser::{MAX_DEPTH, parse, parse_each, parse_lenient};
 pub use printer::{ProgramFormatter, format_program};

@@ -6,7 +6,7 @@
 //! `viewed`") rather than whatever the last alternative of an `alt` said.
 
 use crate::ast::*;
-use crate::diagnostic::{Diagnostic, codes, did_you_mean};
+use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
 use crate::lexer::*;
 use crate::span::Span;
 use nom::Input as _;
@@ -185,13 +185,13 @@ fn misplaced_tail(rest: &Input, segment: bool) -> Option<Diagnostic> {
         return Some(
             Diagnostic::error(
                 codes::INVALID_NUMBER,
-                format!("`{number}` is not a number segql can read"),
+                format!("`{}` is not a number segql can read", quoted(number)),
             )
             .with_span(Span::new(start, end))
             .with_label("a comma inside a number")
             .with_help(format!(
                 "write numbers without thousands separators: {}",
-                number.replace(',', "")
+                quoted(&number.replace(',', ""))
             )),
         );
     }
@@ -383,7 +383,10 @@ pub(crate) fn to_diagnostic(source: &str, err: PError) -> Diagnostic {
             "the text"
         };
         if !text.is_empty() && !first.is_some_and(|c| c.is_ascii_digit()) {
-            diagnostic = diagnostic.with_help(format!("put {what} in double quotes: \"{text}\""));
+            diagnostic = diagnostic.with_help(format!(
+                "put {what} in double quotes: \"{}\"",
+                quoted(&text)
+            ));
             diagnostic.span = Some(Span::new(span.start, span.start + text.len()));
         }
     } else if expected.contains("a date") {
@@ -398,7 +401,10 @@ pub(crate) fn to_diagnostic(source: &str, err: PError) -> Diagnostic {
         && wider.range() != span.range()
         && !reserved
     {
-        diagnostic.message = format!("expected {expected}, found `{}`", &source[wider.range()]);
+        diagnostic.message = format!(
+            "expected {expected}, found `{}`",
+            quoted(&source[wider.range()])
+        );
     }
     diagnostic
 }
@@ -447,7 +453,9 @@ fn quote_help(source: &str, at: usize) -> Option<(String, usize)> {
     let inner = &rest[first.len_utf8()..];
     let line = &inner[..inner.find('\n').unwrap_or(inner.len())];
     let text = line.find(close).map(|n| &line[..n]);
-    let example = text.map_or("\"like this\"".to_string(), |t| format!("\"{t}\""));
+    let example = text.map_or("\"like this\"".to_string(), |t| {
+        format!("\"{}\"", quoted(t))
+    });
     let len = match text {
         Some(t) => {
             let closing = inner[t.len()..].chars().next().map_or(0, char::len_utf8);
@@ -516,7 +524,7 @@ fn string_closed_too_early(source: &str, at: usize) -> Option<Diagnostic> {
     {
         d = d.with_help(format!(
             "close the string where it ends, e.g. `\"{}\"`",
-            &content[..space]
+            quoted(&content[..space])
         ));
     } else {
         d = d.with_help("check the quotes: every string needs an opening and a closing `\"`");
@@ -1067,7 +1075,7 @@ fn misspelled_behavior(i: &Input) -> Option<PError> {
     let span = Span::new(at, at + word.len());
     let mut diagnostic = Diagnostic::error(
         codes::UNKNOWN_KEYWORD,
-        format!("`{word}` is not a kind of event"),
+        format!("`{}` is not a kind of event", quoted(word)),
     )
     .with_span(span)
     .with_label("expected `viewed`, `action`, `clicked`, `error`, `event` or `any event`");
@@ -1780,7 +1788,7 @@ fn atom(i: Input) -> PResult<Atom> {
             let Ok((i, _)) = kw("null")(i) else {
                 let at = offset(&i);
                 let (found, span) = describe_token(i.extra.source, at);
-                let column = &i.extra.source[column.span.range()];
+                let column = quoted(&i.extra.source[column.span.range()]);
                 let help = if span.is_empty() {
                     format!(
                         "`is` tests for a missing value: `{column} is null` or \
@@ -1788,7 +1796,7 @@ fn atom(i: Input) -> PResult<Atom> {
                     )
                 } else {
                     let op = if negated { "!=" } else { "=" };
-                    let value = &i.extra.source[span.range()];
+                    let value = quoted(&i.extra.source[span.range()]);
                     format!(
                         "`is` only tests for a missing value (`{column} is null`); to compare, \
                          write `{column} {op} {value}`"
@@ -1862,7 +1870,7 @@ fn atom(i: Input) -> PResult<Atom> {
 fn no_comparison(i: &Input, column: &Ident) -> PError {
     let at = offset(i);
     let (found, span) = describe_token(i.extra.source, at);
-    let written = &i.extra.source[column.span.range()];
+    let written = quoted(&i.extra.source[column.span.range()]);
     PError::custom(
         at,
         Diagnostic::error(
@@ -1932,7 +1940,7 @@ fn list_without_parentheses(i: Input) -> PError {
         }
     }
     d = if end > at {
-        let values = &i.extra.source[at..end];
+        let values = quoted(&i.extra.source[at..end]);
         d.with_help(format!("put the values in parentheses: `in ({values})`"))
     } else {
         d.with_help("list the values in parentheses: `country in (\"BR\", \"AR\")`")

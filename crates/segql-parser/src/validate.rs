@@ -15,8 +15,9 @@
 //! name see the new definition).
 
 use crate::ast::*;
-use crate::diagnostic::{Diagnostic, codes, did_you_mean};
+use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
 use crate::span::Span;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// Segment definitions loaded from a `--segments DIR` library, visible to
@@ -90,7 +91,8 @@ impl Library {
                         let d = Diagnostic::error(
                             codes::DUPLICATE_DEFINITION,
                             format!(
-                                "segment `{name}` is defined in both `{first_file}` and `{file}`"
+                                "segment `{}` is defined in both `{first_file}` and `{file}`",
+                                quoted(name)
                             ),
                         )
                         .with_span(def.name.span)
@@ -140,13 +142,13 @@ impl Library {
         // Cycles.
         for cycle in find_cycles(&library) {
             let closing = &library.defs[cycle.from];
-            let names: Vec<&str> = cycle
+            let names: Vec<Cow<str>> = cycle
                 .members
                 .iter()
-                .map(|&i| library.defs[i].name.as_str())
-                .chain(std::iter::once(
-                    library.defs[cycle.members[0]].name.as_str(),
-                ))
+                .map(|&i| quoted(&library.defs[i].name))
+                .chain(std::iter::once(quoted(
+                    &library.defs[cycle.members[0]].name,
+                )))
                 .collect();
             let chain = names.join(" -> ");
             let message = if cycle.members.len() == 1 {
@@ -158,7 +160,7 @@ impl Library {
                 .with_span(cycle.span)
                 .with_label(format!(
                     "`{}` is used here, closing the cycle",
-                    library.defs[cycle.to].name
+                    quoted(&library.defs[cycle.to].name)
                 ))
                 .with_help(
                     "a segment cannot use itself, directly or through other segments: \
@@ -167,7 +169,11 @@ impl Library {
             for &i in &cycle.members {
                 let member = &library.defs[i];
                 if member.file != closing.file {
-                    d = d.with_note(format!("`{}` is defined in `{}`", member.name, member.file));
+                    d = d.with_note(format!(
+                        "`{}` is defined in `{}`",
+                        quoted(&member.name),
+                        member.file
+                    ));
                 }
             }
             found.push((file_index[closing.file.as_str()], d));
@@ -260,7 +266,7 @@ impl<'a> Validator<'a> {
 fn duplicate_in_file(name: &Ident, first: Span) -> Diagnostic {
     Diagnostic::error(
         codes::DUPLICATE_DEFINITION,
-        format!("segment `{}` is defined twice", name.name),
+        format!("segment `{}` is defined twice", quoted(&name.name)),
     )
     .with_span(name.span)
     .with_label("defined again here")
@@ -401,13 +407,14 @@ impl<'a> Checker<'a> {
                 let d = duplicate_in_file(&def.name, first.name.span);
                 self.push(d);
             } else if let Some(lib) = self.library.get(name) {
+                let shown = quoted(name);
                 let d = Diagnostic::error(
                     codes::DUPLICATE_DEFINITION,
-                    format!("segment `{name}` is already defined in the segment library"),
+                    format!("segment `{shown}` is already defined in the segment library"),
                 )
                 .with_span(def.name.span)
                 .with_label("defined again here")
-                .with_note(format!("`{name}` is defined in `{}`", lib.file))
+                .with_note(format!("`{shown}` is defined in `{}`", lib.file))
                 .with_help("rename this segment: a name defined in the segment library cannot be defined again");
                 self.push(d);
             }
@@ -429,6 +436,7 @@ impl<'a> Checker<'a> {
     /// must not close a cycle nor change the audience they expect.
     fn check_replacement(&mut self, def: &'a SegmentDef) {
         let name = def.name.name.as_str();
+        let shown = quoted(name);
         for r in segment_refs(&def.segment) {
             if r.name == name {
                 continue; // reported while checking the segment
@@ -440,14 +448,17 @@ impl<'a> Checker<'a> {
                     codes::SEGMENT_CYCLE,
                     format!(
                         "segments would use each other in a cycle: {}",
-                        path.join(" -> ")
+                        path.iter()
+                            .map(|n| quoted(n))
+                            .collect::<Vec<_>>()
+                            .join(" -> ")
                     ),
                 )
                 .with_span(r.span)
-                .with_label(format!("`{}` uses `{name}`", r.name))
+                .with_label(format!("`{}` uses `{shown}`", quoted(&r.name)))
                 .with_help(format!(
                     "a segment cannot use itself, directly or through other segments: \
-                     give this definition another name than `{name}`"
+                     give this definition another name than `{shown}`"
                 ));
                 self.push(d);
                 break;
@@ -486,8 +497,9 @@ impl<'a> Checker<'a> {
             let mut d = Diagnostic::error(
                 codes::AUDIENCE_MISMATCH,
                 format!(
-                    "redefining `{name}` as {} segment breaks `{first}`, {} segment that uses it",
+                    "redefining `{shown}` as {} segment breaks `{}`, {} segment that uses it",
                     a_segment(new_audience),
+                    quoted(first),
                     a_segment(res.audience())
                 ),
             )
@@ -496,15 +508,22 @@ impl<'a> Checker<'a> {
             for (other, res, r) in &broken {
                 match res {
                     Resolved::Program(_) => {
-                        d = d.with_secondary(r.span, format!("`{other}` uses `{name}` here"));
+                        d = d.with_secondary(
+                            r.span,
+                            format!("`{}` uses `{shown}` here", quoted(other)),
+                        );
                     }
                     Resolved::Library(lib) => {
-                        d = d.with_note(format!("`{other}` (in `{}`) uses `{name}`", lib.file));
+                        d = d.with_note(format!(
+                            "`{}` (in `{}`) uses `{shown}`",
+                            quoted(other),
+                            lib.file
+                        ));
                     }
                 }
             }
             d = d.with_help(format!(
-                "keep `{name}` {} segment, or give the new definition another name",
+                "keep `{shown}` {} segment, or give the new definition another name",
                 a_segment(res.audience())
             ));
             self.push(d);
@@ -646,16 +665,17 @@ impl<'a> Checker<'a> {
     /// `in segment NAME` inside a segment of audience `ctx.audience`.
     fn check_segment_use(&mut self, ident: &Ident, ctx: SegCtx) {
         let name = ident.name.as_str();
+        let shown = quoted(name);
         if self.defining == Some(name) && (self.replacing || self.resolve(name).is_none()) {
             let d = Diagnostic::error(
                 codes::SEGMENT_CYCLE,
-                format!("segment `{name}` uses itself: {name} -> {name}"),
+                format!("segment `{shown}` uses itself: {shown} -> {shown}"),
             )
             .with_span(ident.span)
             .with_label("used in its own definition")
             .with_help(format!(
                 "a segment cannot use itself: write out the condition, or define the part you \
-                     need under another name before `{name}`"
+                     need under another name before `{shown}`"
             ));
             self.push(d);
             return;
@@ -668,7 +688,7 @@ impl<'a> Checker<'a> {
             let mut d = Diagnostic::error(
                 codes::AUDIENCE_MISMATCH,
                 format!(
-                    "`{name}` is {} segment, used in {} segment",
+                    "`{shown}` is {} segment, used in {} segment",
                     a_segment(audience),
                     a_segment(ctx.audience)
                 ),
@@ -682,10 +702,10 @@ impl<'a> Checker<'a> {
             d = match res {
                 Resolved::Program(def) => d.with_secondary(
                     def.segment.audience_span,
-                    format!("`{name}` is about {}", audience.keyword()),
+                    format!("`{shown}` is about {}", audience.keyword()),
                 ),
                 Resolved::Library(def) => d.with_note(format!(
-                    "`{name}` is defined in `{}` as {} segment",
+                    "`{shown}` is defined in `{}` as {} segment",
                     def.file,
                     a_segment(audience)
                 )),
@@ -705,7 +725,8 @@ impl<'a> Checker<'a> {
         if let Some(res) = self.resolve(name) {
             return Some(res);
         }
-        let mut d = Diagnostic::error(codes::UNKNOWN_SEGMENT, format!("unknown segment `{name}`"))
+        let shown = quoted(name);
+        let mut d = Diagnostic::error(codes::UNKNOWN_SEGMENT, format!("unknown segment `{shown}`"))
             .with_span(ident.span)
             .with_label("no segment of this name");
         let later = self
@@ -715,20 +736,20 @@ impl<'a> Checker<'a> {
             .map(|(_, def)| def.span);
         if let Some(later) = later {
             d = d
-                .with_secondary(later, format!("`{name}` is defined here"))
+                .with_secondary(later, format!("`{shown}` is defined here"))
                 .with_note(format!(
-                    "`{name}` is defined later in this file; a segment can only use the definitions above it"
+                    "`{shown}` is defined later in this file; a segment can only use the definitions above it"
                 ))
-                .with_help(format!("move the definition of `{name}` above this statement"));
+                .with_help(format!("move the definition of `{shown}` above this statement"));
         } else {
             let known = self.known_names();
             d = match did_you_mean(name, known.iter().copied()) {
                 Some(guess) => d.with_help(format!("did you mean `{guess}`?")),
                 None if self.in_library => d.with_help(format!(
-                    "define it in a file of the segment library: `segment {name} = users who ...`"
+                    "define it in a file of the segment library: `segment {shown} = users who ...`"
                 )),
                 None => d.with_help(format!(
-                    "define it above this statement (`segment {name} = users who ...`), \
+                    "define it above this statement (`segment {shown} = users who ...`), \
                      or load the library that defines it with `--segments DIR`"
                 )),
             };
@@ -1144,11 +1165,11 @@ impl<'a> Checker<'a> {
                 };
                 Diagnostic::error(
                     codes::DUPLICATE_COLUMN,
-                    format!("`{}` is written twice", column.name),
+                    format!("`{}` is written twice", quoted(&column.name)),
                 )
                 .with_span(span)
                 .with_label("written again here")
-                .with_help(format!("write `{}` once", column.name))
+                .with_help(format!("write `{}` once", quoted(&column.name)))
             } else {
                 // A `by` column named like a measure or one of the
                 // analysis's own columns: the `by` column is what can
@@ -1163,10 +1184,13 @@ impl<'a> Checker<'a> {
                 };
                 Diagnostic::error(
                     codes::DUPLICATE_COLUMN,
-                    format!("the result would have two columns named `{}`", by.name),
+                    format!(
+                        "the result would have two columns named `{}`",
+                        quoted(&by.name)
+                    ),
                 )
                 .with_span(span)
-                .with_label(format!("`{}` is already {}", by.name, other.what))
+                .with_label(format!("`{}` is already {}", quoted(&by.name), other.what))
                 .with_help("group by another column, or give this one another name in the data")
             };
             self.push(d);

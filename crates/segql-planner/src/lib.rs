@@ -21,7 +21,9 @@ pub use catalog::{
     Catalog, CsvReader, NameColumn, SchemaMapping, TableCatalog, TableEntry, TableNames, TableRole,
 };
 pub use ir::*;
-pub use lower::{LowerOptions, SequenceEngine, plan_actor_set, plan_csv_checks, plan_query};
+pub use lower::{
+    LowerOptions, SequenceEngine, plan_actor_set, plan_csv_checks, plan_last_event_time, plan_query,
+};
 pub use resolve::{PlanOptions, RelativeRange, StatementResolver, resolve};
 
 use datafusion_expr::LogicalPlan;

@@ -94,6 +94,15 @@ pub fn plan_actor_set(
     lowering.cond(&segment.condition).map_err(internal)
 }
 
+/// A plan of one row and one column, `last_event`: the time of the newest
+/// event of the events table in microseconds since the epoch (null when
+/// the table is empty). Where the data ends, for showing the periods of a
+/// retention that lie after it.
+pub fn plan_last_event_time(catalog: &dyn Catalog) -> std::result::Result<LogicalPlan, Diagnostic> {
+    let lowering = Lowering::new(catalog, Audience::Users)?;
+    lowering.last_event_time().map_err(internal)
+}
+
 fn internal(e: datafusion_common::DataFusionError) -> Diagnostic {
     Diagnostic::error(
         codes::INTERNAL,
@@ -226,6 +235,15 @@ impl<'a> Lowering<'a> {
 
     fn scan(&self, table: &TableEntry) -> Result<LogicalPlanBuilder> {
         LogicalPlanBuilder::scan(table.name.as_str(), Arc::clone(&table.source), None)
+    }
+
+    fn last_event_time(&self) -> Result<LogicalPlan> {
+        self.scan(&self.events)?
+            .aggregate(
+                Vec::<Expr>::new(),
+                vec![max(self.event_time()?).alias("last_event")],
+            )?
+            .build()
     }
 
     fn mapped(&self, role: TableRole, model: &str) -> String {

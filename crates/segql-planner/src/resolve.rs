@@ -13,7 +13,7 @@ use segql_parser::{
     Atom, AtomKind, Audience, Behavior as AstBehavior, CmpOp, Condition, ConditionKind, CountKind,
     CsvKey, Diagnostic, EventKind, Ident, Library, Literal, LiteralKind, Pred, PredKind, Program,
     Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, Statement,
-    StatementKind, Step, Target, WithinKind, codes, did_you_mean,
+    StatementKind, Step, Target, WithinKind, codes, did_you_mean, quoted,
 };
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -269,13 +269,14 @@ impl Resolver<'_> {
         // into the text being resolved: point at the use, and say where
         // the definition is.
         Some(resolved.map_err(|mut d| {
-            let mut note = format!("in the definition of `{name}` in {}", def.file);
+            let shown = quoted(name);
+            let mut note = format!("in the definition of `{shown}` in {}", def.file);
             if let Some(label) = d.label.take() {
                 note.push_str(&format!(": {label}"));
             }
             d.labels.clear();
             d.with_span(ident.span)
-                .with_label(format!("`{name}` is defined in {}", def.file))
+                .with_label(format!("`{shown}` is defined in {}", def.file))
                 .with_note(note)
         }))
     }
@@ -488,7 +489,7 @@ impl Resolver<'_> {
                 let segment = self.named_segment(name).ok_or_else(|| {
                     Diagnostic::error(
                         codes::UNKNOWN_SEGMENT,
-                        format!("unknown segment `{}`", name.name),
+                        format!("unknown segment `{}`", quoted(&name.name)),
                     )
                     .with_span(name.span)
                 })?;
@@ -550,7 +551,7 @@ impl Resolver<'_> {
                             codes::UNKNOWN_COLUMN,
                             format!(
                                 "unknown column `{}`: neither the events table nor the {} table has it",
-                                ident.name,
+                                quoted(&ident.name),
                                 role.name()
                             ),
                         )
@@ -757,7 +758,7 @@ impl Resolver<'_> {
                 let Some(segment) = self.named_segment(name) else {
                     return Err(Diagnostic::error(
                         codes::UNKNOWN_SEGMENT,
-                        format!("unknown segment `{}`", name.name),
+                        format!("unknown segment `{}`", quoted(&name.name)),
                     )
                     .with_span(name.span));
                 };
@@ -767,8 +768,10 @@ impl Resolver<'_> {
             }
             SetRefKind::Csv { path, column, key } => {
                 let file = self.csv_base().join(&path.value);
+                let shown_file = file.display().to_string();
+                let shown_file = quoted(&shown_file);
                 let table = self.catalog.csv(&file).map_err(|reason| {
-                    Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read the CSV list `{}`: {reason}", file.display()))
+                    Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read the CSV list `{shown_file}`: {reason}"))
                         .with_span(path.span)
                         .with_label("this file")
                         .with_help("the path of `in csv` is relative to the .seg file (or to the working folder for -e text)")
@@ -782,9 +785,8 @@ impl Resolver<'_> {
                             let mut d = Diagnostic::error(
                                 codes::MISSING_COLUMN,
                                 format!(
-                                    "the CSV list `{}` has no column `{}`",
-                                    file.display(),
-                                    c.value
+                                    "the CSV list `{shown_file}` has no column `{}`",
+                                    quoted(&c.value)
                                 ),
                             )
                             .with_span(c.span)
@@ -812,7 +814,7 @@ impl Resolver<'_> {
                             None => {
                                 return Err(Diagnostic::error(
                                     codes::MISSING_COLUMN,
-                                    format!("the CSV list `{}` has no columns", file.display()),
+                                    format!("the CSV list `{shown_file}` has no columns"),
                                 )
                                 .with_span(path.span)
                                 .with_help("the first row of the file must name its columns, e.g. `email` or `id`"));
@@ -880,8 +882,8 @@ impl Resolver<'_> {
                             format!(
                                 "`{} {}` needs a numeric column, but `{}` is {}",
                                 func.keyword(),
-                                column.name,
-                                column.name,
+                                quoted(&column.name),
+                                quoted(&column.name),
                                 bound.kind.describe(&bound.data_type)
                             ),
                         )
@@ -1006,7 +1008,8 @@ impl Resolver<'_> {
                     return Err(Diagnostic::error(
                         codes::TYPE_MISMATCH,
                         format!(
-                            "`in the past` needs a date or timestamp column, but `{name}` is {}",
+                            "`in the past` needs a date or timestamp column, but `{}` is {}",
+                            quoted(name),
                             column.kind.describe(&column.data_type)
                         ),
                     )
@@ -1050,7 +1053,8 @@ impl Resolver<'_> {
         Err(Diagnostic::error(
             codes::TYPE_MISMATCH,
             format!(
-                "`{what}` needs a text column, but `{name}` is {}",
+                "`{what}` needs a text column, but `{}` is {}",
+                quoted(name),
                 column.kind.describe(&column.data_type)
             ),
         )
@@ -1080,7 +1084,8 @@ impl Resolver<'_> {
             Diagnostic::error(
                 codes::TYPE_MISMATCH,
                 format!(
-                    "cannot compare `{name}` ({}) with {what}",
+                    "cannot compare `{}` ({}) with {what}",
+                    quoted(name),
                     column.kind.describe(&column.data_type)
                 ),
             )
@@ -1101,25 +1106,29 @@ impl Resolver<'_> {
             }
             (LiteralKind::String(s), ValueKind::Time | ValueKind::EventTime) => {
                 return Err(mismatch(
-                    &format!("the text \"{s}\""),
+                    &format!("the text \"{}\"", quoted(s)),
                     "write dates without quotes: 2026-01-31 or 2026-01-31T10:00:00Z",
                 ));
             }
             (LiteralKind::String(s), _) => {
                 return Err(mismatch(
-                    &format!("the text \"{s}\""),
+                    &format!("the text \"{}\"", quoted(s)),
                     "compare it with a value of its own type",
                 ));
             }
             (LiteralKind::Number(n), ValueKind::Text) => {
                 return Err(mismatch(
-                    &format!("the number {}", n.text),
-                    &format!("write the value as text: {name} = \"{}\"", n.text),
+                    &format!("the number {}", quoted(&n.text)),
+                    &format!(
+                        "write the value as text: {} = \"{}\"",
+                        quoted(name),
+                        quoted(&n.text)
+                    ),
                 ));
             }
             (LiteralKind::Number(n), _) => {
                 return Err(mismatch(
-                    &format!("the number {}", n.text),
+                    &format!("the number {}", quoted(&n.text)),
                     "compare it with a value of its own type",
                 ));
             }
@@ -1150,7 +1159,7 @@ impl Resolver<'_> {
                 codes::MISSING_TABLE,
                 format!(
                     "`{}` is a column of the {} table, but no {} table was given",
-                    ident.name,
+                    quoted(&ident.name),
                     role.name(),
                     role.name()
                 ),
@@ -1202,7 +1211,7 @@ impl Resolver<'_> {
             codes::UNKNOWN_COLUMN,
             format!(
                 "unknown column `{}` in the {} table ({})",
-                ident.name,
+                quoted(&ident.name),
                 role.name(),
                 table.origin
             ),
@@ -1220,22 +1229,23 @@ impl Resolver<'_> {
                 })
             });
         if let Some(other) = elsewhere {
+            let name = quoted(&ident.name);
             let help = match (role, other) {
                 (TableRole::Events, _) => format!(
                     "`{}` is a column of the {} table, not of the events: close the behavior with parentheses and test it as a profile attribute, e.g. `(viewed \"/cart\") and have {} = ...`",
-                    ident.name,
+                    name,
                     other.name(),
-                    ident.name
+                    name
                 ),
                 (_, TableRole::Events) => format!(
                     "`{}` is a column of the events, not of the {} table: filter the events of a step with `with`, e.g. `viewed \"/cart\" with {} = ...`",
-                    ident.name,
+                    name,
                     role.name(),
-                    ident.name
+                    name
                 ),
                 _ => format!(
                     "`{}` is a column of the {} table, not of the {} table",
-                    ident.name,
+                    name,
                     other.name(),
                     role.name()
                 ),
@@ -1244,7 +1254,7 @@ impl Resolver<'_> {
         }
         let fields: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         if let Some(s) = did_you_mean(&ident.name, fields.iter().copied()) {
-            let quoted = if s
+            let written = if s
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
             {
@@ -1252,7 +1262,7 @@ impl Resolver<'_> {
             } else {
                 format!("`{s}`")
             };
-            d = d.with_help(format!("did you mean `{quoted}`?"));
+            d = d.with_help(format!("did you mean `{written}`?"));
         } else {
             let shown: Vec<&str> = fields.iter().copied().take(12).collect();
             d = d.with_note(format!(

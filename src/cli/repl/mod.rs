@@ -404,9 +404,20 @@ impl Session {
         for (index, (query, plan)) in plans.into_iter().enumerate() {
             let started = Instant::now();
             let engine = Arc::clone(&self.engine);
-            let work = async move { segql::execute::execute(&engine, &query, plan).await };
-            let outcome = match self.cancellable(work).await {
-                Ok(Ok(outcome)) => outcome,
+            // A table and its picture show a retention with the periods
+            // after the end of the data blank.
+            let table = self.format == ResultFormat::Table;
+            let work = async move {
+                let outcome = segql::execute::execute(&engine, &query, plan).await?;
+                let shown = if table {
+                    Some(outcome.shown(&engine).await?)
+                } else {
+                    None
+                };
+                Ok::<_, segql::Diagnostic>((outcome, shown))
+            };
+            let (outcome, shown) = match self.cancellable(work).await {
+                Ok(Ok(done)) => done,
                 Ok(Err(d)) => {
                     self.output.error(&d);
                     status = status.worst(Status::Failure);
@@ -424,12 +435,12 @@ impl Session {
                 return status;
             }
             if self.pictures
-                && self.format == ResultFormat::Table
-                && let Some(picture) = picture(&outcome, self.output.color)
+                && let Some(shown) = &shown
+                && let Some(picture) = picture(&outcome, shown, self.output.color)
             {
                 print(&format!("{picture}\n"));
             }
-            if let Err(d) = self.write(&outcome) {
+            if let Err(d) = self.write(&outcome, shown.as_ref()) {
                 self.output.error(&d);
                 status = status.worst(Status::Failure);
             }
@@ -555,15 +566,24 @@ impl Session {
         }))
     }
 
-    fn write(&self, outcome: &segql::execute::Outcome) -> Result<(), Diagnostic> {
+    /// Prints a result: a table from the rows as `shown` when given.
+    fn write(
+        &self,
+        outcome: &segql::execute::Outcome,
+        shown: Option<&segql::execute::Shown>,
+    ) -> Result<(), Diagnostic> {
         let format = match self.format {
             ResultFormat::Table => OutputFormat::Table,
             ResultFormat::Csv => OutputFormat::Csv,
             ResultFormat::Json => OutputFormat::Json,
             ResultFormat::Ndjson => OutputFormat::NdJson,
         };
+        let (batches, schema) = match shown {
+            Some(shown) => (&shown.batches, &shown.schema),
+            None => (&outcome.batches, &outcome.schema),
+        };
         let mut stdout = std::io::BufWriter::new(std::io::stdout());
-        let written = output::write(&outcome.batches, &outcome.schema, format, &mut stdout)
+        let written = output::write(batches, schema, format, &mut stdout)
             .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into));
         match written {
             // A reader that stopped early (`| head`) is not an error.
