@@ -144,7 +144,7 @@ fn output_onto_a_file_the_text_reads_is_refused() {
             .join(format!("{}.link.csv", victim.replace('/', "_")));
         std::fs::hard_link(dir.path().join(victim), &link).unwrap();
         let link_name = link.file_name().unwrap().to_str().unwrap().to_string();
-        let mut args: Vec<&str> = args.iter().copied().collect();
+        let mut args: Vec<&str> = args.to_vec();
         let last = args.len() - 1;
         args[last] = &link_name;
         let o = segql_in(dir.path(), &args);
@@ -498,6 +498,8 @@ fn peak_memory(args: &[&str], text: &str) -> u64 {
     std::fs::write(&file, text).unwrap();
     let mut all: Vec<&str> = args.to_vec();
     all.push(file.to_str().unwrap());
+    // Waited for below with wait4, which also gives its peak memory.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(segql_bin())
         .args(&all)
         .stdout(std::process::Stdio::null())

@@ -619,6 +619,13 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             (started.elapsed() - data_opened).as_secs_f64(),
         );
     }
+    let sink = ResultSink {
+        args: &args,
+        file_format,
+        pictures,
+        output,
+        loaded: &loaded,
+    };
     let mut status = Status::Success;
     let mut index = 0;
     let planned = segql::execute::plan_each(
@@ -643,16 +650,7 @@ pub fn run(args: RunArgs, output: Output) -> Status {
             let table = args.output.is_none() && args.format == FormatArg::Table;
             let shown = (!args.count && (table || args.chart.is_some()))
                 .then(|| rt.block_on(outcome.shown(&engine)));
-            match show_outcome(
-                &args,
-                file_format,
-                pictures,
-                output,
-                &loaded,
-                index,
-                &outcome,
-                shown,
-            ) {
+            match sink.show(index, &outcome, shown) {
                 Ok(true) => ControlFlow::Continue(()),
                 // The reader has gone (`| head`): nothing more to show.
                 Ok(false) => ControlFlow::Break(()),
@@ -672,95 +670,110 @@ pub fn run(args: RunArgs, output: Output) -> Status {
     status
 }
 
-/// Shows one query's outcome as `run`'s flags say: `Ok(false)` when the
-/// reader of standard output has gone.
-fn show_outcome(
-    args: &RunArgs,
+/// Where `run` shows each outcome, as its flags say.
+struct ResultSink<'a> {
+    args: &'a RunArgs,
     file_format: Option<OutputFormat>,
     pictures: bool,
     output: Output,
-    loaded: &Loaded,
-    index: usize,
-    outcome: &segql::execute::Outcome,
-    shown: Option<Result<segql::execute::Shown, Diagnostic>>,
-) -> Result<bool, Status> {
-    if !outcome.warnings.is_empty() {
-        output.diagnostics(&loaded.display, &loaded.text, &outcome.warnings);
-    }
-    let output_started = Instant::now();
-    let report_timings = || {
-        if args.timings {
-            note!("{}", timings_line(index, outcome, output_started.elapsed()));
+    loaded: &'a Loaded,
+}
+
+impl ResultSink<'_> {
+    /// Shows the `index`-th outcome (from 1): `Ok(false)` when the reader of
+    /// standard output has gone. `shown`: the rows as tables, pictures and
+    /// charts show them, when they are shown so.
+    fn show(
+        &self,
+        index: usize,
+        outcome: &segql::execute::Outcome,
+        shown: Option<Result<segql::execute::Shown, Diagnostic>>,
+    ) -> Result<bool, Status> {
+        let ResultSink {
+            args,
+            file_format,
+            pictures,
+            output,
+            loaded,
+        } = *self;
+        if !outcome.warnings.is_empty() {
+            output.diagnostics(&loaded.display, &loaded.text, &outcome.warnings);
         }
-    };
-    if index > 1 && args.output.is_none() && !print("\n") {
-        return Ok(false);
-    }
-    if args.count {
-        if !print(&format!("{}\n", outcome.rows())) {
+        let output_started = Instant::now();
+        let report_timings = || {
+            if args.timings {
+                note!("{}", timings_line(index, outcome, output_started.elapsed()));
+            }
+        };
+        if index > 1 && args.output.is_none() && !print("\n") {
             return Ok(false);
         }
-        report_timings();
-        return Ok(true);
-    }
-    let table = args.output.is_none() && args.format == FormatArg::Table;
-    let shown = match shown {
-        Some(Ok(shown)) => Some(shown),
-        Some(Err(d)) => {
+        if args.count {
+            if !print(&format!("{}\n", outcome.rows())) {
+                return Ok(false);
+            }
+            report_timings();
+            return Ok(true);
+        }
+        let table = args.output.is_none() && args.format == FormatArg::Table;
+        let shown = match shown {
+            Some(Ok(shown)) => Some(shown),
+            Some(Err(d)) => {
+                output.error(&d);
+                return Err(Status::Failure);
+            }
+            None => None,
+        };
+        if let Some(path) = &args.chart
+            && let Some(shown) = &shown
+            && let Err(d) = write_chart(path, outcome, shown)
+        {
             output.error(&d);
             return Err(Status::Failure);
         }
-        None => None,
-    };
-    if let Some(path) = &args.chart
-        && let Some(shown) = &shown
-        && let Err(d) = write_chart(path, outcome, shown)
-    {
-        output.error(&d);
-        return Err(Status::Failure);
-    }
-    if pictures
-        && table
-        && let Some(shown) = &shown
-        && let Some(picture) = picture(outcome, shown, output.color)
-        && !print(&format!("{picture}\n"))
-    {
-        return Ok(false);
-    }
-    let written = match (&args.output, file_format) {
-        (Some(path), Some(format)) => write_file(path, format, outcome),
-        _ => {
-            let format = match args.format {
-                FormatArg::Table => OutputFormat::Table,
-                FormatArg::Csv => OutputFormat::Csv,
-                FormatArg::Json => OutputFormat::Json,
-                FormatArg::Ndjson => OutputFormat::NdJson,
-            };
-            let (batches, schema) = match (&shown, format) {
-                (Some(shown), OutputFormat::Table) => (&shown.batches, &shown.schema),
-                _ => (&outcome.batches, &outcome.schema),
-            };
-            let mut stdout = std::io::BufWriter::new(std::io::stdout());
-            output::write(batches, schema, format, &mut stdout)
-                .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into))
-                .map_err(|e| {
-                    Diagnostic::error(
-                        codes::UNWRITABLE_FILE,
-                        format!("cannot write the result: {e}"),
-                    )
-                })
-        }
-    };
-    if let Err(d) = written {
-        // A reader that stopped early (`| head`) is not an error.
-        if d.message.contains("Broken pipe") {
+        if pictures
+            && table
+            && let Some(shown) = &shown
+            && let Some(picture) = picture(outcome, shown, output.color)
+            && !print(&format!("{picture}\n"))
+        {
             return Ok(false);
         }
-        output.error(&d);
-        return Err(Status::Failure);
+        let written = match (&args.output, file_format) {
+            (Some(path), Some(format)) => write_file(path, format, outcome),
+            _ => {
+                let format = match args.format {
+                    FormatArg::Table => OutputFormat::Table,
+                    FormatArg::Csv => OutputFormat::Csv,
+                    FormatArg::Json => OutputFormat::Json,
+                    FormatArg::Ndjson => OutputFormat::NdJson,
+                };
+                let (batches, schema) = match (&shown, format) {
+                    (Some(shown), OutputFormat::Table) => (&shown.batches, &shown.schema),
+                    _ => (&outcome.batches, &outcome.schema),
+                };
+                let mut stdout = std::io::BufWriter::new(std::io::stdout());
+                output::write(batches, schema, format, &mut stdout)
+                    .and_then(|()| std::io::Write::flush(&mut stdout).map_err(Into::into))
+                    .map_err(|e| {
+                        Diagnostic::error(
+                            codes::UNWRITABLE_FILE,
+                            format!("cannot write the result: {e}"),
+                        )
+                    })
+            }
+        };
+        if let Err(d) = written {
+            // A reader that stopped early (`| head`) is not an error.
+            if d.message.contains("Broken pipe") {
+                return Ok(false);
+            }
+            output.error(&d);
+            return Err(Status::Failure);
+        }
+        report_timings();
+        Ok(true)
     }
-    report_timings();
-    Ok(true)
 }
 
 /// Refuses to write `out` when it is one of the files the run reads:

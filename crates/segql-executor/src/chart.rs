@@ -964,7 +964,7 @@ mod tests {
     }
 
     /// The cells of a heat map: the filled rects above its legend.
-    fn heat_cells<'a>(svg: &'a str) -> Vec<Vec<(&'a str, &'a str)>> {
+    fn heat_cells(svg: &str) -> Vec<Vec<(&str, &str)>> {
         let legend_top = elements(svg, "rect")
             .iter()
             .filter(|r| attr(r, "fill") == "none")

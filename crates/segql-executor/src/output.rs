@@ -332,7 +332,7 @@ mod tests {
         .unwrap();
         let write_as = |format| {
             let mut out = Vec::new();
-            write(&[batch.clone()], &schema, format, &mut out).unwrap();
+            write(std::slice::from_ref(&batch), &schema, format, &mut out).unwrap();
             String::from_utf8(out).unwrap()
         };
         let table = write_as(OutputFormat::Table);

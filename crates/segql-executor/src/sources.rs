@@ -470,32 +470,6 @@ pub(crate) fn reader_cause(message: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_by_extension() {
-        assert_eq!(
-            Format::of(Path::new("a/events.parquet")),
-            Some(Format::Parquet)
-        );
-        assert_eq!(Format::of(Path::new("USERS.CSV")), Some(Format::Csv));
-        assert_eq!(Format::of(Path::new("e.ndjson")), Some(Format::NdJson));
-        assert_eq!(Format::of(Path::new("e.jsonl")), Some(Format::NdJson));
-        assert_eq!(Format::of(Path::new("e.txt")), None);
-    }
-
-    #[test]
-    fn wildcards() {
-        assert!(wildcard_match("events-*.parquet", "events-2026-01.parquet"));
-        assert!(wildcard_match("e?.csv", "e1.csv"));
-        assert!(!wildcard_match("e?.csv", "e12.csv"));
-        assert!(wildcard_match("*", "anything"));
-        assert!(!wildcard_match("*.csv", "x.parquet"));
-    }
-}
-
 /// The `number`-th CSV list (`in csv "file"`) of a catalog as a table named
 /// `csv_N` in the plan: the header row names the columns, and every column
 /// is read as text, so ids keep their leading zeros and compare as written.
@@ -533,4 +507,30 @@ pub fn csv_list_table(path: &Path, number: usize) -> Result<TableEntry, String> 
         source: provider_as_source(Arc::new(table)),
         origin: path.display().to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_extension() {
+        assert_eq!(
+            Format::of(Path::new("a/events.parquet")),
+            Some(Format::Parquet)
+        );
+        assert_eq!(Format::of(Path::new("USERS.CSV")), Some(Format::Csv));
+        assert_eq!(Format::of(Path::new("e.ndjson")), Some(Format::NdJson));
+        assert_eq!(Format::of(Path::new("e.jsonl")), Some(Format::NdJson));
+        assert_eq!(Format::of(Path::new("e.txt")), None);
+    }
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("events-*.parquet", "events-2026-01.parquet"));
+        assert!(wildcard_match("e?.csv", "e1.csv"));
+        assert!(!wildcard_match("e?.csv", "e12.csv"));
+        assert!(wildcard_match("*", "anything"));
+        assert!(!wildcard_match("*.csv", "x.parquet"));
+    }
 }
