@@ -134,13 +134,7 @@ pub fn plan_program_as(
     let mut plans = Vec::new();
     let mut diagnostics = Vec::new();
     for query in queries {
-        let planned = match (&query.kind, members) {
-            (QueryKind::Members(segment), MemberRows::KeysOnly) => {
-                segql_planner::plan_actor_set(segment, engine, &lower)
-            }
-            _ => segql_planner::plan(&query, engine, &lower),
-        };
-        match planned {
+        match plan_one(&query, engine, &lower, members) {
             Ok(plan) => plans.push((query, plan)),
             Err(d) => diagnostics.push(d.with_span(query.span)),
         }
@@ -149,6 +143,21 @@ pub fn plan_program_as(
         Ok(plans)
     } else {
         Err(diagnostics)
+    }
+}
+
+/// The plan of one resolved query; a segment's as `members` says.
+fn plan_one(
+    query: &Query,
+    engine: &Engine,
+    lower: &segql_planner::LowerOptions,
+    members: MemberRows,
+) -> Result<LogicalPlan, Diagnostic> {
+    match (&query.kind, members) {
+        (QueryKind::Members(segment), MemberRows::KeysOnly) => {
+            segql_planner::plan_actor_set(segment, engine, lower)
+        }
+        _ => segql_planner::plan(query, engine, lower),
     }
 }
 
@@ -181,13 +190,7 @@ fn for_each_plan(
             Ok(None) => return ControlFlow::Continue(()),
             Err(problems) => return each(Err(problems)),
         };
-        let planned = match (&query.kind, members) {
-            (QueryKind::Members(segment), MemberRows::KeysOnly) => {
-                segql_planner::plan_actor_set(segment, engine, &lower)
-            }
-            _ => segql_planner::plan(&query, engine, &lower),
-        };
-        match planned {
+        match plan_one(&query, engine, &lower, members) {
             Ok(plan) => each(Ok((query, plan))),
             Err(d) => each(Err(vec![d.with_span(query.span)])),
         }

@@ -438,14 +438,10 @@ fn run_on_damaged(dir: &Path, name: &str) -> Result<(), segql::Diagnostic> {
             base_dir: dir.to_path_buf(),
             engine: segql::planner::SequenceEngine::Native,
         };
-        let text = QUERIES.join(";\n");
-        let program = segql::parse(&text).expect("the queries parse");
-        let plans =
-            segql::execute::plan_program(&program, &segql::Library::new(), &engine, &options)
-                .map_err(|mut d| d.remove(0))?;
-        for (query, plan) in plans {
-            segql::execute::execute(&engine, &query, plan).await?;
-        }
+        let program = segql::parse(&QUERIES.join(";\n")).expect("the queries parse");
+        segql::execute::run_program(&program, &segql::Library::new(), &engine, &options)
+            .await
+            .map_err(|mut d| d.remove(0))?;
         Ok(())
     })
 }

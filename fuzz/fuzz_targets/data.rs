@@ -46,12 +46,9 @@ fuzz_target!(|data: &[u8]| {
             engine: segql::planner::SequenceEngine::Native,
         };
         let program = segql::parse(QUERIES).expect("the queries parse");
-        let plans =
-            segql::execute::plan_program(&program, &segql::Library::new(), &engine, &options)
-                .map_err(|mut d| d.remove(0))?;
-        for (query, plan) in plans {
-            segql::execute::execute(&engine, &query, plan).await?;
-        }
+        segql::execute::run_program(&program, &segql::Library::new(), &engine, &options)
+            .await
+            .map_err(|mut d| d.remove(0))?;
         Ok(())
     });
     let _ = std::fs::remove_file(&path);

@@ -321,6 +321,22 @@ pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Dia
     })
 }
 
+/// One file of a table as a table of its own, with the table's schema.
+fn one_file_table(
+    format: Format,
+    file: &Path,
+    schema: datafusion::arrow::datatypes::SchemaRef,
+) -> datafusion::error::Result<ListingTable> {
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let url = ListingTableUrl::parse(absolute.to_string_lossy())?;
+    let options =
+        ListingOptions::new(format.file_format()).with_file_extension(format.extension(file));
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    ListingTable::try_new(config)
+}
+
 /// Reads every row of one file of a table, with the table's schema: how a
 /// failed query finds which of its files is corrupt.
 pub async fn read_whole_file(
@@ -330,14 +346,7 @@ pub async fn read_whole_file(
     schema: datafusion::arrow::datatypes::SchemaRef,
 ) -> datafusion::error::Result<()> {
     use futures::StreamExt;
-    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    let url = ListingTableUrl::parse(absolute.to_string_lossy())?;
-    let options =
-        ListingOptions::new(format.file_format()).with_file_extension(format.extension(file));
-    let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
-        .with_schema(schema);
-    let table = ListingTable::try_new(config)?;
+    let table = one_file_table(format, file, schema)?;
     reading(async move {
         let mut stream = ctx.read_table(Arc::new(table))?.execute_stream().await?;
         while let Some(batch) = stream.next().await {
@@ -397,14 +406,7 @@ pub async fn first_bad_time(
     let ctx = SessionContext::new_with_config(
         datafusion::prelude::SessionConfig::new().with_target_partitions(1),
     );
-    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    let url = ListingTableUrl::parse(absolute.to_string_lossy())?;
-    let options =
-        ListingOptions::new(format.file_format()).with_file_extension(format.extension(file));
-    let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
-        .with_schema(schema);
-    let table = ListingTable::try_new(config)?;
+    let table = one_file_table(format, file, schema)?;
     let frame = ctx.read_table(Arc::new(table))?.select_columns(&[column])?;
     let mut stream = reading(frame.execute_stream()).await?;
     // The header is line 1 of a CSV file; NDJSON starts with a row.
