@@ -20,8 +20,8 @@ use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
 use datafusion_common::{Column, JoinType, ScalarValue};
 use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
-    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame, WindowFrameBound,
-    WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
+    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame,
+    WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::{avg, count, max, min, sum};
 use segql_parser::{AggregateFunc, Audience, CmpOp, Diagnostic, codes};
@@ -569,22 +569,8 @@ impl<'a> Lowering<'a> {
     fn cond(&self, cond: &Cond) -> Result<LogicalPlan> {
         match cond {
             Cond::Universe => self.universe(),
-            Cond::And(items) => {
-                let mut plans = items.iter().map(|c| self.cond(c));
-                let mut acc = plans.next().expect("and has items")?;
-                for plan in plans {
-                    acc = self.filter_actors(acc, plan?, JoinType::LeftSemi)?;
-                }
-                Ok(acc)
-            }
-            Cond::Or(items) => {
-                let mut plans = items.iter().map(|c| self.cond(c));
-                let mut builder = LogicalPlanBuilder::from(plans.next().expect("or has items")?);
-                for plan in plans {
-                    builder = builder.union(plan?)?;
-                }
-                self.actor_set(builder)
-            }
+            Cond::And(items) => self.all(items.iter().collect()),
+            Cond::Or(items) => self.any(items.iter().collect()),
             Cond::Not(inner) => {
                 self.filter_actors(self.universe()?, self.cond(inner)?, JoinType::LeftAnti)
             }
@@ -614,6 +600,155 @@ impl<'a> Lowering<'a> {
             Cond::Csv(set) => self.csv(set),
             Cond::Behavior(b) => self.behavior(b),
         }
+    }
+
+    /// The actors every item holds for. However many items there are, the
+    /// plan has a bounded depth: the items that ask for one event (`viewed
+    /// "/a"`, with a range or `within session`) are one grouped aggregate
+    /// over one scan, negated items are one anti join (`not a and not b` is
+    /// `not (a or b)`), and the others meet in a balanced tree of semi
+    /// joins. A chain of thousands of nested joins would make every
+    /// optimizer pass and plan walk of DataFusion quadratic, or overflow the
+    /// stack.
+    fn all(&self, items: Vec<&Cond>) -> Result<LogicalPlan> {
+        let mut events = Vec::new();
+        let mut negated = Vec::new();
+        let mut plans = Vec::new();
+        for item in flattened(items, true) {
+            match item {
+                // The universe holds every actor, and every relation is of
+                // its actors.
+                Cond::Universe => {}
+                Cond::Not(inner) => negated.push(&**inner),
+                Cond::Behavior(b) if let Some(predicate) = one_event(b) => events.push(predicate),
+                other => plans.push(self.cond(other)?),
+            }
+        }
+        if !events.is_empty() {
+            plans.push(self.with_every_event(events)?);
+        }
+        let held = if plans.is_empty() {
+            self.universe()?
+        } else {
+            self.intersection(plans)?
+        };
+        if negated.is_empty() {
+            return Ok(held);
+        }
+        self.filter_actors(held, self.any(negated)?, JoinType::LeftAnti)
+    }
+
+    /// The actors some item holds for: the items that ask for one event
+    /// are one scan with one filter, profile items one filter of the
+    /// profile table, negated items one anti join (`not a or not b` is `not
+    /// (a and b)`), and the rest one union.
+    fn any(&self, items: Vec<&Cond>) -> Result<LogicalPlan> {
+        let mut events = Vec::new();
+        let mut profiles = Vec::new();
+        let mut negated = Vec::new();
+        let mut plans = Vec::new();
+        for item in flattened(items, false) {
+            match item {
+                Cond::Universe => return self.universe(),
+                Cond::Not(inner) => negated.push(&**inner),
+                Cond::Behavior(b) if let Some(predicate) = one_event(b) => events.push(predicate),
+                Cond::Profile {
+                    predicate,
+                    when_missing,
+                } => profiles.push((predicate.clone(), *when_missing)),
+                other => plans.push(self.cond(other)?),
+            }
+        }
+        if !events.is_empty() {
+            plans.push(self.actor_set(self.events_relation()?.filter(any_of(events))?)?);
+        }
+        if !profiles.is_empty() {
+            // Some row satisfies one predicate or another exactly when some
+            // row satisfies their disjunction (two-valued, like each).
+            let when_missing = profiles.iter().any(|(_, missing)| *missing);
+            let predicate = balanced(profiles.into_iter().map(|(p, _)| p).collect(), Operator::Or)
+                .expect("collected one");
+            plans.push(self.cond(&Cond::Profile {
+                predicate,
+                when_missing,
+            })?);
+        }
+        if !negated.is_empty() {
+            let excluded = self.all(negated)?;
+            plans.push(self.filter_actors(self.universe()?, excluded, JoinType::LeftAnti)?);
+        }
+        if plans.len() == 1 {
+            return Ok(plans.pop().expect("one plan"));
+        }
+        let union = datafusion_expr::logical_plan::Union::try_new_with_loose_types(
+            plans.into_iter().map(Arc::new).collect(),
+        )?;
+        self.actor_set(LogicalPlanBuilder::from(LogicalPlan::Union(union)))
+    }
+
+    /// The actors in every one of `plans` (relations of distinct actors),
+    /// through a balanced tree of semi joins.
+    fn intersection(&self, mut plans: Vec<LogicalPlan>) -> Result<LogicalPlan> {
+        while plans.len() > 1 {
+            let mut pairs = Vec::with_capacity(plans.len().div_ceil(2));
+            let mut rest = plans.into_iter();
+            while let Some(left) = rest.next() {
+                pairs.push(match rest.next() {
+                    Some(right) => self.filter_actors(left, right, JoinType::LeftSemi)?,
+                    None => left,
+                });
+            }
+            plans = pairs;
+        }
+        Ok(plans.pop().expect("an intersection of at least one plan"))
+    }
+
+    /// The actors with, for each predicate, an event satisfying it: one scan
+    /// of the events satisfying any of them, grouped by actor, with one bit
+    /// per predicate or-ed over the actor's events (`bit_or`, 63 predicates a
+    /// column, so that the plan has few columns however many predicates:
+    /// DataFusion finds a column by name in a linear search).
+    fn with_every_event(&self, predicates: Vec<Expr>) -> Result<LogicalPlan> {
+        let rows = self
+            .events_relation()?
+            .filter(any_of(predicates.iter().cloned()))?;
+        if predicates.len() == 1 {
+            return self.actor_set(rows);
+        }
+        const BITS: usize = 63;
+        let mut aggregates = Vec::new();
+        let mut tests = Vec::new();
+        for (c, chunk) in predicates.chunks(BITS).enumerate() {
+            let bits = chunk
+                .iter()
+                .enumerate()
+                .map(|(b, p)| when(filter_form(p.clone()), lit(1i64 << b)).otherwise(lit(0i64)))
+                .collect::<Result<Vec<_>>>()?;
+            let name = format!("__segql_every{c}");
+            let all = if chunk.len() == BITS {
+                i64::MAX
+            } else {
+                (1i64 << chunk.len()) - 1
+            };
+            aggregates.push(
+                datafusion_functions_aggregate::expr_fn::bit_or(
+                    balanced(bits, Operator::Plus).expect("a chunk has predicates"),
+                )
+                .alias(&name),
+            );
+            tests.push(column(&name).eq(lit(all)));
+        }
+        // Built as nodes, not through the builder: the builder resolves each
+        // column by walking the whole input plan and its expressions, which
+        // for thousands of predicates over a filter of thousands is
+        // quadratic. Every column here is a bare name of the input.
+        use datafusion_expr::logical_plan::{Aggregate, Filter};
+        let grouped = Aggregate::try_new(Arc::new(rows.build()?), vec![column(ACTOR)], aggregates)?;
+        let held = Filter::try_new(
+            balanced(tests, Operator::And).expect("a chunk at least"),
+            Arc::new(LogicalPlan::Aggregate(grouped)),
+        )?;
+        self.actor_set(LogicalPlanBuilder::from(LogicalPlan::Filter(held)))
     }
 
     fn empty_set(&self) -> Result<LogicalPlan> {
@@ -1358,6 +1493,111 @@ fn filter_form(predicate: Expr) -> Expr {
         }
         other => other,
     }
+}
+
+/// `items` joined by `op` as a balanced tree (`None` when there are none).
+/// A chain of thousands of terms as a left-deep tree would make every
+/// recursive walk over it (simplification, type coercion, physical
+/// planning, SQL export) recurse as deep, and overflow the stack.
+pub(crate) fn balanced(mut items: Vec<Expr>, op: Operator) -> Option<Expr> {
+    while items.len() > 1 {
+        let mut pairs = Vec::with_capacity(items.len().div_ceil(2));
+        let mut rest = items.into_iter();
+        while let Some(left) = rest.next() {
+            pairs.push(match rest.next() {
+                Some(right) => datafusion_expr::binary_expr(left, op, right),
+                None => left,
+            });
+        }
+        items = pairs;
+    }
+    items.pop()
+}
+
+/// Rows where any of `predicates` (two-valued) holds, as one filter
+/// condition. Predicates that differ only in the value one column is
+/// compared with (`TYPE = 'view' AND NAME = '/a'`, `… AND NAME = '/b'`)
+/// become one `IN` list, which DataFusion tests with one hash lookup rather
+/// than one comparison per predicate: an `or` of thousands of `viewed` steps
+/// stays one cheap filter. In a filter, `r AND c = v1 OR r AND c = v2` and
+/// `r AND c IN (v1, v2)` keep the same rows, nulls included.
+fn any_of(predicates: impl IntoIterator<Item = Expr>) -> Expr {
+    use datafusion_expr::utils::{conjunction, split_conjunction_owned};
+    // (the other conjuncts, the column) → the values, in first-seen order.
+    let mut lists: Vec<(Vec<Expr>, Expr, Vec<Expr>)> = Vec::new();
+    let mut by_rest: std::collections::HashMap<(Vec<Expr>, Expr), usize> =
+        std::collections::HashMap::new();
+    let mut terms = Vec::new();
+    for predicate in predicates {
+        let predicate = filter_form(predicate);
+        let mut conjuncts = split_conjunction_owned(predicate.clone());
+        let Some(at) = conjuncts.iter().rposition(|c| {
+            matches!(c, Expr::BinaryExpr(datafusion_expr::BinaryExpr { left, op: Operator::Eq, right })
+                if matches!(**left, Expr::Column(_)) && matches!(**right, Expr::Literal(..)))
+        }) else {
+            terms.push(predicate);
+            continue;
+        };
+        let Expr::BinaryExpr(datafusion_expr::BinaryExpr { left, right, .. }) =
+            conjuncts.remove(at)
+        else {
+            unreachable!("found above")
+        };
+        let key = (conjuncts, *left);
+        match by_rest.get(&key) {
+            Some(&i) => lists[i].2.push(*right),
+            None => {
+                by_rest.insert(key.clone(), lists.len());
+                lists.push((key.0, key.1, vec![*right]));
+            }
+        }
+    }
+    for (mut rest, column, mut values) in lists {
+        rest.push(if values.len() == 1 {
+            column.eq(values.pop().expect("one value"))
+        } else {
+            datafusion_expr::in_list(column, values, false)
+        });
+        terms.push(conjunction(rest).expect("a comparison at least"));
+    }
+    balanced(terms, Operator::Or).unwrap_or_else(|| lit(false))
+}
+
+/// The items of nested conjunctions (`and`) or disjunctions: `a and (b and
+/// c)` is one conjunction of three.
+fn flattened(items: Vec<&Cond>, and: bool) -> Vec<&Cond> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut pending: Vec<&Cond> = items.into_iter().rev().collect();
+    while let Some(item) = pending.pop() {
+        match item {
+            Cond::And(inner) if and => pending.extend(inner.iter().rev()),
+            Cond::Or(inner) if !and => pending.extend(inner.iter().rev()),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// For a behavior that holds exactly when one of the actor's events
+/// satisfies one predicate (one step, asked once): that predicate, with the
+/// behavior's range and, for `within session`, a session. A filter (or a
+/// `CASE WHEN`) reads it; a null time makes it null, which keeps the event
+/// out as the range's own filter would.
+fn one_event(behavior: &Behavior) -> Option<Expr> {
+    if behavior.steps.len() != 1 || !matches!(behavior.count, None | Some(CountIr::AtLeast(1))) {
+        return None;
+    }
+    let mut predicate = behavior.steps[0].predicate.clone();
+    if behavior.within == Within::Session {
+        predicate = predicate.and(column(SESSION).is_not_null());
+    }
+    if let Some(from) = behavior.range.from {
+        predicate = predicate.and(column(TS).gt_eq(lit(from)));
+    }
+    if let Some(to) = behavior.range.to {
+        predicate = predicate.and(column(TS).lt(lit(to)));
+    }
+    Some(predicate)
 }
 
 fn compare(left: Expr, op: CmpOp, right: Expr) -> Expr {
