@@ -26,7 +26,7 @@ use datafusion_expr::{
 use datafusion_functions_aggregate::expr_fn::{avg, count, max, min, sum};
 use segql_parser::{AggregateFunc, Audience, CmpOp, Diagnostic, codes};
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The plan of one resolved query: a segment's members (one row each,
@@ -1008,9 +1008,9 @@ impl<'a> Lowering<'a> {
             let rows = self.native_sequence(&behavior.steps, behavior.within, events, pattern)?;
             return self.actor_set(rows.filter(column(MATCHED))?);
         }
-        let reach = self.reach(&behavior.steps, behavior.within, events, false)?;
+        let reach = self.reach(&behavior.steps, behavior.within, events, false, false)?;
         let last = reach_flag(reach.k - 1);
-        if !reach.end_negated {
+        if reach.end_gap.is_none() {
             return self.actor_set(reach.rows.filter(column(&last))?);
         }
         let (aggregates, check) = (reach.end_check_aggregates()?, reach.end_check());
@@ -1024,62 +1024,68 @@ impl<'a> Lowering<'a> {
     /// The reachability of each step of a sequence, event by event.
     ///
     /// `events` are the events the sequence sees (range and scope applied).
-    /// The result has, per row: ACTOR, TS, the partition columns, and
-    /// `__segql_r{j}` — the event matches positive step j and ends a chain
-    /// of steps 0..=j that obeys every rule but the negated steps after the
-    /// last positive step (which [`Reach::end_check`] tests per partition).
-    /// With `by_start`, every chain lives in a partition of its own start
-    /// time (column `__segql_start`), so a partition's result belongs to the
-    /// chains that start there.
+    /// The result has, per row: ACTOR, TS, the partition columns, the
+    /// columns the steps read, and `__segql_r{k-1}` — the event matches the
+    /// last positive step and ends a chain of every positive step that
+    /// obeys every rule but the negated steps after the last positive step
+    /// (which [`Reach::end_check`] tests per partition). With `furthest`,
+    /// also TOP: the most positive steps short of the last that a chain
+    /// ending at the event reaches (null when none). With `by_start`, every
+    /// chain lives in a partition of its own start time (column
+    /// `__segql_start`), so a partition's result belongs to the chains that
+    /// start there.
+    ///
+    /// Each window pass evaluates its own step's predicates over the event
+    /// columns the rows carry, and keeps only the reach flag of its step:
+    /// a pass carries a bounded number of columns however many steps there
+    /// are (a flag per step carried through every pass would make the plan,
+    /// and every pass of its run, grow with the square of the steps).
     fn reach(
         &self,
         steps: &[StepIr],
         within: Within,
         events: LogicalPlanBuilder,
         by_start: bool,
+        furthest: bool,
     ) -> Result<Reach> {
         // Positive steps, and for each the negated steps of the gap after it
         // (the last gap is "after the last positive step").
         let mut positive: Vec<Expr> = Vec::new();
-        let mut gaps: Vec<Option<Expr>> = Vec::new();
+        let mut gaps: Vec<Vec<Expr>> = Vec::new();
         for step in steps {
             if step.negated {
-                let gap = gaps
-                    .last_mut()
-                    .expect("a sequence starts with a positive step");
-                *gap = Some(match gap.take() {
-                    Some(existing) => existing.or(step.predicate.clone()),
-                    None => step.predicate.clone(),
-                });
+                gaps.last_mut()
+                    .expect("a sequence starts with a positive step")
+                    .push(step.predicate.clone());
             } else {
                 positive.push(step.predicate.clone());
-                gaps.push(None);
+                gaps.push(Vec::new());
             }
         }
+        let gaps: Vec<Option<Expr>> = gaps
+            .into_iter()
+            .map(|g| balanced(g, Operator::Or))
+            .collect();
         let k = positive.len();
-        let any_step = steps
-            .iter()
-            .map(|s| s.predicate.clone())
-            .reduce(Expr::or)
-            .expect("a sequence has steps");
-        let mut rows = events.filter(filter_form(any_step))?;
+        let mut rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
         if within == Within::Session {
             rows = rows.filter(column(SESSION).is_not_null())?;
         }
-        let mut projection = vec![column(ACTOR), column(TS), column(SESSION)];
-        for (j, p) in positive.iter().enumerate() {
-            projection.push(p.clone().alias(flag("m", j)));
+        let mut read = BTreeSet::new();
+        for step in steps {
+            read.extend(
+                step.predicate
+                    .column_refs()
+                    .into_iter()
+                    .map(|c| c.name.clone()),
+            );
         }
-        for (j, g) in gaps.iter().enumerate() {
-            if let Some(g) = g {
-                projection.push(g.clone().alias(flag("g", j)));
-            }
+        let mut carried = vec![ACTOR.to_string(), TS.to_string(), SESSION.to_string()];
+        for c in [ACTOR, TS, SESSION] {
+            read.remove(c);
         }
-        let mut rows = rows.project(projection)?;
-        let flag_columns: Vec<String> = (0..k)
-            .map(|j| flag("m", j))
-            .chain((0..k).filter(|j| gaps[*j].is_some()).map(|j| flag("g", j)))
-            .collect();
+        carried.extend(read);
+        let mut rows = rows.project(carried.iter().map(|c| column(c)).collect::<Vec<_>>())?;
 
         // The partition a chain lives in, and which events may start it.
         let (partition, first_reachable) = if by_start || matches!(within, Within::Micros(_)) {
@@ -1092,21 +1098,15 @@ impl<'a> Lowering<'a> {
             }
             start_keys.push(column(TS).alias(START));
             let starts = LogicalPlanBuilder::from(rows_plan.clone())
-                .filter(column(&flag("m", 0)))?
+                .filter(filter_form(positive[0].clone()))?
                 .aggregate(start_keys, Vec::<Expr>::new())?
                 .build()?;
             let (e, s) = (self.alias("e"), self.alias("st"));
-            let mut projection = vec![
-                Expr::Column(qualified(&e, ACTOR)).alias(ACTOR),
-                Expr::Column(qualified(&e, TS)).alias(TS),
-                Expr::Column(qualified(&e, SESSION)).alias(SESSION),
-                Expr::Column(qualified(&s, START)).alias(START),
-            ];
-            projection.extend(
-                flag_columns
-                    .iter()
-                    .map(|f| Expr::Column(qualified(&e, f)).alias(f.as_str())),
-            );
+            let mut projection: Vec<Expr> = carried
+                .iter()
+                .map(|c| Expr::Column(qualified(&e, c)).alias(c.as_str()))
+                .collect();
+            projection.push(Expr::Column(qualified(&s, START)).alias(START));
             let mut window =
                 Expr::Column(qualified(&e, TS)).gt_eq(Expr::Column(qualified(&s, START)));
             if let Within::Micros(d) = within {
@@ -1132,6 +1132,7 @@ impl<'a> Lowering<'a> {
                     Some(window),
                 )?
                 .project(projection)?;
+            carried.push(START.to_string());
             let mut partition = vec![column(ACTOR)];
             if within == Within::Session {
                 partition.push(column(SESSION));
@@ -1139,30 +1140,34 @@ impl<'a> Lowering<'a> {
             partition.push(column(START));
             (
                 partition,
-                column(&flag("m", 0)).and(column(TS).eq(column(START))),
+                positive[0].clone().and(column(TS).eq(column(START))),
             )
         } else if within == Within::Session {
-            (vec![column(ACTOR), column(SESSION)], column(&flag("m", 0)))
+            (vec![column(ACTOR), column(SESSION)], positive[0].clone())
         } else {
-            (vec![column(ACTOR)], column(&flag("m", 0)))
+            (vec![column(ACTOR)], positive[0].clone())
         };
 
-        let mut keep: Vec<Expr> = rows
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| column(f.name()))
-            .collect();
+        // Per pass: the carried columns, the reach flag of the pass's step,
+        // and TOP.
+        let mut keep: Vec<Expr> = carried.iter().map(|c| column(c)).collect();
+        if furthest {
+            keep.push(lit(ScalarValue::Int64(None)).alias(TOP));
+        }
         keep.push(exactly_true(first_reachable).alias(reach_flag(0)));
         rows = rows.project(keep)?;
+        let mut carried: Vec<Expr> = carried.iter().map(|c| column(c)).collect();
+        if furthest {
+            carried.push(column(TOP));
+        }
         for j in 1..k {
             let before = WindowFrame::new_bounds(
                 WindowFrameUnits::Range,
                 WindowFrameBound::Preceding(ScalarValue::Int64(None)),
                 WindowFrameBound::Preceding(ScalarValue::Int64(Some(1))),
             );
-            let latest = |flag_column: String| -> Result<Expr> {
-                let value = when(column(&flag_column), column(TS)).end()?;
+            let latest = |of: Expr| -> Result<Expr> {
+                let value = when(of, column(TS)).end()?;
                 Expr::from(WindowFunction::new(
                     WindowFunctionDefinition::AggregateUDF(
                         datafusion_functions_aggregate::min_max::max_udaf(),
@@ -1174,16 +1179,16 @@ impl<'a> Lowering<'a> {
                 .window_frame(before.clone())
                 .build()
             };
-            let mut windows = vec![latest(reach_flag(j - 1))?];
-            if gaps[j - 1].is_some() {
-                windows.push(latest(flag("g", j - 1))?);
+            let mut windows = vec![latest(column(&reach_flag(j - 1)))?];
+            if let Some(gap) = &gaps[j - 1] {
+                windows.push(latest(filter_form(gap.clone()))?);
             }
             let names: Vec<String> = windows
                 .iter()
                 .map(|w| w.schema_name().to_string())
                 .collect();
             let previous = column(&names[0]);
-            let mut reachable = column(&flag("m", j)).and(previous.clone().is_not_null());
+            let mut reachable = positive[j].clone().and(previous.clone().is_not_null());
             if let Some(negated) = names.get(1) {
                 reachable = reachable.and(
                     column(negated)
@@ -1191,20 +1196,34 @@ impl<'a> Lowering<'a> {
                         .or(column(negated).lt_eq(previous)),
                 );
             }
-            let mut keep: Vec<Expr> = rows
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| column(f.name()))
-                .collect();
-            keep.push(exactly_true(reachable).alias(reach_flag(j)));
-            rows = rows.window(windows)?.project(keep)?;
+            let mut projection = carried.clone();
+            if furthest {
+                // A chain reaching step j-1 (j steps) ends here; a later
+                // pass overrides an earlier one.
+                let top = projection.pop().expect("TOP is carried last");
+                projection.push(
+                    when(column(&reach_flag(j - 1)), lit(j as i64))
+                        .otherwise(top)?
+                        .alias(TOP),
+                );
+            }
+            projection.push(exactly_true(reachable).alias(reach_flag(j)));
+            // Nodes, not the builder: the builder resolves each column by
+            // walking the whole plan below, which grows with every pass.
+            // Every column here is a bare name of the input.
+            let window =
+                datafusion_expr::logical_plan::Window::try_new(windows, Arc::new(rows.build()?))?;
+            let projected = datafusion_expr::logical_plan::Projection::try_new(
+                projection,
+                Arc::new(LogicalPlan::Window(window)),
+            )?;
+            rows = LogicalPlanBuilder::from(LogicalPlan::Projection(projected));
         }
         Ok(Reach {
             rows,
             partition,
             k,
-            end_negated: gaps[k - 1].is_some(),
+            end_gap: gaps[k - 1].clone(),
         })
     }
 }
@@ -1392,9 +1411,9 @@ impl Lowering<'_> {
 /// Column of the start time of a chain's partition.
 const START: &str = "__segql_start";
 
-fn flag(kind: &str, j: usize) -> String {
-    format!("__segql_{kind}{j}")
-}
+/// Column of the most steps short of the last a chain ending at an event
+/// reaches, see [`Lowering::reach`].
+const TOP: &str = "__segql_top";
 
 fn reach_flag(j: usize) -> String {
     format!("__segql_r{j}")
@@ -1406,8 +1425,8 @@ struct Reach {
     partition: Vec<Expr>,
     /// Number of positive steps.
     k: usize,
-    /// Whether negated steps follow the last positive step.
-    end_negated: bool,
+    /// The negated steps after the last positive step, as one predicate.
+    end_gap: Option<Expr>,
 }
 
 impl Reach {
@@ -1417,10 +1436,9 @@ impl Reach {
         let last = reach_flag(self.k - 1);
         let mut aggregates =
             vec![max(when(column(&last), column(TS)).end()?).alias("__segql_last")];
-        if self.end_negated {
-            aggregates.push(
-                max(when(column(&flag("g", self.k - 1)), column(TS)).end()?).alias("__segql_neg"),
-            );
+        if let Some(gap) = &self.end_gap {
+            aggregates
+                .push(max(when(filter_form(gap.clone()), column(TS)).end()?).alias("__segql_neg"));
         }
         Ok(aggregates)
     }
@@ -1430,7 +1448,7 @@ impl Reach {
     /// partition's end (the session's, the range's, or start + D).
     fn end_check(&self) -> Expr {
         let reached = column("__segql_last").is_not_null();
-        if !self.end_negated {
+        if self.end_gap.is_none() {
             return reached;
         }
         reached.and(
@@ -1738,18 +1756,11 @@ impl Lowering<'_> {
                 funnel.within,
                 LogicalPlanBuilder::from(events.clone()),
                 event_by.is_some(),
+                true,
             )?;
             let k = reach.k;
             // Furthest step short of the last, per row.
-            let mut case: Option<datafusion_expr::conditional_expressions::CaseBuilder> = None;
-            for j in (0..k - 1).rev() {
-                let then = lit((j + 1) as i64);
-                case = Some(match case {
-                    None => when(column(&reach_flag(j)), then),
-                    Some(mut c) => c.when(column(&reach_flag(j)), then),
-                });
-            }
-            let below = case.expect("a funnel has two positive steps").end()?;
+            let below = column(TOP);
             let mut aggregates = reach.end_check_aggregates()?;
             aggregates.push(max(below).alias("__segql_below"));
             let check = reach.end_check();
