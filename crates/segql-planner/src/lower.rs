@@ -14,7 +14,7 @@
 use crate::catalog::{Catalog, NameColumn, TableEntry, TableRole};
 use crate::ir::*;
 use crate::names::{ACTOR, NAME, SESSION, TS, TYPE};
-use crate::native::{MAX_NATIVE_STEPS, SequenceMatch, SequenceOutput, SequencePattern};
+use crate::native::{SequenceMatch, SequenceOutput, SequencePattern};
 use crate::native_paths;
 use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
 use datafusion_common::{Column, JoinType, ScalarValue};
@@ -1231,6 +1231,11 @@ impl<'a> Lowering<'a> {
 /// Column of the native matcher's result per actor (or session).
 const MATCHED: &str = "__segql_matched";
 
+/// Column of an event's mask word `w` for the native matcher.
+fn mask_word(w: usize) -> String {
+    format!("__segql_mask{w}")
+}
+
 impl Lowering<'_> {
     /// The pattern the native matcher runs for these steps, when the native
     /// engine is chosen and the matcher handles them.
@@ -1243,34 +1248,33 @@ impl Lowering<'_> {
         if self.options.engine != SequenceEngine::Native {
             return None;
         }
-        let mut positive = 0usize;
-        let mut gaps = 0u32;
+        let mut gaps: Vec<bool> = Vec::new();
         for step in steps {
             if step.negated {
-                gaps |= 1 << (positive - 1);
+                *gaps
+                    .last_mut()
+                    .expect("a sequence starts with a positive step") = true;
             } else {
-                positive += 1;
-                if positive > MAX_NATIVE_STEPS {
-                    return None;
-                }
+                gaps.push(false);
             }
         }
+        let end_negated = *gaps.last().expect("a sequence has a positive step");
         let window = match within {
             Within::Micros(d) => Some(d),
             Within::None | Within::Session => None,
         };
         // Negated steps at the end of a window look up to start + D, which
         // needs the earliest start, not the latest one the matcher keeps.
-        if window.is_some() && gaps & (1 << (positive - 1)) != 0 {
+        if window.is_some() && end_negated {
             return None;
         }
         // The earliest start is found for chains that end at a positive
         // step only.
-        if output == SequenceOutput::FurthestWithStart && gaps & (1 << (positive - 1)) != 0 {
+        if output == SequenceOutput::FurthestWithStart && end_negated {
             return None;
         }
         Some(SequencePattern {
-            steps: positive,
+            steps: gaps.len(),
             gaps,
             window,
             output,
@@ -1286,48 +1290,45 @@ impl Lowering<'_> {
         events: LogicalPlanBuilder,
         pattern: SequencePattern,
     ) -> Result<LogicalPlanBuilder> {
-        let any_step = steps
-            .iter()
-            .map(|s| s.predicate.clone())
-            .reduce(Expr::or)
-            .expect("a sequence has steps");
-        let mut rows = events.filter(filter_form(any_step))?;
+        let mut rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
         if within == Within::Session {
             rows = rows.filter(column(SESSION).is_not_null())?;
         }
         // The negated steps of one gap share its bit: an event matching
         // several of them must set it once (a sum of the same bit twice
         // would carry into the next one).
-        let mut predicates: BTreeMap<i64, Expr> = BTreeMap::new();
+        let mut predicates: BTreeMap<usize, Vec<Expr>> = BTreeMap::new();
         let mut positive = 0usize;
         for step in steps {
-            let bit = if step.negated {
-                SequencePattern::gap_bit(positive - 1)
+            let index = if step.negated {
+                SequencePattern::gap_index(positive - 1)
             } else {
                 positive += 1;
-                SequencePattern::step_bit(positive - 1)
+                SequencePattern::step_index(positive - 1)
             };
-            let predicate = match predicates.remove(&bit) {
-                Some(other) => other.or(step.predicate.clone()),
-                None => step.predicate.clone(),
-            };
-            predicates.insert(bit, predicate);
+            predicates
+                .entry(index)
+                .or_default()
+                .push(step.predicate.clone());
         }
-        let mut bits = Vec::new();
-        for (bit, predicate) in predicates {
-            bits.push(when(predicate, lit(bit)).otherwise(lit(0i64))?);
+        let mut words: Vec<Vec<Expr>> = vec![Vec::new(); pattern.words()];
+        for (index, predicates) in predicates {
+            let (word, bit) = SequencePattern::word_bit(index);
+            let predicate = balanced(predicates, Operator::Or).expect("a bit has a step");
+            words[word].push(when(predicate, lit(bit)).otherwise(lit(0i64))?);
         }
-        let mask = bits
-            .into_iter()
-            .reduce(|a, b| a + b)
-            .expect("a sequence has steps");
         let mut keys = vec![column(ACTOR)];
         if within == Within::Session {
             keys.push(column(SESSION));
         }
         let mut projection = keys.clone();
         projection.push(column(TS));
-        projection.push(mask.alias("__segql_mask"));
+        for (w, bits) in words.into_iter().enumerate() {
+            // A word of no bit (only gap bits of steps without negated
+            // steps fall there) is zero.
+            let word = balanced(bits, Operator::Plus).unwrap_or_else(|| lit(0i64));
+            projection.push(word.alias(mask_word(w)));
+        }
         rows = rows.project(projection)?;
         if self.options.partitions > 1 {
             // Each actor whole on one core: the aggregate then runs in one
@@ -1342,7 +1343,16 @@ impl Lowering<'_> {
         }
         rows.aggregate(
             keys,
-            vec![SequenceMatch::call(pattern, column(TS), column("__segql_mask")).alias(MATCHED)],
+            vec![
+                SequenceMatch::call(
+                    pattern.clone(),
+                    column(TS),
+                    (0..pattern.words())
+                        .map(|w| column(&mask_word(w)))
+                        .collect(),
+                )
+                .alias(MATCHED),
+            ],
         )
     }
 
@@ -1359,24 +1369,26 @@ impl Lowering<'_> {
         if pattern.window.is_some() {
             return Ok(None);
         }
-        let mask = column("__segql_mask");
-        let time_of = |bit: i64| -> Result<Expr> {
+        // Two steps at most: their bits are in the first word.
+        let mask = column(&mask_word(0));
+        let time_of = |index: usize| -> Result<Expr> {
+            let (_, bit) = SequencePattern::word_bit(index);
             when((mask.clone() & lit(bit)).not_eq(lit(0i64)), column(TS)).end()
         };
-        let (first, second, holds) = match (pattern.steps, pattern.gaps) {
-            (2, 0) => {
+        let (first, second, holds) = match (pattern.steps, pattern.gaps.as_slice()) {
+            (2, [false, false]) => {
                 let (a, b) = (column("__segql_a"), column("__segql_b"));
                 (
-                    min(time_of(SequencePattern::step_bit(0))?),
-                    max(time_of(SequencePattern::step_bit(1))?),
+                    min(time_of(SequencePattern::step_index(0))?),
+                    max(time_of(SequencePattern::step_index(1))?),
                     a.lt(b),
                 )
             }
-            (1, 1) => {
+            (1, [true]) => {
                 let (a, b) = (column("__segql_a"), column("__segql_b"));
                 (
-                    max(time_of(SequencePattern::step_bit(0))?),
-                    max(time_of(SequencePattern::gap_bit(0))?),
+                    max(time_of(SequencePattern::step_index(0))?),
+                    max(time_of(SequencePattern::gap_index(0))?),
                     a.clone()
                         .is_not_null()
                         .and(b.clone().is_null().or(b.lt_eq(a))),
