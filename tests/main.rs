@@ -14,4 +14,5 @@ mod members;
 mod reference;
 mod repl;
 mod roundtrip;
+mod scaling;
 mod support;
