@@ -67,7 +67,7 @@ fn segments_agree_with_the_reference_evaluator() {
 
 /// The tables of every query of `text` on `data`, computed by segql, in the
 /// reference evaluator's terms (segment queries: the key column alone).
-fn segql_tables(
+pub fn segql_tables(
     data: &RefDataset,
     text: &str,
     engine: SequenceEngine,

@@ -15,4 +15,5 @@ mod reference;
 mod repl;
 mod robustness;
 mod roundtrip;
+mod scaling;
 mod support;

@@ -14,19 +14,19 @@
 use crate::catalog::{Catalog, NameColumn, TableEntry, TableRole};
 use crate::ir::*;
 use crate::names::{ACTOR, NAME, SESSION, TS, TYPE};
-use crate::native::{MAX_NATIVE_STEPS, SequenceMatch, SequenceOutput, SequencePattern};
+use crate::native::{SequenceMatch, SequenceOutput, SequencePattern};
 use crate::native_paths;
 use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
 use datafusion_common::{Column, JoinType, ScalarValue};
 use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
-    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame, WindowFrameBound,
-    WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
+    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame,
+    WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::{avg, count, max, min, sum};
 use segql_parser::{AggregateFunc, Audience, CmpOp, Diagnostic, codes};
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// The plan of one resolved query: a segment's members (one row each,
@@ -587,22 +587,8 @@ impl<'a> Lowering<'a> {
     fn cond(&self, cond: &Cond) -> Result<LogicalPlan> {
         match cond {
             Cond::Universe => self.universe(),
-            Cond::And(items) => {
-                let mut plans = items.iter().map(|c| self.cond(c));
-                let mut acc = plans.next().expect("and has items")?;
-                for plan in plans {
-                    acc = self.filter_actors(acc, plan?, JoinType::LeftSemi)?;
-                }
-                Ok(acc)
-            }
-            Cond::Or(items) => {
-                let mut plans = items.iter().map(|c| self.cond(c));
-                let mut builder = LogicalPlanBuilder::from(plans.next().expect("or has items")?);
-                for plan in plans {
-                    builder = builder.union(plan?)?;
-                }
-                self.actor_set(builder)
-            }
+            Cond::And(items) => self.all(items.iter().collect()),
+            Cond::Or(items) => self.any(items.iter().collect()),
             Cond::Not(inner) => {
                 self.filter_actors(self.universe()?, self.cond(inner)?, JoinType::LeftAnti)
             }
@@ -632,6 +618,155 @@ impl<'a> Lowering<'a> {
             Cond::Csv(set) => self.csv(set),
             Cond::Behavior(b) => self.behavior(b),
         }
+    }
+
+    /// The actors every item holds for. However many items there are, the
+    /// plan has a bounded depth: the items that ask for one event (`viewed
+    /// "/a"`, with a range or `within session`) are one grouped aggregate
+    /// over one scan, negated items are one anti join (`not a and not b` is
+    /// `not (a or b)`), and the others meet in a balanced tree of semi
+    /// joins. A chain of thousands of nested joins would make every
+    /// optimizer pass and plan walk of DataFusion quadratic, or overflow the
+    /// stack.
+    fn all(&self, items: Vec<&Cond>) -> Result<LogicalPlan> {
+        let mut events = Vec::new();
+        let mut negated = Vec::new();
+        let mut plans = Vec::new();
+        for item in flattened(items, true) {
+            match item {
+                // The universe holds every actor, and every relation is of
+                // its actors.
+                Cond::Universe => {}
+                Cond::Not(inner) => negated.push(&**inner),
+                Cond::Behavior(b) if let Some(predicate) = one_event(b) => events.push(predicate),
+                other => plans.push(self.cond(other)?),
+            }
+        }
+        if !events.is_empty() {
+            plans.push(self.with_every_event(events)?);
+        }
+        let held = if plans.is_empty() {
+            self.universe()?
+        } else {
+            self.intersection(plans)?
+        };
+        if negated.is_empty() {
+            return Ok(held);
+        }
+        self.filter_actors(held, self.any(negated)?, JoinType::LeftAnti)
+    }
+
+    /// The actors some item holds for: the items that ask for one event
+    /// are one scan with one filter, profile items one filter of the
+    /// profile table, negated items one anti join (`not a or not b` is `not
+    /// (a and b)`), and the rest one union.
+    fn any(&self, items: Vec<&Cond>) -> Result<LogicalPlan> {
+        let mut events = Vec::new();
+        let mut profiles = Vec::new();
+        let mut negated = Vec::new();
+        let mut plans = Vec::new();
+        for item in flattened(items, false) {
+            match item {
+                Cond::Universe => return self.universe(),
+                Cond::Not(inner) => negated.push(&**inner),
+                Cond::Behavior(b) if let Some(predicate) = one_event(b) => events.push(predicate),
+                Cond::Profile {
+                    predicate,
+                    when_missing,
+                } => profiles.push((predicate.clone(), *when_missing)),
+                other => plans.push(self.cond(other)?),
+            }
+        }
+        if !events.is_empty() {
+            plans.push(self.actor_set(self.events_relation()?.filter(any_of(events))?)?);
+        }
+        if !profiles.is_empty() {
+            // Some row satisfies one predicate or another exactly when some
+            // row satisfies their disjunction (two-valued, like each).
+            let when_missing = profiles.iter().any(|(_, missing)| *missing);
+            let predicate = balanced(profiles.into_iter().map(|(p, _)| p).collect(), Operator::Or)
+                .expect("collected one");
+            plans.push(self.cond(&Cond::Profile {
+                predicate,
+                when_missing,
+            })?);
+        }
+        if !negated.is_empty() {
+            let excluded = self.all(negated)?;
+            plans.push(self.filter_actors(self.universe()?, excluded, JoinType::LeftAnti)?);
+        }
+        if plans.len() == 1 {
+            return Ok(plans.pop().expect("one plan"));
+        }
+        let union = datafusion_expr::logical_plan::Union::try_new_with_loose_types(
+            plans.into_iter().map(Arc::new).collect(),
+        )?;
+        self.actor_set(LogicalPlanBuilder::from(LogicalPlan::Union(union)))
+    }
+
+    /// The actors in every one of `plans` (relations of distinct actors),
+    /// through a balanced tree of semi joins.
+    fn intersection(&self, mut plans: Vec<LogicalPlan>) -> Result<LogicalPlan> {
+        while plans.len() > 1 {
+            let mut pairs = Vec::with_capacity(plans.len().div_ceil(2));
+            let mut rest = plans.into_iter();
+            while let Some(left) = rest.next() {
+                pairs.push(match rest.next() {
+                    Some(right) => self.filter_actors(left, right, JoinType::LeftSemi)?,
+                    None => left,
+                });
+            }
+            plans = pairs;
+        }
+        Ok(plans.pop().expect("an intersection of at least one plan"))
+    }
+
+    /// The actors with, for each predicate, an event satisfying it: one scan
+    /// of the events satisfying any of them, grouped by actor, with one bit
+    /// per predicate or-ed over the actor's events (`bit_or`, 63 predicates a
+    /// column, so that the plan has few columns however many predicates:
+    /// DataFusion finds a column by name in a linear search).
+    fn with_every_event(&self, predicates: Vec<Expr>) -> Result<LogicalPlan> {
+        let rows = self
+            .events_relation()?
+            .filter(any_of(predicates.iter().cloned()))?;
+        if predicates.len() == 1 {
+            return self.actor_set(rows);
+        }
+        const BITS: usize = 63;
+        let mut aggregates = Vec::new();
+        let mut tests = Vec::new();
+        for (c, chunk) in predicates.chunks(BITS).enumerate() {
+            let bits = chunk
+                .iter()
+                .enumerate()
+                .map(|(b, p)| when(filter_form(p.clone()), lit(1i64 << b)).otherwise(lit(0i64)))
+                .collect::<Result<Vec<_>>>()?;
+            let name = format!("__segql_every{c}");
+            let all = if chunk.len() == BITS {
+                i64::MAX
+            } else {
+                (1i64 << chunk.len()) - 1
+            };
+            aggregates.push(
+                datafusion_functions_aggregate::expr_fn::bit_or(
+                    balanced(bits, Operator::Plus).expect("a chunk has predicates"),
+                )
+                .alias(&name),
+            );
+            tests.push(column(&name).eq(lit(all)));
+        }
+        // Built as nodes, not through the builder: the builder resolves each
+        // column by walking the whole input plan and its expressions, which
+        // for thousands of predicates over a filter of thousands is
+        // quadratic. Every column here is a bare name of the input.
+        use datafusion_expr::logical_plan::{Aggregate, Filter};
+        let grouped = Aggregate::try_new(Arc::new(rows.build()?), vec![column(ACTOR)], aggregates)?;
+        let held = Filter::try_new(
+            balanced(tests, Operator::And).expect("a chunk at least"),
+            Arc::new(LogicalPlan::Aggregate(grouped)),
+        )?;
+        self.actor_set(LogicalPlanBuilder::from(LogicalPlan::Filter(held)))
     }
 
     fn empty_set(&self) -> Result<LogicalPlan> {
@@ -891,9 +1026,9 @@ impl<'a> Lowering<'a> {
             let rows = self.native_sequence(&behavior.steps, behavior.within, events, pattern)?;
             return self.actor_set(rows.filter(column(MATCHED))?);
         }
-        let reach = self.reach(&behavior.steps, behavior.within, events, false)?;
+        let reach = self.reach(&behavior.steps, behavior.within, events, false, false)?;
         let last = reach_flag(reach.k - 1);
-        if !reach.end_negated {
+        if reach.end_gap.is_none() {
             return self.actor_set(reach.rows.filter(column(&last))?);
         }
         let (aggregates, check) = (reach.end_check_aggregates()?, reach.end_check());
@@ -907,62 +1042,68 @@ impl<'a> Lowering<'a> {
     /// The reachability of each step of a sequence, event by event.
     ///
     /// `events` are the events the sequence sees (range and scope applied).
-    /// The result has, per row: ACTOR, TS, the partition columns, and
-    /// `__segql_r{j}` — the event matches positive step j and ends a chain
-    /// of steps 0..=j that obeys every rule but the negated steps after the
-    /// last positive step (which [`Reach::end_check`] tests per partition).
-    /// With `by_start`, every chain lives in a partition of its own start
-    /// time (column `__segql_start`), so a partition's result belongs to the
-    /// chains that start there.
+    /// The result has, per row: ACTOR, TS, the partition columns, the
+    /// columns the steps read, and `__segql_r{k-1}` — the event matches the
+    /// last positive step and ends a chain of every positive step that
+    /// obeys every rule but the negated steps after the last positive step
+    /// (which [`Reach::end_check`] tests per partition). With `furthest`,
+    /// also TOP: the most positive steps short of the last that a chain
+    /// ending at the event reaches (null when none). With `by_start`, every
+    /// chain lives in a partition of its own start time (column
+    /// `__segql_start`), so a partition's result belongs to the chains that
+    /// start there.
+    ///
+    /// Each window pass evaluates its own step's predicates over the event
+    /// columns the rows carry, and keeps only the reach flag of its step:
+    /// a pass carries a bounded number of columns however many steps there
+    /// are (a flag per step carried through every pass would make the plan,
+    /// and every pass of its run, grow with the square of the steps).
     fn reach(
         &self,
         steps: &[StepIr],
         within: Within,
         events: LogicalPlanBuilder,
         by_start: bool,
+        furthest: bool,
     ) -> Result<Reach> {
         // Positive steps, and for each the negated steps of the gap after it
         // (the last gap is "after the last positive step").
         let mut positive: Vec<Expr> = Vec::new();
-        let mut gaps: Vec<Option<Expr>> = Vec::new();
+        let mut gaps: Vec<Vec<Expr>> = Vec::new();
         for step in steps {
             if step.negated {
-                let gap = gaps
-                    .last_mut()
-                    .expect("a sequence starts with a positive step");
-                *gap = Some(match gap.take() {
-                    Some(existing) => existing.or(step.predicate.clone()),
-                    None => step.predicate.clone(),
-                });
+                gaps.last_mut()
+                    .expect("a sequence starts with a positive step")
+                    .push(step.predicate.clone());
             } else {
                 positive.push(step.predicate.clone());
-                gaps.push(None);
+                gaps.push(Vec::new());
             }
         }
+        let gaps: Vec<Option<Expr>> = gaps
+            .into_iter()
+            .map(|g| balanced(g, Operator::Or))
+            .collect();
         let k = positive.len();
-        let any_step = steps
-            .iter()
-            .map(|s| s.predicate.clone())
-            .reduce(Expr::or)
-            .expect("a sequence has steps");
-        let mut rows = events.filter(filter_form(any_step))?;
+        let mut rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
         if within == Within::Session {
             rows = rows.filter(column(SESSION).is_not_null())?;
         }
-        let mut projection = vec![column(ACTOR), column(TS), column(SESSION)];
-        for (j, p) in positive.iter().enumerate() {
-            projection.push(p.clone().alias(flag("m", j)));
+        let mut read = BTreeSet::new();
+        for step in steps {
+            read.extend(
+                step.predicate
+                    .column_refs()
+                    .into_iter()
+                    .map(|c| c.name.clone()),
+            );
         }
-        for (j, g) in gaps.iter().enumerate() {
-            if let Some(g) = g {
-                projection.push(g.clone().alias(flag("g", j)));
-            }
+        let mut carried = vec![ACTOR.to_string(), TS.to_string(), SESSION.to_string()];
+        for c in [ACTOR, TS, SESSION] {
+            read.remove(c);
         }
-        let mut rows = rows.project(projection)?;
-        let flag_columns: Vec<String> = (0..k)
-            .map(|j| flag("m", j))
-            .chain((0..k).filter(|j| gaps[*j].is_some()).map(|j| flag("g", j)))
-            .collect();
+        carried.extend(read);
+        let mut rows = rows.project(carried.iter().map(|c| column(c)).collect::<Vec<_>>())?;
 
         // The partition a chain lives in, and which events may start it.
         let (partition, first_reachable) = if by_start || matches!(within, Within::Micros(_)) {
@@ -975,21 +1116,15 @@ impl<'a> Lowering<'a> {
             }
             start_keys.push(column(TS).alias(START));
             let starts = LogicalPlanBuilder::from(rows_plan.clone())
-                .filter(column(&flag("m", 0)))?
+                .filter(filter_form(positive[0].clone()))?
                 .aggregate(start_keys, Vec::<Expr>::new())?
                 .build()?;
             let (e, s) = (self.alias("e"), self.alias("st"));
-            let mut projection = vec![
-                Expr::Column(qualified(&e, ACTOR)).alias(ACTOR),
-                Expr::Column(qualified(&e, TS)).alias(TS),
-                Expr::Column(qualified(&e, SESSION)).alias(SESSION),
-                Expr::Column(qualified(&s, START)).alias(START),
-            ];
-            projection.extend(
-                flag_columns
-                    .iter()
-                    .map(|f| Expr::Column(qualified(&e, f)).alias(f.as_str())),
-            );
+            let mut projection: Vec<Expr> = carried
+                .iter()
+                .map(|c| Expr::Column(qualified(&e, c)).alias(c.as_str()))
+                .collect();
+            projection.push(Expr::Column(qualified(&s, START)).alias(START));
             let mut window =
                 Expr::Column(qualified(&e, TS)).gt_eq(Expr::Column(qualified(&s, START)));
             if let Within::Micros(d) = within {
@@ -1015,6 +1150,7 @@ impl<'a> Lowering<'a> {
                     Some(window),
                 )?
                 .project(projection)?;
+            carried.push(START.to_string());
             let mut partition = vec![column(ACTOR)];
             if within == Within::Session {
                 partition.push(column(SESSION));
@@ -1022,30 +1158,34 @@ impl<'a> Lowering<'a> {
             partition.push(column(START));
             (
                 partition,
-                column(&flag("m", 0)).and(column(TS).eq(column(START))),
+                positive[0].clone().and(column(TS).eq(column(START))),
             )
         } else if within == Within::Session {
-            (vec![column(ACTOR), column(SESSION)], column(&flag("m", 0)))
+            (vec![column(ACTOR), column(SESSION)], positive[0].clone())
         } else {
-            (vec![column(ACTOR)], column(&flag("m", 0)))
+            (vec![column(ACTOR)], positive[0].clone())
         };
 
-        let mut keep: Vec<Expr> = rows
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| column(f.name()))
-            .collect();
+        // Per pass: the carried columns, the reach flag of the pass's step,
+        // and TOP.
+        let mut keep: Vec<Expr> = carried.iter().map(|c| column(c)).collect();
+        if furthest {
+            keep.push(lit(ScalarValue::Int64(None)).alias(TOP));
+        }
         keep.push(exactly_true(first_reachable).alias(reach_flag(0)));
         rows = rows.project(keep)?;
+        let mut carried: Vec<Expr> = carried.iter().map(|c| column(c)).collect();
+        if furthest {
+            carried.push(column(TOP));
+        }
         for j in 1..k {
             let before = WindowFrame::new_bounds(
                 WindowFrameUnits::Range,
                 WindowFrameBound::Preceding(ScalarValue::Int64(None)),
                 WindowFrameBound::Preceding(ScalarValue::Int64(Some(1))),
             );
-            let latest = |flag_column: String| -> Result<Expr> {
-                let value = when(column(&flag_column), column(TS)).end()?;
+            let latest = |of: Expr| -> Result<Expr> {
+                let value = when(of, column(TS)).end()?;
                 Expr::from(WindowFunction::new(
                     WindowFunctionDefinition::AggregateUDF(
                         datafusion_functions_aggregate::min_max::max_udaf(),
@@ -1057,16 +1197,16 @@ impl<'a> Lowering<'a> {
                 .window_frame(before.clone())
                 .build()
             };
-            let mut windows = vec![latest(reach_flag(j - 1))?];
-            if gaps[j - 1].is_some() {
-                windows.push(latest(flag("g", j - 1))?);
+            let mut windows = vec![latest(column(&reach_flag(j - 1)))?];
+            if let Some(gap) = &gaps[j - 1] {
+                windows.push(latest(filter_form(gap.clone()))?);
             }
             let names: Vec<String> = windows
                 .iter()
                 .map(|w| w.schema_name().to_string())
                 .collect();
             let previous = column(&names[0]);
-            let mut reachable = column(&flag("m", j)).and(previous.clone().is_not_null());
+            let mut reachable = positive[j].clone().and(previous.clone().is_not_null());
             if let Some(negated) = names.get(1) {
                 reachable = reachable.and(
                     column(negated)
@@ -1074,26 +1214,45 @@ impl<'a> Lowering<'a> {
                         .or(column(negated).lt_eq(previous)),
                 );
             }
-            let mut keep: Vec<Expr> = rows
-                .schema()
-                .fields()
-                .iter()
-                .map(|f| column(f.name()))
-                .collect();
-            keep.push(exactly_true(reachable).alias(reach_flag(j)));
-            rows = rows.window(windows)?.project(keep)?;
+            let mut projection = carried.clone();
+            if furthest {
+                // A chain reaching step j-1 (j steps) ends here; a later
+                // pass overrides an earlier one.
+                let top = projection.pop().expect("TOP is carried last");
+                projection.push(
+                    when(column(&reach_flag(j - 1)), lit(j as i64))
+                        .otherwise(top)?
+                        .alias(TOP),
+                );
+            }
+            projection.push(exactly_true(reachable).alias(reach_flag(j)));
+            // Nodes, not the builder: the builder resolves each column by
+            // walking the whole plan below, which grows with every pass.
+            // Every column here is a bare name of the input.
+            let window =
+                datafusion_expr::logical_plan::Window::try_new(windows, Arc::new(rows.build()?))?;
+            let projected = datafusion_expr::logical_plan::Projection::try_new(
+                projection,
+                Arc::new(LogicalPlan::Window(window)),
+            )?;
+            rows = LogicalPlanBuilder::from(LogicalPlan::Projection(projected));
         }
         Ok(Reach {
             rows,
             partition,
             k,
-            end_negated: gaps[k - 1].is_some(),
+            end_gap: gaps[k - 1].clone(),
         })
     }
 }
 
 /// Column of the native matcher's result per actor (or session).
 const MATCHED: &str = "__segql_matched";
+
+/// Column of an event's mask word `w` for the native matcher.
+fn mask_word(w: usize) -> String {
+    format!("__segql_mask{w}")
+}
 
 impl Lowering<'_> {
     /// The pattern the native matcher runs for these steps, when the native
@@ -1107,34 +1266,33 @@ impl Lowering<'_> {
         if self.options.engine != SequenceEngine::Native {
             return None;
         }
-        let mut positive = 0usize;
-        let mut gaps = 0u32;
+        let mut gaps: Vec<bool> = Vec::new();
         for step in steps {
             if step.negated {
-                gaps |= 1 << (positive - 1);
+                *gaps
+                    .last_mut()
+                    .expect("a sequence starts with a positive step") = true;
             } else {
-                positive += 1;
-                if positive > MAX_NATIVE_STEPS {
-                    return None;
-                }
+                gaps.push(false);
             }
         }
+        let end_negated = *gaps.last().expect("a sequence has a positive step");
         let window = match within {
             Within::Micros(d) => Some(d),
             Within::None | Within::Session => None,
         };
         // Negated steps at the end of a window look up to start + D, which
         // needs the earliest start, not the latest one the matcher keeps.
-        if window.is_some() && gaps & (1 << (positive - 1)) != 0 {
+        if window.is_some() && end_negated {
             return None;
         }
         // The earliest start is found for chains that end at a positive
         // step only.
-        if output == SequenceOutput::FurthestWithStart && gaps & (1 << (positive - 1)) != 0 {
+        if output == SequenceOutput::FurthestWithStart && end_negated {
             return None;
         }
         Some(SequencePattern {
-            steps: positive,
+            steps: gaps.len(),
             gaps,
             window,
             output,
@@ -1150,48 +1308,45 @@ impl Lowering<'_> {
         events: LogicalPlanBuilder,
         pattern: SequencePattern,
     ) -> Result<LogicalPlanBuilder> {
-        let any_step = steps
-            .iter()
-            .map(|s| s.predicate.clone())
-            .reduce(Expr::or)
-            .expect("a sequence has steps");
-        let mut rows = events.filter(filter_form(any_step))?;
+        let mut rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
         if within == Within::Session {
             rows = rows.filter(column(SESSION).is_not_null())?;
         }
         // The negated steps of one gap share its bit: an event matching
         // several of them must set it once (a sum of the same bit twice
         // would carry into the next one).
-        let mut predicates: BTreeMap<i64, Expr> = BTreeMap::new();
+        let mut predicates: BTreeMap<usize, Vec<Expr>> = BTreeMap::new();
         let mut positive = 0usize;
         for step in steps {
-            let bit = if step.negated {
-                SequencePattern::gap_bit(positive - 1)
+            let index = if step.negated {
+                SequencePattern::gap_index(positive - 1)
             } else {
                 positive += 1;
-                SequencePattern::step_bit(positive - 1)
+                SequencePattern::step_index(positive - 1)
             };
-            let predicate = match predicates.remove(&bit) {
-                Some(other) => other.or(step.predicate.clone()),
-                None => step.predicate.clone(),
-            };
-            predicates.insert(bit, predicate);
+            predicates
+                .entry(index)
+                .or_default()
+                .push(step.predicate.clone());
         }
-        let mut bits = Vec::new();
-        for (bit, predicate) in predicates {
-            bits.push(when(predicate, lit(bit)).otherwise(lit(0i64))?);
+        let mut words: Vec<Vec<Expr>> = vec![Vec::new(); pattern.words()];
+        for (index, predicates) in predicates {
+            let (word, bit) = SequencePattern::word_bit(index);
+            let predicate = balanced(predicates, Operator::Or).expect("a bit has a step");
+            words[word].push(when(predicate, lit(bit)).otherwise(lit(0i64))?);
         }
-        let mask = bits
-            .into_iter()
-            .reduce(|a, b| a + b)
-            .expect("a sequence has steps");
         let mut keys = vec![column(ACTOR)];
         if within == Within::Session {
             keys.push(column(SESSION));
         }
         let mut projection = keys.clone();
         projection.push(column(TS));
-        projection.push(mask.alias("__segql_mask"));
+        for (w, bits) in words.into_iter().enumerate() {
+            // A word of no bit (only gap bits of steps without negated
+            // steps fall there) is zero.
+            let word = balanced(bits, Operator::Plus).unwrap_or_else(|| lit(0i64));
+            projection.push(word.alias(mask_word(w)));
+        }
         rows = rows.project(projection)?;
         if self.options.partitions > 1 {
             // Each actor whole on one core: the aggregate then runs in one
@@ -1206,7 +1361,16 @@ impl Lowering<'_> {
         }
         rows.aggregate(
             keys,
-            vec![SequenceMatch::call(pattern, column(TS), column("__segql_mask")).alias(MATCHED)],
+            vec![
+                SequenceMatch::call(
+                    pattern.clone(),
+                    column(TS),
+                    (0..pattern.words())
+                        .map(|w| column(&mask_word(w)))
+                        .collect(),
+                )
+                .alias(MATCHED),
+            ],
         )
     }
 
@@ -1223,24 +1387,26 @@ impl Lowering<'_> {
         if pattern.window.is_some() {
             return Ok(None);
         }
-        let mask = column("__segql_mask");
-        let time_of = |bit: i64| -> Result<Expr> {
+        // Two steps at most: their bits are in the first word.
+        let mask = column(&mask_word(0));
+        let time_of = |index: usize| -> Result<Expr> {
+            let (_, bit) = SequencePattern::word_bit(index);
             when((mask.clone() & lit(bit)).not_eq(lit(0i64)), column(TS)).end()
         };
-        let (first, second, holds) = match (pattern.steps, pattern.gaps) {
-            (2, 0) => {
+        let (first, second, holds) = match (pattern.steps, pattern.gaps.as_slice()) {
+            (2, [false, false]) => {
                 let (a, b) = (column("__segql_a"), column("__segql_b"));
                 (
-                    min(time_of(SequencePattern::step_bit(0))?),
-                    max(time_of(SequencePattern::step_bit(1))?),
+                    min(time_of(SequencePattern::step_index(0))?),
+                    max(time_of(SequencePattern::step_index(1))?),
                     a.lt(b),
                 )
             }
-            (1, 1) => {
+            (1, [true]) => {
                 let (a, b) = (column("__segql_a"), column("__segql_b"));
                 (
-                    max(time_of(SequencePattern::step_bit(0))?),
-                    max(time_of(SequencePattern::gap_bit(0))?),
+                    max(time_of(SequencePattern::step_index(0))?),
+                    max(time_of(SequencePattern::gap_index(0))?),
                     a.clone()
                         .is_not_null()
                         .and(b.clone().is_null().or(b.lt_eq(a))),
@@ -1275,9 +1441,9 @@ impl Lowering<'_> {
 /// Column of the start time of a chain's partition.
 const START: &str = "__segql_start";
 
-fn flag(kind: &str, j: usize) -> String {
-    format!("__segql_{kind}{j}")
-}
+/// Column of the most steps short of the last a chain ending at an event
+/// reaches, see [`Lowering::reach`].
+const TOP: &str = "__segql_top";
 
 fn reach_flag(j: usize) -> String {
     format!("__segql_r{j}")
@@ -1289,8 +1455,8 @@ struct Reach {
     partition: Vec<Expr>,
     /// Number of positive steps.
     k: usize,
-    /// Whether negated steps follow the last positive step.
-    end_negated: bool,
+    /// The negated steps after the last positive step, as one predicate.
+    end_gap: Option<Expr>,
 }
 
 impl Reach {
@@ -1300,10 +1466,9 @@ impl Reach {
         let last = reach_flag(self.k - 1);
         let mut aggregates =
             vec![max(when(column(&last), column(TS)).end()?).alias("__segql_last")];
-        if self.end_negated {
-            aggregates.push(
-                max(when(column(&flag("g", self.k - 1)), column(TS)).end()?).alias("__segql_neg"),
-            );
+        if let Some(gap) = &self.end_gap {
+            aggregates
+                .push(max(when(filter_form(gap.clone()), column(TS)).end()?).alias("__segql_neg"));
         }
         Ok(aggregates)
     }
@@ -1313,7 +1478,7 @@ impl Reach {
     /// partition's end (the session's, the range's, or start + D).
     fn end_check(&self) -> Expr {
         let reached = column("__segql_last").is_not_null();
-        if !self.end_negated {
+        if self.end_gap.is_none() {
             return reached;
         }
         reached.and(
@@ -1376,6 +1541,111 @@ fn filter_form(predicate: Expr) -> Expr {
         }
         other => other,
     }
+}
+
+/// `items` joined by `op` as a balanced tree (`None` when there are none).
+/// A chain of thousands of terms as a left-deep tree would make every
+/// recursive walk over it (simplification, type coercion, physical
+/// planning, SQL export) recurse as deep, and overflow the stack.
+pub(crate) fn balanced(mut items: Vec<Expr>, op: Operator) -> Option<Expr> {
+    while items.len() > 1 {
+        let mut pairs = Vec::with_capacity(items.len().div_ceil(2));
+        let mut rest = items.into_iter();
+        while let Some(left) = rest.next() {
+            pairs.push(match rest.next() {
+                Some(right) => datafusion_expr::binary_expr(left, op, right),
+                None => left,
+            });
+        }
+        items = pairs;
+    }
+    items.pop()
+}
+
+/// Rows where any of `predicates` (two-valued) holds, as one filter
+/// condition. Predicates that differ only in the value one column is
+/// compared with (`TYPE = 'view' AND NAME = '/a'`, `… AND NAME = '/b'`)
+/// become one `IN` list, which DataFusion tests with one hash lookup rather
+/// than one comparison per predicate: an `or` of thousands of `viewed` steps
+/// stays one cheap filter. In a filter, `r AND c = v1 OR r AND c = v2` and
+/// `r AND c IN (v1, v2)` keep the same rows, nulls included.
+fn any_of(predicates: impl IntoIterator<Item = Expr>) -> Expr {
+    use datafusion_expr::utils::{conjunction, split_conjunction_owned};
+    // (the other conjuncts, the column) → the values, in first-seen order.
+    let mut lists: Vec<(Vec<Expr>, Expr, Vec<Expr>)> = Vec::new();
+    let mut by_rest: std::collections::HashMap<(Vec<Expr>, Expr), usize> =
+        std::collections::HashMap::new();
+    let mut terms = Vec::new();
+    for predicate in predicates {
+        let predicate = filter_form(predicate);
+        let mut conjuncts = split_conjunction_owned(predicate.clone());
+        let Some(at) = conjuncts.iter().rposition(|c| {
+            matches!(c, Expr::BinaryExpr(datafusion_expr::BinaryExpr { left, op: Operator::Eq, right })
+                if matches!(**left, Expr::Column(_)) && matches!(**right, Expr::Literal(..)))
+        }) else {
+            terms.push(predicate);
+            continue;
+        };
+        let Expr::BinaryExpr(datafusion_expr::BinaryExpr { left, right, .. }) =
+            conjuncts.remove(at)
+        else {
+            unreachable!("found above")
+        };
+        let key = (conjuncts, *left);
+        match by_rest.get(&key) {
+            Some(&i) => lists[i].2.push(*right),
+            None => {
+                by_rest.insert(key.clone(), lists.len());
+                lists.push((key.0, key.1, vec![*right]));
+            }
+        }
+    }
+    for (mut rest, column, mut values) in lists {
+        rest.push(if values.len() == 1 {
+            column.eq(values.pop().expect("one value"))
+        } else {
+            datafusion_expr::in_list(column, values, false)
+        });
+        terms.push(conjunction(rest).expect("a comparison at least"));
+    }
+    balanced(terms, Operator::Or).unwrap_or_else(|| lit(false))
+}
+
+/// The items of nested conjunctions (`and`) or disjunctions: `a and (b and
+/// c)` is one conjunction of three.
+fn flattened(items: Vec<&Cond>, and: bool) -> Vec<&Cond> {
+    let mut out = Vec::with_capacity(items.len());
+    let mut pending: Vec<&Cond> = items.into_iter().rev().collect();
+    while let Some(item) = pending.pop() {
+        match item {
+            Cond::And(inner) if and => pending.extend(inner.iter().rev()),
+            Cond::Or(inner) if !and => pending.extend(inner.iter().rev()),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// For a behavior that holds exactly when one of the actor's events
+/// satisfies one predicate (one step, asked once): that predicate, with the
+/// behavior's range and, for `within session`, a session. A filter (or a
+/// `CASE WHEN`) reads it; a null time makes it null, which keeps the event
+/// out as the range's own filter would.
+fn one_event(behavior: &Behavior) -> Option<Expr> {
+    if behavior.steps.len() != 1 || !matches!(behavior.count, None | Some(CountIr::AtLeast(1))) {
+        return None;
+    }
+    let mut predicate = behavior.steps[0].predicate.clone();
+    if behavior.within == Within::Session {
+        predicate = predicate.and(column(SESSION).is_not_null());
+    }
+    if let Some(from) = behavior.range.from {
+        predicate = predicate.and(column(TS).gt_eq(lit(from)));
+    }
+    if let Some(to) = behavior.range.to {
+        predicate = predicate.and(column(TS).lt(lit(to)));
+    }
+    Some(predicate)
 }
 
 fn compare(left: Expr, op: CmpOp, right: Expr) -> Expr {
@@ -1516,18 +1786,11 @@ impl Lowering<'_> {
                 funnel.within,
                 LogicalPlanBuilder::from(events.clone()),
                 event_by.is_some(),
+                true,
             )?;
             let k = reach.k;
             // Furthest step short of the last, per row.
-            let mut case: Option<datafusion_expr::conditional_expressions::CaseBuilder> = None;
-            for j in (0..k - 1).rev() {
-                let then = lit((j + 1) as i64);
-                case = Some(match case {
-                    None => when(column(&reach_flag(j)), then),
-                    Some(mut c) => c.when(column(&reach_flag(j)), then),
-                });
-            }
-            let below = case.expect("a funnel has two positive steps").end()?;
+            let below = column(TOP);
             let mut aggregates = reach.end_check_aggregates()?;
             aggregates.push(max(below).alias("__segql_below"));
             let check = reach.end_check();

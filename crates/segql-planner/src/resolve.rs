@@ -945,16 +945,14 @@ impl Resolver<'_> {
             PredKind::Or(items) => items
                 .iter()
                 .map(|p| self.pred(p, role))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .reduce(Expr::or)
+                .collect::<Result<Vec<_>, _>>()
+                .map(|items| crate::lower::balanced(items, datafusion_expr::Operator::Or))?
                 .expect("or has items"),
             PredKind::And(items) => items
                 .iter()
                 .map(|p| self.pred(p, role))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .reduce(Expr::and)
+                .collect::<Result<Vec<_>, _>>()
+                .map(|items| crate::lower::balanced(items, datafusion_expr::Operator::And))?
                 .expect("and has items"),
             PredKind::Not(inner) => Expr::Not(Box::new(self.pred(inner, role)?)),
             PredKind::Group(inner) => self.pred(inner, role)?,
