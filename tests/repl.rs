@@ -224,8 +224,21 @@ fn ctrl_c_cancels_a_long_query_and_not_the_repl() {
     repl.expect("running");
     repl.expect("Ctrl-C cancels");
     repl.session.send(ControlCode::EndOfText).unwrap();
-    repl.expect("cancelled");
-    repl.expect(PROMPT);
+    // The spinner's line is cleared before "cancelled", and never drawn
+    // again after it.
+    let before = repl.expect("cancelled");
+    let last_frame = before.rfind("running").unwrap_or(0);
+    assert!(
+        before
+            .rfind("\x1b[2K")
+            .is_some_and(|cleared| cleared > last_frame),
+        "the spinner's line is not cleared: {before:?}"
+    );
+    let after = repl.expect(PROMPT);
+    assert!(
+        !after.contains("running"),
+        "the spinner is drawn again: {after:?}"
+    );
     repl.line(r#"explore users for (users who viewed "/cart");"#);
     repl.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
     repl.expect(PROMPT);
