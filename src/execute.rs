@@ -161,63 +161,87 @@ fn plan_one(
     }
 }
 
-/// Resolves and plans each query of a checked text in order, handing each
-/// plan (or the problems of its statement) to `each` before the next is
-/// planned: one plan is in memory at a time.
-fn for_each_plan(
-    source: &str,
-    text: &CheckedText,
-    library: &Library,
-    engine: &Engine,
-    options: &PlanOptions,
-    members: MemberRows,
-    mut each: impl FnMut(Result<(Query, LogicalPlan), Vec<Diagnostic>>) -> ControlFlow<()>,
-) -> Vec<RelativeRange> {
-    let mut resolver = match segql_planner::StatementResolver::new(library, engine, options) {
-        Ok(resolver) => resolver,
-        Err(d) => {
-            let _ = each(Err(vec![d]));
-            return Vec::new();
-        }
-    };
-    let lower = segql_planner::LowerOptions {
-        engine: options.engine,
-        partitions: engine.partitions(),
-    };
-    text.for_each(source, |statement| {
-        let query = match resolver.statement(statement) {
-            Ok(Some(query)) => query,
-            Ok(None) => return ControlFlow::Continue(()),
-            Err(problems) => return each(Err(problems)),
-        };
-        match plan_one(&query, engine, &lower, members) {
-            Ok(plan) => each(Ok((query, plan))),
-            Err(d) => each(Err(vec![d.with_span(query.span)])),
-        }
-    });
-    resolver.relative_ranges()
+/// A checked text and what its queries are planned against: plans each
+/// query in order, one plan in memory at a time.
+pub struct TextPlanner<'a> {
+    /// The text `text` was checked from.
+    pub source: &'a str,
+    pub text: &'a CheckedText,
+    pub library: &'a Library,
+    pub engine: &'a Engine,
+    pub options: &'a PlanOptions,
+    pub members: MemberRows,
 }
 
-/// Every problem of resolving and planning the queries of a checked text
-/// against the engine's schemas (no data is read), keeping no plan: what
-/// must be reported before anything runs (LANGUAGE.md §7). Also the
-/// text's relative ranges, for [`ranges_after_the_data`].
-pub fn plan_problems(
-    source: &str,
-    text: &CheckedText,
-    library: &Library,
-    engine: &Engine,
-    options: &PlanOptions,
-    members: MemberRows,
-) -> (Vec<Diagnostic>, Vec<RelativeRange>) {
-    let mut problems = Vec::new();
-    let ranges = for_each_plan(source, text, library, engine, options, members, |planned| {
-        if let Err(found) = planned {
-            problems.extend(found);
+impl TextPlanner<'_> {
+    /// Resolves and plans each query in order, handing each plan (or the
+    /// problems of its statement) to `each` before the next is planned.
+    fn for_each_plan(
+        &self,
+        mut each: impl FnMut(Result<(Query, LogicalPlan), Vec<Diagnostic>>) -> ControlFlow<()>,
+    ) -> Vec<RelativeRange> {
+        let mut resolver =
+            match segql_planner::StatementResolver::new(self.library, self.engine, self.options) {
+                Ok(resolver) => resolver,
+                Err(d) => {
+                    let _ = each(Err(vec![d]));
+                    return Vec::new();
+                }
+            };
+        let lower = segql_planner::LowerOptions {
+            engine: self.options.engine,
+            partitions: self.engine.partitions(),
+        };
+        self.text.for_each(self.source, |statement| {
+            let query = match resolver.statement(statement) {
+                Ok(Some(query)) => query,
+                Ok(None) => return ControlFlow::Continue(()),
+                Err(problems) => return each(Err(problems)),
+            };
+            match plan_one(&query, self.engine, &lower, self.members) {
+                Ok(plan) => each(Ok((query, plan))),
+                Err(d) => each(Err(vec![d.with_span(query.span)])),
+            }
+        });
+        resolver.relative_ranges()
+    }
+
+    /// Every problem of resolving and planning the queries against the
+    /// engine's schemas (no data is read), keeping no plan: what must be
+    /// reported before anything runs (LANGUAGE.md §7). Also the text's
+    /// relative ranges, for [`ranges_after_the_data`].
+    pub fn problems(&self) -> (Vec<Diagnostic>, Vec<RelativeRange>) {
+        let mut problems = Vec::new();
+        let ranges = self.for_each_plan(|planned| {
+            if let Err(found) = planned {
+                problems.extend(found);
+            }
+            ControlFlow::Continue(())
+        });
+        (problems, ranges)
+    }
+
+    /// Plans each query in order and hands it to `each`, which runs it
+    /// before the next is planned. Call [`TextPlanner::problems`] first: a
+    /// problem found here stops the text and is returned.
+    pub fn each(
+        &self,
+        mut each: impl FnMut(Query, LogicalPlan) -> ControlFlow<()>,
+    ) -> Result<(), Vec<Diagnostic>> {
+        let mut problems = Vec::new();
+        self.for_each_plan(|planned| match planned {
+            Ok((query, plan)) => each(query, plan),
+            Err(found) => {
+                problems = found;
+                ControlFlow::Break(())
+            }
+        });
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
         }
-        ControlFlow::Continue(())
-    });
-    (problems, ranges)
+    }
 }
 
 /// Warnings for the relative ranges that start after the newest event: with
@@ -257,41 +281,6 @@ pub async fn ranges_after_the_data(
             ))
         })
         .collect())
-}
-
-/// Plans each query of a checked text in order and hands it to `each`,
-/// which runs it before the next is planned. Call [`plan_problems`] first:
-/// a problem found here stops the text and is returned.
-pub fn plan_each(
-    source: &str,
-    text: &CheckedText,
-    library: &Library,
-    engine: &Engine,
-    options: &PlanOptions,
-    members: MemberRows,
-    mut each: impl FnMut(Query, LogicalPlan) -> ControlFlow<()>,
-) -> Result<(), Vec<Diagnostic>> {
-    let mut problems = Vec::new();
-    for_each_plan(
-        source,
-        text,
-        library,
-        engine,
-        options,
-        members,
-        |planned| match planned {
-            Ok((query, plan)) => each(query, plan),
-            Err(found) => {
-                problems = found;
-                ControlFlow::Break(())
-            }
-        },
-    );
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
 }
 
 /// Executes one planned query.

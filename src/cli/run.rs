@@ -568,14 +568,15 @@ pub fn run(args: RunArgs, output: Output) -> Status {
     // Every problem of the text before any data is read (LANGUAGE.md §7);
     // then each query is planned again when its turn comes, so plans are
     // never all in memory.
-    let (problems, relative_ranges) = segql::execute::plan_problems(
-        &loaded.text,
-        &loaded.checked,
-        &loaded.library,
-        &engine,
-        &options,
+    let planner = segql::execute::TextPlanner {
+        source: &loaded.text,
+        text: &loaded.checked,
+        library: &loaded.library,
+        engine: &engine,
+        options: &options,
         members,
-    );
+    };
+    let (problems, relative_ranges) = planner.problems();
     if !problems.is_empty() {
         return report(output, &loaded, &problems);
     }
@@ -628,39 +629,31 @@ pub fn run(args: RunArgs, output: Output) -> Status {
     };
     let mut status = Status::Success;
     let mut index = 0;
-    let planned = segql::execute::plan_each(
-        &loaded.text,
-        &loaded.checked,
-        &loaded.library,
-        &engine,
-        &options,
-        members,
-        |query, plan| {
-            index += 1;
-            let outcome = match rt.block_on(segql::execute::execute(&engine, &query, plan)) {
-                Ok(o) => o,
-                Err(d) => {
-                    output.error(&d);
-                    status = Status::Failure;
-                    return ControlFlow::Break(());
-                }
-            };
-            // Tables, pictures and charts show the result with the periods
-            // of a retention after the end of the data blank.
-            let table = args.output.is_none() && args.format == FormatArg::Table;
-            let shown = (!args.count && (table || args.chart.is_some()))
-                .then(|| rt.block_on(outcome.shown(&engine)));
-            match sink.show(index, &outcome, shown) {
-                Ok(true) => ControlFlow::Continue(()),
-                // The reader has gone (`| head`): nothing more to show.
-                Ok(false) => ControlFlow::Break(()),
-                Err(failed) => {
-                    status = failed;
-                    ControlFlow::Break(())
-                }
+    let planned = planner.each(|query, plan| {
+        index += 1;
+        let outcome = match rt.block_on(segql::execute::execute(&engine, &query, plan)) {
+            Ok(o) => o,
+            Err(d) => {
+                output.error(&d);
+                status = Status::Failure;
+                return ControlFlow::Break(());
             }
-        },
-    );
+        };
+        // Tables, pictures and charts show the result with the periods
+        // of a retention after the end of the data blank.
+        let table = args.output.is_none() && args.format == FormatArg::Table;
+        let shown = (!args.count && (table || args.chart.is_some()))
+            .then(|| rt.block_on(outcome.shown(&engine)));
+        match sink.show(index, &outcome, shown) {
+            Ok(true) => ControlFlow::Continue(()),
+            // The reader has gone (`| head`): nothing more to show.
+            Ok(false) => ControlFlow::Break(()),
+            Err(failed) => {
+                status = failed;
+                ControlFlow::Break(())
+            }
+        }
+    });
     if let Err(problems) = planned {
         return report(output, &loaded, &problems);
     }
@@ -930,61 +923,54 @@ pub fn explain(args: ExplainArgs, output: Output) -> Status {
         options.engine = SequenceEngine::Portable;
     }
     let members = segql::execute::MemberRows::Full;
-    let (problems, _) = segql::execute::plan_problems(
-        &loaded.text,
-        &loaded.checked,
-        &loaded.library,
-        &engine,
-        &options,
+    let planner = segql::execute::TextPlanner {
+        source: &loaded.text,
+        text: &loaded.checked,
+        library: &loaded.library,
+        engine: &engine,
+        options: &options,
         members,
-    );
+    };
+    let (problems, _) = planner.problems();
     if !problems.is_empty() {
         return report(output, &loaded, &problems);
     }
     let mut status = Status::Success;
     let mut index = 0;
-    let planned = segql::execute::plan_each(
-        &loaded.text,
-        &loaded.checked,
-        &loaded.library,
-        &engine,
-        &options,
-        members,
-        |query, plan| {
-            index += 1;
-            let statement = &loaded.text[query.span.start..query.span.end];
-            let header = format!(
-                "{}-- {}\n",
-                if index > 1 { "\n" } else { "" },
-                statement.split_whitespace().collect::<Vec<_>>().join(" ")
-            );
-            if !print(&header) {
-                return ControlFlow::Break(());
+    let planned = planner.each(|query, plan| {
+        index += 1;
+        let statement = &loaded.text[query.span.start..query.span.end];
+        let header = format!(
+            "{}-- {}\n",
+            if index > 1 { "\n" } else { "" },
+            statement.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        if !print(&header) {
+            return ControlFlow::Break(());
+        }
+        let text = if let Some(dialect) = args.sql {
+            rt.block_on(segql::export::plan_to_sql(&engine, &plan, dialect.into()))
+                .map(|sql| format!("{sql};"))
+                // Not the text's fault: the plan (or a CSV list) could
+                // not be written as SQL.
+                .map_err(|d| d.with_span(query.span).with_label("this query"))
+        } else if args.analyze {
+            rt.block_on(engine.analyze(plan))
+        } else if args.optimized || args.physical {
+            rt.block_on(engine.explain(plan, args.physical))
+        } else {
+            Ok(plan.display_indent().to_string())
+        };
+        match text {
+            Ok(text) if print(&format!("{}\n", text.trim_end())) => ControlFlow::Continue(()),
+            Ok(_) => ControlFlow::Break(()),
+            Err(d) => {
+                output.diagnostics(&loaded.display, &loaded.text, &[d]);
+                status = Status::Failure;
+                ControlFlow::Break(())
             }
-            let text = if let Some(dialect) = args.sql {
-                rt.block_on(segql::export::plan_to_sql(&engine, &plan, dialect.into()))
-                    .map(|sql| format!("{sql};"))
-                    // Not the text's fault: the plan (or a CSV list) could
-                    // not be written as SQL.
-                    .map_err(|d| d.with_span(query.span).with_label("this query"))
-            } else if args.analyze {
-                rt.block_on(engine.analyze(plan))
-            } else if args.optimized || args.physical {
-                rt.block_on(engine.explain(plan, args.physical))
-            } else {
-                Ok(plan.display_indent().to_string())
-            };
-            match text {
-                Ok(text) if print(&format!("{}\n", text.trim_end())) => ControlFlow::Continue(()),
-                Ok(_) => ControlFlow::Break(()),
-                Err(d) => {
-                    output.diagnostics(&loaded.display, &loaded.text, &[d]);
-                    status = Status::Failure;
-                    ControlFlow::Break(())
-                }
-            }
-        },
-    );
+        }
+    });
     if let Err(problems) = planned {
         return report(output, &loaded, &problems);
     }

@@ -196,8 +196,9 @@ pub struct Engine {
     files: BTreeMap<TableRole, (sources::Format, Vec<PathBuf>)>,
     /// The schema mapping's file, when one was given.
     mapping_file: Option<PathBuf>,
-    /// The CSV lists that plans have opened so far.
-    csv_lists: Mutex<Vec<PathBuf>>,
+    /// The CSV lists that plans have opened so far, each once (a text is
+    /// planned twice, and many queries may use one list).
+    csv_lists: Mutex<std::collections::BTreeSet<PathBuf>>,
 }
 
 impl Engine {
@@ -261,7 +262,7 @@ impl Engine {
         inputs.extend(
             self.csv_lists
                 .lock()
-                .map(|lists| lists.clone())
+                .map(|lists| lists.iter().cloned().collect::<Vec<_>>())
                 .unwrap_or_default(),
         );
         inputs
@@ -354,7 +355,7 @@ impl Engine {
             csv_count: AtomicUsize::new(0),
             files: BTreeMap::new(),
             mapping_file: None,
-            csv_lists: Mutex::new(Vec::new()),
+            csv_lists: Mutex::new(std::collections::BTreeSet::new()),
         })
     }
 
@@ -754,7 +755,7 @@ impl Catalog for Engine {
     /// A CSV list, named `csv_N` in the plan.
     fn csv(&self, path: &Path) -> Result<TableEntry, String> {
         if let Ok(mut lists) = self.csv_lists.lock() {
-            lists.push(path.to_path_buf());
+            lists.insert(path.to_path_buf());
         }
         sources::csv_list_table(path, self.csv_count.fetch_add(1, Ordering::Relaxed))
     }
