@@ -105,7 +105,7 @@ fn host_session() -> Result<SessionContext, Error> {
 /// The host's names for segql's model (LANGUAGE.md §8), as a schema mapping
 /// file would say them.
 fn mapping() -> Result<SchemaMapping, Error> {
-    Ok(segql::executor::mapping::parse(
+    Ok(segql::engine::mapping::parse(
         r#"
         [events]
         user_id = "visitor"

@@ -294,7 +294,7 @@ pub fn catalog_from_provider(
 fn csv_reader() -> Arc<segql_planner::CsvReader> {
     let count = std::sync::atomic::AtomicUsize::new(0);
     Arc::new(move |path: &Path| {
-        segql_executor::csv_list_table(
+        segql_engine::csv_list_table(
             path,
             count.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         )

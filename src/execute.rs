@@ -6,7 +6,7 @@ use crate::{Diagnostic, Library, Program, Span, codes};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::logical_expr::LogicalPlan;
-use segql_executor::Engine;
+use segql_engine::Engine;
 use segql_planner::{PlanOptions, Query, QueryKind, RelativeRange};
 use std::ops::ControlFlow;
 
@@ -22,7 +22,7 @@ pub struct Outcome {
     /// match nobody).
     pub warnings: Vec<Diagnostic>,
     /// Where the time went (the query itself, not its CSV checks).
-    pub timings: segql_executor::Timings,
+    pub timings: segql_engine::Timings,
     /// For a retention: what showing it needs besides its rows (see
     /// [`Outcome::shown`]).
     pub retention: Option<RetentionPeriods>,
@@ -32,7 +32,7 @@ pub struct Outcome {
 /// epoch, exclusive; None when the range has no end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionPeriods {
-    pub period: segql_parser::Period,
+    pub period: segql_syntax::Period,
     pub range_end: Option<i64>,
 }
 
@@ -84,7 +84,7 @@ impl Outcome {
                 None => return Ok(as_it_is()),
             },
         };
-        let (batches, schema) = segql_executor::present::blank_unobserved(
+        let (batches, schema) = segql_present::present::blank_unobserved(
             &self.batches,
             &self.schema,
             retention.period,
@@ -309,7 +309,7 @@ pub async fn execute(
                             codes::CSV_UNMATCHED,
                             format!(
                                 "{unmatched} {noun} of the CSV list `{}` {verb} no {actor}",
-                                segql_parser::quoted(&origin)
+                                segql_syntax::quoted(&origin)
                             ),
                         )
                         .with_span(span)

@@ -29,7 +29,7 @@ use datafusion::sql::unparser::dialect::{
     CharacterLengthStyle, DefaultDialect, Dialect, DistinctFromStyle, DuckDBDialect, MySqlDialect,
     PostgreSqlDialect, SqliteDialect,
 };
-use segql_executor::Engine;
+use segql_engine::Engine;
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;

@@ -3,12 +3,12 @@
 //!
 //! | stage    | input → output                         | crate          | function        |
 //! |----------|----------------------------------------|----------------|-----------------|
-//! | parse    | source text → [`Program`] (syntax tree) | `segql-parser` | [`parse`]       |
-//! | validate | [`Program`] → diagnostics (names, rules) | `segql-parser` | [`validate`]    |
-//! | print    | [`Program`] → canonical source          | `segql-parser` | [`format_program`] |
+//! | parse    | source text → [`Program`] (syntax tree) | `segql-syntax` | [`parse`]       |
+//! | validate | [`Program`] → diagnostics (names, rules) | `segql-syntax` | [`validate`]    |
+//! | print    | [`Program`] → canonical source          | `segql-syntax` | [`format_program`] |
 //! | resolve  | [`Program`] + catalog → IR               | `segql-planner` | [`resolve`] |
 //! | plan     | IR → DataFusion `LogicalPlan`            | `segql-planner` | [`plan`] |
-//! | execute  | `LogicalPlan` → Arrow record batches     | `segql-executor` | [`execute()`] in any session; [`execute::run_program`] on segql's engine |
+//! | execute  | `LogicalPlan` → Arrow record batches     | `segql-engine` | [`execute()`] in any session; [`execute::run_program`] on segql's engine |
 //!
 //! [`compile`] runs parse, check, resolve and plan in one call, against a
 //! host's own tables ([`catalog_from_context`], [`catalog_from_provider`]):
@@ -38,13 +38,15 @@ pub use segql_planner::{
     TableNames, TableRole, plan, resolve,
 };
 
-pub use segql_executor as executor;
-pub use segql_parser as syntax;
-pub use segql_parser::{
+pub use segql_demo as demo;
+pub use segql_engine as engine;
+pub use segql_planner as planner;
+pub use segql_present as present;
+pub use segql_syntax as syntax;
+pub use segql_syntax::{
     Diagnostic, Library, LibraryDef, Program, Severity, Span, codes, format_program, parse,
     parse_lenient, validate,
 };
-pub use segql_planner as planner;
 
 /// Parses and validates a program against a library of definitions: every
 /// diagnostic that needs no data, syntax first.

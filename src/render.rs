@@ -3,7 +3,7 @@
 
 use crate::{Diagnostic, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
-use segql_parser::line_col;
+use segql_syntax::line_col;
 use serde::Serialize;
 use std::ops::Range;
 
@@ -56,7 +56,7 @@ fn group<'a>(d: &'a Diagnostic, path: &'a str, source: &'a str) -> (Group<'a>, O
     let mut origin = None;
     let mut group = match d.span {
         Some(span) => {
-            let clamp = |span: segql_parser::Span| {
+            let clamp = |span: segql_syntax::Span| {
                 let end = span.end.min(source.len());
                 span.start.min(end)..end
             };

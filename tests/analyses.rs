@@ -2,7 +2,7 @@
 //! dataset (snapshot), and the edge cases of LANGUAGE.md §5 on tiny data.
 
 use crate::support::{example_outcomes, segql_bin};
-use segql::executor::output::{self, OutputFormat};
+use segql::present::output::{self, OutputFormat};
 use segql::syntax::StatementKind;
 use std::process::Command;
 

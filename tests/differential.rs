@@ -6,7 +6,7 @@ use crate::reference::{NOW_MS, RefDataset, arb_case, evaluate};
 use crate::support::proptest_cases;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use segql::executor::Engine;
+use segql::engine::Engine;
 use segql::planner::{PlanOptions, SchemaMapping, SequenceEngine};
 
 /// Both lowerings: every case is checked on each.
@@ -86,7 +86,7 @@ pub fn segql_tables(
         users.map(|u| vec![u]),
         accounts.map(|a| vec![a]),
         SchemaMapping::default(),
-        segql::executor::Resources::threads(2),
+        segql::engine::Resources::threads(2),
     )
     .map_err(|d| format!("engine: {d}"))?;
     let outcomes = runtime

@@ -24,8 +24,8 @@ fn grammar_productions() -> BTreeSet<String> {
 /// Productions named by a parse function's doc comment: "/// `name := ...".
 fn documented_productions() -> BTreeSet<String> {
     [
-        "crates/segql-parser/src/parser.rs",
-        "crates/segql-parser/src/lexer.rs",
+        "crates/segql-syntax/src/parser.rs",
+        "crates/segql-syntax/src/lexer.rs",
     ]
     .iter()
     .flat_map(|file| {

@@ -8,7 +8,7 @@ use crate::support::{demo_engine, example_files, render_plain, runtime};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
-use segql::executor::demo::{self, DemoConfig};
+use segql::demo::{self, DemoConfig};
 use segql::{CompileOptions, SequenceEngine, TableNames};
 use std::sync::Arc;
 

@@ -292,12 +292,12 @@ fn round_trip(
 ) -> Result<(), String> {
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
     let (events, users, accounts) = data.to_record_batches();
-    let engine = segql::executor::Engine::from_batches(
+    let engine = segql::engine::Engine::from_batches(
         vec![events],
         users.map(|u| vec![u]),
         accounts.map(|a| vec![a]),
         segql::planner::SchemaMapping::default(),
-        segql::executor::Resources::threads(2),
+        segql::engine::Resources::threads(2),
     )
     .map_err(|d| format!("engine: {d}"))?;
     let options = segql::planner::PlanOptions {

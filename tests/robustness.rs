@@ -183,9 +183,9 @@ fn chart_onto_an_input_is_refused_and_must_be_svg() {
 
 /// A small events table as Parquet, written by the demo generator.
 fn parquet_shop(dir: &Path) -> PathBuf {
-    segql::executor::demo::write_parquet(
+    segql::demo::write_parquet(
         dir,
-        &segql::executor::demo::DemoConfig {
+        &segql::demo::DemoConfig {
             users: 30,
             days: 10,
             seed: 3,
@@ -425,13 +425,13 @@ fn clean_tables() -> &'static [(&'static str, Vec<u8>)] {
 /// Opens a damaged table and runs segments and analyses on it, as `run`
 /// does: the result is answers or a diagnostic naming the file.
 fn run_on_damaged(dir: &Path, name: &str) -> Result<(), segql::Diagnostic> {
-    let spec = segql::executor::DataSpec {
+    let spec = segql::engine::DataSpec {
         events: Some(dir.join(name).display().to_string()),
         ..Default::default()
     };
     crate::support::runtime().block_on(async {
         let engine =
-            segql::executor::Engine::open(&spec, segql::executor::Resources::threads(2)).await?;
+            segql::engine::Engine::open(&spec, segql::engine::Resources::threads(2)).await?;
         engine.check_events().await?;
         let options = segql::planner::PlanOptions {
             now_micros: segql::syntax::parse_instant("2026-03-10").unwrap(),

@@ -238,7 +238,7 @@ fn long_sequences_agree_with_the_portable_engine_and_the_reference() {
 
 /// The demo dataset with its plan options, and a runtime to run on it.
 struct Demo {
-    engine: segql::executor::Engine,
+    engine: segql::engine::Engine,
     options: PlanOptions,
     runtime: tokio::runtime::Runtime,
 }

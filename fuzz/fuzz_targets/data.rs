@@ -33,12 +33,12 @@ fuzz_target!(|data: &[u8]| {
     let path = dir.join(name);
     std::fs::write(&path, bytes).expect("the input is written");
     let result: Result<(), segql::Diagnostic> = runtime().block_on(async {
-        let spec = segql::executor::DataSpec {
+        let spec = segql::engine::DataSpec {
             events: Some(path.display().to_string()),
             ..Default::default()
         };
         let engine =
-            segql::executor::Engine::open(&spec, segql::executor::Resources::threads(2)).await?;
+            segql::engine::Engine::open(&spec, segql::engine::Resources::threads(2)).await?;
         engine.check_events().await?;
         let options = segql::planner::PlanOptions {
             now_micros: 1_775_000_000_000_000,

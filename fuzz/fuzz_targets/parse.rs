@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use segql_parser::{Span, parse, parse_lenient};
+use segql_syntax::{Span, parse, parse_lenient};
 
 fn check_span(text: &str, span: Span) {
     assert!(

@@ -47,9 +47,9 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
     let engine = if args.data.spec().is_empty() {
         None
     } else {
-        match runtime.block_on(segql::executor::Engine::open(
+        match runtime.block_on(segql::engine::Engine::open(
             &args.data.spec(),
-            segql::executor::Resources::default(),
+            segql::engine::Resources::default(),
         )) {
             Ok(engine) => Some(engine),
             Err(d) => {

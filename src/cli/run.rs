@@ -2,9 +2,10 @@
 
 use super::sources::{load_library, read_source};
 use super::{Output, Status, print};
-use segql::executor::output::{self, OutputFormat};
-use segql::executor::{DataSpec, Engine, demo::DemoConfig};
+use segql::demo::DemoConfig;
+use segql::engine::{DataSpec, Engine};
 use segql::planner::{PlanOptions, SequenceEngine};
+use segql::present::output::{self, OutputFormat};
 use segql::text::CheckedText;
 use segql::{Diagnostic, Library, codes};
 use std::ops::ControlFlow;
@@ -73,8 +74,8 @@ fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
 }
 
 impl DataArgs {
-    pub fn resources(&self) -> segql::executor::Resources {
-        segql::executor::Resources {
+    pub fn resources(&self) -> segql::engine::Resources {
+        segql::engine::Resources {
             threads: self.threads.map(usize::from),
             memory_limit: self.memory_limit.0,
         }
@@ -836,7 +837,7 @@ pub(super) fn picture(
     color: bool,
 ) -> Option<String> {
     use segql::execute::OutcomeKind;
-    use segql::executor::present;
+    use segql::present::present;
     let width = terminal_width();
     let (batches, schema) = (&shown.batches, &shown.schema);
     match outcome.kind {
@@ -862,7 +863,7 @@ fn write_chart(
     shown: &segql::execute::Shown,
 ) -> Result<(), Diagnostic> {
     use segql::execute::OutcomeKind;
-    use segql::executor::chart::{ChartKind, svg_chart};
+    use segql::present::chart::{ChartKind, svg_chart};
     let kind = match outcome.kind {
         OutcomeKind::Funnel => ChartKind::Funnel,
         OutcomeKind::Retention => ChartKind::Retention(outcome.retention.map(|r| r.period)),
@@ -1006,7 +1007,7 @@ pub fn demo_data(args: DemoDataArgs, output: Output) -> Status {
         days: args.days,
         seed: args.seed,
     };
-    match segql::executor::demo::write_parquet(&args.out, &config) {
+    match segql::demo::write_parquet(&args.out, &config) {
         Ok(summary) => {
             note!(
                 "wrote {} events in {} sessions, {} users and {} accounts to {}",

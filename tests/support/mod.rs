@@ -62,10 +62,10 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 /// The built-in demo dataset, and plan options with its `now` and the
 /// examples folder for CSV lists.
-pub fn demo_engine() -> (segql::executor::Engine, segql::planner::PlanOptions) {
-    let engine = segql::executor::Engine::demo(
-        &segql::executor::demo::DemoConfig::default(),
-        segql::executor::Resources::threads(2),
+pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
+    let engine = segql::engine::Engine::demo(
+        &segql::demo::DemoConfig::default(),
+        segql::engine::Resources::threads(2),
     )
     .expect("the demo dataset loads");
     let options = segql::planner::PlanOptions {

@@ -4,7 +4,7 @@
 
 use crate::catalog::TableEntry;
 use datafusion_expr::Expr;
-use segql_parser::{AggregateFunc, Audience, CmpOp, Span};
+use segql_syntax::{AggregateFunc, Audience, CmpOp, Span};
 
 /// One query statement of a program, resolved.
 #[derive(Debug, Clone)]
@@ -69,7 +69,7 @@ pub struct RetentionIr {
     pub scope: Scope,
     pub start: Expr,
     pub returning: Expr,
-    pub period: segql_parser::Period,
+    pub period: segql_syntax::Period,
     pub periods: u64,
     pub by: Option<ByColumn>,
 }
@@ -138,7 +138,7 @@ pub struct CsvSet {
     pub column: String,
     pub by_email: bool,
     /// The `in csv ...` text, for warnings.
-    pub span: segql_parser::Span,
+    pub span: segql_syntax::Span,
 }
 
 /// A behavior: steps in sequence, optional `within`, count and range.

@@ -27,7 +27,7 @@ pub use lower::{
 pub use resolve::{PlanOptions, RelativeRange, StatementResolver, resolve};
 
 use datafusion_expr::LogicalPlan;
-use segql_parser::Diagnostic;
+use segql_syntax::Diagnostic;
 
 /// The logical plan of one resolved query.
 pub fn plan(

@@ -24,7 +24,7 @@ use datafusion_expr::{
     WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::{avg, count, max, min, sum};
-use segql_parser::{AggregateFunc, Audience, CmpOp, Diagnostic, codes};
+use segql_syntax::{AggregateFunc, Audience, CmpOp, Diagnostic, codes};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -61,7 +61,7 @@ pub fn plan_query(
 pub fn plan_csv_checks(
     segment: &SegmentIr,
     catalog: &dyn Catalog,
-) -> std::result::Result<Vec<(String, segql_parser::Span, LogicalPlan)>, Diagnostic> {
+) -> std::result::Result<Vec<(String, segql_syntax::Span, LogicalPlan)>, Diagnostic> {
     fn collect<'c>(cond: &'c Cond, out: &mut Vec<&'c CsvSet>) {
         match cond {
             Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| collect(c, out)),
@@ -899,7 +899,7 @@ impl<'a> Lowering<'a> {
             None => self.actor_set(matching(None)?),
             Some(CountIr::AtLeast(0)) => self.universe(),
             Some(CountIr::AtLeast(n)) => {
-                let n = segql_parser::saturating_i64(*n);
+                let n = segql_syntax::saturating_i64(*n);
                 match behavior.within {
                     Within::Micros(d) if n > 1 => {
                         // N matches within D: some N consecutive matches in
@@ -949,8 +949,8 @@ impl<'a> Lowering<'a> {
                 let value =
                     datafusion_functions::expr_fn::coalesce(vec![column(count_column), lit(0i64)]);
                 let test = match behavior.count {
-                    Some(CountIr::AtMost(_)) => value.lt_eq(lit(segql_parser::saturating_i64(*n))),
-                    _ => value.eq(lit(segql_parser::saturating_i64(*n))),
+                    Some(CountIr::AtMost(_)) => value.lt_eq(lit(segql_syntax::saturating_i64(*n))),
+                    _ => value.eq(lit(segql_syntax::saturating_i64(*n))),
                 };
                 self.with_universe(counts, test)
             }
@@ -2105,7 +2105,7 @@ fn micros_to_timestamp(micros: Expr) -> Expr {
 }
 
 /// The first day of the calendar period holding `ts` (µs), as a date.
-fn period_start(period: segql_parser::Period, ts: Expr) -> Expr {
+fn period_start(period: segql_syntax::Period, ts: Expr) -> Expr {
     let granularity = lit(period.keyword());
     cast(
         datafusion_functions::expr_fn::date_trunc(granularity, micros_to_timestamp(ts)),
@@ -2275,10 +2275,10 @@ impl Lowering<'_> {
             .distinct()?
             .build()?;
         let offset = match period {
-            segql_parser::Period::Day => {
+            segql_syntax::Period::Day => {
                 day_number(column("__segql_r_period")) - day_number(column("cohort"))
             }
-            segql_parser::Period::Week => {
+            segql_syntax::Period::Week => {
                 // Exact: both are week starts. The cast keeps exported SQL
                 // an integer where `/` divides exactly (DuckDB).
                 cast(
@@ -2287,11 +2287,11 @@ impl Lowering<'_> {
                     DataType::Int64,
                 )
             }
-            segql_parser::Period::Month => {
+            segql_syntax::Period::Month => {
                 month_number(column("__segql_r_period")) - month_number(column("cohort"))
             }
         };
-        let periods = segql_parser::saturating_i64(retention.periods);
+        let periods = segql_syntax::saturating_i64(retention.periods);
         if self.options.engine == SequenceEngine::Native && periods <= MAX_PIVOTED_PERIODS {
             return self.retention_pivoted(retention, actors, returns, offset);
         }
@@ -2402,7 +2402,7 @@ impl Lowering<'_> {
         offset: Expr,
     ) -> Result<LogicalPlan> {
         let has_by = retention.by.is_some();
-        let periods = segql_parser::saturating_i64(retention.periods);
+        let periods = segql_syntax::saturating_i64(retention.periods);
         let flag = |p: i64| format!("__segql_p{p}");
         let (joined, a, _) = self.join_keyed(
             actors,
@@ -2493,7 +2493,7 @@ impl Lowering<'_> {
                 column("sessions").sort(false, false),
                 column("path").sort(true, false),
             ])?
-            .limit(0, Some(segql_parser::saturating_i64(paths.top) as usize))?
+            .limit(0, Some(segql_syntax::saturating_i64(paths.top) as usize))?
             .build()
     }
 
@@ -2525,7 +2525,7 @@ impl Lowering<'_> {
             None => lit(native_paths::FROM),
         };
         let shape = native_paths::PathShape {
-            depth: segql_parser::saturating_i64(paths.depth) as usize,
+            depth: segql_syntax::saturating_i64(paths.depth) as usize,
             has_to: paths.to.is_some(),
         };
         let session = vec![column(ACTOR), column(SESSION)];
@@ -2625,7 +2625,7 @@ impl Lowering<'_> {
                 vec![min(column("__segql_i")).alias("__segql_start")],
             )?
             .build()?;
-        let depth = segql_parser::saturating_i64(paths.depth);
+        let depth = segql_syntax::saturating_i64(paths.depth);
         let joined = self
             .join_null_equal(
                 elements,
@@ -2756,7 +2756,7 @@ impl Lowering<'_> {
                 MeasureIr::Sessions => count(column(SESSION)).distinct().build()?.alias("sessions"),
                 MeasureIr::Count(step) => {
                     counts += 1;
-                    let name = segql_parser::count_column(counts);
+                    let name = segql_syntax::count_column(counts);
                     let flag_name = format!("__segql_c{counts}");
                     // 1 for a matching event, null otherwise: counting the
                     // non-null values gives 0, not null, over no events.
@@ -2796,7 +2796,7 @@ impl Lowering<'_> {
             let rank_name = rank.schema_name().to_string();
             let chosen = totals
                 .window(vec![rank])?
-                .filter(column(&rank_name).lt_eq(lit(segql_parser::saturating_i64(top))))?
+                .filter(column(&rank_name).lt_eq(lit(segql_syntax::saturating_i64(top))))?
                 .project(by_keys.iter().map(|n| column(n)).collect::<Vec<_>>())?
                 .build()?;
             let keys: Vec<(&str, &str)> =

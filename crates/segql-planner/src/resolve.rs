@@ -9,7 +9,7 @@ use crate::names;
 use datafusion_common::ScalarValue;
 use datafusion_common::arrow::datatypes::{DataType, Field, TimeUnit};
 use datafusion_expr::{Expr, col, lit};
-use segql_parser::{
+use segql_syntax::{
     Atom, AtomKind, Audience, Behavior as AstBehavior, CmpOp, Condition, ConditionKind, CountKind,
     CsvKey, Diagnostic, EventKind, Ident, Library, Literal, LiteralKind, Pred, PredKind, Program,
     Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, Statement,
@@ -231,7 +231,7 @@ struct Resolver<'a> {
 /// A relative range of the text, resolved against `now`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelativeRange {
-    pub span: segql_parser::Span,
+    pub span: segql_syntax::Span,
     /// Its length, in microseconds.
     pub length_micros: i64,
     /// Its start, in microseconds since the epoch (its end is `now`).
@@ -407,7 +407,7 @@ impl Resolver<'_> {
         let now = self.options.now_micros;
         match &range.kind {
             RangeKind::Last { count, unit, .. } => {
-                let length = segql_parser::saturating_i64(count.unwrap_or(1))
+                let length = segql_syntax::saturating_i64(count.unwrap_or(1))
                     .saturating_mul(unit.millis())
                     .saturating_mul(1000);
                 let mut seen = self.relative_ranges.borrow_mut();
@@ -581,7 +581,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn within(within: Option<&segql_parser::Within>) -> Within {
+    fn within(within: Option<&segql_syntax::Within>) -> Within {
         match within {
             None => Within::None,
             Some(w) => match &w.kind {
@@ -652,7 +652,7 @@ impl Resolver<'_> {
                     scope: self.scope(audience, r.scope.as_ref(), r.range.as_ref())?,
                     start: self.step(&r.start)?,
                     returning: self.step(&r.returning)?,
-                    period: r.every.unwrap_or(segql_parser::Period::Day),
+                    period: r.every.unwrap_or(segql_syntax::Period::Day),
                     periods: r.periods.unwrap_or(7),
                     by: r
                         .by
@@ -678,10 +678,10 @@ impl Resolver<'_> {
                     .iter()
                     .map(|m| {
                         Ok(match &m.kind {
-                            segql_parser::MeasureKind::Events => MeasureIr::Events,
-                            segql_parser::MeasureKind::Users => MeasureIr::Users,
-                            segql_parser::MeasureKind::Sessions => MeasureIr::Sessions,
-                            segql_parser::MeasureKind::Count(step) => {
+                            segql_syntax::MeasureKind::Events => MeasureIr::Events,
+                            segql_syntax::MeasureKind::Users => MeasureIr::Users,
+                            segql_syntax::MeasureKind::Sessions => MeasureIr::Sessions,
+                            segql_syntax::MeasureKind::Count(step) => {
                                 MeasureIr::Count(self.step(step)?)
                             }
                         })
@@ -1015,7 +1015,7 @@ impl Resolver<'_> {
                     .with_label("not a date"));
                 }
                 let now = self.options.now_micros;
-                let length = segql_parser::saturating_i64(count.unwrap_or(1))
+                let length = segql_syntax::saturating_i64(count.unwrap_or(1))
                     .saturating_mul(unit.millis())
                     .saturating_mul(1000);
                 let from = self.time_literal(&column, now.saturating_sub(length));

@@ -11,8 +11,8 @@ use datafusion::datasource::listing::{
 };
 use datafusion::datasource::{TableProvider, provider_as_source};
 use datafusion::prelude::SessionContext;
-use segql_parser::{Diagnostic, codes};
 use segql_planner::TableEntry;
+use segql_syntax::{Diagnostic, codes};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

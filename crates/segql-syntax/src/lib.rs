@@ -7,7 +7,7 @@
 //! ```
 //!
 //! ```
-//! let program = segql_parser::parse(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#)
+//! let program = segql_syntax::parse(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#)
 //!     .expect("valid segql");
 //! assert_eq!(program.statements.len(), 1);
 //! assert_eq!(

@@ -1,11 +1,11 @@
 //! Writing results: a table for people, CSV, JSON, NDJSON, or Parquet.
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
-use datafusion::arrow::error::ArrowError;
-use datafusion::arrow::json::writer::{JsonArray, LineDelimited, WriterBuilder};
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use arrow::json::writer::{JsonArray, LineDelimited, WriterBuilder};
+use arrow::util::display::{ArrayFormatter, FormatOptions};
 use std::io::Write;
 use std::sync::Arc;
 
@@ -205,7 +205,7 @@ pub fn write(
             } else {
                 batches
             };
-            let table = datafusion::arrow::util::pretty::pretty_format_batches(shown)?;
+            let table = arrow::util::pretty::pretty_format_batches(shown)?;
             writeln!(out, "{table}")?;
             let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
             writeln!(out, "{rows} {}", if rows == 1 { "row" } else { "rows" })?;
@@ -213,7 +213,7 @@ pub fn write(
         OutputFormat::Csv => {
             let text = nested_as_text(batches, schema)?;
             let (batches, schema) = (text.0.as_slice(), &text.1);
-            let mut writer = datafusion::arrow::csv::WriterBuilder::new()
+            let mut writer = arrow::csv::WriterBuilder::new()
                 .with_header(true)
                 .with_timestamp_tz_format(TIMESTAMP_TZ.to_string())
                 .with_date_format(DATE.to_string())
@@ -268,8 +268,8 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{StringArray, TimestampMillisecondArray};
-    use datafusion::arrow::datatypes::TimeUnit;
+    use arrow::array::{StringArray, TimestampMillisecondArray};
+    use arrow::datatypes::TimeUnit;
     use std::sync::Arc;
 
     /// One naive millisecond timestamp (2026-01-01T03:00:00.5) and a null,
@@ -325,9 +325,7 @@ mod tests {
         ];
         let batch = RecordBatch::try_new(
             schema.clone(),
-            vec![Arc::new(datafusion::arrow::array::Float64Array::from(
-                rates,
-            ))],
+            vec![Arc::new(arrow::array::Float64Array::from(rates))],
         )
         .unwrap();
         let write_as = |format| {

@@ -16,17 +16,17 @@
 //! The readers (`read_funnel`, ...) are shared with [`crate::chart`], so
 //! the terminal and the SVG pictures of one result agree.
 
-use datafusion::arrow::array::BooleanArray;
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::compute::nullif;
-use datafusion::arrow::compute::{cast, concat_batches};
-use datafusion::arrow::datatypes::{
+use arrow::array::BooleanArray;
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use arrow::compute::nullif;
+use arrow::compute::{cast, concat_batches};
+use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Field, Float64Type, Int32Type, Int64Type, Schema, SchemaRef,
     TimeUnit,
 };
-use datafusion::arrow::temporal_conversions::timestamp_us_to_datetime;
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
-use segql_parser::Period;
+use arrow::temporal_conversions::timestamp_us_to_datetime;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use segql_syntax::Period;
 use std::collections::HashMap;
 
 /// How a null value is shown.
@@ -1056,11 +1056,11 @@ pub fn paths_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> 
 /// Hand-built results for the tests of this module and of `chart`.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use datafusion::arrow::array::{
+    use arrow::array::{
         ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
         TimestampMicrosecondArray,
     };
-    use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+    use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
     use std::sync::Arc;
 
     pub(crate) type Result = (Vec<RecordBatch>, SchemaRef);
@@ -1376,7 +1376,7 @@ pub(crate) mod fixtures {
 mod tests {
     use super::fixtures::*;
     use super::*;
-    use datafusion::arrow::datatypes::DataType;
+    use arrow::datatypes::DataType;
 
     #[test]
     fn funnel_one_block() {

@@ -12,8 +12,8 @@
 //! view = "page_view"
 //! ```
 
-use segql_parser::{Diagnostic, codes};
 use segql_planner::{NameColumn, SchemaMapping};
+use segql_syntax::{Diagnostic, codes};
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -20,12 +20,12 @@ use crate::present::{
     Explore, Funnel, PathRow, Retention, all_midnights, count_text, format_time, group_digits,
     percent, read_explore, read_funnel, read_paths, read_retention, truncate, truncate_path,
 };
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use segql_parser::Period;
+use segql_syntax::Period;
 
 /// What an analysis result is drawn as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -791,7 +791,7 @@ fn explore_panel(root: &Area, plot: &Area, explore: &Explore, m: usize) -> Resul
 mod tests {
     use super::*;
     use crate::present::fixtures::*;
-    use datafusion::arrow::datatypes::{DataType, TimeUnit};
+    use arrow::datatypes::{DataType, TimeUnit};
 
     /// The attributes of every `<tag …>` element, in document order.
     fn elements<'a>(svg: &'a str, tag: &str) -> Vec<Vec<(&'a str, &'a str)>> {

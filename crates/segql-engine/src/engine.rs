@@ -1,7 +1,6 @@
 //! The engine: a DataFusion `SessionContext` with the dataset's tables, the
 //! [`Catalog`] the planner resolves against, and plan execution.
 
-use crate::demo::{self, DemoConfig};
 use crate::mapping;
 use crate::sources::{self, SourceSpec};
 use datafusion::arrow::datatypes::DataType;
@@ -14,8 +13,9 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use segql_parser::{Diagnostic, codes};
+use segql_demo::{self as demo, DemoConfig};
 use segql_planner::{Catalog, SchemaMapping, TableEntry, TableRole};
+use segql_syntax::{Diagnostic, codes};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,6 +1,6 @@
 fn main() {
     let src = std::env::args().nth(1).unwrap();
-    match segql_parser::parse(&src) {
+    match segql_syntax::parse(&src) {
         Ok(p) => {
             for s in &p.statements {
                 println!("{s}");
