@@ -21,6 +21,7 @@ mod diagnostic;
 mod lexer;
 mod parser;
 mod printer;
+pub mod result;
 mod span;
 mod tokens;
 mod validate;

@@ -1,0 +1,157 @@
+//! What each query answers: its kind and its result's columns
+//! (LANGUAGE.md §5), in one place.
+//!
+//! The checker tests a text's result columns against these names, the
+//! planner names its output columns from them and hands the kind on with
+//! the plan, and the terminal pictures and charts choose their drawing by
+//! the kind, never by looking at column names. The kind lives beside the
+//! syntax tree, not in the planner, so that the presenters need no
+//! DataFusion.
+
+use crate::{
+    Explore, Funnel, Ident, MeasureKind, Paths, Period, Retention, Span, StatementKind,
+    count_column,
+};
+
+/// The kind of a query's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalysisKind {
+    /// A segment's members, one row each, sorted by key.
+    Members,
+    /// One row per step (and per compared segment and `by` group).
+    Funnel,
+    /// One row per cohort and period; the period is the cohorts' unit.
+    Retention(Period),
+    /// One row per path of page views.
+    Paths,
+    /// One row per group (and `every` bucket) with the measures.
+    Explore,
+}
+
+/// The `segment` column of a funnel that compares segments.
+pub const FUNNEL_SEGMENT: &str = "segment";
+/// The columns every funnel ends with.
+pub const FUNNEL_COLUMNS: [&str; 5] = ["step", "label", "users", "conversion", "step_conversion"];
+/// The columns every retention ends with.
+pub const RETENTION_COLUMNS: [&str; 5] = ["cohort", "period", "users", "retained", "rate"];
+/// The columns of a paths result.
+pub const PATHS_COLUMNS: [&str; 3] = ["path", "sessions", "users"];
+/// The `time` column of an explore with `every`: each bucket's start.
+pub const EXPLORE_TIME: &str = "time";
+
+/// A column of an analysis's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultColumn {
+    pub name: String,
+    /// Where the text names it; `None` for the analysis's own columns.
+    pub written: Option<Span>,
+    /// What the column is, in words, for messages.
+    pub what: &'static str,
+}
+
+/// What a `by` column is, in messages.
+pub const BY_COLUMN: &str = "a `by` column";
+
+impl ResultColumn {
+    fn fixed(name: &str, what: &'static str) -> Self {
+        ResultColumn {
+            name: name.to_string(),
+            written: None,
+            what,
+        }
+    }
+
+    fn by(ident: &Ident) -> Self {
+        ResultColumn {
+            name: ident.name.clone(),
+            written: Some(ident.span),
+            what: BY_COLUMN,
+        }
+    }
+}
+
+impl AnalysisKind {
+    /// The kind of a statement's result; `None` for a definition, which
+    /// has none. A retention without `every` counts days (LANGUAGE.md §5).
+    pub fn of(statement: &StatementKind) -> Option<AnalysisKind> {
+        Some(match statement {
+            StatementKind::Define(_) => return None,
+            StatementKind::Segment(_) => AnalysisKind::Members,
+            StatementKind::Funnel(_) => AnalysisKind::Funnel,
+            StatementKind::Retention(r) => AnalysisKind::Retention(r.every.unwrap_or(Period::Day)),
+            StatementKind::Paths(_) => AnalysisKind::Paths,
+            StatementKind::Explore(_) => AnalysisKind::Explore,
+        })
+    }
+
+    /// The name of the kind, as the language spells the statement.
+    pub fn name(self) -> &'static str {
+        match self {
+            AnalysisKind::Members => "segment",
+            AnalysisKind::Funnel => "funnel",
+            AnalysisKind::Retention(_) => "retention",
+            AnalysisKind::Paths => "paths",
+            AnalysisKind::Explore => "explore",
+        }
+    }
+}
+
+/// The columns of a funnel's result, in order.
+pub fn funnel_columns(funnel: &Funnel) -> Vec<ResultColumn> {
+    let mut columns = Vec::new();
+    if !funnel.compare.is_empty() {
+        columns.push(ResultColumn::fixed(FUNNEL_SEGMENT, "the compared segment"));
+    }
+    columns.extend(funnel.by.iter().map(ResultColumn::by));
+    for name in FUNNEL_COLUMNS {
+        columns.push(ResultColumn::fixed(name, "a column of every funnel"));
+    }
+    columns
+}
+
+/// The columns of a retention's result, in order.
+pub fn retention_columns(retention: &Retention) -> Vec<ResultColumn> {
+    let mut columns: Vec<ResultColumn> = retention.by.iter().map(ResultColumn::by).collect();
+    for name in RETENTION_COLUMNS {
+        columns.push(ResultColumn::fixed(name, "a column of every retention"));
+    }
+    columns
+}
+
+/// The columns of a paths result, in order.
+pub fn paths_columns(_paths: &Paths) -> Vec<ResultColumn> {
+    PATHS_COLUMNS
+        .iter()
+        .map(|name| ResultColumn::fixed(name, "a column of every paths result"))
+        .collect()
+}
+
+/// The columns of an explore's result, in order: the `by` columns, the
+/// bucket's `time` with `every`, then one per measure.
+pub fn explore_columns(explore: &Explore) -> Vec<ResultColumn> {
+    let mut columns: Vec<ResultColumn> = explore.by.iter().map(ResultColumn::by).collect();
+    if explore.every.is_some() {
+        columns.push(ResultColumn::fixed(
+            EXPLORE_TIME,
+            "the start of each `every` bucket",
+        ));
+    }
+    let mut counts = 0;
+    for measure in &explore.measures {
+        let name = match &measure.kind {
+            MeasureKind::Events => "events".to_string(),
+            MeasureKind::Users => "users".to_string(),
+            MeasureKind::Sessions => "sessions".to_string(),
+            MeasureKind::Count(_) => {
+                counts += 1;
+                count_column(counts)
+            }
+        };
+        columns.push(ResultColumn {
+            name,
+            written: Some(measure.span),
+            what: "a measure",
+        });
+    }
+    columns
+}
