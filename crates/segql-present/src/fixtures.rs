@@ -98,162 +98,88 @@ pub(crate) fn funnel() -> Result {
 /// `compare premium, free by device`: three blocks of two steps, in two
 /// batches; the free/null block has no users at all.
 pub(crate) fn funnel_compare() -> Result {
-    let label = |n: usize| -> Vec<Option<&'static str>> {
-        [Some("viewed \"/cart\""), Some("action \"CHECKOUT\"")]
-            .into_iter()
-            .cycle()
-            .take(n)
-            .collect()
-    };
+    const CART: Option<&str> = Some("viewed \"/cart\"");
+    const CHECKOUT: Option<&str> = Some("action \"CHECKOUT\"");
+    // segment, device, step, label, users, conversion, step_conversion
+    let rows = [
+        ("premium", Some("desktop"), 1, CART, 200, 1.0, 1.0),
+        ("premium", Some("desktop"), 2, CHECKOUT, 50, 0.25, 0.25),
+        ("premium", Some("mobile"), 1, CART, 1234, 1.0, 1.0),
+        ("premium", Some("mobile"), 2, CHECKOUT, 1234, 1.0, 1.0),
+        ("free", None, 1, CART, 0, 0.0, 1.0),
+        ("free", None, 2, CHECKOUT, 0, 0.0, 0.0),
+    ];
     table(
         vec![
-            (
-                "segment",
-                strs(&[
-                    Some("premium"),
-                    Some("premium"),
-                    Some("premium"),
-                    Some("premium"),
-                    Some("free"),
-                    Some("free"),
-                ]),
-            ),
-            (
-                "device",
-                strs(&[
-                    Some("desktop"),
-                    Some("desktop"),
-                    Some("mobile"),
-                    Some("mobile"),
-                    None,
-                    None,
-                ]),
-            ),
-            (
-                "step",
-                ints(&[Some(1), Some(2), Some(1), Some(2), Some(1), Some(2)]),
-            ),
-            ("label", strs(&label(6))),
-            (
-                "users",
-                ints(&[
-                    Some(200),
-                    Some(50),
-                    Some(1234),
-                    Some(1234),
-                    Some(0),
-                    Some(0),
-                ]),
-            ),
-            (
-                "conversion",
-                floats(&[
-                    Some(1.0),
-                    Some(0.25),
-                    Some(1.0),
-                    Some(1.0),
-                    Some(0.0),
-                    Some(0.0),
-                ]),
-            ),
-            (
-                "step_conversion",
-                floats(&[
-                    Some(1.0),
-                    Some(0.25),
-                    Some(1.0),
-                    Some(1.0),
-                    Some(1.0),
-                    Some(0.0),
-                ]),
-            ),
+            ("segment", strs(&rows.map(|r| Some(r.0)))),
+            ("device", strs(&rows.map(|r| r.1))),
+            ("step", ints(&rows.map(|r| Some(r.2)))),
+            ("label", strs(&rows.map(|r| r.3))),
+            ("users", ints(&rows.map(|r| Some(r.4)))),
+            ("conversion", floats(&rows.map(|r| Some(r.5)))),
+            ("step_conversion", floats(&rows.map(|r| Some(r.6)))),
         ],
         Some(3),
     )
 }
 
+pub(crate) fn retention_types() -> Vec<(&'static str, DataType)> {
+    vec![
+        ("cohort", DataType::Date32),
+        ("period", DataType::Int64),
+        ("users", DataType::Int64),
+        ("retained", DataType::Int64),
+        ("rate", DataType::Float64),
+    ]
+}
+
 /// `retention ... periods 2 by device`: two cohorts on desktop, one on a
 /// null device; one rate is null.
 pub(crate) fn retention() -> Result {
-    // 2026-03-16 is day 20528.
+    // device, cohort (2026-03-16 is day 20528), period, users, retained,
+    // rate
+    let rows = [
+        (Some("desktop"), 20528, 0, 1200, 1200, Some(1.0)),
+        (Some("desktop"), 20528, 1, 1200, 540, Some(0.45)),
+        (Some("desktop"), 20528, 2, 1200, 60, Some(0.05)),
+        (Some("desktop"), 20535, 0, 40, 10, Some(0.25)),
+        (Some("desktop"), 20535, 1, 40, 0, Some(0.0)),
+        (Some("desktop"), 20535, 2, 40, 0, Some(0.0)),
+        (None, 20528, 0, 0, 0, None),
+        (None, 20528, 1, 0, 0, None),
+        (None, 20528, 2, 0, 0, None),
+    ];
     table(
         vec![
-            (
-                "device",
-                strs(&[
-                    Some("desktop"),
-                    Some("desktop"),
-                    Some("desktop"),
-                    Some("desktop"),
-                    Some("desktop"),
-                    Some("desktop"),
-                    None,
-                    None,
-                    None,
-                ]),
-            ),
-            (
-                "cohort",
-                dates(&[
-                    20528, 20528, 20528, 20535, 20535, 20535, 20528, 20528, 20528,
-                ]),
-            ),
-            (
-                "period",
-                ints(&[
-                    Some(0),
-                    Some(1),
-                    Some(2),
-                    Some(0),
-                    Some(1),
-                    Some(2),
-                    Some(0),
-                    Some(1),
-                    Some(2),
-                ]),
-            ),
-            (
-                "users",
-                ints(&[
-                    Some(1200),
-                    Some(1200),
-                    Some(1200),
-                    Some(40),
-                    Some(40),
-                    Some(40),
-                    Some(0),
-                    Some(0),
-                    Some(0),
-                ]),
-            ),
-            (
-                "retained",
-                ints(&[
-                    Some(1200),
-                    Some(540),
-                    Some(60),
-                    Some(10),
-                    Some(0),
-                    Some(0),
-                    Some(0),
-                    Some(0),
-                    Some(0),
-                ]),
-            ),
-            (
-                "rate",
-                floats(&[
-                    Some(1.0),
-                    Some(0.45),
-                    Some(0.05),
-                    Some(0.25),
-                    Some(0.0),
-                    Some(0.0),
-                    None,
-                    None,
-                    None,
-                ]),
-            ),
+            ("device", strs(&rows.map(|r| r.0))),
+            ("cohort", dates(&rows.map(|r| r.1))),
+            ("period", ints(&rows.map(|r| Some(r.2)))),
+            ("users", ints(&rows.map(|r| Some(r.3)))),
+            ("retained", ints(&rows.map(|r| Some(r.4)))),
+            ("rate", floats(&rows.map(|r| r.5))),
+        ],
+        None,
+    )
+}
+
+pub(crate) fn paths_types() -> Vec<(&'static str, DataType)> {
+    vec![
+        ("path", DataType::Utf8),
+        ("sessions", DataType::Int64),
+        ("users", DataType::Int64),
+    ]
+}
+
+/// A paths result of `(path, sessions, users)` rows.
+pub(crate) fn paths_of(rows: &[(&str, i64, i64)]) -> Result {
+    let paths: Vec<_> = rows.iter().map(|r| Some(r.0)).collect();
+    let sessions: Vec<_> = rows.iter().map(|r| Some(r.1)).collect();
+    let users: Vec<_> = rows.iter().map(|r| Some(r.2)).collect();
+    table(
+        vec![
+            ("path", strs(&paths)),
+            ("sessions", ints(&sessions)),
+            ("users", ints(&users)),
         ],
         None,
     )

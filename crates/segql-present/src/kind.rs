@@ -70,28 +70,17 @@ mod tests {
 
     #[test]
     fn kinds_are_detected_from_columns() {
-        assert_eq!(
-            AnalysisKind::detect(&funnel().1),
-            Some(AnalysisKind::Funnel)
-        );
-        assert_eq!(
-            AnalysisKind::detect(&funnel_compare().1),
-            Some(AnalysisKind::Funnel)
-        );
-        assert_eq!(
-            AnalysisKind::detect(&retention().1),
-            Some(AnalysisKind::Retention(None))
-        );
-        assert_eq!(AnalysisKind::detect(&paths().1), Some(AnalysisKind::Paths));
-        assert_eq!(
-            AnalysisKind::detect(&explore_timed().1),
-            Some(AnalysisKind::Explore)
-        );
-        assert_eq!(
-            AnalysisKind::detect(&explore_untimed().1),
-            Some(AnalysisKind::Explore)
-        );
-        let members = table(vec![("user_id", strs(&[Some("u1")]))], None).1;
-        assert_eq!(AnalysisKind::detect(&members), None);
+        let members = table(vec![("user_id", strs(&[Some("u1")]))], None);
+        for (result, kind) in [
+            (funnel(), Some(AnalysisKind::Funnel)),
+            (funnel_compare(), Some(AnalysisKind::Funnel)),
+            (retention(), Some(AnalysisKind::Retention(None))),
+            (paths(), Some(AnalysisKind::Paths)),
+            (explore_timed(), Some(AnalysisKind::Explore)),
+            (explore_untimed(), Some(AnalysisKind::Explore)),
+            (members, None),
+        ] {
+            assert_eq!(AnalysisKind::detect(&result.1), kind);
+        }
     }
 }

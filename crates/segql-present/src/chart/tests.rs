@@ -97,11 +97,16 @@ fn is_svg(svg: &str) {
     );
 }
 
+/// The chart of `result`, checked to be a whole SVG document.
+fn chart(kind: AnalysisKind, (batches, schema): Result) -> String {
+    let svg = svg_chart(kind, &batches, &schema).unwrap();
+    is_svg(&svg);
+    svg
+}
+
 #[test]
 fn funnel_bars_are_proportional_to_users() {
-    let (batches, schema) = funnel();
-    let svg = svg_chart(AnalysisKind::Funnel, &batches, &schema).unwrap();
-    is_svg(&svg);
+    let svg = chart(AnalysisKind::Funnel, funnel());
     // Step 3 has no users: no bar.
     let bars = rects(&svg, &hex(PALETTE[0]));
     assert_eq!(bars.len(), 2, "{bars:?}");
@@ -135,9 +140,7 @@ fn funnel_bars_are_proportional_to_users() {
 
 #[test]
 fn funnel_blocks_are_grouped_and_coloured() {
-    let (batches, schema) = funnel_compare();
-    let svg = svg_chart(AnalysisKind::Funnel, &batches, &schema).unwrap();
-    is_svg(&svg);
+    let svg = chart(AnalysisKind::Funnel, funnel_compare());
     let desktop = rects(&svg, &hex(PALETTE[0]));
     let mobile = rects(&svg, &hex(PALETTE[1]));
     let free = rects(&svg, &hex(PALETTE[2]));
@@ -195,9 +198,7 @@ fn heat_cells(svg: &str) -> Vec<Vec<(&str, &str)>> {
 
 #[test]
 fn retention_is_a_heat_map() {
-    let (batches, schema) = retention();
-    let svg = svg_chart(AnalysisKind::Retention(None), &batches, &schema).unwrap();
-    is_svg(&svg);
+    let svg = chart(AnalysisKind::Retention(None), retention());
     // 3 cohorts × 3 periods, less the 3 null rates: blank.
     let cells = heat_cells(&svg);
     assert_eq!(cells.len(), 6);
@@ -239,14 +240,7 @@ fn retention_is_a_heat_map() {
 
 #[test]
 fn retention_has_a_legend_and_names_its_period() {
-    let (batches, schema) = retention();
-    let svg = svg_chart(
-        AnalysisKind::Retention(Some(Period::Week)),
-        &batches,
-        &schema,
-    )
-    .unwrap();
-    is_svg(&svg);
+    let svg = chart(AnalysisKind::Retention(Some(Period::Week)), retention());
     for text in [
         "period: weeks since the cohort's week",
         "share of the cohort returning in the period",
@@ -279,16 +273,14 @@ fn retention_has_a_legend_and_names_its_period() {
         (Period::Day, "period: days since the cohort's day"),
         (Period::Month, "period: months since the cohort's month"),
     ] {
-        let svg = svg_chart(AnalysisKind::Retention(Some(period)), &batches, &schema).unwrap();
+        let svg = chart(AnalysisKind::Retention(Some(period)), retention());
         assert!(has_text(&svg, caption), "{:?}", texts(&svg));
     }
 }
 
 #[test]
 fn paths_are_ranked_bars() {
-    let (batches, schema) = paths();
-    let svg = svg_chart(AnalysisKind::Paths, &batches, &schema).unwrap();
-    is_svg(&svg);
+    let svg = chart(AnalysisKind::Paths, paths());
     // The path with 0 sessions has no bar.
     let bars = rects(&svg, &hex(PALETTE[0]));
     assert_eq!(bars.len(), 3);
@@ -322,9 +314,7 @@ fn paths_are_ranked_bars() {
 
 #[test]
 fn explore_draws_one_line_per_group_and_a_panel_per_measure() {
-    let (batches, schema) = explore_timed();
-    let svg = svg_chart(AnalysisKind::Explore, &batches, &schema).unwrap();
-    is_svg(&svg);
+    let svg = chart(AnalysisKind::Explore, explore_timed());
     let all: Vec<_> = elements(&svg, "polyline")
         .into_iter()
         .filter(|l| PALETTE.iter().any(|c| attr(l, "stroke") == hex(*c)))
@@ -383,15 +373,16 @@ fn explore_draws_one_line_per_group_and_a_panel_per_measure() {
 
 #[test]
 fn explore_with_one_bucket_draws_points() {
-    let (batches, schema) = table(
-        vec![
-            ("time", times(&[MAR16 + 3_600_000_000])),
-            ("users", ints(&[Some(12)])),
-        ],
-        None,
+    let svg = chart(
+        AnalysisKind::Explore,
+        table(
+            vec![
+                ("time", times(&[MAR16 + 3_600_000_000])),
+                ("users", ints(&[Some(12)])),
+            ],
+            None,
+        ),
     );
-    let svg = svg_chart(AnalysisKind::Explore, &batches, &schema).unwrap();
-    is_svg(&svg);
     assert_eq!(elements(&svg, "circle").len(), 1);
     assert!(has_text(&svg, "2026-03-16 01:00"));
     assert!(has_text(&svg, "users over time"));
@@ -408,8 +399,7 @@ fn explore_without_time_has_bars_for_every_measure() {
         ],
         None,
     );
-    let svg = svg_chart(AnalysisKind::Explore, &untimed.0, &untimed.1).unwrap();
-    is_svg(&svg);
+    let svg = chart(AnalysisKind::Explore, untimed);
     let bars = rects(&svg, &hex(PALETTE[0]));
     assert_eq!(bars.len(), 4);
     // Each measure on its own scale, its section below the last.
@@ -423,25 +413,21 @@ fn explore_without_time_has_bars_for_every_measure() {
 
 #[test]
 fn long_paths_stay_distinguishable() {
-    let (batches, schema) = table(
-        vec![
+    let svg = chart(
+        AnalysisKind::Paths,
+        paths_of(&[
             (
-                "path",
-                strs(&[
-                    Some(
-                        "/cart -> /search -> /cart -> /checkout -> /checkout/confirmation -> /account/orders/details",
-                    ),
-                    Some(
-                        "/cart -> /help -> /cart -> /checkout -> /checkout/confirmation -> /account/orders/details",
-                    ),
-                ]),
+                "/cart -> /search -> /cart -> /checkout -> /checkout/confirmation -> /account/orders/details",
+                133,
+                118,
             ),
-            ("sessions", ints(&[Some(133), Some(62)])),
-            ("users", ints(&[Some(118), Some(58)])),
-        ],
-        None,
+            (
+                "/cart -> /help -> /cart -> /checkout -> /checkout/confirmation -> /account/orders/details",
+                62,
+                58,
+            ),
+        ]),
     );
-    let svg = svg_chart(AnalysisKind::Paths, &batches, &schema).unwrap();
     let labels: Vec<String> = texts(&svg)
         .into_iter()
         .filter(|t| t.starts_with("/cart"))
@@ -461,9 +447,7 @@ fn long_paths_stay_distinguishable() {
 
 #[test]
 fn explore_without_time_is_a_bar_chart() {
-    let (batches, schema) = explore_untimed();
-    let svg = svg_chart(AnalysisKind::Explore, &batches, &schema).unwrap();
-    is_svg(&svg);
+    let svg = chart(AnalysisKind::Explore, explore_untimed());
     let bars = rects(&svg, &hex(PALETTE[0]));
     assert_eq!(bars.len(), 2);
     assert_ratio(num(&bars[1], "width"), num(&bars[0], "width"), 0.5);
@@ -486,24 +470,8 @@ fn empty_results_say_so() {
     let time = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let cases = [
         (AnalysisKind::Funnel, empty(&funnel_types())),
-        (
-            AnalysisKind::Retention(None),
-            empty(&[
-                ("cohort", DataType::Date32),
-                ("period", DataType::Int64),
-                ("users", DataType::Int64),
-                ("retained", DataType::Int64),
-                ("rate", DataType::Float64),
-            ]),
-        ),
-        (
-            AnalysisKind::Paths,
-            empty(&[
-                ("path", DataType::Utf8),
-                ("sessions", DataType::Int64),
-                ("users", DataType::Int64),
-            ]),
-        ),
+        (AnalysisKind::Retention(None), empty(&retention_types())),
+        (AnalysisKind::Paths, empty(&paths_types())),
         (
             AnalysisKind::Explore,
             empty(&[
@@ -514,9 +482,8 @@ fn empty_results_say_so() {
         ),
         (AnalysisKind::Explore, empty(&[("events", DataType::Int64)])),
     ];
-    for (kind, (batches, schema)) in cases {
-        let svg = svg_chart(kind, &batches, &schema).unwrap();
-        is_svg(&svg);
+    for (kind, result) in cases {
+        let svg = chart(kind, result);
         assert!(has_text(&svg, "no rows"), "{kind:?}: {:?}", texts(&svg));
         assert_eq!(
             elements(&svg, "rect").len(),
@@ -528,51 +495,36 @@ fn empty_results_say_so() {
 
 #[test]
 fn zero_results_draw_no_bars() {
-    let (batches, schema) = table(
-        vec![
-            ("step", ints(&[Some(1), Some(2)])),
-            ("label", strs(&[Some("a"), Some("b")])),
-            ("users", ints(&[Some(0), None])),
-            ("conversion", floats(&[Some(0.0), None])),
-            ("step_conversion", floats(&[Some(1.0), None])),
-        ],
-        None,
+    let svg = chart(
+        AnalysisKind::Funnel,
+        table(
+            vec![
+                ("step", ints(&[Some(1), Some(2)])),
+                ("label", strs(&[Some("a"), Some("b")])),
+                ("users", ints(&[Some(0), None])),
+                ("conversion", floats(&[Some(0.0), None])),
+                ("step_conversion", floats(&[Some(1.0), None])),
+            ],
+            None,
+        ),
     );
-    let svg = svg_chart(AnalysisKind::Funnel, &batches, &schema).unwrap();
     assert!(rects(&svg, &hex(PALETTE[0])).is_empty());
     assert!(has_text(&svg, "null"));
-    let (batches, schema) = table(
-        vec![
-            ("path", strs(&[Some("/a")])),
-            ("sessions", ints(&[Some(0)])),
-            ("users", ints(&[Some(0)])),
-        ],
-        None,
-    );
-    let svg = svg_chart(AnalysisKind::Paths, &batches, &schema).unwrap();
+    let svg = chart(AnalysisKind::Paths, paths_of(&[("/a", 0, 0)]));
     assert!(rects(&svg, &hex(PALETTE[0])).is_empty());
 }
 
 #[test]
 fn labels_are_escaped() {
-    let (batches, schema) = table(
-        vec![
-            ("path", strs(&[Some("/a?x=1&y=<2>")])),
-            ("sessions", ints(&[Some(3)])),
-            ("users", ints(&[Some(1)])),
-        ],
-        None,
-    );
-    let svg = svg_chart(AnalysisKind::Paths, &batches, &schema).unwrap();
+    let svg = chart(AnalysisKind::Paths, paths_of(&[("/a?x=1&y=<2>", 3, 1)]));
     assert!(svg.contains("/a?x=1&amp;y=&lt;2&gt;"));
     assert!(has_text(&svg, "/a?x=1&y=<2>"));
 }
 
 #[test]
 fn charts_need_no_fonts_and_are_the_same_every_time() {
-    let (batches, schema) = funnel_compare();
-    let one = svg_chart(AnalysisKind::Funnel, &batches, &schema).unwrap();
-    let two = svg_chart(AnalysisKind::Funnel, &batches, &schema).unwrap();
+    let one = chart(AnalysisKind::Funnel, funnel_compare());
+    let two = chart(AnalysisKind::Funnel, funnel_compare());
     assert_eq!(one, two);
     // Text is left to the viewer's sans-serif: no embedded font, no
     // glyphs drawn as paths.

@@ -250,13 +250,7 @@ fn period_starts_count_calendar_days_weeks_and_months() {
 
 #[test]
 fn retention_empty() {
-    let (batches, schema) = empty(&[
-        ("cohort", DataType::Date32),
-        ("period", DataType::Int64),
-        ("users", DataType::Int64),
-        ("retained", DataType::Int64),
-        ("rate", DataType::Float64),
-    ]);
+    let (batches, schema) = empty(&retention_types());
     assert_eq!(retention_triangle(&batches, &schema, true), "no rows\n");
 }
 
@@ -349,21 +343,19 @@ null                                              ▊                     7   nu
 
 #[test]
 fn long_paths_that_differ_in_one_step_read_differently() {
-    let (batches, schema) = table(
-        vec![
-            (
-                "path",
-                strs(&[
-                    Some("/cart -> /search -> /cart -> /checkout -> /checkout/confirmation"),
-                    Some("/cart -> /help -> /cart -> /checkout -> /checkout/confirmation"),
-                    Some("/cart -> /checkout -> /checkout/confirmation"),
-                ]),
-            ),
-            ("sessions", ints(&[Some(133), Some(62), Some(2969)])),
-            ("users", ints(&[Some(118), Some(58), Some(1159)])),
-        ],
-        None,
-    );
+    let (batches, schema) = paths_of(&[
+        (
+            "/cart -> /search -> /cart -> /checkout -> /checkout/confirmation",
+            133,
+            118,
+        ),
+        (
+            "/cart -> /help -> /cart -> /checkout -> /checkout/confirmation",
+            62,
+            58,
+        ),
+        ("/cart -> /checkout -> /checkout/confirmation", 2969, 1159),
+    ]);
     let text = paths_bars(&batches, &schema, 80);
     let shown: Vec<&str> = text
         .lines()
@@ -398,24 +390,13 @@ fn long_paths_that_differ_in_one_step_read_differently() {
 
 #[test]
 fn paths_zero_and_empty() {
-    let (batches, schema) = table(
-        vec![
-            ("path", strs(&[Some("/a")])),
-            ("sessions", ints(&[Some(0)])),
-            ("users", ints(&[Some(0)])),
-        ],
-        None,
-    );
+    let (batches, schema) = paths_of(&[("/a", 0, 0)]);
     let expected = "\
 path              sessions  users
 /a                       0      0
 ";
     assert_eq!(paths_bars(&batches, &schema, 20), expected);
-    let (batches, schema) = empty(&[
-        ("path", DataType::Utf8),
-        ("sessions", DataType::Int64),
-        ("users", DataType::Int64),
-    ]);
+    let (batches, schema) = empty(&paths_types());
     assert_eq!(paths_bars(&batches, &schema, 80), "no rows\n");
 }
 
