@@ -41,13 +41,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::ops::Range;
 
-/// Draws a result of analysis `kind` as an SVG document: a funnel as
-/// vertical bars, one per step, grouped per segment and `by` group;
-/// a retention as a heat map of cohort × period coloured by rate, with a
-/// legend of the colours; paths as ranked horizontal bars of sessions; an
-/// explore, per measure, as one line per `by` group over `time`, or
-/// without `time` as horizontal bars per group. Errors when the result
-/// does not have the columns of `kind` (LANGUAGE.md §5).
+/// Draws a result of analysis `kind` as an SVG document. Errors when the
+/// result does not have the columns of `kind` (LANGUAGE.md §5).
 pub fn svg_chart(
     kind: AnalysisKind,
     batches: &[RecordBatch],
@@ -64,6 +59,9 @@ pub fn svg_chart(
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
+/// A plot's coordinates on an area: numbers across and up.
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Font sizes as plotters takes them (its SVG backend writes `size / 1.24`
 /// as the CSS size: 15 → 12.1px).
@@ -163,7 +161,7 @@ fn plot<'a, 'b>(
     heading: &str,
     (x, x_label_px): (Range<f64>, u32),
     (y_top, y_name): (f64, &str),
-) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+) -> Result<Plot<'a, 'b>, String> {
     let mut chart = ChartBuilder::on(area)
         .caption(heading, ("sans-serif", TITLE))
         .margin(20)

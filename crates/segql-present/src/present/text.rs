@@ -7,7 +7,7 @@ use super::NULL;
 use arrow::temporal_conversions::timestamp_us_to_datetime;
 
 /// A day in microseconds.
-pub(crate) const DAY_MICROS: i64 = 86_400_000_000;
+pub(super) const DAY_MICROS: i64 = 86_400_000_000;
 
 /// `1234567` → `1,234,567`.
 pub(crate) fn group_digits(n: i64) -> String {
