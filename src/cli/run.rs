@@ -5,6 +5,7 @@ use super::{Output, Status, print};
 use segql::demo::DemoConfig;
 use segql::engine::{DataSpec, Engine};
 use segql::planner::{PlanOptions, SequenceEngine};
+use segql::present::AnalysisKind;
 use segql::present::output::{self, OutputFormat};
 use segql::text::CheckedText;
 use segql::{Diagnostic, Library, codes};
@@ -836,16 +837,21 @@ pub(super) fn picture(
     shown: &segql::execute::Shown,
     color: bool,
 ) -> Option<String> {
+    let kind = analysis_kind(outcome)?;
+    segql::present::present::picture(kind, &shown.batches, &shown.schema, terminal_width(), color)
+}
+
+/// The analysis an outcome is a result of; None for a segment's members.
+fn analysis_kind(outcome: &segql::execute::Outcome) -> Option<AnalysisKind> {
     use segql::execute::OutcomeKind;
-    use segql::present::present;
-    let width = terminal_width();
-    let (batches, schema) = (&shown.batches, &shown.schema);
     match outcome.kind {
         OutcomeKind::Members => None,
-        OutcomeKind::Funnel => Some(present::funnel_bars(batches, schema, width)),
-        OutcomeKind::Retention => Some(present::retention_triangle(batches, schema, color)),
-        OutcomeKind::Paths => Some(present::paths_bars(batches, schema, width)),
-        OutcomeKind::Explore => present::explore_sparklines(batches, schema),
+        OutcomeKind::Funnel => Some(AnalysisKind::Funnel),
+        OutcomeKind::Retention => {
+            Some(AnalysisKind::Retention(outcome.retention.map(|r| r.period)))
+        }
+        OutcomeKind::Paths => Some(AnalysisKind::Paths),
+        OutcomeKind::Explore => Some(AnalysisKind::Explore),
     }
 }
 
@@ -862,19 +868,12 @@ fn write_chart(
     outcome: &segql::execute::Outcome,
     shown: &segql::execute::Shown,
 ) -> Result<(), Diagnostic> {
-    use segql::execute::OutcomeKind;
-    use segql::present::chart::{ChartKind, svg_chart};
-    let kind = match outcome.kind {
-        OutcomeKind::Funnel => ChartKind::Funnel,
-        OutcomeKind::Retention => ChartKind::Retention(outcome.retention.map(|r| r.period)),
-        OutcomeKind::Paths => ChartKind::Paths,
-        OutcomeKind::Explore => ChartKind::Explore,
-        OutcomeKind::Members => {
-            return Err(Diagnostic::error(
-                codes::BAD_ARGUMENT,
-                "--chart draws analyses; a segment's members have no chart",
-            ));
-        }
+    use segql::present::chart::svg_chart;
+    let Some(kind) = analysis_kind(outcome) else {
+        return Err(Diagnostic::error(
+            codes::BAD_ARGUMENT,
+            "--chart draws analyses; a segment's members have no chart",
+        ));
     };
     let svg = svg_chart(kind, &shown.batches, &shown.schema)
         .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot draw the chart: {e}")))?;
