@@ -8,216 +8,13 @@
 
 use crate::ast::{Comment, Date, Duration, Ident, Number, Str, Unit};
 use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
+pub use crate::keywords::is_reserved;
+use crate::parse::{
+    Input, PError, PResult, State, cut, expecting, fail, failure, offset, span_from,
+};
 use crate::span::Span;
-use nom::{IResult, Input as _};
-use nom_locate::LocatedSpan;
+use nom::Input as _;
 use std::borrow::Cow;
-use std::cell::Cell;
-
-/// Words that are never bare identifiers (LANGUAGE.md §2).
-pub const RESERVED: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "who",
-    "where",
-    "with",
-    "then",
-    "within",
-    "have",
-    "in",
-    "is",
-    "like",
-    "between",
-    "contains",
-    "performed",
-    "viewed",
-    "action",
-    "clicked",
-    "error",
-    "event",
-    "any",
-    "true",
-    "false",
-    "null",
-];
-
-pub fn is_reserved(word: &str) -> bool {
-    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
-}
-
-/// What the parser shares across a parse: the source, its comments (found
-/// once, up front, so that backtracking cannot duplicate them) and the
-/// current nesting depth.
-pub struct State<'a> {
-    pub source: &'a str,
-    pub comments: Vec<Comment>,
-    pub depth: Cell<usize>,
-}
-
-impl<'a> State<'a> {
-    pub fn new(source: &'a str) -> Self {
-        State {
-            source,
-            comments: scan_comments(source),
-            depth: Cell::new(0),
-        }
-    }
-
-    /// The end of the last token before `offset`: steps back over the
-    /// whitespace and comments that token parsers consume after a token.
-    pub fn token_end_before(&self, mut offset: usize) -> usize {
-        let bytes = self.source.as_bytes();
-        loop {
-            while offset > 0 && bytes[offset - 1].is_ascii_whitespace() {
-                offset -= 1;
-            }
-            match self.comments.iter().find(|c| c.span.end == offset) {
-                Some(comment) => offset = comment.span.start,
-                None => return offset,
-            }
-        }
-    }
-}
-
-pub type Input<'a> = LocatedSpan<&'a str, &'a State<'a>>;
-pub type PResult<'a, O> = IResult<Input<'a>, O, PError>;
-
-/// A parse failure: where, what would have been accepted there, or a fully
-/// formed diagnostic for problems that are not "expected X" (a bad escape,
-/// an impossible date).
-#[derive(Debug, Clone)]
-pub struct PError {
-    pub offset: usize,
-    pub expected: Vec<Cow<'static, str>>,
-    pub custom: Option<Box<Diagnostic>>,
-}
-
-impl PError {
-    pub fn expected(offset: usize, what: impl Into<Cow<'static, str>>) -> Self {
-        PError {
-            offset,
-            expected: vec![what.into()],
-            custom: None,
-        }
-    }
-
-    pub fn custom(offset: usize, diagnostic: Diagnostic) -> Self {
-        PError {
-            offset,
-            expected: Vec::new(),
-            custom: Some(Box::new(diagnostic)),
-        }
-    }
-}
-
-impl<'a> nom::error::ParseError<Input<'a>> for PError {
-    fn from_error_kind(input: Input<'a>, _kind: nom::error::ErrorKind) -> Self {
-        PError {
-            offset: input.location_offset(),
-            expected: Vec::new(),
-            custom: None,
-        }
-    }
-
-    fn append(_input: Input<'a>, _kind: nom::error::ErrorKind, other: Self) -> Self {
-        other
-    }
-
-    /// Of two failed alternatives, the one that got further explains the
-    /// problem best; at the same place, both sets of expectations count.
-    fn or(self, other: Self) -> Self {
-        merge(self, other)
-    }
-}
-
-pub fn merge(a: PError, b: PError) -> PError {
-    use std::cmp::Ordering::*;
-    match a.offset.cmp(&b.offset) {
-        Greater => a,
-        Less => b,
-        Equal => match (&a.custom, &b.custom) {
-            (Some(_), _) => a,
-            (_, Some(_)) => b,
-            _ => {
-                let mut expected = a.expected;
-                for e in b.expected {
-                    if !expected.contains(&e) {
-                        expected.push(e);
-                    }
-                }
-                PError {
-                    offset: a.offset,
-                    expected,
-                    custom: None,
-                }
-            }
-        },
-    }
-}
-
-pub fn offset(i: &Input) -> usize {
-    i.location_offset()
-}
-
-/// The span from `start` to the end of the last token consumed before `rest`.
-pub fn span_from(start: usize, rest: &Input) -> Span {
-    Span::new(start, rest.extra.token_end_before(offset(rest)).max(start))
-}
-
-pub fn fail<'a, O>(i: &Input<'a>, what: impl Into<Cow<'static, str>>) -> PResult<'a, O> {
-    Err(nom::Err::Error(PError::expected(offset(i), what)))
-}
-
-pub fn failure<'a, O>(offset: usize, diagnostic: Diagnostic) -> PResult<'a, O> {
-    Err(nom::Err::Failure(PError::custom(offset, diagnostic)))
-}
-
-/// Runs `parser`; when it fails where it started, says `what` was expected
-/// there instead of the parts' own expectations.
-pub fn expecting<'a, O>(
-    what: &'static str,
-    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
-) -> impl FnMut(Input<'a>) -> PResult<'a, O> {
-    move |i: Input<'a>| {
-        let start = offset(&i);
-        parser(i).map_err(|e| {
-            e.map(|mut err| {
-                if err.offset == start && err.custom.is_none() {
-                    err.expected = vec![Cow::Borrowed(what)];
-                }
-                err
-            })
-        })
-    }
-}
-
-/// Turns a recoverable failure into a fatal one: used once a keyword has
-/// committed the parser to a production, so that `alt` cannot replace the
-/// precise message with a vaguer one from another branch.
-pub fn cut<'a, O>(
-    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
-) -> impl FnMut(Input<'a>) -> PResult<'a, O> {
-    move |i| match parser(i) {
-        Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
-        other => other,
-    }
-}
-
-/// Runs `parser` and gives back `None` on a recoverable failure, keeping the
-/// input where it was.
-pub fn opt<'a, O>(
-    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
-) -> impl FnMut(Input<'a>) -> PResult<'a, Option<O>> {
-    move |i: Input<'a>| match parser(i) {
-        Ok((rest, o)) => Ok((rest, Some(o))),
-        Err(nom::Err::Error(_)) => Ok((i, None)),
-        Err(e) => Err(e),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Whitespace and comments
 
 /// Finds every comment of the source, outside strings and back quotes.
 pub fn scan_comments(source: &str) -> Vec<Comment> {
@@ -322,6 +119,15 @@ pub fn kw<'a>(word: &'static str) -> impl FnMut(Input<'a>) -> PResult<'a, Span> 
             )))
         }
     }
+}
+
+/// The input after the keyword `word` when it starts here: [`kw`] for a
+/// word read from the input rather than one of the grammar.
+pub fn skip_keyword<'a>(i: Input<'a>, word: &str) -> Option<Input<'a>> {
+    if !at_keyword(&i, word) {
+        return None;
+    }
+    lexeme(i, word.len()).ok().map(|(rest, _)| rest)
 }
 
 /// A punctuation token such as `(`, `=` or `<=`.
