@@ -23,35 +23,48 @@ pub fn scan_comments(source: &str) -> Vec<Comment> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' | b'`' => {
-                let quote = bytes[i];
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
-                    if quote == b'"' && bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
+            b'"' | b'`' => i = quoted_end(bytes, i, bytes[i] == b'"') + 1,
+            _ if starts_comment(bytes, i) => {
+                let end = line_end(bytes, i);
+                let trimmed = i + source[i..end].trim_end().len();
+                comments.push(Comment {
+                    text: source[i..trimmed].to_string(),
+                    span: Span::new(i, trimmed),
+                });
+                i = end;
             }
-            b'#' => i = push_comment(source, i, &mut comments),
-            b'-' if bytes.get(i + 1) == Some(&b'-') => i = push_comment(source, i, &mut comments),
             _ => i += 1,
         }
     }
     comments
 }
 
-fn push_comment(source: &str, start: usize, comments: &mut Vec<Comment>) -> usize {
-    let end = source[start..]
-        .find('\n')
-        .map_or(source.len(), |n| start + n);
-    let end_trimmed = start + source[start..end].trim_end().len();
-    comments.push(Comment {
-        text: source[start..end_trimmed].to_string(),
-        span: Span::new(start, end_trimmed),
-    });
-    end
+/// True when a `#` or `--` comment starts at byte `at`.
+pub fn starts_comment(bytes: &[u8], at: usize) -> bool {
+    bytes[at..].starts_with(b"#") || bytes[at..].starts_with(b"--")
+}
+
+/// The end of the line byte `at` is on: its newline, or the end of the text.
+pub fn line_end(bytes: &[u8], at: usize) -> usize {
+    bytes[at..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |n| at + n)
+}
+
+/// Where the quoted text that opens at `start` (a `"` string or a
+/// back-quoted name) stops: at its closing quote, or where its line ends
+/// when it has none. With `escapes`, a backslash escapes the byte after it.
+pub fn quoted_end(bytes: &[u8], start: usize, escapes: bool) -> usize {
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+        if escapes && bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// `COMMENT := ( "#" | "--" ) { any character but newline }`
@@ -65,13 +78,10 @@ pub fn ws(i: Input) -> PResult<()> {
         while n < bytes.len() && bytes[n].is_ascii_whitespace() {
             n += 1;
         }
-        let comment = bytes[n..].starts_with(b"#") || bytes[n..].starts_with(b"--");
-        if !comment {
+        if !starts_comment(bytes, n) {
             break;
         }
-        while n < bytes.len() && bytes[n] != b'\n' {
-            n += 1;
-        }
+        n = line_end(bytes, n);
     }
     Ok((i.take_from(n), ()))
 }

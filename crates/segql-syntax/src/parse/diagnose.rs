@@ -5,7 +5,7 @@
 
 use super::PError;
 use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
-use crate::lexer::{describe_token, is_reserved};
+use crate::lexer::{describe_token, is_reserved, line_end, quoted_end, starts_comment};
 use crate::span::Span;
 use std::borrow::Cow;
 
@@ -229,22 +229,12 @@ fn string_ending_at(source: &str, end: usize) -> Option<Span> {
         match bytes[i] {
             b'"' | b'`' => {
                 let (quote, start) = (bytes[i], i);
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
-                    if quote == b'"' && bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
+                i = quoted_end(bytes, i, quote == b'"') + 1;
                 if quote == b'"' && i == end {
                     return Some(Span::new(start, end));
                 }
             }
-            b'#' => i = source[i..].find('\n').map_or(bytes.len(), |n| i + n),
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = source[i..].find('\n').map_or(bytes.len(), |n| i + n)
-            }
+            _ if starts_comment(bytes, i) => i = line_end(bytes, i),
             _ => i += 1,
         }
     }

@@ -24,7 +24,9 @@ mod segment;
 use crate::ast::*;
 use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
 use crate::keywords::{self, Starts};
-use crate::lexer::{describe_token, kw, peek_word, scan_comments, sym, ws};
+use crate::lexer::{
+    describe_token, kw, line_end, peek_word, quoted_end, scan_comments, starts_comment, sym, ws,
+};
 use crate::span::Span;
 use analysis::{explore, funnel, paths, retention};
 use diagnose::to_diagnostic;
@@ -499,13 +501,9 @@ fn resume_after_semicolon(source: &str, from: usize) -> usize {
             b';' => return i + 1,
             b'"' | b'`' => {
                 let (quote, start) = (bytes[i], i);
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
+                // Unlike the lexer, recovery lets a backslash escape in a
+                // back-quoted name too.
+                i = quoted_end(bytes, i, true);
                 if bytes.get(i) != Some(&quote) {
                     // A string the line ends in is no string: its `;` most
                     // likely ends the statement whose closing quote is missing.
@@ -515,16 +513,7 @@ fn resume_after_semicolon(source: &str, from: usize) -> usize {
                 }
                 i += 1;
             }
-            b'#' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
+            _ if starts_comment(bytes, i) => i = line_end(bytes, i),
             _ => i += 1,
         }
     }
