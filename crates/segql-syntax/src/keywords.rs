@@ -132,7 +132,7 @@ pub const WORDS: &[Keyword] = &[
     contextual("count", &[]),
 ];
 
-/// Every word of [`WORDS`], reserved or not, in lower case.
+/// Every word of the language, reserved or not, in lower case.
 pub const KEYWORDS: &[&str] = &{
     let mut words = [""; WORDS.len()];
     let mut n = 0;

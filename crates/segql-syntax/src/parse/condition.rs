@@ -1,7 +1,6 @@
 //! Conditions of a `who` segment: behaviors, profile tests and `in` sets,
-//! joined by `and`, `or`, `not` and parentheses (the shape of
-//! [`boolean`](super::boolean)), and the mistakes a condition is most often
-//! written with.
+//! joined by `and`, `or`, `not` and parentheses (the shape of [`boolean`]),
+//! and the mistakes a condition is most often written with.
 
 use super::behavior::behavior;
 use super::boolean::{self, Chain, Logic, chain_rest};

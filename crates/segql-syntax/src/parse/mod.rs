@@ -7,8 +7,8 @@
 //!
 //! This module holds what every production uses (the shared [`State`], the
 //! error type [`PError`], the combinators) and the program: statements, the
-//! end of a statement and the recovery after an error. The productions are
-//! in one module a construct: `segment`, `condition` (with `boolean`, the
+//! end of a statement and the recovery after an error. The productions have
+//! one module per construct: `segment`, `condition` (with `boolean`, the
 //! `and`/`or`/`not` shape it shares with `predicate`), `behavior`, `range`
 //! and `analysis`; `diagnose` turns a failure into the user's message.
 

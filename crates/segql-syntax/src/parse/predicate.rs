@@ -1,7 +1,7 @@
 //! Predicates over the columns of one table (`with`, `where`, `have`):
 //! column tests (atoms) joined by `and`, `or`, `not` and parentheses (the
-//! shape of [`boolean`](super::boolean)), the literals they compare with,
-//! and the mistakes a column test is most often written with.
+//! shape of [`boolean`]), the literals they compare with, and the mistakes
+//! a column test is most often written with.
 
 use super::boolean::{self, Chain, Logic, chain_rest};
 use super::range::{in_the_past, in_without_the};
