@@ -21,22 +21,39 @@ fn grammar_productions() -> BTreeSet<String> {
         .collect()
 }
 
+/// The files of the parse functions: the lexer and every file under `parse/`.
+fn parser_files() -> Vec<String> {
+    let mut files = vec!["crates/segql-syntax/src/lexer.rs".to_string()];
+    let mut dirs = vec!["crates/segql-syntax/src/parse".to_string()];
+    while let Some(dir) = dirs.pop() {
+        let entries =
+            std::fs::read_dir(repo_root().join(&dir)).unwrap_or_else(|e| panic!("{dir}: {e}"));
+        for entry in entries {
+            let name = entry.expect("a folder entry").file_name();
+            let path = format!("{dir}/{}", name.to_string_lossy());
+            if path.ends_with(".rs") {
+                files.push(path);
+            } else {
+                dirs.push(path);
+            }
+        }
+    }
+    files
+}
+
 /// Productions named by a parse function's doc comment: "/// `name := ...".
 fn documented_productions() -> BTreeSet<String> {
-    [
-        "crates/segql-syntax/src/parser.rs",
-        "crates/segql-syntax/src/lexer.rs",
-    ]
-    .iter()
-    .flat_map(|file| {
-        read(file)
-            .lines()
-            .filter_map(|line| line.trim().strip_prefix("/// `"))
-            .filter_map(|rest| rest.split_once(" :="))
-            .map(|(name, _)| name.to_string())
-            .collect::<Vec<_>>()
-    })
-    .collect()
+    parser_files()
+        .iter()
+        .flat_map(|file| {
+            read(file)
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("/// `"))
+                .filter_map(|rest| rest.split_once(" :="))
+                .map(|(name, _)| name.to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 #[test]

@@ -8,216 +8,13 @@
 
 use crate::ast::{Comment, Date, Duration, Ident, Number, Str, Unit};
 use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
+pub use crate::keywords::is_reserved;
+use crate::parse::{
+    Input, PError, PResult, State, cut, expecting, fail, failure, offset, span_from,
+};
 use crate::span::Span;
-use nom::{IResult, Input as _};
-use nom_locate::LocatedSpan;
+use nom::Input as _;
 use std::borrow::Cow;
-use std::cell::Cell;
-
-/// Words that are never bare identifiers (LANGUAGE.md §2).
-pub const RESERVED: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "who",
-    "where",
-    "with",
-    "then",
-    "within",
-    "have",
-    "in",
-    "is",
-    "like",
-    "between",
-    "contains",
-    "performed",
-    "viewed",
-    "action",
-    "clicked",
-    "error",
-    "event",
-    "any",
-    "true",
-    "false",
-    "null",
-];
-
-pub fn is_reserved(word: &str) -> bool {
-    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(word))
-}
-
-/// What the parser shares across a parse: the source, its comments (found
-/// once, up front, so that backtracking cannot duplicate them) and the
-/// current nesting depth.
-pub struct State<'a> {
-    pub source: &'a str,
-    pub comments: Vec<Comment>,
-    pub depth: Cell<usize>,
-}
-
-impl<'a> State<'a> {
-    pub fn new(source: &'a str) -> Self {
-        State {
-            source,
-            comments: scan_comments(source),
-            depth: Cell::new(0),
-        }
-    }
-
-    /// The end of the last token before `offset`: steps back over the
-    /// whitespace and comments that token parsers consume after a token.
-    pub fn token_end_before(&self, mut offset: usize) -> usize {
-        let bytes = self.source.as_bytes();
-        loop {
-            while offset > 0 && bytes[offset - 1].is_ascii_whitespace() {
-                offset -= 1;
-            }
-            match self.comments.iter().find(|c| c.span.end == offset) {
-                Some(comment) => offset = comment.span.start,
-                None => return offset,
-            }
-        }
-    }
-}
-
-pub type Input<'a> = LocatedSpan<&'a str, &'a State<'a>>;
-pub type PResult<'a, O> = IResult<Input<'a>, O, PError>;
-
-/// A parse failure: where, what would have been accepted there, or a fully
-/// formed diagnostic for problems that are not "expected X" (a bad escape,
-/// an impossible date).
-#[derive(Debug, Clone)]
-pub struct PError {
-    pub offset: usize,
-    pub expected: Vec<Cow<'static, str>>,
-    pub custom: Option<Box<Diagnostic>>,
-}
-
-impl PError {
-    pub fn expected(offset: usize, what: impl Into<Cow<'static, str>>) -> Self {
-        PError {
-            offset,
-            expected: vec![what.into()],
-            custom: None,
-        }
-    }
-
-    pub fn custom(offset: usize, diagnostic: Diagnostic) -> Self {
-        PError {
-            offset,
-            expected: Vec::new(),
-            custom: Some(Box::new(diagnostic)),
-        }
-    }
-}
-
-impl<'a> nom::error::ParseError<Input<'a>> for PError {
-    fn from_error_kind(input: Input<'a>, _kind: nom::error::ErrorKind) -> Self {
-        PError {
-            offset: input.location_offset(),
-            expected: Vec::new(),
-            custom: None,
-        }
-    }
-
-    fn append(_input: Input<'a>, _kind: nom::error::ErrorKind, other: Self) -> Self {
-        other
-    }
-
-    /// Of two failed alternatives, the one that got further explains the
-    /// problem best; at the same place, both sets of expectations count.
-    fn or(self, other: Self) -> Self {
-        merge(self, other)
-    }
-}
-
-pub fn merge(a: PError, b: PError) -> PError {
-    use std::cmp::Ordering::*;
-    match a.offset.cmp(&b.offset) {
-        Greater => a,
-        Less => b,
-        Equal => match (&a.custom, &b.custom) {
-            (Some(_), _) => a,
-            (_, Some(_)) => b,
-            _ => {
-                let mut expected = a.expected;
-                for e in b.expected {
-                    if !expected.contains(&e) {
-                        expected.push(e);
-                    }
-                }
-                PError {
-                    offset: a.offset,
-                    expected,
-                    custom: None,
-                }
-            }
-        },
-    }
-}
-
-pub fn offset(i: &Input) -> usize {
-    i.location_offset()
-}
-
-/// The span from `start` to the end of the last token consumed before `rest`.
-pub fn span_from(start: usize, rest: &Input) -> Span {
-    Span::new(start, rest.extra.token_end_before(offset(rest)).max(start))
-}
-
-pub fn fail<'a, O>(i: &Input<'a>, what: impl Into<Cow<'static, str>>) -> PResult<'a, O> {
-    Err(nom::Err::Error(PError::expected(offset(i), what)))
-}
-
-pub fn failure<'a, O>(offset: usize, diagnostic: Diagnostic) -> PResult<'a, O> {
-    Err(nom::Err::Failure(PError::custom(offset, diagnostic)))
-}
-
-/// Runs `parser`; when it fails where it started, says `what` was expected
-/// there instead of the parts' own expectations.
-pub fn expecting<'a, O>(
-    what: &'static str,
-    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
-) -> impl FnMut(Input<'a>) -> PResult<'a, O> {
-    move |i: Input<'a>| {
-        let start = offset(&i);
-        parser(i).map_err(|e| {
-            e.map(|mut err| {
-                if err.offset == start && err.custom.is_none() {
-                    err.expected = vec![Cow::Borrowed(what)];
-                }
-                err
-            })
-        })
-    }
-}
-
-/// Turns a recoverable failure into a fatal one: used once a keyword has
-/// committed the parser to a production, so that `alt` cannot replace the
-/// precise message with a vaguer one from another branch.
-pub fn cut<'a, O>(
-    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
-) -> impl FnMut(Input<'a>) -> PResult<'a, O> {
-    move |i| match parser(i) {
-        Err(nom::Err::Error(e)) => Err(nom::Err::Failure(e)),
-        other => other,
-    }
-}
-
-/// Runs `parser` and gives back `None` on a recoverable failure, keeping the
-/// input where it was.
-pub fn opt<'a, O>(
-    mut parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
-) -> impl FnMut(Input<'a>) -> PResult<'a, Option<O>> {
-    move |i: Input<'a>| match parser(i) {
-        Ok((rest, o)) => Ok((rest, Some(o))),
-        Err(nom::Err::Error(_)) => Ok((i, None)),
-        Err(e) => Err(e),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Whitespace and comments
 
 /// Finds every comment of the source, outside strings and back quotes.
 pub fn scan_comments(source: &str) -> Vec<Comment> {
@@ -226,35 +23,48 @@ pub fn scan_comments(source: &str) -> Vec<Comment> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' | b'`' => {
-                let quote = bytes[i];
-                i += 1;
-                while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
-                    if quote == b'"' && bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
+            b'"' | b'`' => i = quoted_end(bytes, i, bytes[i] == b'"') + 1,
+            _ if starts_comment(bytes, i) => {
+                let end = line_end(bytes, i);
+                let trimmed = i + source[i..end].trim_end().len();
+                comments.push(Comment {
+                    text: source[i..trimmed].to_string(),
+                    span: Span::new(i, trimmed),
+                });
+                i = end;
             }
-            b'#' => i = push_comment(source, i, &mut comments),
-            b'-' if bytes.get(i + 1) == Some(&b'-') => i = push_comment(source, i, &mut comments),
             _ => i += 1,
         }
     }
     comments
 }
 
-fn push_comment(source: &str, start: usize, comments: &mut Vec<Comment>) -> usize {
-    let end = source[start..]
-        .find('\n')
-        .map_or(source.len(), |n| start + n);
-    let end_trimmed = start + source[start..end].trim_end().len();
-    comments.push(Comment {
-        text: source[start..end_trimmed].to_string(),
-        span: Span::new(start, end_trimmed),
-    });
-    end
+/// True when a `#` or `--` comment starts at byte `at`.
+pub fn starts_comment(bytes: &[u8], at: usize) -> bool {
+    bytes[at..].starts_with(b"#") || bytes[at..].starts_with(b"--")
+}
+
+/// The end of the line byte `at` is on: its newline, or the end of the text.
+pub fn line_end(bytes: &[u8], at: usize) -> usize {
+    bytes[at..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(bytes.len(), |n| at + n)
+}
+
+/// Where the quoted text that opens at `start` (a `"` string or a
+/// back-quoted name) stops: at its closing quote, or where its line ends
+/// when it has none. With `escapes`, a backslash escapes the byte after it.
+pub fn quoted_end(bytes: &[u8], start: usize, escapes: bool) -> usize {
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() && bytes[i] != quote && bytes[i] != b'\n' {
+        if escapes && bytes[i] == b'\\' {
+            i += 1;
+        }
+        i += 1;
+    }
+    i
 }
 
 /// `COMMENT := ( "#" | "--" ) { any character but newline }`
@@ -268,13 +78,10 @@ pub fn ws(i: Input) -> PResult<()> {
         while n < bytes.len() && bytes[n].is_ascii_whitespace() {
             n += 1;
         }
-        let comment = bytes[n..].starts_with(b"#") || bytes[n..].starts_with(b"--");
-        if !comment {
+        if !starts_comment(bytes, n) {
             break;
         }
-        while n < bytes.len() && bytes[n] != b'\n' {
-            n += 1;
-        }
+        n = line_end(bytes, n);
     }
     Ok((i.take_from(n), ()))
 }
@@ -322,6 +129,15 @@ pub fn kw<'a>(word: &'static str) -> impl FnMut(Input<'a>) -> PResult<'a, Span> 
             )))
         }
     }
+}
+
+/// The input after the keyword `word` when it starts here: [`kw`] for a
+/// word read from the input rather than one of the grammar.
+pub fn skip_keyword<'a>(i: Input<'a>, word: &str) -> Option<Input<'a>> {
+    if !at_keyword(&i, word) {
+        return None;
+    }
+    lexeme(i, word.len()).ok().map(|(rest, _)| rest)
 }
 
 /// A punctuation token such as `(`, `=` or `<=`.

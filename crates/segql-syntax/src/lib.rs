@@ -18,8 +18,9 @@
 
 mod ast;
 mod diagnostic;
+mod keywords;
 mod lexer;
-mod parser;
+mod parse;
 mod printer;
 pub mod result;
 mod span;
@@ -28,9 +29,10 @@ mod validate;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, Label, QUOTED_MAX, Severity, codes, did_you_mean, quoted};
+pub use keywords::{KEYWORDS, is_keyword};
 pub use lexer::parse_instant;
-pub use parser::{MAX_DEPTH, parse, parse_each, parse_lenient};
+pub use parse::{MAX_DEPTH, parse, parse_each, parse_lenient};
 pub use printer::{ProgramFormatter, format_program};
 pub use span::{Span, line_col};
-pub use tokens::{KEYWORDS, Token, TokenKind, ends_statement, is_keyword, tokens};
+pub use tokens::{Token, TokenKind, ends_statement, tokens};
 pub use validate::{Library, LibraryDef, Validator, validate, validate_replacing};

@@ -4,105 +4,15 @@
 //! tokens. The parser's own token readers do the work, so a word, string
 //! or number is read the same way here as in a program.
 
-use crate::lexer::{self, Input, State};
+use crate::keywords::is_keyword;
+use crate::lexer;
+use crate::parse::{Input, State};
 use crate::span::Span;
 use nom::Input as _;
 
-/// Every word the grammar gives a meaning to (LANGUAGE.md §3 to §5), reserved
-/// or not, in lower case.
-pub const KEYWORDS: &[&str] = &[
-    // Statements and segments.
-    "segment",
-    "users",
-    "accounts",
-    "who",
-    "where",
-    "have",
-    "in",
-    "csv",
-    "column",
-    "by",
-    "id",
-    "email",
-    "and",
-    "or",
-    "not",
-    // Behaviors.
-    "performed",
-    "viewed",
-    "action",
-    "clicked",
-    "error",
-    "event",
-    "any",
-    "then",
-    "with",
-    "within",
-    "session",
-    "at",
-    "least",
-    "most",
-    "exactly",
-    "time",
-    "times",
-    "total",
-    "average",
-    "min",
-    "max",
-    // Predicates and literals.
-    "is",
-    "like",
-    "contains",
-    "between",
-    "true",
-    "false",
-    "null",
-    // Ranges and durations.
-    "during",
-    "last",
-    "past",
-    "the",
-    "since",
-    "before",
-    "second",
-    "seconds",
-    "minute",
-    "minutes",
-    "hour",
-    "hours",
-    "day",
-    "days",
-    "week",
-    "weeks",
-    "month",
-    "months",
-    // Analyses.
-    "funnel",
-    "retention",
-    "paths",
-    "explore",
-    "for",
-    "compare",
-    "returning",
-    "every",
-    "periods",
-    "from",
-    "to",
-    "depth",
-    "top",
-    "events",
-    "sessions",
-    "count",
-];
-
-/// True for a word of [`KEYWORDS`], in any case.
-pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word))
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
-    /// A word of [`KEYWORDS`].
+    /// A word of [`KEYWORDS`](crate::KEYWORDS).
     Keyword,
     /// Any other word: a segment, column or back-quoted name.
     Name,
@@ -307,32 +217,6 @@ mod tests {
                 end = token.span.end;
             }
             assert!(end <= source.len());
-        }
-    }
-
-    #[test]
-    fn every_word_the_parser_reads_is_a_keyword() {
-        let parser = include_str!("parser.rs");
-        let quoted_after = |marker: &str| -> Vec<String> {
-            parser
-                .match_indices(marker)
-                .filter_map(|(at, _)| {
-                    let call = &parser[at + marker.len()..];
-                    let call = &call[..call.find(')')?];
-                    let rest = &call[call.find('"')? + 1..];
-                    let word = &rest[..rest.find('"')?];
-                    word.bytes()
-                        .all(|b| b.is_ascii_lowercase())
-                        .then(|| word.to_string())
-                })
-                .collect()
-        };
-        let mut words = quoted_after("kw(");
-        words.extend(quoted_after("at_keyword("));
-        words.extend(lexer::RESERVED.iter().map(|w| w.to_string()));
-        assert!(words.len() > 40, "{words:?}");
-        for word in words {
-            assert!(is_keyword(&word), "`{word}` is missing from KEYWORDS");
         }
     }
 

@@ -1,0 +1,106 @@
+//! The analyses: funnel, retention, paths and explore, and the segments
+//! they are scoped to or compare.
+
+use super::{Duration, Ident, Range, Segment, SeqStep, Step, Within};
+use crate::span::Span;
+use serde::Serialize;
+
+/// `funnel step then [not] step ...`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Funnel {
+    /// The steps in order; the first is never negated.
+    pub steps: Vec<SeqStep>,
+    pub within: Option<Within>,
+    pub scope: Option<SegRef>,
+    pub compare: Vec<SegRef>,
+    pub by: Option<Ident>,
+    pub range: Option<Range>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Retention {
+    pub start: Step,
+    pub returning: Step,
+    pub every: Option<Period>,
+    pub periods: Option<u64>,
+    pub scope: Option<SegRef>,
+    pub by: Option<Ident>,
+    pub range: Option<Range>,
+}
+
+/// A calendar period of retention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+}
+
+impl Period {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Period::Day => "day",
+            Period::Week => "week",
+            Period::Month => "month",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Paths {
+    pub from: Option<Step>,
+    pub to: Option<Step>,
+    pub depth: Option<u64>,
+    pub top: Option<u64>,
+    pub scope: Option<SegRef>,
+    pub range: Option<Range>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Explore {
+    pub measures: Vec<Measure>,
+    pub by: Vec<Ident>,
+    pub every: Option<Duration>,
+    pub scope: Option<SegRef>,
+    pub top: Option<u64>,
+    pub range: Option<Range>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Measure {
+    pub kind: MeasureKind,
+    pub span: Span,
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum MeasureKind {
+    Events,
+    Users,
+    Sessions,
+    Count(Step),
+}
+
+/// The segment an analysis is scoped to or compares: a name or an inline
+/// segment in parentheses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SegRef {
+    pub kind: SegRefKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum SegRefKind {
+    Named(Ident),
+    Inline(Box<Segment>),
+}
+
+/// The result column of the `nth` (from 1) `count(step)` measure of an
+/// explore: `count`, then `count_2`, `count_3`, ... (LANGUAGE.md §5).
+pub fn count_column(nth: usize) -> String {
+    if nth == 1 {
+        "count".to_string()
+    } else {
+        format!("count_{nth}")
+    }
+}

@@ -1,0 +1,125 @@
+//! The analyses, one module each: `funnel`, `retention`, `paths` and
+//! `explore`; and the clauses they share (`for`, `by`, counted clauses, the
+//! order of clauses) with `seg`, the segment a clause names.
+
+mod explore;
+mod funnel;
+mod paths;
+mod retention;
+
+pub use explore::explore;
+pub use funnel::funnel;
+pub use paths::paths;
+pub use retention::retention;
+
+use super::segment::segment;
+use super::{Input, PError, PResult, clause, cut, expecting, failure, nested, offset, span_from};
+use crate::ast::{Ident, SegRef, SegRefKind};
+use crate::diagnostic::{Diagnostic, codes};
+use crate::lexer::{describe_token, ident, int, peek_word, sym};
+
+/// Fails with `clause-order` when a clause keyword of this analysis appears
+/// after the clauses that must follow it.
+fn clause_order_check<'a>(
+    i: &Input<'a>,
+    analysis: &str,
+    order: &[&str],
+) -> Result<(), nom::Err<PError>> {
+    let word = peek_word(i).to_ascii_lowercase();
+    let is_clause = order
+        .iter()
+        .any(|c| c.split(' ').next() == Some(word.as_str()));
+    if !is_clause {
+        return Ok(());
+    }
+    let at = offset(i);
+    let (found, span) = describe_token(i.extra.source, at);
+    Err(nom::Err::Failure(PError::custom(
+        at,
+        Diagnostic::error(
+            codes::CLAUSE_ORDER,
+            format!("{found} is out of place in this {analysis}"),
+        )
+        .with_span(span)
+        .with_label("this clause comes earlier")
+        .with_help(format!(
+            "the clauses of `{analysis}` come in this order: {}",
+            order.join(", ")
+        )),
+    )))
+}
+
+/// `[ "for" seg ]`: the segment an analysis is scoped to.
+fn for_clause(i: Input) -> PResult<Option<SegRef>> {
+    clause("for", seg)(i)
+}
+
+/// `[ "by" ident ]`: the one column a funnel or retention is broken down by.
+fn by_one(i: Input) -> PResult<Option<Ident>> {
+    clause("by", expecting("a column name after `by`", ident))(i)
+}
+
+/// `[ word INT ]`, with `what` for a missing number.
+fn int_clause<'a>(
+    i: Input<'a>,
+    word: &'static str,
+    what: &'static str,
+) -> PResult<'a, Option<u64>> {
+    let (i, n) = clause(word, expecting(what, int))(i)?;
+    Ok((i, n.map(|(n, _)| n)))
+}
+
+/// `depth N` or `top N`, where N must be at least 1: 0 is reported here,
+/// where the number's place is known, with `message` and `help`.
+fn positive_int_clause<'a>(
+    i: Input<'a>,
+    word: &'static str,
+    message: &'static str,
+    help: &'static str,
+) -> PResult<'a, Option<u64>> {
+    let start = offset(&i);
+    let what = match word {
+        "depth" => "a whole number after `depth`",
+        _ => "a whole number after `top`",
+    };
+    let (rest, n) = int_clause(i, word, what)?;
+    if n == Some(0) {
+        return failure(
+            start,
+            Diagnostic::error(codes::VALUE_OUT_OF_RANGE, message)
+                .with_span(span_from(start, &rest))
+                .with_label("must be at least 1")
+                .with_help(help),
+        );
+    }
+    Ok((rest, n))
+}
+
+/// `seg := IDENT | "(" segment ")"`
+fn seg(i: Input) -> PResult<SegRef> {
+    let start = offset(&i);
+    if let Ok((rest, _)) = sym("(")(i) {
+        let (rest, s) = nested(rest, |r| {
+            cut(expecting(
+                "a segment such as `users who viewed \"/cart\"`",
+                segment,
+            ))(r)
+        })?;
+        let (rest, _) = cut(expecting("`)` to close the segment", sym(")")))(rest)?;
+        return Ok((
+            rest,
+            SegRef {
+                kind: SegRefKind::Inline(Box::new(s)),
+                span: span_from(start, &rest),
+            },
+        ));
+    }
+    let (rest, name) = expecting("a segment name or a segment in parentheses", ident)(i)?;
+    Ok((
+        rest,
+        SegRef {
+            kind: SegRefKind::Named(name),
+            span: span_from(start, &rest),
+        },
+    ))
+}
