@@ -10,7 +10,7 @@
 //! element matching `from`, and cuts to `depth` elements, or ends at the
 //! first element matching `to` (no path when that is not within `depth`).
 
-use crate::native::{group_offsets, one_element_lists};
+use super::sequence::{group_offsets, one_element_lists};
 use datafusion_common::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StringBuilder,
 };

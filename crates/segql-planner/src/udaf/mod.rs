@@ -1,0 +1,2 @@
+pub mod paths;
+pub mod sequence;
