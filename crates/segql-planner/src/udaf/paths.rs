@@ -10,12 +10,13 @@
 //! element matching `from`, and cuts to `depth` elements, or ends at the
 //! first element matching `to` (no path when that is not within `depth`).
 
-use super::sequence::{group_offsets, one_element_lists};
-use datafusion_common::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StringBuilder,
+use super::state::{
+    GroupedEvents, list_fields, lists, one_element_lists, one_list, passes, row_starts,
 };
-use datafusion_common::arrow::buffer::OffsetBuffer;
-use datafusion_common::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion_common::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, StringBuilder,
+};
+use datafusion_common::arrow::datatypes::{DataType, FieldRef, Int64Type};
 use datafusion_common::{Result, ScalarValue, internal_err};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion_expr::{
@@ -108,18 +109,14 @@ impl AggregateUDFImpl for PathBuilder {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let list = |suffix: &str, item: DataType| {
-            Arc::new(Field::new(
-                format!("{}[{suffix}]", args.name),
-                DataType::List(Arc::new(Field::new_list_field(item, true))),
-                true,
-            ))
-        };
-        Ok(vec![
-            list("times", DataType::Int64),
-            list("names", DataType::Utf8),
-            list("flags", DataType::Int64),
-        ])
+        Ok(list_fields(
+            &args,
+            &[
+                ("times", DataType::Int64),
+                ("names", DataType::Utf8),
+                ("flags", DataType::Int64),
+            ],
+        ))
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -134,11 +131,7 @@ impl AggregateUDFImpl for PathBuilder {
             shape: self.shape,
             codes: HashMap::new(),
             names: Vec::new(),
-            groups: Vec::new(),
-            times: Vec::new(),
-            name_codes: Vec::new(),
-            flags: Vec::new(),
-            num_groups: 0,
+            views: GroupedEvents::new(),
         }))
     }
 }
@@ -154,16 +147,57 @@ fn arguments(values: &[ArrayRef]) -> Result<(&Int64Array, &StringArray, &Int64Ar
     }
 }
 
+/// Calls `f(row, time, name, flags)` for every view of the input rows that
+/// `filter` keeps: a row with a time and a name (null flags are none).
+fn input_views<'a>(
+    values: &'a [ArrayRef],
+    filter: Option<&BooleanArray>,
+    mut f: impl FnMut(usize, i64, &'a str, i64),
+) -> Result<()> {
+    let (times, names, flags) = arguments(values)?;
+    for row in 0..times.len() {
+        if times.is_null(row) || names.is_null(row) || !passes(filter, row) {
+            continue;
+        }
+        let flag = if flags.is_null(row) {
+            0
+        } else {
+            flags.value(row)
+        };
+        f(row, times.value(row), names.value(row), flag);
+    }
+    Ok(())
+}
+
+/// Calls `f(row, time, name, flags)` for every view of the state lists of
+/// every row.
+fn state_views(states: &[ArrayRef], mut f: impl FnMut(usize, i64, &str, i64)) -> Result<()> {
+    let lists = [0, 1, 2].map(|i| states[i].as_list::<i32>());
+    let flat = lists.map(|l| Arc::clone(l.values()));
+    let (times, names, flags) = arguments(&flat)?;
+    for row in 0..lists[0].len() {
+        let Some(([t, n, fl], length)) = row_starts(lists, row) else {
+            continue;
+        };
+        for i in 0..length {
+            f(
+                row,
+                times.value(t + i),
+                names.value(n + i),
+                flags.value(fl + i),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Views of every group, column-wise, names interned.
 struct PathGroups {
     shape: PathShape,
     codes: HashMap<String, u32>,
     names: Vec<String>,
-    groups: Vec<u32>,
-    times: Vec<i64>,
-    name_codes: Vec<u32>,
-    flags: Vec<u8>,
-    num_groups: usize,
+    /// Each view's name code and flags.
+    views: GroupedEvents<(u32, u8)>,
 }
 
 impl PathGroups {
@@ -177,46 +211,21 @@ impl PathGroups {
                 c
             }
         };
-        self.groups.push(group as u32);
-        self.times.push(time);
-        self.name_codes.push(code);
-        self.flags.push(flags as u8);
+        self.views.push(group, time, (code, flags as u8));
     }
 
-    /// Takes the views of the groups `emit_to` names, grouped (counting
-    /// sort) and each group sorted by time then name: group start offsets
-    /// and `(time, name code, flags)`.
-    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, u32, u8)>) {
-        let emitted = match emit_to {
-            EmitTo::All => self.num_groups,
-            EmitTo::First(n) => n.min(self.num_groups),
-        };
-        let offsets = group_offsets(&self.groups, emitted);
-        let mut sorted = vec![(0i64, 0u32, 0u8); offsets[emitted]];
-        let mut cursor = offsets.clone();
-        let mut kept = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for i in 0..self.groups.len() {
-            let g = self.groups[i] as usize;
-            let view = (self.times[i], self.name_codes[i], self.flags[i]);
-            if g < emitted {
-                sorted[cursor[g]] = view;
-                cursor[g] += 1;
-            } else {
-                kept.0.push((g - emitted) as u32);
-                kept.1.push(view.0);
-                kept.2.push(view.1);
-                kept.3.push(view.2);
-            }
-        }
+    /// Takes the views of the groups `emit_to` names, grouped and each
+    /// group sorted by time then name: group start offsets and
+    /// `(time, (name code, flags))`.
+    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, (u32, u8))>) {
+        let (offsets, mut sorted) = self.views.take(emit_to);
         let names = &self.names;
-        for g in 0..emitted {
-            sorted[offsets[g]..offsets[g + 1]].sort_unstable_by(|a, b| {
+        for w in offsets.windows(2) {
+            sorted[w[0]..w[1]].sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0)
-                    .then_with(|| names[a.1 as usize].cmp(&names[b.1 as usize]))
+                    .then_with(|| names[a.1.0 as usize].cmp(&names[b.1.0 as usize]))
             });
         }
-        (self.groups, self.times, self.name_codes, self.flags) = kept;
-        self.num_groups -= emitted;
         (offsets, sorted)
     }
 }
@@ -229,23 +238,10 @@ impl GroupsAccumulator for PathGroups {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.num_groups = self.num_groups.max(total_num_groups);
-        let (times, names, flags) = arguments(values)?;
-        for (row, &group) in group_indices.iter().enumerate() {
-            if times.is_null(row)
-                || names.is_null(row)
-                || opt_filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
-            {
-                continue;
-            }
-            let flag = if flags.is_null(row) {
-                0
-            } else {
-                flags.value(row)
-            };
-            self.push(group, times.value(row), names.value(row), flag);
-        }
-        Ok(())
+        self.views.grow(total_num_groups);
+        input_views(values, opt_filter, |row, time, name, flags| {
+            self.push(group_indices[row], time, name, flags)
+        })
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
@@ -257,7 +253,7 @@ impl GroupsAccumulator for PathGroups {
             views.extend(
                 sorted[w[0]..w[1]]
                     .iter()
-                    .map(|&(t, code, f)| (t, self.names[code as usize].as_str(), f as i64)),
+                    .map(|&(t, (code, f))| (t, self.names[code as usize].as_str(), f as i64)),
             );
             match session_path(&views, self.shape) {
                 Some(path) => out.append_value(path.join(PathBuilder::SEPARATOR)),
@@ -269,24 +265,15 @@ impl GroupsAccumulator for PathGroups {
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let (offsets, sorted) = self.take_sorted(emit_to);
-        let offsets =
-            OffsetBuffer::new(offsets.iter().map(|&o| o as i32).collect::<Vec<_>>().into());
-        let list = |values: ArrayRef, item: DataType| -> ArrayRef {
-            Arc::new(ListArray::new(
-                Arc::new(Field::new_list_field(item, true)),
-                offsets.clone(),
-                values,
-                None,
-            ))
-        };
         let times = Int64Array::from_iter_values(sorted.iter().map(|v| v.0));
-        let names =
-            StringArray::from_iter_values(sorted.iter().map(|v| self.names[v.1 as usize].as_str()));
-        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.2 as i64));
+        let names = StringArray::from_iter_values(
+            sorted.iter().map(|v| self.names[v.1.0 as usize].as_str()),
+        );
+        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.1.1 as i64));
         Ok(vec![
-            list(Arc::new(times), DataType::Int64),
-            list(Arc::new(names), DataType::Utf8),
-            list(Arc::new(flags), DataType::Int64),
+            lists(&offsets, Arc::new(times)),
+            lists(&offsets, Arc::new(names)),
+            lists(&offsets, Arc::new(flags)),
         ])
     }
 
@@ -296,33 +283,10 @@ impl GroupsAccumulator for PathGroups {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.num_groups = self.num_groups.max(total_num_groups);
-        let lists: Vec<&ListArray> = values.iter().map(|v| v.as_list::<i32>()).collect();
-        // Read the lists' flat values through their offsets: no arrays per
-        // row (partial states often hold one view a row).
-        let flat: Vec<ArrayRef> = lists.iter().map(|l| Arc::clone(l.values())).collect();
-        let (times, names, flags) = arguments(&flat)?;
-        let starts: Vec<&[i32]> = lists.iter().map(|l| l.value_offsets()).collect();
-        for (row, &group) in group_indices.iter().enumerate() {
-            if lists.iter().any(|l| l.is_null(row)) {
-                continue;
-            }
-            let length = (starts[0][row + 1] - starts[0][row]) as usize;
-            let (t, n, f) = (
-                starts[0][row] as usize,
-                starts[1][row] as usize,
-                starts[2][row] as usize,
-            );
-            for i in 0..length {
-                self.push(
-                    group,
-                    times.value(t + i),
-                    names.value(n + i),
-                    flags.value(f + i),
-                );
-            }
-        }
-        Ok(())
+        self.views.grow(total_num_groups);
+        state_views(values, |row, time, name, flags| {
+            self.push(group_indices[row], time, name, flags)
+        })
     }
 
     fn convert_to_state(
@@ -334,11 +298,7 @@ impl GroupsAccumulator for PathGroups {
     }
 
     fn size(&self) -> usize {
-        self.groups.capacity() * 4
-            + self.times.capacity() * 8
-            + self.name_codes.capacity() * 4
-            + self.flags.capacity()
-            + self.names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
+        self.views.size() + self.names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
     }
 }
 
@@ -351,19 +311,9 @@ struct PathAccumulator {
 
 impl Accumulator for PathAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (times, names, flags) = arguments(values)?;
-        for row in 0..times.len() {
-            if times.is_valid(row) && names.is_valid(row) {
-                let flag = if flags.is_null(row) {
-                    0
-                } else {
-                    flags.value(row)
-                };
-                self.views
-                    .push((times.value(row), names.value(row).to_string(), flag));
-            }
-        }
-        Ok(())
+        input_views(values, None, |_, time, name, flags| {
+            self.views.push((time, name.to_string(), flags))
+        })
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
@@ -388,41 +338,23 @@ impl Accumulator for PathAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let list = |values: ArrayRef| {
-            ScalarValue::List(Arc::new(ListArray::new(
-                Arc::new(Field::new_list_field(values.data_type().clone(), true)),
-                OffsetBuffer::from_lengths([values.len()]),
-                values,
-                None,
-            )))
-        };
         Ok(vec![
-            list(Arc::new(Int64Array::from_iter_values(
+            one_list(Arc::new(Int64Array::from_iter_values(
                 self.views.iter().map(|v| v.0),
             ))),
-            list(Arc::new(StringArray::from_iter_values(
+            one_list(Arc::new(StringArray::from_iter_values(
                 self.views.iter().map(|v| v.1.as_str()),
             ))),
-            list(Arc::new(Int64Array::from_iter_values(
+            one_list(Arc::new(Int64Array::from_iter_values(
                 self.views.iter().map(|v| v.2),
             ))),
         ])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let lists: Vec<&ListArray> = states.iter().map(|v| v.as_list::<i32>()).collect();
-        for row in 0..lists[0].len() {
-            if lists.iter().any(|l| l.is_null(row)) {
-                continue;
-            }
-            let items: Vec<ArrayRef> = lists.iter().map(|l| l.value(row)).collect();
-            let (times, names, flags) = arguments(&items)?;
-            for i in 0..times.len() {
-                self.views
-                    .push((times.value(i), names.value(i).to_string(), flags.value(i)));
-            }
-        }
-        Ok(())
+        state_views(states, |_, time, name, flags| {
+            self.views.push((time, name.to_string(), flags))
+        })
     }
 }
 
