@@ -127,12 +127,7 @@ impl AggregateUDFImpl for PathBuilder {
         &self,
         _args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(PathGroups {
-            shape: self.shape,
-            codes: HashMap::new(),
-            names: Vec::new(),
-            views: GroupedEvents::new(),
-        }))
+        Ok(Box::new(PathGroups::new(self.shape)))
     }
 }
 
@@ -201,6 +196,15 @@ struct PathGroups {
 }
 
 impl PathGroups {
+    fn new(shape: PathShape) -> Self {
+        PathGroups {
+            shape,
+            codes: HashMap::new(),
+            names: Vec::new(),
+            views: GroupedEvents::new(),
+        }
+    }
+
     fn push(&mut self, group: usize, time: i64, name: &str, flags: i64) {
         let code = match self.codes.get(name) {
             Some(&c) => c,
@@ -396,5 +400,53 @@ mod tests {
             path(&[(1, "/a", FROM | TO), (2, "/b", 0)], 3, true).as_deref(),
             Some("/a")
         );
+    }
+
+    #[test]
+    fn the_groups_accumulator_builds_paths_through_a_partial_state() {
+        // Group 0: /a (from), /b, /b, /c, out of time order; group 1 never
+        // meets `from`; group 2: /x then /y (from) at the same time, sorted
+        // by name.
+        let views: [(usize, i64, &str, i64); 7] = [
+            (0, 4, "/c", 0),
+            (1, 1, "/a", 0),
+            (0, 1, "/a", FROM),
+            (2, 7, "/y", FROM),
+            (0, 2, "/b", 0),
+            (2, 7, "/x", 0),
+            (0, 3, "/b", 0),
+        ];
+        let values: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter_values(views.iter().map(|v| v.1))),
+            Arc::new(StringArray::from_iter_values(views.iter().map(|v| v.2))),
+            Arc::new(Int64Array::from_iter_values(views.iter().map(|v| v.3))),
+        ];
+        let groups: Vec<usize> = views.iter().map(|v| v.0).collect();
+        let new = || {
+            PathGroups::new(PathShape {
+                depth: 5,
+                has_to: false,
+            })
+        };
+        // Half the rows through update and state, half as converted state.
+        let mut partial = new();
+        let head: Vec<ArrayRef> = values.iter().map(|v| v.slice(0, 4)).collect();
+        partial
+            .update_batch(&head, &groups[..4], None, 3)
+            .expect("update");
+        let state = partial.state(EmitTo::All).expect("state");
+        let tail: Vec<ArrayRef> = values.iter().map(|v| v.slice(4, 3)).collect();
+        let converted = partial.convert_to_state(&tail, None).expect("convert");
+        let mut merged = new();
+        merged
+            .merge_batch(&state, &[0, 1, 2], 3)
+            .expect("merge state");
+        merged
+            .merge_batch(&converted, &groups[4..], 3)
+            .expect("merge converted");
+        let result = merged.evaluate(EmitTo::All).expect("evaluate");
+        let result = result.as_string::<i32>();
+        let paths: Vec<Option<&str>> = result.iter().collect();
+        assert_eq!(paths, vec![Some("/a -> /b -> /c"), None, Some("/y")]);
     }
 }
