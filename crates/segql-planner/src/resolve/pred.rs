@@ -8,7 +8,7 @@ use super::column::ValueKind;
 use super::range::last_micros;
 use crate::catalog::TableRole;
 use crate::ir::Cond;
-use datafusion_expr::{Expr, lit};
+use datafusion_expr::{Expr, Operator, lit};
 use segql_syntax::{Atom, AtomKind, Audience, CmpOp, Diagnostic, Pred, PredKind, codes, quoted};
 
 impl Resolver<'_> {
@@ -27,19 +27,18 @@ impl Resolver<'_> {
 
     /// A two-valued predicate over one table.
     pub(super) fn pred(&self, pred: &Pred, role: TableRole) -> Result<Expr, Diagnostic> {
+        // A long `or` or `and` nests as a balanced tree, not as a chain as
+        // deep as it is long.
+        let balanced = |items: &[Pred], op: Operator| -> Result<Expr, Diagnostic> {
+            let items = items
+                .iter()
+                .map(|p| self.pred(p, role))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(crate::lower::balanced(items, op).expect("`or` and `and` have items"))
+        };
         Ok(match &pred.kind {
-            PredKind::Or(items) => items
-                .iter()
-                .map(|p| self.pred(p, role))
-                .collect::<Result<Vec<_>, _>>()
-                .map(|items| crate::lower::balanced(items, datafusion_expr::Operator::Or))?
-                .expect("or has items"),
-            PredKind::And(items) => items
-                .iter()
-                .map(|p| self.pred(p, role))
-                .collect::<Result<Vec<_>, _>>()
-                .map(|items| crate::lower::balanced(items, datafusion_expr::Operator::And))?
-                .expect("and has items"),
+            PredKind::Or(items) => balanced(items, Operator::Or)?,
+            PredKind::And(items) => balanced(items, Operator::And)?,
             PredKind::Not(inner) => Expr::Not(Box::new(self.pred(inner, role)?)),
             PredKind::Group(inner) => self.pred(inner, role)?,
             PredKind::Atom(atom) => self.atom(atom, role)?,

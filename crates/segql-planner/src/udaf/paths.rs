@@ -186,13 +186,20 @@ fn state_views(states: &[ArrayRef], mut f: impl FnMut(usize, i64, &str, i64)) ->
     Ok(())
 }
 
+/// What is kept of a view besides its group and time.
+#[derive(Debug, Clone, Copy, Default)]
+struct View {
+    /// Its name's number in [`PathGroups::names`].
+    code: u32,
+    flags: u8,
+}
+
 /// Views of every group, column-wise, names interned.
 struct PathGroups {
     shape: PathShape,
     codes: HashMap<String, u32>,
     names: Vec<String>,
-    /// Each view's name code and flags.
-    views: GroupedEvents<(u32, u8)>,
+    views: GroupedEvents<View>,
 }
 
 impl PathGroups {
@@ -215,19 +222,25 @@ impl PathGroups {
                 c
             }
         };
-        self.views.push(group, time, (code, flags as u8));
+        self.views.push(
+            group,
+            time,
+            View {
+                code,
+                flags: flags as u8,
+            },
+        );
     }
 
     /// Takes the views of the groups `emit_to` names, grouped and each
-    /// group sorted by time then name: group start offsets and
-    /// `(time, (name code, flags))`.
-    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, (u32, u8))>) {
+    /// group sorted by time then name: group start offsets and views.
+    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, View)>) {
         let (offsets, mut sorted) = self.views.take(emit_to);
         let names = &self.names;
         for w in offsets.windows(2) {
             sorted[w[0]..w[1]].sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0)
-                    .then_with(|| names[a.1.0 as usize].cmp(&names[b.1.0 as usize]))
+                    .then_with(|| names[a.1.code as usize].cmp(&names[b.1.code as usize]))
             });
         }
         (offsets, sorted)
@@ -257,7 +270,7 @@ impl GroupsAccumulator for PathGroups {
             views.extend(
                 sorted[w[0]..w[1]]
                     .iter()
-                    .map(|&(t, (code, f))| (t, self.names[code as usize].as_str(), f as i64)),
+                    .map(|&(t, v)| (t, self.names[v.code as usize].as_str(), v.flags as i64)),
             );
             match session_path(&views, self.shape) {
                 Some(path) => out.append_value(path.join(PathBuilder::SEPARATOR)),
@@ -271,9 +284,11 @@ impl GroupsAccumulator for PathGroups {
         let (offsets, sorted) = self.take_sorted(emit_to);
         let times = Int64Array::from_iter_values(sorted.iter().map(|v| v.0));
         let names = StringArray::from_iter_values(
-            sorted.iter().map(|v| self.names[v.1.0 as usize].as_str()),
+            sorted
+                .iter()
+                .map(|v| self.names[v.1.code as usize].as_str()),
         );
-        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.1.1 as i64));
+        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.1.flags as i64));
         Ok(vec![
             lists(&offsets, Arc::new(times)),
             lists(&offsets, Arc::new(names)),
