@@ -149,7 +149,7 @@ impl Timings {
                     + Duration::from_nanos(
                         nanos("time_elapsed_processing") + nanos("time_elapsed_opening"),
                     );
-            } else if line.contains(segql_planner::native::SequenceMatch::NAME) {
+            } else if line.contains(segql_planner::udaf::sequence::SequenceMatch::NAME) {
                 self.matching += compute;
             } else {
                 self.other += compute;

@@ -13,9 +13,8 @@ mod catalog;
 mod ir;
 mod lower;
 pub mod names;
-pub mod native;
-pub mod native_paths;
 mod resolve;
+pub mod udaf;
 
 pub use catalog::{
     Catalog, CsvReader, NameColumn, SchemaMapping, TableCatalog, TableEntry, TableNames, TableRole,

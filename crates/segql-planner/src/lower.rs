@@ -14,8 +14,8 @@
 use crate::catalog::{Catalog, NameColumn, TableEntry, TableRole};
 use crate::ir::*;
 use crate::names::{ACTOR, NAME, SESSION, TS, TYPE};
-use crate::native::{SequenceMatch, SequenceOutput, SequencePattern};
-use crate::native_paths;
+use crate::udaf::paths as native_paths;
+use crate::udaf::sequence::{SequenceMatch, SequenceOutput, SequencePattern};
 use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
 use datafusion_common::{Column, JoinType, ScalarValue};
 use datafusion_expr::expr::WindowFunction;
@@ -120,7 +120,7 @@ pub enum SequenceEngine {
     /// `SessionContext` and unparses to SQL.
     #[default]
     Portable,
-    /// The native matcher ([`crate::native`]): one pass per actor in time
+    /// The native matcher ([`crate::udaf::sequence`]): one pass per actor in time
     /// order. Plans carry its aggregate function, so they run only where
     /// segql's functions travel with the plan (any DataFusion context), not
     /// as SQL text.
@@ -1775,8 +1775,8 @@ impl Lowering<'_> {
                 if funnel.within == Within::Session {
                     p.push(column(SESSION));
                 }
-                p.push(field(crate::native::FURTHEST_FIELD).alias(FURTHEST));
-                p.push(field(crate::native::START_FIELD).alias(START));
+                p.push(field(crate::udaf::sequence::FURTHEST_FIELD).alias(FURTHEST));
+                p.push(field(crate::udaf::sequence::START_FIELD).alias(START));
                 p
             })?
             .filter(column(FURTHEST).gt(lit(0i64)))?

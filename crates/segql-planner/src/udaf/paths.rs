@@ -10,12 +10,13 @@
 //! element matching `from`, and cuts to `depth` elements, or ends at the
 //! first element matching `to` (no path when that is not within `depth`).
 
-use crate::native::{group_offsets, one_element_lists};
-use datafusion_common::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StringBuilder,
+use super::state::{
+    GroupedEvents, list_fields, lists, one_element_lists, one_list, passes, row_starts,
 };
-use datafusion_common::arrow::buffer::OffsetBuffer;
-use datafusion_common::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion_common::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, StringBuilder,
+};
+use datafusion_common::arrow::datatypes::{DataType, FieldRef, Int64Type};
 use datafusion_common::{Result, ScalarValue, internal_err};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion_expr::{
@@ -108,18 +109,14 @@ impl AggregateUDFImpl for PathBuilder {
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        let list = |suffix: &str, item: DataType| {
-            Arc::new(Field::new(
-                format!("{}[{suffix}]", args.name),
-                DataType::List(Arc::new(Field::new_list_field(item, true))),
-                true,
-            ))
-        };
-        Ok(vec![
-            list("times", DataType::Int64),
-            list("names", DataType::Utf8),
-            list("flags", DataType::Int64),
-        ])
+        Ok(list_fields(
+            &args,
+            &[
+                ("times", DataType::Int64),
+                ("names", DataType::Utf8),
+                ("flags", DataType::Int64),
+            ],
+        ))
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -130,16 +127,7 @@ impl AggregateUDFImpl for PathBuilder {
         &self,
         _args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(PathGroups {
-            shape: self.shape,
-            codes: HashMap::new(),
-            names: Vec::new(),
-            groups: Vec::new(),
-            times: Vec::new(),
-            name_codes: Vec::new(),
-            flags: Vec::new(),
-            num_groups: 0,
-        }))
+        Ok(Box::new(PathGroups::new(self.shape)))
     }
 }
 
@@ -154,19 +142,76 @@ fn arguments(values: &[ArrayRef]) -> Result<(&Int64Array, &StringArray, &Int64Ar
     }
 }
 
+/// Calls `f(row, time, name, flags)` for every view of the input rows that
+/// `filter` keeps: a row with a time and a name (null flags are none).
+fn input_views<'a>(
+    values: &'a [ArrayRef],
+    filter: Option<&BooleanArray>,
+    mut f: impl FnMut(usize, i64, &'a str, i64),
+) -> Result<()> {
+    let (times, names, flags) = arguments(values)?;
+    for row in 0..times.len() {
+        if times.is_null(row) || names.is_null(row) || !passes(filter, row) {
+            continue;
+        }
+        let flag = if flags.is_null(row) {
+            0
+        } else {
+            flags.value(row)
+        };
+        f(row, times.value(row), names.value(row), flag);
+    }
+    Ok(())
+}
+
+/// Calls `f(row, time, name, flags)` for every view of the state lists of
+/// every row.
+fn state_views(states: &[ArrayRef], mut f: impl FnMut(usize, i64, &str, i64)) -> Result<()> {
+    let lists = [0, 1, 2].map(|i| states[i].as_list::<i32>());
+    let flat = lists.map(|l| Arc::clone(l.values()));
+    let (times, names, flags) = arguments(&flat)?;
+    for row in 0..lists[0].len() {
+        let Some(([t, n, fl], length)) = row_starts(lists, row) else {
+            continue;
+        };
+        for i in 0..length {
+            f(
+                row,
+                times.value(t + i),
+                names.value(n + i),
+                flags.value(fl + i),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What is kept of a view besides its group and time.
+#[derive(Debug, Clone, Copy, Default)]
+struct View {
+    /// Its name's number in [`PathGroups::names`].
+    code: u32,
+    flags: u8,
+}
+
 /// Views of every group, column-wise, names interned.
 struct PathGroups {
     shape: PathShape,
     codes: HashMap<String, u32>,
     names: Vec<String>,
-    groups: Vec<u32>,
-    times: Vec<i64>,
-    name_codes: Vec<u32>,
-    flags: Vec<u8>,
-    num_groups: usize,
+    views: GroupedEvents<View>,
 }
 
 impl PathGroups {
+    fn new(shape: PathShape) -> Self {
+        PathGroups {
+            shape,
+            codes: HashMap::new(),
+            names: Vec::new(),
+            views: GroupedEvents::new(),
+        }
+    }
+
     fn push(&mut self, group: usize, time: i64, name: &str, flags: i64) {
         let code = match self.codes.get(name) {
             Some(&c) => c,
@@ -177,46 +222,27 @@ impl PathGroups {
                 c
             }
         };
-        self.groups.push(group as u32);
-        self.times.push(time);
-        self.name_codes.push(code);
-        self.flags.push(flags as u8);
+        self.views.push(
+            group,
+            time,
+            View {
+                code,
+                flags: flags as u8,
+            },
+        );
     }
 
-    /// Takes the views of the groups `emit_to` names, grouped (counting
-    /// sort) and each group sorted by time then name: group start offsets
-    /// and `(time, name code, flags)`.
-    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, u32, u8)>) {
-        let emitted = match emit_to {
-            EmitTo::All => self.num_groups,
-            EmitTo::First(n) => n.min(self.num_groups),
-        };
-        let offsets = group_offsets(&self.groups, emitted);
-        let mut sorted = vec![(0i64, 0u32, 0u8); offsets[emitted]];
-        let mut cursor = offsets.clone();
-        let mut kept = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for i in 0..self.groups.len() {
-            let g = self.groups[i] as usize;
-            let view = (self.times[i], self.name_codes[i], self.flags[i]);
-            if g < emitted {
-                sorted[cursor[g]] = view;
-                cursor[g] += 1;
-            } else {
-                kept.0.push((g - emitted) as u32);
-                kept.1.push(view.0);
-                kept.2.push(view.1);
-                kept.3.push(view.2);
-            }
-        }
+    /// Takes the views of the groups `emit_to` names, grouped and each
+    /// group sorted by time then name: group start offsets and views.
+    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, View)>) {
+        let (offsets, mut sorted) = self.views.take(emit_to);
         let names = &self.names;
-        for g in 0..emitted {
-            sorted[offsets[g]..offsets[g + 1]].sort_unstable_by(|a, b| {
+        for w in offsets.windows(2) {
+            sorted[w[0]..w[1]].sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0)
-                    .then_with(|| names[a.1 as usize].cmp(&names[b.1 as usize]))
+                    .then_with(|| names[a.1.code as usize].cmp(&names[b.1.code as usize]))
             });
         }
-        (self.groups, self.times, self.name_codes, self.flags) = kept;
-        self.num_groups -= emitted;
         (offsets, sorted)
     }
 }
@@ -229,23 +255,10 @@ impl GroupsAccumulator for PathGroups {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        self.num_groups = self.num_groups.max(total_num_groups);
-        let (times, names, flags) = arguments(values)?;
-        for (row, &group) in group_indices.iter().enumerate() {
-            if times.is_null(row)
-                || names.is_null(row)
-                || opt_filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
-            {
-                continue;
-            }
-            let flag = if flags.is_null(row) {
-                0
-            } else {
-                flags.value(row)
-            };
-            self.push(group, times.value(row), names.value(row), flag);
-        }
-        Ok(())
+        self.views.grow(total_num_groups);
+        input_views(values, opt_filter, |row, time, name, flags| {
+            self.push(group_indices[row], time, name, flags)
+        })
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
@@ -257,7 +270,7 @@ impl GroupsAccumulator for PathGroups {
             views.extend(
                 sorted[w[0]..w[1]]
                     .iter()
-                    .map(|&(t, code, f)| (t, self.names[code as usize].as_str(), f as i64)),
+                    .map(|&(t, v)| (t, self.names[v.code as usize].as_str(), v.flags as i64)),
             );
             match session_path(&views, self.shape) {
                 Some(path) => out.append_value(path.join(PathBuilder::SEPARATOR)),
@@ -269,24 +282,17 @@ impl GroupsAccumulator for PathGroups {
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
         let (offsets, sorted) = self.take_sorted(emit_to);
-        let offsets =
-            OffsetBuffer::new(offsets.iter().map(|&o| o as i32).collect::<Vec<_>>().into());
-        let list = |values: ArrayRef, item: DataType| -> ArrayRef {
-            Arc::new(ListArray::new(
-                Arc::new(Field::new_list_field(item, true)),
-                offsets.clone(),
-                values,
-                None,
-            ))
-        };
         let times = Int64Array::from_iter_values(sorted.iter().map(|v| v.0));
-        let names =
-            StringArray::from_iter_values(sorted.iter().map(|v| self.names[v.1 as usize].as_str()));
-        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.2 as i64));
+        let names = StringArray::from_iter_values(
+            sorted
+                .iter()
+                .map(|v| self.names[v.1.code as usize].as_str()),
+        );
+        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.1.flags as i64));
         Ok(vec![
-            list(Arc::new(times), DataType::Int64),
-            list(Arc::new(names), DataType::Utf8),
-            list(Arc::new(flags), DataType::Int64),
+            lists(&offsets, Arc::new(times)),
+            lists(&offsets, Arc::new(names)),
+            lists(&offsets, Arc::new(flags)),
         ])
     }
 
@@ -296,33 +302,10 @@ impl GroupsAccumulator for PathGroups {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        self.num_groups = self.num_groups.max(total_num_groups);
-        let lists: Vec<&ListArray> = values.iter().map(|v| v.as_list::<i32>()).collect();
-        // Read the lists' flat values through their offsets: no arrays per
-        // row (partial states often hold one view a row).
-        let flat: Vec<ArrayRef> = lists.iter().map(|l| Arc::clone(l.values())).collect();
-        let (times, names, flags) = arguments(&flat)?;
-        let starts: Vec<&[i32]> = lists.iter().map(|l| l.value_offsets()).collect();
-        for (row, &group) in group_indices.iter().enumerate() {
-            if lists.iter().any(|l| l.is_null(row)) {
-                continue;
-            }
-            let length = (starts[0][row + 1] - starts[0][row]) as usize;
-            let (t, n, f) = (
-                starts[0][row] as usize,
-                starts[1][row] as usize,
-                starts[2][row] as usize,
-            );
-            for i in 0..length {
-                self.push(
-                    group,
-                    times.value(t + i),
-                    names.value(n + i),
-                    flags.value(f + i),
-                );
-            }
-        }
-        Ok(())
+        self.views.grow(total_num_groups);
+        state_views(values, |row, time, name, flags| {
+            self.push(group_indices[row], time, name, flags)
+        })
     }
 
     fn convert_to_state(
@@ -334,11 +317,7 @@ impl GroupsAccumulator for PathGroups {
     }
 
     fn size(&self) -> usize {
-        self.groups.capacity() * 4
-            + self.times.capacity() * 8
-            + self.name_codes.capacity() * 4
-            + self.flags.capacity()
-            + self.names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
+        self.views.size() + self.names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
     }
 }
 
@@ -351,19 +330,9 @@ struct PathAccumulator {
 
 impl Accumulator for PathAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        let (times, names, flags) = arguments(values)?;
-        for row in 0..times.len() {
-            if times.is_valid(row) && names.is_valid(row) {
-                let flag = if flags.is_null(row) {
-                    0
-                } else {
-                    flags.value(row)
-                };
-                self.views
-                    .push((times.value(row), names.value(row).to_string(), flag));
-            }
-        }
-        Ok(())
+        input_views(values, None, |_, time, name, flags| {
+            self.views.push((time, name.to_string(), flags))
+        })
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
@@ -388,41 +357,23 @@ impl Accumulator for PathAccumulator {
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        let list = |values: ArrayRef| {
-            ScalarValue::List(Arc::new(ListArray::new(
-                Arc::new(Field::new_list_field(values.data_type().clone(), true)),
-                OffsetBuffer::from_lengths([values.len()]),
-                values,
-                None,
-            )))
-        };
         Ok(vec![
-            list(Arc::new(Int64Array::from_iter_values(
+            one_list(Arc::new(Int64Array::from_iter_values(
                 self.views.iter().map(|v| v.0),
             ))),
-            list(Arc::new(StringArray::from_iter_values(
+            one_list(Arc::new(StringArray::from_iter_values(
                 self.views.iter().map(|v| v.1.as_str()),
             ))),
-            list(Arc::new(Int64Array::from_iter_values(
+            one_list(Arc::new(Int64Array::from_iter_values(
                 self.views.iter().map(|v| v.2),
             ))),
         ])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        let lists: Vec<&ListArray> = states.iter().map(|v| v.as_list::<i32>()).collect();
-        for row in 0..lists[0].len() {
-            if lists.iter().any(|l| l.is_null(row)) {
-                continue;
-            }
-            let items: Vec<ArrayRef> = lists.iter().map(|l| l.value(row)).collect();
-            let (times, names, flags) = arguments(&items)?;
-            for i in 0..times.len() {
-                self.views
-                    .push((times.value(i), names.value(i).to_string(), flags.value(i)));
-            }
-        }
-        Ok(())
+        state_views(states, |_, time, name, flags| {
+            self.views.push((time, name.to_string(), flags))
+        })
     }
 }
 
@@ -464,5 +415,53 @@ mod tests {
             path(&[(1, "/a", FROM | TO), (2, "/b", 0)], 3, true).as_deref(),
             Some("/a")
         );
+    }
+
+    #[test]
+    fn the_groups_accumulator_builds_paths_through_a_partial_state() {
+        // Group 0: /a (from), /b, /b, /c, out of time order; group 1 never
+        // meets `from`; group 2: /x then /y (from) at the same time, sorted
+        // by name.
+        let views: [(usize, i64, &str, i64); 7] = [
+            (0, 4, "/c", 0),
+            (1, 1, "/a", 0),
+            (0, 1, "/a", FROM),
+            (2, 7, "/y", FROM),
+            (0, 2, "/b", 0),
+            (2, 7, "/x", 0),
+            (0, 3, "/b", 0),
+        ];
+        let values: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter_values(views.iter().map(|v| v.1))),
+            Arc::new(StringArray::from_iter_values(views.iter().map(|v| v.2))),
+            Arc::new(Int64Array::from_iter_values(views.iter().map(|v| v.3))),
+        ];
+        let groups: Vec<usize> = views.iter().map(|v| v.0).collect();
+        let new = || {
+            PathGroups::new(PathShape {
+                depth: 5,
+                has_to: false,
+            })
+        };
+        // Half the rows through update and state, half as converted state.
+        let mut partial = new();
+        let head: Vec<ArrayRef> = values.iter().map(|v| v.slice(0, 4)).collect();
+        partial
+            .update_batch(&head, &groups[..4], None, 3)
+            .expect("update");
+        let state = partial.state(EmitTo::All).expect("state");
+        let tail: Vec<ArrayRef> = values.iter().map(|v| v.slice(4, 3)).collect();
+        let converted = partial.convert_to_state(&tail, None).expect("convert");
+        let mut merged = new();
+        merged
+            .merge_batch(&state, &[0, 1, 2], 3)
+            .expect("merge state");
+        merged
+            .merge_batch(&converted, &groups[4..], 3)
+            .expect("merge converted");
+        let result = merged.evaluate(EmitTo::All).expect("evaluate");
+        let result = result.as_string::<i32>();
+        let paths: Vec<Option<&str>> = result.iter().collect();
+        assert_eq!(paths, vec![Some("/a -> /b -> /c"), None, Some("/y")]);
     }
 }

@@ -1,0 +1,10 @@
+//! segql's own aggregate functions, which the native lowering
+//! ([`crate::SequenceEngine::Native`]) plans in place of self-joins and
+//! window passes: the sequence matcher ([`sequence`]) decides sequences and
+//! funnels, the path builder ([`paths`]) builds one path per session. Both
+//! read each actor's events once, in time order, and keep their groups'
+//! events alike ([`state`]).
+
+pub mod paths;
+pub mod sequence;
+mod state;
