@@ -1,22 +1,9 @@
 //! Analyses end to end: every analysis of `examples/*.seg` on the demo
 //! dataset (snapshot), and the edge cases of LANGUAGE.md §5 on tiny data.
 
-use crate::support::{example_outcomes, segql_bin};
-use segql::present::output::{self, OutputFormat};
+use crate::support::{csv, example_outcomes, segql_bin};
 use segql::syntax::StatementKind;
 use std::process::Command;
-
-fn csv(outcome: &segql::execute::Outcome) -> String {
-    let mut buffer = Vec::new();
-    output::write(
-        &outcome.batches,
-        &outcome.schema,
-        OutputFormat::Csv,
-        &mut buffer,
-    )
-    .expect("CSV writes");
-    String::from_utf8(buffer).expect("CSV is text")
-}
 
 #[test]
 fn analyses_of_every_example_on_the_demo_dataset() {

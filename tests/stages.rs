@@ -17,13 +17,12 @@
 //! moved. The fixtures are small on purpose: together they name every
 //! construct of the language once, and each gives few rows.
 
-use crate::support::{demo_engine, render_plain, repo_root, runtime};
+use crate::support::{csv, demo_engine, render_plain, repo_root, runtime};
 use datafusion::logical_expr::LogicalPlan;
 use segql::Query;
 use segql::engine::Engine;
 use segql::export::SqlDialect;
 use segql::planner::{PlanOptions, SequenceEngine};
-use segql::present::output::{self, OutputFormat};
 
 /// At most this many rows of a result are kept in its snapshot; the row
 /// count is kept whole.
@@ -148,15 +147,7 @@ fn per_query<'q>(source: &str, shown: impl IntoIterator<Item = (&'q Query, Strin
 
 /// A result as CSV, cut to [`ROWS_SHOWN`] rows, with its row count.
 fn csv_head(outcome: &segql::execute::Outcome) -> String {
-    let mut buffer = Vec::new();
-    output::write(
-        &outcome.batches,
-        &outcome.schema,
-        OutputFormat::Csv,
-        &mut buffer,
-    )
-    .expect("CSV writes");
-    let text = String::from_utf8(buffer).expect("CSV is text");
+    let text = csv(outcome);
     let rows = outcome.rows();
     let mut lines: Vec<&str> = text.lines().take(ROWS_SHOWN + 1).collect();
     let more = rows.saturating_sub(ROWS_SHOWN);

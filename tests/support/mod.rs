@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+mod cli;
+
+pub use cli::*;
 use std::path::PathBuf;
 
 /// The folder of the repository (where Cargo.toml is).
@@ -121,6 +124,20 @@ pub fn example_outcomes(
         examples.push((name, results));
     }
     examples
+}
+
+/// A result as CSV, the way `segql run --format csv` writes it.
+pub fn csv(outcome: &segql::execute::Outcome) -> String {
+    use segql::present::output::{self, OutputFormat};
+    let mut buffer = Vec::new();
+    output::write(
+        &outcome.batches,
+        &outcome.schema,
+        OutputFormat::Csv,
+        &mut buffer,
+    )
+    .expect("CSV writes");
+    String::from_utf8(buffer).expect("CSV is text")
 }
 
 /// Runs `command` with `stdin` as its standard input, capturing both
