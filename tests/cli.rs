@@ -1,8 +1,8 @@
 //! The `segql` binary as a user runs it: exit codes, streams, files.
 
 use crate::support::{
-    assert_fails_naming, assert_no_panic, assert_success, example_files, folder, repo_root, segql,
-    segql_bin, segql_stdin, stderr, stdout,
+    assert_contains, assert_fails_naming, assert_no_panic, assert_success, example_files, folder,
+    repo_root, segql, segql_bin, segql_stdin, stderr, stdout,
 };
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -349,25 +349,13 @@ fn explain_shows_the_native_matcher_or_the_portable_windows() {
     let text = "users who viewed \"/home\" then viewed \"/cart\" within 1 hour";
     let native = segql(&["explain", "-e", text]);
     assert!(native.status.success(), "{}", stderr(&native));
-    assert!(
-        stdout(&native).contains("segql_sequence"),
-        "{}",
-        stdout(&native)
-    );
+    assert_contains(&stdout(&native), "segql_sequence");
     let portable = segql(&["explain", "--engine", "portable", "-e", text]);
     assert!(!stdout(&portable).contains("segql_sequence"));
-    assert!(
-        stdout(&portable).contains("WindowAggr"),
-        "{}",
-        stdout(&portable)
-    );
+    assert_contains(&stdout(&portable), "WindowAggr");
     let analyzed = segql(&["explain", "--analyze", "-e", text]);
     assert!(analyzed.status.success(), "{}", stderr(&analyzed));
-    assert!(
-        stdout(&analyzed).contains("output_rows"),
-        "{}",
-        stdout(&analyzed)
-    );
+    assert_contains(&stdout(&analyzed), "output_rows");
 }
 
 /// A reader that goes away (`segql … 2>&1 | head`) ends the output; it is

@@ -38,6 +38,11 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// `text` holds `part`.
+pub fn assert_contains(text: &str, part: &str) {
+    assert!(text.contains(part), "`{part}` not in:\n{text}");
+}
+
 /// None of what a panic prints is on standard error: returns it.
 pub fn assert_no_panic(o: &Output) -> String {
     let err = stderr(o);
@@ -69,7 +74,7 @@ pub fn assert_clean_failure(o: &Output, code: i32) -> String {
 pub fn assert_fails_naming(o: &Output, code: i32, names: &[&str]) -> String {
     let err = assert_clean_failure(o, code);
     for name in names {
-        assert!(err.contains(name), "`{name}` not in:\n{err}");
+        assert_contains(&err, name);
     }
     err
 }
