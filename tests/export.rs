@@ -87,12 +87,9 @@ fn examples_round_trip() {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let program = segql::parse(&text).expect("examples parse");
-        let library = segql::Library::new();
-        let expected = runtime
-            .block_on(segql::execute::run_program(
-                &program, &library, &engine, &native,
-            ))
+        let expected = crate::support::run_program(&runtime, &program, &engine, &native)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        let library = segql::Library::new();
         let plans = segql::execute::plan_program(&program, &library, &engine, &portable)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         assert_eq!(expected.len(), plans.len());

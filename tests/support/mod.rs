@@ -81,6 +81,19 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
     (engine, options)
 }
 
+/// Runs every query of `program` (no segment library) on `engine`.
+pub fn run_program(
+    runtime: &tokio::runtime::Runtime,
+    program: &segql::Program,
+    engine: &segql::engine::Engine,
+    options: &segql::planner::PlanOptions,
+) -> Result<Vec<segql::execute::Outcome>, Vec<segql::Diagnostic>> {
+    let library = segql::Library::new();
+    runtime.block_on(segql::execute::run_program(
+        program, &library, engine, options,
+    ))
+}
+
 /// The results of every example that keeps a query once its statements are
 /// narrowed to those `keep` accepts, run on the demo dataset: per example,
 /// its file stem and each result with its statement's text on one line.
@@ -102,13 +115,7 @@ pub fn example_outcomes(
         {
             continue;
         }
-        let outcomes = runtime
-            .block_on(segql::execute::run_program(
-                &program,
-                &segql::Library::new(),
-                &engine,
-                &options,
-            ))
+        let outcomes = run_program(&runtime, &program, &engine, &options)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         let results = outcomes
             .into_iter()
