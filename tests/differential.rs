@@ -6,8 +6,7 @@ use crate::reference::{NOW_MS, RefDataset, arb_case, evaluate};
 use crate::support::proptest_cases;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use segql::engine::Engine;
-use segql::planner::{PlanOptions, SchemaMapping, SequenceEngine};
+use segql::planner::{PlanOptions, SequenceEngine};
 
 /// Both lowerings: every case is checked on each.
 const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
@@ -95,20 +94,12 @@ pub fn segql_tables(
 ) -> Result<Vec<crate::reference::Table>, String> {
     use crate::reference::Table;
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
-    let (events, users, accounts) = data.to_record_batches();
     let options = PlanOptions {
         now_micros: NOW_MS * 1000,
         base_dir: std::env::temp_dir(),
         engine,
     };
-    let engine = Engine::from_batches(
-        vec![events],
-        users.map(|u| vec![u]),
-        accounts.map(|a| vec![a]),
-        SchemaMapping::default(),
-        segql::engine::Resources::threads(2),
-    )
-    .map_err(|d| format!("engine: {d}"))?;
+    let engine = crate::support::reference_engine(data)?;
     let outcomes = crate::support::run_program(runtime, &program, &engine, &options)
         .map_err(|d| format!("run: {d:?}"))?;
     Ok(outcomes

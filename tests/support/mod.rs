@@ -81,6 +81,21 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
     (engine, options)
 }
 
+/// segql's engine over a reference dataset's tables.
+pub fn reference_engine(
+    data: &crate::reference::RefDataset,
+) -> Result<segql::engine::Engine, String> {
+    let (events, users, accounts) = data.to_record_batches();
+    segql::engine::Engine::from_batches(
+        vec![events],
+        users.map(|u| vec![u]),
+        accounts.map(|a| vec![a]),
+        segql::planner::SchemaMapping::default(),
+        segql::engine::Resources::threads(2),
+    )
+    .map_err(|d| format!("engine: {d}"))
+}
+
 /// Runs every query of `program` (no segment library) on `engine`.
 pub fn run_program(
     runtime: &tokio::runtime::Runtime,
