@@ -19,8 +19,21 @@ use std::sync::Arc;
 pub const MINUTE_MS: i64 = 60_000;
 pub const DAY_MS: i64 = 86_400_000;
 
+/// Builder methods that set optional fields: `name: type => field` sets
+/// `field` to `Some(value)`.
+macro_rules! setters {
+    ($($name:ident: $t:ty => $field:ident),* $(,)?) => {
+        $(
+            pub fn $name(mut self, value: $t) -> Self {
+                self.$field = Some(value.into());
+                self
+            }
+        )*
+    };
+}
+
 /// One row of the events table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefEvent {
     /// Epoch milliseconds (UTC).
     pub ts: i64,
@@ -37,7 +50,7 @@ pub struct RefEvent {
 }
 
 /// One row of the users or the accounts table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefProfile {
     /// `user_id` (users) or `account_id` (accounts).
     pub key: Option<String>,
@@ -67,39 +80,18 @@ impl RefEvent {
         RefEvent {
             ts,
             user_id: user.map(str::to_string),
-            session_id: None,
             event_type: event_type.to_string(),
             name: name.to_string(),
-            account_id: None,
-            device: None,
-            amount: None,
-            qty: None,
+            ..RefEvent::default()
         }
     }
 
-    pub fn session(mut self, session: &str) -> Self {
-        self.session_id = Some(session.to_string());
-        self
-    }
-
-    pub fn account(mut self, account: &str) -> Self {
-        self.account_id = Some(account.to_string());
-        self
-    }
-
-    pub fn device(mut self, device: &str) -> Self {
-        self.device = Some(device.to_string());
-        self
-    }
-
-    pub fn amount(mut self, amount: f64) -> Self {
-        self.amount = Some(amount);
-        self
-    }
-
-    pub fn qty(mut self, qty: i64) -> Self {
-        self.qty = Some(qty);
-        self
+    setters! {
+        session: &str => session_id,
+        account: &str => account_id,
+        device: &str => device,
+        amount: f64 => amount,
+        qty: i64 => qty,
     }
 }
 
@@ -108,43 +100,17 @@ impl RefProfile {
     pub fn new(key: Option<&str>) -> Self {
         RefProfile {
             key: key.map(str::to_string),
-            email: None,
-            account_id: None,
-            plan: None,
-            score: None,
-            signup: None,
-            vip: None,
+            ..RefProfile::default()
         }
     }
 
-    pub fn email(mut self, email: &str) -> Self {
-        self.email = Some(email.to_string());
-        self
-    }
-
-    pub fn account(mut self, account: &str) -> Self {
-        self.account_id = Some(account.to_string());
-        self
-    }
-
-    pub fn plan(mut self, plan: &str) -> Self {
-        self.plan = Some(plan.to_string());
-        self
-    }
-
-    pub fn score(mut self, score: i64) -> Self {
-        self.score = Some(score);
-        self
-    }
-
-    pub fn signup(mut self, days: i32) -> Self {
-        self.signup = Some(days);
-        self
-    }
-
-    pub fn vip(mut self, vip: bool) -> Self {
-        self.vip = Some(vip);
-        self
+    setters! {
+        email: &str => email,
+        account: &str => account_id,
+        plan: &str => plan,
+        score: i64 => score,
+        signup: i32 => signup,
+        vip: bool => vip,
     }
 }
 
@@ -204,60 +170,53 @@ impl RefDataset {
         let events =
             RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("events batch");
 
-        let users = self.users.as_ref().map(|rows| {
-            let schema = Schema::new(vec![
-                field("user_id", DataType::Utf8),
-                field("email", DataType::Utf8),
-                field("account_id", DataType::Utf8),
-                field("plan", DataType::Utf8),
-                field("score", DataType::Int64),
-                field("signup_date", DataType::Date32),
-                field("vip", DataType::Boolean),
-            ]);
-            let columns: Vec<ArrayRef> = vec![
-                strings(rows.iter().map(|r| r.key.as_deref())),
-                strings(rows.iter().map(|r| r.email.as_deref())),
-                strings(rows.iter().map(|r| r.account_id.as_deref())),
-                strings(rows.iter().map(|r| r.plan.as_deref())),
-                Arc::new(Int64Array::from(
-                    rows.iter().map(|r| r.score).collect::<Vec<_>>(),
-                )),
-                Arc::new(Date32Array::from(
-                    rows.iter().map(|r| r.signup).collect::<Vec<_>>(),
-                )),
-                Arc::new(BooleanArray::from(
-                    rows.iter().map(|r| r.vip).collect::<Vec<_>>(),
-                )),
-            ];
-            RecordBatch::try_new(Arc::new(schema), columns).expect("users batch")
-        });
-
-        let accounts = self.accounts.as_ref().map(|rows| {
-            let schema = Schema::new(vec![
-                field("account_id", DataType::Utf8),
-                field("plan", DataType::Utf8),
-                field("score", DataType::Int64),
-                field("start_date", DataType::Date32),
-                field("vip", DataType::Boolean),
-            ]);
-            let columns: Vec<ArrayRef> = vec![
-                strings(rows.iter().map(|r| r.key.as_deref())),
-                strings(rows.iter().map(|r| r.plan.as_deref())),
-                Arc::new(Int64Array::from(
-                    rows.iter().map(|r| r.score).collect::<Vec<_>>(),
-                )),
-                Arc::new(Date32Array::from(
-                    rows.iter().map(|r| r.signup).collect::<Vec<_>>(),
-                )),
-                Arc::new(BooleanArray::from(
-                    rows.iter().map(|r| r.vip).collect::<Vec<_>>(),
-                )),
-            ];
-            RecordBatch::try_new(Arc::new(schema), columns).expect("accounts batch")
-        });
-
+        let users = self.users.as_deref().map(|rows| profile_batch(rows, true));
+        let accounts = self
+            .accounts
+            .as_deref()
+            .map(|rows| profile_batch(rows, false));
         (events, users, accounts)
     }
+}
+
+/// The users table (`users`) or the accounts table of profile rows: the
+/// key, for users their email and account, then the attributes.
+fn profile_batch(rows: &[RefProfile], users: bool) -> RecordBatch {
+    let (key, date) = match users {
+        true => ("user_id", "signup_date"),
+        false => ("account_id", "start_date"),
+    };
+    let mut fields = vec![field(key, DataType::Utf8)];
+    let mut columns = vec![strings(rows.iter().map(|r| r.key.as_deref()))];
+    if users {
+        fields.extend([
+            field("email", DataType::Utf8),
+            field("account_id", DataType::Utf8),
+        ]);
+        columns.extend([
+            strings(rows.iter().map(|r| r.email.as_deref())),
+            strings(rows.iter().map(|r| r.account_id.as_deref())),
+        ]);
+    }
+    fields.extend([
+        field("plan", DataType::Utf8),
+        field("score", DataType::Int64),
+        field(date, DataType::Date32),
+        field("vip", DataType::Boolean),
+    ]);
+    columns.extend([
+        strings(rows.iter().map(|r| r.plan.as_deref())),
+        Arc::new(Int64Array::from(
+            rows.iter().map(|r| r.score).collect::<Vec<_>>(),
+        )),
+        Arc::new(Date32Array::from(
+            rows.iter().map(|r| r.signup).collect::<Vec<_>>(),
+        )),
+        Arc::new(BooleanArray::from(
+            rows.iter().map(|r| r.vip).collect::<Vec<_>>(),
+        )),
+    ]);
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("a profile batch")
 }
 
 // ---------------------------------------------------------------------------
