@@ -9,6 +9,14 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use segql::syntax::*;
 
+fn pred_node(kind: PredKind) -> Pred {
+    Pred { kind, span: sp() }
+}
+
+fn pred_group(p: Pred) -> Pred {
+    pred_node(PredKind::Group(Box::new(p)))
+}
+
 fn atom() -> BoxedStrategy<Atom> {
     let kind = prop_oneof![
         3 => (cmp_op(), literal()).prop_map(|(op, value)| AtomKind::Compare { op, value }),
@@ -29,12 +37,23 @@ fn atom() -> BoxedStrategy<Atom> {
         .boxed()
 }
 
-fn pred_node(kind: PredKind) -> Pred {
-    Pred { kind, span: sp() }
+/// `p` as an operand, in parentheses when it is an `or`, or an `and`
+/// outside an `or` (`of_or`).
+fn operand(p: Pred, of_or: bool) -> Pred {
+    match p.kind {
+        PredKind::Or(_) => pred_group(p),
+        PredKind::And(_) if !of_or => pred_group(p),
+        _ => p,
+    }
 }
 
-fn pred_group(p: Pred) -> Pred {
-    pred_node(PredKind::Group(Box::new(p)))
+/// An `and` (`or` when `is_or`) of `items` as the parser builds it.
+fn pred_list(items: Vec<Pred>, is_or: bool) -> Pred {
+    let items = items.into_iter().map(|p| operand(p, is_or)).collect();
+    pred_node(match is_or {
+        true => PredKind::Or(items),
+        false => PredKind::And(items),
+    })
 }
 
 /// `and` binds tighter than `or` and both are flat lists: an `and` item is
@@ -45,27 +64,11 @@ fn pred() -> BoxedStrategy<Pred> {
         .prop_map(|a| pred_node(PredKind::Atom(a)))
         .prop_recursive(3, 12, 3, |inner| {
             prop_oneof![
-                vec(inner.clone(), 2..4).prop_map(|items| {
-                    let items = items.into_iter().map(|p| match p.kind {
-                        PredKind::And(_) | PredKind::Or(_) => pred_group(p),
-                        _ => p,
-                    });
-                    pred_node(PredKind::And(items.collect()))
-                }),
-                vec(inner.clone(), 2..4).prop_map(|items| {
-                    let items = items.into_iter().map(|p| match p.kind {
-                        PredKind::Or(_) => pred_group(p),
-                        _ => p,
-                    });
-                    pred_node(PredKind::Or(items.collect()))
-                }),
-                inner.clone().prop_map(|p| {
-                    let p = match p.kind {
-                        PredKind::And(_) | PredKind::Or(_) => pred_group(p),
-                        _ => p,
-                    };
-                    pred_node(PredKind::Not(Box::new(p)))
-                }),
+                vec(inner.clone(), 2..4).prop_map(|items| pred_list(items, false)),
+                vec(inner.clone(), 2..4).prop_map(|items| pred_list(items, true)),
+                inner
+                    .clone()
+                    .prop_map(|p| { pred_node(PredKind::Not(Box::new(operand(p, false)))) }),
                 inner.prop_map(pred_group),
             ]
         })
