@@ -1,6 +1,7 @@
 //! Strategies for the leaves of a syntax tree: words (reserved, contextual,
 //! bare and back-quoted names), strings, numbers, dates, durations.
 
+use crate::support::calendar::{days_from_civil, days_in_month};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -121,40 +122,16 @@ pub(super) fn positive() -> impl Strategy<Value = u64> {
     count_value().prop_map(|n| n.max(1))
 }
 
-fn is_leap(year: i64) -> bool {
-    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-}
-
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days from 1970-01-01, counted the slow way (not the parser's algorithm,
-/// so that the two check each other).
-fn epoch_days(year: i64, month: i64, day: i64) -> i64 {
-    let year_len = |y| if is_leap(y) { 366 } else { 365 };
-    let mut days: i64 = if year >= 1970 {
-        (1970..year).map(year_len).sum()
-    } else {
-        -(year..1970).map(year_len).sum::<i64>()
-    };
-    days += (1..month).map(|m| days_in_month(year, m)).sum::<i64>();
-    days + day - 1
-}
-
 /// A date (`2026-01-31`) or a UTC timestamp (`2026-01-31T10:00:00.250Z`).
 pub(super) fn date() -> BoxedStrategy<Date> {
     let time = (0i64..24, 0i64..60, 0i64..60, option::of("[0-9]{1,6}"));
-    (1600i64..2400, 1i64..=12, 1i64..=31, option::of(time))
+    (1600i64..2400, 1u32..=12, 1i64..=31, option::of(time))
         .prop_map(|(year, month, day, time)| {
+            // Days are counted the slow way, not with the parser's
+            // algorithm, so that the two check each other.
             let day = day.min(days_in_month(year, month));
             let mut text = format!("{year:04}-{month:02}-{day:02}");
-            let mut micros = epoch_days(year, month, day) * 86_400_000_000;
+            let mut micros = days_from_civil(year, month, day as u32) * 86_400_000_000;
             if let Some((h, m, s, fraction)) = &time {
                 text.push_str(&format!("T{h:02}:{m:02}:{s:02}"));
                 micros += ((h * 60 + m) * 60 + s) * 1_000_000;

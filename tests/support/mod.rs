@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod calendar;
 mod cli;
 
 pub use cli::*;

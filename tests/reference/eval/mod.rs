@@ -231,7 +231,7 @@ impl<'a> Evaluator<'a> {
 
     pub(super) fn segment(&self, seg: &segql::syntax::Segment) -> Members {
         let audience = seg.audience;
-        match &seg.body {
+        let (members, filter) = match &seg.body {
             SegmentBody::Who {
                 condition,
                 filter,
@@ -240,11 +240,7 @@ impl<'a> Evaluator<'a> {
                 // "The segment-wide range comes only after `where ...`": it is
                 // the default range of the whole condition.
                 let members = self.condition(audience, condition, range.as_ref());
-                match filter {
-                    // "`where P` means `and (P)`."
-                    Some(p) => self.and_profile_pred(audience, members, p),
-                    None => members,
-                }
+                (members, filter)
             }
             SegmentBody::In { set, filter } => {
                 let members = match &set.kind {
@@ -256,11 +252,13 @@ impl<'a> Evaluator<'a> {
                         *key,
                     ),
                 };
-                match filter {
-                    Some(p) => self.and_profile_pred(audience, members, p),
-                    None => members,
-                }
+                (members, filter)
             }
+        };
+        match filter {
+            // "`where P` means `and (P)`."
+            Some(p) => self.and_profile_pred(audience, members, p),
+            None => members,
         }
     }
 

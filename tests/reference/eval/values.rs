@@ -103,16 +103,16 @@ pub(super) fn eval_pred(p: &Pred, atom: &mut dyn FnMut(&Atom) -> bool) -> bool {
 
 /// The length of `count unit` in milliseconds ("`month(s)` = 30 days").
 pub(in crate::reference) fn duration_ms(count: u64, unit: Unit) -> i64 {
-    const S: i64 = 1000;
-    let unit_ms = match unit {
-        Unit::Second => S,
-        Unit::Minute => 60 * S,
-        Unit::Hour => 3600 * S,
-        Unit::Day => 86_400 * S,
-        Unit::Week => 7 * 86_400 * S,
-        Unit::Month => 30 * 86_400 * S,
+    const DAY: i64 = 86_400;
+    let seconds = match unit {
+        Unit::Second => 1,
+        Unit::Minute => 60,
+        Unit::Hour => 3600,
+        Unit::Day => DAY,
+        Unit::Week => 7 * DAY,
+        Unit::Month => 30 * DAY,
     };
-    i64::try_from(count).expect("small count") * unit_ms
+    i64::try_from(count).expect("small count") * seconds * 1000
 }
 
 /// The value of an event column (`None`: null). An unknown column panics.
