@@ -54,6 +54,10 @@ fn sorted_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     rows
 }
 
+fn column_names(schema: &datafusion::arrow::datatypes::Schema) -> Vec<String> {
+    schema.fields().iter().map(|f| f.name().clone()).collect()
+}
+
 /// Unparsing and planning recurse once per plan node: the deepest plans
 /// need more than a test thread's stack in a debug build.
 fn on_a_large_stack(test: impl FnOnce() + Send + 'static) {
@@ -130,22 +134,11 @@ fn examples_round_trip() {
                                 want.len()
                             ));
                         }
-                        let names: Vec<_> = batches
+                        let names = batches
                             .first()
-                            .map(|b| {
-                                b.schema()
-                                    .fields()
-                                    .iter()
-                                    .map(|f| f.name().clone())
-                                    .collect()
-                            })
+                            .map(|b| column_names(&b.schema()))
                             .unwrap_or_default();
-                        let want_names: Vec<_> = outcome
-                            .schema
-                            .fields()
-                            .iter()
-                            .map(|f| f.name().clone())
-                            .collect();
+                        let want_names = column_names(&outcome.schema);
                         if !batches.is_empty() && names != want_names {
                             failures.push(format!(
                                 "{where_}\n  columns {names:?}, expected {want_names:?}"
