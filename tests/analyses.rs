@@ -1,22 +1,11 @@
 //! Analyses end to end: every analysis of `examples/*.seg` on the demo
 //! dataset (snapshot), and the edge cases of LANGUAGE.md §5 on tiny data.
 
-use crate::support::{example_outcomes, segql_bin};
-use segql::present::output::{self, OutputFormat};
+use crate::support::{
+    assert_contains, assert_fails_naming, assert_success, csv, example_outcomes, folder,
+    run_csv_in, segql_in,
+};
 use segql::syntax::StatementKind;
-use std::process::Command;
-
-fn csv(outcome: &segql::execute::Outcome) -> String {
-    let mut buffer = Vec::new();
-    output::write(
-        &outcome.batches,
-        &outcome.schema,
-        OutputFormat::Csv,
-        &mut buffer,
-    )
-    .expect("CSV writes");
-    String::from_utf8(buffer).expect("CSV is text")
-}
 
 #[test]
 fn analyses_of_every_example_on_the_demo_dataset() {
@@ -39,29 +28,11 @@ fn analyses_of_every_example_on_the_demo_dataset() {
 /// Runs `text` on CSV tables written to a temporary folder and returns the
 /// CSV output of its (last) result.
 fn run_on(events: &str, users: Option<&str>, text: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("events.csv"), events).unwrap();
-    if let Some(users) = users {
-        std::fs::write(dir.path().join("users.csv"), users).unwrap();
-    }
-    let out = Command::new(segql_bin())
-        .args([
-            "run",
-            "--data",
-            ".",
-            "--now",
-            "2026-04-01",
-            "--format",
-            "csv",
-            "-e",
-            text,
-        ])
-        .current_dir(dir.path())
-        .output()
-        .expect("segql runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{text}\n{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut files = vec![("events.csv", events)];
+    files.extend(users.map(|users| ("users.csv", users)));
+    let dir = folder(&files);
+    let args = ["--data", ".", "--now", "2026-04-01"];
+    let stdout = run_csv_in(dir.path(), &args, text);
     stdout.rsplit("\n\n").next().unwrap_or_default().to_string()
 }
 
@@ -80,45 +51,124 @@ timestamp,user_id,session_id,event_type,name,device
 
 const USERS: &str = "user_id,plan\nu1,pro\nu2,free\nu3,free\nu4,pro\n";
 
+/// A retention cohort without returns, and month periods across the end
+/// of the year.
+const YEAR_END: &str = "\
+timestamp,user_id,session_id,event_type,name
+2025-12-20T10:00:00Z,u1,s1,view,/home
+2026-01-03T10:00:00Z,u1,s2,action,buy
+2025-12-31T10:00:00Z,u2,s3,view,/home
+2026-01-10T10:00:00Z,u3,s4,view,/home
+";
+
+/// 2026-03-04 is a Wednesday: the week starts Monday 2026-03-02; period 0
+/// counts returns before the start.
+const MIDWEEK: &str = "\
+timestamp,user_id,session_id,event_type,name
+2026-03-04T10:00:00Z,u1,s1,action,buy
+2026-03-05T10:00:00Z,u1,s1,view,/home
+";
+
+/// The exact CSV of analyses of small shops: [`EVENTS`] (and [`USERS`]
+/// where given) unless named.
 #[test]
-fn funnel_counts_and_conversions() {
-    let out = run_on(
-        EVENTS,
-        None,
-        r#"funnel viewed "/home" then viewed "/cart" then action "CHECKOUT""#,
-    );
-    assert_eq!(
-        out,
-        "step,label,users,conversion,step_conversion\n\
-         1,\"viewed \"\"/home\"\"\",3,1.0,1.0\n\
-         2,\"viewed \"\"/cart\"\"\",3,1.0,1.0\n\
-         3,\"action \"\"CHECKOUT\"\"\",1,0.3333333333333333,0.3333333333333333\n"
-    );
+fn analyses_of_small_shops() {
+    let cases: &[(&str, Option<&str>, &str)] = &[
+        // Funnel counts and conversions.
+        (
+            r#"funnel viewed "/home" then viewed "/cart" then action "CHECKOUT""#,
+            None,
+            r#"step,label,users,conversion,step_conversion
+1,"viewed ""/home""",3,1.0,1.0
+2,"viewed ""/cart""",3,1.0,1.0
+3,"action ""CHECKOUT""",1,0.3333333333333333,0.3333333333333333
+"#,
+        ),
+        // A funnel of an empty segment divides by nothing.
+        (
+            r#"funnel viewed "/home" then viewed "/cart" for (users who have plan = "enterprise")"#,
+            Some(USERS),
+            r#"step,label,users,conversion,step_conversion
+1,"viewed ""/home""",0,0.0,1.0
+2,"viewed ""/cart""",0,0.0,0.0
+"#,
+        ),
+        // Compare blocks in order, with a `by` column.
+        (
+            r#"segment pro = users who have plan = "pro";
+           funnel viewed "/home" then viewed "/cart" compare (users who have plan = "free"), pro by device"#,
+            Some(USERS),
+            r#"segment,device,step,label,users,conversion,step_conversion
+"users who have plan = ""free""",desktop,1,"viewed ""/home""",2,1.0,1.0
+"users who have plan = ""free""",desktop,2,"viewed ""/cart""",2,1.0,1.0
+pro,mobile,1,"viewed ""/home""",1,1.0,1.0
+pro,mobile,2,"viewed ""/cart""",1,1.0,1.0
+"#,
+        ),
+        // u2: /home /home /cart collapses; u3: equal times ordered by name
+        // put /about before /home; the null session is never a path.
+        (
+            r#"paths from viewed "/home" depth 3"#,
+            None,
+            "path,sessions,users\n/home -> /cart,2,2\n/home,1,1\n",
+        ),
+        // Paths to a step that does not occur leave the session out.
+        (
+            r#"paths from viewed "/home" to viewed "/cart" depth 2"#,
+            None,
+            "path,sessions,users\n/home -> /cart,2,2\n",
+        ),
+        // Explore buckets align to Monday and `top` keeps the largest
+        // groups: u2's three views fall on Sunday 2026-03-01, in the week of
+        // Monday 2026-02-23; u3's three on 2026-03-02 and 03.
+        (
+            r#"explore events, users by device every 1 week top 1"#,
+            None,
+            "device,time,events,users\ndesktop,2026-02-23T00:00:00Z,3,1\ndesktop,2026-03-02T00:00:00Z,3,1\n",
+        ),
+        // By a profile column with a null group.
+        (
+            r#"explore users, count(viewed "/cart") by plan"#,
+            Some("user_id,plan\nu1,pro\nu2,free\n"),
+            "plan,users,count\nfree,1,1\npro,1,1\n,1,1\n",
+        ),
+        // Grouping by the event time shows UTC timestamps.
+        (
+            r#"explore events by timestamp for (users who viewed "/about")"#,
+            None,
+            "timestamp,events\n2026-03-02T09:00:00Z,2\n2026-03-03T09:00:00Z,1\n",
+        ),
+    ];
+    for (text, users, expected) in cases {
+        assert_eq!(run_on(EVENTS, *users, text), *expected, "{text}");
+    }
+    for (events, text, expected) in [
+        (
+            YEAR_END,
+            r#"retention viewed "/home" returning action "buy" every month periods 1"#,
+            "cohort,period,users,retained,rate\n\
+             2025-12-01,0,2,0,0.0\n\
+             2025-12-01,1,2,1,0.5\n\
+             2026-01-01,0,1,0,0.0\n\
+             2026-01-01,1,1,0,0.0\n",
+        ),
+        (
+            MIDWEEK,
+            r#"retention viewed "/home" returning action "buy" every week periods 0"#,
+            "cohort,period,users,retained,rate\n2026-03-02,0,1,1,1.0\n",
+        ),
+    ] {
+        assert_eq!(run_on(events, None, text), expected, "{text}");
+    }
 }
 
 #[test]
 fn funnel_within_session_needs_a_session() {
-    let out = run_on(
-        EVENTS,
-        None,
-        r#"funnel viewed "/home" then viewed "/cart" within session"#,
-    );
+    let text = r#"funnel viewed "/home" then viewed "/cart" within session"#;
     // u3's cart view has no session.
-    assert!(out.contains("\n2,\"viewed \"\"/cart\"\"\",2,"), "{out}");
-}
-
-#[test]
-fn funnel_of_an_empty_segment_divides_by_nothing() {
-    let out = run_on(
-        EVENTS,
-        Some(USERS),
-        r#"funnel viewed "/home" then viewed "/cart" for (users who have plan = "enterprise")"#,
-    );
-    assert_eq!(
-        out,
-        "step,label,users,conversion,step_conversion\n\
-         1,\"viewed \"\"/home\"\"\",0,0.0,1.0\n\
-         2,\"viewed \"\"/cart\"\"\",0,0.0,0.0\n"
+    assert_contains(
+        &run_on(EVENTS, None, text),
+        "\n2,\"viewed \"\"/cart\"\"\",2,",
     );
 }
 
@@ -136,157 +186,23 @@ fn funnel_step_that_never_happens() {
 }
 
 #[test]
-fn funnel_compare_blocks_in_order_with_a_by_column() {
-    let out = run_on(
-        EVENTS,
-        Some(USERS),
-        r#"segment pro = users who have plan = "pro";
-           funnel viewed "/home" then viewed "/cart" compare (users who have plan = "free"), pro by device"#,
-    );
-    assert_eq!(
-        out,
-        "segment,device,step,label,users,conversion,step_conversion\n\
-         \"users who have plan = \"\"free\"\"\",desktop,1,\"viewed \"\"/home\"\"\",2,1.0,1.0\n\
-         \"users who have plan = \"\"free\"\"\",desktop,2,\"viewed \"\"/cart\"\"\",2,1.0,1.0\n\
-         pro,mobile,1,\"viewed \"\"/home\"\"\",1,1.0,1.0\n\
-         pro,mobile,2,\"viewed \"\"/cart\"\"\",1,1.0,1.0\n"
-    );
-}
-
-#[test]
-fn retention_cohort_without_returns_and_month_periods_across_year_end() {
-    let events = "\
-timestamp,user_id,session_id,event_type,name
-2025-12-20T10:00:00Z,u1,s1,view,/home
-2026-01-03T10:00:00Z,u1,s2,action,buy
-2025-12-31T10:00:00Z,u2,s3,view,/home
-2026-01-10T10:00:00Z,u3,s4,view,/home
-";
-    let out = run_on(
-        events,
-        None,
-        r#"retention viewed "/home" returning action "buy" every month periods 1"#,
-    );
-    assert_eq!(
-        out,
-        "cohort,period,users,retained,rate\n\
-         2025-12-01,0,2,0,0.0\n\
-         2025-12-01,1,2,1,0.5\n\
-         2026-01-01,0,1,0,0.0\n\
-         2026-01-01,1,1,0,0.0\n"
-    );
-}
-
-#[test]
-fn retention_weeks_start_on_monday_and_period_0_counts_returns_before_the_start() {
-    let events = "\
-timestamp,user_id,session_id,event_type,name
-2026-03-04T10:00:00Z,u1,s1,action,buy
-2026-03-05T10:00:00Z,u1,s1,view,/home
-";
-    // 2026-03-04 is a Wednesday: the week starts Monday 2026-03-02.
-    let out = run_on(
-        events,
-        None,
-        r#"retention viewed "/home" returning action "buy" every week periods 0"#,
-    );
-    assert_eq!(
-        out,
-        "cohort,period,users,retained,rate\n2026-03-02,0,1,1,1.0\n"
-    );
-}
-
-#[test]
-fn paths_collapse_repeats_and_skip_sessions_without_the_start() {
-    let out = run_on(EVENTS, None, r#"paths from viewed "/home" depth 3"#);
-    // u2: /home /home /cart collapses; u3: equal times ordered by name put
-    // /about before /home; the null session is never a path.
-    assert_eq!(out, "path,sessions,users\n/home -> /cart,2,2\n/home,1,1\n");
-}
-
-#[test]
-fn paths_to_a_step_that_does_not_occur_leave_the_session_out() {
-    let out = run_on(
-        EVENTS,
-        None,
-        r#"paths from viewed "/home" to viewed "/cart" depth 2"#,
-    );
-    assert_eq!(out, "path,sessions,users\n/home -> /cart,2,2\n");
-}
-
-#[test]
-fn explore_buckets_align_to_monday_and_top_keeps_the_largest_groups() {
-    let out = run_on(
-        EVENTS,
-        None,
-        r#"explore events, users by device every 1 week top 1"#,
-    );
-    // u2's three views fall on Sunday 2026-03-01, in the week of Monday
-    // 2026-02-23; u3's three on 2026-03-02 and 03.
-    assert_eq!(
-        out,
-        "device,time,events,users\ndesktop,2026-02-23T00:00:00Z,3,1\ndesktop,2026-03-02T00:00:00Z,3,1\n"
-    );
-}
-
-#[test]
-fn explore_by_a_profile_column_with_a_null_group() {
-    let out = run_on(
-        EVENTS,
-        Some("user_id,plan\nu1,pro\nu2,free\n"),
-        r#"explore users, count(viewed "/cart") by plan"#,
-    );
-    assert_eq!(out, "plan,users,count\nfree,1,1\npro,1,1\n,1,1\n");
-}
-
-#[test]
-fn grouping_by_the_event_time_shows_utc_timestamps() {
-    let out = run_on(
-        EVENTS,
-        None,
-        r#"explore events by timestamp for (users who viewed "/about")"#,
-    );
-    assert_eq!(
-        out,
-        "timestamp,events\n2026-03-02T09:00:00Z,2\n2026-03-03T09:00:00Z,1\n"
-    );
-}
-
-#[test]
 fn a_misspelt_by_column_gets_a_suggestion_from_either_table() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("events.csv"), EVENTS).unwrap();
-    std::fs::write(dir.path().join("users.csv"), USERS).unwrap();
+    let dir = folder(&[("events.csv", EVENTS), ("users.csv", USERS)]);
     for (text, suggestion) in [
         ("explore events by devic", "did you mean `device`?"),
         ("explore events by plna", "did you mean `plan`?"),
     ] {
-        let out = Command::new(segql_bin())
-            .args(["run", "--data", ".", "-e", text])
-            .env("NO_COLOR", "1")
-            .current_dir(dir.path())
-            .output()
-            .expect("segql runs");
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{text}\n{stderr}");
-        assert!(stderr.contains(suggestion), "{text}\n{stderr}");
+        let out = segql_in(dir.path(), &["run", "--data", ".", "-e", text]);
+        assert_fails_naming(&out, 2, &[suggestion]);
     }
 }
 
 /// Runs `text` on `events` as `segql run --format table --pictures always`
 /// and returns its standard output.
 fn table_on(events: &str, text: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("events.csv"), events).unwrap();
-    let out = Command::new(segql_bin())
-        .args(["run", "--data", ".", "--pictures", "always", "-e", text])
-        .env("NO_COLOR", "1")
-        .current_dir(dir.path())
-        .output()
-        .expect("segql runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{text}\n{stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let dir = folder(&[("events.csv", events)]);
+    let args = ["run", "--data", ".", "--pictures", "always", "-e", text];
+    assert_success(&segql_in(dir.path(), &args))
 }
 
 #[test]

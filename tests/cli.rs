@@ -1,51 +1,35 @@
 //! The `segql` binary as a user runs it: exit codes, streams, files.
 
-use crate::support::{example_files, repo_root, segql_bin};
+use crate::support::{
+    assert_contains, assert_fails_naming, assert_no_panic, assert_success, example_files, folder,
+    repo_root, segql, segql_bin, segql_stdin, stderr, stdout,
+};
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn segql(args: &[&str]) -> Output {
-    Command::new(segql_bin())
-        .args(args)
-        .current_dir(repo_root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("segql runs")
+const CART: &str = r#"users who viewed "/cart""#;
+
+/// A temporary folder holding the file `name`, and the file's path.
+fn file_in_a_folder(name: &str, text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = folder(&[(name, text)]);
+    let path = dir.path().join(name);
+    (dir, path)
 }
 
-fn segql_stdin(args: &[&str], stdin: &str) -> Output {
-    crate::support::output_with_stdin(
-        Command::new(segql_bin())
-            .args(args)
-            .current_dir(repo_root())
-            .env("NO_COLOR", "1"),
-        stdin,
-    )
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn no_panic(output: &Output) {
-    let err = stderr(output);
-    assert!(!err.contains("panicked"), "segql panicked:\n{err}");
-    assert!(
-        !err.contains("RUST_BACKTRACE"),
-        "segql printed a backtrace hint:\n{err}"
-    );
+/// The examples' paths, relative to the repository when `relative`.
+fn example_paths(relative: bool) -> Vec<String> {
+    example_files()
+        .iter()
+        .map(|p| match relative {
+            true => p.strip_prefix(repo_root()).unwrap().display().to_string(),
+            false => p.display().to_string(),
+        })
+        .collect()
 }
 
 #[test]
 fn check_accepts_every_example() {
-    let files: Vec<String> = example_files()
-        .iter()
-        .map(|p| p.strip_prefix(repo_root()).unwrap().display().to_string())
-        .collect();
+    let files = example_paths(true);
     assert!(
         files.len() >= 15,
         "at least 15 examples, found {}",
@@ -54,20 +38,16 @@ fn check_accepts_every_example() {
     let mut args = vec!["check"];
     args.extend(files.iter().map(String::as_str));
     let output = segql(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_success(&output);
     assert!(stderr(&output).contains(&format!("checked {} files: no errors", files.len())));
 }
 
 #[test]
 fn fmt_check_passes_on_every_example() {
-    let files: Vec<String> = example_files()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let files = example_paths(false);
     let mut args = vec!["fmt", "--check"];
     args.extend(files.iter().map(String::as_str));
-    let output = segql(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_success(&segql(&args));
 }
 
 #[test]
@@ -76,14 +56,15 @@ fn check_reports_located_errors_and_exits_2() {
         &["check", "--error-format", "plain", "-"],
         "users who viewd \"/cart\";\nusers who viewed \"/a\";\nfunnel viewed \"/a\";\n",
     );
-    assert_eq!(output.status.code(), Some(2));
-    no_panic(&output);
-    let err = stderr(&output);
-    assert!(err.contains("error[unknown-keyword]"), "{err}");
-    assert!(err.contains("--> <stdin>:1:11"), "{err}");
-    assert!(err.contains("did you mean `viewed`?"), "{err}");
-    // The parser resumes after `;`: the third statement's error is reported too.
-    assert!(err.contains("<stdin>:3:"), "{err}");
+    let names = [
+        "error[unknown-keyword]",
+        "--> <stdin>:1:11",
+        "did you mean `viewed`?",
+        // The parser resumes after `;`: the third statement's error is
+        // reported too.
+        "<stdin>:3:",
+    ];
+    assert_fails_naming(&output, 2, &names);
     assert!(stdout(&output).is_empty());
 }
 
@@ -93,10 +74,8 @@ fn check_reports_validation_errors() {
         &["check", "--error-format", "plain", "-"],
         "segment premium = users who have plan = \"premium\";\nusers who in segment premum;\n",
     );
-    assert_eq!(output.status.code(), Some(2));
-    let err = stderr(&output);
-    assert!(err.contains("error[unknown-segment]"), "{err}");
-    assert!(err.contains("did you mean `premium`?"), "{err}");
+    let names = ["error[unknown-segment]", "did you mean `premium`?"];
+    assert_fails_naming(&output, 2, &names);
 }
 
 #[test]
@@ -122,66 +101,41 @@ fn check_json_is_one_object_per_line() {
 #[test]
 fn check_missing_file_is_an_argument_error() {
     let output = segql(&["check", "no/such/file.seg"]);
-    assert_eq!(output.status.code(), Some(2));
-    no_panic(&output);
-    let err = stderr(&output);
-    assert!(err.contains("unreadable-file"), "{err}");
-    assert!(err.contains("no/such/file.seg"), "{err}");
+    assert_fails_naming(&output, 2, &["unreadable-file", "no/such/file.seg"]);
 }
 
 #[test]
 fn check_uses_a_segment_library() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("shoppers.seg"),
-        "segment buyers = users who performed event \"purchase\";\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("loyal.seg"),
-        "segment loyal = users who in segment buyers and have plan = \"premium\";\n",
-    )
-    .unwrap();
+    let dir = folder(&[
+        (
+            "shoppers.seg",
+            "segment buyers = users who performed event \"purchase\";\n",
+        ),
+        (
+            "loyal.seg",
+            "segment loyal = users who in segment buyers and have plan = \"premium\";\n",
+        ),
+    ]);
     let lib = dir.path().display().to_string();
-    let ok = segql_stdin(
-        &["check", "--segments", &lib, "-"],
-        "funnel viewed \"/a\" then viewed \"/b\" for loyal;",
-    );
-    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
-    let unknown = segql_stdin(
-        &["check", "--segments", &lib, "-"],
-        "users who in segment loyl;",
-    );
-    assert_eq!(unknown.status.code(), Some(2));
-    assert!(
-        stderr(&unknown).contains("did you mean `loyal`?"),
-        "{}",
-        stderr(&unknown)
-    );
+    let check = ["check", "--segments", &lib, "-"];
+    let funnel = "funnel viewed \"/a\" then viewed \"/b\" for loyal;";
+    assert_success(&segql_stdin(&check, funnel));
+    let unknown = segql_stdin(&check, "users who in segment loyl;");
+    assert_fails_naming(&unknown, 2, &["did you mean `loyal`?"]);
 }
 
 #[test]
 fn check_reports_a_name_defined_in_two_library_files() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("a.seg"),
-        "segment x = users who viewed \"/a\";",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("b.seg"),
-        "segment x = users who viewed \"/b\";",
-    )
-    .unwrap();
+    let dir = folder(&[
+        ("a.seg", "segment x = users who viewed \"/a\";"),
+        ("b.seg", "segment x = users who viewed \"/b\";"),
+    ]);
     let lib = dir.path().display().to_string();
     let output = segql_stdin(
         &["check", "--error-format", "plain", "--segments", &lib, "-"],
         "users who in segment x;",
     );
-    assert_eq!(output.status.code(), Some(2));
-    let err = stderr(&output);
-    assert!(err.contains("duplicate-definition"), "{err}");
-    assert!(err.contains("a.seg") && err.contains("b.seg"), "{err}");
+    assert_fails_naming(&output, 2, &["duplicate-definition", "a.seg", "b.seg"]);
 }
 
 #[test]
@@ -190,36 +144,27 @@ fn fmt_prints_canonical_text_and_keeps_comments() {
         &["fmt", "-"],
         "# cart abandoners\nUSERS  WHO viewed \"/cart\"   THEN not ACTION \"CHECKOUT\" within   session ; -- the seed case\n",
     );
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
-        stdout(&output),
+        assert_success(&output),
         "# cart abandoners\nusers who viewed \"/cart\" then not action \"CHECKOUT\" within session; -- the seed case\n"
     );
 }
 
 #[test]
 fn fmt_check_and_write() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("messy.seg");
     let messy = "users who viewed \"/a\"   and action \"b\" # both\n;\n";
-    std::fs::write(&path, messy).unwrap();
+    let (_dir, path) = file_in_a_folder("messy.seg", messy);
     let p = path.display().to_string();
 
     let check = segql(&["fmt", "--check", &p]);
-    assert_eq!(check.status.code(), Some(1));
-    assert!(
-        stderr(&check).contains("would reformat"),
-        "{}",
-        stderr(&check)
-    );
+    assert_fails_naming(&check, 1, &["would reformat"]);
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         messy,
         "--check never writes"
     );
 
-    let write = segql(&["fmt", "--write", &p]);
-    assert_eq!(write.status.code(), Some(0), "{}", stderr(&write));
+    assert_success(&segql(&["fmt", "--write", &p]));
     let formatted = std::fs::read_to_string(&path).unwrap();
     assert_eq!(
         formatted,
@@ -237,18 +182,10 @@ fn fmt_check_and_write() {
 
 #[test]
 fn fmt_never_writes_a_file_that_does_not_parse() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("broken.seg");
     let broken = "users who viewed \"/a\n";
-    std::fs::write(&path, broken).unwrap();
+    let (_dir, path) = file_in_a_folder("broken.seg", broken);
     let output = segql(&["fmt", "--write", &path.display().to_string()]);
-    assert_eq!(output.status.code(), Some(2));
-    no_panic(&output);
-    assert!(
-        stderr(&output).contains("unterminated-string"),
-        "{}",
-        stderr(&output)
-    );
+    assert_fails_naming(&output, 2, &["unterminated-string"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
 }
 
@@ -297,7 +234,7 @@ fn bad_arguments_exit_2() {
             "segql {args:?}: {}",
             stderr(&output)
         );
-        no_panic(&output);
+        assert_no_panic(&output);
     }
 }
 
@@ -354,7 +291,7 @@ fn engines_limits_and_threads_give_the_same_answers() {
             args.extend_from_slice(flags);
             args.push(file);
             let out = segql(&args);
-            no_panic(&out);
+            assert_no_panic(&out);
             assert!(out.status.success(), "{file} {flags:?}: {}", stderr(&out));
             assert_eq!(stdout(&out), stdout(&reference), "{file} {flags:?}");
         }
@@ -381,16 +318,8 @@ fn an_event_matching_two_negated_steps_of_one_gap_cuts_once() {
 #[test]
 fn a_memory_limit_that_is_not_a_size_is_an_argument_error() {
     for bad in ["lots", "12X", "1K"] {
-        let out = segql(&[
-            "run",
-            "--memory-limit",
-            bad,
-            "-e",
-            "users who viewed \"/cart\"",
-        ]);
-        no_panic(&out);
-        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
-        assert!(stderr(&out).contains("--memory-limit"), "{}", stderr(&out));
+        let out = segql(&["run", "--memory-limit", bad, "-e", CART]);
+        assert_fails_naming(&out, 2, &["--memory-limit"]);
     }
 }
 
@@ -420,25 +349,13 @@ fn explain_shows_the_native_matcher_or_the_portable_windows() {
     let text = "users who viewed \"/home\" then viewed \"/cart\" within 1 hour";
     let native = segql(&["explain", "-e", text]);
     assert!(native.status.success(), "{}", stderr(&native));
-    assert!(
-        stdout(&native).contains("segql_sequence"),
-        "{}",
-        stdout(&native)
-    );
+    assert_contains(&stdout(&native), "segql_sequence");
     let portable = segql(&["explain", "--engine", "portable", "-e", text]);
     assert!(!stdout(&portable).contains("segql_sequence"));
-    assert!(
-        stdout(&portable).contains("WindowAggr"),
-        "{}",
-        stdout(&portable)
-    );
+    assert_contains(&stdout(&portable), "WindowAggr");
     let analyzed = segql(&["explain", "--analyze", "-e", text]);
     assert!(analyzed.status.success(), "{}", stderr(&analyzed));
-    assert!(
-        stdout(&analyzed).contains("output_rows"),
-        "{}",
-        stdout(&analyzed)
-    );
+    assert_contains(&stdout(&analyzed), "output_rows");
 }
 
 /// A reader that goes away (`segql … 2>&1 | head`) ends the output; it is
@@ -464,10 +381,7 @@ fn closed_output_streams_are_not_a_crash() {
     assert_eq!(status.code(), Some(2), "{status:?}");
 
     // Every command that writes to standard output.
-    let examples: Vec<String> = example_files()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let examples = example_paths(false);
     let mut fmt = vec!["fmt"];
     fmt.extend(examples.iter().map(String::as_str));
     for args in [
@@ -511,15 +425,8 @@ fn now_takes_a_date_a_utc_timestamp_or_an_offset() {
     assert_eq!(count("2026-03-01"), utc);
     assert_eq!(count("2026-03-01T02:00:00+02:00"), utc);
     assert_eq!(count("2026-02-28T19:00:00-05:00"), utc);
-    let bad = segql(&[
-        "run",
-        "--now",
-        "2026-03-01+02:00",
-        "-e",
-        "users who viewed \"/cart\"",
-    ]);
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(stderr(&bad).contains("bad-argument"), "{}", stderr(&bad));
+    let bad = segql(&["run", "--now", "2026-03-01+02:00", "-e", CART]);
+    assert_fails_naming(&bad, 2, &["bad-argument"]);
 }
 
 /// A segment of many conditions is a deep plan, which DataFusion walks
@@ -529,7 +436,6 @@ fn long_segments_run_without_overflowing_the_stack() {
     let text = String::from(r#"users who viewed "/cart""#) + &r#" and viewed "/x""#.repeat(100);
     for engine in ["native", "portable"] {
         let o = segql(&["run", "--count", "--engine", engine, "-e", &text]);
-        assert_eq!(o.status.code(), Some(0), "{engine}: {}", stderr(&o));
-        assert_eq!(stdout(&o), "0\n");
+        assert_eq!(assert_success(&o), "0\n", "{engine}");
     }
 }

@@ -6,8 +6,7 @@ use crate::reference::{NOW_MS, RefDataset, arb_case, evaluate};
 use crate::support::proptest_cases;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use segql::engine::Engine;
-use segql::planner::{PlanOptions, SchemaMapping, SequenceEngine};
+use segql::planner::{PlanOptions, SequenceEngine};
 
 /// Both lowerings: every case is checked on each.
 const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
@@ -36,33 +35,53 @@ pub fn segql_members(
         .collect())
 }
 
-#[test]
-fn segments_agree_with_the_reference_evaluator() {
+/// On `cases` random (dataset, text) pairs of `strategy` (more through
+/// `SEGQL_PROPTEST_CASES`), both lowerings give what the reference
+/// evaluator gives: `agree(segql's answer, the reference's)`. Panics with
+/// the smallest case that disagrees.
+fn agree_with_the_reference<T>(
+    cases: u32,
+    strategy: impl Strategy<Value = (RefDataset, String)>,
+    reference: impl Fn(&segql::Program, &RefDataset) -> T,
+    segql: impl Fn(&RefDataset, &str, SequenceEngine, &tokio::runtime::Runtime) -> Result<T, String>,
+    agree: impl Fn(&T, &T) -> Result<(), String>,
+) {
     let rt = crate::support::runtime();
     let mut runner = TestRunner::new(Config {
-        cases: proptest_cases(500),
+        cases: proptest_cases(cases),
         failure_persistence: None,
         ..Config::default()
     });
-    let result = runner.run(&arb_case(), |(data, text)| {
+    let result = runner.run(&strategy, |(data, text)| {
         let program = segql::parse(&text).map_err(|d| TestCaseError::fail(format!("{d:?}")))?;
-        let expected = evaluate(&program, &data, NOW_MS, &std::env::temp_dir());
+        let expected = reference(&program, &data);
         for engine in ENGINES {
-            let actual = segql_members(&data, &text, engine, &rt).map_err(TestCaseError::fail)?;
-            prop_assert_eq!(
-                &actual,
-                &expected,
-                "segql ({:?}) and the reference disagree on:\n{}\n{:#?}",
-                engine,
-                text,
-                data
-            );
+            let actual = segql(&data, &text, engine, &rt).map_err(TestCaseError::fail)?;
+            agree(&actual, &expected).map_err(|difference| {
+                TestCaseError::fail(format!(
+                    "{data:#?}\nsegql ({engine:?}) and the reference disagree on:\n{text}\n{difference}"
+                ))
+            })?;
         }
         Ok(())
     });
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+#[test]
+fn segments_agree_with_the_reference_evaluator() {
+    agree_with_the_reference(
+        500,
+        arb_case(),
+        |program, data| evaluate(program, data, NOW_MS, &std::env::temp_dir()),
+        segql_members,
+        |actual, expected| match actual == expected {
+            true => Ok(()),
+            false => Err(format!("segql: {actual:?}\nreference: {expected:?}")),
+        },
+    );
 }
 
 /// The tables of every query of `text` on `data`, computed by segql, in the
@@ -75,27 +94,13 @@ pub fn segql_tables(
 ) -> Result<Vec<crate::reference::Table>, String> {
     use crate::reference::Table;
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
-    let (events, users, accounts) = data.to_record_batches();
     let options = PlanOptions {
         now_micros: NOW_MS * 1000,
         base_dir: std::env::temp_dir(),
         engine,
     };
-    let engine = Engine::from_batches(
-        vec![events],
-        users.map(|u| vec![u]),
-        accounts.map(|a| vec![a]),
-        SchemaMapping::default(),
-        segql::engine::Resources::threads(2),
-    )
-    .map_err(|d| format!("engine: {d}"))?;
-    let outcomes = runtime
-        .block_on(segql::execute::run_program(
-            &program,
-            &segql::Library::new(),
-            &engine,
-            &options,
-        ))
+    let engine = crate::support::reference_engine(data)?;
+    let outcomes = crate::support::run_program(runtime, &program, &engine, &options)
         .map_err(|d| format!("run: {d:?}"))?;
     Ok(outcomes
         .iter()
@@ -177,31 +182,21 @@ fn cell(
 #[test]
 fn analyses_agree_with_the_reference_evaluator() {
     use crate::reference::{arb_analysis_case, evaluate_all, tables_match};
-    let rt = crate::support::runtime();
-    let mut runner = TestRunner::new(Config {
-        cases: proptest_cases(300),
-        failure_persistence: None,
-        ..Config::default()
-    });
-    let result = runner.run(&arb_analysis_case(), |(data, text)| {
-        let program = segql::parse(&text).map_err(|d| TestCaseError::fail(format!("{d:?}")))?;
-        let expected = evaluate_all(&program, &data, NOW_MS, &std::env::temp_dir());
-        for engine in ENGINES {
-            let actual = segql_tables(&data, &text, engine, &rt).map_err(TestCaseError::fail)?;
-            prop_assert_eq!(actual.len(), expected.len());
-            for (a, e) in actual.iter().zip(&expected) {
-                if let Err(difference) = tables_match(a, e) {
-                    return Err(TestCaseError::fail(format!(
-                        "{data:#?}\nsegql ({engine:?}) and the reference disagree on:\n{text}\n{difference}"
-                    )));
-                }
+    agree_with_the_reference(
+        300,
+        arb_analysis_case(),
+        |program, data| evaluate_all(program, data, NOW_MS, &std::env::temp_dir()),
+        segql_tables,
+        |actual, expected| {
+            if actual.len() != expected.len() {
+                return Err(format!("{} tables vs {}", actual.len(), expected.len()));
             }
-        }
-        Ok(())
-    });
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+            actual
+                .iter()
+                .zip(expected)
+                .try_for_each(|(a, e)| tables_match(a, e))
+        },
+    );
 }
 
 /// Funnels `by` an event column `within session` read the value in the

@@ -4,7 +4,7 @@
 //! demo tables and giving segql's own answers, the catalog from a
 //! `ContextProvider`, and `compile`'s errors.
 
-use crate::support::{demo_engine, example_files, render_plain, runtime};
+use crate::support::{demo_engine, example_files, render_plain, run_program, runtime};
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
@@ -94,13 +94,7 @@ fn every_example_runs_in_a_host_session_as_in_segql() {
         let source = std::fs::read_to_string(&path).expect("readable");
         let program = segql::check(&source, &segql::Library::new())
             .unwrap_or_else(|d| panic!("{}: {}", path.display(), render_plain(&source, &d)));
-        let expected = rt
-            .block_on(segql::execute::run_program(
-                &program,
-                &segql::Library::new(),
-                &engine,
-                &options,
-            ))
+        let expected = run_program(&rt, &program, &engine, &options)
             .unwrap_or_else(|d| panic!("{}: {}", path.display(), render_plain(&source, &d)));
         let plan_options = segql::PlanOptions {
             engine: SequenceEngine::Portable,
@@ -142,14 +136,7 @@ fn compile_plans_one_query_with_its_definitions() {
         .unwrap_or_else(|d| panic!("{}", render_plain(text, &d)));
     let got = rt.block_on(segql::execute(&host, plan)).expect("runs");
     let program = segql::check(text, &segql::Library::new()).expect("valid");
-    let expected = rt
-        .block_on(segql::execute::run_program(
-            &program,
-            &segql::Library::new(),
-            &engine,
-            &options,
-        ))
-        .expect("runs in segql");
+    let expected = run_program(&rt, &program, &engine, &options).expect("runs in segql");
     assert_eq!(sorted_rows(&got), sorted_rows(&expected[0].batches));
     assert!(expected[0].rows() > 0, "the segment should have members");
 

@@ -3,7 +3,7 @@
 //! demo dataset, gives the same rows as `segql run`. Then `segql explain
 //! --sql` as a user runs it.
 
-use crate::support::example_files;
+use crate::support::{assert_contains, assert_fails_naming, assert_success, example_files, segql};
 use datafusion::arrow::record_batch::RecordBatch;
 use segql::export::SqlDialect;
 use segql::planner::SequenceEngine;
@@ -54,6 +54,10 @@ fn sorted_rows(batches: &[RecordBatch]) -> Vec<Vec<String>> {
     rows
 }
 
+fn column_names(schema: &datafusion::arrow::datatypes::Schema) -> Vec<String> {
+    schema.fields().iter().map(|f| f.name().clone()).collect()
+}
+
 /// Unparsing and planning recurse once per plan node: the deepest plans
 /// need more than a test thread's stack in a debug build.
 fn on_a_large_stack(test: impl FnOnce() + Send + 'static) {
@@ -87,12 +91,9 @@ fn examples_round_trip() {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         let program = segql::parse(&text).expect("examples parse");
-        let library = segql::Library::new();
-        let expected = runtime
-            .block_on(segql::execute::run_program(
-                &program, &library, &engine, &native,
-            ))
+        let expected = crate::support::run_program(&runtime, &program, &engine, &native)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
+        let library = segql::Library::new();
         let plans = segql::execute::plan_program(&program, &library, &engine, &portable)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         assert_eq!(expected.len(), plans.len());
@@ -133,22 +134,11 @@ fn examples_round_trip() {
                                 want.len()
                             ));
                         }
-                        let names: Vec<_> = batches
+                        let names = batches
                             .first()
-                            .map(|b| {
-                                b.schema()
-                                    .fields()
-                                    .iter()
-                                    .map(|f| f.name().clone())
-                                    .collect()
-                            })
+                            .map(|b| column_names(&b.schema()))
                             .unwrap_or_default();
-                        let want_names: Vec<_> = outcome
-                            .schema
-                            .fields()
-                            .iter()
-                            .map(|f| f.name().clone())
-                            .collect();
+                        let want_names = column_names(&outcome.schema);
                         if !batches.is_empty() && names != want_names {
                             failures.push(format!(
                                 "{where_}\n  columns {names:?}, expected {want_names:?}"
@@ -173,87 +163,50 @@ fn examples_round_trip() {
     );
 }
 
-fn segql(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(crate::support::segql_bin())
-        .args(args)
-        .current_dir(crate::support::repo_root())
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("segql runs")
-}
-
 #[test]
 fn explain_sql_prints_each_query_as_a_statement_in_the_dialect() {
     let text = r#"users who viewed "/cart" then not action "CHECKOUT" within session;
         users who have plan = "premium""#;
-    let postgres = segql(&["explain", "--sql", "postgres", "-e", text]);
-    let stdout = String::from_utf8_lossy(&postgres.stdout);
-    assert_eq!(postgres.status.code(), Some(0), "{postgres:?}");
+    let stdout = assert_success(&segql(&["explain", "--sql", "postgres", "-e", text]));
     assert!(
         stdout.starts_with(
             "-- users who viewed \"/cart\" then not action \"CHECKOUT\" within session\nSELECT\n"
         ),
         "{stdout}"
     );
-    assert!(
-        stdout.contains("\n\n-- users who have plan = \"premium\"\nSELECT\n"),
-        "{stdout}"
+    assert_contains(
+        &stdout,
+        "\n\n-- users who have plan = \"premium\"\nSELECT\n",
     );
     assert_eq!(stdout.matches(";\n").count(), 2, "{stdout}");
     // PostgreSQL quotes every identifier with double quotes; MySQL with
     // backticks.
-    assert!(stdout.contains(r#""events"."user_id""#), "{stdout}");
-    let mysql = segql(&["explain", "--sql", "mysql", "-e", text]);
-    let stdout = String::from_utf8_lossy(&mysql.stdout);
-    assert_eq!(mysql.status.code(), Some(0), "{mysql:?}");
-    assert!(stdout.contains("`events`.`user_id`"), "{stdout}");
+    assert_contains(&stdout, r#""events"."user_id""#);
+    let mysql = assert_success(&segql(&["explain", "--sql", "mysql", "-e", text]));
+    assert_contains(&mysql, "`events`.`user_id`");
 }
 
 #[test]
 fn explain_sql_uses_the_portable_plan_and_inlines_csv_lists() {
     // The native engine's sequence aggregate has no SQL form: --sql plans
     // portably even when the native engine is asked for.
-    let out = segql(&[
-        "explain",
-        "--sql",
-        "default",
-        "--engine",
-        "native",
-        "examples/vip_accounts.seg",
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let native = ["explain", "--sql", "default", "--engine", "native"];
+    let stdout = assert_success(&segql(
+        &[&native[..], &["examples/vip_accounts.seg"]].concat(),
+    ));
     assert!(!stdout.contains("segql_sequence"), "{stdout}");
     // The list's values are in the text, not a table of the database.
-    assert!(stdout.contains("'a0001'"), "{stdout}");
+    assert_contains(&stdout, "'a0001'");
 }
 
 #[test]
 fn explain_sql_rejects_an_unknown_dialect_and_other_plan_flags() {
-    let out = segql(&[
-        "explain",
-        "--sql",
-        "oracle",
-        "-e",
-        r#"users who viewed "/cart""#,
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("[possible values: default, postgres, duckdb, mysql, sqlite]"),
-        "{stderr}"
-    );
-    let out = segql(&[
-        "explain",
-        "--sql",
-        "postgres",
-        "--optimized",
-        "-e",
-        r#"users who viewed "/cart""#,
-    ]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    let cart = r#"users who viewed "/cart""#;
+    let oracle = segql(&["explain", "--sql", "oracle", "-e", cart]);
+    let dialects = "[possible values: default, postgres, duckdb, mysql, sqlite]";
+    assert_fails_naming(&oracle, 2, &[dialects]);
+    let optimized = segql(&["explain", "--sql", "postgres", "--optimized", "-e", cart]);
+    assert_fails_naming(&optimized, 2, &["cannot be used with"]);
 }
 
 /// Random small datasets × random segments and analyses over the whole
@@ -291,15 +244,7 @@ fn round_trip(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<(), String> {
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
-    let (events, users, accounts) = data.to_record_batches();
-    let engine = segql::engine::Engine::from_batches(
-        vec![events],
-        users.map(|u| vec![u]),
-        accounts.map(|a| vec![a]),
-        segql::planner::SchemaMapping::default(),
-        segql::engine::Resources::threads(2),
-    )
-    .map_err(|d| format!("engine: {d}"))?;
+    let engine = crate::support::reference_engine(data)?;
     let options = segql::planner::PlanOptions {
         now_micros: now_ms * 1000,
         base_dir: std::env::temp_dir(),

@@ -16,4 +16,5 @@ mod repl;
 mod robustness;
 mod roundtrip;
 mod scaling;
+mod stages;
 mod support;

@@ -1,7 +1,9 @@
 //! `segql repl` as a person types into it (through a pseudo-terminal) and as
 //! a script feeds it (piped standard input).
 
-use crate::support::{repo_root, segql_bin};
+use crate::support::{
+    assert_contains, assert_fails_naming, assert_success, repo_root, segql_bin, stderr, stdout,
+};
 use expectrl::process::unix::WaitStatus;
 use expectrl::{ControlCode, Eof, Expect};
 use std::path::Path;
@@ -60,8 +62,12 @@ impl Repl {
         Repl::start_command(command, &[])
     }
 
-    fn start_command(mut command: Command, args: &[&str]) -> Repl {
+    fn start_command(command: Command, args: &[&str]) -> Repl {
         let home = tempfile::tempdir().expect("a temporary home");
+        Repl::start_command_in(command, args, home)
+    }
+
+    fn start_command_in(mut command: Command, args: &[&str], home: tempfile::TempDir) -> Repl {
         if command.get_envs().all(|(k, _)| k != "SEGQL_HISTORY") {
             command.env_remove("SEGQL_HISTORY");
         }
@@ -80,6 +86,35 @@ impl Repl {
         repl.expect("statements end with `;`");
         repl.expect(PROMPT);
         repl
+    }
+
+    /// Starts `segql repl ARGS` on a terminal, its history in its own home.
+    fn new(args: &[&str]) -> Repl {
+        let home = tempfile::tempdir().expect("a temporary home");
+        let mut command = Command::new(segql_bin());
+        command
+            .arg("repl")
+            .arg("--history")
+            .arg(home.path().join("history"));
+        Repl::start_command_in(command, args, home)
+    }
+
+    /// Types `text` and Enter, waits for `answer` (if not empty) then the
+    /// next prompt: returns what came before `answer`.
+    fn enter(&mut self, text: &str, answer: &str) -> String {
+        self.line(text);
+        self.enter_after(answer)
+    }
+
+    /// Waits for `answer`, then the next prompt: returns what came before
+    /// `answer`.
+    fn enter_after(&mut self, answer: &str) -> String {
+        let before = match answer {
+            "" => String::new(),
+            _ => self.expect(answer),
+        };
+        self.expect(PROMPT);
+        before
     }
 
     /// Types `text` and Enter.
@@ -110,22 +145,26 @@ impl Repl {
     }
 }
 
+/// How the REPL shows the number of members of `segment` in `explore
+/// users`: a table cell.
+fn users_cell(segment: &str) -> String {
+    format!("| {} ", count(segment))
+}
+
+const CART: &str = r#"users who viewed "/cart""#;
+
 #[test]
 fn a_definition_then_a_query_that_uses_it() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history");
     let mut repl = Repl::start(&history, &[]);
-    repl.line(r#"segment carts = users who viewed "/cart";"#);
-    repl.expect("defined segment `carts` (users)");
-    repl.expect(PROMPT);
-    repl.line("explore users for carts;");
-    repl.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
-    repl.expect(PROMPT);
+    let define = r#"segment carts = users who viewed "/cart";"#;
+    repl.enter(define, "defined segment `carts` (users)");
+    repl.enter("explore users for carts;", &users_cell(CART));
     repl.quit();
     let saved = std::fs::read_to_string(&history).expect("the history was written");
     assert!(
-        saved.contains(r#"segment carts = users who viewed "/cart";"#)
-            && saved.contains("explore users for carts;"),
+        saved.contains(define) && saved.contains("explore users for carts;"),
         "history:\n{saved}"
     );
 }
@@ -134,92 +173,75 @@ fn a_definition_then_a_query_that_uses_it() {
 fn history_is_kept_across_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let history = dir.path().join("history");
-    let cart = count(r#"users who viewed "/cart""#);
+    let cart = users_cell(CART);
     let mut first = Repl::start(&history, &[]);
-    first.line(r#"explore users for (users who viewed "/cart");"#);
-    first.expect(&format!("| {cart} "));
-    first.expect(PROMPT);
+    first.enter(r#"explore users for (users who viewed "/cart");"#, &cart);
     first.quit();
     // The next session, told of the file by the environment, recalls the
     // statement with the Up arrow.
     let mut second = Repl::start_with_history_variable(&history);
     second.session.send("\x1b[A").unwrap();
     second.session.send("\r").unwrap();
-    second.expect(&format!("| {cart} "));
+    second.expect(&cart);
     second.expect(PROMPT);
     second.quit();
 }
 
 #[test]
 fn a_statement_runs_at_its_semicolon_across_lines() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut repl = Repl::start(&dir.path().join("history"), &[]);
+    let mut repl = Repl::new(&[]);
     repl.line(r#"explore users for (users who viewed "/cart""#);
     repl.line(r#"    and have plan = "premium")"#);
     // Nothing has run yet: the statement has no `;`.
-    repl.line(";");
-    let expected = count(r#"users who viewed "/cart" and have plan = "premium""#);
-    let before = repl.expect(&format!("| {expected} "));
+    let expected = users_cell(r#"users who viewed "/cart" and have plan = "premium""#);
+    let before = repl.enter(";", &expected);
     assert!(
         !before.contains("error"),
         "the first lines ran on their own:\n{before}"
     );
-    repl.expect(PROMPT);
     repl.quit();
 }
 
 #[test]
 fn a_parse_error_is_shown_under_the_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut repl = Repl::start(&dir.path().join("history"), &[]);
+    let mut repl = Repl::new(&[]);
     repl.line(r#"users who viewd "/cart";"#);
     repl.expect("error[unknown-keyword]: `viewd` is not a kind of event");
     repl.expect("--> <repl>:1:11");
     repl.expect(r#"1 | users who viewd "/cart";"#);
     repl.expect("^^^^^ expected `viewed`");
-    repl.expect("help: did you mean `viewed`?");
-    repl.expect(PROMPT);
+    repl.enter_after("help: did you mean `viewed`?");
     // The session goes on.
-    repl.line(".timing on");
-    repl.expect(PROMPT);
-    repl.line(r#"explore users for (users who viewed "/cart");"#);
-    repl.expect("time: ");
-    repl.expect(PROMPT);
+    repl.enter(".timing on", "");
+    repl.enter(r#"explore users for (users who viewed "/cart");"#, "time: ");
     repl.quit();
 }
 
 #[test]
 fn tab_completes_segment_and_event_names() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut repl = Repl::start(&dir.path().join("history"), &[]);
-    repl.line(r#"segment cart_abandoners = users who viewed "/cart" then not action "CHECKOUT" within session;"#);
-    repl.expect(PROMPT);
+    let mut repl = Repl::new(&[]);
+    let abandoners = r#"users who viewed "/cart" then not action "CHECKOUT" within session"#;
+    repl.enter(&format!("segment cart_abandoners = {abandoners};"), "");
     // Only the completed name is a known segment: `cart_ab` would be an
     // error.
     repl.session.send("explore users for cart_ab\t").unwrap();
-    repl.line(";");
-    let expected = count(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#);
-    let before = repl.expect(&format!("| {expected} "));
+    let before = repl.enter(";", &users_cell(abandoners));
     assert!(!before.contains("unknown segment"), "{before}");
-    repl.expect(PROMPT);
     // An event name from the data, inside its string, closed by the
     // completion.
     repl.session
         .send(r#"explore users for (users who viewed "/car"#)
         .unwrap();
     repl.session.send("\t").unwrap();
-    repl.line(");");
-    let before = repl.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
+    let before = repl.enter(");", &users_cell(CART));
     assert!(!before.contains("error"), "{before}");
-    repl.expect(PROMPT);
     repl.quit();
 }
 
 #[test]
 fn ctrl_c_cancels_a_long_query_and_not_the_repl() {
-    let dir = tempfile::tempdir().unwrap();
     // One thread and a minute-by-minute breakdown: many seconds of work.
-    let mut repl = Repl::start(&dir.path().join("history"), &["--threads", "1"]);
+    let mut repl = Repl::new(&["--threads", "1"]);
     repl.line("explore events, users, sessions by name, device every 1 minute;");
     repl.expect("running");
     repl.expect("Ctrl-C cancels");
@@ -239,42 +261,33 @@ fn ctrl_c_cancels_a_long_query_and_not_the_repl() {
         !after.contains("running"),
         "the spinner is drawn again: {after:?}"
     );
-    repl.line(r#"explore users for (users who viewed "/cart");"#);
-    repl.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
-    repl.expect(PROMPT);
+    repl.enter(
+        r#"explore users for (users who viewed "/cart");"#,
+        &users_cell(CART),
+    );
     repl.quit();
 }
 
 #[test]
 fn keywords_and_strings_are_coloured_as_they_are_typed() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut repl = Repl::start(&dir.path().join("history"), &["--color", "always"]);
+    let mut repl = Repl::new(&["--color", "always"]);
     repl.session
         .send(r#"explore users for (users who viewed "/cart")"#)
         .unwrap();
     repl.expect("\x1b[1;34mviewed\x1b[0m");
     repl.expect("\x1b[32m\"/cart\"\x1b[0m");
-    repl.line(";");
     // The line is redrawn, prompt and all, at each key: wait for the
     // result before the next prompt.
-    repl.expect(&format!("| {} ", count(r#"users who viewed "/cart""#)));
-    repl.expect(PROMPT);
+    repl.enter(";", &users_cell(CART));
     repl.quit();
 }
 
 #[test]
 fn meta_commands_answer_on_a_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut repl = Repl::start(&dir.path().join("history"), &[]);
-    repl.line(".help");
-    repl.expect(".schema TABLE");
-    repl.expect(PROMPT);
-    repl.line(".schema events");
-    repl.expect("event_type");
-    repl.expect(PROMPT);
-    repl.line(".tabels");
-    repl.expect("did you mean `.tables`?");
-    repl.expect(PROMPT);
+    let mut repl = Repl::new(&[]);
+    repl.enter(".help", ".schema TABLE");
+    repl.enter(".schema events", "event_type");
+    repl.enter(".tabels", "did you mean `.tables`?");
     repl.line(".quit");
     repl.session.expect(Eof).expect("`.quit` ends the REPL");
 }
@@ -301,10 +314,6 @@ fn piped(args: &[&str], script: &str) -> Output {
     output
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn a_script_keeps_definitions_sees_redefinitions_and_goes_on_after_errors() {
     let script = r#"
@@ -323,8 +332,7 @@ explore users for
 .segments
 "#;
     let output = piped(&[], script);
-    let stdout = text(&output.stdout);
-    let stderr = text(&output.stderr);
+    let (stdout, stderr) = (stdout(&output), stderr(&output));
     assert_eq!(output.status.code(), Some(2), "stderr:\n{stderr}");
     let first = count(r#"users who viewed "/cart" and have plan = "premium""#);
     let second = count(r#"users who action "CHECKOUT" and have plan = "premium""#);
@@ -368,35 +376,22 @@ explore users for
 
 #[test]
 fn a_script_exits_with_the_worst_status_it_met() {
-    let ok = piped(&[], "explore users;\n.timing off\n");
-    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
-
-    let data = piped(&[], "users in csv \"no_such_file.csv\";\nexplore users;\n");
-    assert_eq!(data.status.code(), Some(1), "{}", text(&data.stderr));
-    assert!(text(&data.stderr).contains("no_such_file.csv"));
-    assert!(
-        text(&data.stdout).contains("users"),
-        "the next statement ran"
-    );
-
-    let both = piped(&[], "users in csv \"no_such_file.csv\";\n.schema nope\n");
-    assert_eq!(both.status.code(), Some(2), "{}", text(&both.stderr));
-    assert!(
-        text(&both.stderr).contains("there is no table `nope`"),
-        "{}",
-        text(&both.stderr)
-    );
+    assert_success(&piped(&[], "explore users;\n.timing off\n"));
+    let missing = "users in csv \"no_such_file.csv\";\n";
+    let data = piped(&[], &format!("{missing}explore users;\n"));
+    assert_fails_naming(&data, 1, &["no_such_file.csv"]);
+    assert!(stdout(&data).contains("users"), "the next statement ran");
+    let both = piped(&[], &format!("{missing}.schema nope\n"));
+    assert_fails_naming(&both, 2, &["there is no table `nope`"]);
 }
 
 #[test]
 fn a_script_may_end_without_a_semicolon_and_quit_early() {
-    let output = piped(&["--format", "csv"], "explore users\n");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(text(&output.stdout), run_csv("explore users"));
-
-    let output = piped(&["--format", "csv"], ".quit\nusers who viewd \"/x\";\n");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert_eq!(text(&output.stdout), "");
+    let csv = ["--format", "csv"];
+    let output = piped(&csv, "explore users\n");
+    assert_eq!(assert_success(&output), run_csv("explore users"));
+    let output = piped(&csv, ".quit\nusers who viewd \"/x\";\n");
+    assert_eq!(assert_success(&output), "");
 }
 
 #[test]
@@ -412,9 +407,7 @@ fn load_runs_a_file_and_keeps_its_definitions() {
         ".format csv\n.load {}\nexplore users for (users in segment premium);\n.explain users in segment premium\n",
         file.display()
     );
-    let output = piped(&[], &script);
-    let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = assert_success(&piped(&[], &script));
     let premium = run_csv(r#"explore users for (users who have plan = "premium")"#);
     assert!(
         stdout.starts_with(&format!("{premium}{premium}")),
@@ -430,8 +423,7 @@ fn load_runs_a_file_and_keeps_its_definitions() {
 #[test]
 fn tables_and_schema_describe_the_data() {
     let output = piped(&[], ".tables\n.schema users\n.schema user\n");
-    let stdout = text(&output.stdout);
-    let stderr = text(&output.stderr);
+    let (stdout, stderr) = (stdout(&output), stderr(&output));
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     let row = |first: &str| -> Vec<String> {
         stdout
@@ -457,12 +449,8 @@ fn tables_and_schema_describe_the_data() {
 fn a_missing_data_folder_is_reported_before_any_input() {
     let output = piped(&["--data", "no/such/folder"], "explore users;\n");
     assert_ne!(output.status.code(), Some(0));
-    assert!(text(&output.stdout).is_empty());
-    assert!(
-        text(&output.stderr).contains("no/such/folder"),
-        "{}",
-        text(&output.stderr)
-    );
+    assert!(stdout(&output).is_empty());
+    assert_contains(&stderr(&output), "no/such/folder");
 }
 
 #[test]

@@ -2,41 +2,12 @@
 //! the run reads, corrupt and truncated data files are named in a plain
 //! diagnostic (never a panic), and bad event times fail every query alike.
 
-use crate::support::segql_bin;
+use crate::support::{
+    assert_clean_failure, assert_fails_naming, assert_success, folder, segql_bin, segql_in, stderr,
+};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn segql_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(segql_bin())
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        // A panic must not show, whatever the user's environment asks for.
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("segql runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Exit `code`, and none of what a panic prints.
-fn assert_clean_failure(o: &Output, code: i32) -> String {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "exit code; stderr:\n{err}");
-    for panic_text in [
-        "panicked",
-        "backtrace",
-        "Join Error",
-        "RUST_BACKTRACE",
-        "internal-error",
-    ] {
-        assert!(!err.contains(panic_text), "`{panic_text}` in:\n{err}");
-    }
-    err
-}
+use std::process::Command;
 
 const EVENTS_CSV: &str = "\
 timestamp,user_id,session_id,event_type,name
@@ -47,33 +18,24 @@ timestamp,user_id,session_id,event_type,name
 
 const USERS_CSV: &str = "user_id,plan\nu1,premium\nu2,free\n";
 
-fn shop(dir: &Path) {
-    std::fs::write(dir.join("events.csv"), EVENTS_CSV).unwrap();
-    std::fs::write(dir.join("users.csv"), USERS_CSV).unwrap();
+fn shop() -> tempfile::TempDir {
+    folder(&[("events.csv", EVENTS_CSV), ("users.csv", USERS_CSV)])
+}
+
+/// `segql run --data . ARGS` in `dir`.
+fn run_data(dir: &Path, args: &[&str]) -> std::process::Output {
+    segql_in(dir, &[&["run", "--data", "."][..], args].concat())
 }
 
 // ---- a result never replaces an input ------------------------------------
 
 #[test]
 fn output_onto_an_input_table_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    shop(dir.path());
+    let dir = shop();
     for target in ["events.csv", "users.csv", "./events.csv"] {
-        let o = segql_in(
-            dir.path(),
-            &[
-                "run",
-                "--data",
-                ".",
-                "-e",
-                "explore events by name",
-                "-o",
-                target,
-            ],
-        );
-        let err = assert_clean_failure(&o, 2);
-        assert!(err.contains("which this run reads"), "{err}");
-        assert!(err.contains("never writes onto its input"), "{err}");
+        let o = run_data(dir.path(), &["-e", "explore events by name", "-o", target]);
+        let names = ["which this run reads", "never writes onto its input"];
+        assert_fails_naming(&o, 2, &names);
     }
     assert_eq!(
         std::fs::read_to_string(dir.path().join("events.csv")).unwrap(),
@@ -87,8 +49,7 @@ fn output_onto_an_input_table_is_refused() {
 
 #[test]
 fn output_onto_a_file_the_text_reads_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    shop(dir.path());
+    let dir = shop();
     let list = "user_id\nu1\n";
     std::fs::write(dir.path().join("vip.csv"), list).unwrap();
     let text = "users in csv \"vip.csv\";\n";
@@ -148,34 +109,25 @@ fn output_onto_a_file_the_text_reads_is_refused() {
         let last = args.len() - 1;
         args[last] = &link_name;
         let o = segql_in(dir.path(), &args);
-        let err = assert_clean_failure(&o, 2);
-        assert!(err.contains("which this run reads"), "{victim}: {err}");
+        assert_fails_naming(&o, 2, &["which this run reads"]);
         assert_eq!(std::fs::read(dir.path().join(victim)).unwrap(), before);
     }
 }
 
 #[test]
 fn chart_onto_an_input_is_refused_and_must_be_svg() {
-    let dir = tempfile::tempdir().unwrap();
-    shop(dir.path());
+    let dir = shop();
     std::fs::write(dir.path().join("old.svg"), "<svg/>").unwrap();
     std::fs::hard_link(dir.path().join("events.csv"), dir.path().join("e.svg")).unwrap();
     let funnel = r#"funnel viewed "/cart" then action "CHECKOUT""#;
-    let o = segql_in(
-        dir.path(),
-        &["run", "--data", ".", "--chart", "e.svg", "-e", funnel],
-    );
+    let o = run_data(dir.path(), &["--chart", "e.svg", "-e", funnel]);
     assert_clean_failure(&o, 2);
     assert_eq!(
         std::fs::read_to_string(dir.path().join("events.csv")).unwrap(),
         EVENTS_CSV
     );
-    let o = segql_in(
-        dir.path(),
-        &["run", "--data", ".", "--chart", "funnel.png", "-e", funnel],
-    );
-    let err = assert_clean_failure(&o, 2);
-    assert!(err.contains("is not an .svg file"), "{err}");
+    let o = run_data(dir.path(), &["--chart", "funnel.png", "-e", funnel]);
+    assert_fails_naming(&o, 2, &["is not an .svg file"]);
     assert!(!dir.path().join("funnel.png").exists());
 }
 
@@ -213,12 +165,8 @@ const QUERIES: [&str; 4] = [
 
 fn assert_names_corrupt_file(dir: &Path, file: &str) {
     for query in QUERIES {
-        let o = segql_in(dir, &["run", "--data", ".", "-e", query]);
-        let err = assert_clean_failure(&o, 1);
-        assert!(
-            err.contains(&format!("{file}` is corrupt")),
-            "{query}: {err}"
-        );
+        let o = run_data(dir, &["-e", query]);
+        let err = assert_fails_naming(&o, 1, &[&format!("{file}` is corrupt")]);
         assert!(!err.contains("the data:"), "names one file: {err}");
     }
 }
@@ -252,12 +200,9 @@ fn corrupt_parquet_footers_and_truncated_files_name_the_file() {
     let no_magic = good[..good.len() - 3].to_vec();
     for damaged in [footer, truncated, no_magic] {
         std::fs::write(&events, damaged).unwrap();
-        let o = segql_in(dir.path(), &["run", "--data", ".", "-e", QUERIES[0]]);
-        let err = assert_clean_failure(&o, 1);
-        assert!(
-            err.contains("events.parquet` is corrupt or not a Parquet file"),
-            "{err}"
-        );
+        let o = run_data(dir.path(), &["-e", QUERIES[0]]);
+        let corrupt = "events.parquet` is corrupt or not a Parquet file";
+        assert_fails_naming(&o, 1, &[corrupt]);
     }
 }
 
@@ -305,12 +250,8 @@ fn an_empty_file_is_called_empty() {
         if let Some((file, text)) = other {
             std::fs::write(dir.path().join(file), text).unwrap();
         }
-        let o = segql_in(
-            dir.path(),
-            &["run", "--data", ".", "-e", r#"users who viewed "/cart""#],
-        );
-        let err = assert_clean_failure(&o, 1);
-        assert!(err.contains(&format!("{name}` is empty")), "{err}");
+        let o = run_data(dir.path(), &["-e", r#"users who viewed "/cart""#]);
+        let err = assert_fails_naming(&o, 1, &[&format!("{name}` is empty")]);
         assert!(!err.contains("has no column"), "{err}");
     }
 }
@@ -344,13 +285,10 @@ fn text_in_the_time_column_fails_every_query_with_its_line() {
             } else {
                 o
             };
-            let err = assert_clean_failure(&o, 1);
-            assert!(
-                err.contains(&format!(
-                    "a value of column `timestamp` on line {line} of ./events.csv is not a timestamp"
-                )),
-                "{query}: {err}"
+            let bad = format!(
+                "a value of column `timestamp` on line {line} of ./events.csv is not a timestamp"
             );
+            assert_fails_naming(&o, 1, &[&bad]);
         }
     }
 }
@@ -517,75 +455,58 @@ fn peak_memory(args: &[&str], text: &str) -> u64 {
     usage.ru_maxrss as u64 * 1024
 }
 
+/// A statement that plans to a sequence, the largest kind of plan.
+const STATEMENT: &str = "users who viewed \"/cart\" then action \"CHECKOUT\" within session;\n";
+
+/// `segql ARGS` on `n` statements peaks at less than `slack` bytes above
+/// its peak on one.
+fn assert_memory_bounded(args: &[&str], n: usize, slack: u64) {
+    let one = peak_memory(args, STATEMENT);
+    let all = peak_memory(args, &STATEMENT.repeat(n));
+    assert!(
+        all < one + slack,
+        "{args:?}: {} MB for {n} statements, {} MB for one",
+        all >> 20,
+        one >> 20
+    );
+}
+
 #[test]
 fn check_and_fmt_hold_one_statement_at_a_time() {
-    let statement = "users who viewed \"/cart\" then action \"CHECKOUT\" within session;\n";
-    let many = statement.repeat(100_000);
     for args in [&["check"][..], &["fmt", "--check"][..], &["fmt"][..]] {
-        let one = peak_memory(args, statement);
-        let all = peak_memory(args, &many);
         // The text itself is 6.6 MB; a syntax tree per statement would be
         // well over 100 MB more.
-        assert!(
-            all < one + (40 << 20),
-            "{args:?}: {} MB for 100,000 statements, {} MB for one",
-            all >> 20,
-            one >> 20
-        );
+        assert_memory_bounded(args, 100_000, 40 << 20);
     }
 }
 
 #[test]
 fn explain_plans_one_statement_at_a_time() {
-    let statement = "users who viewed \"/cart\" then action \"CHECKOUT\" within session;\n";
-    let one = peak_memory(&["explain"], statement);
-    let all = peak_memory(&["explain"], &statement.repeat(1500));
     // Every plan kept until the end would be about 18 KB each, 27 MB more.
-    assert!(
-        all < one + (12 << 20),
-        "{} MB for 1,500 statements, {} MB for one",
-        all >> 20,
-        one >> 20
-    );
+    assert_memory_bounded(&["explain"], 1500, 12 << 20);
 }
 
 // ---- relative ranges after the data's end ----------------------------------
 
 #[test]
 fn a_relative_range_after_the_newest_event_is_a_warning() {
-    let dir = tempfile::tempdir().unwrap();
-    shop(dir.path());
+    let dir = shop();
     let text = r#"users who viewed "/cart" during last 30 days"#;
     // `now` is the wall clock: years after these March 2026 events.
-    let o = segql_in(dir.path(), &["run", "--data", ".", "--count", "-e", text]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run_data(dir.path(), &["--count", "-e", text]);
+    assert_success(&o);
     let err = stderr(&o);
     assert!(err.contains("warning[range-after-data]"), "{err}");
     assert!(err.contains("the newest event is on 2026-03-01"), "{err}");
     assert!(err.contains("pass --now 2026-03-02"), "{err}");
     // Ranges that reach the data, and runs with --now, are quiet.
+    let reaching = r#"users who viewed "/cart" during last 100000 days"#;
     for args in [
-        vec![
-            "run",
-            "--data",
-            ".",
-            "--count",
-            "--now",
-            "2026-03-02",
-            "-e",
-            text,
-        ],
-        vec![
-            "run",
-            "--data",
-            ".",
-            "--count",
-            "-e",
-            r#"users who viewed "/cart" during last 100000 days"#,
-        ],
+        ["--count", "--now", "2026-03-02", "-e", text].as_slice(),
+        &["--count", "-e", reaching],
     ] {
-        let o = segql_in(dir.path(), &args);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let o = run_data(dir.path(), args);
+        assert_success(&o);
         assert!(!stderr(&o).contains("range-after-data"), "{}", stderr(&o));
     }
 }
@@ -594,25 +515,12 @@ fn a_relative_range_after_the_newest_event_is_a_warning() {
 
 #[test]
 fn counts_in_messages_agree_with_their_nouns() {
-    let dir = tempfile::tempdir().unwrap();
-    shop(dir.path());
-    let o = segql_in(
+    let dir = shop();
+    let o = run_data(
         dir.path(),
-        &[
-            "run",
-            "--data",
-            ".",
-            "--chart",
-            "x.svg",
-            "-e",
-            r#"users who viewed "/cart""#,
-        ],
+        &["--chart", "x.svg", "-e", r#"users who viewed "/cart""#],
     );
-    let err = assert_clean_failure(&o, 2);
-    assert!(
-        err.contains("the text has 1 query of which 0 are analyses"),
-        "{err}"
-    );
+    assert_fails_naming(&o, 2, &["the text has 1 query of which 0 are analyses"]);
 }
 
 #[test]
@@ -641,7 +549,6 @@ fn piped_repl_input_that_is_not_utf8_is_a_usage_error_as_in_check() {
             .stdin(std::fs::File::open(&input).unwrap())
             .output()
             .unwrap();
-        let err = assert_clean_failure(&o, 2);
-        assert!(err.contains("not contain valid UTF-8"), "{args:?}: {err}");
+        assert_fails_naming(&o, 2, &["not contain valid UTF-8"]);
     }
 }

@@ -19,8 +19,21 @@ use std::sync::Arc;
 pub const MINUTE_MS: i64 = 60_000;
 pub const DAY_MS: i64 = 86_400_000;
 
+/// Builder methods that set optional fields: `name: type => field` sets
+/// `field` to `Some(value)`.
+macro_rules! setters {
+    ($($name:ident: $t:ty => $field:ident),* $(,)?) => {
+        $(
+            pub fn $name(mut self, value: $t) -> Self {
+                self.$field = Some(value.into());
+                self
+            }
+        )*
+    };
+}
+
 /// One row of the events table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefEvent {
     /// Epoch milliseconds (UTC).
     pub ts: i64,
@@ -37,7 +50,7 @@ pub struct RefEvent {
 }
 
 /// One row of the users or the accounts table.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RefProfile {
     /// `user_id` (users) or `account_id` (accounts).
     pub key: Option<String>,
@@ -67,39 +80,18 @@ impl RefEvent {
         RefEvent {
             ts,
             user_id: user.map(str::to_string),
-            session_id: None,
             event_type: event_type.to_string(),
             name: name.to_string(),
-            account_id: None,
-            device: None,
-            amount: None,
-            qty: None,
+            ..RefEvent::default()
         }
     }
 
-    pub fn session(mut self, session: &str) -> Self {
-        self.session_id = Some(session.to_string());
-        self
-    }
-
-    pub fn account(mut self, account: &str) -> Self {
-        self.account_id = Some(account.to_string());
-        self
-    }
-
-    pub fn device(mut self, device: &str) -> Self {
-        self.device = Some(device.to_string());
-        self
-    }
-
-    pub fn amount(mut self, amount: f64) -> Self {
-        self.amount = Some(amount);
-        self
-    }
-
-    pub fn qty(mut self, qty: i64) -> Self {
-        self.qty = Some(qty);
-        self
+    setters! {
+        session: &str => session_id,
+        account: &str => account_id,
+        device: &str => device,
+        amount: f64 => amount,
+        qty: i64 => qty,
     }
 }
 
@@ -108,43 +100,17 @@ impl RefProfile {
     pub fn new(key: Option<&str>) -> Self {
         RefProfile {
             key: key.map(str::to_string),
-            email: None,
-            account_id: None,
-            plan: None,
-            score: None,
-            signup: None,
-            vip: None,
+            ..RefProfile::default()
         }
     }
 
-    pub fn email(mut self, email: &str) -> Self {
-        self.email = Some(email.to_string());
-        self
-    }
-
-    pub fn account(mut self, account: &str) -> Self {
-        self.account_id = Some(account.to_string());
-        self
-    }
-
-    pub fn plan(mut self, plan: &str) -> Self {
-        self.plan = Some(plan.to_string());
-        self
-    }
-
-    pub fn score(mut self, score: i64) -> Self {
-        self.score = Some(score);
-        self
-    }
-
-    pub fn signup(mut self, days: i32) -> Self {
-        self.signup = Some(days);
-        self
-    }
-
-    pub fn vip(mut self, vip: bool) -> Self {
-        self.vip = Some(vip);
-        self
+    setters! {
+        email: &str => email,
+        account: &str => account_id,
+        plan: &str => plan,
+        score: i64 => score,
+        signup: i32 => signup,
+        vip: bool => vip,
     }
 }
 
@@ -204,90 +170,60 @@ impl RefDataset {
         let events =
             RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("events batch");
 
-        let users = self.users.as_ref().map(|rows| {
-            let schema = Schema::new(vec![
-                field("user_id", DataType::Utf8),
-                field("email", DataType::Utf8),
-                field("account_id", DataType::Utf8),
-                field("plan", DataType::Utf8),
-                field("score", DataType::Int64),
-                field("signup_date", DataType::Date32),
-                field("vip", DataType::Boolean),
-            ]);
-            let columns: Vec<ArrayRef> = vec![
-                strings(rows.iter().map(|r| r.key.as_deref())),
-                strings(rows.iter().map(|r| r.email.as_deref())),
-                strings(rows.iter().map(|r| r.account_id.as_deref())),
-                strings(rows.iter().map(|r| r.plan.as_deref())),
-                Arc::new(Int64Array::from(
-                    rows.iter().map(|r| r.score).collect::<Vec<_>>(),
-                )),
-                Arc::new(Date32Array::from(
-                    rows.iter().map(|r| r.signup).collect::<Vec<_>>(),
-                )),
-                Arc::new(BooleanArray::from(
-                    rows.iter().map(|r| r.vip).collect::<Vec<_>>(),
-                )),
-            ];
-            RecordBatch::try_new(Arc::new(schema), columns).expect("users batch")
-        });
-
-        let accounts = self.accounts.as_ref().map(|rows| {
-            let schema = Schema::new(vec![
-                field("account_id", DataType::Utf8),
-                field("plan", DataType::Utf8),
-                field("score", DataType::Int64),
-                field("start_date", DataType::Date32),
-                field("vip", DataType::Boolean),
-            ]);
-            let columns: Vec<ArrayRef> = vec![
-                strings(rows.iter().map(|r| r.key.as_deref())),
-                strings(rows.iter().map(|r| r.plan.as_deref())),
-                Arc::new(Int64Array::from(
-                    rows.iter().map(|r| r.score).collect::<Vec<_>>(),
-                )),
-                Arc::new(Date32Array::from(
-                    rows.iter().map(|r| r.signup).collect::<Vec<_>>(),
-                )),
-                Arc::new(BooleanArray::from(
-                    rows.iter().map(|r| r.vip).collect::<Vec<_>>(),
-                )),
-            ];
-            RecordBatch::try_new(Arc::new(schema), columns).expect("accounts batch")
-        });
-
+        let users = self.users.as_deref().map(|rows| profile_batch(rows, true));
+        let accounts = self
+            .accounts
+            .as_deref()
+            .map(|rows| profile_batch(rows, false));
         (events, users, accounts)
     }
 }
 
+/// The users table (`users`) or the accounts table of profile rows: the
+/// key, for users their email and account, then the attributes.
+fn profile_batch(rows: &[RefProfile], users: bool) -> RecordBatch {
+    let (key, date) = match users {
+        true => ("user_id", "signup_date"),
+        false => ("account_id", "start_date"),
+    };
+    let mut fields = vec![field(key, DataType::Utf8)];
+    let mut columns = vec![strings(rows.iter().map(|r| r.key.as_deref()))];
+    if users {
+        fields.extend([
+            field("email", DataType::Utf8),
+            field("account_id", DataType::Utf8),
+        ]);
+        columns.extend([
+            strings(rows.iter().map(|r| r.email.as_deref())),
+            strings(rows.iter().map(|r| r.account_id.as_deref())),
+        ]);
+    }
+    fields.extend([
+        field("plan", DataType::Utf8),
+        field("score", DataType::Int64),
+        field(date, DataType::Date32),
+        field("vip", DataType::Boolean),
+    ]);
+    columns.extend([
+        strings(rows.iter().map(|r| r.plan.as_deref())),
+        Arc::new(Int64Array::from(
+            rows.iter().map(|r| r.score).collect::<Vec<_>>(),
+        )),
+        Arc::new(Date32Array::from(
+            rows.iter().map(|r| r.signup).collect::<Vec<_>>(),
+        )),
+        Arc::new(BooleanArray::from(
+            rows.iter().map(|r| r.vip).collect::<Vec<_>>(),
+        )),
+    ]);
+    RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("a profile batch")
+}
+
 // ---------------------------------------------------------------------------
-// Calendar arithmetic (proleptic Gregorian, UTC), written here so that the
-// reference does not depend on the parser's date handling.
+// Dates as text, on the tests' own calendar (not the parser's date
+// handling).
 
-/// Days since 1970-01-01 of a civil date (H. Hinnant's `days_from_civil`).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number (H. Hinnant's `civil_from_days`).
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
+pub use crate::support::calendar::{civil_from_days, days_from_civil};
 
 /// `YYYY-MM-DD` of a day number.
 pub fn format_date(days: i64) -> String {

@@ -104,11 +104,7 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
                     session_id: session.map(str::to_string),
                     event_type: event_type.to_string(),
                     name: name.to_string(),
-                    account_id: if account_column {
-                        account.map(str::to_string)
-                    } else {
-                        None
-                    },
+                    account_id: account.filter(|_| account_column).map(str::to_string),
                     device: device.map(str::to_string),
                     amount,
                     qty,
@@ -150,16 +146,9 @@ fn arb_attributes(users: bool) -> impl Strategy<Value = RefProfile> {
         .prop_map(
             move |(email, account, plan, score, signup, vip)| RefProfile {
                 key: None,
-                email: if users {
-                    email.map(str::to_string)
-                } else {
-                    None
-                },
-                account_id: if users {
-                    account.map(str::to_string)
-                } else {
-                    None
-                },
+                // Email and account are columns of the users table only.
+                email: email.filter(|_| users).map(str::to_string),
+                account_id: account.filter(|_| users).map(str::to_string),
                 plan: plan.map(str::to_string),
                 score,
                 signup,
@@ -297,22 +286,25 @@ fn render_pred(p: &GPred, ctx: u8) -> String {
         GPred::Atom(a) => a.clone(),
         GPred::Not(inner) => format!("not {}", render_pred(inner, 2)),
         GPred::Group(inner) => format!("({})", render_pred(inner, 0)),
-        GPred::And(items) => {
-            let text = items
-                .iter()
-                .map(|i| render_pred(i, 2))
-                .collect::<Vec<_>>()
-                .join(" and ");
-            if ctx >= 2 { format!("({text})") } else { text }
-        }
-        GPred::Or(items) => {
-            let text = items
-                .iter()
-                .map(|i| render_pred(i, 1))
-                .collect::<Vec<_>>()
-                .join(" or ");
-            if ctx >= 1 { format!("({text})") } else { text }
-        }
+        // An `and` needs parentheses as an operand of `not`; an `or` also
+        // as an operand of `and`.
+        GPred::And(items) => render_list(items, " and ", 2, ctx),
+        GPred::Or(items) => render_list(items, " or ", 1, ctx),
+    }
+}
+
+/// The items of an `and` (`level` 2) or an `or` (`level` 1) joined by
+/// `word`, in parentheses when `ctx` is at least `level`.
+fn render_list(items: &[GPred], word: &str, level: u8, ctx: u8) -> String {
+    let text = items
+        .iter()
+        .map(|i| render_pred(i, level))
+        .collect::<Vec<_>>()
+        .join(word);
+    if ctx >= level {
+        format!("({text})")
+    } else {
+        text
     }
 }
 

@@ -11,15 +11,16 @@
 //!   analyses (LANGUAGE.md §5: funnel, retention, paths, explore) included,
 //!   and [`tables_match`] to compare two results;
 //! - [`analysis_gen`]: proptest strategies for random analysis programs;
-//! - `tests`, `analysis_tests`: hand-computed cases, the ground truth of the
-//!   reference itself.
+//! - `cases`: hand-computed cases (`cases/*.txt`), the ground truth of the
+//!   reference itself; `tests`: the reference's own pieces, and the cases
+//!   written in Rust.
 
 #![allow(dead_code, unused_imports)]
 
 pub mod analysis;
 pub mod analysis_gen;
 #[cfg(test)]
-mod analysis_tests;
+mod cases;
 pub mod data;
 pub mod eval;
 pub mod r#gen;

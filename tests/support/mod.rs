@@ -2,6 +2,10 @@
 
 #![allow(dead_code)]
 
+pub mod calendar;
+mod cli;
+
+pub use cli::*;
 use std::path::PathBuf;
 
 /// The folder of the repository (where Cargo.toml is).
@@ -78,6 +82,34 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
     (engine, options)
 }
 
+/// segql's engine over a reference dataset's tables.
+pub fn reference_engine(
+    data: &crate::reference::RefDataset,
+) -> Result<segql::engine::Engine, String> {
+    let (events, users, accounts) = data.to_record_batches();
+    segql::engine::Engine::from_batches(
+        vec![events],
+        users.map(|u| vec![u]),
+        accounts.map(|a| vec![a]),
+        segql::planner::SchemaMapping::default(),
+        segql::engine::Resources::threads(2),
+    )
+    .map_err(|d| format!("engine: {d}"))
+}
+
+/// Runs every query of `program` (no segment library) on `engine`.
+pub fn run_program(
+    runtime: &tokio::runtime::Runtime,
+    program: &segql::Program,
+    engine: &segql::engine::Engine,
+    options: &segql::planner::PlanOptions,
+) -> Result<Vec<segql::execute::Outcome>, Vec<segql::Diagnostic>> {
+    let library = segql::Library::new();
+    runtime.block_on(segql::execute::run_program(
+        program, &library, engine, options,
+    ))
+}
+
 /// The results of every example that keeps a query once its statements are
 /// narrowed to those `keep` accepts, run on the demo dataset: per example,
 /// its file stem and each result with its statement's text on one line.
@@ -99,13 +131,7 @@ pub fn example_outcomes(
         {
             continue;
         }
-        let outcomes = runtime
-            .block_on(segql::execute::run_program(
-                &program,
-                &segql::Library::new(),
-                &engine,
-                &options,
-            ))
+        let outcomes = run_program(&runtime, &program, &engine, &options)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         let results = outcomes
             .into_iter()
@@ -121,6 +147,20 @@ pub fn example_outcomes(
         examples.push((name, results));
     }
     examples
+}
+
+/// A result as CSV, the way `segql run --format csv` writes it.
+pub fn csv(outcome: &segql::execute::Outcome) -> String {
+    use segql::present::output::{self, OutputFormat};
+    let mut buffer = Vec::new();
+    output::write(
+        &outcome.batches,
+        &outcome.schema,
+        OutputFormat::Csv,
+        &mut buffer,
+    )
+    .expect("CSV writes");
+    String::from_utf8(buffer).expect("CSV is text")
 }
 
 /// Runs `command` with `stdin` as its standard input, capturing both
