@@ -70,17 +70,12 @@ fn segments_agree_with_the_reference_evaluator() {
 pub fn segql_tables(
     data: &RefDataset,
     text: &str,
-    engine: SequenceEngine,
+    sequence_engine: SequenceEngine,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<crate::reference::Table>, String> {
     use crate::reference::Table;
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
     let (events, users, accounts) = data.to_record_batches();
-    let options = PlanOptions {
-        now_micros: NOW_MS * 1000,
-        base_dir: std::env::temp_dir(),
-        engine,
-    };
     let engine = Engine::from_batches(
         vec![events],
         users.map(|u| vec![u]),
@@ -89,6 +84,12 @@ pub fn segql_tables(
         segql::engine::Resources::threads(2),
     )
     .map_err(|d| format!("engine: {d}"))?;
+    let options = PlanOptions {
+        now_micros: NOW_MS * 1000,
+        base_dir: std::env::temp_dir(),
+        engine: sequence_engine,
+        partitions: engine.partitions(),
+    };
     let outcomes = runtime
         .block_on(segql::execute::run_program(
             &program,

@@ -6,6 +6,7 @@
 use crate::catalog::{Catalog, TableEntry, TableRole};
 use crate::ir::*;
 use crate::names;
+use crate::options::PlanOptions;
 use datafusion_common::ScalarValue;
 use datafusion_common::arrow::datatypes::{DataType, Field, TimeUnit};
 use datafusion_expr::{Expr, col, lit};
@@ -19,17 +20,6 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// What a plan depends on beyond the text and the schemas.
-#[derive(Debug, Clone)]
-pub struct PlanOptions {
-    /// `now` for relative ranges, in microseconds since the epoch.
-    pub now_micros: i64,
-    /// The folder `in csv "file"` paths are relative to.
-    pub base_dir: PathBuf,
-    /// Which lowering sequences and funnels get.
-    pub engine: crate::SequenceEngine,
-}
 
 /// Resolves every query statement of a validated program. Definitions are
 /// taken from the program (earlier statements) and the library.
