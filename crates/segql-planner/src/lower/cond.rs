@@ -3,6 +3,7 @@
 //! plan has a bounded depth (see [`Lowering::all`]).
 
 use super::expr::{any_of, balanced, column, filter_form, qualified};
+use super::relations::join_on;
 use super::{Lowering, Result};
 use crate::ir::*;
 use crate::names::{ACTOR, SESSION, TS};
@@ -39,17 +40,16 @@ impl Lowering<'_> {
                 .filter(|f| f.name() != &raw_key && f.name() != key_name)
                 .map(|f| Expr::Column(qualified(&p, f.name())).alias(f.name())),
         );
-        LogicalPlanBuilder::from(members)
-            .alias(m.as_str())?
-            .join(
-                profile.alias(p.as_str())?.build()?,
-                JoinType::Left,
-                (vec![qualified(&m, ACTOR)], vec![qualified(&p, ACTOR)]),
-                None,
-            )?
-            .project(projection)?
-            .sort(vec![column(key_name).sort(true, false)])?
-            .build()
+        join_on(
+            members,
+            profile,
+            (&m, &p),
+            JoinType::Left,
+            &[(ACTOR, ACTOR)],
+        )?
+        .project(projection)?
+        .sort(vec![column(key_name).sort(true, false)])?
+        .build()
     }
 
     /// A condition as a relation of distinct actors.
@@ -253,20 +253,17 @@ impl Lowering<'_> {
     fn single_step(&self, behavior: &Behavior) -> Result<LogicalPlan> {
         let step = behavior.steps[0].predicate.clone();
         let in_session = behavior.within == Within::Session;
-        let matching = |extra: Option<Expr>| -> Result<LogicalPlanBuilder> {
+        let matching = || -> Result<LogicalPlanBuilder> {
             let mut predicate = step.clone();
             if in_session {
                 predicate = predicate.and(column(SESSION).is_not_null());
-            }
-            if let Some(extra) = extra {
-                predicate = predicate.and(extra);
             }
             self.events_in(behavior.range)?
                 .filter(filter_form(predicate))
         };
         let count_column = "__segql_count";
         match &behavior.count {
-            None => self.actor_set(matching(None)?),
+            None => self.actor_set(matching()?),
             Some(CountIr::AtLeast(0)) => self.universe(),
             Some(CountIr::AtLeast(n)) => {
                 let n = segql_syntax::saturating_i64(*n);
@@ -283,34 +280,27 @@ impl Lowering<'_> {
                         .order_by(vec![column(TS).sort(true, false)])
                         .build()?;
                         let lag_name = lag.schema_name().to_string();
-                        let rows = matching(None)?
+                        let rows = matching()?
                             .project(vec![column(ACTOR), column(TS)])?
                             .window(vec![lag])?
                             .filter((column(TS) - column(&lag_name)).lt_eq(lit(d)).is_true())?;
                         self.actor_set(rows)
                     }
-                    Within::Micros(_) | Within::None => {
-                        let counts = matching(None)?
-                            .aggregate(
-                                vec![column(ACTOR)],
-                                vec![count(lit(1i64)).alias(count_column)],
-                            )?
-                            .filter(column(count_column).gt_eq(lit(n)))?;
-                        self.actor_set(counts)
-                    }
-                    Within::Session => {
-                        let counts = matching(None)?
-                            .aggregate(
-                                vec![column(ACTOR), column(SESSION)],
-                                vec![count(lit(1i64)).alias(count_column)],
-                            )?
+                    Within::Micros(_) | Within::None | Within::Session => {
+                        // N matches in all (within session: in one session).
+                        let mut keys = vec![column(ACTOR)];
+                        if in_session {
+                            keys.push(column(SESSION));
+                        }
+                        let counts = matching()?
+                            .aggregate(keys, vec![count(lit(1i64)).alias(count_column)])?
                             .filter(column(count_column).gt_eq(lit(n)))?;
                         self.actor_set(counts)
                     }
                 }
             }
             Some(CountIr::AtMost(n)) | Some(CountIr::Exactly(n)) => {
-                let counts = matching(None)?
+                let counts = matching()?
                     .aggregate(
                         vec![column(ACTOR)],
                         vec![count(lit(1i64)).alias(count_column)],
@@ -338,7 +328,7 @@ impl Lowering<'_> {
                     AggregateFunc::Min => min(as_float),
                     AggregateFunc::Max => max(as_float),
                 };
-                let per_actor = matching(None)?
+                let per_actor = matching()?
                     .aggregate(vec![column(ACTOR)], vec![aggregate.alias(agg_name)])?
                     .build()?;
                 match func {
@@ -373,18 +363,15 @@ impl Lowering<'_> {
             .collect();
         let mut projection = vec![Expr::Column(qualified(&u, ACTOR)).alias(ACTOR)];
         projection.extend(value_columns);
-        let joined = LogicalPlanBuilder::from(self.universe()?)
-            .alias(u.as_str())?
-            .join(
-                LogicalPlanBuilder::from(per_actor)
-                    .alias(a.as_str())?
-                    .build()?,
-                JoinType::Left,
-                (vec![qualified(&u, ACTOR)], vec![qualified(&a, ACTOR)]),
-                None,
-            )?
-            .project(projection)?
-            .filter(test)?;
+        let joined = join_on(
+            self.universe()?,
+            per_actor,
+            (&u, &a),
+            JoinType::Left,
+            &[(ACTOR, ACTOR)],
+        )?
+        .project(projection)?
+        .filter(test)?;
         self.actor_set(joined)
     }
 }

@@ -2,6 +2,7 @@
 //! email, and the count of its values that match no actor.
 
 use super::expr::{column, qualified};
+use super::relations::join_on;
 use super::{Lowering, Result};
 use crate::catalog::TableRole;
 use crate::ir::*;
@@ -11,27 +12,27 @@ use datafusion_common::arrow::datatypes::DataType;
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, lit};
 use datafusion_functions_aggregate::expr_fn::count;
 
+/// Column of the text a candidate actor is matched by.
+const MATCH: &str = "__segql_match";
+
+/// Column of a listed value, in the form candidates are matched by.
+const LISTED: &str = "__segql_listed";
+
 impl Lowering<'_> {
     /// Actors listed in a CSV column: by key, compared as text; or users by
     /// email, trimmed and case-insensitive.
     pub(super) fn csv(&self, set: &CsvSet) -> Result<LogicalPlan> {
         let (candidates, listed) = self.csv_parts(set)?;
         let (c, l) = (self.alias("c"), self.alias("l"));
-        let joined = LogicalPlanBuilder::from(candidates)
-            .alias(c.as_str())?
-            .join(
-                LogicalPlanBuilder::from(listed)
-                    .alias(l.as_str())?
-                    .build()?,
-                JoinType::LeftSemi,
-                (
-                    vec![qualified(&c, "__segql_match")],
-                    vec![qualified(&l, "__segql_listed")],
-                ),
-                None,
-            )?
-            .project(vec![Expr::Column(qualified(&c, ACTOR)).alias(ACTOR)])?
-            .filter(column(ACTOR).is_not_null())?;
+        let joined = join_on(
+            candidates,
+            listed,
+            (&c, &l),
+            JoinType::LeftSemi,
+            &[(MATCH, LISTED)],
+        )?
+        .project(vec![Expr::Column(qualified(&c, ACTOR)).alias(ACTOR)])?
+        .filter(column(ACTOR).is_not_null())?;
         self.actor_set(joined)
     }
 
@@ -40,24 +41,18 @@ impl Lowering<'_> {
     pub(super) fn csv_unmatched(&self, set: &CsvSet) -> Result<LogicalPlan> {
         let (candidates, listed) = self.csv_parts(set)?;
         let (c, l) = (self.alias("c"), self.alias("l"));
-        LogicalPlanBuilder::from(listed)
-            .alias(l.as_str())?
-            .join(
-                LogicalPlanBuilder::from(candidates)
-                    .alias(c.as_str())?
-                    .build()?,
-                JoinType::LeftAnti,
-                (
-                    vec![qualified(&l, "__segql_listed")],
-                    vec![qualified(&c, "__segql_match")],
-                ),
-                None,
-            )?
-            .aggregate(
-                Vec::<Expr>::new(),
-                vec![count(lit(1i64)).alias("unmatched")],
-            )?
-            .build()
+        join_on(
+            listed,
+            candidates,
+            (&l, &c),
+            JoinType::LeftAnti,
+            &[(LISTED, MATCH)],
+        )?
+        .aggregate(
+            Vec::<Expr>::new(),
+            vec![count(lit(1i64)).alias("unmatched")],
+        )?
+        .build()
     }
 
     /// The actors a CSV list can name, with the text they are matched by,
@@ -72,7 +67,7 @@ impl Lowering<'_> {
                 .scan(users)?
                 .project(vec![
                     cast(column(&key), self.key_type.clone()).alias(ACTOR),
-                    normalize_email(column(&email)).alias("__segql_match"),
+                    normalize_email(column(&email)).alias(MATCH),
                 ])?
                 .build()?;
             (plan, normalize_email(column(value)))
@@ -81,7 +76,7 @@ impl Lowering<'_> {
             let plan = LogicalPlanBuilder::from(universe)
                 .project(vec![
                     column(ACTOR),
-                    cast(column(ACTOR), DataType::Utf8).alias("__segql_match"),
+                    cast(column(ACTOR), DataType::Utf8).alias(MATCH),
                 ])?
                 .build()?;
             (plan, column(value))
@@ -94,7 +89,7 @@ impl Lowering<'_> {
                     .is_not_null()
                     .and(column(value).not_eq(lit(""))),
             )?
-            .project(vec![key_text.alias("__segql_listed")])?
+            .project(vec![key_text.alias(LISTED)])?
             .build()?;
         Ok((candidates, listed))
     }

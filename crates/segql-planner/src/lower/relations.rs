@@ -9,7 +9,7 @@ use crate::catalog::{NameColumn, TableEntry, TableRole};
 use crate::names::{ACTOR, NAME, SESSION, TS, TYPE};
 use crate::options::SequenceEngine;
 use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
-use datafusion_common::{Column, JoinType, ScalarValue};
+use datafusion_common::{Column, JoinType, NullEquality, ScalarValue};
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, lit};
 use datafusion_functions_aggregate::expr_fn::max;
 use segql_syntax::Audience;
@@ -353,17 +353,56 @@ impl Lowering<'_> {
         join: JoinType,
     ) -> Result<LogicalPlan> {
         let (l, r) = (self.alias("l"), self.alias("r"));
-        let joined = LogicalPlanBuilder::from(left)
-            .alias(l.as_str())?
-            .join(
-                LogicalPlanBuilder::from(right).alias(r.as_str())?.build()?,
-                join,
-                (vec![qualified(&l, ACTOR)], vec![qualified(&r, ACTOR)]),
-                None,
-            )?
+        let joined = join_on(left, right, (&l, &r), join, &[(ACTOR, ACTOR)])?
             .project(vec![Expr::Column(qualified(&l, ACTOR)).alias(ACTOR)])?;
         self.actor_set(joined)
     }
+}
+
+/// `left` under the alias `l` joined to `right` under `r`, where each pair
+/// of `keys` (a column of `left`, a column of `right`) is equal and
+/// `filter` holds; `nulls` says whether null keys are equal. The columns of
+/// each side are then qualified by its alias.
+pub(super) fn join_aliased(
+    left: impl Into<LogicalPlanBuilder>,
+    right: impl Into<LogicalPlanBuilder>,
+    (l, r): (&str, &str),
+    join: JoinType,
+    keys: &[(&str, &str)],
+    filter: Option<Expr>,
+    nulls: NullEquality,
+) -> Result<LogicalPlanBuilder> {
+    let (left_keys, right_keys): (Vec<Column>, Vec<Column>) = keys
+        .iter()
+        .map(|(a, b)| (qualified(l, a), qualified(r, b)))
+        .unzip();
+    left.into().alias(l)?.join_detailed(
+        right.into().alias(r)?.build()?,
+        join,
+        (left_keys, right_keys),
+        filter,
+        nulls,
+    )
+}
+
+/// [`join_aliased`] as SQL joins: on the keys alone, null keys equal to
+/// nothing.
+pub(super) fn join_on(
+    left: impl Into<LogicalPlanBuilder>,
+    right: impl Into<LogicalPlanBuilder>,
+    aliases: (&str, &str),
+    join: JoinType,
+    keys: &[(&str, &str)],
+) -> Result<LogicalPlanBuilder> {
+    join_aliased(
+        left,
+        right,
+        aliases,
+        join,
+        keys,
+        None,
+        NullEquality::NullEqualsNothing,
+    )
 }
 
 /// Qualifies the unqualified columns of `e` with `relation`.

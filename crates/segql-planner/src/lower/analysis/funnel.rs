@@ -2,11 +2,11 @@
 //! per `compare` segment and `by` group), with conversion rates.
 
 use crate::ir::*;
-use crate::lower::analysis::{BLOCK, BY, FURTHEST};
-use crate::lower::expr::{column, filter_form, qualified};
+use crate::lower::analysis::{BLOCK, BY, FURTHEST, values_table};
+use crate::lower::expr::{column, qualified};
 use crate::lower::sequence::{MATCHED, START, TOP};
 use crate::lower::{Lowering, Result};
-use crate::names::{ACTOR, SESSION, TS};
+use crate::names::{ACTOR, SESSION};
 use crate::native::SequenceOutput;
 use datafusion_common::JoinType;
 use datafusion_common::arrow::datatypes::DataType;
@@ -136,39 +136,14 @@ impl Lowering<'_> {
         // of the partition at that time does (chains depend on times only),
         // and on a tie the smallest value wins, nulls last (min skips them).
         let first_step = funnel.steps[0].predicate.clone();
-        let by_session = funnel.within == Within::Session;
-        let mut value_columns = vec![
-            column(ACTOR).alias("__segql_v_actor"),
-            column(TS).alias("__segql_v_ts"),
-            by.expr.clone().alias(BY),
-        ];
-        if by_session {
-            value_columns.push(column(SESSION).alias("__segql_v_session"));
-        }
-        let values = LogicalPlanBuilder::from(events)
-            .filter(filter_form(first_step))?
-            .project(value_columns)?
-            .build()?;
-        let (a, v) = (self.alias("fa"), self.alias("fv"));
-        let mut left_keys = vec![qualified(&a, ACTOR), qualified(&a, START)];
-        let mut right_keys = vec![
-            qualified(&v, "__segql_v_actor"),
-            qualified(&v, "__segql_v_ts"),
-        ];
-        if by_session {
-            left_keys.push(qualified(&a, SESSION));
-            right_keys.push(qualified(&v, "__segql_v_session"));
-        }
-        per_partition
-            .alias(a.as_str())?
-            .join(
-                LogicalPlanBuilder::from(values)
-                    .alias(v.as_str())?
-                    .build()?,
-                JoinType::Inner,
-                (left_keys, right_keys),
-                None,
-            )?
+        let (joined, a, v) = self.join_by_at(
+            per_partition,
+            START,
+            (events, first_step),
+            by,
+            funnel.within == Within::Session,
+        )?;
+        joined
             .aggregate(
                 vec![Expr::Column(qualified(&a, ACTOR)).alias(ACTOR)],
                 vec![
@@ -217,7 +192,6 @@ impl Lowering<'_> {
                 memberships,
                 JoinType::Inner,
                 &[(ACTOR, "__segql_m_actor")],
-                datafusion_common::NullEquality::NullEqualsNothing,
             )?;
             let mut projection = vec![
                 Expr::Column(qualified(&m, BLOCK)).alias(BLOCK),
@@ -245,17 +219,12 @@ impl Lowering<'_> {
             // Without `by`, every block has its rows even when nobody is in
             // it.
             let blocks = funnel.compare.len().max(1);
-            let block_table =
-                LogicalPlanBuilder::values((0..blocks).map(|b| vec![lit(b as i64)]).collect())?
-                    .project(vec![column("column1").alias("__segql_b")])?
-                    .build()?;
-            let (joined, b, c) = self.join_keyed(
-                block_table,
-                counts,
-                JoinType::Left,
-                &[("__segql_b", BLOCK)],
-                datafusion_common::NullEquality::NullEqualsNothing,
+            let block_table = values_table(
+                (0..blocks).map(|b| vec![lit(b as i64)]).collect(),
+                &["__segql_b"],
             )?;
+            let (joined, b, c) =
+                self.join_keyed(block_table, counts, JoinType::Left, &[("__segql_b", BLOCK)])?;
             let mut projection = vec![Expr::Column(qualified(&b, "__segql_b")).alias(BLOCK)];
             projection.extend((1..=k).map(|j| {
                 let name = format!("__segql_u{j}");
@@ -265,16 +234,12 @@ impl Lowering<'_> {
         }
 
         // Unpivot: one row per step, by a join with the table of steps.
-        let step_table = LogicalPlanBuilder::values(
+        let step_table = values_table(
             (1..=k)
                 .map(|j| vec![lit(j as i64), lit(funnel.labels[j - 1].clone())])
                 .collect(),
-        )?
-        .project(vec![
-            column("column1").alias("step"),
-            column("column2").alias("label"),
-        ])?
-        .build()?;
+            &["step", "label"],
+        )?;
         let users_at = |j: usize| {
             datafusion_functions::expr_fn::coalesce(vec![
                 column(&format!("__segql_u{j}")),

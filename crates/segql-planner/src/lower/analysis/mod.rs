@@ -8,10 +8,12 @@ mod paths;
 mod retention;
 
 use crate::ir::*;
+use crate::lower::expr::filter_form;
 use crate::lower::expr::{column, qualified};
+use crate::lower::relations::{join_aliased, join_on};
 use crate::lower::{Lowering, Result};
-use crate::names::ACTOR;
-use datafusion_common::{JoinType, ScalarValue};
+use crate::names::{ACTOR, SESSION, TS};
+use datafusion_common::{JoinType, NullEquality, ScalarValue};
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
 use datafusion_functions_aggregate::expr_fn::min;
 
@@ -20,6 +22,16 @@ pub(super) const FURTHEST: &str = "__segql_furthest";
 pub(super) const BY: &str = "__segql_by";
 
 pub(super) const BLOCK: &str = "__segql_block";
+
+/// A table of literal `rows`, its columns named `names`.
+pub(super) fn values_table(rows: Vec<Vec<Expr>>, names: &[&str]) -> Result<LogicalPlan> {
+    let columns: Vec<Expr> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| column(&format!("column{}", i + 1)).alias(*name))
+        .collect();
+    LogicalPlanBuilder::values(rows)?.project(columns)?.build()
+}
 
 impl Lowering<'_> {
     /// The events an analysis sees: in its range, of its `for` segment's
@@ -31,13 +43,12 @@ impl Lowering<'_> {
         };
         let members = self.cond(segment)?;
         let (e, m) = (self.alias("ev"), self.alias("sc"));
-        let joined = events.alias(e.as_str())?.join(
-            LogicalPlanBuilder::from(members)
-                .alias(m.as_str())?
-                .build()?,
+        let joined = join_on(
+            events,
+            members,
+            (&e, &m),
             JoinType::LeftSemi,
-            (vec![qualified(&e, ACTOR)], vec![qualified(&m, ACTOR)]),
-            None,
+            &[(ACTOR, ACTOR)],
         )?;
         let unqualified: Vec<Expr> = joined
             .schema()
@@ -78,7 +89,6 @@ impl Lowering<'_> {
             profile,
             JoinType::Left,
             &[(ACTOR, "__segql_p_actor")],
-            datafusion_common::NullEquality::NullEqualsNothing,
         )?;
         joined
             .project(vec![
@@ -98,14 +108,9 @@ impl Lowering<'_> {
         join: JoinType,
         keys: &[(&str, &str)],
     ) -> Result<LogicalPlanBuilder> {
-        let (joined, _, _) = self.join_keyed(
-            left,
-            right,
-            join,
-            keys,
-            datafusion_common::NullEquality::NullEqualsNull,
-        )?;
-        Ok(joined)
+        let (l, r) = (self.alias("jl"), self.alias("jr"));
+        let nulls = NullEquality::NullEqualsNull;
+        join_aliased(left, right, (&l, &r), join, keys, None, nulls)
     }
 
     /// Aliases `left` and `right` afresh and joins them on the given column
@@ -116,25 +121,39 @@ impl Lowering<'_> {
         right: LogicalPlan,
         join: JoinType,
         keys: &[(&str, &str)],
-        nulls: datafusion_common::NullEquality,
     ) -> Result<(LogicalPlanBuilder, String, String)> {
         let (l, r) = (self.alias("jl"), self.alias("jr"));
-        let joined = LogicalPlanBuilder::from(left)
-            .alias(l.as_str())?
-            .join_detailed(
-                LogicalPlanBuilder::from(right).alias(r.as_str())?.build()?,
-                join,
-                (
-                    keys.iter()
-                        .map(|(a, _)| qualified(&l, a))
-                        .collect::<Vec<_>>(),
-                    keys.iter()
-                        .map(|(_, b)| qualified(&r, b))
-                        .collect::<Vec<_>>(),
-                ),
-                None,
-                nulls,
-            )?;
+        let joined = join_on(left, right, (&l, &r), join, keys)?;
         Ok((joined, l, r))
+    }
+
+    /// `rows` (ACTOR, the time column `at` and, with `in_session`, SESSION)
+    /// joined to each event matching `start` of the same actor (and
+    /// session) at that time, carrying BY: `by` read on that event. Returns
+    /// the join and the aliases of `rows` and of the events.
+    pub(super) fn join_by_at(
+        &self,
+        rows: impl Into<LogicalPlanBuilder>,
+        at: &str,
+        (events, start): (LogicalPlan, Expr),
+        by: &ByColumn,
+        in_session: bool,
+    ) -> Result<(LogicalPlanBuilder, String, String)> {
+        let mut value_columns = vec![
+            column(ACTOR).alias("__segql_v_actor"),
+            column(TS).alias("__segql_v_ts"),
+            by.expr.clone().alias(BY),
+        ];
+        let mut keys = vec![(ACTOR, "__segql_v_actor"), (at, "__segql_v_ts")];
+        if in_session {
+            value_columns.push(column(SESSION).alias("__segql_v_session"));
+            keys.push((SESSION, "__segql_v_session"));
+        }
+        let values = LogicalPlanBuilder::from(events)
+            .filter(filter_form(start))?
+            .project(value_columns)?;
+        let (a, v) = (self.alias("fa"), self.alias("fv"));
+        let joined = join_on(rows, values, (&a, &v), JoinType::Inner, &keys)?;
+        Ok((joined, a, v))
     }
 }

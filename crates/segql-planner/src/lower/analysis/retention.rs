@@ -2,7 +2,7 @@
 //! how many return in each later period.
 
 use crate::ir::*;
-use crate::lower::analysis::{BY, FURTHEST};
+use crate::lower::analysis::{BY, FURTHEST, values_table};
 use crate::lower::expr::{column, filter_form, qualified};
 use crate::lower::time::{day_number, month_number, period_start};
 use crate::lower::{Lowering, Result};
@@ -52,31 +52,14 @@ impl Lowering<'_> {
                     .build()
             }
             Some(by) => {
-                let values = LogicalPlanBuilder::from(events.clone())
-                    .filter(filter_form(start.clone()))?
-                    .project(vec![
-                        column(ACTOR).alias("__segql_v_actor"),
-                        column(TS).alias("__segql_v_ts"),
-                        by.expr.clone().alias(BY),
-                    ])?
-                    .build()?;
-                let (a, v) = (self.alias("fa"), self.alias("fv"));
-                LogicalPlanBuilder::from(firsts)
-                    .alias(a.as_str())?
-                    .join(
-                        LogicalPlanBuilder::from(values)
-                            .alias(v.as_str())?
-                            .build()?,
-                        JoinType::Inner,
-                        (
-                            vec![qualified(&a, ACTOR), qualified(&a, "__segql_first")],
-                            vec![
-                                qualified(&v, "__segql_v_actor"),
-                                qualified(&v, "__segql_v_ts"),
-                            ],
-                        ),
-                        None,
-                    )?
+                let (joined, a, v) = self.join_by_at(
+                    firsts,
+                    "__segql_first",
+                    (events.clone(), start.clone()),
+                    by,
+                    false,
+                )?;
+                joined
                     .aggregate(
                         vec![
                             Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
@@ -147,7 +130,6 @@ impl Lowering<'_> {
             returns,
             JoinType::Inner,
             &[(ACTOR, "__segql_r_actor")],
-            datafusion_common::NullEquality::NullEqualsNothing,
         )?;
         let retained = joined
             .project({
@@ -181,12 +163,8 @@ impl Lowering<'_> {
             .build()?;
 
         // Every cohort has every period, 0 through `periods`.
-        let values: Vec<Vec<Expr>> = (0..=periods).map(|p| vec![lit(p)]).collect();
-        let period_table = LogicalPlanBuilder::values(values)?
-            .project(vec![column("column1").alias("period")])?
-            .build()?;
         let grid = LogicalPlanBuilder::from(cohorts)
-            .cross_join(period_table)?
+            .cross_join(period_table(periods)?)?
             .build()?;
         let mut keys: Vec<(&str, &str)> = vec![];
         if has_by {
@@ -205,28 +183,21 @@ impl Lowering<'_> {
             };
             Expr::Column(Column::new(q.cloned(), f.name()))
         };
-        let mut projection = vec![];
-        if let Some(by) = &retention.by {
-            projection.push(side(BY, true).alias(by.name.as_str()));
-        }
         let retained_count =
             datafusion_functions::expr_fn::coalesce(vec![side("retained", false), lit(0i64)]);
-        projection.push(side("cohort", true).alias("cohort"));
-        projection.push(side("period", true).alias("period"));
-        projection.push(side("users", true).alias("users"));
-        projection.push(retained_count.clone().alias("retained"));
-        projection.push(
-            (cast(retained_count, DataType::Float64)
-                / cast(side("users", true), DataType::Float64))
-            .alias("rate"),
-        );
-        let mut order = vec![];
-        if let Some(by) = &retention.by {
-            order.push(column(&by.name).sort(true, false));
-        }
-        order.push(column("cohort").sort(true, false));
-        order.push(column("period").sort(true, false));
-        joined.project(projection)?.sort(order)?.build()
+        retention_rows(
+            joined,
+            retention
+                .by
+                .as_ref()
+                .map(|by| (side(BY, true), by.name.as_str())),
+            [
+                side("cohort", true),
+                side("period", true),
+                side("users", true),
+                retained_count,
+            ],
+        )
     }
 
     /// Retention from one pass over each actor's cohort and returns: per
@@ -248,7 +219,6 @@ impl Lowering<'_> {
             returns,
             JoinType::Left,
             &[(ACTOR, "__segql_r_actor")],
-            datafusion_common::NullEquality::NullEqualsNothing,
         )?;
         let mut keys = vec![
             Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
@@ -280,37 +250,54 @@ impl Lowering<'_> {
             .aggregate(actor_keys, flags)?
             .aggregate(cohort_keys, sums)?
             .build()?;
-        let period_table =
-            LogicalPlanBuilder::values((0..=periods).map(|p| vec![lit(p)]).collect())?
-                .project(vec![column("column1").alias("period")])?
-                .build()?;
         let mut retained = datafusion_expr::case(column("period"));
         for p in 0..=periods {
             retained = retained.when(lit(p), column(&flag(p)));
         }
-        let retained = retained.end()?;
-        let mut output = vec![];
-        if let Some(by) = &retention.by {
-            output.push(column(BY).alias(by.name.as_str()));
-        }
-        output.push(column("cohort"));
-        output.push(column("period"));
-        output.push(column("users"));
-        output.push(retained.clone().alias("retained"));
-        output.push(
-            (cast(retained, DataType::Float64) / cast(column("users"), DataType::Float64))
-                .alias("rate"),
-        );
-        let mut order = vec![];
-        if let Some(by) = &retention.by {
-            order.push(column(&by.name).sort(true, false));
-        }
-        order.push(column("cohort").sort(true, false));
-        order.push(column("period").sort(true, false));
-        LogicalPlanBuilder::from(per_cohort)
-            .cross_join(period_table)?
-            .project(output)?
-            .sort(order)?
-            .build()
+        retention_rows(
+            LogicalPlanBuilder::from(per_cohort).cross_join(period_table(periods)?)?,
+            retention
+                .by
+                .as_ref()
+                .map(|by| (column(BY), by.name.as_str())),
+            [
+                column("cohort"),
+                column("period"),
+                column("users"),
+                retained.end()?,
+            ],
+        )
     }
+}
+
+/// The table of periods 0 through `periods`, column `period`.
+fn period_table(periods: i64) -> Result<LogicalPlan> {
+    values_table((0..=periods).map(|p| vec![lit(p)]).collect(), &["period"])
+}
+
+/// A retention's rows (LANGUAGE.md §5) from `rows`, sorted: the `by` value
+/// under its name, then the cohort, the period, the users, the users
+/// retained and their rate.
+fn retention_rows(
+    rows: LogicalPlanBuilder,
+    by: Option<(Expr, &str)>,
+    [cohort, period, users, retained]: [Expr; 4],
+) -> Result<LogicalPlan> {
+    let mut output = vec![];
+    let mut order = vec![];
+    if let Some((value, name)) = by {
+        output.push(value.alias(name));
+        order.push(column(name).sort(true, false));
+    }
+    let rate = cast(retained.clone(), DataType::Float64) / cast(users.clone(), DataType::Float64);
+    output.extend([
+        cohort.alias_if_changed("cohort".to_string())?,
+        period.alias_if_changed("period".to_string())?,
+        users.alias_if_changed("users".to_string())?,
+        retained.alias("retained"),
+        rate.alias("rate"),
+    ]);
+    order.push(column("cohort").sort(true, false));
+    order.push(column("period").sort(true, false));
+    rows.project(output)?.sort(order)?.build()
 }

@@ -13,11 +13,12 @@ mod native;
 mod portable;
 
 use crate::ir::*;
-use crate::lower::expr::column;
+use crate::lower::expr::{any_of, column};
 use crate::lower::sequence::portable::reach_flag;
 use crate::lower::{Lowering, Result};
+use crate::names::SESSION;
 use crate::native::SequenceOutput;
-use datafusion_expr::LogicalPlan;
+use datafusion_expr::{LogicalPlan, LogicalPlanBuilder};
 
 /// Column of the native matcher's result per actor (or session).
 pub(super) const MATCHED: &str = "__segql_matched";
@@ -29,7 +30,22 @@ pub(super) const START: &str = "__segql_start";
 /// reaches, see [`Lowering::reach`].
 pub(super) const TOP: &str = "__segql_top";
 
+/// The events a sequence reads: those that match some step (and, for
+/// `within session`, have a session).
+fn step_events(
+    steps: &[StepIr],
+    within: Within,
+    events: LogicalPlanBuilder,
+) -> Result<LogicalPlanBuilder> {
+    let rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
+    if within == Within::Session {
+        return rows.filter(column(SESSION).is_not_null());
+    }
+    Ok(rows)
+}
+
 impl Lowering<'_> {
+    /// The actors that complete a sequence of steps.
     pub(super) fn sequence(&self, behavior: &Behavior) -> Result<LogicalPlan> {
         let events = self.events_in(behavior.range)?;
         if let Some(pattern) =

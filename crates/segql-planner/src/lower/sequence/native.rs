@@ -3,8 +3,8 @@
 //! of the steps it matches.
 
 use crate::ir::*;
-use crate::lower::expr::{any_of, balanced, column, exactly_true};
-use crate::lower::sequence::MATCHED;
+use crate::lower::expr::{balanced, column, exactly_true};
+use crate::lower::sequence::{MATCHED, step_events};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, SESSION, TS};
 use crate::native::{SequenceMatch, SequenceOutput, SequencePattern};
@@ -72,10 +72,7 @@ impl Lowering<'_> {
         events: LogicalPlanBuilder,
         pattern: SequencePattern,
     ) -> Result<LogicalPlanBuilder> {
-        let mut rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
-        if within == Within::Session {
-            rows = rows.filter(column(SESSION).is_not_null())?;
-        }
+        let mut rows = step_events(steps, within, events)?;
         // The negated steps of one gap share its bit: an event matching
         // several of them must set it once (a sum of the same bit twice
         // would carry into the next one).

@@ -2,11 +2,12 @@
 //! in any session and unparses to SQL.
 
 use crate::ir::*;
-use crate::lower::expr::{any_of, balanced, column, exactly_true, filter_form, qualified};
-use crate::lower::sequence::{START, TOP};
+use crate::lower::expr::{balanced, column, exactly_true, filter_form, qualified};
+use crate::lower::relations::join_aliased;
+use crate::lower::sequence::{START, TOP, step_events};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, SESSION, TS};
-use datafusion_common::{JoinType, ScalarValue};
+use datafusion_common::{JoinType, NullEquality, ScalarValue};
 use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
     Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame,
@@ -63,10 +64,7 @@ impl Lowering<'_> {
             .map(|g| balanced(g, Operator::Or))
             .collect();
         let k = positive.len();
-        let mut rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
-        if within == Within::Session {
-            rows = rows.filter(column(SESSION).is_not_null())?;
-        }
+        let rows = step_events(steps, within, events)?;
         let mut read = BTreeSet::new();
         for step in steps {
             read.extend(
@@ -111,23 +109,20 @@ impl Lowering<'_> {
                         .lt_eq(Expr::Column(qualified(&s, START)) + lit(d)),
                 );
             }
-            let mut left_keys = vec![qualified(&e, ACTOR)];
-            let mut right_keys = vec![qualified(&s, "__segql_s_actor")];
+            let mut keys = vec![(ACTOR, "__segql_s_actor")];
             if within == Within::Session {
-                left_keys.push(qualified(&e, SESSION));
-                right_keys.push(qualified(&s, "__segql_s_session"));
+                keys.push((SESSION, "__segql_s_session"));
             }
-            rows = LogicalPlanBuilder::from(rows_plan)
-                .alias(e.as_str())?
-                .join(
-                    LogicalPlanBuilder::from(starts)
-                        .alias(s.as_str())?
-                        .build()?,
-                    JoinType::Inner,
-                    (left_keys, right_keys),
-                    Some(window),
-                )?
-                .project(projection)?;
+            rows = join_aliased(
+                rows_plan,
+                starts,
+                (&e, &s),
+                JoinType::Inner,
+                &keys,
+                Some(window),
+                NullEquality::NullEqualsNothing,
+            )?
+            .project(projection)?;
             carried.push(START.to_string());
             let mut partition = vec![column(ACTOR)];
             if within == Within::Session {
