@@ -17,6 +17,8 @@ use segql_syntax::{AggregateFunc, CmpOp};
 use std::sync::Arc;
 
 impl Lowering<'_> {
+    /// A segment's members: one row per actor, its key and (with the
+    /// audience's profile table) its profile columns, sorted by key.
     pub(super) fn members(&self, segment: &SegmentIr) -> Result<LogicalPlan> {
         let members = self.cond(&segment.condition)?;
         let key_name = self.audience.key_column();
@@ -97,7 +99,7 @@ impl Lowering<'_> {
     /// joins. A chain of thousands of nested joins would make every
     /// optimizer pass and plan walk of DataFusion quadratic, or overflow the
     /// stack.
-    pub(super) fn all(&self, items: Vec<&Cond>) -> Result<LogicalPlan> {
+    fn all(&self, items: Vec<&Cond>) -> Result<LogicalPlan> {
         let mut events = Vec::new();
         let mut negated = Vec::new();
         let mut plans = Vec::new();
@@ -243,7 +245,7 @@ impl Lowering<'_> {
         self.actor_set(LogicalPlanBuilder::from(universe).filter(lit(false))?)
     }
 
-    pub(super) fn behavior(&self, behavior: &Behavior) -> Result<LogicalPlan> {
+    fn behavior(&self, behavior: &Behavior) -> Result<LogicalPlan> {
         if behavior.steps.len() == 1 {
             return self.single_step(behavior);
         }
@@ -413,7 +415,7 @@ fn one_event(behavior: &Behavior) -> Option<Expr> {
     Some(predicate)
 }
 
-pub(super) fn compare(left: Expr, op: CmpOp, right: Expr) -> Expr {
+fn compare(left: Expr, op: CmpOp, right: Expr) -> Expr {
     match op {
         CmpOp::Eq => left.eq(right),
         CmpOp::NotEq => left.not_eq(right),

@@ -4,6 +4,7 @@
 //! actors, and relations of distinct actors.
 
 use super::expr::{column, qualified};
+use super::time::utc_micros;
 use super::{Lowering, Result};
 use crate::catalog::{NameColumn, TableEntry, TableRole};
 use crate::names::{ACTOR, NAME, SESSION, TS, TYPE};
@@ -182,7 +183,6 @@ impl Lowering<'_> {
     fn event_time(&self) -> Result<Expr> {
         let name = self.mapped(TableRole::Events, "timestamp");
         let field = self.events.schema().field_with_name(&name)?.clone();
-        let utc_micros = DataType::Timestamp(TimeUnit::Microsecond, Some(Arc::from("UTC")));
         // Timestamps count from the epoch in UTC whatever their zone: their
         // integer value, scaled to microseconds, needs no timestamp cast
         // (whose unit SQL export could not keep).
@@ -200,7 +200,7 @@ impl Lowering<'_> {
                 datafusion_functions::expr_fn::to_timestamp_micros(vec![column(&name)]),
                 DataType::Int64,
             ),
-            _ => cast(cast(column(&name), utc_micros), DataType::Int64),
+            _ => cast(cast(column(&name), utc_micros()), DataType::Int64),
         })
     }
 
@@ -221,7 +221,7 @@ impl Lowering<'_> {
         }
     }
 
-    pub(super) fn session(&self) -> Result<Expr> {
+    fn session(&self) -> Result<Expr> {
         let name = self.mapped(TableRole::Events, "session_id");
         Ok(if Self::has_column(&self.events, &name) {
             self.event_text(&name)

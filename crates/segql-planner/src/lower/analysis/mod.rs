@@ -8,8 +8,7 @@ mod paths;
 mod retention;
 
 use crate::ir::*;
-use crate::lower::expr::filter_form;
-use crate::lower::expr::{column, qualified};
+use crate::lower::expr::{column, filter_form, qualified};
 use crate::lower::relations::{join_aliased, join_on};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, SESSION, TS};
@@ -17,10 +16,14 @@ use datafusion_common::{JoinType, NullEquality, ScalarValue};
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
 use datafusion_functions_aggregate::expr_fn::min;
 
+/// Column of the last positive funnel step an actor reaches (from 1).
 pub(super) const FURTHEST: &str = "__segql_furthest";
 
+/// Column of an analysis's `by` value.
 pub(super) const BY: &str = "__segql_by";
 
+/// Column of the block a funnel counts an actor in: 0, or the index of a
+/// `compare` segment the actor belongs to.
 pub(super) const BLOCK: &str = "__segql_block";
 
 /// A table of literal `rows`, its columns named `names`.
