@@ -22,8 +22,8 @@ use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder, col};
 use datafusion::prelude::SessionContext;
 use segql_planner::{
-    Catalog, LowerOptions, PlanOptions, Query, QueryKind, SchemaMapping, SequenceEngine,
-    TableCatalog, TableEntry, TableNames, TableRole,
+    Catalog, PlanOptions, Query, QueryKind, SchemaMapping, SequenceEngine, TableCatalog,
+    TableEntry, TableNames, TableRole,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -99,17 +99,13 @@ impl CompileOptions {
         self
     }
 
+    /// The planner's options: `now` read from the wall clock here, once per
+    /// compiled text, when nothing fixes it.
     fn plan_options(&self) -> PlanOptions {
         let now_micros = self.now_micros.unwrap_or_else(wall_clock_micros);
         PlanOptions {
             now_micros,
             base_dir: self.base_dir.clone(),
-            engine: self.engine,
-        }
-    }
-
-    fn lower_options(&self) -> LowerOptions {
-        LowerOptions {
             engine: self.engine,
             partitions: self.partitions.max(1),
         }
@@ -170,9 +166,9 @@ pub fn compile(
     catalog: &dyn Catalog,
     options: &CompileOptions,
 ) -> Result<LogicalPlan, Vec<Diagnostic>> {
-    let query = single_query("compile", text, catalog, options)?;
-    segql_planner::plan(&query, catalog, &options.lower_options())
-        .map_err(|d| vec![d.with_span(query.span)])
+    let plan_options = options.plan_options();
+    let query = single_query("compile", text, catalog, &options.library, &plan_options)?;
+    segql_planner::plan(&query, catalog, &plan_options).map_err(|d| vec![d.with_span(query.span)])
 }
 
 /// Like [`compile`], but for a segment's members: a plan of the actors'
@@ -183,7 +179,14 @@ pub fn compile_members(
     catalog: &dyn Catalog,
     options: &CompileOptions,
 ) -> Result<LogicalPlan, Vec<Diagnostic>> {
-    let query = single_query("compile_members", text, catalog, options)?;
+    let plan_options = options.plan_options();
+    let query = single_query(
+        "compile_members",
+        text,
+        catalog,
+        &options.library,
+        &plan_options,
+    )?;
     let QueryKind::Members(segment) = &query.kind else {
         return Err(vec![
             Diagnostic::error(
@@ -195,7 +198,7 @@ pub fn compile_members(
         ]);
     };
     let key = segment.audience.key_column();
-    segql_planner::plan_actor_set(segment, catalog, &options.lower_options())
+    segql_planner::plan_actor_set(segment, catalog, &plan_options)
         .and_then(|keys| {
             LogicalPlanBuilder::from(keys)
                 .project(vec![col(segql_planner::names::ACTOR).alias(key)])
@@ -210,11 +213,11 @@ fn single_query(
     function: &str,
     text: &str,
     catalog: &dyn Catalog,
-    options: &CompileOptions,
+    library: &Library,
+    options: &PlanOptions,
 ) -> Result<Query, Vec<Diagnostic>> {
-    let program = crate::check(text, &options.library)?;
-    let mut queries =
-        segql_planner::resolve(&program, &options.library, catalog, &options.plan_options())?;
+    let program = crate::check(text, library)?;
+    let mut queries = segql_planner::resolve(&program, library, catalog, options)?;
     if queries.len() == 1 {
         return Ok(queries.remove(0));
     }

@@ -127,14 +127,10 @@ pub fn plan_program_as(
     members: MemberRows,
 ) -> Result<Vec<(Query, LogicalPlan)>, Vec<Diagnostic>> {
     let queries = segql_planner::resolve(program, library, engine, options)?;
-    let lower = segql_planner::LowerOptions {
-        engine: options.engine,
-        partitions: engine.partitions(),
-    };
     let mut plans = Vec::new();
     let mut diagnostics = Vec::new();
     for query in queries {
-        match plan_one(&query, engine, &lower, members) {
+        match plan_one(&query, engine, options, members) {
             Ok(plan) => plans.push((query, plan)),
             Err(d) => diagnostics.push(d.with_span(query.span)),
         }
@@ -150,14 +146,14 @@ pub fn plan_program_as(
 fn plan_one(
     query: &Query,
     engine: &Engine,
-    lower: &segql_planner::LowerOptions,
+    options: &PlanOptions,
     members: MemberRows,
 ) -> Result<LogicalPlan, Diagnostic> {
     match (&query.kind, members) {
         (QueryKind::Members(segment), MemberRows::KeysOnly) => {
-            segql_planner::plan_actor_set(segment, engine, lower)
+            segql_planner::plan_actor_set(segment, engine, options)
         }
-        _ => segql_planner::plan(query, engine, lower),
+        _ => segql_planner::plan(query, engine, options),
     }
 }
 
@@ -188,17 +184,13 @@ impl TextPlanner<'_> {
                     return Vec::new();
                 }
             };
-        let lower = segql_planner::LowerOptions {
-            engine: self.options.engine,
-            partitions: self.engine.partitions(),
-        };
         self.text.for_each(self.source, |statement| {
             let query = match resolver.statement(statement) {
                 Ok(Some(query)) => query,
                 Ok(None) => return ControlFlow::Continue(()),
                 Err(problems) => return each(Err(problems)),
             };
-            match plan_one(&query, self.engine, &lower, self.members) {
+            match plan_one(&query, self.engine, self.options, self.members) {
                 Ok(plan) => each(Ok((query, plan))),
                 Err(d) => each(Err(vec![d.with_span(query.span)])),
             }

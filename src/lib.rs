@@ -34,8 +34,8 @@ pub use embed::{
     CompileOptions, catalog_from_context, catalog_from_provider, compile, compile_members, execute,
 };
 pub use segql_planner::{
-    Catalog, LowerOptions, PlanOptions, Query, SchemaMapping, SequenceEngine, TableCatalog,
-    TableNames, TableRole, plan, resolve,
+    Catalog, PlanOptions, Query, SchemaMapping, SequenceEngine, TableCatalog, TableNames,
+    TableRole, plan, resolve,
 };
 
 pub use segql_demo as demo;

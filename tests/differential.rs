@@ -89,18 +89,19 @@ fn segments_agree_with_the_reference_evaluator() {
 pub fn segql_tables(
     data: &RefDataset,
     text: &str,
-    engine: SequenceEngine,
+    sequence_engine: SequenceEngine,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<crate::reference::Table>, String> {
     use crate::reference::Table;
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
+    let data_engine = crate::support::reference_engine(data)?;
     let options = PlanOptions {
         now_micros: NOW_MS * 1000,
         base_dir: std::env::temp_dir(),
-        engine,
+        engine: sequence_engine,
+        partitions: data_engine.partitions(),
     };
-    let engine = crate::support::reference_engine(data)?;
-    let outcomes = crate::support::run_program(runtime, &program, &engine, &options)
+    let outcomes = crate::support::run_program(runtime, &program, &data_engine, &options)
         .map_err(|d| format!("run: {d:?}"))?;
     Ok(outcomes
         .iter()

@@ -104,7 +104,7 @@ fn every_example_runs_in_a_host_session_as_in_segql() {
             .unwrap_or_else(|d| panic!("{}: {}", path.display(), render_plain(&source, &d)));
         assert_eq!(queries.len(), expected.len(), "{}", path.display());
         for (query, outcome) in queries.iter().zip(&expected) {
-            let plan = segql::plan(query, &catalog, &segql::LowerOptions::default())
+            let plan = segql::plan(query, &catalog, &plan_options)
                 .unwrap_or_else(|d| panic!("{}: {}", path.display(), render_plain(&source, &[d])));
             let got = rt
                 .block_on(segql::execute(&host, plan))

@@ -249,6 +249,7 @@ fn round_trip(
         now_micros: now_ms * 1000,
         base_dir: std::env::temp_dir(),
         engine: SequenceEngine::Portable,
+        partitions: engine.partitions(),
     };
     let plans = segql::execute::plan_program(&program, &segql::Library::new(), &engine, &options)
         .map_err(|d| format!("plan: {d:?}"))?;

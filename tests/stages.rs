@@ -116,13 +116,11 @@ fn resolve(
 
 /// The logical plan of each query, lowered as `options` say.
 fn plan(queries: &[Query], engine: &Engine, options: &PlanOptions) -> Vec<LogicalPlan> {
-    let lower = segql::LowerOptions {
-        engine: options.engine,
-        partitions: engine.partitions(),
-    };
     queries
         .iter()
-        .map(|query| segql::plan(query, engine, &lower).unwrap_or_else(|d| panic!("{}", d.message)))
+        .map(|query| {
+            segql::plan(query, engine, options).unwrap_or_else(|d| panic!("{}", d.message))
+        })
         .collect()
 }
 

@@ -44,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
             now_micros: 1_775_000_000_000_000,
             base_dir: dir.clone(),
             engine: segql::planner::SequenceEngine::Native,
+            partitions: engine.partitions(),
         };
         let program = segql::parse(QUERIES).expect("the queries parse");
         segql::execute::run_program(&program, &segql::Library::new(), &engine, &options)

@@ -85,6 +85,7 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
                 now_micros: 0,
                 base_dir,
                 engine: segql::planner::SequenceEngine::Portable,
+                partitions: engine.partitions(),
             };
             match segql::planner::StatementResolver::new(&library, engine, &options) {
                 Err(d) => diagnostics.push(d),

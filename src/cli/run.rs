@@ -402,6 +402,7 @@ async fn prepare(
         now_micros: now,
         base_dir: loaded.base_dir.clone(),
         engine: text.session.engine.into(),
+        partitions: engine.partitions(),
     };
     Ok((engine, options))
 }

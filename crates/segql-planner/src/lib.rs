@@ -13,6 +13,7 @@ mod catalog;
 mod ir;
 mod lower;
 pub mod names;
+mod options;
 mod resolve;
 pub mod udaf;
 
@@ -20,19 +21,6 @@ pub use catalog::{
     Catalog, CsvReader, NameColumn, SchemaMapping, TableCatalog, TableEntry, TableNames, TableRole,
 };
 pub use ir::*;
-pub use lower::{
-    LowerOptions, SequenceEngine, plan_actor_set, plan_csv_checks, plan_last_event_time, plan_query,
-};
-pub use resolve::{PlanOptions, RelativeRange, StatementResolver, resolve};
-
-use datafusion_expr::LogicalPlan;
-use segql_syntax::Diagnostic;
-
-/// The logical plan of one resolved query.
-pub fn plan(
-    query: &Query,
-    catalog: &dyn Catalog,
-    options: &LowerOptions,
-) -> Result<LogicalPlan, Diagnostic> {
-    plan_query(query, catalog, options)
-}
+pub use lower::{plan, plan_actor_set, plan_csv_checks, plan_last_event_time};
+pub use options::{PlanOptions, SequenceEngine};
+pub use resolve::{RelativeRange, StatementResolver, resolve};

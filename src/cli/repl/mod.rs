@@ -129,6 +129,7 @@ pub fn run(args: ReplArgs, output: Output) -> Status {
             now_micros: now,
             base_dir: PathBuf::from("."),
             engine: args.session.engine.into(),
+            partitions: engine.partitions(),
         },
         engine,
         library,

@@ -21,6 +21,7 @@ pub use range::RelativeRange;
 
 use crate::catalog::{Catalog, TableEntry, TableRole};
 use crate::ir::*;
+use crate::options::PlanOptions;
 use segql_syntax::{
     Audience, Diagnostic, Ident, Library, Program, SegRef, SegRefKind, Segment, SegmentBody,
     Statement, StatementKind, codes, quoted,
@@ -28,17 +29,6 @@ use segql_syntax::{
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-/// What a plan depends on beyond the text and the schemas.
-#[derive(Debug, Clone)]
-pub struct PlanOptions {
-    /// `now` for relative ranges, in microseconds since the epoch.
-    pub now_micros: i64,
-    /// The folder `in csv "file"` paths are relative to.
-    pub base_dir: PathBuf,
-    /// Which lowering sequences and funnels get.
-    pub engine: crate::SequenceEngine,
-}
 
 /// Resolves every query statement of a validated program. Definitions are
 /// taken from the program (earlier statements) and the library.

@@ -1,0 +1,162 @@
+//! The analyses (LANGUAGE.md §5): funnel, retention, paths and explore,
+//! and what they share: the events of their scope, joins of keyed
+//! relations, and `by` columns read from the profile table.
+
+mod explore;
+mod funnel;
+mod paths;
+mod retention;
+
+use crate::ir::*;
+use crate::lower::expr::{column, filter_form, qualified};
+use crate::lower::relations::{join_aliased, join_on};
+use crate::lower::{Lowering, Result};
+use crate::names::{ACTOR, SESSION, TS};
+use datafusion_common::{JoinType, NullEquality, ScalarValue};
+use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
+use datafusion_functions_aggregate::expr_fn::min;
+
+/// Column of the last positive funnel step an actor reaches (from 1).
+pub(super) const FURTHEST: &str = "__segql_furthest";
+
+/// Column of an analysis's `by` value.
+pub(super) const BY: &str = "__segql_by";
+
+/// Column of the block a funnel counts an actor in: 0, or the index of a
+/// `compare` segment the actor belongs to.
+pub(super) const BLOCK: &str = "__segql_block";
+
+/// A table of literal `rows`, its columns named `names`.
+pub(super) fn values_table(rows: Vec<Vec<Expr>>, names: &[&str]) -> Result<LogicalPlan> {
+    let columns: Vec<Expr> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| column(&format!("column{}", i + 1)).alias(*name))
+        .collect();
+    LogicalPlanBuilder::values(rows)?.project(columns)?.build()
+}
+
+impl Lowering<'_> {
+    /// The events an analysis sees: in its range, of its `for` segment's
+    /// actors.
+    pub(super) fn scoped_events(&self, scope: &Scope) -> Result<LogicalPlanBuilder> {
+        let events = self.events_in(scope.range)?;
+        let Some(segment) = &scope.segment else {
+            return Ok(events);
+        };
+        let members = self.cond(segment)?;
+        let (e, m) = (self.alias("ev"), self.alias("sc"));
+        let joined = join_on(
+            events,
+            members,
+            (&e, &m),
+            JoinType::LeftSemi,
+            &[(ACTOR, ACTOR)],
+        )?;
+        let unqualified: Vec<Expr> = joined
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| Expr::Column(qualified(&e, f.name())).alias(f.name()))
+            .collect();
+        joined.project(unqualified)
+    }
+
+    /// Adds BY from the profile table (null without a profile row).
+    pub(super) fn with_profile_by(
+        &self,
+        actors: LogicalPlan,
+        by: &ByColumn,
+    ) -> Result<LogicalPlan> {
+        let Some(profile) = self.profile_relation()? else {
+            return LogicalPlanBuilder::from(actors)
+                .project(vec![
+                    column(ACTOR),
+                    column(FURTHEST),
+                    lit(ScalarValue::Null).alias(BY),
+                ])?
+                .build();
+        };
+        let profile = profile
+            .project(vec![
+                column(ACTOR).alias("__segql_p_actor"),
+                by.expr.clone().alias(BY),
+            ])?
+            .aggregate(
+                vec![column("__segql_p_actor")],
+                vec![min(column(BY)).alias(BY)],
+            )?
+            .build()?;
+        let (joined, a, p) = self.join_keyed(
+            actors,
+            profile,
+            JoinType::Left,
+            &[(ACTOR, "__segql_p_actor")],
+        )?;
+        joined
+            .project(vec![
+                Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
+                Expr::Column(qualified(&a, FURTHEST)).alias(FURTHEST),
+                Expr::Column(qualified(&p, BY)).alias(BY),
+            ])?
+            .build()
+    }
+
+    /// Joins `left` and `right` on the given column pairs where nulls are
+    /// equal (a null `by` value is a group of its own).
+    pub(super) fn join_null_equal(
+        &self,
+        left: LogicalPlan,
+        right: LogicalPlan,
+        join: JoinType,
+        keys: &[(&str, &str)],
+    ) -> Result<LogicalPlanBuilder> {
+        let (l, r) = (self.alias("jl"), self.alias("jr"));
+        let nulls = NullEquality::NullEqualsNull;
+        join_aliased(left, right, (&l, &r), join, keys, None, nulls)
+    }
+
+    /// Aliases `left` and `right` afresh and joins them on the given column
+    /// pairs; returns the join and the two aliases, to qualify columns by.
+    pub(super) fn join_keyed(
+        &self,
+        left: LogicalPlan,
+        right: LogicalPlan,
+        join: JoinType,
+        keys: &[(&str, &str)],
+    ) -> Result<(LogicalPlanBuilder, String, String)> {
+        let (l, r) = (self.alias("jl"), self.alias("jr"));
+        let joined = join_on(left, right, (&l, &r), join, keys)?;
+        Ok((joined, l, r))
+    }
+
+    /// `rows` (ACTOR, the time column `at` and, with `in_session`, SESSION)
+    /// joined to each event matching `start` of the same actor (and
+    /// session) at that time, carrying BY: `by` read on that event. Returns
+    /// the join and the aliases of `rows` and of the events.
+    pub(super) fn join_by_at(
+        &self,
+        rows: impl Into<LogicalPlanBuilder>,
+        at: &str,
+        (events, start): (LogicalPlan, Expr),
+        by: &ByColumn,
+        in_session: bool,
+    ) -> Result<(LogicalPlanBuilder, String, String)> {
+        let mut value_columns = vec![
+            column(ACTOR).alias("__segql_v_actor"),
+            column(TS).alias("__segql_v_ts"),
+            by.expr.clone().alias(BY),
+        ];
+        let mut keys = vec![(ACTOR, "__segql_v_actor"), (at, "__segql_v_ts")];
+        if in_session {
+            value_columns.push(column(SESSION).alias("__segql_v_session"));
+            keys.push((SESSION, "__segql_v_session"));
+        }
+        let values = LogicalPlanBuilder::from(events)
+            .filter(filter_form(start))?
+            .project(value_columns)?;
+        let (a, v) = (self.alias("fa"), self.alias("fv"));
+        let joined = join_on(rows, values, (&a, &v), JoinType::Inner, &keys)?;
+        Ok((joined, a, v))
+    }
+}

@@ -1,0 +1,264 @@
+//! Sequences by window passes: standard operators only, so the plan runs
+//! in any session and unparses to SQL.
+
+use crate::ir::*;
+use crate::lower::expr::{balanced, column, exactly_true, filter_form, qualified};
+use crate::lower::relations::join_aliased;
+use crate::lower::sequence::{START, TOP, step_events};
+use crate::lower::{Lowering, Result};
+use crate::names::{ACTOR, SESSION, TS};
+use datafusion_common::{JoinType, NullEquality, ScalarValue};
+use datafusion_expr::expr::WindowFunction;
+use datafusion_expr::{
+    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame,
+    WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition, lit, when,
+};
+use datafusion_functions_aggregate::expr_fn::max;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+impl Lowering<'_> {
+    /// The reachability of each step of a sequence, event by event.
+    ///
+    /// `events` are the events the sequence sees (range and scope applied).
+    /// The result has, per row: ACTOR, TS, the partition columns, the
+    /// columns the steps read, and `__segql_r{k-1}` — the event matches the
+    /// last positive step and ends a chain of every positive step that
+    /// obeys every rule but the negated steps after the last positive step
+    /// (which [`Reach::end_check`] tests per partition). With `furthest`,
+    /// also TOP: the most positive steps short of the last that a chain
+    /// ending at the event reaches (null when none). With `by_start`, every
+    /// chain lives in a partition of its own start time (column
+    /// `__segql_start`), so a partition's result belongs to the chains that
+    /// start there.
+    ///
+    /// Each window pass evaluates its own step's predicates over the event
+    /// columns the rows carry, and keeps only the reach flag of its step:
+    /// a pass carries a bounded number of columns however many steps there
+    /// are (a flag per step carried through every pass would make the plan,
+    /// and every pass of its run, grow with the square of the steps).
+    pub(in crate::lower) fn reach(
+        &self,
+        steps: &[StepIr],
+        within: Within,
+        events: LogicalPlanBuilder,
+        by_start: bool,
+        furthest: bool,
+    ) -> Result<Reach> {
+        // Positive steps, and for each the negated steps of the gap after it
+        // (the last gap is "after the last positive step").
+        let mut positive: Vec<Expr> = Vec::new();
+        let mut gaps: Vec<Vec<Expr>> = Vec::new();
+        for step in steps {
+            if step.negated {
+                gaps.last_mut()
+                    .expect("a sequence starts with a positive step")
+                    .push(step.predicate.clone());
+            } else {
+                positive.push(step.predicate.clone());
+                gaps.push(Vec::new());
+            }
+        }
+        let gaps: Vec<Option<Expr>> = gaps
+            .into_iter()
+            .map(|g| balanced(g, Operator::Or))
+            .collect();
+        let k = positive.len();
+        let rows = step_events(steps, within, events)?;
+        let mut read = BTreeSet::new();
+        for step in steps {
+            read.extend(
+                step.predicate
+                    .column_refs()
+                    .into_iter()
+                    .map(|c| c.name.clone()),
+            );
+        }
+        let mut carried = vec![ACTOR.to_string(), TS.to_string(), SESSION.to_string()];
+        for c in [ACTOR, TS, SESSION] {
+            read.remove(c);
+        }
+        carried.extend(read);
+        let mut rows = rows.project(carried.iter().map(|c| column(c)).collect::<Vec<_>>())?;
+
+        // The partition a chain lives in, and which events may start it.
+        let (partition, first_reachable) = if by_start || matches!(within, Within::Micros(_)) {
+            // One partition per actor (and session) and start time: the
+            // events from the start on (to the start + D, inclusive).
+            let rows_plan = rows.build()?;
+            let mut start_keys = vec![column(ACTOR).alias("__segql_s_actor")];
+            if within == Within::Session {
+                start_keys.push(column(SESSION).alias("__segql_s_session"));
+            }
+            start_keys.push(column(TS).alias(START));
+            let starts = LogicalPlanBuilder::from(rows_plan.clone())
+                .filter(filter_form(positive[0].clone()))?
+                .aggregate(start_keys, Vec::<Expr>::new())?
+                .build()?;
+            let (e, s) = (self.alias("e"), self.alias("st"));
+            let mut projection: Vec<Expr> = carried
+                .iter()
+                .map(|c| Expr::Column(qualified(&e, c)).alias(c.as_str()))
+                .collect();
+            projection.push(Expr::Column(qualified(&s, START)).alias(START));
+            let mut window =
+                Expr::Column(qualified(&e, TS)).gt_eq(Expr::Column(qualified(&s, START)));
+            if let Within::Micros(d) = within {
+                window = window.and(
+                    Expr::Column(qualified(&e, TS))
+                        .lt_eq(Expr::Column(qualified(&s, START)) + lit(d)),
+                );
+            }
+            let mut keys = vec![(ACTOR, "__segql_s_actor")];
+            if within == Within::Session {
+                keys.push((SESSION, "__segql_s_session"));
+            }
+            rows = join_aliased(
+                rows_plan,
+                starts,
+                (&e, &s),
+                JoinType::Inner,
+                &keys,
+                Some(window),
+                NullEquality::NullEqualsNothing,
+            )?
+            .project(projection)?;
+            carried.push(START.to_string());
+            let mut partition = vec![column(ACTOR)];
+            if within == Within::Session {
+                partition.push(column(SESSION));
+            }
+            partition.push(column(START));
+            (
+                partition,
+                positive[0].clone().and(column(TS).eq(column(START))),
+            )
+        } else if within == Within::Session {
+            (vec![column(ACTOR), column(SESSION)], positive[0].clone())
+        } else {
+            (vec![column(ACTOR)], positive[0].clone())
+        };
+
+        // Per pass: the carried columns, the reach flag of the pass's step,
+        // and TOP.
+        let mut keep: Vec<Expr> = carried.iter().map(|c| column(c)).collect();
+        if furthest {
+            keep.push(lit(ScalarValue::Int64(None)).alias(TOP));
+        }
+        keep.push(exactly_true(first_reachable).alias(reach_flag(0)));
+        rows = rows.project(keep)?;
+        let mut carried: Vec<Expr> = carried.iter().map(|c| column(c)).collect();
+        if furthest {
+            carried.push(column(TOP));
+        }
+        for j in 1..k {
+            let before = WindowFrame::new_bounds(
+                WindowFrameUnits::Range,
+                WindowFrameBound::Preceding(ScalarValue::Int64(None)),
+                WindowFrameBound::Preceding(ScalarValue::Int64(Some(1))),
+            );
+            let latest = |of: Expr| -> Result<Expr> {
+                let value = when(of, column(TS)).end()?;
+                Expr::from(WindowFunction::new(
+                    WindowFunctionDefinition::AggregateUDF(
+                        datafusion_functions_aggregate::min_max::max_udaf(),
+                    ),
+                    vec![value],
+                ))
+                .partition_by(partition.clone())
+                .order_by(vec![column(TS).sort(true, false)])
+                .window_frame(before.clone())
+                .build()
+            };
+            let mut windows = vec![latest(column(&reach_flag(j - 1)))?];
+            if let Some(gap) = &gaps[j - 1] {
+                windows.push(latest(filter_form(gap.clone()))?);
+            }
+            let names: Vec<String> = windows
+                .iter()
+                .map(|w| w.schema_name().to_string())
+                .collect();
+            let previous = column(&names[0]);
+            let mut reachable = positive[j].clone().and(previous.clone().is_not_null());
+            if let Some(negated) = names.get(1) {
+                reachable = reachable.and(
+                    column(negated)
+                        .is_null()
+                        .or(column(negated).lt_eq(previous)),
+                );
+            }
+            let mut projection = carried.clone();
+            if furthest {
+                // A chain reaching step j-1 (j steps) ends here; a later
+                // pass overrides an earlier one.
+                let top = projection.pop().expect("TOP is carried last");
+                projection.push(
+                    when(column(&reach_flag(j - 1)), lit(j as i64))
+                        .otherwise(top)?
+                        .alias(TOP),
+                );
+            }
+            projection.push(exactly_true(reachable).alias(reach_flag(j)));
+            // Nodes, not the builder: the builder resolves each column by
+            // walking the whole plan below, which grows with every pass.
+            // Every column here is a bare name of the input.
+            let window =
+                datafusion_expr::logical_plan::Window::try_new(windows, Arc::new(rows.build()?))?;
+            let projected = datafusion_expr::logical_plan::Projection::try_new(
+                projection,
+                Arc::new(LogicalPlan::Window(window)),
+            )?;
+            rows = LogicalPlanBuilder::from(LogicalPlan::Projection(projected));
+        }
+        Ok(Reach {
+            rows,
+            partition,
+            k,
+            end_gap: gaps[k - 1].clone(),
+        })
+    }
+}
+
+pub(super) fn reach_flag(j: usize) -> String {
+    format!("__segql_r{j}")
+}
+
+/// Events with their reachability flags, see [`Lowering::reach`].
+pub(in crate::lower) struct Reach {
+    pub(in crate::lower) rows: LogicalPlanBuilder,
+    pub(in crate::lower) partition: Vec<Expr>,
+    /// Number of positive steps.
+    pub(in crate::lower) k: usize,
+    /// The negated steps after the last positive step, as one predicate.
+    pub(in crate::lower) end_gap: Option<Expr>,
+}
+
+impl Reach {
+    /// Per partition: the latest event reaching the last step, and the
+    /// latest event of the negated steps after it.
+    pub(in crate::lower) fn end_check_aggregates(&self) -> Result<Vec<Expr>> {
+        let last = reach_flag(self.k - 1);
+        let mut aggregates =
+            vec![max(when(column(&last), column(TS)).end()?).alias("__segql_last")];
+        if let Some(gap) = &self.end_gap {
+            aggregates
+                .push(max(when(filter_form(gap.clone()), column(TS)).end()?).alias("__segql_neg"));
+        }
+        Ok(aggregates)
+    }
+
+    /// Whether a partition completes the sequence: a last step is reached
+    /// and nothing of the negated steps after it follows it, up to the
+    /// partition's end (the session's, the range's, or start + D).
+    pub(in crate::lower) fn end_check(&self) -> Expr {
+        let reached = column("__segql_last").is_not_null();
+        if self.end_gap.is_none() {
+            return reached;
+        }
+        reached.and(
+            column("__segql_neg")
+                .is_null()
+                .or(column("__segql_neg").lt_eq(column("__segql_last"))),
+        )
+    }
+}
