@@ -6,7 +6,7 @@ use segql::present::output::{self, OutputFormat};
 use segql::syntax::StatementKind;
 use std::process::Command;
 
-fn csv(outcome: &segql::execute::Outcome) -> String {
+fn csv(outcome: &segql::engine::Outcome) -> String {
     let mut buffer = Vec::new();
     output::write(
         &outcome.batches,

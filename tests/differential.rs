@@ -90,7 +90,7 @@ pub fn segql_tables(
     )
     .map_err(|d| format!("engine: {d}"))?;
     let outcomes = runtime
-        .block_on(segql::execute::run_program(
+        .block_on(segql::engine::run_program(
             &program,
             &segql::Library::new(),
             &engine,
@@ -100,7 +100,7 @@ pub fn segql_tables(
     Ok(outcomes
         .iter()
         .map(|outcome| {
-            let members = outcome.kind == segql::execute::OutcomeKind::Members;
+            let members = outcome.kind == segql::engine::OutcomeKind::Members;
             let width = if members {
                 1
             } else {

@@ -95,7 +95,7 @@ fn every_example_runs_in_a_host_session_as_in_segql() {
         let program = segql::check(&source, &segql::Library::new())
             .unwrap_or_else(|d| panic!("{}: {}", path.display(), render_plain(&source, &d)));
         let expected = rt
-            .block_on(segql::execute::run_program(
+            .block_on(segql::engine::run_program(
                 &program,
                 &segql::Library::new(),
                 &engine,
@@ -143,7 +143,7 @@ fn compile_plans_one_query_with_its_definitions() {
     let got = rt.block_on(segql::execute(&host, plan)).expect("runs");
     let program = segql::check(text, &segql::Library::new()).expect("valid");
     let expected = rt
-        .block_on(segql::execute::run_program(
+        .block_on(segql::engine::run_program(
             &program,
             &segql::Library::new(),
             &engine,

@@ -89,11 +89,11 @@ fn examples_round_trip() {
         let program = segql::parse(&text).expect("examples parse");
         let library = segql::Library::new();
         let expected = runtime
-            .block_on(segql::execute::run_program(
+            .block_on(segql::engine::run_program(
                 &program, &library, &engine, &native,
             ))
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
-        let plans = segql::execute::plan_program(&program, &library, &engine, &portable)
+        let plans = segql::engine::plan_program(&program, &library, &engine, &portable)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         assert_eq!(expected.len(), plans.len());
         for (outcome, (query, plan)) in expected.iter().zip(&plans) {
@@ -305,7 +305,7 @@ fn round_trip(
         base_dir: std::env::temp_dir(),
         engine: SequenceEngine::Portable,
     };
-    let plans = segql::execute::plan_program(&program, &segql::Library::new(), &engine, &options)
+    let plans = segql::engine::plan_program(&program, &segql::Library::new(), &engine, &options)
         .map_err(|d| format!("plan: {d:?}"))?;
     for (_, plan) in plans {
         let sql = runtime

@@ -83,7 +83,7 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
 /// its file stem and each result with its statement's text on one line.
 pub fn example_outcomes(
     keep: impl Fn(&segql::syntax::StatementKind) -> bool,
-) -> Vec<(String, Vec<(String, segql::execute::Outcome)>)> {
+) -> Vec<(String, Vec<(String, segql::engine::Outcome)>)> {
     use segql::syntax::StatementKind;
     let runtime = runtime();
     let (engine, options) = demo_engine();
@@ -100,7 +100,7 @@ pub fn example_outcomes(
             continue;
         }
         let outcomes = runtime
-            .block_on(segql::execute::run_program(
+            .block_on(segql::engine::run_program(
                 &program,
                 &segql::Library::new(),
                 &engine,
