@@ -21,21 +21,13 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder, col};
 use datafusion::prelude::SessionContext;
+use segql_engine::{CheckedText, MemberRows, Now, Runner, Statements};
 use segql_planner::{
     Catalog, PlanOptions, Query, QueryKind, SchemaMapping, SequenceEngine, TableCatalog,
     TableEntry, TableNames, TableRole,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// The wall clock in microseconds since the epoch: `now` when nothing
-/// fixes it.
-pub fn wall_clock_micros() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    since_epoch.as_micros() as i64
-}
 
 /// How [`compile`] plans a text.
 #[derive(Debug, Clone)]
@@ -99,12 +91,11 @@ impl CompileOptions {
         self
     }
 
-    /// The planner's options: `now` read from the wall clock here, once per
-    /// compiled text, when nothing fixes it.
+    /// The plan options, with `now` decided here: the one given, else the
+    /// wall clock's at compile time.
     fn plan_options(&self) -> PlanOptions {
-        let now_micros = self.now_micros.unwrap_or_else(wall_clock_micros);
         PlanOptions {
-            now_micros,
+            now_micros: Now::resolve(self.now_micros, None).micros,
             base_dir: self.base_dir.clone(),
             engine: self.engine,
             partitions: self.partitions.max(1),
@@ -166,9 +157,8 @@ pub fn compile(
     catalog: &dyn Catalog,
     options: &CompileOptions,
 ) -> Result<LogicalPlan, Vec<Diagnostic>> {
-    let plan_options = options.plan_options();
-    let query = single_query("compile", text, catalog, &options.library, &plan_options)?;
-    segql_planner::plan(&query, catalog, &plan_options).map_err(|d| vec![d.with_span(query.span)])
+    let (_, plan) = single_query("compile", text, catalog, options, MemberRows::Full)?;
+    Ok(plan)
 }
 
 /// Like [`compile`], but for a segment's members: a plan of the actors'
@@ -179,13 +169,12 @@ pub fn compile_members(
     catalog: &dyn Catalog,
     options: &CompileOptions,
 ) -> Result<LogicalPlan, Vec<Diagnostic>> {
-    let plan_options = options.plan_options();
-    let query = single_query(
+    let (query, keys) = single_query(
         "compile_members",
         text,
         catalog,
-        &options.library,
-        &plan_options,
+        options,
+        MemberRows::KeysOnly,
     )?;
     let QueryKind::Members(segment) = &query.kind else {
         return Err(vec![
@@ -198,39 +187,50 @@ pub fn compile_members(
         ]);
     };
     let key = segment.audience.key_column();
-    segql_planner::plan_actor_set(segment, catalog, &plan_options)
-        .and_then(|keys| {
-            LogicalPlanBuilder::from(keys)
-                .project(vec![col(segql_planner::names::ACTOR).alias(key)])
-                .and_then(LogicalPlanBuilder::build)
-                .map_err(|e| Diagnostic::error(codes::INTERNAL, e.to_string()))
-        })
-        .map_err(|d| vec![d.with_span(query.span)])
+    LogicalPlanBuilder::from(keys)
+        .project(vec![col(segql_planner::names::ACTOR).alias(key)])
+        .and_then(LogicalPlanBuilder::build)
+        .map_err(|e| vec![Diagnostic::error(codes::INTERNAL, e.to_string()).with_span(query.span)])
 }
 
-/// Parses, checks and resolves a text that must hold exactly one query.
+/// Checks a text that must hold exactly one query and plans it through the
+/// statement runner, a segment's as `members` says.
 fn single_query(
     function: &str,
     text: &str,
     catalog: &dyn Catalog,
-    library: &Library,
-    options: &PlanOptions,
-) -> Result<Query, Vec<Diagnostic>> {
-    let program = crate::check(text, library)?;
-    let mut queries = segql_planner::resolve(&program, library, catalog, options)?;
-    if queries.len() == 1 {
-        return Ok(queries.remove(0));
+    options: &CompileOptions,
+    members: MemberRows,
+) -> Result<(Query, LogicalPlan), Vec<Diagnostic>> {
+    let (checked, diagnostics) = CheckedText::check(text, &options.library);
+    let Some(checked) = checked else {
+        return Err(diagnostics);
+    };
+    let plan_options = options.plan_options();
+    let mut plans = Runner::new(
+        Statements::Text {
+            source: text,
+            checked: &checked,
+        },
+        &options.library,
+        catalog,
+        &plan_options,
+    )
+    .with_members(members)
+    .plans()?;
+    if plans.len() == 1 {
+        return Ok(plans.remove(0));
     }
-    let span = queries
+    let span = plans
         .get(1)
-        .map(|q| q.span)
+        .map(|(q, _)| q.span)
         .unwrap_or_else(|| Span::new(0, text.len()));
     Err(vec![
         Diagnostic::error(
             codes::BAD_ARGUMENT,
             format!(
                 "{function} plans one query, but the text has {}",
-                queries.len()
+                plans.len()
             ),
         )
         .with_span(span)

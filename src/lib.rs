@@ -8,7 +8,7 @@
 //! | print    | [`Program`] → canonical source          | `segql-syntax` | [`format_program`] |
 //! | resolve  | [`Program`] + catalog → IR               | `segql-planner` | [`resolve`] |
 //! | plan     | IR → DataFusion `LogicalPlan`            | `segql-planner` | [`plan`] |
-//! | execute  | `LogicalPlan` → Arrow record batches     | `segql-engine` | [`execute()`] in any session; [`execute::run_program`] on segql's engine |
+//! | execute  | `LogicalPlan` → Arrow record batches     | `segql-engine` | [`execute()`] in any session; [`engine::run_program`] on segql's engine |
 //!
 //! [`compile`] runs parse, check, resolve and plan in one call, against a
 //! host's own tables ([`catalog_from_context`], [`catalog_from_provider`]):
@@ -25,10 +25,8 @@
 //! ```
 
 pub mod embed;
-pub mod execute;
 pub mod export;
 pub mod render;
-pub mod text;
 
 pub use embed::{
     CompileOptions, catalog_from_context, catalog_from_provider, compile, compile_members, execute,

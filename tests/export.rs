@@ -94,7 +94,7 @@ fn examples_round_trip() {
         let expected = crate::support::run_program(&runtime, &program, &engine, &native)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         let library = segql::Library::new();
-        let plans = segql::execute::plan_program(&program, &library, &engine, &portable)
+        let plans = segql::engine::plan_program(&program, &library, &engine, &portable)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         assert_eq!(expected.len(), plans.len());
         for (outcome, (query, plan)) in expected.iter().zip(&plans) {
@@ -251,7 +251,7 @@ fn round_trip(
         engine: SequenceEngine::Portable,
         partitions: engine.partitions(),
     };
-    let plans = segql::execute::plan_program(&program, &segql::Library::new(), &engine, &options)
+    let plans = segql::engine::plan_program(&program, &segql::Library::new(), &engine, &options)
         .map_err(|d| format!("plan: {d:?}"))?;
     for (_, plan) in plans {
         let sql = runtime

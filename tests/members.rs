@@ -24,7 +24,7 @@ fn members_of_every_example_on_the_demo_dataset() {
     }
 }
 
-fn keys(outcome: &segql::execute::Outcome) -> Vec<String> {
+fn keys(outcome: &segql::engine::Outcome) -> Vec<String> {
     use datafusion::arrow::array::AsArray;
     use datafusion::arrow::compute::cast;
     use datafusion::arrow::datatypes::DataType;

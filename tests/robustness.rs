@@ -378,7 +378,7 @@ fn run_on_damaged(dir: &Path, name: &str) -> Result<(), segql::Diagnostic> {
             partitions: engine.partitions(),
         };
         let program = segql::parse(&QUERIES.join(";\n")).expect("the queries parse");
-        segql::execute::run_program(&program, &segql::Library::new(), &engine, &options)
+        segql::engine::run_program(&program, &segql::Library::new(), &engine, &options)
             .await
             .map_err(|mut d| d.remove(0))?;
         Ok(())

@@ -270,7 +270,7 @@ impl Demo {
             ..self.options.clone()
         };
         let mut plans =
-            segql::execute::plan_program(&program, &segql::Library::new(), &self.engine, &options)
+            segql::engine::plan_program(&program, &segql::Library::new(), &self.engine, &options)
                 .unwrap_or_else(|d| panic!("{d:#?}"));
         assert_eq!(plans.len(), 1);
         plans.pop().expect("one plan").1
@@ -285,7 +285,7 @@ impl Demo {
         };
         let outcomes = self
             .runtime
-            .block_on(segql::execute::run_program(
+            .block_on(segql::engine::run_program(
                 &program,
                 &segql::Library::new(),
                 &self.engine,
@@ -412,7 +412,7 @@ fn flattened_terms_as_sql() {
         let expected = demo.members(&text, SequenceEngine::Native).remove(0);
         let program = segql::parse(&text).expect("the text parses");
         let plans =
-            segql::execute::plan_program(&program, &segql::Library::new(), &demo.engine, &options)
+            segql::engine::plan_program(&program, &segql::Library::new(), &demo.engine, &options)
                 .unwrap_or_else(|d| panic!("{d:#?}"));
         let sql = demo
             .runtime

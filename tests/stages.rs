@@ -92,7 +92,7 @@ fn every_fixture_through_every_stage() {
 
         let results = queries.iter().zip(plans).map(|(q, p)| {
             let outcome = runtime
-                .block_on(segql::execute::execute(&engine, q, p))
+                .block_on(segql::engine::execute(&engine, q, p))
                 .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
             let warnings = render_plain(&source, &outcome.warnings);
             (q, format!("{warnings}{}", csv_head(&outcome)))
@@ -144,7 +144,7 @@ fn per_query<'q>(source: &str, shown: impl IntoIterator<Item = (&'q Query, Strin
 }
 
 /// A result as CSV, cut to [`ROWS_SHOWN`] rows, with its row count.
-fn csv_head(outcome: &segql::execute::Outcome) -> String {
+fn csv_head(outcome: &segql::engine::Outcome) -> String {
     let text = csv(outcome);
     let rows = outcome.rows();
     let mut lines: Vec<&str> = text.lines().take(ROWS_SHOWN + 1).collect();
@@ -348,7 +348,7 @@ mod ir {
     /// An instant as an RFC 3339 UTC date, with its time when not midnight.
     fn instant_text(micros: i64) -> String {
         const DAY: i64 = 86_400_000_000;
-        let date = segql::execute::utc_date(micros);
+        let date = segql::engine::utc_date(micros);
         let time = micros.rem_euclid(DAY) / 1_000_000;
         if time == 0 {
             date

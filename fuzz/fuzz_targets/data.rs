@@ -47,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
             partitions: engine.partitions(),
         };
         let program = segql::parse(QUERIES).expect("the queries parse");
-        segql::execute::run_program(&program, &segql::Library::new(), &engine, &options)
+        segql::engine::run_program(&program, &segql::Library::new(), &engine, &options)
             .await
             .map_err(|mut d| d.remove(0))?;
         Ok(())

@@ -1,8 +1,10 @@
 //! `segql check`: every diagnostic of the files, before any data is read.
 
-use super::sources::{library_without, load_library, read_source};
+use super::sources::{for_each_source, library_without, load_library};
 use super::{Output, Status, is_data_or_file_error};
 use segql::Library;
+use segql::engine::{CheckedText, Runner, Statements};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 /// Report every problem of segql files without running them.
@@ -29,7 +31,7 @@ pub struct CheckArgs {
     /// With data flags, columns and types are also checked against the
     /// files' schemas (no data is read).
     #[command(flatten)]
-    pub data: super::run::DataArgs,
+    pub data: super::args::DataArgs,
 }
 
 pub fn run(args: CheckArgs, output: Output) -> Status {
@@ -58,22 +60,13 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             }
         }
     };
-    let mut status = Status::Success;
     let mut checked = 0;
-    for path in &args.files {
-        let source = match read_source(path) {
-            Ok(source) => source,
-            Err(diagnostic) => {
-                output.error(&diagnostic);
-                status = status.worst(Status::Usage);
-                continue;
-            }
-        };
+    let status = for_each_source(&args.files, output, |path, source| {
         checked += 1;
         let library = library_without(&library, path);
         // One statement at a time: a file of any length is checked in the
         // memory of its largest statement.
-        let (checked, mut diagnostics) = segql::text::CheckedText::check(&source.text, &library);
+        let (checked, mut diagnostics) = CheckedText::check(&source.text, &library);
         if let Some(engine) = &engine
             && let Some(checked) = &checked
         {
@@ -81,24 +74,24 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .map_or_else(|| PathBuf::from("."), PathBuf::from);
+            // Nothing runs: `now` changes no diagnostic.
             let options = segql::planner::PlanOptions {
                 now_micros: 0,
                 base_dir,
                 engine: segql::planner::SequenceEngine::Portable,
                 partitions: engine.partitions(),
             };
-            match segql::planner::StatementResolver::new(&library, engine, &options) {
-                Err(d) => diagnostics.push(d),
-                Ok(mut resolver) => checked.for_each(&source.text, |statement| {
-                    if let Err(found) = resolver.statement(statement) {
-                        diagnostics.extend(found);
-                    }
-                    std::ops::ControlFlow::Continue(())
-                }),
-            }
+            let statements = Statements::Text {
+                source: &source.text,
+                checked,
+            };
+            diagnostics
+                .extend(Runner::new(statements, &library, engine, &options).resolve_problems());
         }
+        output.diagnostics(&source.display, &source.text, &diagnostics);
         // Data and file errors (a CSV list that cannot be read) are 1, as
         // `run` gives them; any other error 2, which wins.
+        let mut status = Status::Success;
         if diagnostics.iter().any(is_data_or_file_error) {
             status = status.worst(Status::Failure);
         }
@@ -108,8 +101,8 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
         {
             status = status.worst(Status::Usage);
         }
-        output.diagnostics(&source.display, &source.text, &diagnostics);
-    }
+        ControlFlow::Continue(status)
+    });
     if status == Status::Success && output.format != segql::render::ErrorFormat::Json {
         let files = if checked == 1 { "file" } else { "files" };
         note!("checked {checked} {files}: no errors");

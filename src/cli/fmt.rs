@@ -1,6 +1,6 @@
 //! `segql fmt`: canonical formatting that keeps every comment.
 
-use super::sources::{Source, read_source};
+use super::sources::{Source, for_each_source};
 use super::{Output, Status};
 use segql::{Diagnostic, codes};
 use std::ops::ControlFlow;
@@ -31,16 +31,8 @@ pub struct FmtArgs {
 }
 
 pub fn run(args: FmtArgs, output: Output) -> Status {
-    let mut status = Status::Success;
-    for path in &args.files {
-        let source = match read_source(path) {
-            Ok(source) => source,
-            Err(d) => {
-                output.error(&d);
-                status = status.worst(Status::Usage);
-                continue;
-            }
-        };
+    for_each_source(&args.files, output, |path, source| {
+        let mut status = Status::Success;
         let stdin = path == Path::new("-");
         let result = if args.check || (args.write && !stdin) {
             is_formatted(&source).and_then(|formatted| {
@@ -48,7 +40,7 @@ pub fn run(args: FmtArgs, output: Output) -> Status {
                     Ok(())
                 } else if args.check {
                     note!("would reformat {}", source.display);
-                    status = status.worst(Status::Failure);
+                    status = Status::Failure;
                     Ok(())
                 } else {
                     write_atomically(path, &source)?;
@@ -64,7 +56,7 @@ pub fn run(args: FmtArgs, output: Output) -> Status {
             });
             if reader_gone {
                 // The reader has gone (`| head`): nothing more to show.
-                return status;
+                return ControlFlow::Break(Status::Success);
             }
             printed
         };
@@ -73,8 +65,8 @@ pub fn run(args: FmtArgs, output: Output) -> Status {
             output.diagnostics(&source.display, &source.text, &diagnostics);
             status = status.worst(failed);
         }
-    }
-    status
+        ControlFlow::Continue(status)
+    })
 }
 
 /// Formats a source one statement at a time, handing each piece of the

@@ -11,10 +11,15 @@ macro_rules! note {
     }};
 }
 
+mod args;
 mod check;
+mod demo_data;
+mod explain;
 mod fmt;
 mod repl;
 mod run;
+mod setup;
+mod sink;
 mod sources;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -124,10 +129,10 @@ pub enum ColorWhen {
 pub enum Command {
     Run(run::RunArgs),
     Check(check::CheckArgs),
-    Explain(run::ExplainArgs),
+    Explain(explain::ExplainArgs),
     Fmt(fmt::FmtArgs),
     Repl(repl::ReplArgs),
-    DemoData(run::DemoDataArgs),
+    DemoData(demo_data::DemoDataArgs),
     Completions(CompletionsArgs),
 }
 
@@ -216,8 +221,8 @@ pub fn main() -> ExitCode {
     let status = match cli.command {
         Command::Run(args) => run::run(args, output),
         Command::Check(args) => check::run(args, output),
-        Command::Explain(args) => run::explain(args, output),
-        Command::DemoData(args) => run::demo_data(args, output),
+        Command::Explain(args) => explain::run(args, output),
+        Command::DemoData(args) => demo_data::run(args, output),
         Command::Fmt(args) => fmt::run(args, output),
         Command::Repl(args) => repl::run(args, output),
         Command::Completions(args) => {

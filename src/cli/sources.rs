@@ -1,7 +1,8 @@
 //! Reading segql source files and segment libraries from disk.
 
-use super::Output;
+use super::{Output, Status};
 use segql::{Diagnostic, Library, Program, codes};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// A source text and the name it is shown under in diagnostics.
@@ -53,6 +54,31 @@ pub fn read_source(path: &Path) -> Result<Source, Diagnostic> {
         display,
         text: without_bom(text),
     })
+}
+
+/// Hands each file of `files` that can be read to `each`, in order, and
+/// reports those that cannot (a usage error, as the text's own problems
+/// are). `each` gives its file's status, or breaks off the files with it.
+/// The worst status met is returned.
+pub fn for_each_source(
+    files: &[PathBuf],
+    output: Output,
+    mut each: impl FnMut(&Path, Source) -> ControlFlow<Status, Status>,
+) -> Status {
+    let mut status = Status::Success;
+    for path in files {
+        match read_source(path) {
+            Ok(source) => match each(path, source) {
+                ControlFlow::Continue(file) => status = status.worst(file),
+                ControlFlow::Break(file) => return status.worst(file),
+            },
+            Err(d) => {
+                output.error(&d);
+                status = status.worst(Status::Usage);
+            }
+        }
+    }
+    status
 }
 
 /// Text without the byte-order mark some editors put first: it is not part

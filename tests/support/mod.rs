@@ -104,9 +104,9 @@ pub fn run_program(
     program: &segql::Program,
     engine: &segql::engine::Engine,
     options: &segql::planner::PlanOptions,
-) -> Result<Vec<segql::execute::Outcome>, Vec<segql::Diagnostic>> {
+) -> Result<Vec<segql::engine::Outcome>, Vec<segql::Diagnostic>> {
     let library = segql::Library::new();
-    runtime.block_on(segql::execute::run_program(
+    runtime.block_on(segql::engine::run_program(
         program, &library, engine, options,
     ))
 }
@@ -116,7 +116,7 @@ pub fn run_program(
 /// its file stem and each result with its statement's text on one line.
 pub fn example_outcomes(
     keep: impl Fn(&segql::syntax::StatementKind) -> bool,
-) -> Vec<(String, Vec<(String, segql::execute::Outcome)>)> {
+) -> Vec<(String, Vec<(String, segql::engine::Outcome)>)> {
     use segql::syntax::StatementKind;
     let runtime = runtime();
     let (engine, options) = demo_engine();
@@ -151,7 +151,7 @@ pub fn example_outcomes(
 }
 
 /// A result as CSV, the way `segql run --format csv` writes it.
-pub fn csv(outcome: &segql::execute::Outcome) -> String {
+pub fn csv(outcome: &segql::engine::Outcome) -> String {
     use segql::present::output::{self, OutputFormat};
     let mut buffer = Vec::new();
     output::write(

@@ -187,7 +187,8 @@ pub struct Engine {
     tables: BTreeMap<TableRole, TableEntry>,
     providers: BTreeMap<TableRole, Arc<dyn TableProvider>>,
     mapping: SchemaMapping,
-    /// `now` fixed by the dataset (the demo dataset's end), microseconds.
+    /// `now` fixed by the dataset (the demo dataset's end), microseconds;
+    /// see [`Now`](crate::Now).
     pub default_now_micros: Option<i64>,
     /// Atomic so that an engine can be shared with the tasks that run its
     /// queries (the REPL runs each on the runtime, to cancel it).
@@ -243,7 +244,7 @@ impl Engine {
             files.insert(role, (opened.format, opened.files));
             origins.insert(role, path);
         }
-        let mut engine = Self::assemble(ctx, providers, origins, mapping, None)?;
+        let mut engine = Self::assemble(ctx, providers, origins, mapping)?;
         engine.files = files;
         engine.mapping_file = spec.schema.clone();
         Ok(engine)
@@ -318,7 +319,7 @@ impl Engine {
             providers.insert(role, Arc::new(table));
             origins.insert(role, format!("in-memory {}", role.name()));
         }
-        Self::assemble(ctx, providers, origins, mapping, None)
+        Self::assemble(ctx, providers, origins, mapping)
     }
 
     fn assemble(
@@ -326,7 +327,6 @@ impl Engine {
         providers: BTreeMap<TableRole, Arc<dyn TableProvider>>,
         origins: BTreeMap<TableRole, String>,
         mapping: SchemaMapping,
-        default_now_micros: Option<i64>,
     ) -> Result<Engine, Diagnostic> {
         let mut tables = BTreeMap::new();
         for (role, provider) in &providers {
@@ -351,7 +351,7 @@ impl Engine {
             tables,
             providers,
             mapping,
-            default_now_micros,
+            default_now_micros: None,
             csv_count: AtomicUsize::new(0),
             files: BTreeMap::new(),
             mapping_file: None,

@@ -1,13 +1,31 @@
 //! segql's engine: data sources (Parquet, CSV, NDJSON; a file, a glob or a
-//! folder), the schema mapping, and running plans on Apache DataFusion.
+//! folder), the schema mapping, and running texts on Apache DataFusion.
 //!
 //! ```text
-//! DataSpec ──Engine::open──▶ Engine (Catalog) ──execute(LogicalPlan)──▶ Vec<RecordBatch>
+//! DataSpec ──Engine::open──▶ Engine (Catalog)
+//! text ──CheckedText::check──▶ Runner (resolve, plan each query) ──execute──▶ Outcome
 //! ```
+//!
+//! - `engine`: the DataFusion session, its tables, and running plans.
+//! - `text`: a text checked as a whole but held one statement at a time.
+//! - `runner`: planning the queries of a checked text one after another.
+//! - `outcome`: what running one query gives, and how it is shown.
+//! - `now`: `now`, decided once where a text enters segql.
+//! - `inspect`: row counts and event names, asked of the data itself.
 
 mod engine;
+mod inspect;
 pub mod mapping;
+mod now;
+mod outcome;
+mod runner;
 mod sources;
+mod text;
 
 pub use engine::{DataSpec, Engine, Resources, Timings};
+pub use inspect::EventName;
+pub use now::{Now, NowFrom, ranges_after_the_data, utc_date};
+pub use outcome::{Outcome, OutcomeKind, RetentionPeriods, Shown, execute};
+pub use runner::{MemberRows, Runner, Statements, plan_program, run_program};
 pub use sources::{Format, csv_list_table};
+pub use text::CheckedText;

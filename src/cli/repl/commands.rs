@@ -3,6 +3,7 @@
 //! arguments are its usage: a new variant documents itself.
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use segql::present::output::OutputFormat;
 use segql::{Diagnostic, codes};
 use std::path::PathBuf;
 
@@ -63,6 +64,17 @@ pub enum ResultFormat {
     Json,
     /// One JSON object per line.
     Ndjson,
+}
+
+impl From<ResultFormat> for OutputFormat {
+    fn from(format: ResultFormat) -> Self {
+        match format {
+            ResultFormat::Table => OutputFormat::Table,
+            ResultFormat::Csv => OutputFormat::Csv,
+            ResultFormat::Json => OutputFormat::Json,
+            ResultFormat::Ndjson => OutputFormat::NdJson,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

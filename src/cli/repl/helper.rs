@@ -9,18 +9,16 @@ use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper};
+use segql::engine::{Engine, EventName};
+use segql::planner::{Catalog, TableRole};
 use segql::syntax::{KEYWORDS, Token, TokenKind, ends_statement, tokens};
 use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
 
-/// An event name found in the data, with its event type as the data writes
-/// it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventName {
-    pub event_type: Option<String>,
-    pub name: String,
-}
+/// How many of the most frequent event names completion offers.
+const EVENT_NAMES_CAP: usize = 10_000;
 
 /// What completion offers beyond keywords; shared with the session, which
 /// adds segment names as they are defined.
@@ -299,6 +297,58 @@ impl Highlighter for ReplHelper {
 
 impl Helper for ReplHelper {}
 
+/// Completion's view of the data: columns, tables, event types, and a way
+/// to read event names when first needed.
+pub fn completions_for(engine: &Arc<Engine>, handle: tokio::runtime::Handle) -> Completions {
+    let mut columns: Vec<String> = Vec::new();
+    let mut tables = Vec::new();
+    for role in [TableRole::Events, TableRole::Users, TableRole::Accounts] {
+        let Some(entry) = engine.table(role) else {
+            continue;
+        };
+        tables.push(role.name().to_string());
+        for field in entry.schema().fields() {
+            let name = as_identifier(field.name());
+            if !columns.contains(&name) {
+                columns.push(name);
+            }
+        }
+    }
+    let mapping = engine.mapping();
+    let event_types = [("view", "view"), ("action", "action"), ("error", "error")]
+        .into_iter()
+        .map(|(keyword, model)| (keyword, mapping.event_type(model)))
+        .collect();
+    let engine = Arc::clone(engine);
+    Completions::new(
+        columns,
+        tables,
+        event_types,
+        Box::new(move || {
+            // Completion must not fail: without names it offers none.
+            handle
+                .block_on(engine.event_names(EVENT_NAMES_CAP))
+                .unwrap_or_default()
+        }),
+    )
+}
+
+/// A column name as segql text: back-quoted unless it is a plain (dotted)
+/// identifier that is not a keyword.
+fn as_identifier(name: &str) -> String {
+    let plain = name.split('.').all(|part| {
+        part.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    });
+    if plain && !segql::syntax::is_keyword(name) {
+        name.to_string()
+    } else {
+        format!("`{}`", name.replace('`', "``"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -407,5 +457,14 @@ mod tests {
             })
             .collect();
         assert_eq!(plain, line);
+    }
+
+    #[test]
+    fn columns_that_are_not_plain_names_are_back_quoted() {
+        assert_eq!(as_identifier("plan"), "plan");
+        assert_eq!(as_identifier("geo.country"), "geo.country");
+        assert_eq!(as_identifier("@usr.id"), "`@usr.id`");
+        assert_eq!(as_identifier("count"), "`count`");
+        assert_eq!(as_identifier("a`b c"), "`a``b c`");
     }
 }

@@ -8,8 +8,7 @@
 //! (LANGUAGE.md §7); memory grows with the largest statement and the
 //! definitions, not with the file.
 
-use crate::syntax::{Statement, StatementKind};
-use crate::{Diagnostic, Library, Span};
+use segql_syntax::{Diagnostic, Library, Span, Statement, StatementKind};
 use std::ops::ControlFlow;
 
 /// What the passes over a text learned: its definitions and what its
@@ -34,7 +33,7 @@ impl CheckedText {
         let mut text = CheckedText::default();
         let mut diagnostics = Vec::new();
         let mut number = 0;
-        crate::syntax::parse_each(source, |parsed| {
+        segql_syntax::parse_each(source, |parsed| {
             match parsed {
                 Ok(statement) => {
                     match statement.kind {
@@ -57,9 +56,9 @@ impl CheckedText {
         if !diagnostics.is_empty() {
             return (None, diagnostics);
         }
-        let mut validator = crate::syntax::Validator::new(library, &text.definitions);
+        let mut validator = segql_syntax::Validator::new(library, &text.definitions);
         let mut number = 0;
-        crate::syntax::parse_each(source, |parsed| {
+        segql_syntax::parse_each(source, |parsed| {
             if let Ok(statement) = parsed {
                 diagnostics.extend(validator.check(number, &statement));
                 number += 1;
@@ -76,7 +75,7 @@ impl CheckedText {
     /// Each statement of `source` (the text this was checked from), parsed
     /// again, in order, until `each` stops.
     pub fn for_each(&self, source: &str, mut each: impl FnMut(&Statement) -> ControlFlow<()>) {
-        crate::syntax::parse_each(source, |parsed| match parsed {
+        segql_syntax::parse_each(source, |parsed| match parsed {
             Ok(statement) => each(&statement),
             // Checked before: no statement fails to parse.
             Err(_) => ControlFlow::Break(()),

@@ -1,0 +1,157 @@
+//! The arguments `run`, `explain`, `check` and `repl` share: where the
+//! data comes from, the text to run, and what it is planned with.
+
+use segql::engine::DataSpec;
+use segql::planner::SequenceEngine;
+use segql::present::output::OutputFormat;
+use std::path::PathBuf;
+
+/// Where the data comes from. Without any of these, the built-in demo
+/// dataset (a small online shop) is used.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// A folder with events.*, users.*, accounts.* (Parquet, CSV or NDJSON).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// The events table: a file, a glob or a folder.
+    #[arg(long, value_name = "PATH")]
+    pub events: Option<String>,
+    /// The users table: a file, a glob or a folder.
+    #[arg(long, value_name = "PATH")]
+    pub users: Option<String>,
+    /// The accounts table: a file, a glob or a folder.
+    #[arg(long, value_name = "PATH")]
+    pub accounts: Option<String>,
+    /// A schema mapping (TOML) from the model's column names to the data's.
+    #[arg(long, value_name = "MAP.toml")]
+    pub schema: Option<PathBuf>,
+    /// Threads to run queries on (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Memory the buffering operators (the sequence matcher, aggregates,
+    /// sorts) may hold before spilling to temporary files, e.g. 512M, 4G,
+    /// or `none` for no limit.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_memory_limit)]
+    pub memory_limit: MemoryLimit,
+}
+
+/// `--memory-limit`: bytes, or no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimit(pub Option<usize>);
+
+fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
+    if text.eq_ignore_ascii_case("none") {
+        return Ok(MemoryLimit(None));
+    }
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let number: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write e.g. 512M, 4G or none"))?;
+    let scale: usize = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        "T" | "TB" | "TIB" => 1 << 40,
+        _ => return Err(format!("`{text}` has an unknown unit: use K, M, G or T")),
+    };
+    match number.checked_mul(scale) {
+        Some(bytes) if bytes >= 16 << 20 => Ok(MemoryLimit(Some(bytes))),
+        Some(_) => Err(format!(
+            "`{text}` is too little memory to run queries: give at least 16M"
+        )),
+        None => Err(format!("`{text}` is too large")),
+    }
+}
+
+impl DataArgs {
+    pub fn resources(&self) -> segql::engine::Resources {
+        segql::engine::Resources {
+            threads: self.threads.map(usize::from),
+            memory_limit: self.memory_limit.0,
+        }
+    }
+
+    pub fn spec(&self) -> DataSpec {
+        DataSpec {
+            data_dir: self.data.clone(),
+            events: self.events.clone(),
+            users: self.users.clone(),
+            accounts: self.accounts.clone(),
+            schema: self.schema.clone(),
+        }
+    }
+}
+
+/// The segql text to run: a file or `-e TEXT`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TextArgs {
+    /// A .seg file (`-` reads standard input).
+    #[arg(
+        value_name = "FILE.seg",
+        required_unless_present = "expression",
+        conflicts_with = "expression"
+    )]
+    pub file: Option<PathBuf>,
+    /// segql text given on the command line.
+    #[arg(short = 'e', long = "expr", value_name = "TEXT")]
+    pub expression: Option<String>,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// What a text is planned with besides the data: shared by `run`,
+/// `explain` and `repl`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SessionArgs {
+    /// A folder of .seg files whose segment definitions the text may use.
+    #[arg(long, value_name = "DIR")]
+    pub segments: Option<PathBuf>,
+    /// `now` for relative ranges (`during last 7 days`), e.g. 2026-06-01,
+    /// 2026-06-01T00:00:00Z or 2026-06-01T02:00:00+02:00; defaults to the end
+    /// of the demo dataset, or to the wall clock with your own data.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub now: Option<String>,
+    /// How sequences and funnels run: native (one pass per actor in time
+    /// order) or portable (standard window functions and joins, the plan
+    /// SQL export uses). Both give the same answers.
+    #[arg(long, value_enum, default_value_t = EngineArg::Native, value_name = "ENGINE")]
+    pub engine: EngineArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    Native,
+    Portable,
+}
+
+impl From<EngineArg> for SequenceEngine {
+    fn from(arg: EngineArg) -> Self {
+        match arg {
+            EngineArg::Native => SequenceEngine::Native,
+            EngineArg::Portable => SequenceEngine::Portable,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Json,
+    Ndjson,
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(arg: FormatArg) -> Self {
+        match arg {
+            FormatArg::Table => OutputFormat::Table,
+            FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Json => OutputFormat::Json,
+            FormatArg::Ndjson => OutputFormat::NdJson,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `segql demo-data`: the built-in demo dataset written as Parquet files.
+
+use super::{Output, Status};
+use segql::demo::DemoConfig;
+use segql::engine::utc_date;
+use segql::{Diagnostic, codes};
+use std::path::PathBuf;
+
+/// Write the built-in demo dataset as Parquet files.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  segql demo-data --out shop/
+  segql demo-data --out big/ --users 1000000 --days 90 --seed 7
+  segql run --data shop/ examples/cart_abandoners.seg")]
+pub struct DemoDataArgs {
+    /// The folder to write events.parquet, users.parquet and accounts.parquet into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of users (about 80 events each over 90 days).
+    #[arg(long, default_value_t = DemoConfig::default().users, value_parser = clap::value_parser!(u64).range(1..))]
+    pub users: u64,
+    /// Number of days of activity, from 2026-01-01 (at most ten years).
+    #[arg(long, default_value_t = DemoConfig::default().days, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: u32,
+    /// Seed of the generator: the same seed gives the same data.
+    #[arg(long, default_value_t = DemoConfig::default().seed)]
+    pub seed: u64,
+    /// Replace the files if they exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: DemoDataArgs, output: Output) -> Status {
+    let names = ["events.parquet", "users.parquet", "accounts.parquet"];
+    if !args.force
+        && let Some(existing) = names.iter().map(|n| args.out.join(n)).find(|p| p.exists())
+    {
+        output.error(
+            &Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!(
+                    "`{}` exists; segql does not replace data without being asked",
+                    existing.display()
+                ),
+            )
+            .with_help("pass --force to replace it, or choose another --out folder"),
+        );
+        return Status::Usage;
+    }
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        output.error(&Diagnostic::error(
+            codes::UNWRITABLE_FILE,
+            format!("cannot create the folder `{}`: {e}", args.out.display()),
+        ));
+        return Status::Failure;
+    }
+    let config = DemoConfig {
+        users: args.users,
+        days: args.days,
+        seed: args.seed,
+    };
+    match segql::demo::write_parquet(&args.out, &config) {
+        Ok(summary) => {
+            note!(
+                "wrote {} events in {} sessions, {} users and {} accounts to {}",
+                summary.events,
+                summary.sessions,
+                summary.users,
+                summary.accounts,
+                args.out.display()
+            );
+            // Run on files, `now` is the wall clock's: relative ranges need
+            // the data's end to give the demo's answers.
+            note!(
+                "its events end before {}: pass --now {} to run relative ranges (`during last 30 days`) on it",
+                utc_date(config.end_millis() * 1000),
+                utc_date(config.end_millis() * 1000),
+            );
+            Status::Success
+        }
+        Err(e) => {
+            output.error(&Diagnostic::error(
+                codes::UNWRITABLE_FILE,
+                e.message().to_string(),
+            ));
+            Status::Failure
+        }
+    }
+}

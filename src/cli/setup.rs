@@ -1,0 +1,233 @@
+//! What `run`, `explain` and `repl` do before their first query: start the
+//! runtime, load and check the text, open the data and decide `now`.
+
+use super::args::{DataArgs, SessionArgs, TextArgs};
+use super::sources::{load_library, read_source};
+use super::{Output, Status};
+use segql::demo::DemoConfig;
+use segql::engine::{CheckedText, Engine, MemberRows, Now, Runner, Statements};
+use segql::planner::{PlanOptions, RelativeRange};
+use segql::{Diagnostic, Library, codes};
+use std::path::{Path, PathBuf};
+
+/// A checked text, ready to run.
+pub struct Loaded {
+    pub display: String,
+    pub text: String,
+    /// What the passes over the text learned; its statements are parsed
+    /// again one at a time when they run.
+    pub checked: CheckedText,
+    pub library: Library,
+    pub base_dir: PathBuf,
+    /// The text's file and the library's files: inputs too.
+    pub files: Vec<PathBuf>,
+}
+
+impl Loaded {
+    /// Reads and checks the text, reporting its diagnostics.
+    pub fn load(args: &TextArgs, output: Output) -> Result<Loaded, Status> {
+        let (display, text, base_dir) = match (&args.file, &args.expression) {
+            (_, Some(text)) => ("<expr>".to_string(), text.clone(), PathBuf::from(".")),
+            (Some(path), None) => {
+                let source = read_source(path).map_err(|d| {
+                    output.error(&d);
+                    Status::Usage
+                })?;
+                let base = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty() && path != Path::new("-"))
+                    .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+                (source.display, source.text, base)
+            }
+            (None, None) => unreachable!("clap requires a file or -e"),
+        };
+        let mut files: Vec<PathBuf> = args
+            .file
+            .iter()
+            .filter(|path| path.as_path() != Path::new("-"))
+            .cloned()
+            .collect();
+        let library = match &args.session.segments {
+            Some(dir) => {
+                let (library, library_files) = load_library(dir, output).ok_or(Status::Usage)?;
+                files.extend(library_files);
+                library
+            }
+            None => Library::new(),
+        };
+        let (checked, diagnostics) = CheckedText::check(&text, &library);
+        if !diagnostics.is_empty() {
+            output.diagnostics(&display, &text, &diagnostics);
+        }
+        let Some(checked) = checked else {
+            return Err(Status::Usage);
+        };
+        Ok(Loaded {
+            display,
+            text,
+            checked,
+            library,
+            base_dir,
+            files,
+        })
+    }
+
+    /// Reports diagnostics about the text; the status is 1 when any is a
+    /// data error, else 2.
+    pub fn report(&self, output: Output, diagnostics: &[Diagnostic]) -> Status {
+        output.diagnostics(&self.display, &self.text, diagnostics);
+        Status::of(diagnostics)
+    }
+
+    /// The runner of the text's queries on `engine`, once every problem of
+    /// the text has been found against the data's schemas, before any data
+    /// is read (LANGUAGE.md §7); each query is planned again when its turn
+    /// comes, so plans are never all in memory. Also the text's relative
+    /// ranges.
+    pub fn runner<'a>(
+        &'a self,
+        engine: &'a Engine,
+        options: &'a PlanOptions,
+        members: MemberRows,
+        output: Output,
+    ) -> Result<(Runner<'a>, Vec<RelativeRange>), Status> {
+        let statements = Statements::Text {
+            source: &self.text,
+            checked: &self.checked,
+        };
+        let runner = Runner::new(statements, &self.library, engine, options).with_members(members);
+        let (problems, ranges) = runner.problems();
+        if problems.is_empty() {
+            Ok((runner, ranges))
+        } else {
+            Err(self.report(output, &problems))
+        }
+    }
+}
+
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(crate::STACK_BYTES)
+        .build()
+        .expect("a tokio runtime starts")
+}
+
+async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
+    let spec = data.spec();
+    if spec.is_empty() {
+        if let Some(schema) = &spec.schema {
+            return Err(Diagnostic::error(
+                codes::UNREADABLE_FILE,
+                format!(
+                    "--schema {} needs data: pass --data DIR or --events FILE",
+                    schema.display()
+                ),
+            ));
+        }
+        Engine::demo(&DemoConfig::default(), data.resources())
+    } else {
+        Engine::open(&spec, data.resources()).await
+    }
+}
+
+/// Opens the data, reporting why it cannot be: a bad argument is a usage
+/// error, anything else a failure.
+pub fn open_data(
+    rt: &tokio::runtime::Runtime,
+    data: &DataArgs,
+    output: Output,
+) -> Result<Engine, Status> {
+    rt.block_on(open_engine(data)).map_err(|d| {
+        output.error(&d);
+        if d.code == codes::BAD_ARGUMENT {
+            Status::Usage
+        } else {
+            Status::Failure
+        }
+    })
+}
+
+/// `now` for texts run on `engine`: `--now` when given, else the dataset's
+/// own, else the wall clock's. A `--now` that is no instant is a usage
+/// error.
+pub fn decide_now(session: &SessionArgs, engine: &Engine, output: Output) -> Result<Now, Status> {
+    let given = match &session.now {
+        None => None,
+        Some(text) => match instant_with_offset(text) {
+            Some(micros) => Some(micros),
+            None => {
+                output.error(
+                    &Diagnostic::error(
+                        codes::BAD_ARGUMENT,
+                        format!("--now `{text}` is not a date or an RFC 3339 timestamp"),
+                    )
+                    .with_help(
+                        "write it as 2026-06-01, 2026-06-01T00:00:00Z or 2026-06-01T02:00:00+02:00",
+                    ),
+                );
+                return Err(Status::Usage);
+            }
+        },
+    };
+    Ok(Now::on(engine, given))
+}
+
+impl SessionArgs {
+    /// What the session's texts are planned with: `now`, CSV lists read
+    /// relative to `base_dir`, native operators over `partitions`.
+    pub fn plan_options(&self, now: Now, base_dir: PathBuf, partitions: usize) -> PlanOptions {
+        PlanOptions {
+            now_micros: now.micros,
+            base_dir,
+            engine: self.engine.into(),
+            partitions,
+        }
+    }
+}
+
+/// Opens the data and decides `now`: what planning a loaded text needs.
+pub fn prepare(
+    rt: &tokio::runtime::Runtime,
+    data: &DataArgs,
+    text: &TextArgs,
+    loaded: &Loaded,
+    output: Output,
+) -> Result<(Engine, Now, PlanOptions), Status> {
+    let engine = open_data(rt, data, output)?;
+    let now = decide_now(&text.session, &engine, output)?;
+    let options = text
+        .session
+        .plan_options(now, loaded.base_dir.clone(), engine.partitions());
+    Ok((engine, now, options))
+}
+
+/// A date or timestamp as the DSL writes it (UTC), or a timestamp with a
+/// `±HH:MM` offset, in microseconds since the epoch.
+fn instant_with_offset(text: &str) -> Option<i64> {
+    if let Some(micros) = segql::syntax::parse_instant(text) {
+        return Some(micros);
+    }
+    let split = text
+        .len()
+        .checked_sub(6)
+        .filter(|&at| text.is_char_boundary(at))?;
+    let (local, offset) = text.split_at(split);
+    let sign = match offset.as_bytes()[0] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (hours, minutes) = offset[1..].split_once(':')?;
+    let digits = |s: &str| {
+        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    let (hours, minutes) = (digits(hours)?, digits(minutes)?);
+    if !local.contains('T') || hours > 23 || minutes > 59 {
+        return None;
+    }
+    let utc = segql::syntax::parse_instant(&format!("{local}Z"))?;
+    Some(utc - sign * (hours * 60 + minutes) * 60_000_000)
+}

@@ -1,0 +1,88 @@
+//! SQL export: a query's portable plan written as SQL through DataFusion's
+//! unparser, runnable against the tables `events`, `users` and `accounts`.
+//!
+//! The plan must come from the portable lowering
+//! ([`segql_planner::SequenceEngine::Portable`]): the native engine's
+//! aggregates have no SQL form. A CSV list (`in csv "file"`) is not a table
+//! of the database the SQL runs against, so its values are read and written
+//! into the SQL as a relation of literals: the text is self-contained.
+//!
+//! The unparser writes some plan shapes wrongly or not at all; the rewrites
+//! here give it equivalent shapes it writes correctly, and the round-trip
+//! tests (`tests/export.rs`) hold them to the rows `segql run` gives.
+
+mod aggregate_order;
+mod csv_lists;
+mod dialect;
+mod functions;
+mod shapes;
+
+pub use dialect::SqlDialect;
+
+use crate::{Diagnostic, codes};
+use aggregate_order::{ordered_aggregates, restore_aggregate_order};
+use csv_lists::{inline_lists, values_as_selects};
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::sql::unparser::Unparser;
+use functions::engine_functions;
+use segql_engine::Engine;
+use shapes::{name_join_inputs, with_output_columns};
+
+/// The SQL of one portable plan in `dialect`, pretty-printed, without the
+/// final `;`. CSV lists the plan reads are inlined (see the module
+/// documentation), which reads them through `engine`.
+pub async fn plan_to_sql(
+    engine: &Engine,
+    plan: &LogicalPlan,
+    dialect: SqlDialect,
+) -> Result<String, Diagnostic> {
+    let plan = inline_lists(engine, plan.clone()).await?;
+    // The rewrites and the unparser recurse once per plan node and
+    // expression level: the deepest plans need more than a main thread's
+    // stack.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("segql-export".into())
+            .stack_size(UNPARSE_STACK)
+            .spawn_scoped(scope, || unparse(plan, dialect))
+            .map_err(|e| {
+                Diagnostic::error(codes::INTERNAL, format!("cannot start writing SQL: {e}"))
+            })?
+            .join()
+            .map_err(|_| {
+                Diagnostic::error(codes::INTERNAL, "writing this query as SQL failed")
+                    .with_help("please report the query")
+            })?
+    })
+}
+
+const UNPARSE_STACK: usize = 256 << 20;
+
+fn unparse(plan: LogicalPlan, dialect: SqlDialect) -> Result<String, Diagnostic> {
+    let plan = engine_functions(plan, dialect).map_err(internal)?;
+    let plan = values_as_selects(plan).map_err(internal)?;
+    let plan = name_join_inputs(plan).map_err(internal)?;
+    let plan = with_output_columns(plan).map_err(internal)?;
+    let dialect = dialect.unparser_dialect();
+    // Not the unparser's pretty mode: it drops parentheses by DataFusion's
+    // precedence, which other engines do not share. The layout comes from
+    // the SQL syntax tree's alternate display instead.
+    let unparser = Unparser::new(dialect.as_ref());
+    let ordered = ordered_aggregates(&unparser, &plan).map_err(internal)?;
+    let mut statement = unparser.plan_to_sql(&plan).map_err(|e| {
+        Diagnostic::error(
+            codes::INTERNAL,
+            format!("cannot write this query as SQL: {e}"),
+        )
+        .with_help("`segql explain` without --sql shows the plan; please report the query")
+    })?;
+    restore_aggregate_order(&mut statement, &ordered);
+    Ok(format!("{statement:#}"))
+}
+
+fn internal(e: datafusion::error::DataFusionError) -> Diagnostic {
+    Diagnostic::error(
+        codes::INTERNAL,
+        format!("cannot write this query as SQL: {e}"),
+    )
+}
