@@ -57,7 +57,7 @@ impl CheckedText {
         if !diagnostics.is_empty() {
             return (None, diagnostics);
         }
-        let mut validator = crate::syntax::Validator::new(library, &text.definitions);
+        let mut validator = crate::planner::Validator::new(library, &text.definitions);
         let mut number = 0;
         crate::syntax::parse_each(source, |parsed| {
             if let Ok(statement) = parsed {

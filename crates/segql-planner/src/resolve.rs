@@ -3,6 +3,7 @@
 //! instants and inlines referenced segments. Every error here is found from
 //! schemas alone, before any data is read (LANGUAGE.md §7).
 
+use crate::Library;
 use crate::catalog::{Catalog, TableEntry, TableRole};
 use crate::ir::*;
 use crate::names;
@@ -11,8 +12,8 @@ use datafusion_common::arrow::datatypes::{DataType, Field, TimeUnit};
 use datafusion_expr::{Expr, col, lit};
 use segql_syntax::{
     Atom, AtomKind, Audience, Behavior as AstBehavior, CmpOp, Condition, ConditionKind, CountKind,
-    CsvKey, Diagnostic, EventKind, Ident, Library, Literal, LiteralKind, Pred, PredKind, Program,
-    Range, RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, Statement,
+    CsvKey, Diagnostic, EventKind, Ident, Literal, LiteralKind, Pred, PredKind, Program, Range,
+    RangeKind, SegRef, SegRefKind, Segment, SegmentBody, SetRef, SetRefKind, Statement,
     StatementKind, Step, Target, WithinKind, codes, did_you_mean, quoted,
 };
 use std::cell::RefCell;

@@ -23,7 +23,6 @@ mod parser;
 mod print;
 mod span;
 mod tokens;
-mod validate;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, Label, QUOTED_MAX, Severity, codes, did_you_mean, quoted};
@@ -32,4 +31,3 @@ pub use parser::{MAX_DEPTH, parse, parse_each, parse_lenient};
 pub use print::{ProgramFormatter, format_program};
 pub use span::{Span, line_col};
 pub use tokens::{KEYWORDS, Token, TokenKind, ends_statement, is_keyword, tokens};
-pub use validate::{Library, LibraryDef, Validator, validate, validate_replacing};

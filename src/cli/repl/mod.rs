@@ -472,7 +472,7 @@ impl Session {
         Status,
     > {
         let program = segql::parse(text).map_err(|d| self.report(display, text, &d))?;
-        let diagnostics = segql::syntax::validate_replacing(&program, &self.library);
+        let diagnostics = segql::planner::validate_replacing(&program, &self.library);
         if !diagnostics.is_empty() {
             let status = self.report(display, text, &diagnostics);
             if diagnostics.iter().any(Diagnostic::is_error) {

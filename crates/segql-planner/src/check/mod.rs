@@ -14,9 +14,7 @@
 //! replaces an earlier one of the same name (and the segments that use the
 //! name see the new definition).
 
-use crate::ast::*;
-use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
-use crate::span::Span;
+use segql_syntax::*;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
@@ -225,7 +223,7 @@ fn check_program(program: &Program, library: &Library, replacing: bool) -> Vec<D
 }
 
 /// [`validate`] one statement at a time, for texts parsed with
-/// [`parse_each`](crate::parse_each): the same diagnostics, while only the
+/// [`parse_each`](segql_syntax::parse_each): the same diagnostics, while only the
 /// definitions are kept (later statements may use them).
 pub struct Validator<'a> {
     checker: Checker<'a>,
@@ -1399,10 +1397,9 @@ fn find_cycles(library: &Library) -> Vec<Cycle> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::Severity;
-
+    
     fn parse(src: &str) -> Program {
-        crate::parse(src).unwrap_or_else(|e| panic!("parse failed for {src:?}: {e:?}"))
+        segql_syntax::parse(src).unwrap_or_else(|e| panic!("parse failed for {src:?}: {e:?}"))
     }
 
     fn check_with(src: &str, library: &Library) -> Vec<Diagnostic> {
@@ -1971,7 +1968,7 @@ explore events, count(action "x" with amount > 1) by device every 6h for big top
             ("paths top 0", "top 0"),
             ("explore events by device top 0", "top 0"),
         ] {
-            let diags = crate::parse(src).expect_err(src);
+            let diags = segql_syntax::parse(src).expect_err(src);
             assert_eq!(codes_of(&diags), vec![codes::VALUE_OUT_OF_RANGE], "{src}");
             assert_eq!(&src[diags[0].span.expect("a span").range()], clause);
         }
