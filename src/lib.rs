@@ -32,8 +32,8 @@ pub use embed::{
     CompileOptions, catalog_from_context, catalog_from_provider, compile, compile_members, execute,
 };
 pub use segql_planner::{
-    Catalog, PlanOptions, Query, SchemaMapping, SequenceEngine, TableCatalog, TableNames,
-    TableRole, plan, resolve,
+    Catalog, Library, LibraryDef, PlanOptions, Query, SchemaMapping, SequenceEngine, TableCatalog,
+    TableNames, TableRole, plan, resolve, validate,
 };
 
 pub use segql_demo as demo;
@@ -42,8 +42,7 @@ pub use segql_planner as planner;
 pub use segql_present as present;
 pub use segql_syntax as syntax;
 pub use segql_syntax::{
-    Diagnostic, Library, LibraryDef, Program, Severity, Span, codes, format_program, parse,
-    parse_lenient, validate,
+    Diagnostic, Program, Severity, Span, codes, format_program, parse, parse_lenient,
 };
 
 /// Parses and validates a program against a library of definitions: every

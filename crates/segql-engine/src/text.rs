@@ -56,7 +56,7 @@ impl CheckedText {
         if !diagnostics.is_empty() {
             return (None, diagnostics);
         }
-        let mut validator = segql_syntax::Validator::new(library, &text.definitions);
+        let mut validator = segql_planner::Validator::new(library, &text.definitions);
         let mut number = 0;
         segql_syntax::parse_each(source, |parsed| {
             if let Ok(statement) = parsed {

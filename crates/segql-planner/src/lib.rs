@@ -10,6 +10,7 @@
 //! engine can plan segments against its own tables.
 
 mod catalog;
+pub mod check;
 mod ir;
 mod lower;
 pub mod names;
@@ -20,6 +21,7 @@ pub mod udaf;
 pub use catalog::{
     Catalog, CsvReader, NameColumn, SchemaMapping, TableCatalog, TableEntry, TableNames, TableRole,
 };
+pub use check::{Library, LibraryDef, Validator, validate, validate_replacing};
 pub use ir::*;
 pub use lower::{plan, plan_actor_set, plan_csv_checks, plan_last_event_time};
 pub use options::{PlanOptions, SequenceEngine};

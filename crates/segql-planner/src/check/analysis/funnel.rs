@@ -1,0 +1,44 @@
+//! A funnel: at least two steps that are not negated, and its result columns.
+
+use super::ResultColumn;
+use crate::check::Checker;
+use segql_syntax::{Diagnostic, Funnel, Span, codes};
+
+impl Checker<'_> {
+    pub(in crate::check) fn check_funnel(&mut self, f: &Funnel, stmt_span: Span) {
+        for step in &f.steps {
+            self.check_step(&step.step);
+        }
+        let positive = f.steps.iter().filter(|s| !s.negated).count();
+        if positive < 2 {
+            let span = match (f.steps.first(), f.steps.last()) {
+                (Some(a), Some(b)) => a.span.to(b.span),
+                _ => stmt_span,
+            };
+            let d = Diagnostic::error(
+                codes::FUNNEL_ONE_STEP,
+                format!(
+                    "a funnel needs at least two steps that are not negated, this one has {positive}"
+                ),
+            )
+            .with_span(span)
+            .with_label("one positive step")
+            .with_help("add a step: `funnel viewed \"/cart\" then action \"CHECKOUT\"`");
+            self.push(d);
+        }
+        if let Some(within) = &f.within {
+            self.check_within(within);
+        }
+        self.check_analysis_segments(f.scope.iter().chain(f.compare.iter()));
+        self.check_opt_range(f.range.as_ref());
+        let mut columns = Vec::new();
+        if !f.compare.is_empty() {
+            columns.push(ResultColumn::fixed("segment", "the compared segment"));
+        }
+        columns.extend(f.by.iter().map(ResultColumn::by));
+        for name in ["step", "label", "users", "conversion", "step_conversion"] {
+            columns.push(ResultColumn::fixed(name, "a column of every funnel"));
+        }
+        self.check_result_columns(&columns);
+    }
+}

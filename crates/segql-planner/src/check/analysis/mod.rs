@@ -1,0 +1,138 @@
+//! What every analysis checks: its segments share one audience, and its
+//! result has distinct column names. Each analysis's own rules are in its
+//! file.
+
+mod explore;
+mod funnel;
+mod paths;
+mod retention;
+
+use super::{Checker, Resolved, a_segment};
+use segql_syntax::{Audience, Diagnostic, Ident, SegRef, SegRefKind, Span, codes, quoted};
+
+impl Checker<'_> {
+    /// The segments of one analysis (`for`, then `compare`), which must share
+    /// one audience.
+    fn check_analysis_segments<'s>(&mut self, refs: impl Iterator<Item = &'s SegRef>) {
+        let mut first: Option<(Audience, Span)> = None;
+        let mut reported = false;
+        for seg_ref in refs {
+            let audience = match &seg_ref.kind {
+                SegRefKind::Named(ident) => self.lookup(ident).map(Resolved::audience),
+                SegRefKind::Inline(seg) => {
+                    self.check_segment(seg);
+                    Some(seg.audience)
+                }
+            };
+            let Some(audience) = audience else {
+                continue;
+            };
+            match first {
+                None => first = Some((audience, seg_ref.span)),
+                Some((first_audience, first_span)) if first_audience != audience && !reported => {
+                    reported = true;
+                    let d = Diagnostic::error(
+                        codes::AUDIENCE_MISMATCH,
+                        format!(
+                            "this is {} segment, but this analysis is about {}",
+                            a_segment(audience),
+                            first_audience.keyword()
+                        ),
+                    )
+                    .with_span(seg_ref.span)
+                    .with_label(format!("{} segment", a_segment(audience)))
+                    .with_secondary(first_span, format!("{} segment", a_segment(first_audience)))
+                    .with_help(
+                        "the segments of one analysis share an audience: use only users segments \
+                         or only accounts segments",
+                    );
+                    self.push(d);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The columns of an analysis's result must have distinct names (a
+    /// result is a table): a repeated `by` column or measure, or a `by`
+    /// column named like one of the analysis's own columns, is an error.
+    fn check_result_columns(&mut self, columns: &[ResultColumn]) {
+        for (i, column) in columns.iter().enumerate() {
+            let Some(earlier) = columns[..i].iter().find(|c| c.name == column.name) else {
+                continue;
+            };
+            let d = if column.what == earlier.what {
+                // The same `by` column or measure written twice.
+                let Some(span) = column.written else {
+                    continue;
+                };
+                Diagnostic::error(
+                    codes::DUPLICATE_COLUMN,
+                    format!("`{}` is written twice", quoted(&column.name)),
+                )
+                .with_span(span)
+                .with_label("written again here")
+                .with_help(format!("write `{}` once", quoted(&column.name)))
+            } else {
+                // A `by` column named like a measure or one of the
+                // analysis's own columns: the `by` column is what can
+                // change.
+                let (by, other) = if column.what == BY_COLUMN {
+                    (column, earlier)
+                } else {
+                    (earlier, column)
+                };
+                let Some(span) = by.written.filter(|_| by.what == BY_COLUMN) else {
+                    continue;
+                };
+                Diagnostic::error(
+                    codes::DUPLICATE_COLUMN,
+                    format!(
+                        "the result would have two columns named `{}`",
+                        quoted(&by.name)
+                    ),
+                )
+                .with_span(span)
+                .with_label(format!("`{}` is already {}", quoted(&by.name), other.what))
+                .with_help("group by another column, or give this one another name in the data")
+            };
+            self.push(d);
+        }
+    }
+}
+
+const BY_COLUMN: &str = "a `by` column";
+
+/// A column of an analysis's result, for [`Checker::check_result_columns`].
+struct ResultColumn {
+    name: String,
+    /// Where the text names it; `None` for the analysis's own columns.
+    written: Option<Span>,
+    /// What the column is, for the message.
+    what: &'static str,
+}
+
+impl ResultColumn {
+    fn fixed(name: &str, what: &'static str) -> Self {
+        ResultColumn {
+            name: name.to_string(),
+            written: None,
+            what,
+        }
+    }
+
+    fn by(ident: &Ident) -> Self {
+        ResultColumn {
+            name: ident.name.clone(),
+            written: Some(ident.span),
+            what: BY_COLUMN,
+        }
+    }
+}
+
+fn out_of_range(span: Span, message: &str, help: &str) -> Diagnostic {
+    Diagnostic::error(codes::VALUE_OUT_OF_RANGE, message)
+        .with_span(span)
+        .with_label("must be at least 1")
+        .with_help(help)
+}

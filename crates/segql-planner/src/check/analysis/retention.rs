@@ -1,0 +1,38 @@
+//! Retention: its steps, segments and range, the number of periods, and its
+//! result columns.
+
+use super::ResultColumn;
+use crate::check::Checker;
+use segql_syntax::{Diagnostic, Retention, Span, codes};
+
+/// The most periods a retention may ask for.
+const MAX_PERIODS: u64 = 10_000;
+
+impl Checker<'_> {
+    pub(in crate::check) fn check_retention(&mut self, r: &Retention, stmt_span: Span) {
+        self.check_step(&r.start);
+        self.check_step(&r.returning);
+        self.check_analysis_segments(r.scope.iter());
+        self.check_opt_range(r.range.as_ref());
+        if r.periods.is_some_and(|p| p > MAX_PERIODS) {
+            // Every cohort gets a row per period: the result must
+            // fit in memory.
+            self.push(
+                Diagnostic::error(
+                    codes::VALUE_OUT_OF_RANGE,
+                    format!("`periods` is at most {MAX_PERIODS}"),
+                )
+                .with_span(stmt_span)
+                .with_label("too many periods")
+                .with_help(format!(
+                    "every cohort gets a row per period: ask for {MAX_PERIODS} or fewer"
+                )),
+            );
+        }
+        let mut columns: Vec<ResultColumn> = r.by.iter().map(ResultColumn::by).collect();
+        for name in ["cohort", "period", "users", "retained", "rate"] {
+            columns.push(ResultColumn::fixed(name, "a column of every retention"));
+        }
+        self.check_result_columns(&columns);
+    }
+}
