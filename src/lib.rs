@@ -1,14 +1,22 @@
 //! segql: a compiler for a small language that defines segments of users and
 //! accounts for product analytics.
 //!
+//! ```text
+//! text ──parse──▶ Program ──check──▶ diagnostics             segql-syntax, segql-planner::check
+//! Program + Catalog ──resolve──▶ Query ──lower──▶ LogicalPlan + AnalysisKind     segql-planner
+//! LogicalPlan ──execute──▶ Outcome                                             segql-engine
+//! Outcome ──present──▶ table, file, picture, chart                            segql-present
+//! ```
+//!
 //! | stage    | input → output                         | crate          | function        |
 //! |----------|----------------------------------------|----------------|-----------------|
 //! | parse    | source text → [`Program`] (syntax tree) | `segql-syntax` | [`parse`]       |
-//! | validate | [`Program`] → diagnostics (names, rules) | `segql-syntax` | [`validate`]    |
 //! | print    | [`Program`] → canonical source          | `segql-syntax` | [`format_program`] |
+//! | check    | [`Program`] → diagnostics (names, rules) | `segql-planner` | [`validate`]    |
 //! | resolve  | [`Program`] + catalog → IR               | `segql-planner` | [`resolve`] |
-//! | plan     | IR → DataFusion `LogicalPlan`            | `segql-planner` | [`plan`] |
+//! | lower    | IR → DataFusion `LogicalPlan`            | `segql-planner` | [`plan`] |
 //! | execute  | `LogicalPlan` → Arrow record batches     | `segql-engine` | [`execute()`] in any session; [`engine::run_program`] on segql's engine |
+//! | present  | results → tables, files, pictures, charts | `segql-present` | [`present`] |
 //!
 //! [`compile`] runs parse, check, resolve and plan in one call, against a
 //! host's own tables ([`catalog_from_context`], [`catalog_from_provider`]):

@@ -106,7 +106,7 @@ pub fn segql_tables(
     Ok(outcomes
         .iter()
         .map(|outcome| {
-            let members = outcome.kind == segql::engine::OutcomeKind::Members;
+            let members = outcome.kind == segql::syntax::result::AnalysisKind::Members;
             let width = if members {
                 1
             } else {

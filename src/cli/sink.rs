@@ -4,7 +4,7 @@
 //! (`| head`) ends the output quietly, never as an error.
 
 use super::{Output, Status, print};
-use segql::engine::{Outcome, OutcomeKind, Shown};
+use segql::engine::{Outcome, Shown};
 use segql::present::output::{self, OutputFormat};
 use segql::{Diagnostic, codes};
 use std::path::{Path, PathBuf};
@@ -124,16 +124,13 @@ fn delivered(printed: bool) -> Delivered {
 
 /// A terminal drawing of an analysis result, from the rows as `shown`.
 fn picture(outcome: &Outcome, shown: &Shown, color: bool) -> Option<String> {
-    use segql::present::present;
-    let width = terminal_width();
-    let (batches, schema) = (&shown.batches, &shown.schema);
-    match outcome.kind {
-        OutcomeKind::Members => None,
-        OutcomeKind::Funnel => Some(present::funnel_bars(batches, schema, width)),
-        OutcomeKind::Retention => Some(present::retention_triangle(batches, schema, color)),
-        OutcomeKind::Paths => Some(present::paths_bars(batches, schema, width)),
-        OutcomeKind::Explore => present::explore_sparklines(batches, schema),
-    }
+    segql::present::present::picture(
+        outcome.kind,
+        &shown.batches,
+        &shown.schema,
+        terminal_width(),
+        color,
+    )
 }
 
 fn terminal_width() -> usize {
@@ -145,20 +142,14 @@ fn terminal_width() -> usize {
 }
 
 fn write_chart(path: &Path, outcome: &Outcome, shown: &Shown) -> Result<(), Diagnostic> {
-    use segql::present::chart::{ChartKind, svg_chart};
-    let kind = match outcome.kind {
-        OutcomeKind::Funnel => ChartKind::Funnel,
-        OutcomeKind::Retention => ChartKind::Retention(outcome.retention.map(|r| r.period)),
-        OutcomeKind::Paths => ChartKind::Paths,
-        OutcomeKind::Explore => ChartKind::Explore,
-        OutcomeKind::Members => {
-            return Err(Diagnostic::error(
-                codes::BAD_ARGUMENT,
-                "--chart draws analyses; a segment's members have no chart",
-            ));
-        }
-    };
-    let svg = svg_chart(kind, &shown.batches, &shown.schema)
+    use segql::present::{AnalysisKind, chart::svg_chart};
+    if outcome.kind == AnalysisKind::Members {
+        return Err(Diagnostic::error(
+            codes::BAD_ARGUMENT,
+            "--chart draws analyses; a segment's members have no chart",
+        ));
+    }
+    let svg = svg_chart(outcome.kind, &shown.batches, &shown.schema)
         .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot draw the chart: {e}")))?;
     std::fs::write(path, svg).map_err(|e| {
         Diagnostic::error(

@@ -1,4 +1,6 @@
-//! The built-in demo dataset: a deterministic online shop.
+//! The built-in demo dataset: a deterministic online shop, the data that
+//! segql runs on when no data is given (`segql-engine` opens it in memory;
+//! `segql demo-data` writes it as Parquet).
 //!
 //! Users (with a country, a plan, a signup date, an e-mail and sometimes an
 //! account) walk through sessions of views, actions and errors:

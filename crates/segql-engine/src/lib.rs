@@ -1,5 +1,13 @@
 //! segql's engine: data sources (Parquet, CSV, NDJSON; a file, a glob or a
-//! folder), the schema mapping, and running texts on Apache DataFusion.
+//! folder), the schema mapping, and running texts on Apache DataFusion,
+//! one statement at a time:
+//!
+//! ```text
+//! text ──parse──▶ Program ──check──▶ diagnostics             segql-syntax, segql-planner::check
+//! Program + Catalog ──resolve──▶ Query ──lower──▶ LogicalPlan + AnalysisKind     segql-planner
+//! LogicalPlan ──execute──▶ Outcome                                             segql-engine
+//! Outcome ──present──▶ table, file, picture, chart                            segql-present
+//! ```
 //!
 //! ```text
 //! DataSpec ──Engine::open──▶ Engine (Catalog)
@@ -25,7 +33,7 @@ mod text;
 pub use engine::{DataSpec, Engine, Resources, Timings};
 pub use inspect::EventName;
 pub use now::{Now, NowFrom, ranges_after_the_data, utc_date};
-pub use outcome::{Outcome, OutcomeKind, RetentionPeriods, Shown, execute};
+pub use outcome::{Outcome, Shown, execute};
 pub use runner::{MemberRows, Runner, Statements, plan_program, run_program};
 pub use sources::{Format, csv_list_table};
 pub use text::CheckedText;

@@ -9,6 +9,7 @@ use datafusion::arrow::datatypes::{Int64Type, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::logical_expr::LogicalPlan;
 use segql_planner::{Query, QueryKind};
+use segql_syntax::result::AnalysisKind;
 use segql_syntax::{Diagnostic, Span, codes};
 
 /// The result of one query statement.
@@ -16,7 +17,8 @@ use segql_syntax::{Diagnostic, Span, codes};
 pub struct Outcome {
     /// The statement it answers.
     pub span: Span,
-    pub kind: OutcomeKind,
+    /// What the rows answer, as the planner decided it.
+    pub kind: AnalysisKind,
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
     /// Things worth knowing that did not stop the query (CSV values that
@@ -24,16 +26,9 @@ pub struct Outcome {
     pub warnings: Vec<Diagnostic>,
     /// Where the time went (the query itself, not its CSV checks).
     pub timings: crate::Timings,
-    /// For a retention: what showing it needs besides its rows (see
-    /// [`Outcome::shown`]).
-    pub retention: Option<RetentionPeriods>,
-}
-
-/// A retention's period and the end of its range (microseconds since the
-/// epoch, exclusive; None when the range has no end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetentionPeriods {
-    pub period: segql_syntax::Period,
+    /// The end of the query's range (microseconds since the epoch,
+    /// exclusive; None when the range has no end): what showing a retention
+    /// needs besides its rows (see [`Outcome::shown`]).
     pub range_end: Option<i64>,
 }
 
@@ -42,16 +37,6 @@ pub struct RetentionPeriods {
 pub struct Shown {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutcomeKind {
-    /// The members of a segment, one row each, sorted by key.
-    Members,
-    Funnel,
-    Retention,
-    Paths,
-    Explore,
 }
 
 impl Outcome {
@@ -70,7 +55,7 @@ impl Outcome {
             schema: self.schema.clone(),
             batches: self.batches.clone(),
         };
-        let Some(retention) = self.retention else {
+        let AnalysisKind::Retention(period) = self.kind else {
             return Ok(as_it_is());
         };
         if self.rows() == 0 {
@@ -78,22 +63,18 @@ impl Outcome {
         }
         let plan = segql_planner::plan_last_event_time(engine)?;
         let last = first_value(&engine.execute(plan).await?);
-        let end = match (last.map(|t| t.saturating_add(1)), retention.range_end) {
+        let end = match (last.map(|t| t.saturating_add(1)), self.range_end) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => match a.or(b) {
                 Some(end) => end,
                 None => return Ok(as_it_is()),
             },
         };
-        let (batches, schema) = segql_present::present::blank_unobserved(
-            &self.batches,
-            &self.schema,
-            retention.period,
-            end,
-        )
-        .map_err(|e| {
-            Diagnostic::error(codes::INTERNAL, format!("cannot show the retention: {e}"))
-        })?;
+        let (batches, schema) =
+            segql_present::present::blank_unobserved(&self.batches, &self.schema, period, end)
+                .map_err(|e| {
+                    Diagnostic::error(codes::INTERNAL, format!("cannot show the retention: {e}"))
+                })?;
         Ok(Shown { schema, batches })
     }
 }
@@ -107,8 +88,8 @@ pub async fn execute(
     let schema = SchemaRef::new(plan.schema().as_arrow().clone());
     let (batches, timings) = engine.execute_timed(plan).await?;
     let mut warnings = Vec::new();
-    let mut retention = None;
-    let kind = match &query.kind {
+    let mut range_end = None;
+    match &query.kind {
         QueryKind::Members(segment) => {
             for (origin, span, check) in segql_planner::plan_csv_checks(segment, engine)? {
                 let unmatched = first_count(&engine.execute(check).await?);
@@ -133,27 +114,18 @@ pub async fn execute(
                     );
                 }
             }
-            OutcomeKind::Members
         }
-        QueryKind::Funnel(_) => OutcomeKind::Funnel,
-        QueryKind::Retention(r) => {
-            retention = Some(RetentionPeriods {
-                period: r.period,
-                range_end: r.scope.range.to,
-            });
-            OutcomeKind::Retention
-        }
-        QueryKind::Paths(_) => OutcomeKind::Paths,
-        QueryKind::Explore(_) => OutcomeKind::Explore,
-    };
+        QueryKind::Retention(r) => range_end = r.scope.range.to,
+        QueryKind::Funnel(_) | QueryKind::Paths(_) | QueryKind::Explore(_) => {}
+    }
     Ok(Outcome {
         span: query.span,
-        kind,
+        kind: query.analysis_kind(),
         schema,
         batches,
         warnings,
         timings,
-        retention,
+        range_end,
     })
 }
 

@@ -7,10 +7,9 @@ use crate::Engine;
 use crate::outcome::{Outcome, execute};
 use crate::text::CheckedText;
 use datafusion::logical_expr::LogicalPlan;
-use segql_planner::{
-    Catalog, PlanOptions, Query, QueryKind, RelativeRange, StatementResolver,
-};
-use segql_syntax::{Diagnostic, Library, Program, Statement};
+use segql_planner::Library;
+use segql_planner::{Catalog, PlanOptions, Query, QueryKind, RelativeRange, StatementResolver};
+use segql_syntax::{Diagnostic, Program, Statement};
 use std::ops::ControlFlow;
 
 /// What the plan of a segment query returns.

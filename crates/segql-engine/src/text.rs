@@ -8,7 +8,8 @@
 //! (LANGUAGE.md §7); memory grows with the largest statement and the
 //! definitions, not with the file.
 
-use segql_syntax::{Diagnostic, Library, Span, Statement, StatementKind};
+use segql_planner::Library;
+use segql_syntax::{Diagnostic, Span, Statement, StatementKind};
 use std::ops::ControlFlow;
 
 /// What the passes over a text learned: its definitions and what its

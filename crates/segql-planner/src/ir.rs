@@ -4,6 +4,7 @@
 
 use crate::catalog::TableEntry;
 use datafusion_expr::Expr;
+use segql_syntax::result::AnalysisKind;
 use segql_syntax::{AggregateFunc, Audience, CmpOp, Span};
 
 /// One query statement of a program, resolved.
@@ -12,6 +13,20 @@ pub struct Query {
     /// The statement, for messages.
     pub span: Span,
     pub kind: QueryKind,
+}
+
+impl Query {
+    /// The kind of its result, which travels with its plan to whoever
+    /// shows it: the planner decides it, nobody guesses it from columns.
+    pub fn analysis_kind(&self) -> AnalysisKind {
+        match &self.kind {
+            QueryKind::Members(_) => AnalysisKind::Members,
+            QueryKind::Funnel(_) => AnalysisKind::Funnel,
+            QueryKind::Retention(r) => AnalysisKind::Retention(r.period),
+            QueryKind::Paths(_) => AnalysisKind::Paths,
+            QueryKind::Explore(_) => AnalysisKind::Explore,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,9 +1,17 @@
-//! segql's planner: syntax tree → resolved, typed IR → DataFusion
-//! `LogicalPlan`.
+//! segql's planner: every check that needs no data, then syntax tree →
+//! resolved, typed IR → DataFusion `LogicalPlan`:
 //!
 //! ```text
-//! Program ──resolve(catalog)──▶ Vec<Query> (IR) ──plan──▶ LogicalPlan
+//! text ──parse──▶ Program ──check──▶ diagnostics             segql-syntax, segql-planner::check
+//! Program + Catalog ──resolve──▶ Query ──lower──▶ LogicalPlan + AnalysisKind     segql-planner
+//! LogicalPlan ──execute──▶ Outcome                                             segql-engine
+//! Outcome ──present──▶ table, file, picture, chart                            segql-present
 //! ```
+//!
+//! Modules: `check/` (language rules), `resolve/` (binding columns, typing
+//! literals, ranges to instants), `lower/` (IR to plans, one file per
+//! construct), `udaf/` (the native operators), `options` (the one
+//! `PlanOptions`), `catalog`, `ir`.
 //!
 //! The planner depends on `datafusion-expr` and `datafusion-common` only, not
 //! on the execution engine: schemas come from a [`Catalog`], so another

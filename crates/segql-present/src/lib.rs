@@ -1,5 +1,11 @@
-//! segql's results for people: what the engine's record batches look like
-//! on a terminal, in a file and in a chart.
+//! segql's results for people, the last stage:
+//!
+//! ```text
+//! text ──parse──▶ Program ──check──▶ diagnostics             segql-syntax, segql-planner::check
+//! Program + Catalog ──resolve──▶ Query ──lower──▶ LogicalPlan + AnalysisKind     segql-planner
+//! LogicalPlan ──execute──▶ Outcome                                             segql-engine
+//! Outcome ──present──▶ table, file, picture, chart                            segql-present
+//! ```
 //!
 //! ```text
 //! RecordBatch ──output──▶ table, CSV, JSON, NDJSON, Parquet
@@ -7,16 +13,17 @@
 //!             ──chart───▶ SVG
 //! ```
 //!
-//! Modules: `kind` (the analysis a result comes from, which chooses its
-//! picture and chart), `output`, `present` (with the readers of results
-//! that charts share), `chart`.
+//! The picture and the chart of a result are chosen by its
+//! [`AnalysisKind`], which the planner decides and hands on with the plan
+//! (`segql_syntax::result`): nothing here guesses a kind from column names.
+//! Modules: `output`, `present` (with the readers of results that charts
+//! share), `chart`.
 
 pub mod chart;
-mod kind;
 pub mod output;
 pub mod present;
 
 #[cfg(test)]
 mod fixtures;
 
-pub use kind::AnalysisKind;
+pub use segql_syntax::result::AnalysisKind;

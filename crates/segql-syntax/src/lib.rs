@@ -1,10 +1,18 @@
-//! segql's front end: source text to an owned syntax tree with spans.
+//! segql's syntax: source text to an owned syntax tree with spans, the
+//! canonical printer, the one keyword table, the `Diagnostic` type every
+//! stage reports with, and the kind and columns of each query's result.
+//! The first stage of:
 //!
 //! ```text
-//! source text --parse--> Program (syntax tree) --validate--> diagnostics
-//!      ^                         |
-//!      +-------- print ----------+   (Display: canonical source)
+//! text ──parse──▶ Program ──check──▶ diagnostics             segql-syntax, segql-planner::check
+//! Program + Catalog ──resolve──▶ Query ──lower──▶ LogicalPlan + AnalysisKind     segql-planner
+//! LogicalPlan ──execute──▶ Outcome                                             segql-engine
+//! Outcome ──present──▶ table, file, picture, chart                            segql-present
 //! ```
+//!
+//! Modules: `keywords`, `lexer`/`tokens`, `ast/`, `parse/` (one function per
+//! grammar production), `print/` (canonical text and `fmt`), `result`
+//! (`AnalysisKind`, result columns), `diagnostic`, `span`.
 //!
 //! ```
 //! let program = segql_syntax::parse(r#"users who viewed "/cart" then not action "CHECKOUT" within session"#)

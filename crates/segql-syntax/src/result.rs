@@ -8,10 +8,7 @@
 //! syntax tree, not in the planner, so that the presenters need no
 //! DataFusion.
 
-use crate::{
-    Explore, Funnel, Ident, MeasureKind, Paths, Period, Retention, Span, StatementKind,
-    count_column,
-};
+use crate::{Explore, Funnel, Ident, MeasureKind, Paths, Period, Retention, Span, StatementKind};
 
 /// The kind of a query's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,16 +25,34 @@ pub enum AnalysisKind {
     Explore,
 }
 
-/// The `segment` column of a funnel that compares segments.
-pub const FUNNEL_SEGMENT: &str = "segment";
+/// The names of the analyses' own result columns.
+pub mod column {
+    /// The compared segment of a funnel with `compare`.
+    pub const SEGMENT: &str = "segment";
+    pub const STEP: &str = "step";
+    pub const LABEL: &str = "label";
+    pub const USERS: &str = "users";
+    pub const CONVERSION: &str = "conversion";
+    pub const STEP_CONVERSION: &str = "step_conversion";
+    pub const COHORT: &str = "cohort";
+    pub const PERIOD: &str = "period";
+    pub const RETAINED: &str = "retained";
+    pub const RATE: &str = "rate";
+    pub const PATH: &str = "path";
+    pub const SESSIONS: &str = "sessions";
+    pub const EVENTS: &str = "events";
+    /// The start of an explore's `every` bucket.
+    pub const TIME: &str = "time";
+}
+
+use column::*;
+
 /// The columns every funnel ends with.
-pub const FUNNEL_COLUMNS: [&str; 5] = ["step", "label", "users", "conversion", "step_conversion"];
+pub const FUNNEL_COLUMNS: [&str; 5] = [STEP, LABEL, USERS, CONVERSION, STEP_CONVERSION];
 /// The columns every retention ends with.
-pub const RETENTION_COLUMNS: [&str; 5] = ["cohort", "period", "users", "retained", "rate"];
+pub const RETENTION_COLUMNS: [&str; 5] = [COHORT, PERIOD, USERS, RETAINED, RATE];
 /// The columns of a paths result.
-pub const PATHS_COLUMNS: [&str; 3] = ["path", "sessions", "users"];
-/// The `time` column of an explore with `every`: each bucket's start.
-pub const EXPLORE_TIME: &str = "time";
+pub const PATHS_COLUMNS: [&str; 3] = [PATH, SESSIONS, USERS];
 
 /// A column of an analysis's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,7 +115,7 @@ impl AnalysisKind {
 pub fn funnel_columns(funnel: &Funnel) -> Vec<ResultColumn> {
     let mut columns = Vec::new();
     if !funnel.compare.is_empty() {
-        columns.push(ResultColumn::fixed(FUNNEL_SEGMENT, "the compared segment"));
+        columns.push(ResultColumn::fixed(SEGMENT, "the compared segment"));
     }
     columns.extend(funnel.by.iter().map(ResultColumn::by));
     for name in FUNNEL_COLUMNS {
@@ -132,16 +147,16 @@ pub fn explore_columns(explore: &Explore) -> Vec<ResultColumn> {
     let mut columns: Vec<ResultColumn> = explore.by.iter().map(ResultColumn::by).collect();
     if explore.every.is_some() {
         columns.push(ResultColumn::fixed(
-            EXPLORE_TIME,
+            TIME,
             "the start of each `every` bucket",
         ));
     }
     let mut counts = 0;
     for measure in &explore.measures {
         let name = match &measure.kind {
-            MeasureKind::Events => "events".to_string(),
-            MeasureKind::Users => "users".to_string(),
-            MeasureKind::Sessions => "sessions".to_string(),
+            MeasureKind::Events => EVENTS.to_string(),
+            MeasureKind::Users => USERS.to_string(),
+            MeasureKind::Sessions => SESSIONS.to_string(),
             MeasureKind::Count(_) => {
                 counts += 1;
                 count_column(counts)
@@ -154,4 +169,14 @@ pub fn explore_columns(explore: &Explore) -> Vec<ResultColumn> {
         });
     }
     columns
+}
+
+/// The result column of the `nth` (from 1) `count(step)` measure of an
+/// explore: `count`, then `count_2`, `count_3`, ... (LANGUAGE.md §5).
+pub fn count_column(nth: usize) -> String {
+    if nth == 1 {
+        "count".to_string()
+    } else {
+        format!("count_{nth}")
+    }
 }

@@ -140,7 +140,7 @@ impl Session {
         options: &PlanOptions,
     ) -> Result<(Program, Vec<(Query, LogicalPlan)>), Status> {
         let program = segql::parse(text).map_err(|d| self.report(display, text, &d))?;
-        let diagnostics = segql::syntax::validate_replacing(&program, &self.library);
+        let diagnostics = segql::planner::validate_replacing(&program, &self.library);
         if !diagnostics.is_empty() {
             let status = self.report(display, text, &diagnostics);
             if diagnostics.iter().any(Diagnostic::is_error) {
@@ -153,7 +153,7 @@ impl Session {
         let plans = Runner::new(
             Statements::Program(&program),
             &self.library,
-            &self.engine,
+            self.engine.as_ref(),
             options,
         )
         .plans()

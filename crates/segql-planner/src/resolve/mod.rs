@@ -19,12 +19,13 @@ mod range;
 
 pub use range::RelativeRange;
 
+use crate::Library;
 use crate::catalog::{Catalog, TableEntry, TableRole};
 use crate::ir::*;
 use crate::options::PlanOptions;
 use segql_syntax::{
-    Audience, Diagnostic, Ident, Library, Program, SegRef, SegRefKind, Segment, SegmentBody,
-    Statement, StatementKind, codes, quoted,
+    Audience, Diagnostic, Ident, Program, SegRef, SegRefKind, Segment, SegmentBody, Statement,
+    StatementKind, codes, quoted,
 };
 use std::cell::RefCell;
 use std::collections::HashMap;

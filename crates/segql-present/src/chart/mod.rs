@@ -55,6 +55,7 @@ pub fn svg_chart(
         }
         AnalysisKind::Paths => paths::paths_chart(&read_paths(batches, schema)?),
         AnalysisKind::Explore => explore::explore_chart(&read_explore(batches, schema)?),
+        AnalysisKind::Members => Err("a segment's members have no chart".to_string()),
     }
 }
 

@@ -35,20 +35,16 @@ const LEGEND_HEIGHT: i32 = 64;
 pub(super) const BLANK_NOTE: &str = "blank: the period starts after the end of the data";
 const BLANK_EDGE: RGBColor = RGBColor(0xB0, 0xB0, 0xB0);
 
-/// What the period axis says: the unit when known.
-fn period_caption(period: Option<Period>) -> &'static str {
+/// What the period axis says: the unit.
+fn period_caption(period: Period) -> &'static str {
     match period {
-        None => "period",
-        Some(Period::Day) => "period: days since the cohort's day",
-        Some(Period::Week) => "period: weeks since the cohort's week",
-        Some(Period::Month) => "period: months since the cohort's month",
+        Period::Day => "period: days since the cohort's day",
+        Period::Week => "period: weeks since the cohort's week",
+        Period::Month => "period: months since the cohort's month",
     }
 }
 
-pub(super) fn retention_chart(
-    retention: &Retention,
-    period: Option<Period>,
-) -> Result<String, String> {
+pub(super) fn retention_chart(retention: &Retention, period: Period) -> Result<String, String> {
     const HEADING: &str = "retention: share of each cohort returning";
     if retention.cohorts.is_empty() {
         return empty_chart(HEADING);

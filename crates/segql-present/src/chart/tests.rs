@@ -198,7 +198,7 @@ fn heat_cells(svg: &str) -> Vec<Vec<(&str, &str)>> {
 
 #[test]
 fn retention_is_a_heat_map() {
-    let svg = chart(AnalysisKind::Retention(None), retention());
+    let svg = chart(AnalysisKind::Retention(Period::Day), retention());
     // 3 cohorts × 3 periods, less the 3 null rates: blank.
     let cells = heat_cells(&svg);
     assert_eq!(cells.len(), 6);
@@ -222,7 +222,7 @@ fn retention_is_a_heat_map() {
     for text in [
         "retention: share of each cohort returning",
         "device · cohort (users)",
-        "period",
+        "period: days since the cohort's day",
         "0",
         "1",
         "2",
@@ -240,7 +240,7 @@ fn retention_is_a_heat_map() {
 
 #[test]
 fn retention_has_a_legend_and_names_its_period() {
-    let svg = chart(AnalysisKind::Retention(Some(Period::Week)), retention());
+    let svg = chart(AnalysisKind::Retention(Period::Week), retention());
     for text in [
         "period: weeks since the cohort's week",
         "share of the cohort returning in the period",
@@ -273,7 +273,7 @@ fn retention_has_a_legend_and_names_its_period() {
         (Period::Day, "period: days since the cohort's day"),
         (Period::Month, "period: months since the cohort's month"),
     ] {
-        let svg = chart(AnalysisKind::Retention(Some(period)), retention());
+        let svg = chart(AnalysisKind::Retention(period), retention());
         assert!(has_text(&svg, caption), "{:?}", texts(&svg));
     }
 }
@@ -470,7 +470,10 @@ fn empty_results_say_so() {
     let time = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let cases = [
         (AnalysisKind::Funnel, empty(&funnel_types())),
-        (AnalysisKind::Retention(None), empty(&retention_types())),
+        (
+            AnalysisKind::Retention(Period::Day),
+            empty(&retention_types()),
+        ),
         (AnalysisKind::Paths, empty(&paths_types())),
         (
             AnalysisKind::Explore,
@@ -540,7 +543,7 @@ fn wrong_results_are_errors() {
         error,
         "the result has no column `label` (its columns: path, sessions, users)"
     );
-    let error = svg_chart(AnalysisKind::Retention(None), &batches, &schema).unwrap_err();
+    let error = svg_chart(AnalysisKind::Retention(Period::Day), &batches, &schema).unwrap_err();
     assert!(error.contains("no column `cohort`"), "{error}");
     let (batches, schema) = funnel();
     assert!(svg_chart(AnalysisKind::Paths, &batches, &schema).is_err());

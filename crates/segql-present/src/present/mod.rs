@@ -50,7 +50,7 @@ const MAX_KEY: usize = 30;
 /// The picture of a result of analysis `kind`: lines of `width`
 /// characters where the picture has bars, cells shaded with ANSI colours
 /// with `color`. None when the result has no picture (an explore without
-/// `time`).
+/// `time`, a segment's members).
 pub fn picture(
     kind: AnalysisKind,
     batches: &[RecordBatch],
@@ -63,5 +63,6 @@ pub fn picture(
         AnalysisKind::Retention(_) => Some(retention_triangle(batches, schema, color)),
         AnalysisKind::Paths => Some(paths_bars(batches, schema, width)),
         AnalysisKind::Explore => explore_sparklines(batches, schema),
+        AnalysisKind::Members => None,
     }
 }

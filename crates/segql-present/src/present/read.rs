@@ -4,13 +4,13 @@
 //! charts share these, so both show one result alike.
 
 use super::NULL;
-use crate::kind::{FUNNEL_TAIL, is_measure_name};
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::{cast, concat_batches};
 use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Float64Type, Int32Type, Int64Type, SchemaRef, TimeUnit,
 };
 use arrow::util::display::{ArrayFormatter, FormatOptions};
+use segql_syntax::result::FUNNEL_COLUMNS as FUNNEL_TAIL;
 use std::collections::HashMap;
 
 /// A result as one batch, with typed access to its columns.
@@ -422,4 +422,13 @@ impl ExploreGroup {
         }
         values
     }
+}
+
+/// True for the name of an explore measure: `events`, `users`,
+/// `sessions`, `count`, or `count_2`, ... for further counts.
+fn is_measure_name(name: &str) -> bool {
+    matches!(name, "events" | "users" | "sessions" | "count")
+        || name
+            .strip_prefix("count_")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -94,13 +94,3 @@ pub enum SegRefKind {
     Named(Ident),
     Inline(Box<Segment>),
 }
-
-/// The result column of the `nth` (from 1) `count(step)` measure of an
-/// explore: `count`, then `count_2`, `count_3`, ... (LANGUAGE.md §5).
-pub fn count_column(nth: usize) -> String {
-    if nth == 1 {
-        "count".to_string()
-    } else {
-        format!("count_{nth}")
-    }
-}

@@ -1,8 +1,9 @@
 //! Explore: bucket sizes (`every`), `top`, and the measures' result columns.
 
-use super::{ResultColumn, out_of_range};
+use super::out_of_range;
 use crate::check::Checker;
-use segql_syntax::{Diagnostic, Explore, MeasureKind, Span, codes, count_column};
+use segql_syntax::result;
+use segql_syntax::{Diagnostic, Explore, MeasureKind, Span, codes};
 
 /// The longest explore bucket: 10,000 weeks (about 190 years), which keeps
 /// bucket arithmetic on microseconds far from overflow.
@@ -51,30 +52,6 @@ impl Checker<'_> {
         }
         self.check_analysis_segments(e.scope.iter());
         self.check_opt_range(e.range.as_ref());
-        let mut columns: Vec<ResultColumn> = e.by.iter().map(ResultColumn::by).collect();
-        if e.every.is_some() {
-            columns.push(ResultColumn::fixed(
-                "time",
-                "the start of each `every` bucket",
-            ));
-        }
-        let mut counts = 0;
-        for measure in &e.measures {
-            let name = match &measure.kind {
-                MeasureKind::Events => "events".to_string(),
-                MeasureKind::Users => "users".to_string(),
-                MeasureKind::Sessions => "sessions".to_string(),
-                MeasureKind::Count(_) => {
-                    counts += 1;
-                    count_column(counts)
-                }
-            };
-            columns.push(ResultColumn {
-                name,
-                written: Some(measure.span),
-                what: "a measure",
-            });
-        }
-        self.check_result_columns(&columns);
+        self.check_result_columns(&result::explore_columns(e));
     }
 }

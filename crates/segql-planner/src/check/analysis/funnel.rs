@@ -1,7 +1,7 @@
 //! A funnel: at least two steps that are not negated, and its result columns.
 
-use super::ResultColumn;
 use crate::check::Checker;
+use segql_syntax::result;
 use segql_syntax::{Diagnostic, Funnel, Span, codes};
 
 impl Checker<'_> {
@@ -31,14 +31,6 @@ impl Checker<'_> {
         }
         self.check_analysis_segments(f.scope.iter().chain(f.compare.iter()));
         self.check_opt_range(f.range.as_ref());
-        let mut columns = Vec::new();
-        if !f.compare.is_empty() {
-            columns.push(ResultColumn::fixed("segment", "the compared segment"));
-        }
-        columns.extend(f.by.iter().map(ResultColumn::by));
-        for name in ["step", "label", "users", "conversion", "step_conversion"] {
-            columns.push(ResultColumn::fixed(name, "a column of every funnel"));
-        }
-        self.check_result_columns(&columns);
+        self.check_result_columns(&result::funnel_columns(f));
     }
 }

@@ -8,7 +8,8 @@ mod paths;
 mod retention;
 
 use super::{Checker, Resolved, a_segment};
-use segql_syntax::{Audience, Diagnostic, Ident, SegRef, SegRefKind, Span, codes, quoted};
+use segql_syntax::result::{self, ResultColumn};
+use segql_syntax::{Audience, Diagnostic, SegRef, SegRefKind, Span, codes, quoted};
 
 impl Checker<'_> {
     /// The segments of one analysis (`for`, then `compare`), which must share
@@ -77,12 +78,12 @@ impl Checker<'_> {
                 // A `by` column named like a measure or one of the
                 // analysis's own columns: the `by` column is what can
                 // change.
-                let (by, other) = if column.what == BY_COLUMN {
+                let (by, other) = if column.what == result::BY_COLUMN {
                     (column, earlier)
                 } else {
                     (earlier, column)
                 };
-                let Some(span) = by.written.filter(|_| by.what == BY_COLUMN) else {
+                let Some(span) = by.written.filter(|_| by.what == result::BY_COLUMN) else {
                     continue;
                 };
                 Diagnostic::error(
@@ -97,35 +98,6 @@ impl Checker<'_> {
                 .with_help("group by another column, or give this one another name in the data")
             };
             self.push(d);
-        }
-    }
-}
-
-const BY_COLUMN: &str = "a `by` column";
-
-/// A column of an analysis's result, for [`Checker::check_result_columns`].
-struct ResultColumn {
-    name: String,
-    /// Where the text names it; `None` for the analysis's own columns.
-    written: Option<Span>,
-    /// What the column is, for the message.
-    what: &'static str,
-}
-
-impl ResultColumn {
-    fn fixed(name: &str, what: &'static str) -> Self {
-        ResultColumn {
-            name: name.to_string(),
-            written: None,
-            what,
-        }
-    }
-
-    fn by(ident: &Ident) -> Self {
-        ResultColumn {
-            name: ident.name.clone(),
-            written: Some(ident.span),
-            what: BY_COLUMN,
         }
     }
 }

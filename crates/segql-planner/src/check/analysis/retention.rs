@@ -1,8 +1,8 @@
 //! Retention: its steps, segments and range, the number of periods, and its
 //! result columns.
 
-use super::ResultColumn;
 use crate::check::Checker;
+use segql_syntax::result;
 use segql_syntax::{Diagnostic, Retention, Span, codes};
 
 /// The most periods a retention may ask for.
@@ -29,10 +29,6 @@ impl Checker<'_> {
                 )),
             );
         }
-        let mut columns: Vec<ResultColumn> = r.by.iter().map(ResultColumn::by).collect();
-        for name in ["cohort", "period", "users", "retained", "rate"] {
-            columns.push(ResultColumn::fixed(name, "a column of every retention"));
-        }
-        self.check_result_columns(&columns);
+        self.check_result_columns(&result::retention_columns(r));
     }
 }

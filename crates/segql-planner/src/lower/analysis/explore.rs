@@ -10,6 +10,7 @@ use crate::names::{ACTOR, SESSION, TS};
 use datafusion_common::{Column, JoinType, ScalarValue};
 use datafusion_expr::{Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, lit, when};
 use datafusion_functions_aggregate::expr_fn::count;
+use segql_syntax::result::column as out;
 
 /// Monday 1970-01-05T00:00:00Z in microseconds: explore buckets align to it.
 const BUCKET_ORIGIN: i64 = 4 * 86_400 * 1_000_000;
@@ -83,15 +84,18 @@ impl Lowering<'_> {
         let mut counts = 0;
         for measure in &explore.measures {
             measures.push(match measure {
-                MeasureIr::Events => count(lit(1i64)).alias("events"),
+                MeasureIr::Events => count(lit(1i64)).alias(out::EVENTS),
                 MeasureIr::Users => count(column("__segql_uid"))
                     .distinct()
                     .build()?
-                    .alias("users"),
-                MeasureIr::Sessions => count(column(SESSION)).distinct().build()?.alias("sessions"),
+                    .alias(out::USERS),
+                MeasureIr::Sessions => count(column(SESSION))
+                    .distinct()
+                    .build()?
+                    .alias(out::SESSIONS),
                 MeasureIr::Count(step) => {
                     counts += 1;
-                    let name = segql_syntax::count_column(counts);
+                    let name = segql_syntax::result::count_column(counts);
                     let flag_name = format!("__segql_c{counts}");
                     // 1 for a matching event, null otherwise: counting the
                     // non-null values gives 0, not null, over no events.
@@ -110,7 +114,7 @@ impl Lowering<'_> {
         if let Some(every) = explore.every {
             let offset = column(TS) - lit(BUCKET_ORIGIN);
             let floor_mod = ((offset.clone() % lit(every)) + lit(every)) % lit(every);
-            group.push(micros_to_timestamp(column(TS) - floor_mod).alias("time"));
+            group.push(micros_to_timestamp(column(TS) - floor_mod).alias(out::TIME));
         }
         let mut result = LogicalPlanBuilder::from(keyed.clone())
             .aggregate(group, measures.clone())?
@@ -164,7 +168,7 @@ impl Lowering<'_> {
             .map(|n| column(n).sort(true, false))
             .collect();
         if explore.every.is_some() {
-            order.push(column("time").sort(true, false));
+            order.push(column(out::TIME).sort(true, false));
         }
         if order.is_empty() {
             return Ok(result);

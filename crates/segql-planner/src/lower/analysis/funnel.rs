@@ -12,6 +12,7 @@ use datafusion_common::JoinType;
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_expr::{Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, cast, lit, when};
 use datafusion_functions_aggregate::expr_fn::{max, min, sum};
+use segql_syntax::result::column as out;
 
 impl Lowering<'_> {
     /// Per actor that reaches step 1: FURTHEST (the last positive step it
@@ -238,7 +239,7 @@ impl Lowering<'_> {
             (1..=k)
                 .map(|j| vec![lit(j as i64), lit(funnel.labels[j - 1].clone())])
                 .collect(),
-            &["step", "label"],
+            &[out::STEP, out::LABEL],
         )?;
         let users_at = |j: usize| {
             datafusion_functions::expr_fn::coalesce(vec![
@@ -247,7 +248,7 @@ impl Lowering<'_> {
             ])
         };
         let by_step = |value: &dyn Fn(usize) -> Expr| -> Result<Expr> {
-            let mut case = datafusion_expr::case(column("step"));
+            let mut case = datafusion_expr::case(column(out::STEP));
             for j in 1..=k {
                 case = case.when(lit(j as i64), value(j));
             }
@@ -265,19 +266,19 @@ impl Lowering<'_> {
             for (index, (name, _)) in funnel.compare.iter().enumerate() {
                 label = label.when(lit(index as i64), lit(name.clone()));
             }
-            projection.push(label.end()?.alias("segment"));
+            projection.push(label.end()?.alias(out::SEGMENT));
         }
         if let Some(by) = &funnel.by {
             projection.push(column(BY).alias(by.name.as_str()));
         }
-        projection.push(column("step"));
-        projection.push(column("label"));
-        projection.push(users.clone().alias("users"));
-        projection.push(ratio(users.clone(), users_at(1))?.alias("conversion"));
+        projection.push(column(out::STEP));
+        projection.push(column(out::LABEL));
+        projection.push(users.clone().alias(out::USERS));
+        projection.push(ratio(users.clone(), users_at(1))?.alias(out::CONVERSION));
         projection.push(
-            when(column("step").eq(lit(1i64)), lit(1.0f64))
+            when(column(out::STEP).eq(lit(1i64)), lit(1.0f64))
                 .otherwise(ratio(users, previous)?)?
-                .alias("step_conversion"),
+                .alias(out::STEP_CONVERSION),
         );
         let rows = LogicalPlanBuilder::from(counts)
             .cross_join(step_table)?
@@ -286,7 +287,7 @@ impl Lowering<'_> {
         if let Some(by) = &funnel.by {
             order.push(column(&by.name).sort(true, false));
         }
-        order.push(column("step").sort(true, false));
+        order.push(column(out::STEP).sort(true, false));
         let output: Vec<Expr> = rows
             .schema()
             .fields()

@@ -15,6 +15,7 @@ use datafusion_expr::{
     WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::{count, max, min};
+use segql_syntax::result::column as out;
 
 impl Lowering<'_> {
     pub(in crate::lower) fn paths(&self, paths: &PathsIr) -> Result<LogicalPlan> {
@@ -25,15 +26,15 @@ impl Lowering<'_> {
         };
         per_session
             .aggregate(
-                vec![column("path")],
+                vec![column(out::PATH)],
                 vec![
-                    count(lit(1i64)).alias("sessions"),
-                    count(column(ACTOR)).distinct().build()?.alias("users"),
+                    count(lit(1i64)).alias(out::SESSIONS),
+                    count(column(ACTOR)).distinct().build()?.alias(out::USERS),
                 ],
             )?
             .sort(vec![
-                column("sessions").sort(false, false),
-                column("path").sort(true, false),
+                column(out::SESSIONS).sort(false, false),
+                column(out::PATH).sort(true, false),
             ])?
             .limit(0, Some(segql_syntax::saturating_i64(paths.top) as usize))?
             .build()
@@ -79,10 +80,10 @@ impl Lowering<'_> {
             session,
             vec![
                 paths::PathBuilder::call(shape, column(TS), column(NAME), column("__segql_flags"))
-                    .alias("path"),
+                    .alias(out::PATH),
             ],
         )?
-        .filter(column("path").is_not_null())
+        .filter(column(out::PATH).is_not_null())
     }
 
     /// Per session with a path: ACTOR, SESSION and `path`, by window
@@ -214,6 +215,6 @@ impl Lowering<'_> {
             .call(vec![column(NAME), lit(" -> ")])
             .order_by(vec![column("__segql_i").sort(true, false)])
             .build()?;
-        kept.aggregate(session, vec![path.alias("path")])
+        kept.aggregate(session, vec![path.alias(out::PATH)])
     }
 }

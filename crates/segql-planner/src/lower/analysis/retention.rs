@@ -12,6 +12,7 @@ use datafusion_common::arrow::datatypes::DataType;
 use datafusion_common::{Column, JoinType};
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, lit, when};
 use datafusion_functions_aggregate::expr_fn::{count, max, min, sum};
+use segql_syntax::result::column as out;
 
 /// The most retention periods pivoted into columns (one flag per period);
 /// longer grids use the join of the portable form.
@@ -79,7 +80,7 @@ impl Lowering<'_> {
         let firsts = self.first_events(&events, &retention.start, retention.by.as_ref())?;
         let mut cohort_columns = vec![
             column(ACTOR),
-            period_start(period, column("__segql_first")).alias("cohort"),
+            period_start(period, column("__segql_first")).alias(out::COHORT),
         ];
         if has_by {
             cohort_columns.push(column(BY));
@@ -98,19 +99,19 @@ impl Lowering<'_> {
             .build()?;
         let offset = match period {
             segql_syntax::Period::Day => {
-                day_number(column("__segql_r_period")) - day_number(column("cohort"))
+                day_number(column("__segql_r_period")) - day_number(column(out::COHORT))
             }
             segql_syntax::Period::Week => {
                 // Exact: both are week starts. The cast keeps exported SQL
                 // an integer where `/` divides exactly (DuckDB).
                 cast(
-                    (day_number(column("__segql_r_period")) - day_number(column("cohort")))
+                    (day_number(column("__segql_r_period")) - day_number(column(out::COHORT)))
                         / lit(7i64),
                     DataType::Int64,
                 )
             }
             segql_syntax::Period::Month => {
-                month_number(column("__segql_r_period")) - month_number(column("cohort"))
+                month_number(column("__segql_r_period")) - month_number(column(out::COHORT))
             }
         };
         let periods = segql_syntax::saturating_i64(retention.periods);
@@ -121,9 +122,9 @@ impl Lowering<'_> {
         if has_by {
             group.push(column(BY));
         }
-        group.push(column("cohort"));
+        group.push(column(out::COHORT));
         let cohorts = LogicalPlanBuilder::from(actors.clone())
-            .aggregate(group, vec![count(lit(1i64)).alias("users")])?
+            .aggregate(group, vec![count(lit(1i64)).alias(out::USERS)])?
             .build()?;
         let (joined, a, _) = self.join_keyed(
             actors,
@@ -140,7 +141,7 @@ impl Lowering<'_> {
                 if has_by {
                     p.push(Expr::Column(qualified(&a, BY)).alias(BY));
                 }
-                p.push(Expr::Column(qualified(&a, "cohort")).alias("cohort"));
+                p.push(Expr::Column(qualified(&a, out::COHORT)).alias(out::COHORT));
                 p
             })?
             .filter(
@@ -154,11 +155,11 @@ impl Lowering<'_> {
                     if has_by {
                         g.push(column(BY));
                     }
-                    g.push(column("cohort"));
-                    g.push(column("__segql_offset").alias("period"));
+                    g.push(column(out::COHORT));
+                    g.push(column("__segql_offset").alias(out::PERIOD));
                     g
                 },
-                vec![count(column(ACTOR)).alias("retained")],
+                vec![count(column(ACTOR)).alias(out::RETAINED)],
             )?
             .build()?;
 
@@ -170,8 +171,8 @@ impl Lowering<'_> {
         if has_by {
             keys.push((BY, BY));
         }
-        keys.push(("cohort", "cohort"));
-        keys.push(("period", "period"));
+        keys.push((out::COHORT, out::COHORT));
+        keys.push((out::PERIOD, out::PERIOD));
         let joined = self.join_null_equal(grid, retained, JoinType::Left, &keys)?;
         let schema = joined.schema().clone();
         let side = |name: &str, left: bool| -> Expr {
@@ -184,7 +185,7 @@ impl Lowering<'_> {
             Expr::Column(Column::new(q.cloned(), f.name()))
         };
         let retained_count =
-            datafusion_functions::expr_fn::coalesce(vec![side("retained", false), lit(0i64)]);
+            datafusion_functions::expr_fn::coalesce(vec![side(out::RETAINED, false), lit(0i64)]);
         retention_rows(
             joined,
             retention
@@ -192,9 +193,9 @@ impl Lowering<'_> {
                 .as_ref()
                 .map(|by| (side(BY, true), by.name.as_str())),
             [
-                side("cohort", true),
-                side("period", true),
-                side("users", true),
+                side(out::COHORT, true),
+                side(out::PERIOD, true),
+                side(out::USERS, true),
                 retained_count,
             ],
         )
@@ -222,7 +223,7 @@ impl Lowering<'_> {
         )?;
         let mut keys = vec![
             Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
-            Expr::Column(qualified(&a, "cohort")).alias("cohort"),
+            Expr::Column(qualified(&a, out::COHORT)).alias(out::COHORT),
         ];
         if has_by {
             keys.push(Expr::Column(qualified(&a, BY)).alias(BY));
@@ -237,20 +238,20 @@ impl Lowering<'_> {
                     .alias(flag(p)),
             );
         }
-        let mut actor_keys = vec![column(ACTOR), column("cohort")];
-        let mut cohort_keys = vec![column("cohort")];
+        let mut actor_keys = vec![column(ACTOR), column(out::COHORT)];
+        let mut cohort_keys = vec![column(out::COHORT)];
         if has_by {
             actor_keys.push(column(BY));
             cohort_keys.insert(0, column(BY));
         }
-        let mut sums = vec![count(lit(1i64)).alias("users")];
+        let mut sums = vec![count(lit(1i64)).alias(out::USERS)];
         sums.extend((0..=periods).map(|p| sum(column(&flag(p))).alias(flag(p))));
         let per_cohort = joined
             .project(projection)?
             .aggregate(actor_keys, flags)?
             .aggregate(cohort_keys, sums)?
             .build()?;
-        let mut retained = datafusion_expr::case(column("period"));
+        let mut retained = datafusion_expr::case(column(out::PERIOD));
         for p in 0..=periods {
             retained = retained.when(lit(p), column(&flag(p)));
         }
@@ -261,9 +262,9 @@ impl Lowering<'_> {
                 .as_ref()
                 .map(|by| (column(BY), by.name.as_str())),
             [
-                column("cohort"),
-                column("period"),
-                column("users"),
+                column(out::COHORT),
+                column(out::PERIOD),
+                column(out::USERS),
                 retained.end()?,
             ],
         )
@@ -272,7 +273,10 @@ impl Lowering<'_> {
 
 /// The table of periods 0 through `periods`, column `period`.
 fn period_table(periods: i64) -> Result<LogicalPlan> {
-    values_table((0..=periods).map(|p| vec![lit(p)]).collect(), &["period"])
+    values_table(
+        (0..=periods).map(|p| vec![lit(p)]).collect(),
+        &[out::PERIOD],
+    )
 }
 
 /// A retention's rows (LANGUAGE.md §5) from `rows`, sorted: the `by` value
@@ -291,13 +295,13 @@ fn retention_rows(
     }
     let rate = cast(retained.clone(), DataType::Float64) / cast(users.clone(), DataType::Float64);
     output.extend([
-        cohort.alias_if_changed("cohort".to_string())?,
-        period.alias_if_changed("period".to_string())?,
-        users.alias_if_changed("users".to_string())?,
-        retained.alias("retained"),
-        rate.alias("rate"),
+        cohort.alias_if_changed(out::COHORT.to_string())?,
+        period.alias_if_changed(out::PERIOD.to_string())?,
+        users.alias_if_changed(out::USERS.to_string())?,
+        retained.alias(out::RETAINED),
+        rate.alias(out::RATE),
     ]);
-    order.push(column("cohort").sort(true, false));
-    order.push(column("period").sort(true, false));
+    order.push(column(out::COHORT).sort(true, false));
+    order.push(column(out::PERIOD).sort(true, false));
     rows.project(output)?.sort(order)?.build()
 }
