@@ -164,6 +164,13 @@ pub fn fail<'a, O>(i: &Input<'a>, what: impl Into<Cow<'static, str>>) -> PResult
     Err(nom::Err::Error(PError::expected(offset(i), what)))
 }
 
+/// The error `expected WHAT, found ...` of `code`, spanning the token at
+/// `i` (the one found).
+pub fn expected_found(code: &'static str, i: &Input, what: &str) -> Diagnostic {
+    let (found, span) = describe_token(i.extra.source, offset(i));
+    Diagnostic::error(code, format!("expected {what}, found {found}")).with_span(span)
+}
+
 pub fn failure<'a, O>(offset: usize, diagnostic: Diagnostic) -> PResult<'a, O> {
     Err(nom::Err::Failure(PError::custom(offset, diagnostic)))
 }
@@ -545,13 +552,8 @@ fn statement(i: Input) -> PResult<Statement> {
 fn statement_start_error(i: &Input) -> PError {
     let at = offset(i);
     let mut err = PError::expected(at, "a statement");
-    let (found, span) = describe_token(i.extra.source, at);
     let word = peek_word(i);
-    let mut diagnostic = Diagnostic::error(
-        codes::SYNTAX,
-        format!("expected a statement, found {found}"),
-    )
-    .with_span(span)
+    let mut diagnostic = expected_found(codes::SYNTAX, i, "a statement")
     .with_label("a statement starts with `users`, `accounts`, `segment`, `funnel`, `retention`, `paths` or `explore`");
     if let Some(s) = did_you_mean(word, keywords::starting(Starts::Statement)) {
         diagnostic = diagnostic.with_help(format!("did you mean `{s}`?"));

@@ -3,12 +3,13 @@
 
 use super::{clause_order_check, for_clause, positive_int_clause};
 use crate::ast::{Duration, Explore, Measure, MeasureKind};
-use crate::diagnostic::{Diagnostic, codes, did_you_mean};
-use crate::lexer::{describe_token, duration, ident, kw, peek_word, skip_keyword, sym, unit};
+use crate::diagnostic::{codes, did_you_mean};
+use crate::lexer::{duration, ident, kw, peek_word, skip_keyword, sym, unit};
 use crate::parse::behavior::step;
 use crate::parse::range::range;
 use crate::parse::{
-    Input, PError, PResult, clause, comma_list, cut, expecting, offset, opt, span_from,
+    Input, PError, PResult, clause, comma_list, cut, expected_found, expecting, offset, opt,
+    span_from,
 };
 
 /// `explore := "explore" measure { "," measure } [ "by" ident { "," ident } ]
@@ -90,15 +91,10 @@ fn measure(i: Input) -> PResult<Measure> {
                 "a measure: `events`, `users`, `sessions` or `count(step)`",
             );
             if let Some(s) = did_you_mean(&word, ["events", "users", "sessions", "count"]) {
-                let (found, span) = describe_token(i.extra.source, offset(&i));
                 err.custom = Some(Box::new(
-                    Diagnostic::error(
-                        codes::UNKNOWN_KEYWORD,
-                        format!("expected a measure, found {found}"),
-                    )
-                    .with_span(span)
-                    .with_label("expected `events`, `users`, `sessions` or `count(step)`")
-                    .with_help(format!("did you mean `{s}`?")),
+                    expected_found(codes::UNKNOWN_KEYWORD, &i, "a measure")
+                        .with_label("expected `events`, `users`, `sessions` or `count(step)`")
+                        .with_help(format!("did you mean `{s}`?")),
                 ));
             }
             return Err(nom::Err::Error(err));
