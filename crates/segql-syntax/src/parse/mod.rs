@@ -164,6 +164,11 @@ pub fn fail<'a, O>(i: &Input<'a>, what: impl Into<Cow<'static, str>>) -> PResult
     Err(nom::Err::Error(PError::expected(offset(i), what)))
 }
 
+/// `fail`, but final: the error is reported without trying alternatives.
+pub fn fail_cut<'a, O>(i: &Input<'a>, what: impl Into<Cow<'static, str>>) -> PResult<'a, O> {
+    Err(nom::Err::Failure(PError::expected(offset(i), what)))
+}
+
 /// The error `expected WHAT, found ...` of `code`, spanning the token at
 /// `i` (the one found).
 pub fn expected_found(code: &'static str, i: &Input, what: &str) -> Diagnostic {

@@ -6,7 +6,8 @@
 use super::boolean::{self, Chain, Logic, chain_rest};
 use super::range::{in_the_past, in_without_the};
 use super::{
-    Input, PError, PResult, cut, expected_found, expecting, fail, failure, offset, span_from,
+    Input, PError, PResult, cut, expected_found, expecting, fail, fail_cut, failure, offset,
+    span_from,
 };
 use crate::ast::{Atom, AtomKind, CmpOp, Ident, Literal, LiteralKind, Pred, PredKind};
 use crate::diagnostic::{Diagnostic, codes, quoted};
@@ -152,10 +153,7 @@ pub fn atom(i: Input) -> PResult<Atom> {
                     },
                 )
             } else {
-                return Err(nom::Err::Failure(PError::expected(
-                    offset(&i),
-                    "`in` or `like` after `not`",
-                )));
+                return fail_cut(&i, "`in` or `like` after `not`");
             }
         }
         "in" => {

@@ -2,7 +2,8 @@
 //! to, relative (`during last 7 days`, `in the past week`) or between dates.
 
 use super::{
-    Input, PError, PResult, cut, expected_found, expecting, fail, failure, offset, opt, span_from,
+    Input, PError, PResult, cut, expected_found, expecting, fail, fail_cut, failure, offset, opt,
+    span_from,
 };
 use crate::ast::{LastForm, Range, RangeKind, Unit};
 use crate::diagnostic::codes;
@@ -120,10 +121,7 @@ pub fn in_the_past(i: Input) -> PResult<(bool, Option<u64>, Unit)> {
     } else if let Ok((i, _)) = kw("last")(i) {
         (i, true)
     } else {
-        return Err(nom::Err::Failure(PError::expected(
-            offset(&i),
-            "`past` or `last` after `in the`",
-        )));
+        return fail_cut(&i, "`past` or `last` after `in the`");
     };
     let (i, n) = opt(int)(i)?;
     let (i, (unit, _)) = cut(unit)(i)?;
