@@ -40,6 +40,13 @@ fn one_of(src: &str, diags: Vec<Diagnostic>, code: &str, spanned: Option<&str>) 
     d
 }
 
+/// `one` for each `(source, spanned)`.
+fn each(code: &str, cases: &[(&str, &str)]) {
+    for &(src, spanned) in cases {
+        one(src, code, Some(spanned));
+    }
+}
+
 fn clean(src: &str) {
     let diags = check(src);
     assert!(diags.is_empty(), "for {src:?}: {diags:#?}");
@@ -112,36 +119,23 @@ fn examples_are_valid() {
 
 #[test]
 fn unknown_segment_everywhere() {
-    one(
-        "users who in segment nope",
+    each(
         codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one(
-        "accounts in segment nope",
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one(
-        r#"funnel viewed "/a" then viewed "/b" for nope"#,
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one(
-        r#"funnel viewed "/a" then viewed "/b" compare (users who in segment nope)"#,
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one(
-        r#"retention viewed "/a" returning viewed "/a" for nope"#,
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one("paths for nope", codes::UNKNOWN_SEGMENT, Some("nope"));
-    one(
-        "explore events for nope",
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
+        &[
+            ("users who in segment nope", "nope"),
+            ("accounts in segment nope", "nope"),
+            (r#"funnel viewed "/a" then viewed "/b" for nope"#, "nope"),
+            (
+                r#"funnel viewed "/a" then viewed "/b" compare (users who in segment nope)"#,
+                "nope",
+            ),
+            (
+                r#"retention viewed "/a" returning viewed "/a" for nope"#,
+                "nope",
+            ),
+            ("paths for nope", "nope"),
+            ("explore events for nope", "nope"),
+        ],
     );
 }
 
@@ -433,74 +427,83 @@ fn audience_mismatch_in_an_analysis() {
 
 #[test]
 fn count_on_sequence() {
-    one(
-        r#"users who viewed "/a" then action "b" at least 2 times"#,
+    each(
         codes::COUNT_ON_SEQUENCE,
-        Some("at least 2 times"),
-    );
-    one(
-        r#"users who viewed "/a" then not action "b" exactly 1 time"#,
-        codes::COUNT_ON_SEQUENCE,
-        Some("exactly 1 time"),
-    );
-    one(
-        r#"users who event "a" then event "b" total amount > 1"#,
-        codes::COUNT_ON_SEQUENCE,
-        Some("total amount > 1"),
-    );
-    // Also inside inline segments of analyses.
-    one(
-        r#"explore events for (users who viewed "/a" then viewed "/b" at least 2 times)"#,
-        codes::COUNT_ON_SEQUENCE,
-        Some("at least 2 times"),
+        &[
+            (
+                r#"users who viewed "/a" then action "b" at least 2 times"#,
+                "at least 2 times",
+            ),
+            (
+                r#"users who viewed "/a" then not action "b" exactly 1 time"#,
+                "exactly 1 time",
+            ),
+            (
+                r#"users who event "a" then event "b" total amount > 1"#,
+                "total amount > 1",
+            ),
+            // Also inside inline segments of analyses.
+            (
+                r#"explore events for (users who viewed "/a" then viewed "/b" at least 2 times)"#,
+                "at least 2 times",
+            ),
+        ],
     );
 }
 
 #[test]
 fn within_with_at_most_or_exactly() {
-    one(
-        r#"users who action "a" at most 2 times within session"#,
+    each(
         codes::WITHIN_WITH_AT_MOST,
-        Some("within session"),
-    );
-    one(
-        r#"users who action "a" within 1 hour exactly 2 times"#,
-        codes::WITHIN_WITH_AT_MOST,
-        Some("within 1 hour"),
+        &[
+            (
+                r#"users who action "a" at most 2 times within session"#,
+                "within session",
+            ),
+            (
+                r#"users who action "a" within 1 hour exactly 2 times"#,
+                "within 1 hour",
+            ),
+        ],
     );
     clean(r#"users who action "a" at least 2 times within 1 hour"#);
 }
 
 #[test]
 fn aggregate_with_within() {
-    one(
-        r#"users who event "purchase" total amount > 100 within session"#,
+    each(
         codes::AGGREGATE_WITH_WITHIN,
-        Some("within session"),
-    );
-    one(
-        r#"users who event "purchase" within 1 day max amount > 100"#,
-        codes::AGGREGATE_WITH_WITHIN,
-        Some("within 1 day"),
+        &[
+            (
+                r#"users who event "purchase" total amount > 100 within session"#,
+                "within session",
+            ),
+            (
+                r#"users who event "purchase" within 1 day max amount > 100"#,
+                "within 1 day",
+            ),
+        ],
     );
 }
 
 #[test]
 fn not_before_a_sequence() {
-    one(
-        r#"users who not viewed "/a" then action "b""#,
+    each(
         codes::NOT_BEFORE_SEQUENCE,
-        Some(r#"not viewed "/a" then action "b""#),
-    );
-    one(
-        r#"users who have x = 1 and not not viewed "/a" then action "b""#,
-        codes::NOT_BEFORE_SEQUENCE,
-        Some(r#"not viewed "/a" then action "b""#),
-    );
-    one(
-        r#"users who not viewed "/a" then action "b" with x = 1 within session during last 7 days"#,
-        codes::NOT_BEFORE_SEQUENCE,
-        Some(r#"not viewed "/a" then action "b" with x = 1"#),
+        &[
+            (
+                r#"users who not viewed "/a" then action "b""#,
+                r#"not viewed "/a" then action "b""#,
+            ),
+            (
+                r#"users who have x = 1 and not not viewed "/a" then action "b""#,
+                r#"not viewed "/a" then action "b""#,
+            ),
+            (
+                r#"users who not viewed "/a" then action "b" with x = 1 within session during last 7 days"#,
+                r#"not viewed "/a" then action "b" with x = 1"#,
+            ),
+        ],
     );
     clean(r#"users who not (viewed "/a" then action "b")"#);
     clean(r#"users who not viewed "/a""#);
@@ -508,20 +511,22 @@ fn not_before_a_sequence() {
 
 #[test]
 fn range_that_governs_nothing() {
-    one(
-        r#"users who have plan = "pro" where country = "BR" during last 7 days"#,
+    each(
         codes::RANGE_GOVERNS_NOTHING,
-        Some("during last 7 days"),
-    );
-    one(
-        r#"users who viewed "/a" during last 3 days where country = "BR" during last 7 days"#,
-        codes::RANGE_GOVERNS_NOTHING,
-        Some("during last 7 days"),
-    );
-    one(
-        r#"users who (have plan = "pro" or have plan = "max") since 2026-01-01"#,
-        codes::RANGE_GOVERNS_NOTHING,
-        Some("since 2026-01-01"),
+        &[
+            (
+                r#"users who have plan = "pro" where country = "BR" during last 7 days"#,
+                "during last 7 days",
+            ),
+            (
+                r#"users who viewed "/a" during last 3 days where country = "BR" during last 7 days"#,
+                "during last 7 days",
+            ),
+            (
+                r#"users who (have plan = "pro" or have plan = "max") since 2026-01-01"#,
+                "since 2026-01-01",
+            ),
+        ],
     );
     let d = one(
         "segment s = users who viewed \"/a\";\nusers who (in segment s) during last 7 days",
@@ -550,15 +555,12 @@ fn funnel_with_one_positive_step() {
 
 #[test]
 fn paths_steps_must_be_views() {
-    one(
-        r#"paths from action "a""#,
+    each(
         codes::PATHS_STEP_NOT_VIEW,
-        Some(r#"action "a""#),
-    );
-    one(
-        r#"paths from viewed "/a" to any event"#,
-        codes::PATHS_STEP_NOT_VIEW,
-        Some("any event"),
+        &[
+            (r#"paths from action "a""#, r#"action "a""#),
+            (r#"paths from viewed "/a" to any event"#, "any event"),
+        ],
     );
 }
 
@@ -639,64 +641,61 @@ fn result_columns_have_distinct_names() {
 
 #[test]
 fn email_on_accounts() {
-    one(
-        r#"accounts in csv "a.csv" by email"#,
+    each(
         codes::EMAIL_ON_ACCOUNTS,
-        Some(r#"csv "a.csv" by email"#),
-    );
-    one(
-        r#"accounts who have x = 1 and in csv "a.csv" column "mail" by email"#,
-        codes::EMAIL_ON_ACCOUNTS,
-        Some(r#"csv "a.csv" column "mail" by email"#),
-    );
-    one(
-        r#"explore events for (accounts in csv "a.csv" by email)"#,
-        codes::EMAIL_ON_ACCOUNTS,
-        Some(r#"csv "a.csv" by email"#),
+        &[
+            (
+                r#"accounts in csv "a.csv" by email"#,
+                r#"csv "a.csv" by email"#,
+            ),
+            (
+                r#"accounts who have x = 1 and in csv "a.csv" column "mail" by email"#,
+                r#"csv "a.csv" column "mail" by email"#,
+            ),
+            (
+                r#"explore events for (accounts in csv "a.csv" by email)"#,
+                r#"csv "a.csv" by email"#,
+            ),
+        ],
     );
 }
 
 #[test]
 fn zero_length_ranges() {
-    one(
-        r#"users who viewed "/a" during last 0 days"#,
+    each(
         codes::ZERO_LENGTH_RANGE,
-        Some("during last 0 days"),
-    );
-    one(
-        r#"users who viewed "/a" in the past 0 weeks"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("in the past 0 weeks"),
-    );
-    one(
-        "users who have signup_date in the past 0 days",
-        codes::ZERO_LENGTH_RANGE,
-        Some("signup_date in the past 0 days"),
-    );
-    one(
-        r#"users who viewed "/a" with t in the last 0 hours"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("t in the last 0 hours"),
-    );
-    one(
-        r#"users who viewed "/a" between 2026-02-01 and 2026-01-01"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("between 2026-02-01 and 2026-01-01"),
+        &[
+            (
+                r#"users who viewed "/a" during last 0 days"#,
+                "during last 0 days",
+            ),
+            (
+                r#"users who viewed "/a" in the past 0 weeks"#,
+                "in the past 0 weeks",
+            ),
+            (
+                "users who have signup_date in the past 0 days",
+                "signup_date in the past 0 days",
+            ),
+            (
+                r#"users who viewed "/a" with t in the last 0 hours"#,
+                "t in the last 0 hours",
+            ),
+            (
+                r#"users who viewed "/a" between 2026-02-01 and 2026-01-01"#,
+                "between 2026-02-01 and 2026-01-01",
+            ),
+            (
+                r#"funnel viewed "/a" then viewed "/b" during last 0 days"#,
+                "during last 0 days",
+            ),
+            (r#"paths during past 0 months"#, "during past 0 months"),
+        ],
     );
     one(
         r#"users who viewed "/a" between 2026-02-01 and 2026-02-01T00:00:00Z"#,
         codes::ZERO_LENGTH_RANGE,
         None,
-    );
-    one(
-        r#"funnel viewed "/a" then viewed "/b" during last 0 days"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("during last 0 days"),
-    );
-    one(
-        r#"paths during past 0 months"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("during past 0 months"),
     );
 }
 
@@ -723,25 +722,26 @@ fn months_only_in_ranges() {
 
 #[test]
 fn checks_reach_every_step_filter() {
-    one(
-        r#"retention viewed "/a" with d in the past 0 days returning any event"#,
+    each(
         codes::ZERO_LENGTH_RANGE,
-        Some("d in the past 0 days"),
-    );
-    one(
-        r#"explore count(action "a" with d in the past 0 days)"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("d in the past 0 days"),
-    );
-    one(
-        r#"funnel viewed "/a" then not action "b" with d in the past 0 days then viewed "/c""#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("d in the past 0 days"),
-    );
-    one(
-        r#"paths from viewed "/a" with d in the past 0 days"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("d in the past 0 days"),
+        &[
+            (
+                r#"retention viewed "/a" with d in the past 0 days returning any event"#,
+                "d in the past 0 days",
+            ),
+            (
+                r#"explore count(action "a" with d in the past 0 days)"#,
+                "d in the past 0 days",
+            ),
+            (
+                r#"funnel viewed "/a" then not action "b" with d in the past 0 days then viewed "/c""#,
+                "d in the past 0 days",
+            ),
+            (
+                r#"paths from viewed "/a" with d in the past 0 days"#,
+                "d in the past 0 days",
+            ),
+        ],
     );
 }
 
