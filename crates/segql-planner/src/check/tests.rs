@@ -23,6 +23,16 @@ fn one(src: &str, code: &str, spanned: Option<&str>) -> Diagnostic {
     one_of(src, check(src), code, spanned)
 }
 
+/// `one` against a library.
+fn one_with(src: &str, library: &Library, code: &str, spanned: Option<&str>) -> Diagnostic {
+    one_of(src, check_with(src, library), code, spanned)
+}
+
+/// `one` against a library whose definitions `src` replaces (the REPL).
+fn one_replacing(src: &str, library: &Library, code: &str, spanned: Option<&str>) -> Diagnostic {
+    one_of(src, validate_replacing(&parse(src), library), code, spanned)
+}
+
 fn one_of(src: &str, diags: Vec<Diagnostic>, code: &str, spanned: Option<&str>) -> Diagnostic {
     assert_eq!(codes_of(&diags), vec![code], "for {src:?}: {diags:#?}");
     let d = diags.into_iter().next().unwrap();
@@ -153,12 +163,7 @@ fn unknown_segment_suggests_a_close_name() {
         "segment churned = users who not any event during last 30 days",
     )]);
     let src = "users who in segment churnd";
-    let d = one_of(
-        src,
-        check_with(src, &lib),
-        codes::UNKNOWN_SEGMENT,
-        Some("churnd"),
-    );
+    let d = one_with(src, &lib, codes::UNKNOWN_SEGMENT, Some("churnd"));
     assert_eq!(d.help.as_deref(), Some("did you mean `churned`?"));
 
     let d = one(
@@ -201,12 +206,7 @@ fn duplicate_definition_in_a_program() {
 fn shadowing_a_library_name_is_a_duplicate() {
     let lib = clean_library(&[("lib/core.seg", "segment a = users who have x = 1")]);
     let src = "segment a = users who have x = 2";
-    let d = one_of(
-        src,
-        check_with(src, &lib),
-        codes::DUPLICATE_DEFINITION,
-        Some("a"),
-    );
+    let d = one_with(src, &lib, codes::DUPLICATE_DEFINITION, Some("a"));
     assert!(d.notes[0].contains("lib/core.seg"), "{d:?}");
     // The REPL replaces instead.
     assert!(validate_replacing(&parse(src), &lib).is_empty());
@@ -225,17 +225,11 @@ fn replacing_can_not_close_a_cycle() {
         "segment a = users who have x = 1; segment b = users who in segment a",
     )]);
     let src = "segment a = users who in segment b";
-    let diags = validate_replacing(&parse(src), &lib);
-    let d = one_of(src, diags, codes::SEGMENT_CYCLE, Some("b"));
+    let d = one_replacing(src, &lib, codes::SEGMENT_CYCLE, Some("b"));
     assert!(d.message.contains("a -> b -> a"), "{d:?}");
 
     let src = "segment a = users who in segment a";
-    one_of(
-        src,
-        validate_replacing(&parse(src), &lib),
-        codes::SEGMENT_CYCLE,
-        Some("a"),
-    );
+    one_replacing(src, &lib, codes::SEGMENT_CYCLE, Some("a"));
 }
 
 #[test]
@@ -245,21 +239,11 @@ fn replacing_can_not_change_an_audience_in_use() {
         "segment a = users who have x = 1; segment b = users who in segment a",
     )]);
     let src = "segment a = accounts who have x = 1";
-    let d = one_of(
-        src,
-        validate_replacing(&parse(src), &lib),
-        codes::AUDIENCE_MISMATCH,
-        Some("accounts"),
-    );
+    let d = one_replacing(src, &lib, codes::AUDIENCE_MISMATCH, Some("accounts"));
     assert!(d.message.contains("`b`"), "{d:?}");
 
     let src = "segment c = users who have x = 1;\nsegment d = users who in segment c;\nsegment c = accounts who have x = 1";
-    let d = one_of(
-        src,
-        validate_replacing(&parse(src), &Library::new()),
-        codes::AUDIENCE_MISMATCH,
-        None,
-    );
+    let d = one_replacing(src, &Library::new(), codes::AUDIENCE_MISMATCH, None);
     assert_eq!(d.labels.len(), 1);
     assert_eq!(&src[d.labels[0].span.range()], "c");
 }
@@ -395,12 +379,7 @@ fn audience_mismatch_in_a_segment() {
     );
     let lib = clean_library(&[("l.seg", "segment accts = accounts who have arr > 1")]);
     let src = "users who in segment accts";
-    let d = one_of(
-        src,
-        check_with(src, &lib),
-        codes::AUDIENCE_MISMATCH,
-        Some("accts"),
-    );
+    let d = one_with(src, &lib, codes::AUDIENCE_MISMATCH, Some("accts"));
     assert!(d.notes[0].contains("l.seg"));
 }
 
