@@ -218,12 +218,17 @@ fn replacing_redefines_without_errors() {
     assert!(validate_replacing(&parse(src), &Library::new()).is_empty());
 }
 
-#[test]
-fn replacing_can_not_close_a_cycle() {
-    let lib = clean_library(&[(
+/// The REPL's library: `b` uses `a`.
+fn repl_library() -> Library {
+    clean_library(&[(
         "repl",
         "segment a = users who have x = 1; segment b = users who in segment a",
-    )]);
+    )])
+}
+
+#[test]
+fn replacing_can_not_close_a_cycle() {
+    let lib = repl_library();
     let src = "segment a = users who in segment b";
     let d = one_replacing(src, &lib, codes::SEGMENT_CYCLE, Some("b"));
     assert!(d.message.contains("a -> b -> a"), "{d:?}");
@@ -234,10 +239,7 @@ fn replacing_can_not_close_a_cycle() {
 
 #[test]
 fn replacing_can_not_change_an_audience_in_use() {
-    let lib = clean_library(&[(
-        "repl",
-        "segment a = users who have x = 1; segment b = users who in segment a",
-    )]);
+    let lib = repl_library();
     let src = "segment a = accounts who have x = 1";
     let d = one_replacing(src, &lib, codes::AUDIENCE_MISMATCH, Some("accounts"));
     assert!(d.message.contains("`b`"), "{d:?}");
