@@ -180,6 +180,12 @@ pub fn failure<'a, O>(offset: usize, diagnostic: Diagnostic) -> PResult<'a, O> {
     Err(nom::Err::Failure(PError::custom(offset, diagnostic)))
 }
 
+/// A [`failure`] at `i`, its diagnostic spanning the `len` bytes there.
+pub fn failure_here<'a, O>(i: &Input, len: usize, diagnostic: Diagnostic) -> PResult<'a, O> {
+    let at = offset(i);
+    failure(at, diagnostic.with_span(Span::new(at, at + len)))
+}
+
 /// Runs `parser`; when it fails where it started, says `what` was expected
 /// there instead of the parts' own expectations.
 pub fn expecting<'a, O>(
@@ -262,14 +268,13 @@ pub fn nested<'a, O>(
 ) -> PResult<'a, O> {
     let depth = &i.extra.depth;
     if depth.get() >= MAX_DEPTH {
-        let at = offset(&i);
-        return failure(
-            at,
+        return failure_here(
+            &i,
+            1,
             Diagnostic::error(
                 codes::TOO_DEEP,
                 format!("parentheses and `not` nest more than {MAX_DEPTH} levels deep here"),
             )
-            .with_span(Span::new(at, at + 1))
             .with_label("too deep")
             .with_help("simplify the expression, or split it into named segments"),
         );

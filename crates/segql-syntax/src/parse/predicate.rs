@@ -6,8 +6,8 @@
 use super::boolean::{self, Chain, Logic, chain_rest};
 use super::range::{in_the_past, in_without_the};
 use super::{
-    Input, PError, PResult, cut, expected_found, expecting, fail, fail_cut, failure, offset,
-    span_from,
+    Input, PError, PResult, cut, expected_found, expecting, fail, fail_cut, failure, failure_here,
+    offset, span_from,
 };
 use crate::ast::{Atom, AtomKind, CmpOp, Ident, Literal, LiteralKind, Pred, PredKind};
 use crate::diagnostic::{Diagnostic, codes, quoted};
@@ -367,14 +367,13 @@ pub fn cmp(i: Input) -> PResult<CmpOp> {
     // Operators of other languages, checked first: `==` starts with `=`.
     for (written, right) in [("==", "="), ("<>", "!="), ("=<", "<="), ("=>", ">=")] {
         if i.fragment().starts_with(written) {
-            let at = offset(&i);
-            return failure(
-                at,
+            return failure_here(
+                &i,
+                written.len(),
                 Diagnostic::error(
                     codes::SYNTAX,
                     format!("`{written}` is not a comparison in segql"),
                 )
-                .with_span(Span::new(at, at + 2))
                 .with_label(format!("write `{right}`"))
                 .with_help("the comparisons are `=`, `!=`, `<`, `<=`, `>` and `>=`"),
             );

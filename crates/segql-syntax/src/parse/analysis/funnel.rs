@@ -9,20 +9,18 @@ use crate::lexer::{at_keyword, describe_token, kw, peek_word};
 use crate::parse::behavior::{sequence, within};
 use crate::parse::range::range;
 use crate::parse::{
-    Input, PError, PResult, clause, comma_list, cut, expecting, failure, offset, opt,
+    Input, PError, PResult, clause, comma_list, cut, expecting, failure_here, offset, opt,
 };
-use crate::span::Span;
 
 /// `funnel := "funnel" step "then" [ "not" ] step { "then" [ "not" ] step } [ within ]
 ///            [ "for" seg ] [ "compare" seg { "," seg } ] [ "by" ident ] [ range ]`
 pub fn funnel(i: Input) -> PResult<Funnel> {
     let (i, _) = kw("funnel")(i)?;
     if at_keyword(&i, "not") {
-        let at = offset(&i);
-        return failure(
-            at,
+        return failure_here(
+            &i,
+            "not".len(),
             Diagnostic::error(codes::SYNTAX, "a funnel cannot start with a negated step")
-                .with_span(Span::new(at, at + 3))
                 .with_label("the first step is negated")
                 .with_help(
                     "start with a step the actors did; negated steps go between or after them: \
