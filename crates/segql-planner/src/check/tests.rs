@@ -227,22 +227,28 @@ fn repl_library() -> Library {
 }
 
 #[test]
-fn replacing_can_not_close_a_cycle() {
+fn replacing_can_not_close_a_cycle_or_change_an_audience_in_use() {
     let lib = repl_library();
-    let src = "segment a = users who in segment b";
-    let d = one_replacing(src, &lib, codes::SEGMENT_CYCLE, Some("b"));
-    assert!(d.message.contains("a -> b -> a"), "{d:?}");
+    for (src, code, spanned, says) in [
+        (
+            "segment a = users who in segment b",
+            codes::SEGMENT_CYCLE,
+            "b",
+            "a -> b -> a",
+        ),
+        (
+            "segment a = accounts who have x = 1",
+            codes::AUDIENCE_MISMATCH,
+            "accounts",
+            "`b`",
+        ),
+    ] {
+        let d = one_replacing(src, &lib, code, Some(spanned));
+        assert!(d.message.contains(says), "{d:?}");
+    }
 
     let src = "segment a = users who in segment a";
     one_replacing(src, &lib, codes::SEGMENT_CYCLE, Some("a"));
-}
-
-#[test]
-fn replacing_can_not_change_an_audience_in_use() {
-    let lib = repl_library();
-    let src = "segment a = accounts who have x = 1";
-    let d = one_replacing(src, &lib, codes::AUDIENCE_MISMATCH, Some("accounts"));
-    assert!(d.message.contains("`b`"), "{d:?}");
 
     let src = "segment c = users who have x = 1;\nsegment d = users who in segment c;\nsegment c = accounts who have x = 1";
     let d = one_replacing(src, &Library::new(), codes::AUDIENCE_MISMATCH, None);
