@@ -218,17 +218,13 @@ fn replacing_redefines_without_errors() {
     assert!(validate_replacing(&parse(src), &Library::new()).is_empty());
 }
 
-/// The REPL's library: `b` uses `a`.
-fn repl_library() -> Library {
-    clean_library(&[(
-        "repl",
-        "segment a = users who have x = 1; segment b = users who in segment a",
-    )])
-}
-
 #[test]
 fn replacing_can_not_close_a_cycle_or_change_an_audience_in_use() {
-    let lib = repl_library();
+    // The REPL's library: `b` uses `a`.
+    let lib = clean_library(&[(
+        "repl",
+        "segment a = users who have x = 1; segment b = users who in segment a",
+    )]);
     for (src, code, spanned, says) in [
         (
             "segment a = users who in segment b",
