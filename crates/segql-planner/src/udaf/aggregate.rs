@@ -1,18 +1,29 @@
 //! What both aggregates are to DataFusion: a function ([`EventUdaf`]: its
 //! name, signature, state and accumulators) with a groups accumulator
 //! ([`EventGroups`]) that keeps each group's events ([`GroupedEvents`]).
-//! Each aggregate says only what differs ([`EventAggregate`]): what it keeps
-//! of an event, how it reads its input and its state, and what a group
-//! gives.
+//! Each aggregate says only what differs ([`EventAggregate`]): its
+//! arguments and result, what it keeps of an event, how it reads its input
+//! and its state, and what a group gives.
 
-use super::state::{GroupedEvents, list_fields};
+use super::state::{Emitted, GroupedEvents, list_fields, one_element_lists};
 use datafusion_common::Result;
 use datafusion_common::arrow::array::{ArrayRef, BooleanArray};
 use datafusion_common::arrow::datatypes::{DataType, FieldRef};
 use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion_expr::{Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature};
+use datafusion_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, Expr, GroupsAccumulator, Signature,
+    Volatility,
+};
 use std::fmt::Debug;
 use std::hash::Hash;
+
+/// The rows an aggregate reads events from.
+pub(super) enum Rows<'a> {
+    /// Input rows, those `filter` keeps.
+    Input(&'a [ArrayRef], Option<&'a BooleanArray>),
+    /// State rows: one list per state column.
+    State(&'a [ArrayRef]),
+}
 
 /// One of segql's aggregates, as far as it differs from the other.
 pub(super) trait EventAggregate:
@@ -24,10 +35,10 @@ pub(super) trait EventAggregate:
     /// values refer to).
     type Store: Send + 'static;
 
-    fn name(&self) -> &'static str;
-    fn signature(&self) -> &Signature;
-    fn return_type(&self) -> DataType;
-    fn is_nullable(&self) -> bool {
+    const NAME: &'static str;
+    fn arguments(&self) -> Vec<DataType>;
+    fn result(&self) -> DataType;
+    fn nullable(&self) -> bool {
         true
     }
     /// The columns of the state, each a list per group.
@@ -38,73 +49,71 @@ pub(super) trait EventAggregate:
     fn store(&self) -> Self::Store;
     /// The bytes `store` holds.
     fn store_size(store: &Self::Store) -> usize;
-    /// Calls `keep(row, time, kept)` for every event of the input rows that
-    /// `filter` keeps.
-    fn read_input(
+    /// Calls `keep(row, time, kept)` for every event of `rows` the aggregate
+    /// keeps.
+    fn read(
         &self,
         store: &mut Self::Store,
-        values: &[ArrayRef],
-        filter: Option<&BooleanArray>,
+        rows: Rows,
         keep: impl FnMut(usize, i64, Self::Kept),
     ) -> Result<()>;
-    /// Calls `keep(row, time, kept)` for every event of the state lists of
-    /// every row.
-    fn read_state(
-        &self,
-        store: &mut Self::Store,
-        states: &[ArrayRef],
-        keep: impl FnMut(usize, i64, Self::Kept),
-    ) -> Result<()>;
-    /// The result of each group, its events starting at `offsets` (one more
-    /// than groups) in arrival order.
-    fn evaluate(
-        &self,
-        store: &Self::Store,
-        offsets: &[usize],
-        events: Vec<(i64, Self::Kept)>,
-    ) -> Result<ArrayRef>;
-    /// The state of each group, its events as for [`Self::evaluate`].
-    fn state(
-        &self,
-        store: &Self::Store,
-        offsets: &[usize],
-        events: Vec<(i64, Self::Kept)>,
-    ) -> Result<Vec<ArrayRef>>;
-    /// Each input row as a state of its own.
+    /// The result of each group emitted.
+    fn evaluate(&self, store: &Self::Store, emitted: Emitted<Self::Kept>) -> Result<ArrayRef>;
+    /// The state of each group emitted.
+    fn state(&self, store: &Self::Store, emitted: Emitted<Self::Kept>) -> Result<Vec<ArrayRef>>;
+    /// Each input row as a state of its own: one-element lists over the
+    /// input arrays.
     fn convert_to_state(
         &self,
         values: &[ArrayRef],
         filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>>;
+    ) -> Result<Vec<ArrayRef>> {
+        Ok(one_element_lists(values, filter))
+    }
 }
 
 /// The aggregate function `A` as DataFusion calls it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) struct EventUdaf<A>(pub(super) A);
+pub(super) struct EventUdaf<A> {
+    aggregate: A,
+    signature: Signature,
+}
+
+impl<A: EventAggregate> EventUdaf<A> {
+    /// The call of `aggregate` on `arguments`.
+    pub(super) fn call(aggregate: A, arguments: Vec<Expr>) -> Expr {
+        let signature = Signature::exact(aggregate.arguments(), Volatility::Immutable);
+        let udaf = EventUdaf {
+            aggregate,
+            signature,
+        };
+        AggregateUDF::from(udaf).call(arguments)
+    }
+}
 
 impl<A: EventAggregate> AggregateUDFImpl for EventUdaf<A> {
     fn name(&self) -> &str {
-        self.0.name()
+        A::NAME
     }
 
     fn signature(&self) -> &Signature {
-        self.0.signature()
+        &self.signature
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(self.0.return_type())
+        Ok(self.aggregate.result())
     }
 
     fn is_nullable(&self) -> bool {
-        self.0.is_nullable()
+        self.aggregate.nullable()
     }
 
     fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(self.0.accumulator())
+        Ok(self.aggregate.accumulator())
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(list_fields(&args, &self.0.state_columns()))
+        Ok(list_fields(&args, &self.aggregate.state_columns()))
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -115,7 +124,7 @@ impl<A: EventAggregate> AggregateUDFImpl for EventUdaf<A> {
         &self,
         _args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(EventGroups::new(self.0.clone())))
+        Ok(Box::new(EventGroups::new(self.aggregate.clone())))
     }
 }
 
@@ -134,6 +143,16 @@ impl<A: EventAggregate> EventGroups<A> {
             events: GroupedEvents::new(),
         }
     }
+
+    /// Keeps the events of `rows`, row `r` of group `group_indices[r]`.
+    fn read(&mut self, rows: Rows, group_indices: &[usize], total_num_groups: usize) -> Result<()> {
+        let events = &mut self.events;
+        events.grow(total_num_groups);
+        self.aggregate
+            .read(&mut self.store, rows, |row, time, kept| {
+                events.push(group_indices[row], time, kept)
+            })
+    }
 }
 
 impl<A: EventAggregate> GroupsAccumulator for EventGroups<A> {
@@ -144,22 +163,18 @@ impl<A: EventAggregate> GroupsAccumulator for EventGroups<A> {
         opt_filter: Option<&BooleanArray>,
         total_num_groups: usize,
     ) -> Result<()> {
-        let events = &mut self.events;
-        events.grow(total_num_groups);
-        self.aggregate
-            .read_input(&mut self.store, values, opt_filter, |row, time, kept| {
-                events.push(group_indices[row], time, kept)
-            })
+        let rows = Rows::Input(values, opt_filter);
+        self.read(rows, group_indices, total_num_groups)
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (offsets, events) = self.events.take(emit_to);
-        self.aggregate.evaluate(&self.store, &offsets, events)
+        let emitted = self.events.take(emit_to);
+        self.aggregate.evaluate(&self.store, emitted)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (offsets, events) = self.events.take(emit_to);
-        self.aggregate.state(&self.store, &offsets, events)
+        let emitted = self.events.take(emit_to);
+        self.aggregate.state(&self.store, emitted)
     }
 
     fn merge_batch(
@@ -168,12 +183,7 @@ impl<A: EventAggregate> GroupsAccumulator for EventGroups<A> {
         group_indices: &[usize],
         total_num_groups: usize,
     ) -> Result<()> {
-        let events = &mut self.events;
-        events.grow(total_num_groups);
-        self.aggregate
-            .read_state(&mut self.store, values, |row, time, kept| {
-                events.push(group_indices[row], time, kept)
-            })
+        self.read(Rows::State(values), group_indices, total_num_groups)
     }
 
     fn convert_to_state(

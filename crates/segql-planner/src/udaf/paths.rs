@@ -10,14 +10,14 @@
 //! element matching `from`, and cuts to `depth` elements, or ends at the
 //! first element matching `to` (no path when that is not within `depth`).
 
-use super::aggregate::{EventAggregate, EventUdaf};
-use super::state::{lists, one_element_lists, one_list, passes, row_starts};
+use super::aggregate::{EventAggregate, EventUdaf, Rows};
+use super::state::{Emitted, lists, one_list, passes, row_starts};
 use datafusion_common::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, StringBuilder,
 };
 use datafusion_common::arrow::datatypes::{DataType, Int64Type};
 use datafusion_common::{Result, ScalarValue, internal_err};
-use datafusion_expr::{Accumulator, AggregateUDF, Expr, Signature, Volatility};
+use datafusion_expr::{Accumulator, Expr};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -60,7 +60,6 @@ pub fn session_path<'a>(views: &[(i64, &'a str, i64)], shape: PathShape) -> Opti
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathBuilder {
     shape: PathShape,
-    signature: Signature,
 }
 
 impl PathBuilder {
@@ -68,34 +67,25 @@ impl PathBuilder {
     pub const SEPARATOR: &'static str = " -> ";
 
     pub fn new(shape: PathShape) -> Self {
-        PathBuilder {
-            shape,
-            signature: Signature::exact(
-                vec![DataType::Int64, DataType::Utf8, DataType::Int64],
-                Volatility::Immutable,
-            ),
-        }
+        PathBuilder { shape }
     }
 
     /// The call `segql_path(time, name, flags)`.
     pub fn call(shape: PathShape, time: Expr, name: Expr, flags: Expr) -> Expr {
-        AggregateUDF::from(EventUdaf(PathBuilder::new(shape))).call(vec![time, name, flags])
+        EventUdaf::call(PathBuilder::new(shape), vec![time, name, flags])
     }
 }
 
 impl EventAggregate for PathBuilder {
     type Kept = View;
     type Store = Names;
+    const NAME: &'static str = PathBuilder::NAME;
 
-    fn name(&self) -> &'static str {
-        Self::NAME
+    fn arguments(&self) -> Vec<DataType> {
+        vec![DataType::Int64, DataType::Utf8, DataType::Int64]
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self) -> DataType {
+    fn result(&self) -> DataType {
         DataType::Utf8
     }
 
@@ -122,36 +112,22 @@ impl EventAggregate for PathBuilder {
         names.names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
     }
 
-    fn read_input(
+    fn read(
         &self,
         names: &mut Names,
-        values: &[ArrayRef],
-        filter: Option<&BooleanArray>,
+        rows: Rows,
         mut keep: impl FnMut(usize, i64, View),
     ) -> Result<()> {
-        input_views(values, filter, |row, time, name, flags| {
-            keep(row, time, names.view(name, flags))
-        })
+        let view = |row, time, name: &str, flags| keep(row, time, names.view(name, flags));
+        match rows {
+            Rows::Input(values, filter) => input_views(values, filter, view),
+            Rows::State(states) => state_views(states, view),
+        }
     }
 
-    fn read_state(
-        &self,
-        names: &mut Names,
-        states: &[ArrayRef],
-        mut keep: impl FnMut(usize, i64, View),
-    ) -> Result<()> {
-        state_views(states, |row, time, name, flags| {
-            keep(row, time, names.view(name, flags))
-        })
-    }
-
-    fn evaluate(
-        &self,
-        names: &Names,
-        offsets: &[usize],
-        mut sorted: Vec<(i64, View)>,
-    ) -> Result<ArrayRef> {
-        names.sort_groups(offsets, &mut sorted);
+    fn evaluate(&self, names: &Names, mut emitted: Emitted<View>) -> Result<ArrayRef> {
+        names.sort(&mut emitted);
+        let (offsets, sorted) = (emitted.offsets, emitted.events);
         let mut out = StringBuilder::new();
         let mut views: Vec<(i64, &str, i64)> = Vec::new();
         for w in offsets.windows(2) {
@@ -169,13 +145,9 @@ impl EventAggregate for PathBuilder {
         Ok(Arc::new(out.finish()))
     }
 
-    fn state(
-        &self,
-        names: &Names,
-        offsets: &[usize],
-        mut sorted: Vec<(i64, View)>,
-    ) -> Result<Vec<ArrayRef>> {
-        names.sort_groups(offsets, &mut sorted);
+    fn state(&self, names: &Names, mut emitted: Emitted<View>) -> Result<Vec<ArrayRef>> {
+        names.sort(&mut emitted);
+        let (offsets, sorted) = (emitted.offsets, emitted.events);
         let times = Int64Array::from_iter_values(sorted.iter().map(|v| v.0));
         let name_values = StringArray::from_iter_values(
             sorted
@@ -184,18 +156,10 @@ impl EventAggregate for PathBuilder {
         );
         let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.1.flags as i64));
         Ok(vec![
-            lists(offsets, Arc::new(times)),
-            lists(offsets, Arc::new(name_values)),
-            lists(offsets, Arc::new(flags)),
+            lists(&offsets, Arc::new(times)),
+            lists(&offsets, Arc::new(name_values)),
+            lists(&offsets, Arc::new(flags)),
         ])
-    }
-
-    fn convert_to_state(
-        &self,
-        values: &[ArrayRef],
-        filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>> {
-        Ok(one_element_lists(values, filter))
     }
 }
 
@@ -287,10 +251,10 @@ impl Names {
         }
     }
 
-    /// Sorts each group's views (starting at `offsets`) by time then name.
-    fn sort_groups(&self, offsets: &[usize], views: &mut [(i64, View)]) {
-        for w in offsets.windows(2) {
-            views[w[0]..w[1]].sort_unstable_by(|a, b| {
+    /// Sorts each emitted group's views by time then name.
+    fn sort(&self, emitted: &mut Emitted<View>) {
+        for w in emitted.offsets.windows(2) {
+            emitted.events[w[0]..w[1]].sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0)
                     .then_with(|| self.names[a.1.code as usize].cmp(&self.names[b.1.code as usize]))
             });

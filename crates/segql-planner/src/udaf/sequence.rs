@@ -27,15 +27,15 @@ mod matcher;
 
 pub use matcher::{earliest_start, furthest};
 
-use super::aggregate::{EventAggregate, EventUdaf};
-use super::state::{lists, one_element_lists, one_list, passes, row_starts};
+use super::aggregate::{EventAggregate, EventUdaf, Rows};
+use super::state::{Emitted, lists, one_element_lists, one_list, passes, row_starts};
 use datafusion_common::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, PrimitiveArray,
 };
 use datafusion_common::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion_common::arrow::datatypes::{DataType, Field, Int64Type};
 use datafusion_common::{Result, ScalarValue, internal_err};
-use datafusion_expr::{Accumulator, AggregateUDF, Expr, Signature, Volatility};
+use datafusion_expr::{Accumulator, Expr};
 use matcher::{MaskTable, Masks, Scratch, reversed_scan, scan};
 use std::sync::Arc;
 
@@ -129,18 +129,13 @@ fn words_for(steps: usize) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SequenceMatch {
     pattern: SequencePattern,
-    signature: Signature,
 }
 
 impl SequenceMatch {
     pub const NAME: &'static str = "segql_sequence";
 
     pub fn new(pattern: SequencePattern) -> Self {
-        let arguments = 1 + pattern.words();
-        SequenceMatch {
-            pattern,
-            signature: Signature::exact(vec![DataType::Int64; arguments], Volatility::Immutable),
-        }
+        SequenceMatch { pattern }
     }
 
     /// The call `segql_sequence(time, mask words…)`: as many words as
@@ -148,7 +143,7 @@ impl SequenceMatch {
     pub fn call(pattern: SequencePattern, time: Expr, words: Vec<Expr>) -> Expr {
         let mut arguments = vec![time];
         arguments.extend(words);
-        AggregateUDF::from(EventUdaf(SequenceMatch::new(pattern))).call(arguments)
+        EventUdaf::call(SequenceMatch::new(pattern), arguments)
     }
 
     /// The table wide masks are stored in (unused by narrow ones).
@@ -231,16 +226,14 @@ impl EventAggregate for SequenceMatch {
     type Kept = u32;
     /// The wide masks the entries name (see [`MaskTable`]).
     type Store = MaskTable;
+    const NAME: &'static str = SequenceMatch::NAME;
 
-    fn name(&self) -> &'static str {
-        Self::NAME
+    /// The time and the mask words.
+    fn arguments(&self) -> Vec<DataType> {
+        vec![DataType::Int64; 1 + self.pattern.words()]
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self) -> DataType {
+    fn result(&self) -> DataType {
         match self.pattern.output {
             SequenceOutput::Holds => DataType::Boolean,
             SequenceOutput::Furthest => DataType::Int64,
@@ -248,7 +241,7 @@ impl EventAggregate for SequenceMatch {
         }
     }
 
-    fn is_nullable(&self) -> bool {
+    fn nullable(&self) -> bool {
         false
     }
 
@@ -275,39 +268,25 @@ impl EventAggregate for SequenceMatch {
     }
 
     /// Keeps the events that match a step.
-    fn read_input(
+    fn read(
         &self,
         table: &mut MaskTable,
-        values: &[ArrayRef],
-        filter: Option<&BooleanArray>,
+        rows: Rows,
         mut keep: impl FnMut(usize, i64, u32),
     ) -> Result<()> {
-        input_events(values, filter, |row, time, mask| {
+        let entry = |row, time, mask: &[u64]| {
             if let Some(entry) = self.entry(mask, table) {
                 keep(row, time, entry);
             }
-        })
+        };
+        match rows {
+            Rows::Input(values, filter) => input_events(values, filter, entry),
+            Rows::State(states) => state_events(states, self.pattern.words(), entry),
+        }
     }
 
-    fn read_state(
-        &self,
-        table: &mut MaskTable,
-        states: &[ArrayRef],
-        mut keep: impl FnMut(usize, i64, u32),
-    ) -> Result<()> {
-        state_events(states, self.pattern.words(), |row, time, mask| {
-            if let Some(entry) = self.entry(mask, table) {
-                keep(row, time, entry);
-            }
-        })
-    }
-
-    fn evaluate(
-        &self,
-        table: &MaskTable,
-        offsets: &[usize],
-        mut events: Vec<(i64, u32)>,
-    ) -> Result<ArrayRef> {
+    fn evaluate(&self, table: &MaskTable, emitted: Emitted<u32>) -> Result<ArrayRef> {
+        let (offsets, mut events) = (emitted.offsets, emitted.events);
         let masks = self.masks(table);
         let mut scratch = Scratch::default();
         let values = offsets.windows(2).map(|w| {
@@ -318,12 +297,8 @@ impl EventAggregate for SequenceMatch {
         Ok(self.result(values))
     }
 
-    fn state(
-        &self,
-        table: &MaskTable,
-        offsets: &[usize],
-        events: Vec<(i64, u32)>,
-    ) -> Result<Vec<ArrayRef>> {
+    fn state(&self, table: &MaskTable, emitted: Emitted<u32>) -> Result<Vec<ArrayRef>> {
+        let (offsets, events) = (emitted.offsets, emitted.events);
         // The merging side sorts; the partial side only groups.
         let width = self.pattern.words();
         let mut times = Vec::with_capacity(events.len());
@@ -334,7 +309,7 @@ impl EventAggregate for SequenceMatch {
         }
         let mask_offsets: Vec<usize> = offsets.iter().map(|o| o * width).collect();
         Ok(vec![
-            lists(offsets, Arc::new(Int64Array::from(times))),
+            lists(&offsets, Arc::new(Int64Array::from(times))),
             lists(&mask_offsets, Arc::new(Int64Array::from(masks))),
         ])
     }
