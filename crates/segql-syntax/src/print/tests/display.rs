@@ -518,18 +518,15 @@ fn printer_retention_paths_explore() {
         "paths"
     );
 
-    let e = Explore {
-        measures: vec![
-            measure(MeasureKind::Users),
-            measure(MeasureKind::Events),
-            measure(MeasureKind::Count(viewed("/cart"))),
+    let e = explore_example(
+        vec![
+            MeasureKind::Users,
+            MeasureKind::Events,
+            MeasureKind::Count(viewed("/cart")),
         ],
-        by: vec![id("device"), id("country")],
-        every: Some(dur(1, Unit::Day)),
-        scope: Some(named("x")),
-        top: Some(5),
-        range: Some(last(LastForm::DuringLast, Some(30), Unit::Day)),
-    };
+        "x",
+        last(LastForm::DuringLast, Some(30), Unit::Day),
+    );
     assert_eq!(
         stmt(StatementKind::Explore(e)).to_string(),
         r#"explore users, events, count(viewed "/cart") by device, country every 1 day for x top 5 during last 30 days"#

@@ -275,6 +275,18 @@ fn paths_example(from: &str, to: &str) -> Paths {
     }
 }
 
+/// An explore of `measures` with every clause, for `scope` in `range`.
+fn explore_example(measures: Vec<MeasureKind>, scope: &str, range: Range) -> Explore {
+    Explore {
+        measures: measures.into_iter().map(measure).collect(),
+        by: vec![id("device"), id("country")],
+        every: Some(dur(1, Unit::Day)),
+        scope: Some(named(scope)),
+        top: Some(5),
+        range: Some(range),
+    }
+}
+
 /// A paths with no clause.
 fn paths_bare() -> Paths {
     Paths {

@@ -110,20 +110,11 @@ fn pretty_breaks_analysis_clauses() {
     in the last 2 weeks"#
     );
 
-    let e = stmt(StatementKind::Explore(Explore {
-        measures: vec![
-            measure(MeasureKind::Users),
-            measure(MeasureKind::Count(viewed("/cart"))),
-        ],
-        by: vec![id("device"), id("country")],
-        every: Some(dur(1, Unit::Day)),
-        scope: Some(named("premium_users")),
-        top: Some(5),
-        range: Some(range(RangeKind::Between(
-            date("2026-01-01"),
-            date("2026-02-01"),
-        ))),
-    }));
+    let e = stmt(StatementKind::Explore(explore_example(
+        vec![MeasureKind::Users, MeasureKind::Count(viewed("/cart"))],
+        "premium_users",
+        range(RangeKind::Between(date("2026-01-01"), date("2026-02-01"))),
+    )));
     assert_eq!(
         format!("{e:#}"),
         r#"explore users, count(viewed "/cart")
