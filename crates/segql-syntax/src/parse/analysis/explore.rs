@@ -1,15 +1,13 @@
 //! `explore`: counts of events, users, sessions or steps, broken down by
 //! columns and time buckets.
 
-use super::{clause_order_check, for_clause, positive_int_clause};
+use super::{final_range, for_clause, positive_int_clause};
 use crate::ast::{Duration, Explore, Measure, MeasureKind};
 use crate::diagnostic::{codes, did_you_mean};
 use crate::lexer::{duration, ident, kw, peek_word, skip_keyword, sym, unit};
 use crate::parse::behavior::step;
-use crate::parse::range::range;
 use crate::parse::{
-    Input, PError, PResult, clause, comma_list, cut, expected_found, expecting, offset, opt,
-    span_from,
+    Input, PError, PResult, clause, comma_list, cut, expected_found, expecting, offset, span_from,
 };
 
 /// `explore := "explore" measure { "," measure } [ "by" ident { "," ident } ]
@@ -24,8 +22,7 @@ pub fn explore(i: Input) -> PResult<Explore> {
     let (i, every) = clause("every", bucket)(i)?;
     let (i, scope) = for_clause(i)?;
     let (i, top) = positive_int_clause(i, "top", "`top 0` keeps no group", "`top` is at least 1")?;
-    let (i, range) = opt(range)(i)?;
-    clause_order_check(&i, "explore", &["by", "every", "for", "top", "range"])?;
+    let (i, range) = final_range(i, "explore", &["by", "every", "for", "top", "range"])?;
     Ok((
         i,
         Explore {

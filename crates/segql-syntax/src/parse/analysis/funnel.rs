@@ -1,13 +1,12 @@
 //! `funnel`: how many of those who took the first step took the next ones,
 //! in order.
 
-use super::{by_one, clause_order_check, for_clause, seg};
+use super::{by_one, final_range, for_clause, seg};
 use crate::ast::{Funnel, SeqStep};
 use crate::diagnostic::{Diagnostic, codes, did_you_mean};
 use crate::keywords::{self, Starts};
 use crate::lexer::{at_keyword, describe_token, kw, peek_word};
 use crate::parse::behavior::{sequence, within};
-use crate::parse::range::range;
 use crate::parse::{
     Input, PError, PResult, clause, comma_list, cut, expecting, failure_here, offset, opt,
 };
@@ -40,8 +39,7 @@ pub fn funnel(i: Input) -> PResult<Funnel> {
     let (i, compare) = clause("compare", comma_list(seg))(i)?;
     let compare = compare.unwrap_or_default();
     let (i, by) = by_one(i)?;
-    let (i, range) = opt(range)(i)?;
-    clause_order_check(&i, "funnel", &["within", "for", "compare", "by", "range"])?;
+    let (i, range) = final_range(i, "funnel", &["within", "for", "compare", "by", "range"])?;
     Ok((
         i,
         Funnel {
