@@ -339,10 +339,16 @@ fn arb_segs(
         .boxed()
 }
 
-fn push_opt(parts: &mut Vec<String>, word: &str, value: Option<String>) {
-    if let Some(v) = value {
-        parts.push(format!("{word}{v}"));
+/// `head`, then each clause that is there (`word` and value), separated by
+/// spaces.
+fn with_clauses(head: String, clauses: Vec<(&str, Option<String>)>) -> String {
+    let mut parts = vec![head];
+    for (word, value) in clauses {
+        if let Some(v) = value {
+            parts.push(format!("{word}{v}"));
+        }
     }
+    parts.join(" ")
 }
 
 // ----- the four analyses -------------------------------------------------------------
@@ -390,15 +396,17 @@ fn arb_funnel(
                         }
                     }
                 }
-                let mut parts = vec![format!("funnel {}", steps.join(" then "))];
-                push_opt(&mut parts, "", within);
-                push_opt(&mut parts, "for ", scope);
-                if !compare.is_empty() {
-                    parts.push(format!("compare {}", compare.join(", ")));
-                }
-                push_opt(&mut parts, "by ", by.map(str::to_string));
-                push_opt(&mut parts, "", range);
-                parts.join(" ")
+                let compare = (!compare.is_empty()).then(|| compare.join(", "));
+                with_clauses(
+                    format!("funnel {}", steps.join(" then ")),
+                    vec![
+                        ("", within),
+                        ("for ", scope),
+                        ("compare ", compare),
+                        ("by ", by.map(str::to_string)),
+                        ("", range),
+                    ],
+                )
             },
         )
         .boxed()
@@ -429,13 +437,16 @@ fn arb_retention(
             },
         )
         .prop_map(|((start, ret, every, periods), (scope, range), by)| {
-            let mut parts = vec![format!("retention {start} returning {ret}")];
-            push_opt(&mut parts, "every ", every.map(str::to_string));
-            push_opt(&mut parts, "periods ", periods.map(|p| p.to_string()));
-            push_opt(&mut parts, "for ", scope);
-            push_opt(&mut parts, "by ", by.map(str::to_string));
-            push_opt(&mut parts, "", range);
-            parts.join(" ")
+            with_clauses(
+                format!("retention {start} returning {ret}"),
+                vec![
+                    ("every ", every.map(str::to_string)),
+                    ("periods ", periods.map(|p| p.to_string())),
+                    ("for ", scope),
+                    ("by ", by.map(str::to_string)),
+                    ("", range),
+                ],
+            )
         })
         .boxed()
 }
@@ -456,14 +467,17 @@ fn arb_paths(
         option::weighted(0.4, arb_analysis_range(scale)),
     )
         .prop_map(|(from, to, depth, top, (scope, _, _), range)| {
-            let mut parts = vec!["paths".to_string()];
-            push_opt(&mut parts, "from ", from);
-            push_opt(&mut parts, "to ", to);
-            push_opt(&mut parts, "depth ", depth.map(|d| d.to_string()));
-            push_opt(&mut parts, "top ", top.map(|t| t.to_string()));
-            push_opt(&mut parts, "for ", scope);
-            push_opt(&mut parts, "", range);
-            parts.join(" ")
+            with_clauses(
+                "paths".to_string(),
+                vec![
+                    ("from ", from),
+                    ("to ", to),
+                    ("depth ", depth.map(|d| d.to_string())),
+                    ("top ", top.map(|t| t.to_string())),
+                    ("for ", scope),
+                    ("", range),
+                ],
+            )
         })
         .boxed()
 }
@@ -520,15 +534,17 @@ fn arb_explore(
                     seen.push(m);
                 }
             }
-            let mut parts = vec![format!("explore {}", seen.join(", "))];
-            if !by.is_empty() {
-                parts.push(format!("by {}", by.join(", ")));
-            }
-            push_opt(&mut parts, "every ", every.map(str::to_string));
-            push_opt(&mut parts, "for ", scope);
-            push_opt(&mut parts, "top ", top.map(|t| t.to_string()));
-            push_opt(&mut parts, "", range);
-            parts.join(" ")
+            let by = (!by.is_empty()).then(|| by.join(", "));
+            with_clauses(
+                format!("explore {}", seen.join(", ")),
+                vec![
+                    ("by ", by),
+                    ("every ", every.map(str::to_string)),
+                    ("for ", scope),
+                    ("top ", top.map(|t| t.to_string())),
+                    ("", range),
+                ],
+            )
         })
         .boxed()
 }

@@ -1,8 +1,8 @@
 use super::*;
 use crate::rng::civil_from_days;
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, AsArray, PrimitiveArray};
 use arrow::compute::concat_batches;
-use arrow::datatypes::{Date32Type, Float64Type, TimestampMillisecondType};
+use arrow::datatypes::{ArrowPrimitiveType, Date32Type, Float64Type, TimestampMillisecondType};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One event row, read back from the batches.
@@ -26,14 +26,19 @@ fn string(batch: &RecordBatch, column: &str, i: usize) -> Option<String> {
     col.is_valid(i).then(|| col.value(i).to_string())
 }
 
+/// The column `column` of `batch`, of primitive type `T`.
+fn primitive<'b, T: ArrowPrimitiveType>(
+    batch: &'b RecordBatch,
+    column: &str,
+) -> &'b PrimitiveArray<T> {
+    batch.column_by_name(column).unwrap().as_primitive::<T>()
+}
+
 fn rows(batches: &[RecordBatch]) -> Vec<Row> {
     let mut out = Vec::new();
     for b in batches {
         let ts = b.column(0).as_primitive::<TimestampMillisecondType>();
-        let amount = b
-            .column_by_name("amount")
-            .unwrap()
-            .as_primitive::<Float64Type>();
+        let amount = primitive::<Float64Type>(b, "amount");
         for i in 0..b.num_rows() {
             out.push(Row {
                 ts: ts.value(i),
@@ -498,11 +503,7 @@ fn users_and_accounts_columns() {
     assert_eq!(plans.len(), 4, "{plans:?}");
     let countries: BTreeSet<_> = column_strings(&d.users, "country").into_iter().collect();
     assert_eq!(countries.len(), 7);
-    let signups = d
-        .users
-        .column_by_name("signup_date")
-        .unwrap()
-        .as_primitive::<Date32Type>();
+    let signups = primitive::<Date32Type>(&d.users, "signup_date");
     let end_day = DemoConfig::default().end_day();
     assert!(signups.values().iter().all(|&s| i64::from(s) < end_day));
     assert!(signups.values().iter().any(|&s| i64::from(s) >= START_DAY));
@@ -516,18 +517,10 @@ fn users_and_accounts_columns() {
         .flatten()
         .collect();
     assert_eq!(tiers.len(), 3);
-    let arr = d
-        .accounts
-        .column_by_name("arr")
-        .unwrap()
-        .as_primitive::<Float64Type>();
+    let arr = primitive::<Float64Type>(&d.accounts, "arr");
     assert!(arr.values().iter().any(|&a| a > 100_000.0));
     assert!(arr.values().iter().any(|&a| a <= 20_000.0));
-    let starts = d
-        .accounts
-        .column_by_name("start_date")
-        .unwrap()
-        .as_primitive::<Date32Type>();
+    let starts = primitive::<Date32Type>(&d.accounts, "start_date");
     assert!(
         starts
             .values()

@@ -93,6 +93,13 @@ fn lexeme<'a>(i: Input<'a>, len: usize) -> PResult<'a, Span> {
     Ok((rest, Span::new(start, start + len)))
 }
 
+/// [`lexeme`], with the lexeme's text.
+fn lexeme_text<'a>(i: Input<'a>, len: usize) -> PResult<'a, (String, Span)> {
+    let text = i.fragment()[..len].to_string();
+    let (rest, span) = lexeme(i, len)?;
+    Ok((rest, (text, span)))
+}
+
 fn is_word_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
@@ -182,8 +189,7 @@ pub fn ident(i: Input) -> PResult<Ident> {
             n += 1;
         }
     }
-    let name = text[..n].to_string();
-    let (rest, span) = lexeme(i, n)?;
+    let (rest, (name, span)) = lexeme_text(i, n)?;
     debug_assert_eq!(span.start, start);
     Ok((
         rest,
@@ -382,15 +388,8 @@ pub fn number(i: Input) -> PResult<Number> {
     if bytes.get(n).is_some_and(|b| is_word_char(*b)) {
         return fail(&i, "a number");
     }
-    let number_text = text[..n].to_string();
-    let (rest, span) = lexeme(i, n)?;
-    Ok((
-        rest,
-        Number {
-            text: number_text,
-            span,
-        },
-    ))
+    let (rest, (text, span)) = lexeme_text(i, n)?;
+    Ok((rest, Number { text, span }))
 }
 
 /// `DATE := YYYY-MM-DD [ "T" hh:mm:ss [ "." fraction ] "Z" ]`, a real calendar
@@ -525,12 +524,11 @@ pub fn date(i: Input) -> PResult<Date> {
         );
     }
     let epoch_micros = days_from_civil(year, month, day) * 86_400_000_000 + micros_of_day;
-    let date_text = text[..n].to_string();
-    let (rest, span) = lexeme(i, n)?;
+    let (rest, (text, span)) = lexeme_text(i, n)?;
     Ok((
         rest,
         Date {
-            text: date_text,
+            text,
             epoch_micros,
             date_only,
             span,

@@ -243,18 +243,16 @@ impl Checker<'_> {
         } = &atom.kind
         {
             let word = if *last { "last" } else { "past" };
-            let d = Diagnostic::error(
-                codes::ZERO_LENGTH_RANGE,
+            self.push(empty_range(
+                atom.span,
                 format!("`in the {word} 0 {}` covers no time", unit.name(0)),
-            )
-            .with_span(atom.span)
-            .with_label("an empty period")
-            .with_help(format!(
-                "a period is at least 1 long: `{} in the {word} 1 {}`",
-                atom.column.name,
-                unit.name(1)
+                "an empty period",
+                format!(
+                    "a period is at least 1 long: `{} in the {word} 1 {}`",
+                    atom.column.name,
+                    unit.name(1)
+                ),
             ));
-            self.push(d);
         }
     }
 
@@ -277,48 +275,55 @@ impl Checker<'_> {
                     LastForm::InThePast => "in the past",
                     LastForm::InTheLast => "in the last",
                 };
-                let d = Diagnostic::error(
-                    codes::ZERO_LENGTH_RANGE,
+                self.push(empty_range(
+                    range.span,
                     format!("`{words} 0 {}` is an empty range", unit.name(0)),
-                )
-                .with_span(range.span)
-                .with_label("covers no time")
-                .with_help(format!(
-                    "a range is at least 1 long: `{words} 1 {}`",
-                    unit.name(1)
+                    "covers no time",
+                    format!("a range is at least 1 long: `{words} 1 {}`", unit.name(1)),
                 ));
-                self.push(d);
             }
             RangeKind::Between(from, to) if to.epoch_micros <= from.epoch_micros => {
                 let d = if to.epoch_micros == from.epoch_micros {
-                    Diagnostic::error(
-                        codes::ZERO_LENGTH_RANGE,
+                    empty_range(
+                        range.span,
                         "this range is empty: it starts and ends at the same time",
+                        "an empty range",
+                        format!(
+                            "the end is excluded, so it must come after the start: for the day \
+                             {0} alone, write `between {0} and` the next day",
+                            from.text
+                        ),
                     )
-                    .with_label("an empty range")
-                    .with_help(format!(
-                        "the end is excluded, so it must come after the start: for the day {0} \
-                         alone, write `between {0} and` the next day",
-                        from.text
-                    ))
                 } else {
-                    Diagnostic::error(
-                        codes::ZERO_LENGTH_RANGE,
+                    empty_range(
+                        range.span,
                         "this range is empty: its end is before its start",
+                        "a reversed range",
+                        format!(
+                            "write the earlier date first: `between {} and {}` \
+                             (the start is included, the end is not)",
+                            to.text, from.text
+                        ),
                     )
-                    .with_label("a reversed range")
-                    .with_help(format!(
-                        "write the earlier date first: `between {} and {}` \
-                         (the start is included, the end is not)",
-                        to.text, from.text
-                    ))
                 };
-                let d = d.with_span(range.span);
                 self.push(d);
             }
             _ => {}
         }
     }
+}
+
+/// A range or period that covers no time.
+fn empty_range(
+    span: Span,
+    message: impl Into<String>,
+    label: &str,
+    help: impl Into<String>,
+) -> Diagnostic {
+    Diagnostic::error(codes::ZERO_LENGTH_RANGE, message)
+        .with_span(span)
+        .with_label(label)
+        .with_help(help)
 }
 
 fn range_governs_nothing(range: &Range, cond: &Condition) -> Diagnostic {

@@ -23,6 +23,16 @@ fn one(src: &str, code: &str, spanned: Option<&str>) -> Diagnostic {
     one_of(src, check(src), code, spanned)
 }
 
+/// `one` against a library.
+fn one_with(src: &str, library: &Library, code: &str, spanned: Option<&str>) -> Diagnostic {
+    one_of(src, check_with(src, library), code, spanned)
+}
+
+/// `one` against a library whose definitions `src` replaces (the REPL).
+fn one_replacing(src: &str, library: &Library, code: &str, spanned: Option<&str>) -> Diagnostic {
+    one_of(src, validate_replacing(&parse(src), library), code, spanned)
+}
+
 fn one_of(src: &str, diags: Vec<Diagnostic>, code: &str, spanned: Option<&str>) -> Diagnostic {
     assert_eq!(codes_of(&diags), vec![code], "for {src:?}: {diags:#?}");
     let d = diags.into_iter().next().unwrap();
@@ -38,6 +48,13 @@ fn one_of(src: &str, diags: Vec<Diagnostic>, code: &str, spanned: Option<&str>) 
         assert!(label.span.end <= src.len());
     }
     d
+}
+
+/// `one` for each `(source, spanned)`.
+fn each(code: &str, cases: &[(&str, &str)]) {
+    for &(src, spanned) in cases {
+        one(src, code, Some(spanned));
+    }
 }
 
 fn clean(src: &str) {
@@ -112,36 +129,23 @@ fn examples_are_valid() {
 
 #[test]
 fn unknown_segment_everywhere() {
-    one(
-        "users who in segment nope",
+    each(
         codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one(
-        "accounts in segment nope",
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one(
-        r#"funnel viewed "/a" then viewed "/b" for nope"#,
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one(
-        r#"funnel viewed "/a" then viewed "/b" compare (users who in segment nope)"#,
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one(
-        r#"retention viewed "/a" returning viewed "/a" for nope"#,
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
-    );
-    one("paths for nope", codes::UNKNOWN_SEGMENT, Some("nope"));
-    one(
-        "explore events for nope",
-        codes::UNKNOWN_SEGMENT,
-        Some("nope"),
+        &[
+            ("users who in segment nope", "nope"),
+            ("accounts in segment nope", "nope"),
+            (r#"funnel viewed "/a" then viewed "/b" for nope"#, "nope"),
+            (
+                r#"funnel viewed "/a" then viewed "/b" compare (users who in segment nope)"#,
+                "nope",
+            ),
+            (
+                r#"retention viewed "/a" returning viewed "/a" for nope"#,
+                "nope",
+            ),
+            ("paths for nope", "nope"),
+            ("explore events for nope", "nope"),
+        ],
     );
 }
 
@@ -159,12 +163,7 @@ fn unknown_segment_suggests_a_close_name() {
         "segment churned = users who not any event during last 30 days",
     )]);
     let src = "users who in segment churnd";
-    let d = one_of(
-        src,
-        check_with(src, &lib),
-        codes::UNKNOWN_SEGMENT,
-        Some("churnd"),
-    );
+    let d = one_with(src, &lib, codes::UNKNOWN_SEGMENT, Some("churnd"));
     assert_eq!(d.help.as_deref(), Some("did you mean `churned`?"));
 
     let d = one(
@@ -207,12 +206,7 @@ fn duplicate_definition_in_a_program() {
 fn shadowing_a_library_name_is_a_duplicate() {
     let lib = clean_library(&[("lib/core.seg", "segment a = users who have x = 1")]);
     let src = "segment a = users who have x = 2";
-    let d = one_of(
-        src,
-        check_with(src, &lib),
-        codes::DUPLICATE_DEFINITION,
-        Some("a"),
-    );
+    let d = one_with(src, &lib, codes::DUPLICATE_DEFINITION, Some("a"));
     assert!(d.notes[0].contains("lib/core.seg"), "{d:?}");
     // The REPL replaces instead.
     assert!(validate_replacing(&parse(src), &lib).is_empty());
@@ -225,47 +219,35 @@ fn replacing_redefines_without_errors() {
 }
 
 #[test]
-fn replacing_can_not_close_a_cycle() {
+fn replacing_can_not_close_a_cycle_or_change_an_audience_in_use() {
+    // The REPL's library: `b` uses `a`.
     let lib = clean_library(&[(
         "repl",
         "segment a = users who have x = 1; segment b = users who in segment a",
     )]);
-    let src = "segment a = users who in segment b";
-    let diags = validate_replacing(&parse(src), &lib);
-    let d = one_of(src, diags, codes::SEGMENT_CYCLE, Some("b"));
-    assert!(d.message.contains("a -> b -> a"), "{d:?}");
+    for (src, code, spanned, says) in [
+        (
+            "segment a = users who in segment b",
+            codes::SEGMENT_CYCLE,
+            "b",
+            "a -> b -> a",
+        ),
+        (
+            "segment a = accounts who have x = 1",
+            codes::AUDIENCE_MISMATCH,
+            "accounts",
+            "`b`",
+        ),
+    ] {
+        let d = one_replacing(src, &lib, code, Some(spanned));
+        assert!(d.message.contains(says), "{d:?}");
+    }
 
     let src = "segment a = users who in segment a";
-    one_of(
-        src,
-        validate_replacing(&parse(src), &lib),
-        codes::SEGMENT_CYCLE,
-        Some("a"),
-    );
-}
-
-#[test]
-fn replacing_can_not_change_an_audience_in_use() {
-    let lib = clean_library(&[(
-        "repl",
-        "segment a = users who have x = 1; segment b = users who in segment a",
-    )]);
-    let src = "segment a = accounts who have x = 1";
-    let d = one_of(
-        src,
-        validate_replacing(&parse(src), &lib),
-        codes::AUDIENCE_MISMATCH,
-        Some("accounts"),
-    );
-    assert!(d.message.contains("`b`"), "{d:?}");
+    one_replacing(src, &lib, codes::SEGMENT_CYCLE, Some("a"));
 
     let src = "segment c = users who have x = 1;\nsegment d = users who in segment c;\nsegment c = accounts who have x = 1";
-    let d = one_of(
-        src,
-        validate_replacing(&parse(src), &Library::new()),
-        codes::AUDIENCE_MISMATCH,
-        None,
-    );
+    let d = one_replacing(src, &Library::new(), codes::AUDIENCE_MISMATCH, None);
     assert_eq!(d.labels.len(), 1);
     assert_eq!(&src[d.labels[0].span.range()], "c");
 }
@@ -401,12 +383,7 @@ fn audience_mismatch_in_a_segment() {
     );
     let lib = clean_library(&[("l.seg", "segment accts = accounts who have arr > 1")]);
     let src = "users who in segment accts";
-    let d = one_of(
-        src,
-        check_with(src, &lib),
-        codes::AUDIENCE_MISMATCH,
-        Some("accts"),
-    );
+    let d = one_with(src, &lib, codes::AUDIENCE_MISMATCH, Some("accts"));
     assert!(d.notes[0].contains("l.seg"));
 }
 
@@ -433,74 +410,83 @@ fn audience_mismatch_in_an_analysis() {
 
 #[test]
 fn count_on_sequence() {
-    one(
-        r#"users who viewed "/a" then action "b" at least 2 times"#,
+    each(
         codes::COUNT_ON_SEQUENCE,
-        Some("at least 2 times"),
-    );
-    one(
-        r#"users who viewed "/a" then not action "b" exactly 1 time"#,
-        codes::COUNT_ON_SEQUENCE,
-        Some("exactly 1 time"),
-    );
-    one(
-        r#"users who event "a" then event "b" total amount > 1"#,
-        codes::COUNT_ON_SEQUENCE,
-        Some("total amount > 1"),
-    );
-    // Also inside inline segments of analyses.
-    one(
-        r#"explore events for (users who viewed "/a" then viewed "/b" at least 2 times)"#,
-        codes::COUNT_ON_SEQUENCE,
-        Some("at least 2 times"),
+        &[
+            (
+                r#"users who viewed "/a" then action "b" at least 2 times"#,
+                "at least 2 times",
+            ),
+            (
+                r#"users who viewed "/a" then not action "b" exactly 1 time"#,
+                "exactly 1 time",
+            ),
+            (
+                r#"users who event "a" then event "b" total amount > 1"#,
+                "total amount > 1",
+            ),
+            // Also inside inline segments of analyses.
+            (
+                r#"explore events for (users who viewed "/a" then viewed "/b" at least 2 times)"#,
+                "at least 2 times",
+            ),
+        ],
     );
 }
 
 #[test]
 fn within_with_at_most_or_exactly() {
-    one(
-        r#"users who action "a" at most 2 times within session"#,
+    each(
         codes::WITHIN_WITH_AT_MOST,
-        Some("within session"),
-    );
-    one(
-        r#"users who action "a" within 1 hour exactly 2 times"#,
-        codes::WITHIN_WITH_AT_MOST,
-        Some("within 1 hour"),
+        &[
+            (
+                r#"users who action "a" at most 2 times within session"#,
+                "within session",
+            ),
+            (
+                r#"users who action "a" within 1 hour exactly 2 times"#,
+                "within 1 hour",
+            ),
+        ],
     );
     clean(r#"users who action "a" at least 2 times within 1 hour"#);
 }
 
 #[test]
 fn aggregate_with_within() {
-    one(
-        r#"users who event "purchase" total amount > 100 within session"#,
+    each(
         codes::AGGREGATE_WITH_WITHIN,
-        Some("within session"),
-    );
-    one(
-        r#"users who event "purchase" within 1 day max amount > 100"#,
-        codes::AGGREGATE_WITH_WITHIN,
-        Some("within 1 day"),
+        &[
+            (
+                r#"users who event "purchase" total amount > 100 within session"#,
+                "within session",
+            ),
+            (
+                r#"users who event "purchase" within 1 day max amount > 100"#,
+                "within 1 day",
+            ),
+        ],
     );
 }
 
 #[test]
 fn not_before_a_sequence() {
-    one(
-        r#"users who not viewed "/a" then action "b""#,
+    each(
         codes::NOT_BEFORE_SEQUENCE,
-        Some(r#"not viewed "/a" then action "b""#),
-    );
-    one(
-        r#"users who have x = 1 and not not viewed "/a" then action "b""#,
-        codes::NOT_BEFORE_SEQUENCE,
-        Some(r#"not viewed "/a" then action "b""#),
-    );
-    one(
-        r#"users who not viewed "/a" then action "b" with x = 1 within session during last 7 days"#,
-        codes::NOT_BEFORE_SEQUENCE,
-        Some(r#"not viewed "/a" then action "b" with x = 1"#),
+        &[
+            (
+                r#"users who not viewed "/a" then action "b""#,
+                r#"not viewed "/a" then action "b""#,
+            ),
+            (
+                r#"users who have x = 1 and not not viewed "/a" then action "b""#,
+                r#"not viewed "/a" then action "b""#,
+            ),
+            (
+                r#"users who not viewed "/a" then action "b" with x = 1 within session during last 7 days"#,
+                r#"not viewed "/a" then action "b" with x = 1"#,
+            ),
+        ],
     );
     clean(r#"users who not (viewed "/a" then action "b")"#);
     clean(r#"users who not viewed "/a""#);
@@ -508,20 +494,22 @@ fn not_before_a_sequence() {
 
 #[test]
 fn range_that_governs_nothing() {
-    one(
-        r#"users who have plan = "pro" where country = "BR" during last 7 days"#,
+    each(
         codes::RANGE_GOVERNS_NOTHING,
-        Some("during last 7 days"),
-    );
-    one(
-        r#"users who viewed "/a" during last 3 days where country = "BR" during last 7 days"#,
-        codes::RANGE_GOVERNS_NOTHING,
-        Some("during last 7 days"),
-    );
-    one(
-        r#"users who (have plan = "pro" or have plan = "max") since 2026-01-01"#,
-        codes::RANGE_GOVERNS_NOTHING,
-        Some("since 2026-01-01"),
+        &[
+            (
+                r#"users who have plan = "pro" where country = "BR" during last 7 days"#,
+                "during last 7 days",
+            ),
+            (
+                r#"users who viewed "/a" during last 3 days where country = "BR" during last 7 days"#,
+                "during last 7 days",
+            ),
+            (
+                r#"users who (have plan = "pro" or have plan = "max") since 2026-01-01"#,
+                "since 2026-01-01",
+            ),
+        ],
     );
     let d = one(
         "segment s = users who viewed \"/a\";\nusers who (in segment s) during last 7 days",
@@ -550,15 +538,12 @@ fn funnel_with_one_positive_step() {
 
 #[test]
 fn paths_steps_must_be_views() {
-    one(
-        r#"paths from action "a""#,
+    each(
         codes::PATHS_STEP_NOT_VIEW,
-        Some(r#"action "a""#),
-    );
-    one(
-        r#"paths from viewed "/a" to any event"#,
-        codes::PATHS_STEP_NOT_VIEW,
-        Some("any event"),
+        &[
+            (r#"paths from action "a""#, r#"action "a""#),
+            (r#"paths from viewed "/a" to any event"#, "any event"),
+        ],
     );
 }
 
@@ -639,64 +624,61 @@ fn result_columns_have_distinct_names() {
 
 #[test]
 fn email_on_accounts() {
-    one(
-        r#"accounts in csv "a.csv" by email"#,
+    each(
         codes::EMAIL_ON_ACCOUNTS,
-        Some(r#"csv "a.csv" by email"#),
-    );
-    one(
-        r#"accounts who have x = 1 and in csv "a.csv" column "mail" by email"#,
-        codes::EMAIL_ON_ACCOUNTS,
-        Some(r#"csv "a.csv" column "mail" by email"#),
-    );
-    one(
-        r#"explore events for (accounts in csv "a.csv" by email)"#,
-        codes::EMAIL_ON_ACCOUNTS,
-        Some(r#"csv "a.csv" by email"#),
+        &[
+            (
+                r#"accounts in csv "a.csv" by email"#,
+                r#"csv "a.csv" by email"#,
+            ),
+            (
+                r#"accounts who have x = 1 and in csv "a.csv" column "mail" by email"#,
+                r#"csv "a.csv" column "mail" by email"#,
+            ),
+            (
+                r#"explore events for (accounts in csv "a.csv" by email)"#,
+                r#"csv "a.csv" by email"#,
+            ),
+        ],
     );
 }
 
 #[test]
 fn zero_length_ranges() {
-    one(
-        r#"users who viewed "/a" during last 0 days"#,
+    each(
         codes::ZERO_LENGTH_RANGE,
-        Some("during last 0 days"),
-    );
-    one(
-        r#"users who viewed "/a" in the past 0 weeks"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("in the past 0 weeks"),
-    );
-    one(
-        "users who have signup_date in the past 0 days",
-        codes::ZERO_LENGTH_RANGE,
-        Some("signup_date in the past 0 days"),
-    );
-    one(
-        r#"users who viewed "/a" with t in the last 0 hours"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("t in the last 0 hours"),
-    );
-    one(
-        r#"users who viewed "/a" between 2026-02-01 and 2026-01-01"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("between 2026-02-01 and 2026-01-01"),
+        &[
+            (
+                r#"users who viewed "/a" during last 0 days"#,
+                "during last 0 days",
+            ),
+            (
+                r#"users who viewed "/a" in the past 0 weeks"#,
+                "in the past 0 weeks",
+            ),
+            (
+                "users who have signup_date in the past 0 days",
+                "signup_date in the past 0 days",
+            ),
+            (
+                r#"users who viewed "/a" with t in the last 0 hours"#,
+                "t in the last 0 hours",
+            ),
+            (
+                r#"users who viewed "/a" between 2026-02-01 and 2026-01-01"#,
+                "between 2026-02-01 and 2026-01-01",
+            ),
+            (
+                r#"funnel viewed "/a" then viewed "/b" during last 0 days"#,
+                "during last 0 days",
+            ),
+            (r#"paths during past 0 months"#, "during past 0 months"),
+        ],
     );
     one(
         r#"users who viewed "/a" between 2026-02-01 and 2026-02-01T00:00:00Z"#,
         codes::ZERO_LENGTH_RANGE,
         None,
-    );
-    one(
-        r#"funnel viewed "/a" then viewed "/b" during last 0 days"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("during last 0 days"),
-    );
-    one(
-        r#"paths during past 0 months"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("during past 0 months"),
     );
 }
 
@@ -723,25 +705,26 @@ fn months_only_in_ranges() {
 
 #[test]
 fn checks_reach_every_step_filter() {
-    one(
-        r#"retention viewed "/a" with d in the past 0 days returning any event"#,
+    each(
         codes::ZERO_LENGTH_RANGE,
-        Some("d in the past 0 days"),
-    );
-    one(
-        r#"explore count(action "a" with d in the past 0 days)"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("d in the past 0 days"),
-    );
-    one(
-        r#"funnel viewed "/a" then not action "b" with d in the past 0 days then viewed "/c""#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("d in the past 0 days"),
-    );
-    one(
-        r#"paths from viewed "/a" with d in the past 0 days"#,
-        codes::ZERO_LENGTH_RANGE,
-        Some("d in the past 0 days"),
+        &[
+            (
+                r#"retention viewed "/a" with d in the past 0 days returning any event"#,
+                "d in the past 0 days",
+            ),
+            (
+                r#"explore count(action "a" with d in the past 0 days)"#,
+                "d in the past 0 days",
+            ),
+            (
+                r#"funnel viewed "/a" then not action "b" with d in the past 0 days then viewed "/c""#,
+                "d in the past 0 days",
+            ),
+            (
+                r#"paths from viewed "/a" with d in the past 0 days"#,
+                "d in the past 0 days",
+            ),
+        ],
     );
 }
 

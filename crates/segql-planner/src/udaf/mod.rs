@@ -2,9 +2,11 @@
 //! ([`crate::SequenceEngine::Native`]) plans in place of self-joins and
 //! window passes: the sequence matcher ([`sequence`]) decides sequences and
 //! funnels, the path builder ([`paths`]) builds one path per session. Both
-//! read each actor's events once, in time order, and keep their groups'
-//! events alike ([`state`]).
+//! read each actor's events once, in time order, keep their groups' events
+//! alike ([`state`]), and are one kind of function to DataFusion
+//! ([`aggregate`]), each saying only what it keeps and gives.
 
+mod aggregate;
 pub mod paths;
 pub mod sequence;
 mod state;

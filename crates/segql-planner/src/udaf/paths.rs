@@ -10,19 +10,14 @@
 //! element matching `from`, and cuts to `depth` elements, or ends at the
 //! first element matching `to` (no path when that is not within `depth`).
 
-use super::state::{
-    GroupedEvents, list_fields, lists, one_element_lists, one_list, passes, row_starts,
-};
+use super::aggregate::{EventAggregate, EventUdaf, Rows};
+use super::state::{Emitted, lists, one_list, passes, row_starts};
 use datafusion_common::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, StringBuilder,
 };
-use datafusion_common::arrow::datatypes::{DataType, FieldRef, Int64Type};
+use datafusion_common::arrow::datatypes::{DataType, Int64Type};
 use datafusion_common::{Result, ScalarValue, internal_err};
-use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, Expr, GroupsAccumulator, Signature,
-    Volatility,
-};
+use datafusion_expr::{Accumulator, Expr};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -65,7 +60,6 @@ pub fn session_path<'a>(views: &[(i64, &'a str, i64)], shape: PathShape) -> Opti
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathBuilder {
     shape: PathShape,
-    signature: Signature,
 }
 
 impl PathBuilder {
@@ -73,61 +67,99 @@ impl PathBuilder {
     pub const SEPARATOR: &'static str = " -> ";
 
     pub fn new(shape: PathShape) -> Self {
-        PathBuilder {
-            shape,
-            signature: Signature::exact(
-                vec![DataType::Int64, DataType::Utf8, DataType::Int64],
-                Volatility::Immutable,
-            ),
-        }
+        PathBuilder { shape }
     }
 
     /// The call `segql_path(time, name, flags)`.
     pub fn call(shape: PathShape, time: Expr, name: Expr, flags: Expr) -> Expr {
-        AggregateUDF::from(PathBuilder::new(shape)).call(vec![time, name, flags])
+        EventUdaf::call(PathBuilder::new(shape), vec![time, name, flags])
     }
 }
 
-impl AggregateUDFImpl for PathBuilder {
-    fn name(&self) -> &str {
-        Self::NAME
+impl EventAggregate for PathBuilder {
+    type Kept = View;
+    type Store = Names;
+    const NAME: &'static str = PathBuilder::NAME;
+
+    fn arguments(&self) -> Vec<DataType> {
+        vec![DataType::Int64, DataType::Utf8, DataType::Int64]
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn result(&self) -> DataType {
+        DataType::Utf8
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+    fn state_columns(&self) -> Vec<(&'static str, DataType)> {
+        vec![
+            ("times", DataType::Int64),
+            ("names", DataType::Utf8),
+            ("flags", DataType::Int64),
+        ]
     }
 
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(PathAccumulator {
+    fn accumulator(&self) -> Box<dyn Accumulator> {
+        Box::new(PathAccumulator {
             shape: self.shape,
             views: Vec::new(),
-        }))
+        })
     }
 
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(list_fields(
-            &args,
-            &[
-                ("times", DataType::Int64),
-                ("names", DataType::Utf8),
-                ("flags", DataType::Int64),
-            ],
-        ))
+    fn store(&self) -> Names {
+        Names::default()
     }
 
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
+    fn store_size(names: &Names) -> usize {
+        names.names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
     }
 
-    fn create_groups_accumulator(
+    fn read(
         &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(PathGroups::new(self.shape)))
+        names: &mut Names,
+        rows: Rows,
+        mut keep: impl FnMut(usize, i64, View),
+    ) -> Result<()> {
+        let view = |row, time, name: &str, flags| keep(row, time, names.view(name, flags));
+        match rows {
+            Rows::Input(values, filter) => input_views(values, filter, view),
+            Rows::State(states) => state_views(states, view),
+        }
+    }
+
+    fn evaluate(&self, names: &Names, mut emitted: Emitted<View>) -> Result<ArrayRef> {
+        names.sort(&mut emitted);
+        let (offsets, sorted) = (emitted.offsets, emitted.events);
+        let mut out = StringBuilder::new();
+        let mut views: Vec<(i64, &str, i64)> = Vec::new();
+        for w in offsets.windows(2) {
+            views.clear();
+            views.extend(
+                sorted[w[0]..w[1]]
+                    .iter()
+                    .map(|&(t, v)| (t, names.names[v.code as usize].as_str(), v.flags as i64)),
+            );
+            match session_path(&views, self.shape) {
+                Some(path) => out.append_value(path.join(PathBuilder::SEPARATOR)),
+                None => out.append_null(),
+            }
+        }
+        Ok(Arc::new(out.finish()))
+    }
+
+    fn state(&self, names: &Names, mut emitted: Emitted<View>) -> Result<Vec<ArrayRef>> {
+        names.sort(&mut emitted);
+        let (offsets, sorted) = (emitted.offsets, emitted.events);
+        let times = Int64Array::from_iter_values(sorted.iter().map(|v| v.0));
+        let name_values = StringArray::from_iter_values(
+            sorted
+                .iter()
+                .map(|v| names.names[v.1.code as usize].as_str()),
+        );
+        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.1.flags as i64));
+        Ok(vec![
+            lists(&offsets, Arc::new(times)),
+            lists(&offsets, Arc::new(name_values)),
+            lists(&offsets, Arc::new(flags)),
+        ])
     }
 }
 
@@ -188,31 +220,22 @@ fn state_views(states: &[ArrayRef], mut f: impl FnMut(usize, i64, &str, i64)) ->
 
 /// What is kept of a view besides its group and time.
 #[derive(Debug, Clone, Copy, Default)]
-struct View {
-    /// Its name's number in [`PathGroups::names`].
+pub(super) struct View {
+    /// Its name's number in [`Names`].
     code: u32,
     flags: u8,
 }
 
-/// Views of every group, column-wise, names interned.
-struct PathGroups {
-    shape: PathShape,
+/// The names of the views, interned: a view keeps its name's number.
+#[derive(Default)]
+pub(super) struct Names {
     codes: HashMap<String, u32>,
     names: Vec<String>,
-    views: GroupedEvents<View>,
 }
 
-impl PathGroups {
-    fn new(shape: PathShape) -> Self {
-        PathGroups {
-            shape,
-            codes: HashMap::new(),
-            names: Vec::new(),
-            views: GroupedEvents::new(),
-        }
-    }
-
-    fn push(&mut self, group: usize, time: i64, name: &str, flags: i64) {
+impl Names {
+    /// What is kept of a view named `name`.
+    fn view(&mut self, name: &str, flags: i64) -> View {
         let code = match self.codes.get(name) {
             Some(&c) => c,
             None => {
@@ -222,106 +245,25 @@ impl PathGroups {
                 c
             }
         };
-        self.views.push(
-            group,
-            time,
-            View {
-                code,
-                flags: flags as u8,
-            },
-        );
+        View {
+            code,
+            flags: flags as u8,
+        }
     }
 
-    /// Takes the views of the groups `emit_to` names, grouped and each
-    /// group sorted by time then name: group start offsets and views.
-    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, View)>) {
-        let (offsets, mut sorted) = self.views.take(emit_to);
-        let names = &self.names;
-        for w in offsets.windows(2) {
-            sorted[w[0]..w[1]].sort_unstable_by(|a, b| {
+    /// Sorts each emitted group's views by time then name.
+    fn sort(&self, emitted: &mut Emitted<View>) {
+        for w in emitted.offsets.windows(2) {
+            emitted.events[w[0]..w[1]].sort_unstable_by(|a, b| {
                 a.0.cmp(&b.0)
-                    .then_with(|| names[a.1.code as usize].cmp(&names[b.1.code as usize]))
+                    .then_with(|| self.names[a.1.code as usize].cmp(&self.names[b.1.code as usize]))
             });
         }
-        (offsets, sorted)
     }
 }
 
-impl GroupsAccumulator for PathGroups {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        opt_filter: Option<&BooleanArray>,
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.views.grow(total_num_groups);
-        input_views(values, opt_filter, |row, time, name, flags| {
-            self.push(group_indices[row], time, name, flags)
-        })
-    }
-
-    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (offsets, sorted) = self.take_sorted(emit_to);
-        let mut out = StringBuilder::new();
-        let mut views: Vec<(i64, &str, i64)> = Vec::new();
-        for w in offsets.windows(2) {
-            views.clear();
-            views.extend(
-                sorted[w[0]..w[1]]
-                    .iter()
-                    .map(|&(t, v)| (t, self.names[v.code as usize].as_str(), v.flags as i64)),
-            );
-            match session_path(&views, self.shape) {
-                Some(path) => out.append_value(path.join(PathBuilder::SEPARATOR)),
-                None => out.append_null(),
-            }
-        }
-        Ok(Arc::new(out.finish()))
-    }
-
-    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (offsets, sorted) = self.take_sorted(emit_to);
-        let times = Int64Array::from_iter_values(sorted.iter().map(|v| v.0));
-        let names = StringArray::from_iter_values(
-            sorted
-                .iter()
-                .map(|v| self.names[v.1.code as usize].as_str()),
-        );
-        let flags = Int64Array::from_iter_values(sorted.iter().map(|v| v.1.flags as i64));
-        Ok(vec![
-            lists(&offsets, Arc::new(times)),
-            lists(&offsets, Arc::new(names)),
-            lists(&offsets, Arc::new(flags)),
-        ])
-    }
-
-    fn merge_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.views.grow(total_num_groups);
-        state_views(values, |row, time, name, flags| {
-            self.push(group_indices[row], time, name, flags)
-        })
-    }
-
-    fn convert_to_state(
-        &self,
-        values: &[ArrayRef],
-        opt_filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>> {
-        Ok(one_element_lists(values, opt_filter))
-    }
-
-    fn size(&self) -> usize {
-        self.views.size() + self.names.iter().map(|n| n.len() * 2 + 48).sum::<usize>()
-    }
-}
-
-/// The same for one group at a time.
+/// The path builder for one group at a time (where DataFusion does not
+/// group).
 #[derive(Debug)]
 struct PathAccumulator {
     shape: PathShape,
@@ -379,7 +321,9 @@ impl Accumulator for PathAccumulator {
 
 #[cfg(test)]
 mod tests {
+    use super::super::aggregate::EventGroups;
     use super::*;
+    use datafusion_expr::{EmitTo, GroupsAccumulator};
 
     fn path(views: &[(i64, &'static str, i64)], depth: usize, has_to: bool) -> Option<String> {
         session_path(views, PathShape { depth, has_to }).map(|p| p.join(" -> "))
@@ -438,10 +382,10 @@ mod tests {
         ];
         let groups: Vec<usize> = views.iter().map(|v| v.0).collect();
         let new = || {
-            PathGroups::new(PathShape {
+            EventGroups::new(PathBuilder::new(PathShape {
                 depth: 5,
                 has_to: false,
-            })
+            }))
         };
         // Half the rows through update and state, half as converted state.
         let mut partial = new();

@@ -27,20 +27,15 @@ mod matcher;
 
 pub use matcher::{earliest_start, furthest};
 
-use super::state::{
-    GroupedEvents, list_fields, lists, one_element_lists, one_list, passes, row_starts,
-};
+use super::aggregate::{EventAggregate, EventUdaf, Rows};
+use super::state::{Emitted, lists, one_element_lists, one_list, passes, row_starts};
 use datafusion_common::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, PrimitiveArray,
 };
 use datafusion_common::arrow::buffer::{NullBuffer, OffsetBuffer};
-use datafusion_common::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
+use datafusion_common::arrow::datatypes::{DataType, Field, Int64Type};
 use datafusion_common::{Result, ScalarValue, internal_err};
-use datafusion_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, Expr, GroupsAccumulator, Signature,
-    Volatility,
-};
+use datafusion_expr::{Accumulator, Expr};
 use matcher::{MaskTable, Masks, Scratch, reversed_scan, scan};
 use std::sync::Arc;
 
@@ -134,18 +129,13 @@ fn words_for(steps: usize) -> usize {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SequenceMatch {
     pattern: SequencePattern,
-    signature: Signature,
 }
 
 impl SequenceMatch {
     pub const NAME: &'static str = "segql_sequence";
 
     pub fn new(pattern: SequencePattern) -> Self {
-        let arguments = 1 + pattern.words();
-        SequenceMatch {
-            pattern,
-            signature: Signature::exact(vec![DataType::Int64; arguments], Volatility::Immutable),
-        }
+        SequenceMatch { pattern }
     }
 
     /// The call `segql_sequence(time, mask words…)`: as many words as
@@ -153,7 +143,7 @@ impl SequenceMatch {
     pub fn call(pattern: SequencePattern, time: Expr, words: Vec<Expr>) -> Expr {
         let mut arguments = vec![time];
         arguments.extend(words);
-        AggregateUDF::from(SequenceMatch::new(pattern)).call(arguments)
+        EventUdaf::call(SequenceMatch::new(pattern), arguments)
     }
 
     /// The table wide masks are stored in (unused by narrow ones).
@@ -231,53 +221,132 @@ impl SequenceMatch {
     }
 }
 
-impl AggregateUDFImpl for SequenceMatch {
-    fn name(&self) -> &str {
-        Self::NAME
+impl EventAggregate for SequenceMatch {
+    /// An event's entry.
+    type Kept = u32;
+    /// The wide masks the entries name (see [`MaskTable`]).
+    type Store = MaskTable;
+    const NAME: &'static str = SequenceMatch::NAME;
+
+    /// The time and the mask words.
+    fn arguments(&self) -> Vec<DataType> {
+        vec![DataType::Int64; 1 + self.pattern.words()]
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(match self.pattern.output {
+    fn result(&self) -> DataType {
+        match self.pattern.output {
             SequenceOutput::Holds => DataType::Boolean,
             SequenceOutput::Furthest => DataType::Int64,
             SequenceOutput::FurthestWithStart => DataType::Struct(furthest_with_start_fields()),
-        })
+        }
     }
 
-    fn is_nullable(&self) -> bool {
+    fn nullable(&self) -> bool {
         false
-    }
-
-    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(SequenceAccumulator {
-            matcher: self.clone(),
-            events: Vec::new(),
-            table: self.table(),
-        }))
     }
 
     /// Per group, the times and the masks of its events (as many words an
     /// event as the pattern has).
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(list_fields(
-            &args,
-            &[("times", DataType::Int64), ("masks", DataType::Int64)],
-        ))
+    fn state_columns(&self) -> Vec<(&'static str, DataType)> {
+        vec![("times", DataType::Int64), ("masks", DataType::Int64)]
     }
 
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
+    fn accumulator(&self) -> Box<dyn Accumulator> {
+        Box::new(SequenceAccumulator {
+            matcher: self.clone(),
+            events: Vec::new(),
+            table: self.table(),
+        })
     }
 
-    fn create_groups_accumulator(
+    fn store(&self) -> MaskTable {
+        self.table()
+    }
+
+    fn store_size(table: &MaskTable) -> usize {
+        table.size()
+    }
+
+    /// Keeps the events that match a step.
+    fn read(
         &self,
-        _args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(SequenceGroups::new(self.clone())))
+        table: &mut MaskTable,
+        rows: Rows,
+        mut keep: impl FnMut(usize, i64, u32),
+    ) -> Result<()> {
+        let entry = |row, time, mask: &[u64]| {
+            if let Some(entry) = self.entry(mask, table) {
+                keep(row, time, entry);
+            }
+        };
+        match rows {
+            Rows::Input(values, filter) => input_events(values, filter, entry),
+            Rows::State(states) => state_events(states, self.pattern.words(), entry),
+        }
+    }
+
+    fn evaluate(&self, table: &MaskTable, emitted: Emitted<u32>) -> Result<ArrayRef> {
+        let (offsets, mut events) = (emitted.offsets, emitted.events);
+        let masks = self.masks(table);
+        let mut scratch = Scratch::default();
+        let values = offsets.windows(2).map(|w| {
+            let group = &mut events[w[0]..w[1]];
+            group.sort_unstable();
+            self.outcome(group, masks, &mut scratch)
+        });
+        Ok(self.result(values))
+    }
+
+    fn state(&self, table: &MaskTable, emitted: Emitted<u32>) -> Result<Vec<ArrayRef>> {
+        let (offsets, events) = (emitted.offsets, emitted.events);
+        // The merging side sorts; the partial side only groups.
+        let width = self.pattern.words();
+        let mut times = Vec::with_capacity(events.len());
+        let mut masks = Vec::with_capacity(events.len() * width);
+        for (t, entry) in events {
+            times.push(t);
+            self.push_mask(entry, table, &mut masks);
+        }
+        let mask_offsets: Vec<usize> = offsets.iter().map(|o| o * width).collect();
+        Ok(vec![
+            lists(&offsets, Arc::new(Int64Array::from(times))),
+            lists(&mask_offsets, Arc::new(Int64Array::from(masks))),
+        ])
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        if values.len() == 2 {
+            // One mask word a row: the input arrays are the lists' values.
+            return Ok(one_element_lists(values, filter));
+        }
+        // One time and the row's mask words (interleaved) per row.
+        let (times, words) = arguments(values)?;
+        let rows = times.len();
+        let mut interleaved = Vec::with_capacity(rows * words.len());
+        for row in 0..rows {
+            interleaved.extend(words.iter().map(|w| w.value(row)));
+        }
+        let nulls = NullBuffer::from(
+            (0..rows)
+                .map(|row| is_event(times, &words, row) && passes(filter, row))
+                .collect::<Vec<bool>>(),
+        );
+        let list = |width: usize, values: ArrayRef| -> ArrayRef {
+            Arc::new(ListArray::new(
+                Arc::new(Field::new_list_field(DataType::Int64, true)),
+                OffsetBuffer::from_repeated_length(width, rows),
+                values,
+                Some(nulls.clone()),
+            ))
+        };
+        Ok(vec![
+            list(1, Arc::clone(&values[0])),
+            list(words.len(), Arc::new(Int64Array::from(interleaved))),
+        ])
     }
 }
 
@@ -347,127 +416,6 @@ fn state_events(
         }
     }
     Ok(())
-}
-
-/// The events of every group, stored column-wise in arrival order.
-struct SequenceGroups {
-    matcher: SequenceMatch,
-    /// Each event's entry.
-    events: GroupedEvents<u32>,
-    /// The wide masks the entries name (see [`MaskTable`]).
-    table: MaskTable,
-}
-
-impl SequenceGroups {
-    fn new(matcher: SequenceMatch) -> Self {
-        SequenceGroups {
-            table: matcher.table(),
-            matcher,
-            events: GroupedEvents::new(),
-        }
-    }
-
-    /// Keeps an event of `group` unless it matches no step.
-    fn keep(&mut self, group: usize, time: i64, mask: &[u64]) {
-        if let Some(entry) = self.matcher.entry(mask, &mut self.table) {
-            self.events.push(group, time, entry);
-        }
-    }
-}
-
-impl GroupsAccumulator for SequenceGroups {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        opt_filter: Option<&BooleanArray>,
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.events.grow(total_num_groups);
-        input_events(values, opt_filter, |row, time, mask| {
-            self.keep(group_indices[row], time, mask)
-        })
-    }
-
-    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (offsets, mut events) = self.events.take(emit_to);
-        let masks = self.matcher.masks(&self.table);
-        let mut scratch = Scratch::default();
-        let values = offsets.windows(2).map(|w| {
-            let group = &mut events[w[0]..w[1]];
-            group.sort_unstable();
-            self.matcher.outcome(group, masks, &mut scratch)
-        });
-        Ok(self.matcher.result(values))
-    }
-
-    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        // The merging side sorts; the partial side only groups.
-        let (offsets, events) = self.events.take(emit_to);
-        let width = self.matcher.pattern.words();
-        let mut times = Vec::with_capacity(events.len());
-        let mut masks = Vec::with_capacity(events.len() * width);
-        for (t, entry) in events {
-            times.push(t);
-            self.matcher.push_mask(entry, &self.table, &mut masks);
-        }
-        let mask_offsets: Vec<usize> = offsets.iter().map(|o| o * width).collect();
-        Ok(vec![
-            lists(&offsets, Arc::new(Int64Array::from(times))),
-            lists(&mask_offsets, Arc::new(Int64Array::from(masks))),
-        ])
-    }
-
-    fn merge_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.events.grow(total_num_groups);
-        state_events(values, self.matcher.pattern.words(), |row, time, mask| {
-            self.keep(group_indices[row], time, mask)
-        })
-    }
-
-    fn convert_to_state(
-        &self,
-        values: &[ArrayRef],
-        opt_filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>> {
-        if values.len() == 2 {
-            // One mask word a row: the input arrays are the lists' values.
-            return Ok(one_element_lists(values, opt_filter));
-        }
-        // One time and the row's mask words (interleaved) per row.
-        let (times, words) = arguments(values)?;
-        let rows = times.len();
-        let mut interleaved = Vec::with_capacity(rows * words.len());
-        for row in 0..rows {
-            interleaved.extend(words.iter().map(|w| w.value(row)));
-        }
-        let nulls = NullBuffer::from(
-            (0..rows)
-                .map(|row| is_event(times, &words, row) && passes(opt_filter, row))
-                .collect::<Vec<bool>>(),
-        );
-        let list = |width: usize, values: ArrayRef| -> ArrayRef {
-            Arc::new(ListArray::new(
-                Arc::new(Field::new_list_field(DataType::Int64, true)),
-                OffsetBuffer::from_repeated_length(width, rows),
-                values,
-                Some(nulls.clone()),
-            ))
-        };
-        Ok(vec![
-            list(1, Arc::clone(&values[0])),
-            list(words.len(), Arc::new(Int64Array::from(interleaved))),
-        ])
-    }
-
-    fn size(&self) -> usize {
-        self.events.size() + self.table.size()
-    }
 }
 
 /// The same matcher for one group at a time (used where DataFusion does not

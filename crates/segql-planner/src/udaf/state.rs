@@ -19,6 +19,14 @@ pub(super) fn passes(filter: Option<&BooleanArray>, row: usize) -> bool {
     filter.is_none_or(|f| f.is_valid(row) && f.value(row))
 }
 
+/// The events of the groups emitted at once: each group's events, in
+/// arrival order, start at its offset (one offset more than groups: the
+/// last is the total).
+pub(super) struct Emitted<P> {
+    pub(super) offsets: Vec<usize>,
+    pub(super) events: Vec<(i64, P)>,
+}
+
 /// The events of every group, column-wise in arrival order: the group, the
 /// time, and what the aggregate keeps of the event (`P`).
 #[derive(Debug)]
@@ -52,10 +60,9 @@ impl<P: Copy + Default> GroupedEvents<P> {
     }
 
     /// Takes the events of the groups `emit_to` names, grouped (counting
-    /// sort), each group in arrival order: the start offset of each group
-    /// (one more than groups: the last is the total) and the events. The
-    /// remaining groups are renumbered from 0.
-    pub(super) fn take(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<(i64, P)>) {
+    /// sort), each group in arrival order. The remaining groups are
+    /// renumbered from 0.
+    pub(super) fn take(&mut self, emit_to: EmitTo) -> Emitted<P> {
         let emitted = match emit_to {
             EmitTo::All => self.num_groups,
             EmitTo::First(n) => n.min(self.num_groups),
@@ -77,7 +84,10 @@ impl<P: Copy + Default> GroupedEvents<P> {
         }
         (self.groups, self.times, self.kept) = (groups, times, kept);
         self.num_groups -= emitted;
-        (offsets, grouped)
+        Emitted {
+            offsets,
+            events: grouped,
+        }
     }
 
     /// The bytes held.

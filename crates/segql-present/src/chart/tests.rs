@@ -74,6 +74,17 @@ fn has_text(svg: &str, text: &str) -> bool {
     texts(svg).iter().any(|t| t == text)
 }
 
+/// The horizontal bars of the first colour, asserting how many there are
+/// and their widths: bar `i + 1` is `ratios[i]` of the first (the longest).
+fn ranked_bars<'a>(svg: &'a str, ratios: &[f64]) -> Vec<Vec<(&'a str, &'a str)>> {
+    let bars = rects(svg, &hex(PALETTE[0]));
+    assert_eq!(bars.len(), ratios.len() + 1);
+    for (bar, &ratio) in bars[1..].iter().zip(ratios) {
+        assert_ratio(num(bar, "width"), num(&bars[0], "width"), ratio);
+    }
+    bars
+}
+
 fn hex(color: RGBColor) -> String {
     format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2)
 }
@@ -282,10 +293,7 @@ fn retention_has_a_legend_and_names_its_period() {
 fn paths_are_ranked_bars() {
     let svg = chart(AnalysisKind::Paths, paths());
     // The path with 0 sessions has no bar.
-    let bars = rects(&svg, &hex(PALETTE[0]));
-    assert_eq!(bars.len(), 3);
-    assert_ratio(num(&bars[1], "width"), num(&bars[0], "width"), 0.5);
-    assert_ratio(num(&bars[2], "width"), num(&bars[0], "width"), 7.0 / 120.0);
+    let bars = ranked_bars(&svg, &[0.5, 7.0 / 120.0]);
     // One below the other, all from the same left edge.
     assert!(bars.windows(2).all(|w| num(&w[0], "y") < num(&w[1], "y")));
     assert!(bars.iter().all(|b| num(b, "x") == num(&bars[0], "x")));
@@ -448,9 +456,7 @@ fn long_paths_stay_distinguishable() {
 #[test]
 fn explore_without_time_is_a_bar_chart() {
     let svg = chart(AnalysisKind::Explore, explore_untimed());
-    let bars = rects(&svg, &hex(PALETTE[0]));
-    assert_eq!(bars.len(), 2);
-    assert_ratio(num(&bars[1], "width"), num(&bars[0], "width"), 0.5);
+    ranked_bars(&svg, &[0.5]);
     assert!(elements(&svg, "polyline").is_empty());
     for text in [
         "events by device",

@@ -1,7 +1,7 @@
 //! The funnel on a terminal: bars of users per step, one block per
 //! segment and `by` group.
 
-use super::NO_ROWS;
+use super::drawable;
 use super::read::read_funnel;
 use super::text::{bar, count_text, percent, truncate, widest};
 use arrow::array::RecordBatch;
@@ -15,13 +15,12 @@ use arrow::datatypes::SchemaRef;
 /// column gets up to 2/5 of it and the bar the rest, but never fewer than
 /// 10 characters, so a line may be wider than a very small `width`.
 pub fn funnel_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> String {
-    let funnel = match read_funnel(batches, schema) {
+    let funnel = match drawable(read_funnel(batches, schema), "funnel", |f| {
+        f.blocks.is_empty()
+    }) {
         Ok(funnel) => funnel,
-        Err(e) => return format!("cannot draw the funnel: {e}\n"),
+        Err(text) => return text,
     };
-    if funnel.blocks.is_empty() {
-        return NO_ROWS.to_string();
-    }
     let headers = funnel.blocks.iter().any(|b| funnel.header(b).is_some());
     let indent = if headers { 2 } else { 0 };
     let steps = || funnel.blocks.iter().flat_map(|b| &b.steps);

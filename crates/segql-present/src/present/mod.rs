@@ -44,6 +44,20 @@ pub(crate) const NULL: &str = "null";
 /// What an empty result shows.
 const NO_ROWS: &str = "no rows\n";
 
+/// A result as read for its picture, or the text shown instead: why it
+/// cannot be drawn (`what` names the picture), or that it has no rows.
+fn drawable<T>(
+    read: Result<T, String>,
+    what: &str,
+    empty: impl FnOnce(&T) -> bool,
+) -> Result<T, String> {
+    match read {
+        Err(e) => Err(format!("cannot draw the {what}: {e}\n")),
+        Ok(t) if empty(&t) => Err(NO_ROWS.to_string()),
+        Ok(t) => Ok(t),
+    }
+}
+
 /// The widest a label column gets in a picture's text.
 const MAX_KEY: usize = 30;
 

@@ -1,6 +1,6 @@
 //! Paths on a terminal: ranked bars of sessions per path.
 
-use super::NO_ROWS;
+use super::drawable;
 use super::read::read_paths;
 use super::text::{bar, count_text, truncate_path, widest};
 use arrow::array::RecordBatch;
@@ -12,13 +12,10 @@ use arrow::datatypes::SchemaRef;
 /// sessions, the sessions and the users. `width` is the width of a line in
 /// characters (the bar never gets fewer than 10).
 pub fn paths_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> String {
-    let rows = match read_paths(batches, schema) {
+    let rows = match drawable(read_paths(batches, schema), "paths", |rows| rows.is_empty()) {
         Ok(rows) => rows,
-        Err(e) => return format!("cannot draw the paths: {e}\n"),
+        Err(text) => return text,
     };
-    if rows.is_empty() {
-        return NO_ROWS.to_string();
-    }
     let sessions: Vec<String> = rows.iter().map(|r| count_text(r.sessions)).collect();
     let users: Vec<String> = rows.iter().map(|r| count_text(r.users)).collect();
     let sessions_width = widest("sessions", &sessions);

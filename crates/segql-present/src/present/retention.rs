@@ -4,7 +4,7 @@
 
 use super::read::{Columns, read_retention};
 use super::text::{DAY_MICROS, count_text, percent, truncate, widest};
-use super::{MAX_KEY, NO_ROWS};
+use super::{MAX_KEY, drawable};
 use arrow::array::{BooleanArray, RecordBatch};
 use arrow::compute::nullif;
 use arrow::datatypes::{Field, Schema, SchemaRef};
@@ -27,13 +27,12 @@ const CELL: usize = 8;
 /// half), darker for higher rates; without, the text is the same less the
 /// escapes.
 pub fn retention_triangle(batches: &[RecordBatch], schema: &SchemaRef, color: bool) -> String {
-    let retention = match read_retention(batches, schema) {
+    let retention = match drawable(read_retention(batches, schema), "retention", |r| {
+        r.cohorts.is_empty()
+    }) {
         Ok(retention) => retention,
-        Err(e) => return format!("cannot draw the retention: {e}\n"),
+        Err(text) => return text,
     };
-    if retention.cohorts.is_empty() {
-        return NO_ROWS.to_string();
-    }
     let cohorts = &retention.cohorts;
     let by_width = retention
         .by_name

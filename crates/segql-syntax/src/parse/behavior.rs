@@ -4,7 +4,7 @@
 
 use super::predicate::{cmp, pred};
 use super::range::range;
-use super::{Input, PError, PResult, clause, cut, expecting, fail, offset, opt, span_from};
+use super::{Input, PResult, clause, cut, expecting, fail, fail_cut, offset, opt, span_from};
 use crate::ast::{
     AggregateFunc, Behavior, Count, CountKind, Event, EventKind, SeqStep, Step, Target, Within,
     WithinKind,
@@ -220,10 +220,7 @@ fn count(i: Input) -> PResult<Count> {
                 let (i, n) = times(i)?;
                 (i, CountKind::AtMost(n))
             } else {
-                return Err(nom::Err::Failure(PError::expected(
-                    offset(&i),
-                    "`least` or `most` after `at`",
-                )));
+                return fail_cut(&i, "`least` or `most` after `at`");
             }
         }
         "exactly" => {

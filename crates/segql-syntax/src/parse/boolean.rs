@@ -7,9 +7,9 @@
 //! debug build keeps every temporary of a function in its frame, and deep
 //! nesting multiplies that frame.
 
-use super::{Input, PResult, cut, expecting, failure, nested, offset, span_from};
-use crate::diagnostic::{Diagnostic, codes};
-use crate::lexer::{describe_token, kw, sym};
+use super::{Input, PResult, cut, expected_found, expecting, failure, nested, offset, span_from};
+use crate::diagnostic::codes;
+use crate::lexer::{kw, sym};
 use crate::span::Span;
 
 /// The joining word of a chain.
@@ -125,14 +125,9 @@ fn close_paren(i: Input, open: Span) -> PResult<Span> {
         return Ok(ok);
     }
     let at = offset(&i);
-    let (found, span) = describe_token(i.extra.source, at);
-    let mut d = Diagnostic::error(
-        codes::SYNTAX,
-        format!("expected `)` to close the parenthesis, found {found}"),
-    )
-    .with_span(span)
-    .with_label("expected `)`")
-    .with_secondary(open, "this parenthesis is not closed");
+    let mut d = expected_found(codes::SYNTAX, &i, "`)` to close the parenthesis")
+        .with_label("expected `)`")
+        .with_secondary(open, "this parenthesis is not closed");
     if i.fragment().is_empty() || i.fragment().starts_with(';') {
         d = d.with_help("add the `)` where the group ends");
     }

@@ -107,22 +107,24 @@ fn condition_node(kind: ConditionKind, start: usize, rest: &Input) -> Condition 
     }
 }
 
+/// A condition from `start` to `i` that no range may follow (a profile
+/// test, `in segment`).
+fn unranged(kind: ConditionKind, start: usize, i: Input) -> PResult<Condition> {
+    let c = condition_node(kind, start, &i);
+    no_range_after(i, &c)?;
+    Ok((i, c))
+}
+
 /// `"have" atom`
 #[inline(never)]
 fn have_condition(i: Input) -> PResult<Condition> {
     let start = offset(&i);
     let (i, _) = kw("have")(i)?;
-    let (i, a) = cut(expecting(
+    let (i, atom) = cut(expecting(
         "a profile test after `have`, such as `plan = \"premium\"`",
         atom,
     ))(i)?;
-    let kind = ConditionKind::Profile {
-        atom: a,
-        have: true,
-    };
-    let c = condition_node(kind, start, &i);
-    no_range_after(i, &c)?;
-    Ok((i, c))
+    unranged(ConditionKind::Profile { atom, have: true }, start, i)
 }
 
 /// `"in" set_ref`
@@ -131,9 +133,7 @@ fn in_set_condition(i: Input) -> PResult<Condition> {
     let start = offset(&i);
     let (i, _) = kw("in")(i)?;
     let (i, set) = cut(set_ref)(i)?;
-    let c = condition_node(ConditionKind::InSet(set), start, &i);
-    no_range_after(i, &c)?;
-    Ok((i, c))
+    unranged(ConditionKind::InSet(set), start, i)
 }
 
 /// `behavior`
@@ -152,14 +152,8 @@ fn profile_condition(i: Input) -> PResult<Condition> {
     if let Some(err) = misspelled_behavior(&i) {
         return Err(nom::Err::Failure(err));
     }
-    let (i, a) = expecting(CONDITION_EXPECTED, atom)(i)?;
-    let kind = ConditionKind::Profile {
-        atom: a,
-        have: false,
-    };
-    let c = condition_node(kind, start, &i);
-    no_range_after(i, &c)?;
-    Ok((i, c))
+    let (i, atom) = expecting(CONDITION_EXPECTED, atom)(i)?;
+    unranged(ConditionKind::Profile { atom, have: false }, start, i)
 }
 
 /// A range right after a profile test or `in segment` governs nothing:

@@ -164,8 +164,26 @@ pub fn fail<'a, O>(i: &Input<'a>, what: impl Into<Cow<'static, str>>) -> PResult
     Err(nom::Err::Error(PError::expected(offset(i), what)))
 }
 
+/// `fail`, but final: the error is reported without trying alternatives.
+pub fn fail_cut<'a, O>(i: &Input<'a>, what: impl Into<Cow<'static, str>>) -> PResult<'a, O> {
+    Err(nom::Err::Failure(PError::expected(offset(i), what)))
+}
+
+/// The error `expected WHAT, found ...` of `code`, spanning the token at
+/// `i` (the one found).
+pub fn expected_found(code: &'static str, i: &Input, what: &str) -> Diagnostic {
+    let (found, span) = describe_token(i.extra.source, offset(i));
+    Diagnostic::error(code, format!("expected {what}, found {found}")).with_span(span)
+}
+
 pub fn failure<'a, O>(offset: usize, diagnostic: Diagnostic) -> PResult<'a, O> {
     Err(nom::Err::Failure(PError::custom(offset, diagnostic)))
+}
+
+/// A [`failure`] at `i`, its diagnostic spanning the `len` bytes there.
+pub fn failure_here<'a, O>(i: &Input, len: usize, diagnostic: Diagnostic) -> PResult<'a, O> {
+    let at = offset(i);
+    failure(at, diagnostic.with_span(Span::new(at, at + len)))
 }
 
 /// Runs `parser`; when it fails where it started, says `what` was expected
@@ -250,14 +268,13 @@ pub fn nested<'a, O>(
 ) -> PResult<'a, O> {
     let depth = &i.extra.depth;
     if depth.get() >= MAX_DEPTH {
-        let at = offset(&i);
-        return failure(
-            at,
+        return failure_here(
+            &i,
+            1,
             Diagnostic::error(
                 codes::TOO_DEEP,
                 format!("parentheses and `not` nest more than {MAX_DEPTH} levels deep here"),
             )
-            .with_span(Span::new(at, at + 1))
             .with_label("too deep")
             .with_help("simplify the expression, or split it into named segments"),
         );
@@ -545,13 +562,8 @@ fn statement(i: Input) -> PResult<Statement> {
 fn statement_start_error(i: &Input) -> PError {
     let at = offset(i);
     let mut err = PError::expected(at, "a statement");
-    let (found, span) = describe_token(i.extra.source, at);
     let word = peek_word(i);
-    let mut diagnostic = Diagnostic::error(
-        codes::SYNTAX,
-        format!("expected a statement, found {found}"),
-    )
-    .with_span(span)
+    let mut diagnostic = expected_found(codes::SYNTAX, i, "a statement")
     .with_label("a statement starts with `users`, `accounts`, `segment`, `funnel`, `retention`, `paths` or `explore`");
     if let Some(s) = did_you_mean(word, keywords::starting(Starts::Statement)) {
         diagnostic = diagnostic.with_help(format!("did you mean `{s}`?"));

@@ -5,7 +5,10 @@
 
 use super::boolean::{self, Chain, Logic, chain_rest};
 use super::range::{in_the_past, in_without_the};
-use super::{Input, PError, PResult, cut, expecting, fail, failure, offset, span_from};
+use super::{
+    Input, PError, PResult, cut, expected_found, expecting, fail, fail_cut, failure, failure_here,
+    offset, span_from,
+};
 use crate::ast::{Atom, AtomKind, CmpOp, Ident, Literal, LiteralKind, Pred, PredKind};
 use crate::diagnostic::{Diagnostic, codes, quoted};
 use crate::lexer::{
@@ -150,10 +153,7 @@ pub fn atom(i: Input) -> PResult<Atom> {
                     },
                 )
             } else {
-                return Err(nom::Err::Failure(PError::expected(
-                    offset(&i),
-                    "`in` or `like` after `not`",
-                )));
+                return fail_cut(&i, "`in` or `like` after `not`");
             }
         }
         "in" => {
@@ -299,21 +299,16 @@ pub fn reserved_as_column(i: &Input) -> Option<PError> {
 /// A column that no comparison follows (`users who have plan`).
 fn no_comparison(i: &Input, column: &Ident) -> PError {
     let at = offset(i);
-    let (found, span) = describe_token(i.extra.source, at);
     let written = quoted(&i.extra.source[column.span.range()]);
     PError::custom(
         at,
-        Diagnostic::error(
-            codes::SYNTAX,
-            format!("expected a comparison after `{written}`, found {found}"),
-        )
-        .with_span(span)
-        .with_label("expected `=`, `!=`, `<`, `>`, `in`, `is`, `like`, ...")
-        .with_secondary(column.span, "read as a column name")
-        .with_help(format!(
-            "test the column with `=`, `!=`, `<`, `<=`, `>`, `>=`, `in (...)`, `is null`, \
+        expected_found(codes::SYNTAX, i, &format!("a comparison after `{written}`"))
+            .with_label("expected `=`, `!=`, `<`, `>`, `in`, `is`, `like`, ...")
+            .with_secondary(column.span, "read as a column name")
+            .with_help(format!(
+                "test the column with `=`, `!=`, `<`, `<=`, `>`, `>=`, `in (...)`, `is null`, \
              `like`, `between` or `contains`, e.g. `{written} = \"value\"`"
-        )),
+            )),
     )
 }
 
@@ -334,17 +329,12 @@ fn literal_list(i: Input) -> PResult<Vec<Literal>> {
             return Ok((rest, values));
         }
         let at = offset(&rest);
-        let (found, span) = describe_token(rest.extra.source, at);
         return failure(
             at,
-            Diagnostic::error(
-                codes::SYNTAX,
-                format!("expected `,` or `)` in the list of values, found {found}"),
-            )
-            .with_span(span)
-            .with_label("expected `,` or `)`")
-            .with_secondary(open, "the list starts here")
-            .with_help("separate the values with commas and close the list: (\"BR\", \"AR\")"),
+            expected_found(codes::SYNTAX, &rest, "`,` or `)` in the list of values")
+                .with_label("expected `,` or `)`")
+                .with_secondary(open, "the list starts here")
+                .with_help("separate the values with commas and close the list: (\"BR\", \"AR\")"),
         );
     }
 }
@@ -352,13 +342,7 @@ fn literal_list(i: Input) -> PResult<Vec<Literal>> {
 /// `in "BR", "AR"`: the values of an `in` list without their parentheses.
 fn list_without_parentheses(i: Input) -> PError {
     let at = offset(&i);
-    let (found, span) = describe_token(i.extra.source, at);
-    let mut d = Diagnostic::error(
-        codes::SYNTAX,
-        format!("expected `(` after `in`, found {found}"),
-    )
-    .with_span(span)
-    .with_label("expected `(`");
+    let mut d = expected_found(codes::SYNTAX, &i, "`(` after `in`").with_label("expected `(`");
     // Read what looks like the list, to show it in parentheses.
     let mut rest = i;
     let mut end = at;
@@ -383,14 +367,13 @@ pub fn cmp(i: Input) -> PResult<CmpOp> {
     // Operators of other languages, checked first: `==` starts with `=`.
     for (written, right) in [("==", "="), ("<>", "!="), ("=<", "<="), ("=>", ">=")] {
         if i.fragment().starts_with(written) {
-            let at = offset(&i);
-            return failure(
-                at,
+            return failure_here(
+                &i,
+                written.len(),
                 Diagnostic::error(
                     codes::SYNTAX,
                     format!("`{written}` is not a comparison in segql"),
                 )
-                .with_span(Span::new(at, at + 2))
                 .with_label(format!("write `{right}`"))
                 .with_help("the comparisons are `=`, `!=`, `<`, `<=`, `>` and `>=`"),
             );

@@ -1,10 +1,13 @@
 //! Ranges: the time a behavior, a group or a segment's filter is limited
 //! to, relative (`during last 7 days`, `in the past week`) or between dates.
 
-use super::{Input, PError, PResult, cut, expecting, fail, failure, offset, opt, span_from};
+use super::{
+    Input, PError, PResult, cut, expected_found, expecting, fail, fail_cut, failure, offset, opt,
+    span_from,
+};
 use crate::ast::{LastForm, Range, RangeKind, Unit};
-use crate::diagnostic::{Diagnostic, codes};
-use crate::lexer::{at_keyword, date, describe_token, int, kw, peek_word, unit};
+use crate::diagnostic::codes;
+use crate::lexer::{at_keyword, date, int, kw, peek_word, unit};
 
 /// `range := "during" ( "last" | "past" ) INT UNIT | "in" "the" ( "past" | "last" ) [ INT ] UNIT
 ///         | "since" DATE | "before" DATE | "between" DATE "and" DATE`
@@ -24,17 +27,12 @@ pub fn range(i: Input) -> PResult<Range> {
                 (i, LastForm::DuringPast)
             } else {
                 let at = offset(&i);
-                let (found, span) = describe_token(i.extra.source, at);
-                let d = Diagnostic::error(
-                    codes::SYNTAX,
-                    format!("expected `last` or `past` after `during`, found {found}"),
-                )
-                .with_span(span)
-                .with_label("expected `last` or `past`")
-                .with_help(
-                    "a relative range reads `during last 7 days`; for dates, write \
+                let d = expected_found(codes::SYNTAX, &i, "`last` or `past` after `during`")
+                    .with_label("expected `last` or `past`")
+                    .with_help(
+                        "a relative range reads `during last 7 days`; for dates, write \
                             `since 2026-01-01` or `between 2026-01-01 and 2026-02-01`",
-                );
+                    );
                 return failure(at, d);
             };
             let (i, (n, _)) = cut(expecting("a whole number, as in `during last 7 days`", int))(i)?;
@@ -105,18 +103,13 @@ pub fn in_without_the(after_in: &Input) -> Option<PError> {
         return None;
     }
     let at = offset(after_in);
-    let (found, span) = describe_token(after_in.extra.source, at);
     Some(PError::custom(
         at,
-        Diagnostic::error(
-            codes::SYNTAX,
-            format!("expected `the` after `in`, found {found}"),
-        )
-        .with_span(span)
-        .with_label("expected `the`")
-        .with_help(format!(
-            "write `in the {word} 7 days` (or `during {word} 7 days`)"
-        )),
+        expected_found(codes::SYNTAX, after_in, "`the` after `in`")
+            .with_label("expected `the`")
+            .with_help(format!(
+                "write `in the {word} 7 days` (or `during {word} 7 days`)"
+            )),
     ))
 }
 
@@ -128,10 +121,7 @@ pub fn in_the_past(i: Input) -> PResult<(bool, Option<u64>, Unit)> {
     } else if let Ok((i, _)) = kw("last")(i) {
         (i, true)
     } else {
-        return Err(nom::Err::Failure(PError::expected(
-            offset(&i),
-            "`past` or `last` after `in the`",
-        )));
+        return fail_cut(&i, "`past` or `last` after `in the`");
     };
     let (i, n) = opt(int)(i)?;
     let (i, (unit, _)) = cut(unit)(i)?;

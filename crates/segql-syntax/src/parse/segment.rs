@@ -5,11 +5,12 @@ use super::condition::condition;
 use super::predicate::pred;
 use super::range::range;
 use super::{
-    Input, PError, PResult, clause, cut, expecting, fail, failure, offset, opt, span_from,
+    Input, PError, PResult, clause, cut, expected_found, expecting, fail, failure, offset, opt,
+    span_from,
 };
 use crate::ast::{Audience, CsvKey, Pred, Segment, SegmentBody, SegmentDef, SetRef, SetRefKind};
 use crate::diagnostic::{Diagnostic, codes, did_you_mean};
-use crate::lexer::{at_keyword, describe_token, ident, kw, peek_word, string, sym};
+use crate::lexer::{at_keyword, ident, kw, peek_word, string, sym};
 use crate::span::Span;
 
 /// `segment_def := "segment" IDENT "=" segment`
@@ -50,15 +51,14 @@ pub fn segment(i: Input) -> PResult<Segment> {
     }
     if at_keyword(&i, "where") || at_keyword(&i, "with") || at_keyword(&i, "have") {
         let at = offset(&i);
-        let (found, span) = describe_token(i.extra.source, at);
         let audience_word = audience.keyword();
         return failure(
             at,
-            Diagnostic::error(
+            expected_found(
                 codes::SYNTAX,
-                format!("expected `who` or `in` after `{audience_word}`, found {found}"),
+                &i,
+                &format!("`who` or `in` after `{audience_word}`"),
             )
-            .with_span(span)
             .with_label("expected `who` or `in`")
             .with_help(format!(
                 "a segment reads `{audience_word} who <condition>`: \
@@ -155,15 +155,10 @@ pub fn set_ref(i: Input) -> PResult<SetRef> {
     );
     let word = peek_word(&i);
     if let Some(s) = did_you_mean(word, ["segment", "csv"]) {
-        let (found, span) = describe_token(i.extra.source, offset(&i));
         err.custom = Some(Box::new(
-            Diagnostic::error(
-                codes::UNKNOWN_KEYWORD,
-                format!("expected `segment` or `csv` after `in`, found {found}"),
-            )
-            .with_span(span)
-            .with_label("expected `segment NAME` or `csv \"file.csv\"`")
-            .with_help(format!("did you mean `{s}`?")),
+            expected_found(codes::UNKNOWN_KEYWORD, &i, "`segment` or `csv` after `in`")
+                .with_label("expected `segment NAME` or `csv \"file.csv\"`")
+                .with_help(format!("did you mean `{s}`?")),
         ));
     }
     Err(nom::Err::Failure(err))

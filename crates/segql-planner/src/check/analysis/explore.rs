@@ -43,15 +43,8 @@ impl Checker<'_> {
                 );
             }
         }
-        if e.top == Some(0) {
-            self.push(out_of_range(
-                stmt_span,
-                "`top 0` keeps no group",
-                "`top` is at least 1",
-            ));
-        }
-        self.check_analysis_segments(e.scope.iter());
-        self.check_opt_range(e.range.as_ref());
+        self.check_top(e.top, stmt_span, "group", "");
+        self.check_segments_and_range(e.scope.iter(), e.range.as_ref());
         self.check_result_columns(&result::explore_columns(e));
     }
 }

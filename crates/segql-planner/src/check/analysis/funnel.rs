@@ -29,8 +29,7 @@ impl Checker<'_> {
         if let Some(within) = &f.within {
             self.check_within(within);
         }
-        self.check_analysis_segments(f.scope.iter().chain(f.compare.iter()));
-        self.check_opt_range(f.range.as_ref());
+        self.check_segments_and_range(f.scope.iter().chain(f.compare.iter()), f.range.as_ref());
         self.check_result_columns(&result::funnel_columns(f));
     }
 }

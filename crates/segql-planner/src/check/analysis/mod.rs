@@ -9,7 +9,7 @@ mod retention;
 
 use super::{Checker, Resolved, a_segment};
 use segql_syntax::result::{self, ResultColumn};
-use segql_syntax::{Audience, Diagnostic, SegRef, SegRefKind, Span, codes, quoted};
+use segql_syntax::{Audience, Diagnostic, Range, SegRef, SegRefKind, Span, codes, quoted};
 
 impl Checker<'_> {
     /// The segments of one analysis (`for`, then `compare`), which must share
@@ -51,6 +51,29 @@ impl Checker<'_> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// What every analysis checks last: its segments, which share one
+    /// audience, and its range.
+    fn check_segments_and_range<'s>(
+        &mut self,
+        refs: impl Iterator<Item = &'s SegRef>,
+        range: Option<&Range>,
+    ) {
+        self.check_analysis_segments(refs);
+        self.check_opt_range(range);
+    }
+
+    /// A `top 0`, which keeps no `row` (what the analysis ranks); `default`
+    /// follows the rule in the help.
+    fn check_top(&mut self, top: Option<u64>, stmt_span: Span, row: &str, default: &str) {
+        if top == Some(0) {
+            self.push(out_of_range(
+                stmt_span,
+                &format!("`top 0` keeps no {row}"),
+                &format!("`top` is at least 1{default}"),
+            ));
         }
     }
 

@@ -31,14 +31,7 @@ impl Checker<'_> {
                 "`depth` is at least 1 (5 by default)",
             ));
         }
-        if p.top == Some(0) {
-            self.push(out_of_range(
-                stmt_span,
-                "`top 0` keeps no row",
-                "`top` is at least 1 (10 by default)",
-            ));
-        }
-        self.check_analysis_segments(p.scope.iter());
-        self.check_opt_range(p.range.as_ref());
+        self.check_top(p.top, stmt_span, "row", " (10 by default)");
+        self.check_segments_and_range(p.scope.iter(), p.range.as_ref());
     }
 }

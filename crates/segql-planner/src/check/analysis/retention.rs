@@ -12,8 +12,7 @@ impl Checker<'_> {
     pub(in crate::check) fn check_retention(&mut self, r: &Retention, stmt_span: Span) {
         self.check_step(&r.start);
         self.check_step(&r.returning);
-        self.check_analysis_segments(r.scope.iter());
-        self.check_opt_range(r.range.as_ref());
+        self.check_segments_and_range(r.scope.iter(), r.range.as_ref());
         if r.periods.is_some_and(|p| p > MAX_PERIODS) {
             // Every cohort gets a row per period: the result must
             // fit in memory.

@@ -188,12 +188,8 @@ impl Lowering<'_> {
                 });
             }
             let memberships = memberships.expect("compare names a segment").build()?;
-            let (joined, a, m) = self.join_keyed(
-                actors,
-                memberships,
-                JoinType::Inner,
-                &[(ACTOR, "__segql_m_actor")],
-            )?;
+            let (joined, a, m) =
+                self.join_actors(actors, memberships, JoinType::Inner, "__segql_m_actor")?;
             let mut projection = vec![
                 Expr::Column(qualified(&m, BLOCK)).alias(BLOCK),
                 Expr::Column(qualified(&a, FURTHEST)).alias(FURTHEST),

@@ -87,12 +87,8 @@ impl Lowering<'_> {
                 vec![min(column(BY)).alias(BY)],
             )?
             .build()?;
-        let (joined, a, p) = self.join_keyed(
-            actors,
-            profile,
-            JoinType::Left,
-            &[(ACTOR, "__segql_p_actor")],
-        )?;
+        let (joined, a, p) =
+            self.join_actors(actors, profile, JoinType::Left, "__segql_p_actor")?;
         joined
             .project(vec![
                 Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
@@ -114,6 +110,18 @@ impl Lowering<'_> {
         let (l, r) = (self.alias("jl"), self.alias("jr"));
         let nulls = NullEquality::NullEqualsNull;
         join_aliased(left, right, (&l, &r), join, keys, None, nulls)
+    }
+
+    /// `join_keyed` on the actor: ACTOR of `actors` against `right_actor`
+    /// of `right`.
+    pub(super) fn join_actors(
+        &self,
+        actors: LogicalPlan,
+        right: LogicalPlan,
+        join: JoinType,
+        right_actor: &str,
+    ) -> Result<(LogicalPlanBuilder, String, String)> {
+        self.join_keyed(actors, right, join, &[(ACTOR, right_actor)])
     }
 
     /// Aliases `left` and `right` afresh and joins them on the given column

@@ -126,12 +126,8 @@ impl Lowering<'_> {
         let cohorts = LogicalPlanBuilder::from(actors.clone())
             .aggregate(group, vec![count(lit(1i64)).alias(out::USERS)])?
             .build()?;
-        let (joined, a, _) = self.join_keyed(
-            actors,
-            returns,
-            JoinType::Inner,
-            &[(ACTOR, "__segql_r_actor")],
-        )?;
+        let (joined, a, _) =
+            self.join_actors(actors, returns, JoinType::Inner, "__segql_r_actor")?;
         let retained = joined
             .project({
                 let mut p = vec![
@@ -215,12 +211,8 @@ impl Lowering<'_> {
         let has_by = retention.by.is_some();
         let periods = segql_syntax::saturating_i64(retention.periods);
         let flag = |p: i64| format!("__segql_p{p}");
-        let (joined, a, _) = self.join_keyed(
-            actors,
-            returns,
-            JoinType::Left,
-            &[(ACTOR, "__segql_r_actor")],
-        )?;
+        let (joined, a, _) =
+            self.join_actors(actors, returns, JoinType::Left, "__segql_r_actor")?;
         let mut keys = vec![
             Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
             Expr::Column(qualified(&a, out::COHORT)).alias(out::COHORT),

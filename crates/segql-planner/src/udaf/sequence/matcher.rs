@@ -16,7 +16,7 @@ const STEP_BITS: u64 = 0x5555_5555_5555_5555;
 /// event matches the same steps as any other), so the table stays small,
 /// and an event costs one entry however many steps it matches.
 #[derive(Debug)]
-pub(super) struct MaskTable {
+pub(in crate::udaf) struct MaskTable {
     pub(super) width: usize,
     /// The masks, `width` words each, by number.
     words: Vec<u64>,

@@ -1,5 +1,7 @@
 use super::matcher::for_each_bit;
 use super::*;
+use crate::udaf::aggregate::EventGroups;
+use datafusion_expr::{EmitTo, GroupsAccumulator};
 
 /// A pattern with negated steps after the positive steps whose bits
 /// `gaps` sets.
@@ -314,7 +316,7 @@ fn run_groups(pattern: SequencePattern, events: &[(usize, i64, &[usize])]) -> Ar
     );
     let groups: Vec<usize> = events.iter().map(|e| e.0).collect();
     let num_groups = groups.iter().max().map_or(0, |g| g + 1);
-    let new = || SequenceGroups::new(matcher.clone());
+    let new = || EventGroups::new(matcher.clone());
     // Half the rows through update and state, half as converted state.
     let half = events.len() / 2;
     let mut partial = new();

@@ -1,14 +1,13 @@
 //! `explore`: counts of events, users, sessions or steps, broken down by
 //! columns and time buckets.
 
-use super::{clause_order_check, for_clause, positive_int_clause};
+use super::{final_range, for_clause, positive_int_clause};
 use crate::ast::{Duration, Explore, Measure, MeasureKind};
-use crate::diagnostic::{Diagnostic, codes, did_you_mean};
-use crate::lexer::{describe_token, duration, ident, kw, peek_word, skip_keyword, sym, unit};
+use crate::diagnostic::{codes, did_you_mean};
+use crate::lexer::{duration, ident, kw, peek_word, skip_keyword, sym, unit};
 use crate::parse::behavior::step;
-use crate::parse::range::range;
 use crate::parse::{
-    Input, PError, PResult, clause, comma_list, cut, expecting, offset, opt, span_from,
+    Input, PError, PResult, clause, comma_list, cut, expected_found, expecting, offset, span_from,
 };
 
 /// `explore := "explore" measure { "," measure } [ "by" ident { "," ident } ]
@@ -23,8 +22,7 @@ pub fn explore(i: Input) -> PResult<Explore> {
     let (i, every) = clause("every", bucket)(i)?;
     let (i, scope) = for_clause(i)?;
     let (i, top) = positive_int_clause(i, "top", "`top 0` keeps no group", "`top` is at least 1")?;
-    let (i, range) = opt(range)(i)?;
-    clause_order_check(&i, "explore", &["by", "every", "for", "top", "range"])?;
+    let (i, range) = final_range(i, "explore", &["by", "every", "for", "top", "range"])?;
     Ok((
         i,
         Explore {
@@ -90,15 +88,10 @@ fn measure(i: Input) -> PResult<Measure> {
                 "a measure: `events`, `users`, `sessions` or `count(step)`",
             );
             if let Some(s) = did_you_mean(&word, ["events", "users", "sessions", "count"]) {
-                let (found, span) = describe_token(i.extra.source, offset(&i));
                 err.custom = Some(Box::new(
-                    Diagnostic::error(
-                        codes::UNKNOWN_KEYWORD,
-                        format!("expected a measure, found {found}"),
-                    )
-                    .with_span(span)
-                    .with_label("expected `events`, `users`, `sessions` or `count(step)`")
-                    .with_help(format!("did you mean `{s}`?")),
+                    expected_found(codes::UNKNOWN_KEYWORD, &i, "a measure")
+                        .with_label("expected `events`, `users`, `sessions` or `count(step)`")
+                        .with_help(format!("did you mean `{s}`?")),
                 ));
             }
             return Err(nom::Err::Error(err));

@@ -1,28 +1,25 @@
 //! `funnel`: how many of those who took the first step took the next ones,
 //! in order.
 
-use super::{by_one, clause_order_check, for_clause, seg};
+use super::{by_one, final_range, for_clause, seg};
 use crate::ast::{Funnel, SeqStep};
 use crate::diagnostic::{Diagnostic, codes, did_you_mean};
 use crate::keywords::{self, Starts};
 use crate::lexer::{at_keyword, describe_token, kw, peek_word};
 use crate::parse::behavior::{sequence, within};
-use crate::parse::range::range;
 use crate::parse::{
-    Input, PError, PResult, clause, comma_list, cut, expecting, failure, offset, opt,
+    Input, PError, PResult, clause, comma_list, cut, expecting, failure_here, offset, opt,
 };
-use crate::span::Span;
 
 /// `funnel := "funnel" step "then" [ "not" ] step { "then" [ "not" ] step } [ within ]
 ///            [ "for" seg ] [ "compare" seg { "," seg } ] [ "by" ident ] [ range ]`
 pub fn funnel(i: Input) -> PResult<Funnel> {
     let (i, _) = kw("funnel")(i)?;
     if at_keyword(&i, "not") {
-        let at = offset(&i);
-        return failure(
-            at,
+        return failure_here(
+            &i,
+            "not".len(),
             Diagnostic::error(codes::SYNTAX, "a funnel cannot start with a negated step")
-                .with_span(Span::new(at, at + 3))
                 .with_label("the first step is negated")
                 .with_help(
                     "start with a step the actors did; negated steps go between or after them: \
@@ -42,8 +39,7 @@ pub fn funnel(i: Input) -> PResult<Funnel> {
     let (i, compare) = clause("compare", comma_list(seg))(i)?;
     let compare = compare.unwrap_or_default();
     let (i, by) = by_one(i)?;
-    let (i, range) = opt(range)(i)?;
-    clause_order_check(&i, "funnel", &["within", "for", "compare", "by", "range"])?;
+    let (i, range) = final_range(i, "funnel", &["within", "for", "compare", "by", "range"])?;
     Ok((
         i,
         Funnel {

@@ -1,6 +1,7 @@
 //! The analyses, one module each: `funnel`, `retention`, `paths` and
 //! `explore`; and the clauses they share (`for`, `by`, counted clauses, the
-//! order of clauses) with `seg`, the segment a clause names.
+//! final range and the order of clauses) with `seg`, the segment a clause
+//! names.
 
 mod explore;
 mod funnel;
@@ -12,11 +13,23 @@ pub use funnel::funnel;
 pub use paths::paths;
 pub use retention::retention;
 
+use super::range::range;
 use super::segment::segment;
-use super::{Input, PError, PResult, clause, cut, expecting, failure, nested, offset, span_from};
-use crate::ast::{Ident, SegRef, SegRefKind};
+use super::{
+    Input, PError, PResult, clause, cut, expecting, failure, nested, offset, opt, span_from,
+};
+use crate::ast::{Ident, Range, SegRef, SegRefKind};
 use crate::diagnostic::{Diagnostic, codes};
 use crate::lexer::{describe_token, ident, int, peek_word, sym};
+
+/// `[ range ]`, the last clause of every analysis; then fails with
+/// `clause-order` when a clause of the analysis (`order` lists them in
+/// order) follows it.
+fn final_range<'a>(i: Input<'a>, analysis: &str, order: &[&str]) -> PResult<'a, Option<Range>> {
+    let (i, range) = opt(range)(i)?;
+    clause_order_check(&i, analysis, order)?;
+    Ok((i, range))
+}
 
 /// Fails with `clause-order` when a clause keyword of this analysis appears
 /// after the clauses that must follow it.

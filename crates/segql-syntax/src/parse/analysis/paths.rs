@@ -1,11 +1,10 @@
 //! `paths`: the most common sequences of pages viewed, from or to a page.
 
-use super::{clause_order_check, for_clause, positive_int_clause};
+use super::{final_range, for_clause, positive_int_clause};
 use crate::ast::Paths;
 use crate::lexer::kw;
 use crate::parse::behavior::step;
-use crate::parse::range::range;
-use crate::parse::{Input, PResult, clause, expecting, opt};
+use crate::parse::{Input, PResult, clause, expecting};
 
 /// `paths := "paths" [ "from" step ] [ "to" step ] [ "depth" INT ] [ "top" INT ] [ "for" seg ] [ range ]`
 pub fn paths(i: Input) -> PResult<Paths> {
@@ -31,8 +30,7 @@ pub fn paths(i: Input) -> PResult<Paths> {
         "`top` is at least 1 (10 by default)",
     )?;
     let (i, scope) = for_clause(i)?;
-    let (i, range) = opt(range)(i)?;
-    clause_order_check(&i, "paths", &["from", "to", "depth", "top", "for", "range"])?;
+    let (i, range) = final_range(i, "paths", &["from", "to", "depth", "top", "for", "range"])?;
     Ok((
         i,
         Paths {

@@ -1,13 +1,12 @@
 //! `retention`: of those who took a starting step, how many came back to
 //! take the returning step, period after period.
 
-use super::{by_one, clause_order_check, for_clause, int_clause};
+use super::{by_one, final_range, for_clause, int_clause};
 use crate::ast::{Period, Retention};
 use crate::diagnostic::{Diagnostic, codes};
 use crate::lexer::{describe_token, kw, peek_word};
 use crate::parse::behavior::step;
-use crate::parse::range::range;
-use crate::parse::{Input, PResult, clause, cut, expecting, failure, offset, opt};
+use crate::parse::{Input, PResult, clause, cut, expecting, failure, offset};
 
 /// `retention := "retention" step "returning" step [ "every" ( "day" | "week" | "month" ) ]
 ///               [ "periods" INT ] [ "for" seg ] [ "by" ident ] [ range ]`
@@ -29,8 +28,7 @@ pub fn retention(i: Input) -> PResult<Retention> {
     let (i, periods) = int_clause(i, "periods", "a whole number of periods after `periods`")?;
     let (i, scope) = for_clause(i)?;
     let (i, by) = by_one(i)?;
-    let (i, range) = opt(range)(i)?;
-    clause_order_check(&i, "retention", &["every", "periods", "for", "by", "range"])?;
+    let (i, range) = final_range(i, "retention", &["every", "periods", "for", "by", "range"])?;
     Ok((
         i,
         Retention {

@@ -508,40 +508,25 @@ fn printer_retention_paths_explore() {
         r#"retention action "a" returning action "b" periods 0"#
     );
 
-    let p = Paths {
-        from: Some(viewed("/cart")),
-        to: Some(viewed("/checkout")),
-        depth: Some(4),
-        top: Some(5),
-        scope: Some(named("x")),
-        range: Some(last(LastForm::InTheLast, Some(2), Unit::Week)),
-    };
+    let p = paths_example("/cart", "/checkout");
     assert_eq!(
         p.to_string(),
         r#"paths from viewed "/cart" to viewed "/checkout" depth 4 top 5 for x in the last 2 weeks"#
     );
-    let p = Paths {
-        from: None,
-        to: None,
-        depth: None,
-        top: None,
-        scope: None,
-        range: None,
-    };
-    assert_eq!(stmt(StatementKind::Paths(p)).to_string(), "paths");
+    assert_eq!(
+        stmt(StatementKind::Paths(paths_bare())).to_string(),
+        "paths"
+    );
 
-    let e = Explore {
-        measures: vec![
-            measure(MeasureKind::Users),
-            measure(MeasureKind::Events),
-            measure(MeasureKind::Count(viewed("/cart"))),
+    let e = explore_example(
+        vec![
+            MeasureKind::Users,
+            MeasureKind::Events,
+            MeasureKind::Count(viewed("/cart")),
         ],
-        by: vec![id("device"), id("country")],
-        every: Some(dur(1, Unit::Day)),
-        scope: Some(named("x")),
-        top: Some(5),
-        range: Some(last(LastForm::DuringLast, Some(30), Unit::Day)),
-    };
+        "x",
+        last(LastForm::DuringLast, Some(30), Unit::Day),
+    );
     assert_eq!(
         stmt(StatementKind::Explore(e)).to_string(),
         r#"explore users, events, count(viewed "/cart") by device, country every 1 day for x top 5 during last 30 days"#

@@ -263,6 +263,42 @@ fn funnel_example() -> Funnel {
     }
 }
 
+/// A paths with every clause, from and to the pages given.
+fn paths_example(from: &str, to: &str) -> Paths {
+    Paths {
+        from: Some(viewed(from)),
+        to: Some(viewed(to)),
+        depth: Some(4),
+        top: Some(5),
+        scope: Some(named("x")),
+        range: Some(last(LastForm::InTheLast, Some(2), Unit::Week)),
+    }
+}
+
+/// An explore of `measures` with every clause, for `scope` in `range`.
+fn explore_example(measures: Vec<MeasureKind>, scope: &str, range: Range) -> Explore {
+    Explore {
+        measures: measures.into_iter().map(measure).collect(),
+        by: vec![id("device"), id("country")],
+        every: Some(dur(1, Unit::Day)),
+        scope: Some(named(scope)),
+        top: Some(5),
+        range: Some(range),
+    }
+}
+
+/// A paths with no clause.
+fn paths_bare() -> Paths {
+    Paths {
+        from: None,
+        to: None,
+        depth: None,
+        top: None,
+        scope: None,
+        range: None,
+    }
+}
+
 /// A retention with every clause.
 fn retention_example() -> Retention {
     Retention {

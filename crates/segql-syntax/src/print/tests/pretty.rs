@@ -97,14 +97,10 @@ fn pretty_breaks_analysis_clauses() {
     since 2026-01-01"#
     );
 
-    let p = stmt(StatementKind::Paths(Paths {
-        from: Some(viewed("/cart/with/a/long/name")),
-        to: Some(viewed("/checkout/with/a/long/name")),
-        depth: Some(4),
-        top: Some(5),
-        scope: Some(named("x")),
-        range: Some(last(LastForm::InTheLast, Some(2), Unit::Week)),
-    }));
+    let p = stmt(StatementKind::Paths(paths_example(
+        "/cart/with/a/long/name",
+        "/checkout/with/a/long/name",
+    )));
     assert_eq!(
         format!("{p:#}"),
         r#"paths from viewed "/cart/with/a/long/name" to viewed "/checkout/with/a/long/name"
@@ -114,20 +110,11 @@ fn pretty_breaks_analysis_clauses() {
     in the last 2 weeks"#
     );
 
-    let e = stmt(StatementKind::Explore(Explore {
-        measures: vec![
-            measure(MeasureKind::Users),
-            measure(MeasureKind::Count(viewed("/cart"))),
-        ],
-        by: vec![id("device"), id("country")],
-        every: Some(dur(1, Unit::Day)),
-        scope: Some(named("premium_users")),
-        top: Some(5),
-        range: Some(range(RangeKind::Between(
-            date("2026-01-01"),
-            date("2026-02-01"),
-        ))),
-    }));
+    let e = stmt(StatementKind::Explore(explore_example(
+        vec![MeasureKind::Users, MeasureKind::Count(viewed("/cart"))],
+        "premium_users",
+        range(RangeKind::Between(date("2026-01-01"), date("2026-02-01"))),
+    )));
     assert_eq!(
         format!("{e:#}"),
         r#"explore users, count(viewed "/cart")
@@ -145,12 +132,8 @@ fn program_display() {
         statements: vec![
             stmt(StatementKind::Segment(users_who(cview("/a")))),
             stmt(StatementKind::Paths(Paths {
-                from: None,
-                to: None,
                 depth: Some(3),
-                top: None,
-                scope: None,
-                range: None,
+                ..paths_bare()
             })),
         ],
         comments: vec![],
