@@ -38,6 +38,7 @@ use arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
     TimestampMillisecondArray,
 };
+use arrow::datatypes::DataType::{Boolean, Date32, Float64, Int64, Timestamp, Utf8};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -155,25 +156,25 @@ pub fn events_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA
         .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                Field::new(
+            table_schema([
+                (
                     "timestamp",
-                    DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+                    Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
                     false,
                 ),
-                Field::new("user_id", DataType::Utf8, false),
-                Field::new("session_id", DataType::Utf8, true),
-                Field::new("event_type", DataType::Utf8, false),
-                Field::new("name", DataType::Utf8, false),
-                Field::new("account_id", DataType::Utf8, true),
-                Field::new("device", DataType::Utf8, true),
-                Field::new("browser", DataType::Utf8, true),
-                Field::new("geo.country", DataType::Utf8, true),
-                Field::new("amount", DataType::Float64, true),
-                Field::new("product_id", DataType::Utf8, true),
-                Field::new("query", DataType::Utf8, true),
-                Field::new("referrer", DataType::Utf8, true),
-            ]))
+                ("user_id", Utf8, false),
+                ("session_id", Utf8, true),
+                ("event_type", Utf8, false),
+                ("name", Utf8, false),
+                ("account_id", Utf8, true),
+                ("device", Utf8, true),
+                ("browser", Utf8, true),
+                ("geo.country", Utf8, true),
+                ("amount", Float64, true),
+                ("product_id", Utf8, true),
+                ("query", Utf8, true),
+                ("referrer", Utf8, true),
+            ])
         })
         .clone()
 }
@@ -184,17 +185,17 @@ pub fn users_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA
         .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                Field::new("user_id", DataType::Utf8, false),
-                Field::new("email", DataType::Utf8, false),
-                Field::new("account_id", DataType::Utf8, true),
-                Field::new("country", DataType::Utf8, false),
-                Field::new("plan", DataType::Utf8, true),
-                Field::new("signup_date", DataType::Date32, false),
-                Field::new("marketing_opt_in", DataType::Boolean, false),
-                Field::new("age", DataType::Int64, true),
-                Field::new("company_role", DataType::Utf8, true),
-            ]))
+            table_schema([
+                ("user_id", Utf8, false),
+                ("email", Utf8, false),
+                ("account_id", Utf8, true),
+                ("country", Utf8, false),
+                ("plan", Utf8, true),
+                ("signup_date", Date32, false),
+                ("marketing_opt_in", Boolean, false),
+                ("age", Int64, true),
+                ("company_role", Utf8, true),
+            ])
         })
         .clone()
 }
@@ -205,17 +206,23 @@ pub fn accounts_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA
         .get_or_init(|| {
-            Arc::new(Schema::new(vec![
-                Field::new("account_id", DataType::Utf8, false),
-                Field::new("name", DataType::Utf8, false),
-                Field::new("arr", DataType::Float64, false),
-                Field::new("start_date", DataType::Date32, false),
-                Field::new("industry", DataType::Utf8, false),
-                Field::new("tier", DataType::Utf8, false),
-                Field::new("seats", DataType::Int64, false),
-            ]))
+            table_schema([
+                ("account_id", Utf8, false),
+                ("name", Utf8, false),
+                ("arr", Float64, false),
+                ("start_date", Date32, false),
+                ("industry", Utf8, false),
+                ("tier", Utf8, false),
+                ("seats", Int64, false),
+            ])
         })
         .clone()
+}
+
+/// A schema from its columns, each `(name, type, nullable)`.
+fn table_schema<const N: usize>(columns: [(&str, DataType, bool); N]) -> SchemaRef {
+    let fields = columns.map(|(name, data_type, nullable)| Field::new(name, data_type, nullable));
+    Arc::new(Schema::new(Vec::from(fields)))
 }
 
 // ---------------------------------------------------------------------------
