@@ -113,13 +113,23 @@ impl Display for CsvKey {
     }
 }
 
+/// `inner`, after `word` and a space when `marked`: `not step`, `like "pattern"`.
+fn write_marked(
+    f: &mut Formatter<'_>,
+    marked: bool,
+    word: &str,
+    inner: &impl Display,
+) -> fmt::Result {
+    if marked {
+        write!(f, "{word} ")?;
+    }
+    write!(f, "{inner}")
+}
+
 impl Display for SeqStep {
     /// `[not] step`.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if self.negated {
-            f.write_str("not ")?;
-        }
-        write!(f, "{}", self.step)
+        write_marked(f, self.negated, "not", &self.step)
     }
 }
 
@@ -153,10 +163,7 @@ impl Display for Event {
 impl Display for Target {
     /// `"name"` or `like "pattern"`.
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        if self.like {
-            f.write_str("like ")?;
-        }
-        write!(f, "{}", self.pattern)
+        write_marked(f, self.like, "like", &self.pattern)
     }
 }
 
