@@ -92,7 +92,7 @@ pub(crate) fn product_names() -> &'static [(String, String)] {
 
 pub(crate) struct EventsBuilder {
     pub(crate) len: usize,
-    pub(crate) ts: Vec<i64>,
+    pub(crate) ts: TimestampMillisecondBuilder,
     pub(crate) user_id: StringBuilder,
     pub(crate) session_id: StringBuilder,
     pub(crate) event_type: StringBuilder,
@@ -120,7 +120,7 @@ impl EventsBuilder {
         let strings = |bytes: usize| StringBuilder::with_capacity(capacity, capacity * bytes);
         EventsBuilder {
             len: 0,
-            ts: Vec::with_capacity(capacity),
+            ts: TimestampMillisecondBuilder::with_capacity(capacity).with_timezone("UTC"),
             user_id: strings(6),
             session_id: strings(10),
             event_type: strings(5),
@@ -143,7 +143,7 @@ impl EventsBuilder {
             session_ids,
         } = user;
         self.len += 1;
-        self.ts.push(ev.ts);
+        self.ts.append_value(ev.ts);
         self.user_id.append_value(user_id);
         if ev.session == 0 {
             self.session_id.append_null();
@@ -177,22 +177,23 @@ impl EventsBuilder {
     }
 
     pub(crate) fn finish(mut self) -> RecordBatch {
-        let ts = TimestampMillisecondArray::from(std::mem::take(&mut self.ts)).with_timezone("UTC");
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(ts),
-            Arc::new(self.user_id.finish()),
-            Arc::new(self.session_id.finish()),
-            Arc::new(self.event_type.finish()),
-            Arc::new(self.name.finish()),
-            Arc::new(self.account_id.finish()),
-            Arc::new(self.device.finish()),
-            Arc::new(self.browser.finish()),
-            Arc::new(self.geo.finish()),
-            Arc::new(self.amount.finish()),
-            Arc::new(self.product_id.finish()),
-            Arc::new(self.query.finish()),
-            Arc::new(self.referrer.finish()),
-        ];
-        RecordBatch::try_new(events_schema(), columns).expect("event columns match events_schema")
+        finish_batch(
+            events_schema(),
+            &mut [
+                &mut self.ts,
+                &mut self.user_id,
+                &mut self.session_id,
+                &mut self.event_type,
+                &mut self.name,
+                &mut self.account_id,
+                &mut self.device,
+                &mut self.browser,
+                &mut self.geo,
+                &mut self.amount,
+                &mut self.product_id,
+                &mut self.query,
+                &mut self.referrer,
+            ],
+        )
     }
 }

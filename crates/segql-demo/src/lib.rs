@@ -35,8 +35,8 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
-    TimestampMillisecondArray,
+    ArrayBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMillisecondBuilder,
 };
 use arrow::datatypes::DataType::{Boolean, Date32, Float64, Int64, Timestamp, Utf8};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -223,6 +223,12 @@ pub fn accounts_schema() -> SchemaRef {
 fn table_schema<const N: usize>(columns: [(&str, DataType, bool); N]) -> SchemaRef {
     let fields = columns.map(|(name, data_type, nullable)| Field::new(name, data_type, nullable));
     Arc::new(Schema::new(Vec::from(fields)))
+}
+
+/// A batch of `schema` from one builder per column, in the schema's order.
+fn finish_batch(schema: SchemaRef, builders: &mut [&mut dyn ArrayBuilder]) -> RecordBatch {
+    let columns = builders.iter_mut().map(|b| b.finish()).collect();
+    RecordBatch::try_new(schema, columns).expect("one builder per column of the schema")
 }
 
 // ---------------------------------------------------------------------------

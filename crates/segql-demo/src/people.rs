@@ -135,18 +135,20 @@ pub(crate) fn users_rows(cfg: &DemoConfig, lo: u64, hi: u64) -> RecordBatch {
         ages.append_option(p.age);
         roles.append_option(p.role.map(|i| ROLES[usize::from(i)]));
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(ids.finish()),
-        Arc::new(emails.finish()),
-        Arc::new(accounts.finish()),
-        Arc::new(countries.finish()),
-        Arc::new(plans.finish()),
-        Arc::new(signups.finish()),
-        Arc::new(opt_ins.finish()),
-        Arc::new(ages.finish()),
-        Arc::new(roles.finish()),
-    ];
-    RecordBatch::try_new(users_schema(), columns).expect("users columns match users_schema")
+    finish_batch(
+        users_schema(),
+        &mut [
+            &mut ids,
+            &mut emails,
+            &mut accounts,
+            &mut countries,
+            &mut plans,
+            &mut signups,
+            &mut opt_ins,
+            &mut ages,
+            &mut roles,
+        ],
+    )
 }
 
 pub(crate) fn accounts_rows(cfg: &DemoConfig, lo: u64, hi: u64) -> RecordBatch {
@@ -192,15 +194,16 @@ pub(crate) fn accounts_rows(cfg: &DemoConfig, lo: u64, hi: u64) -> RecordBatch {
         tiers.append_value(TIERS[tier]);
         seats_col.append_value(seats);
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(ids.finish()),
-        Arc::new(names.finish()),
-        Arc::new(arrs.finish()),
-        Arc::new(starts.finish()),
-        Arc::new(industries.finish()),
-        Arc::new(tiers.finish()),
-        Arc::new(seats_col.finish()),
-    ];
-    RecordBatch::try_new(accounts_schema(), columns)
-        .expect("accounts columns match accounts_schema")
+    finish_batch(
+        accounts_schema(),
+        &mut [
+            &mut ids,
+            &mut names,
+            &mut arrs,
+            &mut starts,
+            &mut industries,
+            &mut tiers,
+            &mut seats_col,
+        ],
+    )
 }
