@@ -36,6 +36,11 @@ pub(crate) fn empty(columns: &[(&str, DataType)]) -> Result {
     (Vec::new(), Arc::new(Schema::new(fields)))
 }
 
+/// `result` without its rows: the same schema, no batches.
+pub(crate) fn no_rows((_, schema): Result) -> Result {
+    (Vec::new(), schema)
+}
+
 pub(crate) fn strs(values: &[Option<&str>]) -> ArrayRef {
     Arc::new(StringArray::from(values.to_vec()))
 }
@@ -60,16 +65,6 @@ pub(crate) fn times(values: &[i64]) -> ArrayRef {
 pub(crate) const DAY: i64 = 86_400_000_000;
 /// 2026-03-16T00:00:00Z (a Monday) in microseconds.
 pub(crate) const MAR16: i64 = 20_528 * DAY;
-
-pub(crate) fn funnel_types() -> Vec<(&'static str, DataType)> {
-    vec![
-        ("step", DataType::Int64),
-        ("label", DataType::Utf8),
-        ("users", DataType::Int64),
-        ("conversion", DataType::Float64),
-        ("step_conversion", DataType::Float64),
-    ]
-}
 
 /// One block: 1000 → 724 → 0 users.
 pub(crate) fn funnel() -> Result {
@@ -160,14 +155,6 @@ pub(crate) fn retention() -> Result {
         ],
         None,
     )
-}
-
-pub(crate) fn paths_types() -> Vec<(&'static str, DataType)> {
-    vec![
-        ("path", DataType::Utf8),
-        ("sessions", DataType::Int64),
-        ("users", DataType::Int64),
-    ]
 }
 
 /// A paths result of `(path, sessions, users)` rows.

@@ -475,12 +475,12 @@ fn explore_without_time_is_a_bar_chart() {
 fn empty_results_say_so() {
     let time = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let cases = [
-        (AnalysisKind::Funnel, empty(&funnel_types())),
+        (AnalysisKind::Funnel, no_rows(funnel())),
         (
             AnalysisKind::Retention(Period::Day),
             empty(&retention_types()),
         ),
-        (AnalysisKind::Paths, empty(&paths_types())),
+        (AnalysisKind::Paths, no_rows(paths())),
         (
             AnalysisKind::Explore,
             empty(&[

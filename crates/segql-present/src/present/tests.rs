@@ -95,7 +95,7 @@ fn funnel_segment_only_and_narrow_width() {
 
 #[test]
 fn funnel_empty_and_wrong_results() {
-    let (batches, schema) = empty(&funnel_types());
+    let (batches, schema) = no_rows(funnel());
     assert_eq!(funnel_bars(&batches, &schema, 80), "no rows\n");
     let (batches, schema) = paths();
     assert_eq!(
@@ -396,7 +396,7 @@ path              sessions  users
 /a                       0      0
 ";
     assert_eq!(paths_bars(&batches, &schema, 20), expected);
-    let (batches, schema) = empty(&paths_types());
+    let (batches, schema) = no_rows(paths());
     assert_eq!(paths_bars(&batches, &schema, 80), "no rows\n");
 }
 
