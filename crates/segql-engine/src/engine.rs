@@ -14,7 +14,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use segql_demo::{self as demo, DemoConfig};
-use segql_planner::{Catalog, SchemaMapping, TableEntry, TableRole};
+use segql_planner::{Catalog, SchemaMapping, TableCatalog, TableEntry, TableRole};
 use segql_syntax::{Diagnostic, codes};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -184,9 +184,9 @@ impl Resources {
 /// A dataset registered in a DataFusion session.
 pub struct Engine {
     ctx: SessionContext,
-    tables: BTreeMap<TableRole, TableEntry>,
+    /// The tables as the planner sees them, and the schema mapping.
+    catalog: TableCatalog,
     providers: BTreeMap<TableRole, Arc<dyn TableProvider>>,
-    mapping: SchemaMapping,
     /// `now` fixed by the dataset (the demo dataset's end), microseconds;
     /// see [`Now`](crate::Now).
     pub default_now_micros: Option<i64>,
@@ -280,7 +280,7 @@ impl Engine {
             SchemaMapping::default(),
             resources,
         )?;
-        for entry in engine.tables.values_mut() {
+        for entry in engine.catalog.tables_mut() {
             entry.origin = format!("the built-in demo dataset's {} table", entry.name);
         }
         engine.default_now_micros = Some(config.end_millis() * 1000);
@@ -328,7 +328,7 @@ impl Engine {
         origins: BTreeMap<TableRole, String>,
         mapping: SchemaMapping,
     ) -> Result<Engine, Diagnostic> {
-        let mut tables = BTreeMap::new();
+        let mut catalog = TableCatalog::new().with_mapping(mapping);
         for (role, provider) in &providers {
             ctx.register_table(role.name(), Arc::clone(provider))
                 .map_err(|e| {
@@ -337,7 +337,7 @@ impl Engine {
                         format!("cannot register the {} table: {e}", role.name()),
                     )
                 })?;
-            tables.insert(
+            catalog = catalog.with_table(
                 *role,
                 TableEntry {
                     name: role.name().to_string(),
@@ -348,9 +348,8 @@ impl Engine {
         }
         Ok(Engine {
             ctx,
-            tables,
+            catalog,
             providers,
-            mapping,
             default_now_micros: None,
             csv_count: AtomicUsize::new(0),
             files: BTreeMap::new(),
@@ -386,7 +385,7 @@ impl Engine {
             return Ok(());
         }
         let schema = self.providers[&TableRole::Events].schema();
-        let column = self.mapping.column(TableRole::Events, "timestamp");
+        let column = self.mapping().column(TableRole::Events, "timestamp");
         if schema.field_with_name(&column).is_err() {
             // A missing column is the planner's error, with its own hint.
             return Ok(());
@@ -467,7 +466,10 @@ impl Engine {
             Err(e) => return Err(self.failure(e).await),
         };
         if batches.iter().all(|b| b.num_rows() == 0) {
-            let origin = &self.tables[&TableRole::Events].origin;
+            let origin = self
+                .table(TableRole::Events)
+                .map(|t| t.origin)
+                .unwrap_or_default();
             return Err(Diagnostic::error(
                 codes::EMPTY_EVENTS,
                 format!("the events table ({origin}) has no rows"),
@@ -628,7 +630,7 @@ impl Engine {
         }
         let mut lines = message.lines();
         let first = lines.next().unwrap_or(&message).to_string();
-        let sources: Vec<String> = self.tables.values().map(|t| t.origin.clone()).collect();
+        let sources: Vec<String> = self.catalog.tables().map(|t| t.origin.clone()).collect();
         let mut d = Diagnostic::error(
             codes::DATA_ERROR,
             format!("reading the data failed: {first}"),
@@ -648,8 +650,8 @@ impl Engine {
         if let Some((index, row, detail)) = parse_column_error(first) {
             // The column number is the file's: only CSV files have it.
             let columns: Vec<(String, String, String)> = self
-                .tables
-                .values()
+                .catalog
+                .tables()
                 .filter(|t| t.origin.to_ascii_lowercase().contains(".csv"))
                 .filter_map(|t| {
                     let schema = t.schema();
@@ -686,8 +688,8 @@ impl Engine {
             .split('\'')
             .next()
             .unwrap_or_default();
-        let events = self.tables.get(&TableRole::Events)?;
-        let column = self.mapping.column(TableRole::Events, "timestamp");
+        let events = self.table(TableRole::Events)?;
+        let column = self.mapping().column(TableRole::Events, "timestamp");
         Some(
             Diagnostic::error(
                 codes::DATA_ERROR,
@@ -745,11 +747,11 @@ fn a(noun: &str) -> String {
 
 impl Catalog for Engine {
     fn table(&self, role: TableRole) -> Option<TableEntry> {
-        self.tables.get(&role).cloned()
+        self.catalog.table(role)
     }
 
     fn mapping(&self) -> &SchemaMapping {
-        &self.mapping
+        self.catalog.mapping()
     }
 
     /// A CSV list, named `csv_N` in the plan.

@@ -232,6 +232,16 @@ impl TableCatalog {
         catalog
     }
 
+    /// The tables, in the order of their roles.
+    pub fn tables(&self) -> impl Iterator<Item = &TableEntry> {
+        self.tables.values()
+    }
+
+    /// The tables, to rename their origins (a host's own words for them).
+    pub fn tables_mut(&mut self) -> impl Iterator<Item = &mut TableEntry> {
+        self.tables.values_mut()
+    }
+
     /// Adds (or replaces) the table of `role`.
     pub fn with_table(mut self, role: TableRole, entry: TableEntry) -> Self {
         self.tables.insert(role, entry);
