@@ -1,9 +1,12 @@
 //! The events table as Arrow batches, streamed user by user.
 
-use crate::events::*;
-use crate::people::*;
-use crate::vocab::*;
-use crate::*;
+use crate::events::{Ev, Name, user_events};
+use crate::people::{Profile, account_id, user_id};
+use crate::vocab::{BROWSERS, COUNTRIES, DEVICES, EVENT_TYPES, NONE, PRODUCTS, QUERIES, REFERRERS};
+use crate::{CHUNK_ROWS, DemoConfig, events_schema, finish_batch};
+use arrow::array::{Float64Builder, StringBuilder, TimestampMillisecondBuilder};
+use arrow::record_batch::RecordBatch;
+use std::sync::OnceLock;
 
 /// Streams the events table, user by user.
 pub(crate) struct EventGen {

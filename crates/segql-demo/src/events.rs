@@ -2,10 +2,12 @@
 //! checkout → purchase, with drop-offs, declined payments, retries, timeouts,
 //! B2B work sessions and background renewals.
 
-use crate::people::*;
-use crate::rng::*;
-use crate::vocab::*;
-use crate::*;
+use crate::people::Profile;
+use crate::rng::{Rng, STREAM_ACCOUNT_USE, STREAM_EVENTS, civil_from_days, days_from_civil};
+use crate::vocab::{
+    ACTION, COUNTRIES, CUSTOM, DESKTOP, ERROR, MOBILE, NONE, PRODUCTS, QUERIES, VIEW, price_cents,
+};
+use crate::{DAY, DemoConfig, HOUR, MINUTE, SECOND, START_DAY};
 
 /// One event of the user being generated, in compact form.
 #[derive(Debug, Clone, Copy)]

@@ -28,16 +28,13 @@ mod vocab;
 use batches::EventGen;
 use people::{accounts_rows, users_rows};
 use rng::days_from_civil;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use arrow::array::{
-    ArrayBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
-    TimestampMillisecondBuilder,
-};
+use arrow::array::ArrayBuilder;
 use arrow::datatypes::DataType::{Boolean, Date32, Float64, Int64, Timestamp, Utf8};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatch;

@@ -1,9 +1,15 @@
 //! Users and accounts: each user's profile is derived from its number, so a
 //! table can be written in chunks in any order.
 
-use crate::rng::*;
-use crate::vocab::*;
-use crate::*;
+use crate::rng::{Rng, STREAM_ACCOUNT, STREAM_USER};
+use crate::vocab::{
+    COUNTRIES, COUNTRY_WEIGHTS, FIRST_NAMES, INDUSTRIES, LAST_NAMES, NAME_ADJECTIVES, NAME_NOUNS,
+    NAME_SUFFIXES, PLANS, ROLES, TIERS,
+};
+use crate::{DAY, DemoConfig, HOUR, START_DAY, accounts_schema, finish_batch, users_schema};
+use arrow::array::{BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder};
+use arrow::record_batch::RecordBatch;
+use std::fmt::Write as _;
 
 pub(crate) fn user_id(num: u64) -> String {
     format!("u{num:05}")
