@@ -348,7 +348,7 @@ mod ir {
     /// An instant as an RFC 3339 UTC date, with its time when not midnight.
     fn instant_text(micros: i64) -> String {
         const DAY: i64 = 86_400_000_000;
-        let date = segql::engine::utc_date(micros);
+        let date = segql::present::present::utc_date(micros);
         let time = micros.rem_euclid(DAY) / 1_000_000;
         if time == 0 {
             date

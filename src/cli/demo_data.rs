@@ -2,7 +2,7 @@
 
 use super::{Output, Status};
 use segql::demo::DemoConfig;
-use segql::engine::utc_date;
+use segql::present::present::utc_date;
 use segql::{Diagnostic, codes};
 use std::path::PathBuf;
 
@@ -72,10 +72,9 @@ pub fn run(args: DemoDataArgs, output: Output) -> Status {
             );
             // Run on files, `now` is the wall clock's: relative ranges need
             // the data's end to give the demo's answers.
+            let end = utc_date(config.end_micros());
             note!(
-                "its events end before {}: pass --now {} to run relative ranges (`during last 30 days`) on it",
-                utc_date(config.end_millis() * 1000),
-                utc_date(config.end_millis() * 1000),
+                "its events end before {end}: pass --now {end} to run relative ranges (`during last 30 days`) on it"
             );
             Status::Success
         }

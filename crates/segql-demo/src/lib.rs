@@ -90,6 +90,11 @@ impl DemoConfig {
         self.start_millis() + i64::from(self.days) * DAY
     }
 
+    /// [`DemoConfig::end_millis`] in microseconds, as `now` is given.
+    pub fn end_micros(&self) -> i64 {
+        self.end_millis() * 1000
+    }
+
     fn end_day(&self) -> i64 {
         START_DAY + i64::from(self.days)
     }

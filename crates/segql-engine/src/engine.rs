@@ -19,7 +19,7 @@ use segql_syntax::{Diagnostic, codes};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Where the data comes from, as given on the command line.
@@ -200,6 +200,9 @@ pub struct Engine {
     /// The CSV lists that plans have opened so far, each once (a text is
     /// planned twice, and many queries may use one list).
     csv_lists: Mutex<std::collections::BTreeSet<PathBuf>>,
+    /// The time of the newest event, once asked: the data of an engine
+    /// does not change, and a text may ask for it once per retention.
+    pub(crate) newest_event: OnceLock<Option<i64>>,
 }
 
 impl Engine {
@@ -283,7 +286,7 @@ impl Engine {
         for entry in engine.catalog.tables_mut() {
             entry.origin = format!("the built-in demo dataset's {} table", entry.name);
         }
-        engine.default_now_micros = Some(config.end_millis() * 1000);
+        engine.default_now_micros = Some(config.end_micros());
         Ok(engine)
     }
 
@@ -355,6 +358,7 @@ impl Engine {
             files: BTreeMap::new(),
             mapping_file: None,
             csv_lists: Mutex::new(std::collections::BTreeSet::new()),
+            newest_event: OnceLock::new(),
         })
     }
 

@@ -1,10 +1,13 @@
 //! Questions about the data itself rather than a segql text: how many rows
 //! a table has, and which event names are most frequent (what the REPL's
-//! `.tables` and its completion show).
+//! `.tables` and its completion show), and when the newest event happened
+//! (where a retention's observed periods end, and what relative ranges are
+//! checked against).
 
 use crate::Engine;
+use crate::outcome::{first_count, first_value};
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::functions_aggregate::expr_fn::count;
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder, cast, ident, lit};
 use segql_planner::{Catalog, NameColumn, TableRole};
@@ -18,6 +21,17 @@ pub struct EventName {
 }
 
 impl Engine {
+    /// The time of the newest event in microseconds since the epoch; None
+    /// without events. Read from the data once per engine.
+    pub async fn newest_event_micros(&self) -> Result<Option<i64>, Diagnostic> {
+        if let Some(newest) = self.newest_event.get() {
+            return Ok(*newest);
+        }
+        let plan = segql_planner::plan_last_event_time(self)?;
+        let newest = first_value(&self.execute(plan).await?);
+        Ok(*self.newest_event.get_or_init(|| newest))
+    }
+
     /// The number of rows of a table (Parquet files answer from their
     /// metadata); 0 for a table the engine does not have.
     pub async fn row_count(&self, role: TableRole) -> Result<i64, Diagnostic> {
@@ -28,16 +42,7 @@ impl Engine {
             .and_then(|b| b.aggregate(Vec::<Expr>::new(), vec![count(lit(1))]))
             .and_then(LogicalPlanBuilder::build)
             .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot count rows: {e}")))?;
-        let batches = self.execute(plan).await?;
-        Ok(batches
-            .iter()
-            .find(|b| b.num_rows() > 0)
-            .and_then(|b| {
-                b.column(0)
-                    .as_primitive_opt::<Int64Type>()
-                    .map(|c| c.value(0))
-            })
-            .unwrap_or(0))
+        Ok(first_count(&self.execute(plan).await?))
     }
 
     /// The `most` most frequent event names with their types. With a

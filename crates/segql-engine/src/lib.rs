@@ -32,7 +32,7 @@ mod text;
 
 pub use engine::{DataSpec, Engine, Resources, Timings};
 pub use inspect::EventName;
-pub use now::{Now, NowFrom, ranges_after_the_data, utc_date};
+pub use now::{Now, NowFrom, ranges_after_the_data};
 pub use outcome::{Outcome, Shown, execute};
 pub use runner::{MemberRows, Runner, Statements, plan_program, run_program};
 pub use sources::{Format, csv_list_table};

@@ -4,8 +4,8 @@
 //! in the plan options: nothing below reads the clock.
 
 use crate::Engine;
-use crate::outcome::first_value;
 use segql_planner::RelativeRange;
+use segql_present::present::utc_date;
 use segql_syntax::{Diagnostic, codes};
 
 /// `now` in microseconds since the epoch, and what fixed it.
@@ -75,8 +75,7 @@ pub async fn ranges_after_the_data(
     if ranges.is_empty() || now.from != NowFrom::WallClock {
         return Ok(Vec::new());
     }
-    let plan = segql_planner::plan_last_event_time(engine)?;
-    let Some(newest) = first_value(&engine.execute(plan).await?) else {
+    let Some(newest) = engine.newest_event_micros().await? else {
         return Ok(Vec::new());
     };
     let day = utc_date;
@@ -103,22 +102,6 @@ pub async fn ranges_after_the_data(
         .collect())
 }
 
-/// The UTC date of an instant, as `2026-03-31`.
-pub fn utc_date(micros: i64) -> String {
-    // Days to a civil date (Howard Hinnant's algorithm).
-    let days = micros.div_euclid(86_400_000_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,12 +123,5 @@ mod tests {
             }
         );
         assert_eq!(Now::resolve(None, None).from, NowFrom::WallClock);
-    }
-
-    #[test]
-    fn dates_are_utc_civil_dates() {
-        assert_eq!(utc_date(0), "1970-01-01");
-        assert_eq!(utc_date(1_774_915_200_000_000), "2026-03-31");
-        assert_eq!(utc_date(-1), "1969-12-31");
     }
 }

@@ -61,8 +61,7 @@ impl Outcome {
         if self.rows() == 0 {
             return Ok(as_it_is());
         }
-        let plan = segql_planner::plan_last_event_time(engine)?;
-        let last = first_value(&engine.execute(plan).await?);
+        let last = engine.newest_event_micros().await?;
         let end = match (last.map(|t| t.saturating_add(1)), self.range_end) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => match a.or(b) {
@@ -130,7 +129,7 @@ pub async fn execute(
 }
 
 /// The value of the first row and column of a count.
-fn first_count(batches: &[RecordBatch]) -> i64 {
+pub(crate) fn first_count(batches: &[RecordBatch]) -> i64 {
     first_value(batches).unwrap_or(0)
 }
 

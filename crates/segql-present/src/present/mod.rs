@@ -33,6 +33,7 @@ pub use explore::{MAX_SPARK, explore_sparklines};
 pub use funnel::funnel_bars;
 pub use paths::paths_bars;
 pub use retention::{blank_unobserved, retention_triangle};
+pub use text::utc_date;
 
 use crate::AnalysisKind;
 use arrow::array::RecordBatch;

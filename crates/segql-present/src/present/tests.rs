@@ -440,3 +440,10 @@ fn numbers_and_labels() {
         "2026-03-16 01:30"
     );
 }
+
+#[test]
+fn dates_are_utc_civil_dates() {
+    assert_eq!(super::utc_date(0), "1970-01-01");
+    assert_eq!(super::utc_date(1_774_915_200_000_000), "2026-03-31");
+    assert_eq!(super::utc_date(-1), "1969-12-31");
+}

@@ -134,6 +134,13 @@ pub(crate) fn format_time(micros: i64, date_only: bool) -> String {
     }
 }
 
+/// The UTC date of an instant, as `2026-03-31`, for any instant (unlike
+/// [`format_time`], which gives up beyond chrono's years).
+pub fn utc_date(micros: i64) -> String {
+    let (year, month, day) = super::retention::civil_from_days(micros.div_euclid(DAY_MICROS));
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
 /// True when every time is a midnight (UTC), so dates say it all.
 pub(crate) fn all_midnights(times: &[i64]) -> bool {
     times.iter().all(|t| t.rem_euclid(DAY_MICROS) == 0)
