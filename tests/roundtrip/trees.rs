@@ -171,22 +171,50 @@ fn count() -> BoxedStrategy<Count> {
     .boxed()
 }
 
-fn behavior() -> BoxedStrategy<Behavior> {
-    (
-        any::<bool>(),
-        prop_oneof![3 => steps(1), 1 => steps(2)],
-        option::weighted(0.3, within()),
-        option::weighted(0.3, count()),
-        option::weighted(0.3, range()),
-    )
-        .prop_map(|(performed, steps, within, count, range)| Behavior {
-            performed,
-            steps,
-            within,
-            count,
-            range,
+fn lifecycle() -> BoxedStrategy<Lifecycle> {
+    select(vec![LifecycleKind::Stopped, LifecycleKind::Restarted])
+        .prop_map(|kind| Lifecycle { kind, span: sp() })
+        .boxed()
+}
+
+fn holding() -> BoxedStrategy<Holding> {
+    vec(ident(), 1..3)
+        .prop_map(|columns| Holding {
+            columns,
             span: sp(),
         })
+        .boxed()
+}
+
+/// A behavior of any shape the grammar allows, meaningful or not: the
+/// round trip is about text, `check` about meaning.
+fn behavior() -> BoxedStrategy<Behavior> {
+    let modifiers = (
+        option::weighted(0.3, within()),
+        option::weighted(0.3, count()),
+        option::weighted(0.2, holding()),
+        option::weighted(0.1, Just(sp())),
+    );
+    (
+        any::<bool>(),
+        option::weighted(0.1, lifecycle()),
+        prop_oneof![3 => steps(1), 1 => steps(2)],
+        modifiers,
+        option::weighted(0.3, range()),
+    )
+        .prop_map(
+            |(performed, lifecycle, steps, (within, count, holding, first_time), range)| Behavior {
+                performed: performed && lifecycle.is_none(),
+                lifecycle,
+                steps,
+                within,
+                count,
+                holding,
+                first_time,
+                range,
+                span: sp(),
+            },
+        )
         .boxed()
 }
 

@@ -72,6 +72,10 @@ pub const WORDS: &[Keyword] = &[
     reserved("event", &[Condition, Behavior]),
     reserved("any", &[Condition, Behavior]),
     reserved("performed", &[Condition, Behavior]),
+    // `stopped` and `restarted` start a behavior only before an event word
+    // (LANGUAGE.md §11), so they start nothing by themselves.
+    contextual("stopped", &[]),
+    contextual("restarted", &[]),
     reserved("then", &[]),
     reserved("with", &[]),
     reserved("within", &[]),
@@ -86,6 +90,8 @@ pub const WORDS: &[Keyword] = &[
     contextual("average", &[]),
     contextual("min", &[]),
     contextual("max", &[]),
+    contextual("holding", &[]),
+    contextual("first", &[]),
     // Predicates and literals.
     reserved("is", &[]),
     reserved("like", &[]),

@@ -1,22 +1,40 @@
 //! Behaviors: what the audience did, as steps (an event and its `with`
-//! filter) in sequence, with `within`, a count and a range. Funnels,
-//! retention, paths and explore read steps with the same functions.
+//! filter) in sequence, with `within`, a count, `holding`, `for the first
+//! time` and a range. Funnels, retention, paths and explore read steps with
+//! the same functions.
 
 use super::predicate::{cmp, pred};
 use super::range::range;
-use super::{Input, PResult, clause, cut, expecting, fail, fail_cut, offset, opt, span_from};
-use crate::ast::{
-    AggregateFunc, Behavior, Count, CountKind, Event, EventKind, SeqStep, Step, Target, Within,
-    WithinKind,
+use super::{
+    Input, PResult, clause, comma_list, cut, expecting, fail, fail_cut, failure_here, offset, opt,
+    span_from,
 };
+use crate::ast::{
+    AggregateFunc, Behavior, Count, CountKind, Event, EventKind, Holding, Lifecycle, LifecycleKind,
+    SeqStep, Step, Target, Within, WithinKind,
+};
+use crate::diagnostic::{Diagnostic, codes};
+use crate::keywords::{self, Starts};
 use crate::lexer::{duration, ident, int, kw, number, peek_word, skip_keyword, string};
+use crate::span::Span;
 
-/// `behavior := [ "performed" ] step { "then" [ "not" ] step } [ modifiers ] [ range ]`
+/// `behavior := [ "performed" | "stopped" | "restarted" ] step { "then" [ "not" ] step }
+///              { modifier } [ range ]`
 pub fn behavior(i: Input) -> PResult<Behavior> {
     let start = offset(&i);
-    let (i, performed) = match kw("performed")(i) {
-        Ok((i, _)) => (i, true),
-        Err(_) => (i, false),
+    let (i, lifecycle) = match at_lifecycle(&i) {
+        Some(kind) => {
+            let (i, span) = kw(kind.keyword())(i)?;
+            (i, Some(Lifecycle { kind, span }))
+        }
+        None => (i, None),
+    };
+    let (i, performed) = match lifecycle {
+        Some(_) => (i, false),
+        None => match kw("performed")(i) {
+            Ok((i, _)) => (i, true),
+            Err(_) => (i, false),
+        },
     };
     let (i, steps) = if performed {
         cut(expecting(
@@ -26,19 +44,37 @@ pub fn behavior(i: Input) -> PResult<Behavior> {
     } else {
         sequence(i)?
     };
-    let (i, (within, count)) = modifiers(i)?;
+    let (i, modifiers) = modifiers(i)?;
     let (i, range) = opt(range)(i)?;
     Ok((
         i,
         Behavior {
             performed,
+            lifecycle,
             steps,
-            within,
-            count,
+            within: modifiers.within,
+            count: modifiers.count,
+            holding: modifiers.holding,
+            first_time: modifiers.first_time,
             range,
             span: span_from(start, &i),
         },
     ))
+}
+
+/// `stopped` or `restarted` at `i`, when an event word follows: only then
+/// do they start a behavior (LANGUAGE.md §11); elsewhere they are names
+/// (`have stopped = true`).
+pub fn at_lifecycle(i: &Input) -> Option<LifecycleKind> {
+    let word = peek_word(i).to_ascii_lowercase();
+    let kind = match word.as_str() {
+        "stopped" => LifecycleKind::Stopped,
+        "restarted" => LifecycleKind::Restarted,
+        _ => return None,
+    };
+    let rest = skip_keyword(*i, &word)?;
+    let next = peek_word(&rest).to_ascii_lowercase();
+    (keywords::starts(&next, Starts::Behavior) && next != "performed").then_some(kind)
 }
 
 /// `step { "then" [ "not" ] step }`: the steps of a behavior or funnel.
@@ -70,15 +106,106 @@ pub fn sequence(i: Input) -> PResult<Vec<SeqStep>> {
     Ok((i, steps))
 }
 
-/// `modifiers := within [ count ] | count [ within ]`
-fn modifiers(i: Input) -> PResult<(Option<Within>, Option<Count>)> {
-    let (i, w) = opt(within)(i)?;
-    let (i, c) = opt(count)(i)?;
-    if w.is_some() || c.is_none() {
-        return Ok((i, (w, c)));
+/// The modifiers of a behavior, each written at most once.
+#[derive(Default)]
+struct Modifiers {
+    within: Option<Within>,
+    count: Option<Count>,
+    holding: Option<Holding>,
+    first_time: Option<Span>,
+}
+
+/// `{ modifier }`, `modifier := within | count | holding | "for" "the" "first" "time"`,
+/// in any order, each at most once.
+fn modifiers(mut i: Input) -> PResult<Modifiers> {
+    let mut found = Modifiers::default();
+    loop {
+        let at = i;
+        let word = peek_word(&i).to_ascii_lowercase();
+        let (rest, given_twice) = match word.as_str() {
+            "within" => {
+                let (rest, w) = within(i)?;
+                (rest, found.within.replace(w).is_some())
+            }
+            "holding" => {
+                let (rest, h) = holding(i)?;
+                (rest, found.holding.replace(h).is_some())
+            }
+            "for" if at_first_time(&i) => {
+                let (rest, span) = first_time(i)?;
+                (rest, found.first_time.replace(span).is_some())
+            }
+            _ => match opt(count)(i)? {
+                (rest, Some(c)) => (rest, found.count.replace(c).is_some()),
+                (_, None) => return Ok((i, found)),
+            },
+        };
+        if given_twice {
+            return twice(&at, &word);
+        }
+        i = rest;
     }
-    let (i, w) = opt(within)(i)?;
-    Ok((i, (w, c)))
+}
+
+/// A modifier written a second time on one behavior.
+fn twice<'a, O>(at: &Input<'a>, word: &str) -> PResult<'a, O> {
+    let (what, example) = match word {
+        "within" => ("`within`", "`within session`"),
+        "holding" => (
+            "`holding`",
+            "one `holding` with a list: `holding product_id, device`",
+        ),
+        "for" => ("`for the first time`", "`for the first time`"),
+        _ => ("a count", "one count, such as `at least 3 times`"),
+    };
+    let len = peek_word(at).len();
+    failure_here(
+        at,
+        len,
+        Diagnostic::error(
+            codes::SYNTAX,
+            format!("{what} is written twice on one behavior"),
+        )
+        .with_label("the second one")
+        .with_help(format!(
+            "a behavior takes each modifier once: keep {example}"
+        )),
+    )
+}
+
+/// `holding := "holding" ident { "," ident }`
+fn holding(i: Input) -> PResult<Holding> {
+    let start = offset(&i);
+    let (i, _) = kw("holding")(i)?;
+    let (i, columns) = cut(expecting(
+        "the event columns to hold constant after `holding`, such as `product_id`",
+        comma_list(ident),
+    ))(i)?;
+    Ok((
+        i,
+        Holding {
+            columns,
+            span: span_from(start, &i),
+        },
+    ))
+}
+
+/// True when `for the first` starts at `i`: `for` alone belongs to an
+/// analysis (`funnel ... for SEG`).
+fn at_first_time(i: &Input) -> bool {
+    skip_keyword(*i, "for")
+        .and_then(|i| skip_keyword(i, "the"))
+        .is_some_and(|i| peek_word(&i).eq_ignore_ascii_case("first"))
+}
+
+/// `"for" "the" "first" "time"`
+fn first_time(i: Input) -> PResult<Span> {
+    let start = offset(&i);
+    let (i, _) = kw("for")(i)?;
+    let (i, _) = kw("the")(i)?;
+    let (i, _) = kw("first")(i)?;
+    let (i, _) = cut(expecting("`time` after `for the first`", kw("time")))(i)?;
+    Ok((i, span_from(start, &i)))
 }
 
 /// `step := event [ "with" pred ]`

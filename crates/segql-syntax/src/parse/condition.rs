@@ -2,7 +2,7 @@
 //! joined by `and`, `or`, `not` and parentheses (the shape of [`boolean`]),
 //! and the mistakes a condition is most often written with.
 
-use super::behavior::behavior;
+use super::behavior::{self, behavior};
 use super::boolean::{self, Chain, Logic, chain_rest};
 use super::predicate::{atom, reserved_as_column};
 use super::range::range;
@@ -47,6 +47,7 @@ fn unary(i: Input) -> PResult<Condition> {
         "have" => have_condition(i),
         "in" => in_set_condition(i),
         word if keywords::starts(word, Starts::Behavior) => behavior_condition(i),
+        _ if behavior::at_lifecycle(&i).is_some() => behavior_condition(i),
         _ if i.fragment().starts_with('(') => boolean::group(i),
         _ => profile_condition(i),
     }

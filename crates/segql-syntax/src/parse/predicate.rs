@@ -33,7 +33,7 @@ fn starts_atom(i: &Input) -> bool {
     }
     i.fragment().starts_with('`') || {
         let w = peek_word(&i);
-        !w.is_empty() && !is_reserved(w)
+        !w.is_empty() && !is_reserved(w) && super::behavior::at_lifecycle(&i).is_none()
     }
 }
 
