@@ -6,8 +6,8 @@
 use super::predicate::{cmp, pred};
 use super::range::range;
 use super::{
-    Input, PResult, clause, comma_list, cut, expecting, fail, fail_cut, failure_here, offset, opt,
-    span_from,
+    Input, PResult, after, clause, comma_list, expecting, fail, fail_cut, failure_here, offset,
+    opt, required, span_from,
 };
 use crate::ast::{
     AggregateFunc, Behavior, Count, CountKind, Event, EventKind, Holding, Lifecycle, LifecycleKind,
@@ -37,10 +37,10 @@ pub fn behavior(i: Input) -> PResult<Behavior> {
         },
     };
     let (i, steps) = if performed {
-        cut(expecting(
+        required(
             "an event after `performed`, such as `event \"purchase\"`",
             sequence,
-        ))(i)?
+        )(i)?
     } else {
         sequence(i)?
     };
@@ -92,10 +92,7 @@ pub fn sequence(i: Input) -> PResult<Vec<SeqStep>> {
             Ok((rest, _)) => (rest, true),
             Err(_) => (rest, false),
         };
-        let (rest, s) = cut(expecting(
-            "a step after `then`, such as `action \"CHECKOUT\"`",
-            step,
-        ))(rest)?;
+        let (rest, s) = required("a step after `then`, such as `action \"CHECKOUT\"`", step)(rest)?;
         steps.push(SeqStep {
             negated,
             span: span_from(s_start, &rest),
@@ -176,11 +173,11 @@ fn twice<'a, O>(at: &Input<'a>, word: &str) -> PResult<'a, O> {
 /// `holding := "holding" ident { "," ident }`
 fn holding(i: Input) -> PResult<Holding> {
     let start = offset(&i);
-    let (i, _) = kw("holding")(i)?;
-    let (i, columns) = cut(expecting(
+    let (i, columns) = after(
+        "holding",
         "the event columns to hold constant after `holding`, such as `product_id`",
         comma_list(ident),
-    ))(i)?;
+    )(i)?;
     Ok((
         i,
         Holding {
@@ -203,8 +200,7 @@ fn first_time(i: Input) -> PResult<Span> {
     let start = offset(&i);
     let (i, _) = kw("for")(i)?;
     let (i, _) = kw("the")(i)?;
-    let (i, _) = kw("first")(i)?;
-    let (i, _) = cut(expecting("`time` after `for the first`", kw("time")))(i)?;
+    let (i, _) = after("first", "`time` after `for the first`", kw("time"))(i)?;
     Ok((i, span_from(start, &i)))
 }
 
@@ -235,8 +231,7 @@ fn event(i: Input) -> PResult<Event> {
     let word = peek_word(&i).to_ascii_lowercase();
     let (i, kind) = match word.as_str() {
         "viewed" => {
-            let (i, _) = kw("viewed")(i)?;
-            let (i, t) = cut(expecting("a quoted page path after `viewed`", target))(i)?;
+            let (i, t) = after("viewed", "a quoted page path after `viewed`", target)(i)?;
             (i, EventKind::Viewed(t))
         }
         "action" | "clicked" => {
@@ -247,7 +242,7 @@ fn event(i: Input) -> PResult<Event> {
             } else {
                 "a quoted action name after `action`"
             };
-            let (i, t) = cut(expecting(what, target))(i)?;
+            let (i, t) = required(what, target)(i)?;
             (i, EventKind::Action { target: t, clicked })
         }
         "error" => {
@@ -256,13 +251,11 @@ fn event(i: Input) -> PResult<Event> {
             (i, EventKind::Error(t))
         }
         "event" => {
-            let (i, _) = kw("event")(i)?;
-            let (i, t) = cut(expecting("a quoted event name after `event`", target))(i)?;
+            let (i, t) = after("event", "a quoted event name after `event`", target)(i)?;
             (i, EventKind::Named(t))
         }
         "any" => {
-            let (i, _) = kw("any")(i)?;
-            let (i, _) = cut(expecting("`event` after `any`", kw("event")))(i)?;
+            let (i, _) = after("any", "`event` after `any`", kw("event"))(i)?;
             (i, EventKind::Any)
         }
         _ => {
@@ -284,10 +277,10 @@ fn event(i: Input) -> PResult<Event> {
 /// `target := STRING | "like" STRING`
 fn target(i: Input) -> PResult<Target> {
     if let Ok((i, _)) = kw("like")(i) {
-        let (i, pattern) = cut(expecting(
+        let (i, pattern) = required(
             "a quoted pattern after `like`, such as \"/product/%\"",
             string,
-        ))(i)?;
+        )(i)?;
         return Ok((
             i,
             Target {
@@ -319,10 +312,10 @@ pub fn within(i: Input) -> PResult<Within> {
             },
         ));
     }
-    let (i, d) = cut(expecting(
+    let (i, d) = required(
         "`session` or a duration such as `30 minutes` after `within`",
         duration,
-    ))(i)?;
+    )(i)?;
     Ok((
         i,
         Within {
@@ -373,11 +366,8 @@ fn count(i: Input) -> PResult<Count> {
                 _ => AggregateFunc::Max,
             };
             let (i, column) = ident(after)?;
-            let (i, op) = cut(expecting(
-                "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
-                cmp,
-            ))(i)?;
-            let (i, value) = cut(expecting("a number", number))(i)?;
+            let (i, op) = required("a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)", cmp)(i)?;
+            let (i, value) = required("a number", number)(i)?;
             (
                 i,
                 CountKind::Aggregate {
@@ -401,9 +391,7 @@ fn count(i: Input) -> PResult<Count> {
 
 /// `INT ( "time" | "times" )` after `at least`, `at most`, `exactly`.
 fn times(i: Input) -> PResult<u64> {
-    let (i, (n, _)) = cut(expecting("a whole number of times", int))(i)?;
-    let (i, _) = cut(expecting("`times`", |i| {
-        kw("times")(i).or_else(|_| kw("time")(i))
-    }))(i)?;
+    let (i, (n, _)) = required("a whole number of times", int)(i)?;
+    let (i, _) = required("`times`", |i| kw("times")(i).or_else(|_| kw("time")(i)))(i)?;
     Ok((i, n))
 }
