@@ -112,8 +112,8 @@ struct Modifiers {
     first_time: Option<Span>,
 }
 
-/// `{ modifier }`, `modifier := within | count | holding | "for" "the" "first" "time"`,
-/// in any order, each at most once.
+/// `modifier := within | count | holding | "for" "the" "first" "time"`:
+/// the modifiers of a behavior, in any order, each at most once.
 fn modifiers(mut i: Input) -> PResult<Modifiers> {
     let mut found = Modifiers::default();
     loop {
