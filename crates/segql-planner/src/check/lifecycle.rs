@@ -64,7 +64,9 @@ impl Construct {
         match self {
             Construct::Stopped => format!("`stopped {step} during last 30 days`"),
             Construct::Restarted => format!("`restarted {step} during last 30 days`"),
-            Construct::FirstTime => format!("`performed {step} for the first time during last 30 days`"),
+            Construct::FirstTime => {
+                format!("`performed {step} for the first time during last 30 days`")
+            }
         }
     }
 }
@@ -123,7 +125,10 @@ impl Checker<'_> {
                 )
                 .with_span(first_time)
                 .with_label(format!("not with {words}"))
-                .with_secondary(lifecycle.span, format!("{words} asks about the range as a whole"))
+                .with_secondary(
+                    lifecycle.span,
+                    format!("{words} asks about the range as a whole"),
+                )
                 .with_help(format!(
                     "ask for the first time in a behavior of its own, joined with `and`: \
                      `performed {step} for the first time during last 30 days`"
@@ -147,34 +152,42 @@ impl Checker<'_> {
             );
         }
         let why = match construct {
+            Construct::Stopped => {
+                "`stopped` asks whether some matching event lies before the range and none in it"
+            }
+            Construct::Restarted => {
+                "`restarted` asks whether matching events lie in the range and before its gap, \
+                 and none in the gap"
+            }
             Construct::FirstTime => "the first time is the actor's earliest matching event",
-            _ => "it looks at every matching event before and in the range",
         };
         if let Some(within) = &b.within {
-            self.push(modifier_error("`within`", within.span, construct, word_span).with_help(
-                format!("remove the `within`: {why}, one event at a time, not a chain"),
-            ));
+            self.push(
+                modifier_error("`within`", within.span, construct, word_span).with_help(format!(
+                    "remove the `within`: {why}; a window belongs to sequences and counts"
+                )),
+            );
         }
         if let Some(count) = &b.count {
-            let what = match &count.kind {
-                CountKind::Aggregate { func, .. } => format!("an aggregate (`{}`)", func.keyword()),
-                _ => "a count".to_string(),
+            let (what, noun) = match &count.kind {
+                CountKind::Aggregate { func, .. } => {
+                    (format!("an aggregate (`{}`)", func.keyword()), "aggregate")
+                }
+                _ => ("a count".to_string(), "count"),
             };
             self.push(
                 modifier_error(&what, count.span, construct, word_span).with_help(format!(
-                    "remove it: {why}; to count as well, join a count of its own with `and`, \
-                     as in `{step} at least 3 times during last 30 days`"
+                    "remove the {noun}: {why}; to count as well, join a count of its own with \
+                     `and`, as in `{step} at least 3 times during last 30 days`"
                 )),
             );
         }
         if let Some(holding) = &b.holding {
             self.push(
-                modifier_error("`holding`", holding.span, construct, word_span).with_help(
-                    format!(
-                        "remove the `holding`: {why}, whatever its values; \
-                         filter the step with `with` instead"
-                    ),
-                ),
+                modifier_error("`holding`", holding.span, construct, word_span).with_help(format!(
+                    "remove the `holding`: {why}, whatever its values; \
+                         to ask about one value, filter the step with `with`"
+                )),
             );
         }
         self.check_lifecycle_range(b, construct, &step, governing);
@@ -202,13 +215,15 @@ impl Checker<'_> {
         };
         let words = construct.words();
         let example = construct.example(step);
+        // The behavior up to its last step: its own range is shown apart.
+        let behavior = Span::new(b.span.start, b.steps[b.steps.len() - 1].span.end);
         let Some(Governing { range, origin }) = governing else {
             self.push(
                 Diagnostic::error(
                     codes::LIFECYCLE_RANGE,
                     format!("{words} needs {needs}, and no range governs it"),
                 )
-                .with_span(b.span)
+                .with_span(behavior)
                 .with_label("no range")
                 .with_help(format!(
                     "{why}: give it a range, as in {example}{}",
@@ -236,7 +251,7 @@ impl Checker<'_> {
                 codes::LIFECYCLE_RANGE,
                 format!("{words} needs {needs}, and `{range}` has {missing}"),
             )
-            .with_span(b.span)
+            .with_span(behavior)
             .with_label(format!("governed by a range with {missing}"))
             .with_secondary(range.span, place)
             .with_help(format!(
