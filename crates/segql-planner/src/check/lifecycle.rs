@@ -206,7 +206,7 @@ impl Checker<'_> {
             Construct::FirstTime => return,
             Construct::Stopped => (
                 "a range with a start",
-                "`stopped` means: did it before the range starts, and not in the range",
+                "`stopped` asks for a matching event before the range starts and none in it",
             ),
             Construct::Restarted => (
                 "a range with a start and an end",
