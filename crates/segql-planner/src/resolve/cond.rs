@@ -148,12 +148,11 @@ impl Resolver<'_> {
         // planned, a query using one is refused rather than run without it.
         let unplanned = [behavior.holding.as_ref().map(|h| h.span)];
         if let Some(span) = unplanned.into_iter().flatten().next() {
-            return Err(Diagnostic::error(
-                codes::SYNTAX,
-                "`holding`, `for the first time`, `stopped` and `restarted` cannot be run yet",
-            )
-            .with_span(span)
-            .with_help("leave this modifier out"));
+            return Err(
+                Diagnostic::error(codes::SYNTAX, "`holding` cannot be run yet")
+                    .with_span(span)
+                    .with_help("leave this modifier out"),
+            );
         }
         if let Some(lifecycle) = self.lifecycle(behavior, range)? {
             return Ok(lifecycle);
