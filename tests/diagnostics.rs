@@ -106,6 +106,22 @@ const CASES: &[(&str, &str, &str)] = &[
     ("thousands_separator", "accounts who have arr > 100,000", codes::INVALID_NUMBER),
     ("column_without_comparison", "users who have plan and viewed \"/pricing\"", codes::SYNTAX),
     ("unit_glued_to_number", r#"users who viewed "/cart" then action "CHECKOUT" within 30mins"#, codes::UNKNOWN_KEYWORD),
+    // ----- stopped, restarted, for the first time (§11) -------------------------------------
+    ("stopped_without_range", r#"users who stopped event "purchase""#, codes::LIFECYCLE_RANGE),
+    ("stopped_before_a_date", r#"users who stopped event "purchase" before 2026-03-01"#, codes::LIFECYCLE_RANGE),
+    ("stopped_under_a_segment_range_without_start", r#"users who stopped event "purchase" where plan = "pro" before 2026-03-01"#, codes::LIFECYCLE_RANGE),
+    ("restarted_without_range", r#"users who restarted viewed "/cart""#, codes::LIFECYCLE_RANGE),
+    ("restarted_since_a_date", r#"users who restarted viewed "/cart" since 2026-03-01"#, codes::LIFECYCLE_RANGE),
+    ("restarted_under_a_group_range_without_end", r#"users who (restarted viewed "/cart" and viewed "/home") since 2026-03-01"#, codes::LIFECYCLE_RANGE),
+    ("stopped_on_a_sequence", r#"users who stopped viewed "/cart" then action "CHECKOUT" during last 30 days"#, codes::LIFECYCLE_ON_SEQUENCE),
+    ("first_time_on_a_sequence", r#"users who viewed "/cart" then action "CHECKOUT" for the first time during last 7 days"#, codes::LIFECYCLE_ON_SEQUENCE),
+    ("restarted_within_session", r#"users who restarted action "CHECKOUT" within session during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("first_time_within_a_duration", r#"users who action "CHECKOUT" for the first time within 1 hour during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("stopped_with_a_count", r#"users who stopped event "purchase" at least 2 times during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("first_time_with_a_count", r#"users who performed event "purchase" exactly 1 time for the first time during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("first_time_with_an_aggregate", r#"users who performed event "purchase" total amount > 100 for the first time since 2026-03-01"#, codes::LIFECYCLE_MODIFIER),
+    ("stopped_holding", r#"users who stopped viewed like "/product/%" holding product_id during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("stopped_for_the_first_time", r#"users who stopped event "purchase" for the first time during last 30 days"#, codes::LIFECYCLE_MODIFIER),
 ];
 
 /// How many parentheses or `not`s the nesting cases stack up.

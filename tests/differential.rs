@@ -9,7 +9,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use segql::planner::{PlanOptions, SequenceEngine};
 
 /// Both lowerings: every case is checked on each.
-const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
+pub const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
 use std::collections::BTreeSet;
 
 /// The members of every query of `text` on `data`, computed by segql.

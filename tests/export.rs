@@ -60,7 +60,7 @@ fn column_names(schema: &datafusion::arrow::datatypes::Schema) -> Vec<String> {
 
 /// Unparsing and planning recurse once per plan node: the deepest plans
 /// need more than a test thread's stack in a debug build.
-fn on_a_large_stack(test: impl FnOnce() + Send + 'static) {
+pub fn on_a_large_stack(test: impl FnOnce() + Send + 'static) {
     std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(test)
@@ -237,7 +237,7 @@ fn random_queries_export_and_run_back_to_the_same_rows() {
     });
 }
 
-fn round_trip(
+pub fn round_trip(
     data: &crate::reference::RefDataset,
     text: &str,
     now_ms: i64,

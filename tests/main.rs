@@ -10,6 +10,7 @@ mod docs;
 mod embed;
 mod examples;
 mod export;
+mod lifecycle;
 mod members;
 mod reference;
 mod repl;

@@ -51,13 +51,28 @@ macro_rules! case_files {
 
 case_files!(
     events, sequences, counts, ranges, predicates, accounts, statements, funnel, retention, paths,
-    explore,
+    explore, lifecycle,
 );
 
 /// The dataset `name` of `cases/{file}.txt`, for tests written in Rust.
 pub fn dataset(file: &str, name: &str) -> RefDataset {
     let (mut datasets, _) = read(file);
     datasets.remove(name).expect("the dataset is defined")
+}
+
+/// Every segment query of `cases/{file}.txt` with its case's name, data and
+/// expected members, to run elsewhere than on the reference (the engines).
+pub fn member_queries(file: &str) -> Vec<(String, RefDataset, String, Vec<Vec<String>>)> {
+    let (_, cases) = read(file);
+    let mut out = Vec::new();
+    for case in cases {
+        for query in case.queries {
+            if let Expected::Members(members) = query.expected {
+                out.push((case.name.clone(), case.data.clone(), query.source, members));
+            }
+        }
+    }
+    out
 }
 
 /// The named datasets and the cases of `cases/{file}.txt`.

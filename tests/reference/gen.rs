@@ -3,7 +3,8 @@
 //! Datasets are tiny and collide on purpose: timestamps on a grid of 20
 //! minutes (ties are frequent), three session ids and null, few users and
 //! accounts, null attributes everywhere. Programs are segql source text
-//! covering the whole of LANGUAGE.md §4 but `in csv`; they pass
+//! covering the whole of LANGUAGE.md §4 but `in csv`, and §11's `stopped`,
+//! `restarted` and `for the first time` (`lifecycle`); they pass
 //! `segql::validate`, respect the type rules of §4.3 and use only the
 //! columns of [`RefDataset`] (and only the profile tables it has).
 //!
@@ -20,6 +21,9 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::{BoxedStrategy, Union};
 use segql::syntax::Audience;
+
+mod lifecycle;
+use lifecycle::{GLifecycle, arb_lifecycle};
 
 /// 2026-01-01T00:00:00Z.
 pub const BASE_MS: i64 = 1_767_225_600_000;
@@ -247,6 +251,8 @@ enum CountClass {
 #[derive(Debug, Clone)]
 struct GBehavior {
     performed: bool,
+    /// `stopped`, `restarted` or `for the first time` (§11).
+    lifecycle: Option<GLifecycle>,
     first: GStep,
     /// `then [not] step`.
     rest: Vec<(bool, GStep)>,
@@ -349,8 +355,10 @@ impl Writer {
     }
 
     fn behavior(&mut self, b: &GBehavior) {
-        if b.performed {
-            self.word("performed");
+        match b.lifecycle.and_then(lifecycle::leading_word) {
+            Some(word) => self.word(word),
+            None if b.performed => self.word("performed"),
+            None => {}
         }
         self.step(&b.first);
         for (negated, step) in &b.rest {
@@ -368,6 +376,9 @@ impl Writer {
         };
         for m in mods {
             self.word(m);
+        }
+        if b.lifecycle == Some(GLifecycle::FirstTime) {
+            self.word("for the first time");
         }
         if let Some(r) = &b.range {
             self.word(r);
@@ -757,9 +768,23 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
         option::weighted(0.4, arb_within()),
         any::<bool>(),
         option::weighted(0.35, arb_range()),
+        arb_lifecycle(),
     )
         .prop_map(
-            |(performed, first, rest, count, within, within_first, range)| {
+            |(
+                performed,
+                first,
+                mut rest,
+                mut count,
+                mut within,
+                within_first,
+                range,
+                lifecycle,
+            )| {
+                // A lifecycle behavior has one step and no other modifier.
+                if lifecycle.is_some() {
+                    (rest, count, within) = (Vec::new(), None, None);
+                }
                 // Counts and aggregates only on a single positive step.
                 let count = if rest.is_empty() { count } else { None };
                 // No `within` with `at most`/`exactly`/aggregates; and none
@@ -771,6 +796,7 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
                 };
                 GBehavior {
                     performed,
+                    lifecycle,
                     first,
                     rest,
                     count,
@@ -838,7 +864,11 @@ pub(super) fn arb_segment(
         },
         option::weighted(0.5, arb_range()),
     )
-        .prop_map(move |(cond, filter, range)| {
+        .prop_map(move |(mut cond, filter, range)| {
+            // The segment-wide range comes only after `where`, and must
+            // govern a behavior.
+            let range = range.filter(|_| filter.is_some() && governs(&cond));
+            lifecycle::fit(&mut cond, range.as_deref());
             let mut w = Writer::default();
             w.word(audience.keyword());
             w.word("who");
@@ -846,10 +876,8 @@ pub(super) fn arb_segment(
             if let Some(p) = &filter {
                 w.word("where");
                 w.word(&render_pred(p, 0));
-                // The segment-wide range comes only after `where`, and must
-                // govern a behavior.
-                if let Some(r) = range.filter(|_| governs(&cond)) {
-                    w.word(&r);
+                if let Some(r) = &range {
+                    w.word(r);
                 }
             }
             w.out

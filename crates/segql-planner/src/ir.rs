@@ -144,6 +144,8 @@ pub enum Cond {
     /// email is.
     Csv(CsvSet),
     Behavior(Behavior),
+    /// `stopped`, `restarted` or `for the first time` (LANGUAGE.md §11).
+    Lifecycle(LifecycleIr),
 }
 
 #[derive(Debug, Clone)]
@@ -215,4 +217,27 @@ impl TimeRange {
         from: None,
         to: None,
     };
+}
+
+/// `performed STEP for the first time`, `stopped STEP` or `restarted STEP`
+/// over a range: a test of the actor's matching events before and in the
+/// range, whatever the range lets a plain behavior see.
+#[derive(Debug, Clone)]
+pub struct LifecycleIr {
+    /// A two-valued predicate over one event, as a step's.
+    pub step: Expr,
+    pub test: LifecycleTest,
+}
+
+/// The instants of a lifecycle test, in microseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleTest {
+    /// The actor's earliest matching event lies in the range (bounded on
+    /// at least one side: without a range it is a plain behavior).
+    FirstTime(TimeRange),
+    /// A matching event before `from`, and none in `[from, to)`.
+    Stopped { from: i64, to: Option<i64> },
+    /// A matching event in `[from, to)`, none in the gap `[gap_from,
+    /// from)` of the same length, and one before `gap_from`.
+    Restarted { gap_from: i64, from: i64, to: i64 },
 }

@@ -405,6 +405,20 @@ mod tests {
     }
 
     #[test]
+    fn lifecycle_words_complete_where_a_behavior_starts() {
+        assert_eq!(complete("users who sto"), (10, vec!["stopped".into()]));
+        assert_eq!(complete("users who resta"), (10, vec!["restarted".into()]));
+        assert_eq!(
+            complete(r#"users who not STO"#),
+            (14, vec!["stopped".into()])
+        );
+        assert_eq!(
+            complete(r#"users who viewed "/cart" for the fir"#),
+            (33, vec!["first".into()])
+        );
+    }
+
+    #[test]
     fn strings_complete_to_event_names_of_the_keyword_s_type() {
         assert_eq!(
             complete(r#"users who viewed "/ca"#),

@@ -22,6 +22,7 @@ impl Checker<'_> {
                 range,
             } => {
                 self.check_condition(condition, ctx);
+                self.check_lifecycles(condition, range.as_ref());
                 if let Some(filter) = filter {
                     self.check_pred(filter);
                 }

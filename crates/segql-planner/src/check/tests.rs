@@ -1,4 +1,6 @@
 use super::*;
+
+mod lifecycle;
 use segql_syntax::{Audience, Diagnostic, Program, Severity, codes};
 
 fn parse(src: &str) -> Program {

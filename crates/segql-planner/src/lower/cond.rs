@@ -88,6 +88,7 @@ impl Lowering<'_> {
             }
             Cond::Csv(set) => self.csv(set),
             Cond::Behavior(b) => self.behavior(b),
+            Cond::Lifecycle(lifecycle) => self.lifecycle(lifecycle),
         }
     }
 

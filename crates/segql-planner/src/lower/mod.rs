@@ -12,6 +12,7 @@
 //!   the catalog says (event time, session, type, name, key type);
 //! - `cond`: conditions (`and`/`or`/`not`, profile tests, single steps);
 //! - `csv`: CSV lists; `time`: ranges and calendar periods;
+//! - `lifecycle`: `for the first time`, `stopped` and `restarted`;
 //! - `sequence`: sequences of steps, portable (window passes) or native;
 //! - `analysis`: funnel, retention, paths and explore.
 //!
@@ -21,6 +22,7 @@ mod analysis;
 mod cond;
 mod csv;
 mod expr;
+mod lifecycle;
 mod relations;
 mod sequence;
 mod time;
@@ -73,7 +75,7 @@ pub fn plan_csv_checks(
             Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| collect(c, out)),
             Cond::Not(inner) => collect(inner, out),
             Cond::Csv(set) => out.push(set),
-            Cond::Universe | Cond::Profile { .. } | Cond::Behavior(_) => {}
+            Cond::Universe | Cond::Profile { .. } | Cond::Behavior(_) | Cond::Lifecycle(_) => {}
         }
     }
     let mut sets = Vec::new();

@@ -146,18 +146,16 @@ impl Resolver<'_> {
     fn behavior(&self, behavior: &AstBehavior, range: TimeRange) -> Result<Cond, Diagnostic> {
         // LANGUAGE.md §11's modifiers are parsed and printed; until they are
         // planned, a query using one is refused rather than run without it.
-        let unplanned = [
-            behavior.lifecycle.map(|l| l.span),
-            behavior.holding.as_ref().map(|h| h.span),
-            behavior.first_time,
-        ];
+        let unplanned = [behavior.holding.as_ref().map(|h| h.span)];
         if let Some(span) = unplanned.into_iter().flatten().next() {
-            return Err(Diagnostic::error(
-                codes::SYNTAX,
-                "`holding`, `for the first time`, `stopped` and `restarted` cannot be run yet",
-            )
-            .with_span(span)
-            .with_help("leave this modifier out"));
+            return Err(
+                Diagnostic::error(codes::SYNTAX, "`holding` cannot be run yet")
+                    .with_span(span)
+                    .with_help("leave this modifier out"),
+            );
+        }
+        if let Some(lifecycle) = self.lifecycle(behavior, range)? {
+            return Ok(lifecycle);
         }
         let steps = self.steps(&behavior.steps)?;
         let within = Self::within(behavior.within.as_ref());

@@ -66,6 +66,8 @@ pub struct Condition {
     pub span: Span,
 }
 
+// Unboxed for the same reason as `SegmentBody`: a behavior is the common case.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ConditionKind {
     /// Two or more alternatives.
