@@ -192,6 +192,7 @@ pub mod codes {
     pub const ZERO_LENGTH_RANGE: &str = "zero-length-range";
     pub const VALUE_OUT_OF_RANGE: &str = "value-out-of-range";
     pub const DUPLICATE_COLUMN: &str = "duplicate-column";
+    pub const HOLDING_NOT_ALLOWED: &str = "holding-not-allowed";
 
     // Files and the command line.
     pub const UNREADABLE_FILE: &str = "unreadable-file";

@@ -16,10 +16,11 @@
 //!
 //! The checks are split by construct: `library` (definitions, names,
 //! audiences, cycles), `segment` (conditions, behaviors, steps, predicates,
-//! ranges) and `analysis` (funnel, retention, paths, explore and their
-//! result columns).
+//! ranges), `holding` (the columns a behavior holds constant) and
+//! `analysis` (funnel, retention, paths, explore and their result columns).
 
 mod analysis;
+mod holding;
 mod library;
 mod segment;
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! - `cond`: conditions (`and`/`or`/`not`, profile tests, single steps);
 //! - `csv`: CSV lists; `time`: ranges and calendar periods;
 //! - `sequence`: sequences of steps, portable (window passes) or native;
+//! - `holding`: the columns a chain's events share (session, held values);
 //! - `analysis`: funnel, retention, paths and explore.
 //!
 //! [`names::ACTOR`]: crate::names::ACTOR
@@ -21,6 +22,7 @@ mod analysis;
 mod cond;
 mod csv;
 mod expr;
+mod holding;
 mod relations;
 mod sequence;
 mod time;

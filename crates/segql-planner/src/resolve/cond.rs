@@ -146,15 +146,11 @@ impl Resolver<'_> {
     fn behavior(&self, behavior: &AstBehavior, range: TimeRange) -> Result<Cond, Diagnostic> {
         // LANGUAGE.md §11's modifiers are parsed and printed; until they are
         // planned, a query using one is refused rather than run without it.
-        let unplanned = [
-            behavior.lifecycle.map(|l| l.span),
-            behavior.holding.as_ref().map(|h| h.span),
-            behavior.first_time,
-        ];
+        let unplanned = [behavior.lifecycle.map(|l| l.span), behavior.first_time];
         if let Some(span) = unplanned.into_iter().flatten().next() {
             return Err(Diagnostic::error(
                 codes::SYNTAX,
-                "`holding`, `for the first time`, `stopped` and `restarted` cannot be run yet",
+                "`for the first time`, `stopped` and `restarted` cannot be run yet",
             )
             .with_span(span)
             .with_help("leave this modifier out"));
@@ -203,6 +199,7 @@ impl Resolver<'_> {
         Ok(Cond::Behavior(Behavior {
             steps,
             within,
+            holding: self.holding(behavior.holding.as_ref())?,
             count,
             range,
         }))
