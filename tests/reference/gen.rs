@@ -76,7 +76,10 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
             ("purchase", "y"),
         ]),
         select(vec![Some("a1"), Some("a2"), Some("a3"), None]),
-        select(vec![Some("mobile"), Some("desktop"), Some("Mobile"), None]),
+        (
+            select(vec![Some("mobile"), Some("desktop"), Some("Mobile"), None]),
+            select(vec![Some("p1"), Some("p2"), Some("p1"), None]),
+        ),
         select(vec![
             None,
             Some(0.5),
@@ -94,7 +97,7 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
                 session,
                 (event_type, name),
                 account,
-                device,
+                (device, product),
                 amount,
                 qty,
             )| {
@@ -105,6 +108,7 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
                     event_type: event_type.to_string(),
                     name: name.to_string(),
                     account_id: account.filter(|_| account_column).map(str::to_string),
+                    product_id: product.map(str::to_string),
                     device: device.map(str::to_string),
                     amount,
                     qty,
@@ -254,6 +258,8 @@ struct GBehavior {
     within: Option<String>,
     /// Write `within` before the count.
     within_first: bool,
+    /// `holding ...`, and where among the other modifiers it is written.
+    holding: Option<(String, usize)>,
     range: Option<String>,
 }
 
@@ -361,11 +367,14 @@ impl Writer {
             self.step(step);
         }
         let count = b.count.as_ref().map(|(_, text)| text.as_str());
-        let mods: Vec<&str> = if b.within_first {
+        let mut mods: Vec<&str> = if b.within_first {
             b.within.as_deref().into_iter().chain(count).collect()
         } else {
             count.into_iter().chain(b.within.as_deref()).collect()
         };
+        if let Some((holding, at)) = &b.holding {
+            mods.insert((*at).min(mods.len()), holding);
+        }
         for m in mods {
             self.word(m);
         }
@@ -715,6 +724,27 @@ fn arb_within() -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// `holding` (§11) over the event columns of [`arb_dataset`], all with
+/// nulls and few distinct values, and where it is written among the
+/// modifiers.
+fn arb_holding() -> BoxedStrategy<(String, usize)> {
+    (
+        select(vec![
+            "product_id",
+            "product_id",
+            "device",
+            "qty",
+            "session_id",
+            "product_id, device",
+            "device, session_id",
+            "qty, product_id",
+        ]),
+        0usize..=2,
+    )
+        .prop_map(|(columns, at)| (format!("holding {columns}"), at))
+        .boxed()
+}
+
 /// Every form of §4.2, cutting through the grid of events around `now`.
 pub(super) fn arb_range() -> BoxedStrategy<String> {
     let minute_ts = |m: i64| format_timestamp(BASE_MS + m * MINUTE_MS);
@@ -755,11 +785,11 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
         ],
         option::weighted(0.4, arb_count()),
         option::weighted(0.4, arb_within()),
-        any::<bool>(),
+        (any::<bool>(), option::weighted(0.25, arb_holding())),
         option::weighted(0.35, arb_range()),
     )
         .prop_map(
-            |(performed, first, rest, count, within, within_first, range)| {
+            |(performed, first, rest, count, within, (within_first, holding), range)| {
                 // Counts and aggregates only on a single positive step.
                 let count = if rest.is_empty() { count } else { None };
                 // No `within` with `at most`/`exactly`/aggregates; and none
@@ -776,6 +806,7 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
                     count,
                     within,
                     within_first,
+                    holding,
                     range,
                 }
             },

@@ -11,8 +11,8 @@
 //! generator must not produce it.
 //!
 //! This module holds the tables, the universe, segments and conditions;
-//! `behavior` the behaviors (§4.1), `values` ranges, atoms and column
-//! values (§4.2, §4.3), `csv` the CSV lists.
+//! `behavior` the behaviors (§4.1), `holding` held values (§11), `values`
+//! ranges, atoms and column values (§4.2, §4.3), `csv` the CSV lists.
 
 use super::data::{DAY_MS, RefDataset, RefEvent, RefProfile, parse_date_text};
 use segql::syntax::{
@@ -27,6 +27,7 @@ use values::*;
 
 mod behavior;
 mod csv;
+mod holding;
 mod values;
 
 pub use csv::parse_csv;

@@ -744,3 +744,36 @@ accounts in csv "x.csv" by email"#,
         ]
     );
 }
+
+// ----- holding ------------------------------------------------------------------
+
+#[test]
+fn holding_names_each_column_once_and_not_with_lifecycle_words() {
+    clean(r#"users who viewed "/a" then viewed "/b" holding product_id, device within session"#);
+    clean(r#"users who viewed "/a" at most 1 time holding product_id during last 7 days"#);
+    let src = r#"users who viewed "/a" holding device, product_id, device"#;
+    let d = one(src, codes::DUPLICATE_COLUMN, Some("device"));
+    assert_eq!(d.span.expect("a span").start, src.rfind("device").unwrap());
+    assert_eq!(d.labels.len(), 1, "the first one is shown too: {d:?}");
+    each(
+        codes::HOLDING_NOT_ALLOWED,
+        &[
+            (
+                r#"users who viewed "/a" for the first time holding device"#,
+                "holding device",
+            ),
+            (
+                r#"users who viewed "/a" holding device for the first time during last 7 days"#,
+                "holding device",
+            ),
+            (
+                r#"users who stopped viewed "/a" holding device during last 7 days"#,
+                "holding device",
+            ),
+            (
+                r#"users who restarted action "x" holding device, plan during last 7 days"#,
+                "holding device, plan",
+            ),
+        ],
+    );
+}
