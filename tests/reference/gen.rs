@@ -1,11 +1,12 @@
 //! Random datasets and random segment programs for differential tests.
 //!
 //! Datasets are tiny and collide on purpose: timestamps on a grid of 20
-//! minutes (ties are frequent), three session ids and null, few users and
-//! accounts, null attributes everywhere. Programs are segql source text
-//! covering the whole of LANGUAGE.md §4 but `in csv`; they pass
-//! `segql::validate`, respect the type rules of §4.3 and use only the
-//! columns of [`RefDataset`] (and only the profile tables it has).
+//! minutes (ties are frequent), three session ids and null, two product
+//! ids and null, few users and accounts, null attributes everywhere.
+//! Programs are segql source text covering the whole of LANGUAGE.md §4 but
+//! `in csv`, and §11's `holding`; they pass `segql::validate`, respect the
+//! type rules of §4.3 and use only the columns of [`RefDataset`] (and only
+//! the profile tables it has).
 //!
 //! `now` is [`NOW_MS`] (2026-01-01T00:15:00Z); events lie between
 //! [`BASE_MS`] (2026-01-01T00:00:00Z) and 00:19:30, so relative ranges cut
