@@ -266,7 +266,10 @@ fn holding_a_column_the_events_lack_says_where_it_is() {
     let dir = shop(&[]);
     let profile = run_data(
         dir.path(),
-        &["-e", r#"users who viewed "/cart" at least 2 times holding plan"#],
+        &[
+            "-e",
+            r#"users who viewed "/cart" at least 2 times holding plan"#,
+        ],
     );
     assert_fails_naming(
         &profile,
@@ -278,8 +281,15 @@ fn holding_a_column_the_events_lack_says_where_it_is() {
             "have plan = ...",
         ],
     );
-    let typo = run_data(dir.path(), &["-e", r#"users who viewed "/cart" holding devce"#]);
-    assert_fails_naming(&typo, 2, &["unknown-column", "did you mean `holding device`?"]);
+    let typo = run_data(
+        dir.path(),
+        &["-e", r#"users who viewed "/cart" holding devce"#],
+    );
+    assert_fails_naming(
+        &typo,
+        2,
+        &["unknown-column", "did you mean `holding device`?"],
+    );
 }
 
 #[test]

@@ -96,9 +96,11 @@ fn holding_cases_give_their_members_on_both_engines() {
             let got: Result<Vec<Vec<String>>, String> = segql_members(&data, &text, engine, &rt)
                 .map(|all| all.into_iter().map(|m| m.into_iter().collect()).collect());
             if got.as_ref() != Ok(&expected) {
-                failures.push(format!("{name} ({engine:?}): {text}
+                failures.push(format!(
+                    "{name} ({engine:?}): {text}
   got {got:?}
-  expected {expected:?}"));
+  expected {expected:?}"
+                ));
             }
         }
     }

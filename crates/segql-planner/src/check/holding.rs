@@ -24,7 +24,10 @@ impl Checker<'_> {
             )
             .with_span(holding.span)
             .with_label(format!("not allowed with {word}"))
-            .with_secondary(span, format!("{word} looks at every matching event of the actor"))
+            .with_secondary(
+                span,
+                format!("{word} looks at every matching event of the actor"),
+            )
             .with_help(format!(
                 "remove the `holding`: {word} asks about the step's events whatever their values; \
                  to hold a value, use a behavior without {word}, e.g. `viewed like \"/product/%\" \
@@ -37,21 +40,15 @@ impl Checker<'_> {
     /// The columns of one `holding`: each at most once.
     pub(super) fn check_holding(&mut self, holding: &Holding) {
         for (i, column) in holding.columns.iter().enumerate() {
-            let Some(first) = holding.columns[..i]
-                .iter()
-                .find(|c| c.name == column.name)
-            else {
+            let Some(first) = holding.columns[..i].iter().find(|c| c.name == column.name) else {
                 continue;
             };
             let name = quoted(&column.name);
-            let d = Diagnostic::error(
-                codes::DUPLICATE_COLUMN,
-                format!("`{name}` is held twice"),
-            )
-            .with_span(column.span)
-            .with_label("named again")
-            .with_secondary(first.span, "first named here")
-            .with_help(format!("name each column once: `holding {name}`"));
+            let d = Diagnostic::error(codes::DUPLICATE_COLUMN, format!("`{name}` is held twice"))
+                .with_span(column.span)
+                .with_label("named again")
+                .with_secondary(first.span, "first named here")
+                .with_help(format!("name each column once: `holding {name}`"));
             self.push(d);
         }
     }

@@ -59,7 +59,8 @@ impl Resolver<'_> {
                 })
             });
         if let Some(role) = elsewhere {
-            return d.with_note(format!("`{name}` is a column of the {} table", role.name()))
+            return d
+                .with_note(format!("`{name}` is a column of the {} table", role.name()))
                 .with_help(format!(
                     "`holding` keeps a value of each event constant, such as `holding product_id`; \
                      a profile attribute is one value per actor: test it with `have {name} = ...`"

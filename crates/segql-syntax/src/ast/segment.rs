@@ -66,6 +66,9 @@ pub struct Condition {
     pub span: Span,
 }
 
+// Most conditions are behaviors, the largest variant: boxing it would add
+// an allocation to the common case to shrink the rare ones.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ConditionKind {
     /// Two or more alternatives.
