@@ -72,6 +72,9 @@ const CASES: &[(&str, &str, &str)] = &[
     ("count_on_sequence", r#"users who viewed "/cart" then action "CHECKOUT" at least 2 times"#, codes::COUNT_ON_SEQUENCE),
     ("within_with_at_most", r#"users who action "export" at most 2 times within session"#, codes::WITHIN_WITH_AT_MOST),
     ("aggregate_with_within", r#"users who performed event "purchase" total amount > 100 within 1 day"#, codes::AGGREGATE_WITH_WITHIN),
+    ("holding_a_column_twice", r#"users who viewed like "/product/%" at least 2 times holding product_id, device, product_id"#, codes::DUPLICATE_COLUMN),
+    ("holding_for_the_first_time", r#"users who viewed "/pricing" for the first time holding device during last 7 days"#, codes::LIFECYCLE_MODIFIER),
+    ("holding_with_stopped", r#"users who stopped action "export_report" holding device during last 30 days"#, codes::LIFECYCLE_MODIFIER),
     // ----- names --------------------------------------------------------------------
     ("unknown_segment", "segment big_accounts = accounts who have arr > 100000;\naccounts who in segment big_acounts", codes::UNKNOWN_SEGMENT),
     ("segment_defined_later", "users who in segment carts;\nsegment carts = users who viewed \"/cart\"", codes::UNKNOWN_SEGMENT),

@@ -84,6 +84,29 @@ fn segments_agree_with_the_reference_evaluator() {
     );
 }
 
+/// The hand-computed answers of `cases/holding.txt` (LANGUAGE.md §11's
+/// `holding`), which the reference evaluator gives too, from both
+/// lowerings.
+#[test]
+fn holding_cases_give_their_members_on_both_engines() {
+    let rt = crate::support::runtime();
+    let mut failures = Vec::new();
+    for (name, data, text, expected) in crate::reference::cases::member_cases("holding") {
+        for engine in ENGINES {
+            let got: Result<Vec<Vec<String>>, String> = segql_members(&data, &text, engine, &rt)
+                .map(|all| all.into_iter().map(|m| m.into_iter().collect()).collect());
+            if got.as_ref() != Ok(&expected) {
+                failures.push(format!(
+                    "{name} ({engine:?}): {text}
+  got {got:?}
+  expected {expected:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// The tables of every query of `text` on `data`, computed by segql, in the
 /// reference evaluator's terms (segment queries: the key column alone).
 pub fn segql_tables(

@@ -5,13 +5,13 @@
 
 use crate::differential::{ENGINES, segql_members};
 use crate::reference::NOW_MS;
-use crate::reference::cases::member_queries;
+use crate::reference::cases::member_cases;
 use std::collections::BTreeSet;
 
 #[test]
 fn lifecycle_cases_give_their_members_on_both_engines() {
     let runtime = crate::support::runtime();
-    let queries = member_queries("lifecycle");
+    let queries = member_cases("lifecycle");
     assert!(queries.len() >= 20, "the lifecycle cases hold queries");
     let mut failures = Vec::new();
     for (case, data, source, expected) in &queries {
@@ -38,7 +38,7 @@ fn lifecycle_cases_give_their_members_on_both_engines() {
 fn lifecycle_cases_export_and_run_back_to_the_same_rows() {
     crate::export::on_a_large_stack(|| {
         let runtime = crate::support::runtime();
-        for (case, data, source, _) in member_queries("lifecycle") {
+        for (case, data, source, _) in member_cases("lifecycle") {
             if let Err(e) = crate::export::round_trip(&data, &source, NOW_MS, &runtime) {
                 panic!("{case}: {source}\n{e}");
             }

@@ -344,6 +344,13 @@ mod ir {
         };
         let (within, range) = (within(behavior.within), range(behavior.range));
         line(out, depth, format!("behavior {within}, {count}, {range}"));
+        for held in &behavior.holding {
+            line(
+                out,
+                depth + 1,
+                format!("holding {:?}: {}", held.name, held.expr),
+            );
+        }
         steps(out, depth + 1, &behavior.steps);
     }
 

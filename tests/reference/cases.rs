@@ -11,7 +11,7 @@
 //! === CASE_NAME         a case: its data, then its queries
 //! uses NAME
 //! events                one event a line: TIME USER TYPE NAME [key=value ...]
-//!   1 u1 view /a session=s1 account=a1 device=mobile amount=2.5 qty=3
+//!   1 u1 view /a session=s1 account=a1 product=p1 device=mobile amount=2.5 qty=3
 //!   2026-01-02T10:00:00Z - view /a
 //! events with account_id   (the same, and the events table has `account_id`)
 //! users                 one profile a line: KEY [key=value ...]
@@ -51,7 +51,7 @@ macro_rules! case_files {
 
 case_files!(
     events, sequences, counts, ranges, predicates, accounts, statements, funnel, retention, paths,
-    explore, lifecycle,
+    explore, lifecycle, holding,
 );
 
 /// The dataset `name` of `cases/{file}.txt`, for tests written in Rust.
@@ -60,9 +60,10 @@ pub fn dataset(file: &str, name: &str) -> RefDataset {
     datasets.remove(name).expect("the dataset is defined")
 }
 
-/// Every segment query of `cases/{file}.txt` with its case's name, data and
-/// expected members, to run elsewhere than on the reference (the engines).
-pub fn member_queries(file: &str) -> Vec<(String, RefDataset, String, Vec<Vec<String>>)> {
+/// Every segment query of `cases/{file}.txt` with an answer of members:
+/// `(case name, its data, the query's text, the members of each segment)`,
+/// for running the hand-computed answers through segql itself.
+pub fn member_cases(file: &str) -> Vec<(String, RefDataset, String, Vec<Vec<String>>)> {
     let (_, cases) = read(file);
     let mut out = Vec::new();
     for case in cases {
@@ -314,6 +315,7 @@ fn event(line: &str) -> Result<RefEvent, String> {
         match k {
             "session" => event = event.session(v),
             "account" => event = event.account(v),
+            "product" => event = event.product(v),
             "device" => event = event.device(v),
             "amount" => event = event.amount(value(v)?),
             "qty" => event = event.qty(value(v)?),

@@ -2,8 +2,8 @@
 //!
 //! A [`RefDataset`] is the three tables of LANGUAGE.md §1 with a fixed set of
 //! columns: events (`timestamp`, `user_id`, `session_id`, `event_type`,
-//! `name`, optionally `account_id`, then the properties `device`, `amount`,
-//! `qty`), users (`user_id`, `email`, `account_id`, `plan`, `score`,
+//! `name`, optionally `account_id`, then the properties `product_id`,
+//! `device`, `amount`, `qty`), users (`user_id`, `email`, `account_id`, `plan`, `score`,
 //! `signup_date`, `vip`) and accounts (`account_id`, `plan`, `score`,
 //! `start_date`, `vip`).
 
@@ -44,6 +44,7 @@ pub struct RefEvent {
     /// Only meaningful when the dataset's events have the `account_id`
     /// column ([`RefDataset::events_have_account_column`]).
     pub account_id: Option<String>,
+    pub product_id: Option<String>,
     pub device: Option<String>,
     pub amount: Option<f64>,
     pub qty: Option<i64>,
@@ -89,6 +90,7 @@ impl RefEvent {
     setters! {
         session: &str => session_id,
         account: &str => account_id,
+        product: &str => product_id,
         device: &str => device,
         amount: f64 => amount,
         qty: i64 => qty,
@@ -154,11 +156,13 @@ impl RefDataset {
             columns.push(strings(ev.iter().map(|e| e.account_id.as_deref())));
         }
         fields.extend([
+            field("product_id", DataType::Utf8),
             field("device", DataType::Utf8),
             field("amount", DataType::Float64),
             field("qty", DataType::Int64),
         ]);
         columns.extend([
+            strings(ev.iter().map(|e| e.product_id.as_deref())),
             strings(ev.iter().map(|e| e.device.as_deref())),
             Arc::new(Float64Array::from(
                 ev.iter().map(|e| e.amount).collect::<Vec<_>>(),

@@ -1,12 +1,13 @@
 //! Random datasets and random segment programs for differential tests.
 //!
 //! Datasets are tiny and collide on purpose: timestamps on a grid of 20
-//! minutes (ties are frequent), three session ids and null, few users and
-//! accounts, null attributes everywhere. Programs are segql source text
-//! covering the whole of LANGUAGE.md §4 but `in csv`, and §11's `stopped`,
-//! `restarted` and `for the first time` (`lifecycle`); they pass
-//! `segql::validate`, respect the type rules of §4.3 and use only the
-//! columns of [`RefDataset`] (and only the profile tables it has).
+//! minutes (ties are frequent), three session ids and null, two product
+//! ids and null, few users and accounts, null attributes everywhere.
+//! Programs are segql source text covering the whole of LANGUAGE.md §4 but
+//! `in csv`, and §11's `holding`, `stopped`, `restarted` and `for the first
+//! time` (`lifecycle`); they pass `segql::validate`, respect the type rules
+//! of §4.3 and use only the columns of [`RefDataset`] (and only the profile
+//! tables it has).
 //!
 //! `now` is [`NOW_MS`] (2026-01-01T00:15:00Z); events lie between
 //! [`BASE_MS`] (2026-01-01T00:00:00Z) and 00:19:30, so relative ranges cut
@@ -80,7 +81,10 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
             ("purchase", "y"),
         ]),
         select(vec![Some("a1"), Some("a2"), Some("a3"), None]),
-        select(vec![Some("mobile"), Some("desktop"), Some("Mobile"), None]),
+        (
+            select(vec![Some("mobile"), Some("desktop"), Some("Mobile"), None]),
+            select(vec![Some("p1"), Some("p2"), Some("p1"), None]),
+        ),
         select(vec![
             None,
             Some(0.5),
@@ -98,7 +102,7 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
                 session,
                 (event_type, name),
                 account,
-                device,
+                (device, product),
                 amount,
                 qty,
             )| {
@@ -109,6 +113,7 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
                     event_type: event_type.to_string(),
                     name: name.to_string(),
                     account_id: account.filter(|_| account_column).map(str::to_string),
+                    product_id: product.map(str::to_string),
                     device: device.map(str::to_string),
                     amount,
                     qty,
@@ -260,6 +265,8 @@ struct GBehavior {
     within: Option<String>,
     /// Write `within` before the count.
     within_first: bool,
+    /// `holding ...`, and where among the other modifiers it is written.
+    holding: Option<(String, usize)>,
     range: Option<String>,
 }
 
@@ -369,11 +376,14 @@ impl Writer {
             self.step(step);
         }
         let count = b.count.as_ref().map(|(_, text)| text.as_str());
-        let mods: Vec<&str> = if b.within_first {
+        let mut mods: Vec<&str> = if b.within_first {
             b.within.as_deref().into_iter().chain(count).collect()
         } else {
             count.into_iter().chain(b.within.as_deref()).collect()
         };
+        if let Some((holding, at)) = &b.holding {
+            mods.insert((*at).min(mods.len()), holding);
+        }
         for m in mods {
             self.word(m);
         }
@@ -726,6 +736,27 @@ fn arb_within() -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// `holding` (§11) over the event columns of [`arb_dataset`], all with
+/// nulls and few distinct values, and where it is written among the
+/// modifiers.
+fn arb_holding() -> BoxedStrategy<(String, usize)> {
+    (
+        select(vec![
+            "product_id",
+            "product_id",
+            "device",
+            "qty",
+            "session_id",
+            "product_id, device",
+            "device, session_id",
+            "qty, product_id",
+        ]),
+        0usize..=2,
+    )
+        .prop_map(|(columns, at)| (format!("holding {columns}"), at))
+        .boxed()
+}
+
 /// Every form of §4.2, cutting through the grid of events around `now`.
 pub(super) fn arb_range() -> BoxedStrategy<String> {
     let minute_ts = |m: i64| format_timestamp(BASE_MS + m * MINUTE_MS);
@@ -766,7 +797,7 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
         ],
         option::weighted(0.4, arb_count()),
         option::weighted(0.4, arb_within()),
-        any::<bool>(),
+        (any::<bool>(), option::weighted(0.25, arb_holding())),
         option::weighted(0.35, arb_range()),
         arb_lifecycle(),
     )
@@ -777,13 +808,13 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
                 mut rest,
                 mut count,
                 mut within,
-                within_first,
+                (within_first, mut holding),
                 range,
                 lifecycle,
             )| {
                 // A lifecycle behavior has one step and no other modifier.
                 if lifecycle.is_some() {
-                    (rest, count, within) = (Vec::new(), None, None);
+                    (rest, count, within, holding) = (Vec::new(), None, None, None);
                 }
                 // Counts and aggregates only on a single positive step.
                 let count = if rest.is_empty() { count } else { None };
@@ -802,6 +833,7 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
                     count,
                     within,
                     within_first,
+                    holding,
                     range,
                 }
             },

@@ -158,12 +158,17 @@ pub struct CsvSet {
     pub span: segql_syntax::Span,
 }
 
-/// A behavior: steps in sequence, optional `within`, count and range.
+/// A behavior: steps in sequence, optional `within`, count, `holding` and
+/// range.
 #[derive(Debug, Clone)]
 pub struct Behavior {
     /// The first step is never negated.
     pub steps: Vec<StepIr>,
     pub within: Within,
+    /// `holding c1, c2` (LANGUAGE.md §11): the event columns whose non-null
+    /// values every event of an assignment (and every event a count
+    /// counts) shares; empty without `holding`.
+    pub holding: Vec<HeldColumn>,
     pub count: Option<CountIr>,
     pub range: TimeRange,
 }
@@ -173,6 +178,18 @@ impl Behavior {
     pub fn positive(&self) -> impl Iterator<Item = &StepIr> {
         self.steps.iter().filter(|s| !s.negated)
     }
+}
+
+/// An event column held constant (`holding`): the events of one
+/// assignment share one non-null value of it, as those of a `within
+/// session` share one session. A chain of steps of any kind (a behavior's,
+/// and a funnel's) holds a list of them.
+#[derive(Debug, Clone)]
+pub struct HeldColumn {
+    /// The column as written.
+    pub name: String,
+    /// Its value on an event of the events relation.
+    pub expr: Expr,
 }
 
 #[derive(Debug, Clone)]

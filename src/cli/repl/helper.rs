@@ -402,6 +402,11 @@ mod tests {
         assert_eq!(complete("users who vie"), (10, vec!["viewed".into()]));
         assert_eq!(complete("users who have pl"), (15, vec!["plan".into()]));
         assert_eq!(complete("users who "), (10, vec![]));
+        // `holding`, then the columns it holds.
+        let counted = r#"users who viewed "/cart" at least 2 times hol"#;
+        assert_eq!(complete(counted), (42, vec!["holding".into()]));
+        let held = r#"users who viewed "/cart" holding dev"#;
+        assert_eq!(complete(held), (33, vec!["device".into()]));
     }
 
     #[test]

@@ -12,8 +12,8 @@
 //!
 //! This module holds the tables, the universe, segments and conditions;
 //! `behavior` the behaviors (§4.1), `lifecycle` `stopped`, `restarted` and
-//! `for the first time` (§11), `values` ranges, atoms and column values
-//! (§4.2, §4.3), `csv` the CSV lists.
+//! `for the first time` (§11), `holding` held values (§11), `values`
+//! ranges, atoms and column values (§4.2, §4.3), `csv` the CSV lists.
 
 use super::data::{DAY_MS, RefDataset, RefEvent, RefProfile, parse_date_text};
 use segql::syntax::{
@@ -28,6 +28,7 @@ use values::*;
 
 mod behavior;
 mod csv;
+mod holding;
 mod lifecycle;
 mod values;
 

@@ -16,10 +16,12 @@
 //!
 //! The checks are split by construct: `library` (definitions, names,
 //! audiences, cycles), `segment` (conditions, behaviors, steps, predicates,
-//! ranges), `lifecycle` (`stopped`, `restarted`, `for the first time`) and
+//! ranges), `lifecycle` (`stopped`, `restarted`, `for the first time`),
+//! `holding` (the columns a behavior holds constant) and
 //! `analysis` (funnel, retention, paths, explore and their result columns).
 
 mod analysis;
+mod holding;
 mod library;
 mod lifecycle;
 mod segment;

@@ -14,6 +14,7 @@
 //! - `csv`: CSV lists; `time`: ranges and calendar periods;
 //! - `lifecycle`: `for the first time`, `stopped` and `restarted`;
 //! - `sequence`: sequences of steps, portable (window passes) or native;
+//! - `holding`: the columns a chain's events share (session, held values);
 //! - `analysis`: funnel, retention, paths and explore.
 //!
 //! [`names::ACTOR`]: crate::names::ACTOR
@@ -22,6 +23,7 @@ mod analysis;
 mod cond;
 mod csv;
 mod expr;
+mod holding;
 mod lifecycle;
 mod relations;
 mod sequence;

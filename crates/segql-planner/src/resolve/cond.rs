@@ -144,16 +144,6 @@ impl Resolver<'_> {
     }
 
     fn behavior(&self, behavior: &AstBehavior, range: TimeRange) -> Result<Cond, Diagnostic> {
-        // LANGUAGE.md §11's modifiers are parsed and printed; until they are
-        // planned, a query using one is refused rather than run without it.
-        let unplanned = [behavior.holding.as_ref().map(|h| h.span)];
-        if let Some(span) = unplanned.into_iter().flatten().next() {
-            return Err(
-                Diagnostic::error(codes::SYNTAX, "`holding` cannot be run yet")
-                    .with_span(span)
-                    .with_help("leave this modifier out"),
-            );
-        }
         if let Some(lifecycle) = self.lifecycle(behavior, range)? {
             return Ok(lifecycle);
         }
@@ -201,6 +191,7 @@ impl Resolver<'_> {
         Ok(Cond::Behavior(Behavior {
             steps,
             within,
+            holding: self.holding(behavior.holding.as_ref())?,
             count,
             range,
         }))

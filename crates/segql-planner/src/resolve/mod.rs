@@ -8,12 +8,14 @@
 //! construct: [`column`] binds columns, [`literal`] types literals,
 //! [`pred`] resolves predicates over one table, [`range`] turns ranges into
 //! instants, [`cond`] resolves conditions, behaviors and sets,
-//! [`lifecycle`] `stopped`, `restarted` and `for the first time`, and
-//! [`analysis`] the analyses.
+//! [`lifecycle`] `stopped`, `restarted` and `for the first time`,
+//! [`holding`] the columns a behavior holds constant, and [`analysis`] the
+//! analyses.
 
 mod analysis;
 mod column;
 mod cond;
+mod holding;
 mod lifecycle;
 mod literal;
 mod pred;

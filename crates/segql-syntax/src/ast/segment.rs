@@ -66,7 +66,8 @@ pub struct Condition {
     pub span: Span,
 }
 
-// Unboxed for the same reason as `SegmentBody`: a behavior is the common case.
+// Most conditions are behaviors, the largest variant: boxing it would add
+// an allocation to the common case to shrink the rare ones.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ConditionKind {
