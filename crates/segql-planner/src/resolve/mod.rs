@@ -13,6 +13,7 @@
 mod analysis;
 mod column;
 mod cond;
+mod identity;
 mod literal;
 mod pred;
 mod range;
