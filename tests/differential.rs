@@ -9,7 +9,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use segql::planner::{PlanOptions, SequenceEngine};
 
 /// Both lowerings: every case is checked on each.
-const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
+pub const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
 use std::collections::BTreeSet;
 
 /// The members of every query of `text` on `data`, computed by segql.
@@ -39,7 +39,7 @@ pub fn segql_members(
 /// `SEGQL_PROPTEST_CASES`), both lowerings give what the reference
 /// evaluator gives: `agree(segql's answer, the reference's)`. Panics with
 /// the smallest case that disagrees.
-fn agree_with_the_reference<T>(
+pub fn agree_with_the_reference<T>(
     cases: u32,
     strategy: impl Strategy<Value = (RefDataset, String)>,
     reference: impl Fn(&segql::Program, &RefDataset) -> T,

@@ -11,6 +11,7 @@ mod embed;
 mod examples;
 mod export;
 mod members;
+mod model;
 mod reference;
 mod repl;
 mod robustness;

@@ -39,6 +39,7 @@ use super::data::{
     DAY_MS, MINUTE_MS, RefDataset, RefEvent, RefProfile, RefSessions, parse_date_text,
 };
 use super::r#gen::{BASE_MS, NOW_MS};
+use segql::syntax::StatementKind;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -136,10 +137,17 @@ impl Query {
         match &self.expected {
             Expected::None => unreachable!("answered above"),
             Expected::Members(expected) => {
-                // A segment query's table: its members' keys, in order.
-                let got: Vec<Vec<String>> = got
+                // The segment queries' tables (one a query, definitions
+                // giving none): their members' keys, in order.
+                let program = segql::parse(&self.source).map_err(|d| format!("{d:?}"))?;
+                let queries = program
+                    .statements
                     .iter()
-                    .map(|table| table.rows.iter().map(|row| member_key(&row[0])).collect())
+                    .filter(|s| !matches!(s.kind, StatementKind::Define(_)));
+                let got: Vec<Vec<String>> = queries
+                    .zip(&got)
+                    .filter(|(query, _)| matches!(query.kind, StatementKind::Segment(_)))
+                    .map(|(_, table)| table.rows.iter().map(|row| member_key(&row[0])).collect())
                     .collect();
                 if &got == expected {
                     Ok(())
@@ -147,13 +155,11 @@ impl Query {
                     Err(format!("got {got:?}\nexpected {expected:?}"))
                 }
             }
-            Expected::Table(expected) => {
-                match got.as_slice() {
-                    [got] => tables_match(got, expected)
-                        .map_err(|e| format!("got (left) vs expected (right): {e}")),
-                    _ => Err(format!("{} results, expected one table", got.len())),
-                }
-            }
+            Expected::Table(expected) => match got.as_slice() {
+                [got] => tables_match(got, expected)
+                    .map_err(|e| format!("got (left) vs expected (right): {e}")),
+                _ => Err(format!("{} results, expected one table", got.len())),
+            },
         }
     }
 }
@@ -248,7 +254,7 @@ fn parse(text: &str, file: &str) -> (HashMap<String, RefDataset>, Vec<Case>) {
                 }
                 _ => {
                     if let Some(lengths) = trimmed.strip_prefix("sessions ") {
-                        data.sessions = Some(sessions(lengths).unwrap_or_else(|e| bad(&e)));
+                        data.sessions = Some(session_lengths(lengths).unwrap_or_else(|e| bad(&e)));
                         continue;
                     }
                     if let Some(name) = trimmed.strip_prefix("uses ") {
@@ -376,7 +382,7 @@ fn profile(line: &str, date: &str) -> Result<RefProfile, String> {
 }
 
 /// `30m` or `30m,60m` (units `s`, `m`, `h`, `d`): derived sessions.
-fn sessions(text: &str) -> Result<RefSessions, String> {
+fn session_lengths(text: &str) -> Result<RefSessions, String> {
     let length = |text: &str| -> Result<i64, String> {
         let (count, unit) = text.split_at(text.len().saturating_sub(1));
         let unit_ms = match unit {

@@ -35,5 +35,5 @@ pub use analysis::{Cell, Table, evaluate_all, evaluate_all_source, tables_match}
 pub use analysis_gen::arb_analysis_case;
 pub use data::{RefDataset, RefEvent, RefProfile, RefSessions};
 pub use eval::{evaluate, evaluate_source};
-pub use model_gen::{arb_modelled_analysis_case, arb_modelled_case};
 pub use r#gen::{BASE_DAY, BASE_MS, NOW_MS, Shape, arb_case, arb_dataset, arb_segment_program};
+pub use model_gen::{arb_modelled_analysis_case, arb_modelled_case};

@@ -5,9 +5,9 @@
 //! stitching (anonymous ids on some events, a third of the users removed,
 //! so that ids are linked to one user, to two, or never).
 
+use super::analysis_gen::arb_analysis_case;
 use super::data::{DAY_MS, MINUTE_MS, RefDataset, RefSessions};
 use super::r#gen::{arb_dataset, arb_segment_program};
-use super::analysis_gen::arb_analysis_case;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
