@@ -28,7 +28,7 @@ fn the_hand_computed_cases_agree_on_both_engines() {
 #[test]
 fn segments_agree_with_the_reference_with_derived_sessions_and_stitching() {
     agree_with_the_reference(
-        200,
+        120,
         arb_modelled_case(),
         |program, data| evaluate(program, data, NOW_MS, &std::env::temp_dir()),
         segql_members,
@@ -42,7 +42,7 @@ fn segments_agree_with_the_reference_with_derived_sessions_and_stitching() {
 #[test]
 fn analyses_agree_with_the_reference_with_derived_sessions_and_stitching() {
     agree_with_the_reference(
-        150,
+        80,
         arb_modelled_analysis_case(),
         |program, data| evaluate_all(program, data, NOW_MS, &std::env::temp_dir()),
         segql_tables,

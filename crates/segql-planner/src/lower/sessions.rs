@@ -60,11 +60,17 @@ impl Lowering<'_> {
             } else {
                 self.numbered_by_gaps(events, columns.clone(), user.clone(), sessions)?
             };
-        let id = datafusion_functions::expr_fn::concat(vec![
-            cast(user, DataType::Utf8),
-            lit("#"),
-            cast(number, DataType::Utf8),
-        ]);
+        // An event without a time is in no session (it sorts after the
+        // user's timed events, which its number would otherwise extend).
+        let id = when(
+            column(TS).is_not_null(),
+            datafusion_functions::expr_fn::concat(vec![
+                cast(user, DataType::Utf8),
+                lit("#"),
+                cast(number, DataType::Utf8),
+            ]),
+        )
+        .end()?;
         numbered.project(columns.into_iter().map(|c| match &c {
             Expr::Column(col) if col.name == SESSION => id.clone().alias(SESSION),
             _ => c,

@@ -10,7 +10,7 @@
 //! needs only the previous event's time and the current session's start,
 //! so DataFusion runs it in its bounded window operator.
 
-use datafusion_common::arrow::array::{ArrayRef, AsArray, Int64Array};
+use datafusion_common::arrow::array::{Array, ArrayRef, AsArray, Int64Array};
 use datafusion_common::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
 use datafusion_common::{Result, ScalarValue, internal_err};
 use datafusion_expr::function::{PartitionEvaluatorArgs, WindowUDFFieldArgs};
@@ -120,6 +120,15 @@ impl Numbering {
         self.previous = Some(time);
         self.number
     }
+
+    /// The session number of row `i`; an event without a time (which the
+    /// plan leaves without a session) changes nothing.
+    fn next_of(&mut self, times: &Int64Array, i: usize) -> i64 {
+        if times.is_null(i) {
+            return self.number;
+        }
+        self.next(times.value(i))
+    }
 }
 
 impl PartitionEvaluator for Numbering {
@@ -136,9 +145,7 @@ impl PartitionEvaluator for Numbering {
             return internal_err!("{} takes the event time", SessionNumber::NAME);
         };
         let times = times.as_primitive::<Int64Type>();
-        Ok(ScalarValue::Int64(Some(
-            self.next(times.value(range.start)),
-        )))
+        Ok(ScalarValue::Int64(Some(self.next_of(times, range.start))))
     }
 
     fn evaluate_all(&mut self, values: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
@@ -146,7 +153,7 @@ impl PartitionEvaluator for Numbering {
             return internal_err!("{} takes the event time", SessionNumber::NAME);
         };
         let times = times.as_primitive::<Int64Type>();
-        let numbers: Int64Array = (0..num_rows).map(|i| self.next(times.value(i))).collect();
+        let numbers: Int64Array = (0..num_rows).map(|i| self.next_of(times, i)).collect();
         Ok(Arc::new(numbers))
     }
 }
