@@ -5,11 +5,8 @@
 //! (`--sessions`, the mapping's `[sessions]` and `[identity]`, an
 //! embedder's `CompileOptions`) with their errors.
 
-use crate::differential::{ENGINES, agree_with_the_reference, segql_members, segql_tables};
-use crate::reference::{
-    NOW_MS, arb_modelled_analysis_case, arb_modelled_case, cases, evaluate, evaluate_all,
-    tables_match,
-};
+use crate::differential::{ENGINES, analyses_agree, segments_agree, segql_tables};
+use crate::reference::{arb_modelled_analysis_case, arb_modelled_case, cases};
 use crate::support::{
     assert_contains, assert_fails_naming, assert_success, folder, output_with_stdin, run_csv_in,
     segql_command, segql_in,
@@ -27,35 +24,12 @@ fn the_hand_computed_cases_agree_on_both_engines() {
 
 #[test]
 fn segments_agree_with_the_reference_with_derived_sessions_and_stitching() {
-    agree_with_the_reference(
-        120,
-        arb_modelled_case(),
-        |program, data| evaluate(program, data, NOW_MS, &std::env::temp_dir()),
-        segql_members,
-        |actual, expected| match actual == expected {
-            true => Ok(()),
-            false => Err(format!("segql: {actual:?}\nreference: {expected:?}")),
-        },
-    );
+    segments_agree(120, arb_modelled_case());
 }
 
 #[test]
 fn analyses_agree_with_the_reference_with_derived_sessions_and_stitching() {
-    agree_with_the_reference(
-        80,
-        arb_modelled_analysis_case(),
-        |program, data| evaluate_all(program, data, NOW_MS, &std::env::temp_dir()),
-        segql_tables,
-        |actual, expected| {
-            if actual.len() != expected.len() {
-                return Err(format!("{} tables vs {}", actual.len(), expected.len()));
-            }
-            actual
-                .iter()
-                .zip(expected)
-                .try_for_each(|(a, e)| tables_match(a, e))
-        },
-    );
+    analyses_agree(80, arb_modelled_analysis_case());
 }
 
 // ----- as a user gives them --------------------------------------------------------
@@ -75,29 +49,37 @@ timestamp,user_id,event_type,name,anon
 const CART_THEN_CHECKOUT: &str =
     r#"users who viewed "/cart" then action "CHECKOUT" within session"#;
 
-/// The members of `CART_THEN_CHECKOUT` with `args`, one a line.
-fn checked_out(dir: &std::path::Path, args: &[&str]) -> String {
-    let mut all = vec!["--events", "events.csv"];
-    all.extend_from_slice(args);
-    run_csv_in(dir, &all, CART_THEN_CHECKOUT)
+/// For each (flags, members): the members of `CART_THEN_CHECKOUT` on
+/// `events.csv` in `dir` with the flags.
+fn members_with(dir: &std::path::Path, cases: &[(&[&str], &str)]) {
+    for (args, members) in cases {
+        let mut all = vec!["--events", "events.csv"];
+        all.extend_from_slice(args);
+        let expected: String = members
+            .split_whitespace()
+            .map(|m| format!("{m}\n"))
+            .collect();
+        assert_eq!(
+            run_csv_in(dir, &all, CART_THEN_CHECKOUT),
+            format!("user_id\n{expected}"),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
 fn an_events_file_without_sessions_reads_derived_ones() {
     let dir = folder(&[("events.csv", NO_SESSIONS_CSV)]);
-    assert_eq!(
-        checked_out(dir.path(), &["--sessions", "30m"]),
-        "user_id\nu1\n"
-    );
-    assert_eq!(
-        checked_out(dir.path(), &["--sessions", "1 hour"]),
-        "user_id\nu1\nu2\n"
-    );
-    // 40 minutes after the cart view is more than 30 after the session's
-    // start: the maximum length cuts u2's session even with an hour's gap.
-    assert_eq!(
-        checked_out(dir.path(), &["--sessions", "1h,30m"]),
-        "user_id\nu1\n"
+    members_with(
+        dir.path(),
+        &[
+            (&["--sessions", "30m"], "u1"),
+            (&["--sessions", "1 hour"], "u1 u2"),
+            // 40 minutes after the cart view is more than 30 after the
+            // session's start: the maximum length cuts u2's session even
+            // with an hour's gap.
+            (&["--sessions", "1h,30m"], "u1"),
+        ],
     );
     // Paths and explore's sessions read them too.
     let paths = run_csv_in(
@@ -154,22 +136,15 @@ fn the_flag_wins_over_the_mapping() {
             "[sessions]\ninactivity = \"2h\"\nmax_length = \"30m\"\n",
         ),
     ]);
-    assert_eq!(
-        checked_out(dir.path(), &["--schema", "gaps.toml"]),
-        "user_id\n"
-    );
-    assert_eq!(
-        checked_out(dir.path(), &["--schema", "long.toml"]),
-        "user_id\nu1\n"
-    );
-    assert_eq!(
-        checked_out(dir.path(), &["--schema", "gaps.toml", "--sessions", "1h"]),
-        "user_id\nu1\nu2\n"
-    );
-    // The flag replaces the mapping's maximum length too.
-    assert_eq!(
-        checked_out(dir.path(), &["--schema", "long.toml", "--sessions", "1h"]),
-        "user_id\nu1\nu2\n"
+    members_with(
+        dir.path(),
+        &[
+            (&["--schema", "gaps.toml"], ""),
+            (&["--schema", "long.toml"], "u1"),
+            (&["--schema", "gaps.toml", "--sessions", "1h"], "u1 u2"),
+            // The flag replaces the mapping's maximum length too.
+            (&["--schema", "long.toml", "--sessions", "1h"], "u1 u2"),
+        ],
     );
 }
 
@@ -184,60 +159,30 @@ fn bad_settings_name_the_flag_or_the_key() {
         ),
         ("anon.toml", "[identity]\nanonymous_id = \"anonymous\"\n"),
     ]);
+    // `segql run --events events.csv FLAGS -e paths`.
+    let paths = |flags: &[&str]| {
+        let mut all = vec!["run", "--events", "events.csv"];
+        all.extend_from_slice(flags);
+        all.extend(["-e", "paths"]);
+        segql_in(dir.path(), &all)
+    };
     for (flag, word) in [
         ("30x", "not a duration"),
         ("30m,", "maximum length"),
         ("0m", "zero"),
         ("2 months", "months"),
     ] {
-        let o = segql_in(
-            dir.path(),
-            &[
-                "run",
-                "--events",
-                "events.csv",
-                "--sessions",
-                flag,
-                "-e",
-                "paths",
-            ],
-        );
-        assert_fails_naming(&o, 2, &["--sessions", word]);
+        assert_fails_naming(&paths(&["--sessions", flag]), 2, &["--sessions", word]);
     }
     for (mapping, names) in [
         ("bad.toml", ["bad.toml", "[sessions] inactivity"]),
         ("month.toml", ["month.toml", "[sessions] max_length"]),
     ] {
-        let o = segql_in(
-            dir.path(),
-            &[
-                "run",
-                "--events",
-                "events.csv",
-                "--schema",
-                mapping,
-                "-e",
-                "paths",
-            ],
-        );
-        assert_fails_naming(&o, 1, &names);
+        assert_fails_naming(&paths(&["--schema", mapping]), 1, &names);
     }
     // A missing anonymous-id column is a data error naming the column and
     // the mapping's key, with the close name.
-    let o = segql_in(
-        dir.path(),
-        &[
-            "run",
-            "--events",
-            "events.csv",
-            "--schema",
-            "anon.toml",
-            "--sessions",
-            "30m",
-            "-e",
-            "paths",
-        ],
-    );
+    let o = paths(&["--schema", "anon.toml", "--sessions", "30m"]);
     assert_fails_naming(
         &o,
         1,

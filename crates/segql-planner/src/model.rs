@@ -83,18 +83,17 @@ mod tests {
         assert_eq!(session_duration("30 minutes"), Ok(30 * 60_000_000));
         assert_eq!(session_duration(" 2h "), Ok(2 * 3_600_000_000));
         assert_eq!(session_duration("1 day"), Ok(86_400_000_000));
-        assert!(
-            session_duration("30")
-                .unwrap_err()
-                .contains("not a duration")
-        );
-        assert!(
-            session_duration("30x")
-                .unwrap_err()
-                .contains("not a duration")
-        );
-        assert!(session_duration("1 month").unwrap_err().contains("months"));
-        assert!(session_duration("0s").unwrap_err().contains("zero"));
+        for (text, error) in [
+            ("30", "not a duration"),
+            ("30x", "not a duration"),
+            ("1 month", "months"),
+            ("0s", "zero"),
+        ] {
+            assert!(
+                session_duration(text).unwrap_err().contains(error),
+                "{text}"
+            );
+        }
     }
 
     #[test]
