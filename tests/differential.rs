@@ -72,9 +72,15 @@ fn agree_with_the_reference<T>(
 
 #[test]
 fn segments_agree_with_the_reference_evaluator() {
+    segments_agree(500, arb_case());
+}
+
+/// On `cases` random (dataset, segment program) pairs of `strategy`, both
+/// lowerings find the members the reference evaluator finds.
+pub fn segments_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, String)>) {
     agree_with_the_reference(
-        500,
-        arb_case(),
+        cases,
+        strategy,
         |program, data| evaluate(program, data, NOW_MS, &std::env::temp_dir()),
         segql_members,
         |actual, expected| match actual == expected {
@@ -205,10 +211,16 @@ fn cell(
 
 #[test]
 fn analyses_agree_with_the_reference_evaluator() {
-    use crate::reference::{arb_analysis_case, evaluate_all, tables_match};
+    analyses_agree(300, crate::reference::arb_analysis_case());
+}
+
+/// On `cases` random (dataset, analysis program) pairs of `strategy`, both
+/// lowerings give the tables the reference evaluator gives.
+pub fn analyses_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, String)>) {
+    use crate::reference::{evaluate_all, tables_match};
     agree_with_the_reference(
-        300,
-        arb_analysis_case(),
+        cases,
+        strategy,
         |program, data| evaluate_all(program, data, NOW_MS, &std::env::temp_dir()),
         segql_tables,
         |actual, expected| {

@@ -310,3 +310,37 @@ fn negated_profile_tests_export_with_their_nulls() {
         }
     });
 }
+
+/// Derived sessions cut by gaps and identity stitching are standard SQL
+/// (window functions, aggregates and joins): random datasets with random
+/// gaps and anonymous ids × random segments and analyses export and run
+/// back to the rows of the portable plan. A maximum length has no SQL form
+/// (`tests/model.rs` checks the error), so these datasets have none.
+#[test]
+fn derived_sessions_and_stitching_export_and_run_back() {
+    on_a_large_stack(|| {
+        use crate::reference::{NOW_MS, RefDataset, arb_modelled_analysis_case, arb_modelled_case};
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestCaseError, TestRunner};
+        let runtime = crate::support::runtime();
+        let check = |(mut data, text): (RefDataset, String)| {
+            if let Some(sessions) = &mut data.sessions {
+                sessions.max_length_ms = None;
+            }
+            round_trip(&data, &text, NOW_MS, &runtime).map_err(TestCaseError::fail)
+        };
+        for strategy in [
+            arb_modelled_case().boxed(),
+            arb_modelled_analysis_case().boxed(),
+        ] {
+            let mut runner = TestRunner::new(Config {
+                cases: crate::support::proptest_cases(20),
+                failure_persistence: None,
+                ..Config::default()
+            });
+            if let Err(e) = runner.run(&strategy, check) {
+                panic!("{e}");
+            }
+        }
+    });
+}

@@ -12,6 +12,7 @@ mod examples;
 mod export;
 mod lifecycle;
 mod members;
+mod model;
 mod reference;
 mod repl;
 mod robustness;

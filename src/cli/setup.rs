@@ -138,14 +138,16 @@ pub fn open_data(
     data: &DataArgs,
     output: Output,
 ) -> Result<Engine, Status> {
-    rt.block_on(open_engine(data)).map_err(|d| {
+    let mut engine = rt.block_on(open_engine(data)).map_err(|d| {
         output.error(&d);
         if d.code == codes::BAD_ARGUMENT {
             Status::Usage
         } else {
             Status::Failure
         }
-    })
+    })?;
+    data.adjust(&mut engine);
+    Ok(engine)
 }
 
 /// `now` for texts run on `engine`: `--now` when given, else the dataset's

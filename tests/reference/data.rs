@@ -48,6 +48,9 @@ pub struct RefEvent {
     pub device: Option<String>,
     pub amount: Option<f64>,
     pub qty: Option<i64>,
+    /// Only meaningful when the dataset stitches identities
+    /// ([`RefDataset::anonymous_ids`]).
+    pub anon_id: Option<String>,
 }
 
 /// One row of the users or the accounts table.
@@ -72,6 +75,21 @@ pub struct RefDataset {
     pub users: Option<Vec<RefProfile>>,
     pub accounts: Option<Vec<RefProfile>>,
     pub events_have_account_column: bool,
+    /// Sessions derived from gaps (LANGUAGE.md §10) replace `session_id`.
+    pub sessions: Option<RefSessions>,
+    /// The events have an `anon_id` column, and the mapping stitches
+    /// identities by it (`[identity] anonymous_id = "anon_id"`).
+    pub anonymous_ids: bool,
+    /// The events table has no `session_id` column (only with derived
+    /// sessions).
+    pub no_session_column: bool,
+}
+
+/// The settings of derived sessions, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefSessions {
+    pub inactivity_ms: i64,
+    pub max_length_ms: Option<i64>,
 }
 
 impl RefEvent {
@@ -94,6 +112,7 @@ impl RefEvent {
         device: &str => device,
         amount: f64 => amount,
         qty: i64 => qty,
+        anon: &str => anon_id,
     }
 }
 
@@ -151,6 +170,14 @@ impl RefDataset {
             strings(ev.iter().map(|e| Some(e.event_type.as_str()))),
             strings(ev.iter().map(|e| Some(e.name.as_str()))),
         ];
+        if self.no_session_column {
+            fields.remove(2);
+            columns.remove(2);
+        }
+        if self.anonymous_ids {
+            fields.push(field("anon_id", DataType::Utf8));
+            columns.push(strings(ev.iter().map(|e| e.anon_id.as_deref())));
+        }
         if self.events_have_account_column {
             fields.push(field("account_id", DataType::Utf8));
             columns.push(strings(ev.iter().map(|e| e.account_id.as_deref())));

@@ -117,6 +117,7 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
                     device: device.map(str::to_string),
                     amount,
                     qty,
+                    anon_id: None,
                 }
             },
         )
@@ -224,6 +225,7 @@ pub fn arb_dataset() -> impl Strategy<Value = RefDataset> {
             users,
             accounts,
             events_have_account_column: account_column,
+            ..RefDataset::default()
         })
 }
 

@@ -50,6 +50,8 @@ pub fn evaluate(
     now_ms: i64,
     csv_dir: &Path,
 ) -> Vec<BTreeSet<String>> {
+    let modelled = data.modelled();
+    let data = &modelled;
     check_dataset(data);
     let mut ev = Evaluator {
         data,

@@ -10,6 +10,8 @@
 //!
 //! - `relations`: the events and profile relations, the universe, and what
 //!   the catalog says (event time, session, type, name, key type);
+//! - `identity`, `sessions`: identity stitching and derived sessions, which
+//!   the events relation is built with when the mapping asks for them;
 //! - `cond`: conditions (`and`/`or`/`not`, profile tests, single steps);
 //! - `csv`: CSV lists; `time`: ranges and calendar periods;
 //! - `lifecycle`: `for the first time`, `stopped` and `restarted`;
@@ -25,8 +27,10 @@ mod csv;
 mod expr;
 mod holding;
 mod lifecycle;
+mod identity;
 mod relations;
 mod sequence;
+mod sessions;
 mod time;
 
 pub(crate) use expr::{balanced, exactly_true};

@@ -17,6 +17,7 @@ mod column;
 mod cond;
 mod holding;
 mod lifecycle;
+mod identity;
 mod literal;
 mod pred;
 mod range;
