@@ -99,6 +99,7 @@ pub fn segql_tables(
         now_micros: NOW_MS * 1000,
         base_dir: std::env::temp_dir(),
         engine: sequence_engine,
+        zone: Default::default(),
         partitions: data_engine.partitions(),
     };
     let outcomes = crate::support::run_program(runtime, &program, &data_engine, &options)

@@ -250,6 +250,7 @@ fn round_trip(
         base_dir: std::env::temp_dir(),
         engine: SequenceEngine::Portable,
         partitions: engine.partitions(),
+        zone: Default::default(),
     };
     let plans = segql::engine::plan_program(&program, &segql::Library::new(), &engine, &options)
         .map_err(|d| format!("plan: {d:?}"))?;

@@ -44,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
             now_micros: 1_775_000_000_000_000,
             base_dir: dir.clone(),
             engine: segql::planner::SequenceEngine::Native,
+            zone: Default::default(),
             partitions: engine.partitions(),
         };
         let program = segql::parse(QUERIES).expect("the queries parse");

@@ -25,6 +25,12 @@ pub struct DataArgs {
     /// A schema mapping (TOML) from the model's column names to the data's.
     #[arg(long, value_name = "MAP.toml")]
     pub schema: Option<PathBuf>,
+    /// The reporting time zone: local days, weeks and months for periods
+    /// and buckets, local midnight for dates, times printed with the zone's
+    /// offset. An IANA name (Europe/Berlin), UTC (the default) or an offset
+    /// (+05:30); wins over the mapping's `time_zone`.
+    #[arg(long = "time-zone", value_name = "ZONE")]
+    pub time_zone: Option<String>,
     /// Threads to run queries on (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,

@@ -56,9 +56,29 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             Ok(engine) => Some(engine),
             Err(d) => {
                 output.error(&d);
-                return Status::Failure;
+                return if d.code == segql::codes::UNKNOWN_TIME_ZONE {
+                    Status::Usage
+                } else {
+                    Status::Failure
+                };
             }
         }
+    };
+    // The zone decides which instant a date alone is, so whether a range
+    // between a date and a time is empty.
+    let zone = match &engine {
+        Some(engine) => match super::setup::decide_zone(&args.data, engine, output) {
+            Ok(zone) => zone,
+            Err(status) => return status,
+        },
+        None => match args.data.time_zone.as_deref().map(segql::ReportingZone::parse) {
+            Some(Err(unknown)) => {
+                output.error(&unknown.diagnostic("--time-zone"));
+                return Status::Usage;
+            }
+            Some(Ok(zone)) => zone,
+            None => segql::ReportingZone::utc(),
+        },
     };
     let mut checked = 0;
     let status = for_each_source(&args.files, output, |path, source| {
@@ -80,6 +100,7 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
                 base_dir,
                 engine: segql::planner::SequenceEngine::Portable,
                 partitions: engine.partitions(),
+                zone: zone.clone(),
             };
             let statements = Statements::Text {
                 source: &source.text,

@@ -78,6 +78,7 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
             .expect("the demo dataset fixes now"),
         base_dir: repo_root().join("examples"),
         engine: segql::planner::SequenceEngine::Native,
+        zone: Default::default(),
         partitions: engine.partitions(),
     };
     (engine, options)

@@ -11,6 +11,9 @@
 //! [event_types]
 //! view = "page_view"
 //! ```
+//!
+//! A top-level `time_zone = "Europe/Berlin"` (before the first section)
+//! sets the reporting time zone when `--time-zone` is not given.
 
 use segql_planner::{NameColumn, SchemaMapping};
 use segql_syntax::{Diagnostic, codes};
@@ -26,13 +29,22 @@ pub fn load(path: &Path) -> Result<SchemaMapping, Diagnostic> {
             format!("cannot read the schema mapping `{}`: {e}", path.display()),
         )
     })?;
-    parse(&text).map_err(|message| {
+    let mapping = parse(&text).map_err(|message| {
         Diagnostic::error(
             codes::DATA_ERROR,
             format!("the schema mapping `{}` is not valid: {message}", path.display()),
         )
         .with_help("see the README: [events], [users], [accounts] map model names to your columns; [event_types] renames event types")
-    })
+    })?;
+    // An unknown zone is an argument error (LANGUAGE.md §10), as on the
+    // command line.
+    mapping.reporting_zone(None).map_err(|unknown| {
+        unknown.diagnostic(&format!(
+            "the schema mapping `{}`: time_zone",
+            path.display()
+        ))
+    })?;
+    Ok(mapping)
 }
 
 /// Parses mapping text.
@@ -42,6 +54,13 @@ pub fn parse(text: &str) -> Result<SchemaMapping, String> {
         .map_err(|e: toml::de::Error| e.message().to_string())?;
     let mut mapping = SchemaMapping::default();
     for (section, value) in &table {
+        if section == "time_zone" {
+            let zone = value.as_str().ok_or(
+                "time_zone must be a zone name in quotes, e.g. time_zone = \"Europe/Berlin\"",
+            )?;
+            mapping.time_zone = Some(zone.to_string());
+            continue;
+        }
         let entries = value
             .as_table()
             .ok_or_else(|| format!("`{section}` must be a section like [{section}]"))?;
@@ -134,6 +153,17 @@ view = "page_view"
             }
             other => panic!("expected per-type names, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_time_zone_at_the_top() {
+        let mapping = parse("time_zone = \"Europe/Berlin\"\n[events]\nuser_id = \"uid\"").unwrap();
+        assert_eq!(mapping.time_zone.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(mapping.events["user_id"], "uid");
+        assert!(parse("time_zone = 3").unwrap_err().contains("time_zone"));
+        // Inside a section it is a column mapping like any other key.
+        let mapping = parse("[events]\ntime_zone = \"tz\"").unwrap();
+        assert_eq!(mapping.time_zone, None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use datafusion_common::arrow::datatypes::SchemaRef;
 use datafusion_expr::TableSource;
+use crate::zone::{ReportingZone, UnknownZone};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -89,6 +90,10 @@ pub struct SchemaMapping {
     pub event_types: BTreeMap<String, String>,
     pub users: BTreeMap<String, String>,
     pub accounts: BTreeMap<String, String>,
+    /// The top-level `time_zone = "Europe/Berlin"` as written: the
+    /// reporting time zone when no `--time-zone` is given (LANGUAGE.md
+    /// §10). [`SchemaMapping::reporting_zone`] reads it.
+    pub time_zone: Option<String>,
 }
 
 impl Default for SchemaMapping {
@@ -99,11 +104,26 @@ impl Default for SchemaMapping {
             event_types: BTreeMap::new(),
             users: BTreeMap::new(),
             accounts: BTreeMap::new(),
+            time_zone: None,
         }
     }
 }
 
 impl SchemaMapping {
+    /// The reporting time zone: `given` (the command line's `--time-zone`,
+    /// an embedder's option) wins over the mapping's `time_zone`; neither
+    /// is UTC. An unknown `time_zone` is an error.
+    pub fn reporting_zone(
+        &self,
+        given: Option<&ReportingZone>,
+    ) -> Result<ReportingZone, UnknownZone> {
+        match (given, &self.time_zone) {
+            (Some(zone), _) => Ok(zone.clone()),
+            (None, Some(text)) => ReportingZone::parse(text),
+            (None, None) => Ok(ReportingZone::utc()),
+        }
+    }
+
     /// The dataset's column for a model column of `role`.
     pub fn column(&self, role: TableRole, model: &str) -> String {
         let map = match role {

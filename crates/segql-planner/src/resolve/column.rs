@@ -308,17 +308,33 @@ impl Resolver<'_> {
         let schema = table.schema();
         let mapped = mapping.column(role, &ident.name);
         if let Ok(field) = schema.field_with_name(&mapped) {
-            return Ok(bound(
+            return Ok(self.local_dates(bound(
                 Expr::Column(datafusion_common::Column::new_unqualified(mapped.clone())),
                 field,
-            ));
+            )));
         }
         if !ident.quoted
             && let Some(found) = struct_path(&schema, &ident.name)
         {
-            return Ok(found);
+            return Ok(self.local_dates(found));
         }
         Err(self.unknown_column(role, &table, ident))
+    }
+
+    /// A date column compares as local midnight of the reporting time zone
+    /// (LANGUAGE.md §10): cast to a timestamp of that zone, which reads the
+    /// date as a local one. Timestamps keep their instants.
+    fn local_dates(&self, mut column: BoundColumn) -> BoundColumn {
+        let zone = &self.options.zone;
+        if !zone.is_utc() && matches!(column.data_type, DataType::Date32 | DataType::Date64) {
+            if let Expr::Cast(cast) = column.expr {
+                column.expr = datafusion_expr::cast(
+                    *cast.expr,
+                    DataType::Timestamp(TimeUnit::Microsecond, Some(zone.type_zone())),
+                );
+            }
+        }
+        column
     }
 
     fn unknown_column(&self, role: TableRole, table: &TableEntry, ident: &Ident) -> Diagnostic {

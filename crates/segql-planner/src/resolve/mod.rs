@@ -230,7 +230,7 @@ impl Resolver<'_> {
                 filter,
                 range,
             } => {
-                let inherited = range.as_ref().map(|r| self.time_range(r));
+                let inherited = range.as_ref().map(|r| self.time_range(r)).transpose()?;
                 (self.condition(condition, audience, inherited)?, filter)
             }
             SegmentBody::In { set, filter } => (self.set_ref(set, audience)?, filter),
