@@ -71,7 +71,12 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             Ok(zone) => zone,
             Err(status) => return status,
         },
-        None => match args.data.time_zone.as_deref().map(segql::ReportingZone::parse) {
+        None => match args
+            .data
+            .time_zone
+            .as_deref()
+            .map(segql::ReportingZone::parse)
+        {
             Some(Err(unknown)) => {
                 output.error(&unknown.diagnostic("--time-zone"));
                 return Status::Usage;

@@ -166,10 +166,13 @@ pub fn decide_zone(
             }
         },
     };
-    engine.mapping().reporting_zone(given.as_ref()).map_err(|unknown| {
-        output.error(&unknown.diagnostic("the schema mapping's time_zone"));
-        Status::Usage
-    })
+    engine
+        .mapping()
+        .reporting_zone(given.as_ref())
+        .map_err(|unknown| {
+            output.error(&unknown.diagnostic("the schema mapping's time_zone"));
+            Status::Usage
+        })
 }
 
 /// `now` for texts run on `engine`: `--now` when given (a date alone is

@@ -11,6 +11,7 @@
 //!   analyses (LANGUAGE.md §5: funnel, retention, paths, explore) included,
 //!   and [`tables_match`] to compare two results;
 //! - [`analysis_gen`]: proptest strategies for random analysis programs;
+//! - [`zone`]: the reporting time zone (local days, local midnight);
 //! - `cases`: hand-computed cases (`cases/*.txt`), the ground truth of the
 //!   reference itself; `tests`: the reference's own pieces, and the cases
 //!   written in Rust.
@@ -26,6 +27,7 @@ pub mod eval;
 pub mod r#gen;
 #[cfg(test)]
 mod tests;
+pub mod zone;
 
 pub use analysis::{Cell, Table, evaluate_all, evaluate_all_source, tables_match};
 pub use analysis_gen::arb_analysis_case;

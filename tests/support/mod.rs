@@ -93,7 +93,10 @@ pub fn reference_engine(
         vec![events],
         users.map(|u| vec![u]),
         accounts.map(|a| vec![a]),
-        segql::planner::SchemaMapping::default(),
+        segql::planner::SchemaMapping {
+            time_zone: data.time_zone.clone(),
+            ..Default::default()
+        },
         segql::engine::Resources::threads(2),
     )
     .map_err(|d| format!("engine: {d}"))

@@ -2,9 +2,9 @@
 //! column names map to the model's (LANGUAGE.md §1, §8). No data is read
 //! through a catalog.
 
+use crate::zone::{ReportingZone, UnknownZone};
 use datafusion_common::arrow::datatypes::SchemaRef;
 use datafusion_expr::TableSource;
-use crate::zone::{ReportingZone, UnknownZone};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;

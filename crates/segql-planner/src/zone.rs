@@ -116,7 +116,11 @@ impl ReportingZone {
     /// The zone's offset from UTC at an instant, in seconds.
     pub fn offset_seconds(&self, micros: i64) -> i32 {
         match instant(micros) {
-            Some(utc) => self.tz.offset_from_utc_datetime(&utc).fix().local_minus_utc(),
+            Some(utc) => self
+                .tz
+                .offset_from_utc_datetime(&utc)
+                .fix()
+                .local_minus_utc(),
             None => 0,
         }
     }
@@ -278,8 +282,14 @@ mod tests {
 
     #[test]
     fn names_offsets_and_utc() {
-        assert_eq!(ReportingZone::parse("Europe/Berlin").unwrap().name(), "Europe/Berlin");
-        assert_eq!(ReportingZone::parse("europe/berlin").unwrap().name(), "Europe/Berlin");
+        assert_eq!(
+            ReportingZone::parse("Europe/Berlin").unwrap().name(),
+            "Europe/Berlin"
+        );
+        assert_eq!(
+            ReportingZone::parse("europe/berlin").unwrap().name(),
+            "Europe/Berlin"
+        );
         assert_eq!(ReportingZone::parse("+05:30").unwrap().name(), "+05:30");
         assert_eq!(ReportingZone::parse("+0545").unwrap().name(), "+05:45");
         assert_eq!(ReportingZone::parse("-03").unwrap().name(), "-03:00");
@@ -298,7 +308,9 @@ mod tests {
         assert_eq!(err.suggestion.as_deref(), Some("Asia/Kathmandu"));
         let err = ReportingZone::parse("new york").unwrap_err();
         assert_eq!(err.suggestion.as_deref(), Some("America/New_York"));
-        let d = ReportingZone::parse("Mars/Olympus").unwrap_err().diagnostic("--time-zone");
+        let d = ReportingZone::parse("Mars/Olympus")
+            .unwrap_err()
+            .diagnostic("--time-zone");
         assert_eq!(d.code, codes::UNKNOWN_TIME_ZONE);
     }
 
@@ -309,7 +321,10 @@ mod tests {
         let day = berlin.local_day(micros("2026-10-25T12:00:00+01:00"));
         assert_eq!(ReportingZone::format_day(day), "2026-10-25");
         assert_eq!(berlin.day_start(day), micros("2026-10-25T00:00:00+02:00"));
-        assert_eq!(berlin.day_start(day + 1), micros("2026-10-26T00:00:00+01:00"));
+        assert_eq!(
+            berlin.day_start(day + 1),
+            micros("2026-10-26T00:00:00+01:00")
+        );
         assert_eq!(
             berlin.day_start(day + 1) - berlin.day_start(day),
             25 * 3_600_000_000

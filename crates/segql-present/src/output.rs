@@ -360,11 +360,15 @@ mod tests {
             ),
         ]));
         // 2026-10-24T22:00:00Z and 2026-10-25T23:00:00Z: local midnights.
-        let times = TimestampMicrosecondArray::from(vec![1_792_879_200_000_000, 1_792_969_200_000_000])
-            .with_timezone("Europe/Berlin");
+        let times =
+            TimestampMicrosecondArray::from(vec![1_792_879_200_000_000, 1_792_969_200_000_000])
+                .with_timezone("Europe/Berlin");
         let batch = RecordBatch::try_new(
             schema.clone(),
-            vec![Arc::new(Date32Array::from(vec![20_751, 20_752])), Arc::new(times)],
+            vec![
+                Arc::new(Date32Array::from(vec![20_751, 20_752])),
+                Arc::new(times),
+            ],
         )
         .unwrap();
         let mut out = Vec::new();
@@ -382,9 +386,10 @@ mod tests {
             zoned(OutputFormat::NdJson),
             "{\"day\":\"2026-10-25\",\"time\":\"2026-10-25T00:00:00+02:00\"}\n{\"day\":\"2026-10-26\",\"time\":\"2026-10-26T00:00:00+01:00\"}\n"
         );
-        assert!(zoned(OutputFormat::Json).starts_with(
-            "[{\"day\":\"2026-10-25\",\"time\":\"2026-10-25T00:00:00+02:00\"}"
-        ));
+        assert!(
+            zoned(OutputFormat::Json)
+                .starts_with("[{\"day\":\"2026-10-25\",\"time\":\"2026-10-25T00:00:00+02:00\"}")
+        );
         assert!(zoned(OutputFormat::Table).contains("| 2026-10-26 | 2026-10-26T00:00:00+01:00 |"));
     }
 

@@ -499,7 +499,9 @@ pub fn date(i: Input) -> PResult<Date> {
             start,
             Diagnostic::error(codes::INVALID_DATE, "this is not a date segql can read")
                 .with_span(Span::new(start, start + word_len(text)))
-                .with_label("expected 2026-01-31, 2026-01-31T10:00:00Z or 2026-01-31T10:00:00+01:00"),
+                .with_label(
+                    "expected 2026-01-31, 2026-01-31T10:00:00Z or 2026-01-31T10:00:00+01:00",
+                ),
         );
     }
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
@@ -709,5 +711,32 @@ pub fn parse_date(text: &str) -> Option<Date> {
     match date(input) {
         Ok((rest, d)) if rest.fragment().is_empty() => Some(d),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_is_utc_or_carries_its_offset() {
+        let utc = parse_instant("2026-03-01T09:00:00Z").unwrap();
+        assert_eq!(parse_instant("2026-03-01T10:00:00+01:00"), Some(utc));
+        assert_eq!(parse_instant("2026-03-01T03:30:00-05:30"), Some(utc));
+        assert_eq!(parse_instant("2026-03-01T14:45:00.000+05:45"), Some(utc));
+        let date = parse_date("2026-03-01T10:00:00+01:00").unwrap();
+        assert!(!date.date_only);
+        assert_eq!(date.text, "2026-03-01T10:00:00+01:00");
+        assert!(parse_date("2026-03-01").unwrap().date_only);
+        for bad in [
+            "2026-03-01T10:00:00",
+            "2026-03-01T10:00:00+1",
+            "2026-03-01T10:00:00+0100",
+            "2026-03-01T10:00:00+15:00",
+            "2026-03-01T10:00:00+01:60",
+            "2026-03-01T10:00:00+01:00Z",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
     }
 }

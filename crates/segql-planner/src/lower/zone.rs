@@ -31,13 +31,13 @@ impl Lowering<'_> {
     /// Microseconds since the epoch as a timestamp of the reporting time
     /// zone: the same instant, shown and truncated in local time.
     pub(super) fn zoned(&self, micros: Expr) -> Expr {
+        let utc = micros_to_timestamp(micros);
         if self.zone.is_utc() {
-            return micros_to_timestamp(micros);
+            return utc;
         }
-        cast(
-            datafusion_functions::expr_fn::to_timestamp_micros(vec![micros]),
-            self.zoned_type(),
-        )
+        // From UTC: a cast from a timestamp without a zone would read its
+        // wall-clock time as local.
+        cast(utc, self.zoned_type())
     }
 
     /// The first local day of the calendar period (day, ISO week, month)
@@ -72,7 +72,10 @@ impl Lowering<'_> {
                 // that day, which a daylight-saving change (a few hours)
                 // cannot move to another day.
                 let day = cast(
-                    cast(cast(self.zoned(ts.clone()), DataType::Date32), DataType::Int32),
+                    cast(
+                        cast(self.zoned(ts.clone()), DataType::Date32),
+                        DataType::Int32,
+                    ),
                     DataType::Int64,
                 );
                 let back = (((day - lit(ORIGIN_DAY)) % lit(days)) + lit(days)) % lit(days);
@@ -89,11 +92,18 @@ impl Lowering<'_> {
     pub(super) fn in_zone(&self, plan: LogicalPlan) -> Result<LogicalPlan> {
         let zone = self.zone.type_zone();
         let retyped = |field: &DataType| match field {
-            DataType::Timestamp(unit, tz) if tz.as_deref() != Some(&*zone) => Some((*unit, tz.is_none())),
+            DataType::Timestamp(unit, tz) if tz.as_deref() != Some(&*zone) => {
+                Some((*unit, tz.is_none()))
+            }
             _ => None,
         };
         let schema = Arc::clone(plan.schema());
-        if self.zone.is_utc() || !schema.fields().iter().any(|f| retyped(f.data_type()).is_some()) {
+        if self.zone.is_utc()
+            || !schema
+                .fields()
+                .iter()
+                .any(|f| retyped(f.data_type()).is_some())
+        {
             return Ok(plan);
         }
         let columns: Vec<Expr> = schema
