@@ -250,7 +250,10 @@ fn round_trip(
         base_dir: std::env::temp_dir(),
         engine: SequenceEngine::Portable,
         partitions: engine.partitions(),
-        zone: Default::default(),
+        // The dataset's reporting time zone, as the mapping's `time_zone`.
+        zone: segql::planner::Catalog::mapping(&engine)
+            .reporting_zone(None)
+            .map_err(|e| e.to_string())?,
     };
     let plans = segql::engine::plan_program(&program, &segql::Library::new(), &engine, &options)
         .map_err(|d| format!("plan: {d:?}"))?;

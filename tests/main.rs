@@ -18,3 +18,4 @@ mod roundtrip;
 mod scaling;
 mod stages;
 mod support;
+mod time_zone;

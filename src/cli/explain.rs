@@ -120,8 +120,14 @@ pub fn run(args: ExplainArgs, output: Output) -> Status {
             Ok(text) if print(&format!("{}\n", text.trim_end())) => ControlFlow::Continue(()),
             Ok(_) => ControlFlow::Break(()),
             Err(d) => {
+                // A data error (1), or arguments asking for what cannot be
+                // (2: a time zone in a dialect without one).
+                status = if d.code == segql::codes::BAD_ARGUMENT {
+                    Status::Usage
+                } else {
+                    Status::Failure
+                };
                 output.diagnostics(&loaded.display, &loaded.text, &[d]);
-                status = Status::Failure;
                 ControlFlow::Break(())
             }
         }

@@ -14,6 +14,7 @@
 //!   1 u1 view /a session=s1 account=a1 device=mobile amount=2.5 qty=3
 //!   2026-01-02T10:00:00Z - view /a
 //! events with account_id   (the same, and the events table has `account_id`)
+//! time_zone ZONE        the reporting time zone (the mapping's `time_zone`)
 //! users                 one profile a line: KEY [key=value ...]
 //!   u1 email=a@x.com account=a1 plan=pro score=3 signup_date=2026-01-01 vip=true
 //! accounts
@@ -28,8 +29,8 @@
 //! is 2026-01-01T00:15:00Z ([`NOW_MS`]), so `during last 5 minutes` is
 //! `[00:10, 00:15)`. `-` is a null user or key. A table cell is `null`,
 //! `true`/`false`, an integer, a float (`0.5`, or a ratio `2/3`), a date
-//! (`2026-01-01`), a timestamp (`2026-01-01T00:00:00Z`) or else text
-//! (`` `1` `` forces text).
+//! (`2026-01-01`), a timestamp (`2026-01-01T00:00:00Z`, or with an offset:
+//! `2026-10-25T00:00:00+02:00`) or else text (`` `1` `` forces text).
 
 use super::analysis::{Cell, Table, evaluate_all_source, tables_match};
 use super::data::{DAY_MS, MINUTE_MS, RefDataset, RefEvent, RefProfile, parse_date_text};
@@ -51,7 +52,7 @@ macro_rules! case_files {
 
 case_files!(
     events, sequences, counts, ranges, predicates, accounts, statements, funnel, retention, paths,
-    explore,
+    explore, zones,
 );
 
 /// The dataset `name` of `cases/{file}.txt`, for tests written in Rust.
@@ -67,6 +68,25 @@ fn read(file: &str) -> (HashMap<String, RefDataset>, Vec<Case>) {
         .join(format!("{file}.txt"));
     let text = std::fs::read_to_string(&path).expect("the case file exists");
     parse(&text, file)
+}
+
+/// Every query of the cases of `cases/{file}.txt` with its dataset and its
+/// hand-computed answer, to hold segql itself to them: (case name, data,
+/// source, the members of each segment query or the analysis's table).
+pub fn answers(file: &str) -> Vec<(String, RefDataset, String, Result<Vec<Vec<String>>, Table>)> {
+    let (_, cases) = read(file);
+    let mut out = Vec::new();
+    for case in cases {
+        for query in case.queries {
+            let expected = match query.expected {
+                Expected::None => continue,
+                Expected::Members(members) => Ok(members),
+                Expected::Table(table) => Err(table),
+            };
+            out.push((case.name.clone(), case.data.clone(), query.source, expected));
+        }
+    }
+    out
 }
 
 /// Runs every case of `cases/{file}.txt`, reporting all the failures.
@@ -206,6 +226,10 @@ fn parse(text: &str, file: &str) -> (HashMap<String, RefDataset>, Vec<Case>) {
                     Section::Accounts
                 }
                 _ => {
+                    if let Some(zone) = trimmed.strip_prefix("time_zone ") {
+                        data.time_zone = Some(zone.to_string());
+                        continue;
+                    }
                     if let Some(name) = trimmed.strip_prefix("uses ") {
                         *data = datasets
                             .get(name)

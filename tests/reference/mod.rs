@@ -21,7 +21,7 @@
 pub mod analysis;
 pub mod analysis_gen;
 #[cfg(test)]
-mod cases;
+pub mod cases;
 pub mod data;
 pub mod eval;
 pub mod r#gen;
