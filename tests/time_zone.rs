@@ -372,3 +372,113 @@ fn sql_export_writes_local_periods_or_says_it_cannot() {
         "users who viewed \"/cart\"",
     ]));
 }
+
+#[test]
+fn the_repl_takes_the_flag() {
+    let dir = folder(&[("events.csv", BERLIN_EVENTS)]);
+    let output = crate::support::output_with_stdin(
+        crate::support::segql_command(dir.path()).args([
+            "repl",
+            "--events",
+            "events.csv",
+            "--time-zone",
+            "Europe/Berlin",
+            "--format",
+            "csv",
+        ]),
+        "explore events every 1 day;\n",
+    );
+    assert_contains(
+        &assert_success(&output),
+        "time,events\n2026-10-24T00:00:00+02:00,1\n2026-10-25T00:00:00+02:00,2\n",
+    );
+}
+
+/// An embedder's zone: `CompileOptions::with_time_zone`, else the mapping's.
+#[test]
+fn compile_options_and_the_hosts_mapping_carry_the_zone() {
+    use datafusion::arrow::array::{StringArray, TimestampMicrosecondArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+    use datafusion::arrow::record_batch::RecordBatch;
+    use datafusion::datasource::MemTable;
+    use datafusion::prelude::SessionContext;
+    use std::sync::Arc;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("user_id", DataType::Utf8, false),
+        Field::new(
+            "timestamp",
+            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            false,
+        ),
+        Field::new("event_type", DataType::Utf8, false),
+        Field::new("name", DataType::Utf8, true),
+        Field::new("session_id", DataType::Utf8, true),
+    ]));
+    // 2026-10-24T21:30Z and 22:30Z: the 24th and the 25th in Berlin.
+    let batch = RecordBatch::try_new(
+        Arc::clone(&schema),
+        vec![
+            Arc::new(StringArray::from(vec!["a", "a"])),
+            Arc::new(
+                TimestampMicrosecondArray::from(vec![1_792_877_400_000_000, 1_792_881_000_000_000])
+                    .with_timezone("UTC"),
+            ),
+            Arc::new(StringArray::from(vec!["view", "view"])),
+            Arc::new(StringArray::from(vec!["/a", "/a"])),
+            Arc::new(StringArray::from(vec!["s", "s"])),
+        ],
+    )
+    .unwrap();
+    let runtime = crate::support::runtime();
+    let ctx = SessionContext::new();
+    ctx.register_table(
+        "events",
+        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
+    )
+    .unwrap();
+    let days = |mapping: segql::SchemaMapping, options: segql::CompileOptions| {
+        runtime.block_on(async {
+            let catalog = segql::catalog_from_context(&ctx, &Default::default(), mapping)
+                .await
+                .unwrap();
+            let plan = segql::compile("explore events every day", &catalog, &options).unwrap();
+            let batches = ctx
+                .execute_logical_plan(plan)
+                .await
+                .unwrap()
+                .collect()
+                .await
+                .unwrap();
+            let mut out = Vec::new();
+            segql::present::output::write(
+                &batches,
+                &batches[0].schema(),
+                segql::present::output::OutputFormat::Csv,
+                &mut out,
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        })
+    };
+    let berlin = "time,events\n2026-10-24T00:00:00+02:00,1\n2026-10-25T00:00:00+02:00,1\n";
+    let zone = segql::ReportingZone::parse("Europe/Berlin").unwrap();
+    assert_eq!(
+        days(
+            Default::default(),
+            segql::CompileOptions::new().with_time_zone(zone)
+        ),
+        berlin
+    );
+    let mapping = segql::SchemaMapping {
+        time_zone: Some("Europe/Berlin".into()),
+        ..Default::default()
+    };
+    assert_eq!(days(mapping.clone(), segql::CompileOptions::new()), berlin);
+    assert_eq!(
+        days(
+            mapping,
+            segql::CompileOptions::new().with_time_zone(segql::ReportingZone::utc())
+        ),
+        "time,events\n2026-10-24T00:00:00Z,2\n"
+    );
+}
