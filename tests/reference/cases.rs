@@ -70,10 +70,14 @@ fn read(file: &str) -> (HashMap<String, RefDataset>, Vec<Case>) {
     parse(&text, file)
 }
 
+/// A hand-computed answer: the members of each segment query, or the one
+/// table of an analysis.
+pub type Answer = Result<Vec<Vec<String>>, Table>;
+
 /// Every query of the cases of `cases/{file}.txt` with its dataset and its
 /// hand-computed answer, to hold segql itself to them: (case name, data,
 /// source, the members of each segment query or the analysis's table).
-pub fn answers(file: &str) -> Vec<(String, RefDataset, String, Result<Vec<Vec<String>>, Table>)> {
+pub fn answers(file: &str) -> Vec<(String, RefDataset, String, Answer)> {
     let (_, cases) = read(file);
     let mut out = Vec::new();
     for case in cases {

@@ -326,13 +326,14 @@ impl Resolver<'_> {
     /// date as a local one. Timestamps keep their instants.
     fn local_dates(&self, mut column: BoundColumn) -> BoundColumn {
         let zone = &self.options.zone;
-        if !zone.is_utc() && matches!(column.data_type, DataType::Date32 | DataType::Date64) {
-            if let Expr::Cast(cast) = column.expr {
-                column.expr = datafusion_expr::cast(
-                    *cast.expr,
-                    DataType::Timestamp(TimeUnit::Microsecond, Some(zone.type_zone())),
-                );
-            }
+        if !zone.is_utc()
+            && matches!(column.data_type, DataType::Date32 | DataType::Date64)
+            && let Expr::Cast(cast) = column.expr
+        {
+            column.expr = datafusion_expr::cast(
+                *cast.expr,
+                DataType::Timestamp(TimeUnit::Microsecond, Some(zone.type_zone())),
+            );
         }
         column
     }
