@@ -66,70 +66,38 @@ fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 #[test]
 fn buckets_and_event_times_print_with_the_zones_offset_in_every_format() {
     let dir = folder(&[("events.csv", BERLIN_EVENTS), ("users.csv", USERS)]);
-    let explore = "explore events every 1 day";
-    let csv = assert_success(&run_in(
-        dir.path(),
-        &[
+    let in_berlin = |format: &str, text: &str| {
+        let args = [
             "--time-zone",
             "Europe/Berlin",
             "--format",
-            "csv",
+            format,
             "-e",
-            explore,
-        ],
-    ));
+            text,
+        ];
+        assert_success(&run_in(dir.path(), &args))
+    };
+    let explore = "explore events every 1 day";
     assert_eq!(
-        csv,
+        in_berlin("csv", explore),
         "time,events\n2026-10-24T00:00:00+02:00,1\n2026-10-25T00:00:00+02:00,2\n2026-10-26T00:00:00+01:00,1\n"
     );
-    let json = assert_success(&run_in(
-        dir.path(),
-        &[
-            "--time-zone",
-            "Europe/Berlin",
-            "--format",
-            "json",
-            "-e",
-            explore,
-        ],
-    ));
     assert_eq!(
-        json,
+        in_berlin("json", explore),
         "[{\"time\":\"2026-10-24T00:00:00+02:00\",\"events\":1},{\"time\":\"2026-10-25T00:00:00+02:00\",\"events\":2},{\"time\":\"2026-10-26T00:00:00+01:00\",\"events\":1}]\n"
     );
-    let ndjson = assert_success(&run_in(
-        dir.path(),
-        &[
-            "--time-zone",
-            "Europe/Berlin",
-            "--format",
-            "ndjson",
-            "-e",
-            explore,
-        ],
-    ));
+    let ndjson = in_berlin("ndjson", explore);
     assert_eq!(ndjson.lines().count(), 3);
     assert_contains(
         &ndjson,
         "{\"time\":\"2026-10-26T00:00:00+01:00\",\"events\":1}",
     );
-    let table = assert_success(&run_in(
-        dir.path(),
-        &["--time-zone", "Europe/Berlin", "-e", explore],
-    ));
-    assert_contains(&table, "| 2026-10-25T00:00:00+02:00 | 2      |");
+    assert_contains(
+        &in_berlin("table", explore),
+        "| 2026-10-25T00:00:00+02:00 | 2      |",
+    );
     // Event times of a group print with the offset, dates as dates.
-    let times = assert_success(&run_in(
-        dir.path(),
-        &[
-            "--time-zone",
-            "Europe/Berlin",
-            "--format",
-            "csv",
-            "-e",
-            "explore events by timestamp, signup_date",
-        ],
-    ));
+    let times = in_berlin("csv", "explore events by timestamp, signup_date");
     assert_contains(&times, "2026-10-25T00:30:00+02:00,2026-10-25,1");
     assert_contains(&times, "2026-10-26T00:30:00+01:00,2026-10-26,1");
     // UTC prints as before: `Z`.
@@ -262,24 +230,30 @@ fn an_unknown_zone_is_an_argument_error_with_a_hint() {
 #[test]
 fn fixed_offsets_and_names_in_any_case_are_zones() {
     let dir = folder(&[("events.csv", BERLIN_EVENTS), ("users.csv", USERS)]);
-    for (zone, first) in [
-        ("+05:30", "2026-10-25T00:00:00+05:30,2"),
-        ("-03:00", "2026-10-24T00:00:00-03:00,2"),
-        ("europe/berlin", "2026-10-24T00:00:00+02:00,1"),
-    ] {
-        let csv = assert_success(&run_in(
-            dir.path(),
-            &[
-                "--time-zone",
-                zone,
-                "--format",
-                "csv",
-                "-e",
-                "explore events every day",
-            ],
-        ));
-        assert_eq!(csv.lines().nth(1), Some(first), "{zone}: {csv}");
-    }
+    let first_day = |zone: &str| {
+        let args = [
+            "--time-zone",
+            zone,
+            "--format",
+            "csv",
+            "-e",
+            "explore events every day",
+        ];
+        let csv = assert_success(&run_in(dir.path(), &args));
+        csv.lines().nth(1).map(str::to_string)
+    };
+    assert_eq!(
+        first_day("+05:30").as_deref(),
+        Some("2026-10-25T00:00:00+05:30,2")
+    );
+    assert_eq!(
+        first_day("-03:00").as_deref(),
+        Some("2026-10-24T00:00:00-03:00,2")
+    );
+    assert_eq!(
+        first_day("europe/berlin").as_deref(),
+        Some("2026-10-24T00:00:00+02:00,1")
+    );
 }
 
 #[test]
@@ -333,44 +307,34 @@ fn fmt_keeps_dates_with_offsets_as_written() {
 
 #[test]
 fn sql_export_writes_local_periods_or_says_it_cannot() {
-    let retention = "retention viewed \"/home\" returning viewed \"/home\" periods 1";
-    let explore = "explore events every 2 days";
-    for dialect in ["postgres", "duckdb", "default"] {
-        for text in [retention, explore] {
-            let sql = assert_success(&segql(&[
-                "explain",
-                "--time-zone",
-                "Europe/Berlin",
-                "--sql",
-                dialect,
-                "-e",
-                text,
-            ]));
-            assert_contains(&sql, "Europe/Berlin");
-        }
-    }
-    for dialect in ["mysql", "sqlite"] {
-        let output = segql(&[
+    let export = |dialect: &str, text: &str| {
+        segql(&[
             "explain",
             "--time-zone",
             "Europe/Berlin",
             "--sql",
             dialect,
             "-e",
-            explore,
-        ]);
+            text,
+        ])
+    };
+    let retention = "retention viewed \"/home\" returning viewed \"/home\" periods 1";
+    let explore = "explore events every 2 days";
+    for (dialect, local) in [
+        ("postgres", "date_trunc('day', timezone('Europe/Berlin', "),
+        ("duckdb", "date_trunc('day', timezone('Europe/Berlin', "),
+        ("default", "'Timestamp(µs, \"Europe/Berlin\")')"),
+    ] {
+        for text in [retention, explore] {
+            assert_contains(&assert_success(&export(dialect, text)), local);
+        }
+    }
+    for dialect in ["mysql", "sqlite"] {
+        let output = export(dialect, explore);
         assert_fails_naming(&output, 2, &["time zone Europe/Berlin", dialect]);
     }
     // A segment without dates or periods does not depend on the zone.
-    assert_success(&segql(&[
-        "explain",
-        "--time-zone",
-        "Europe/Berlin",
-        "--sql",
-        "mysql",
-        "-e",
-        "users who viewed \"/cart\"",
-    ]));
+    assert_success(&export("mysql", "users who viewed \"/cart\""));
 }
 
 #[test]
@@ -397,45 +361,22 @@ fn the_repl_takes_the_flag() {
 /// An embedder's zone: `CompileOptions::with_time_zone`, else the mapping's.
 #[test]
 fn compile_options_and_the_hosts_mapping_carry_the_zone() {
-    use datafusion::arrow::array::{StringArray, TimestampMicrosecondArray};
-    use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
-    use datafusion::arrow::record_batch::RecordBatch;
+    use crate::reference::{RefDataset, RefEvent};
     use datafusion::datasource::MemTable;
     use datafusion::prelude::SessionContext;
-    use std::sync::Arc;
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("user_id", DataType::Utf8, false),
-        Field::new(
-            "timestamp",
-            DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-            false,
-        ),
-        Field::new("event_type", DataType::Utf8, false),
-        Field::new("name", DataType::Utf8, true),
-        Field::new("session_id", DataType::Utf8, true),
-    ]));
     // 2026-10-24T21:30Z and 22:30Z: the 24th and the 25th in Berlin.
-    let batch = RecordBatch::try_new(
-        Arc::clone(&schema),
-        vec![
-            Arc::new(StringArray::from(vec!["a", "a"])),
-            Arc::new(
-                TimestampMicrosecondArray::from(vec![1_792_877_400_000_000, 1_792_881_000_000_000])
-                    .with_timezone("UTC"),
-            ),
-            Arc::new(StringArray::from(vec!["view", "view"])),
-            Arc::new(StringArray::from(vec!["/a", "/a"])),
-            Arc::new(StringArray::from(vec!["s", "s"])),
-        ],
-    )
-    .unwrap();
+    let data = RefDataset {
+        events: [1_792_877_400_000, 1_792_881_000_000]
+            .map(|ms| RefEvent::new(ms, Some("a"), "view", "/a"))
+            .to_vec(),
+        ..Default::default()
+    };
+    let (events, _, _) = data.to_record_batches();
     let runtime = crate::support::runtime();
     let ctx = SessionContext::new();
-    ctx.register_table(
-        "events",
-        Arc::new(MemTable::try_new(schema, vec![vec![batch]]).unwrap()),
-    )
-    .unwrap();
+    let table = MemTable::try_new(events.schema(), vec![vec![events]]).unwrap();
+    ctx.register_table("events", std::sync::Arc::new(table))
+        .unwrap();
     let days = |mapping: segql::SchemaMapping, options: segql::CompileOptions| {
         runtime.block_on(async {
             let catalog = segql::catalog_from_context(&ctx, &Default::default(), mapping)
@@ -449,14 +390,9 @@ fn compile_options_and_the_hosts_mapping_carry_the_zone() {
                 .collect()
                 .await
                 .unwrap();
+            let csv = segql::present::output::OutputFormat::Csv;
             let mut out = Vec::new();
-            segql::present::output::write(
-                &batches,
-                &batches[0].schema(),
-                segql::present::output::OutputFormat::Csv,
-                &mut out,
-            )
-            .unwrap();
+            segql::present::output::write(&batches, &batches[0].schema(), csv, &mut out).unwrap();
             String::from_utf8(out).unwrap()
         })
     };

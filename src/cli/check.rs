@@ -71,18 +71,9 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             Ok(zone) => zone,
             Err(status) => return status,
         },
-        None => match args
-            .data
-            .time_zone
-            .as_deref()
-            .map(segql::ReportingZone::parse)
-        {
-            Some(Err(unknown)) => {
-                output.error(&unknown.diagnostic("--time-zone"));
-                return Status::Usage;
-            }
-            Some(Ok(zone)) => zone,
-            None => segql::ReportingZone::utc(),
+        None => match args.data.time_zone_flag(output) {
+            Ok(zone) => zone.unwrap_or_default(),
+            Err(status) => return status,
         },
     };
     let mut checked = 0;

@@ -156,16 +156,7 @@ pub fn decide_zone(
     engine: &Engine,
     output: Output,
 ) -> Result<ReportingZone, Status> {
-    let given = match &data.time_zone {
-        None => None,
-        Some(text) => match ReportingZone::parse(text) {
-            Ok(zone) => Some(zone),
-            Err(unknown) => {
-                output.error(&unknown.diagnostic("--time-zone"));
-                return Err(Status::Usage);
-            }
-        },
-    };
+    let given = data.time_zone_flag(output)?;
     engine
         .mapping()
         .reporting_zone(given.as_ref())
@@ -173,6 +164,21 @@ pub fn decide_zone(
             output.error(&unknown.diagnostic("the schema mapping's time_zone"));
             Status::Usage
         })
+}
+
+impl DataArgs {
+    /// `--time-zone`, when given; an unknown zone is a usage error.
+    pub fn time_zone_flag(&self, output: Output) -> Result<Option<ReportingZone>, Status> {
+        self.time_zone
+            .as_deref()
+            .map(|text| {
+                ReportingZone::parse(text).map_err(|unknown| {
+                    output.error(&unknown.diagnostic("--time-zone"));
+                    Status::Usage
+                })
+            })
+            .transpose()
+    }
 }
 
 /// `now` for texts run on `engine`: `--now` when given (a date alone is

@@ -331,11 +331,15 @@ mod tests {
         (vec![batch], schema)
     }
 
+    fn text_of(batches: &[RecordBatch], schema: &SchemaRef, format: OutputFormat) -> String {
+        let mut out = Vec::new();
+        write(batches, schema, format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     fn written(format: OutputFormat) -> String {
         let (batches, schema) = batch();
-        let mut out = Vec::new();
-        write(&batches, &schema, format, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        text_of(&batches, &schema, format)
     }
 
     #[test]
@@ -347,50 +351,37 @@ mod tests {
         assert!(written(OutputFormat::Table).contains("| 2026-01-01T03:00:00.500Z |"));
     }
 
-    /// Bucket starts of a Berlin explore around the end of summer time, and
-    /// a date column.
+    /// Bucket starts of a Berlin explore around the end of summer time
+    /// (2026-10-24T22:00:00Z and 2026-10-25T23:00:00Z, local midnights),
+    /// and a date column.
     fn zoned(format: OutputFormat) -> String {
-        use arrow::array::{Date32Array, TimestampMicrosecondArray};
-        let schema = SchemaRef::new(Schema::new(vec![
-            Field::new("day", DataType::Date32, true),
-            Field::new(
-                "time",
-                DataType::Timestamp(TimeUnit::Microsecond, Some("Europe/Berlin".into())),
-                true,
-            ),
-        ]));
-        // 2026-10-24T22:00:00Z and 2026-10-25T23:00:00Z: local midnights.
-        let times =
+        use arrow::array::{ArrayRef, Date32Array, TimestampMicrosecondArray};
+        let days: ArrayRef = Arc::new(Date32Array::from(vec![20_751, 20_752]));
+        let times: ArrayRef = Arc::new(
             TimestampMicrosecondArray::from(vec![1_792_879_200_000_000, 1_792_969_200_000_000])
-                .with_timezone("Europe/Berlin");
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                Arc::new(Date32Array::from(vec![20_751, 20_752])),
-                Arc::new(times),
-            ],
-        )
-        .unwrap();
-        let mut out = Vec::new();
-        write(&[batch], &schema, format, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+                .with_timezone("Europe/Berlin"),
+        );
+        let batch = RecordBatch::try_from_iter([("day", days), ("time", times)]).unwrap();
+        text_of(std::slice::from_ref(&batch), &batch.schema(), format)
     }
 
     #[test]
     fn timestamps_of_a_reporting_zone_carry_its_offset() {
-        assert_eq!(
-            zoned(OutputFormat::Csv),
-            "day,time\n2026-10-25,2026-10-25T00:00:00+02:00\n2026-10-26,2026-10-26T00:00:00+01:00\n"
-        );
+        let summer = "2026-10-25T00:00:00+02:00";
+        let winter = "2026-10-26T00:00:00+01:00";
+        let rows = [("2026-10-25", summer), ("2026-10-26", winter)];
+        let csv: String = rows.iter().map(|(d, t)| format!("{d},{t}\n")).collect();
+        assert_eq!(zoned(OutputFormat::Csv), format!("day,time\n{csv}"));
+        let json: Vec<String> = rows
+            .iter()
+            .map(|(d, t)| format!("{{\"day\":\"{d}\",\"time\":\"{t}\"}}"))
+            .collect();
         assert_eq!(
             zoned(OutputFormat::NdJson),
-            "{\"day\":\"2026-10-25\",\"time\":\"2026-10-25T00:00:00+02:00\"}\n{\"day\":\"2026-10-26\",\"time\":\"2026-10-26T00:00:00+01:00\"}\n"
+            format!("{}\n", json.join("\n"))
         );
-        assert!(
-            zoned(OutputFormat::Json)
-                .starts_with("[{\"day\":\"2026-10-25\",\"time\":\"2026-10-25T00:00:00+02:00\"}")
-        );
-        assert!(zoned(OutputFormat::Table).contains("| 2026-10-26 | 2026-10-26T00:00:00+01:00 |"));
+        assert_eq!(zoned(OutputFormat::Json), format!("[{}]\n", json.join(",")));
+        assert!(zoned(OutputFormat::Table).contains(&format!("| 2026-10-26 | {winter} |")));
     }
 
     #[test]
