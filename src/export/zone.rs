@@ -1,15 +1,15 @@
 //! A reporting time zone in SQL (LANGUAGE.md §10). The plans compute local
 //! periods on timestamps typed in the zone (`Timestamp(µs, "Europe/Berlin")`):
-//! `date_trunc` truncates them in local time, a cast to a date gives the
-//! local date, and a date cast to such a timestamp is local midnight. SQL
-//! types name no zone, so each dialect gets these spelled out:
+//! `date_trunc` truncates them in local time and a cast to a date gives the
+//! local date (a date is read as local midnight by truncating its local
+//! noon). SQL types name no zone, so each dialect gets these spelled out:
 //!
 //! - DataFusion's own SQL: the zoned casts as `arrow_cast(x, 'Timestamp(µs,
 //!   "Europe/Berlin")')`, which keep the zone;
 //! - PostgreSQL and DuckDB: through local wall-clock time, `timezone(zone,
 //!   instant)` (an instant's local time) and `timezone(zone, local time)`
 //!   (the instant of a local time): `date_trunc` and the cast to a date work
-//!   on the local time, and a date is read as a local time;
+//!   on the local time;
 //! - MySQL and SQLite name no zone database in SQL: a query whose answer
 //!   depends on the zone is an error there.
 
@@ -42,8 +42,6 @@ enum Local {
     Truncate,
     /// `CAST(instant AS DATE)`: a local date.
     DateOf,
-    /// `CAST(date AS zoned timestamp)`: local midnight.
-    Midnight,
 }
 
 /// Whether `expr` (its own node, not its children) computes in local time,
@@ -59,9 +57,8 @@ fn local(expr: &Expr, schema: &DFSchema) -> Option<(Local, String)> {
         Expr::Cast(c) => {
             let from = type_of(&c.expr)?;
             let to = c.field.data_type();
-            match (zone_of(&from), zone_of(to)) {
-                (Some(zone), None) if is_date(to) => Some((Local::DateOf, zone.to_string())),
-                (None, Some(zone)) if is_date(&from) => Some((Local::Midnight, zone.to_string())),
+            match (zone_of(&from), is_date(to)) {
+                (Some(zone), true) => Some((Local::DateOf, zone.to_string())),
                 _ => None,
             }
         }
@@ -139,7 +136,6 @@ fn through_local_time(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
             let to = c.field.data_type().clone();
             cast(timezone(*c.expr, wall_clock), to)
         }
-        (Local::Midnight, Expr::Cast(c)) => timezone(cast(*c.expr, wall_clock), zoned),
         (_, other) => return Transformed::no(other),
     })
 }

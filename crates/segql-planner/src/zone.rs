@@ -107,6 +107,14 @@ impl ReportingZone {
         &*self.name == "UTC"
     }
 
+    /// The zone's offset from UTC at the start of 2026, in microseconds: an
+    /// offset the zone has had for years, within a daylight-saving change
+    /// of every other.
+    pub fn usual_offset_micros(&self) -> i64 {
+        const START_OF_2026: i64 = 1_767_225_600_000_000;
+        i64::from(self.offset_seconds(START_OF_2026)) * 1_000_000
+    }
+
     /// The local date of an instant, in days since 1970-01-01.
     pub fn local_day(&self, micros: i64) -> i64 {
         let offset = i64::from(self.offset_seconds(micros)) * 1_000_000;

@@ -28,6 +28,7 @@ mod time;
 mod zone;
 
 pub(crate) use expr::{balanced, exactly_true};
+pub(crate) use zone::date_start;
 
 use crate::catalog::{Catalog, TableEntry, TableRole};
 use crate::ir::*;

@@ -1,6 +1,7 @@
 //! Local calendar periods of the reporting time zone (LANGUAGE.md §10): the
-//! one place that turns event times into local days, weeks and months, for
-//! every analysis with periods or buckets.
+//! one place that turns event times into local days, weeks and months, and
+//! local dates into the instants their days start, for every analysis with
+//! periods or buckets and every date column compared with an instant.
 //!
 //! Event times are microseconds since the epoch; typed as timestamps of the
 //! zone (`Timestamp(µs, "Europe/Berlin")`), DataFusion's `date_trunc`
@@ -9,8 +10,9 @@
 //! from local day 1) and a cast to a date gives the local date. In UTC the
 //! expressions are exactly those of a plan without a zone.
 
-use super::time::micros_to_timestamp;
+use super::time::{day_number, micros_to_timestamp};
 use super::{Lowering, Result};
+use crate::zone::ReportingZone;
 use datafusion_common::Column;
 use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, lit};
@@ -22,65 +24,77 @@ const ORIGIN_DAY: i64 = 4;
 /// Monday 1970-01-05T00:00:00Z in microseconds.
 const ORIGIN: i64 = ORIGIN_DAY * DAY;
 
-impl Lowering<'_> {
-    /// The timestamp type of the reporting time zone.
-    pub(super) fn zoned_type(&self) -> DataType {
-        DataType::Timestamp(TimeUnit::Microsecond, Some(self.zone.type_zone()))
-    }
+/// The timestamp type of `zone`.
+fn zoned_type(zone: &ReportingZone) -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some(zone.type_zone()))
+}
 
+/// Microseconds since the epoch as a timestamp of `zone`: the same instant,
+/// shown and truncated in local time.
+fn zoned_micros(micros: Expr, zone: &ReportingZone) -> Expr {
+    let utc = micros_to_timestamp(micros);
+    if zone.is_utc() {
+        return utc;
+    }
+    // From UTC: a cast from a timestamp without a zone would read its
+    // wall-clock time as local.
+    cast(utc, zoned_type(zone))
+}
+
+/// The first instant of local day `day` (days since 1970-01-01), as a
+/// timestamp of `zone`: the start of the local day that holds the day's
+/// noon. Noon is found with the zone's usual offset, which a daylight-saving
+/// change (a few hours) cannot move to another day; truncating from there,
+/// a midnight that a change skips starts the day at the first local time
+/// after it.
+fn day_start(day: Expr, zone: &ReportingZone) -> Expr {
+    let noon = day * lit(DAY) + lit(DAY / 2 - zone.usual_offset_micros());
+    datafusion_functions::expr_fn::date_trunc(lit("day"), zoned_micros(noon, zone))
+}
+
+/// A date column read as local midnight in `zone` ("a date column compares
+/// as local midnight"): the first instant of its local day, as a timestamp
+/// of the zone.
+pub(crate) fn date_start(date: Expr, data_type: &DataType, zone: &ReportingZone) -> Expr {
+    let date = match data_type {
+        DataType::Date32 => date,
+        _ => cast(date, DataType::Date32),
+    };
+    day_start(day_number(date), zone)
+}
+
+impl Lowering<'_> {
     /// Microseconds since the epoch as a timestamp of the reporting time
-    /// zone: the same instant, shown and truncated in local time.
-    pub(super) fn zoned(&self, micros: Expr) -> Expr {
-        let utc = micros_to_timestamp(micros);
-        if self.zone.is_utc() {
-            return utc;
-        }
-        // From UTC: a cast from a timestamp without a zone would read its
-        // wall-clock time as local.
-        cast(utc, self.zoned_type())
+    /// zone.
+    fn zoned(&self, micros: Expr) -> Expr {
+        zoned_micros(micros, &self.zone)
     }
 
     /// The first local day of the calendar period (day, ISO week, month)
     /// holding `ts` (µs), as a date.
     pub(super) fn period_start(&self, period: segql_syntax::Period, ts: Expr) -> Expr {
-        cast(self.truncate(period.keyword(), ts), DataType::Date32)
-    }
-
-    /// The start of the local `granularity` (`day`, `week`, `month`) holding
-    /// `ts` (µs), as a timestamp of the zone.
-    fn truncate(&self, granularity: &str, ts: Expr) -> Expr {
-        datafusion_functions::expr_fn::date_trunc(lit(granularity), self.zoned(ts))
+        let start =
+            datafusion_functions::expr_fn::date_trunc(lit(period.keyword()), self.zoned(ts));
+        cast(start, DataType::Date32)
     }
 
     /// The start of the explore bucket holding `ts` (µs), as a timestamp of
     /// the zone. Buckets of `days` whole days (weeks are 7) follow the local
-    /// calendar, aligned to local Monday 1970-01-05; other buckets (`every`
-    /// µs) are absolute, aligned to 1970-01-05 00:00 UTC.
+    /// calendar, aligned to local Monday 1970-01-05 (`every 2 days` is two
+    /// local days); other buckets (`every` µs) are absolute, aligned to
+    /// 1970-01-05 00:00 UTC.
     pub(super) fn bucket_start(&self, every: i64, days: Option<i64>, ts: Expr) -> Expr {
-        let days = days.filter(|_| !self.zone.is_utc());
-        match days {
+        match days.filter(|_| !self.zone.is_utc()) {
             None => {
                 let offset = ts.clone() - lit(ORIGIN);
                 let floor_mod = ((offset % lit(every)) + lit(every)) % lit(every);
                 self.zoned(ts - floor_mod)
             }
-            Some(1) => self.truncate("day", ts),
-            Some(7) => self.truncate("week", ts),
             Some(days) => {
-                // The local day's number, its place in its bucket, and the
-                // local day that many days before: found from the noon of
-                // that day, which a daylight-saving change (a few hours)
-                // cannot move to another day.
-                let day = cast(
-                    cast(
-                        cast(self.zoned(ts.clone()), DataType::Date32),
-                        DataType::Int32,
-                    ),
-                    DataType::Int64,
-                );
-                let back = (((day - lit(ORIGIN_DAY)) % lit(days)) + lit(days)) % lit(days);
-                let day_start = cast(self.truncate("day", ts), DataType::Int64);
-                self.truncate("day", day_start - back * lit(DAY) + lit(DAY / 2))
+                // The local date's number, and the first day of its bucket.
+                let day = day_number(cast(self.zoned(ts), DataType::Date32));
+                let back = (((day.clone() - lit(ORIGIN_DAY)) % lit(days)) + lit(days)) % lit(days);
+                day_start(day - back, &self.zone)
             }
         }
     }

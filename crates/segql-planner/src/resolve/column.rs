@@ -308,32 +308,30 @@ impl Resolver<'_> {
         let schema = table.schema();
         let mapped = mapping.column(role, &ident.name);
         if let Ok(field) = schema.field_with_name(&mapped) {
-            return Ok(self.local_dates(bound(
+            return Ok(bound(
                 Expr::Column(datafusion_common::Column::new_unqualified(mapped.clone())),
                 field,
-            )));
+            ));
         }
         if !ident.quoted
             && let Some(found) = struct_path(&schema, &ident.name)
         {
-            return Ok(self.local_dates(found));
+            return Ok(found);
         }
         Err(self.unknown_column(role, &table, ident))
     }
 
     /// A date column compares as local midnight of the reporting time zone
-    /// (LANGUAGE.md §10): cast to a timestamp of that zone, which reads the
-    /// date as a local one. Timestamps keep their instants.
-    fn local_dates(&self, mut column: BoundColumn) -> BoundColumn {
+    /// (LANGUAGE.md §10): the first instant of its local day, a timestamp
+    /// of that zone. Timestamps keep their instants; in UTC a date is read
+    /// as UTC midnight, as [`bound`] does.
+    pub(super) fn local_dates(&self, mut column: BoundColumn) -> BoundColumn {
         let zone = &self.options.zone;
         if !zone.is_utc()
             && matches!(column.data_type, DataType::Date32 | DataType::Date64)
             && let Expr::Cast(cast) = column.expr
         {
-            column.expr = datafusion_expr::cast(
-                *cast.expr,
-                DataType::Timestamp(TimeUnit::Microsecond, Some(zone.type_zone())),
-            );
+            column.expr = crate::lower::date_start(*cast.expr, &column.data_type, zone);
         }
         column
     }
