@@ -418,3 +418,24 @@ fn compile_options_and_the_hosts_mapping_carry_the_zone() {
         "time,events\n2026-10-24T00:00:00Z,2\n"
     );
 }
+
+/// A table leaves blank the retention periods after the data; the data
+/// ends at b's view of local 2026-10-26 00:30, so that local day is shown.
+#[test]
+fn tables_blank_only_the_local_periods_after_the_data() {
+    let dir = folder(&[("events.csv", BERLIN_EVENTS), ("users.csv", USERS)]);
+    let text = "retention viewed \"/home\" returning viewed \"/home\" periods 2";
+    let table = assert_success(&run_in(
+        dir.path(),
+        &[
+            "--time-zone",
+            "Europe/Berlin",
+            "--format",
+            "table",
+            "-e",
+            text,
+        ],
+    ));
+    assert_contains(&table, "| 2026-10-25 | 1      | 1     | 1        | 1.0  |");
+    assert_contains(&table, "| 2026-10-25 | 2      | 1     |          |      |");
+}
