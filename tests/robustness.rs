@@ -375,8 +375,8 @@ fn run_on_damaged(dir: &Path, name: &str) -> Result<(), segql::Diagnostic> {
             now_micros: segql::syntax::parse_instant("2026-03-10").unwrap(),
             base_dir: dir.to_path_buf(),
             engine: segql::planner::SequenceEngine::Native,
-            zone: Default::default(),
             partitions: engine.partitions(),
+            zone: Default::default(),
         };
         let program = segql::parse(&QUERIES.join(";\n")).expect("the queries parse");
         segql::engine::run_program(&program, &segql::Library::new(), &engine, &options)

@@ -439,3 +439,28 @@ fn tables_blank_only_the_local_periods_after_the_data() {
     assert_contains(&table, "| 2026-10-25 | 1      | 1     | 1        | 1.0  |");
     assert_contains(&table, "| 2026-10-25 | 2      | 1     |          |      |");
 }
+
+#[test]
+fn member_rows_print_their_times_with_the_offset() {
+    let users = "user_id,signup_date,last_seen
+a,2026-10-25,2026-10-24T22:30:00Z
+b,2026-10-26,2026-10-25T23:30:00Z
+";
+    let dir = folder(&[("events.csv", BERLIN_EVENTS), ("users.csv", users)]);
+    // a's last_seen is local 00:30 on the 25th: after local midnight.
+    let csv = assert_success(&run_in(
+        dir.path(),
+        &[
+            "--time-zone",
+            "Europe/Berlin",
+            "--format",
+            "csv",
+            "-e",
+            "users who have last_seen >= 2026-10-25",
+        ],
+    ));
+    assert_eq!(
+        csv,
+        "user_id,signup_date,last_seen\na,2026-10-25,2026-10-25T00:30:00+02:00\nb,2026-10-26,2026-10-26T00:30:00+01:00\n"
+    );
+}

@@ -44,8 +44,8 @@ fuzz_target!(|data: &[u8]| {
             now_micros: 1_775_000_000_000_000,
             base_dir: dir.clone(),
             engine: segql::planner::SequenceEngine::Native,
-            zone: Default::default(),
             partitions: engine.partitions(),
+            zone: Default::default(),
         };
         let program = segql::parse(QUERIES).expect("the queries parse");
         segql::engine::run_program(&program, &segql::Library::new(), &engine, &options)

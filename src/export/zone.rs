@@ -21,6 +21,7 @@ use datafusion::common::DFSchema;
 use datafusion::common::tree_node::Transformed;
 use datafusion::error::DataFusionError;
 use datafusion::logical_expr::{Cast, Expr, ExprSchemable, lit};
+use datafusion::scalar::ScalarValue;
 
 /// The zone of a timestamp type that is not UTC.
 fn zone_of(data_type: &DataType) -> Option<&str> {
@@ -89,7 +90,8 @@ pub(super) fn respell(
 /// DataFusion's SQL: a cast to a zoned timestamp keeps its zone as an
 /// `arrow_cast`. So does the cast to UTC it is made from (the plans give a
 /// timestamp without a zone UTC first): SQL's `TIMESTAMP WITH TIME ZONE`
-/// would take the session's zone.
+/// would take the session's zone. A zoned literal is its microseconds cast
+/// the same way.
 fn arrow_cast(expr: Expr) -> Transformed<Expr> {
     let as_arrow_cast = |value: Expr, data_type: DataType| {
         let name = lit(data_type.to_string());
@@ -108,6 +110,17 @@ fn arrow_cast(expr: Expr) -> Transformed<Expr> {
             };
             Transformed::yes(as_arrow_cast(value, c.field.data_type().clone()))
         }
+        Expr::Literal(ScalarValue::TimestampMicrosecond(Some(micros), Some(zone)), _)
+            if zone_of(&DataType::Timestamp(
+                TimeUnit::Microsecond,
+                Some(zone.clone()),
+            ))
+            .is_some() =>
+        {
+            // Microseconds become the timestamp they count, in the zone.
+            let data_type = DataType::Timestamp(TimeUnit::Microsecond, Some(zone));
+            Transformed::yes(as_arrow_cast(lit(micros), data_type))
+        }
         other => Transformed::no(other),
     }
 }
@@ -115,6 +128,19 @@ fn arrow_cast(expr: Expr) -> Transformed<Expr> {
 /// PostgreSQL and DuckDB: local periods through local wall-clock time,
 /// `timezone(zone, instant)` and back with `timezone(zone, local time)`.
 fn through_local_time(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
+    // A zoned literal is written as its UTC instant, as the plans without a
+    // zone write theirs: the unparser would write the zone's wall-clock
+    // time as a timestamp without a zone.
+    if let Expr::Literal(ScalarValue::TimestampMicrosecond(micros, Some(zone)), metadata) = &expr
+        && zone_of(&DataType::Timestamp(
+            TimeUnit::Microsecond,
+            Some(zone.clone()),
+        ))
+        .is_some()
+    {
+        let utc = ScalarValue::TimestampMicrosecond(*micros, Some("UTC".into()));
+        return Transformed::yes(Expr::Literal(utc, metadata.clone()));
+    }
     let Some((kind, zone)) = local(&expr, schema) else {
         return Transformed::no(expr);
     };

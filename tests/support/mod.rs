@@ -78,8 +78,8 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
             .expect("the demo dataset fixes now"),
         base_dir: repo_root().join("examples"),
         engine: segql::planner::SequenceEngine::Native,
-        zone: Default::default(),
         partitions: engine.partitions(),
+        zone: Default::default(),
     };
     (engine, options)
 }

@@ -20,7 +20,8 @@ pub(super) enum ValueKind {
     Text,
     Number,
     Bool,
-    /// A date or timestamp column, compared as a UTC timestamp.
+    /// A date or timestamp column, compared as a UTC timestamp (a date in
+    /// a reporting time zone: as its local midnight, [`Resolver::local_dates`]).
     Time,
     /// The event time, already microseconds since the epoch.
     EventTime,
