@@ -23,8 +23,8 @@ use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder, col};
 use datafusion::prelude::SessionContext;
 use segql_engine::{CheckedText, MemberRows, Now, Runner, Statements};
 use segql_planner::{
-    Catalog, DerivedSessions, PlanOptions, Query, QueryKind, SchemaMapping, SequenceEngine,
-    TableCatalog, TableEntry, TableNames, TableRole,
+    Catalog, DerivedSessions, PlanOptions, Query, QueryKind, ReportingZone, SchemaMapping,
+    SequenceEngine, TableCatalog, TableEntry, TableNames, TableRole,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -47,6 +47,9 @@ pub struct CompileOptions {
     /// Sessions derived from gaps, as `--sessions` gives them: they win over
     /// the catalog mapping's (LANGUAGE.md §10).
     pub sessions: Option<DerivedSessions>,
+    /// The reporting time zone (LANGUAGE.md §10); `None` takes the
+    /// catalog's mapping's `time_zone`, else UTC.
+    pub time_zone: Option<ReportingZone>,
 }
 
 impl Default for CompileOptions {
@@ -58,6 +61,7 @@ impl Default for CompileOptions {
             partitions: 1,
             library: Library::new(),
             sessions: None,
+            time_zone: None,
         }
     }
 }
@@ -71,6 +75,13 @@ impl CompileOptions {
     /// Fixes `now`, so relative ranges give the same answer every day.
     pub fn with_now_micros(mut self, now_micros: i64) -> Self {
         self.now_micros = Some(now_micros);
+        self
+    }
+
+    /// The reporting time zone: local periods and buckets, local midnight
+    /// for dates, zoned output timestamps. Wins over the mapping's.
+    pub fn with_time_zone(mut self, zone: ReportingZone) -> Self {
+        self.time_zone = Some(zone);
         self
     }
 
@@ -103,14 +114,20 @@ impl CompileOptions {
     }
 
     /// The plan options, with `now` decided here: the one given, else the
-    /// wall clock's at compile time.
-    fn plan_options(&self) -> PlanOptions {
-        PlanOptions {
+    /// wall clock's at compile time; and the time zone: the one given, else
+    /// the mapping's of `catalog`.
+    fn plan_options(&self, catalog: &dyn Catalog) -> Result<PlanOptions, Diagnostic> {
+        let zone = catalog
+            .mapping()
+            .reporting_zone(self.time_zone.as_ref())
+            .map_err(|unknown| unknown.diagnostic("the schema mapping's time_zone"))?;
+        Ok(PlanOptions {
             now_micros: Now::resolve(self.now_micros, None).micros,
             base_dir: self.base_dir.clone(),
             engine: self.engine,
             partitions: self.partitions.max(1),
-        }
+            zone,
+        })
     }
 }
 
@@ -217,7 +234,7 @@ fn single_query(
     let Some(checked) = checked else {
         return Err(diagnostics);
     };
-    let plan_options = options.plan_options();
+    let plan_options = options.plan_options(catalog).map_err(|d| vec![d])?;
     let with_sessions;
     let catalog = match options.sessions {
         Some(sessions) => {

@@ -6,7 +6,7 @@ use crate::reference::{NOW_MS, RefDataset, arb_case, evaluate};
 use crate::support::proptest_cases;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use segql::planner::{PlanOptions, SequenceEngine};
+use segql::planner::{Catalog, PlanOptions, SequenceEngine};
 
 /// Both lowerings: every case is checked on each.
 pub const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
@@ -129,6 +129,11 @@ pub fn segql_tables(
         base_dir: std::env::temp_dir(),
         engine: sequence_engine,
         partitions: data_engine.partitions(),
+        // The dataset's reporting time zone, as the mapping's `time_zone`.
+        zone: data_engine
+            .mapping()
+            .reporting_zone(None)
+            .map_err(|e| e.to_string())?,
     };
     let outcomes = crate::support::run_program(runtime, &program, &data_engine, &options)
         .map_err(|d| format!("run: {d:?}"))?;

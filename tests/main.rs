@@ -20,3 +20,4 @@ mod roundtrip;
 mod scaling;
 mod stages;
 mod support;
+mod time_zone;

@@ -376,6 +376,7 @@ fn run_on_damaged(dir: &Path, name: &str) -> Result<(), segql::Diagnostic> {
             base_dir: dir.to_path_buf(),
             engine: segql::planner::SequenceEngine::Native,
             partitions: engine.partitions(),
+            zone: Default::default(),
         };
         let program = segql::parse(&QUERIES.join(";\n")).expect("the queries parse");
         segql::engine::run_program(&program, &segql::Library::new(), &engine, &options)

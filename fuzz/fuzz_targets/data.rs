@@ -45,6 +45,7 @@ fuzz_target!(|data: &[u8]| {
             base_dir: dir.clone(),
             engine: segql::planner::SequenceEngine::Native,
             partitions: engine.partitions(),
+            zone: Default::default(),
         };
         let program = segql::parse(QUERIES).expect("the queries parse");
         segql::engine::run_program(&program, &segql::Library::new(), &engine, &options)

@@ -31,6 +31,12 @@ pub struct DataArgs {
     /// start. Wins over the schema mapping's [sessions].
     #[arg(long, value_name = "GAP[,MAX]", value_parser = parse_sessions)]
     pub sessions: Option<DerivedSessions>,
+    /// The reporting time zone: local days, weeks and months for periods
+    /// and buckets, local midnight for dates, times printed with the zone's
+    /// offset. An IANA name (Europe/Berlin), UTC (the default) or an offset
+    /// (+05:30); wins over the mapping's `time_zone`.
+    #[arg(long = "time-zone", value_name = "ZONE", allow_hyphen_values = true)]
+    pub time_zone: Option<String>,
     /// Threads to run queries on (default: one per core).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,

@@ -59,9 +59,25 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             }
             Err(d) => {
                 output.error(&d);
-                return Status::Failure;
+                return if d.code == segql::codes::UNKNOWN_TIME_ZONE {
+                    Status::Usage
+                } else {
+                    Status::Failure
+                };
             }
         }
+    };
+    // The zone decides which instant a date alone is, so whether a range
+    // between a date and a time is empty.
+    let zone = match &engine {
+        Some(engine) => match super::setup::decide_zone(&args.data, engine, output) {
+            Ok(zone) => zone,
+            Err(status) => return status,
+        },
+        None => match args.data.time_zone_flag(output) {
+            Ok(zone) => zone.unwrap_or_default(),
+            Err(status) => return status,
+        },
     };
     let mut checked = 0;
     let status = for_each_source(&args.files, output, |path, source| {
@@ -83,6 +99,7 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
                 base_dir,
                 engine: segql::planner::SequenceEngine::Portable,
                 partitions: engine.partitions(),
+                zone: zone.clone(),
             };
             let statements = Statements::Text {
                 source: &source.text,

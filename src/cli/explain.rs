@@ -120,8 +120,9 @@ pub fn run(args: ExplainArgs, output: Output) -> Status {
             Ok(text) if print(&format!("{}\n", text.trim_end())) => ControlFlow::Continue(()),
             Ok(_) => ControlFlow::Break(()),
             Err(d) => {
-                // A plan with no SQL form is the arguments' fault (2); a
-                // CSV list that cannot be read, or a bug, is not (1).
+                // A plan with no SQL form, or a time zone in a dialect
+                // without one, is the arguments' fault (2); a CSV list that
+                // cannot be read, or a bug, is not (1).
                 status = Status::of(std::slice::from_ref(&d));
                 output.diagnostics(&loaded.display, &loaded.text, &[d]);
                 ControlFlow::Break(())

@@ -22,6 +22,7 @@ Examples:
   segql run --events 'logs/*.parquet' --schema rum.toml -e 'users who viewed \"/cart\"'
   segql run -o members.parquet -e 'users who have plan = \"premium\"'
   segql run --chart funnel.svg -e 'funnel viewed \"/cart\" then action \"CHECKOUT\" by device'
+  segql run --time-zone Europe/Berlin -e 'explore users every 1 day since 2026-03-25'
 
 Without --data, --events, --users or --accounts, segql runs on its built-in demo dataset
 (an online shop, 2026-01-01 to 2026-03-31), and `now` is the end of that dataset.
@@ -144,7 +145,7 @@ pub fn run(args: RunArgs, output: Output) -> Status {
         };
         let shown = sink
             .wants_shown()
-            .then(|| rt.block_on(outcome.shown(&engine)));
+            .then(|| rt.block_on(outcome.shown(&engine, &options.zone)));
         let output_started = Instant::now();
         if !sink.begin(index, &outcome, &loaded.display, &loaded.text) {
             return ControlFlow::Break(());

@@ -6,7 +6,7 @@ use super::sources::{load_library, read_source};
 use super::{Output, Status};
 use segql::demo::DemoConfig;
 use segql::engine::{CheckedText, Engine, MemberRows, Now, Runner, Statements};
-use segql::planner::{PlanOptions, RelativeRange};
+use segql::planner::{Catalog, PlanOptions, RelativeRange, ReportingZone};
 use segql::{Diagnostic, Library, codes};
 use std::path::{Path, PathBuf};
 
@@ -140,7 +140,7 @@ pub fn open_data(
 ) -> Result<Engine, Status> {
     let mut engine = rt.block_on(open_engine(data)).map_err(|d| {
         output.error(&d);
-        if d.code == codes::BAD_ARGUMENT {
+        if d.code == codes::BAD_ARGUMENT || d.code == codes::UNKNOWN_TIME_ZONE {
             Status::Usage
         } else {
             Status::Failure
@@ -150,14 +150,52 @@ pub fn open_data(
     Ok(engine)
 }
 
-/// `now` for texts run on `engine`: `--now` when given, else the dataset's
-/// own, else the wall clock's. A `--now` that is no instant is a usage
-/// error.
-pub fn decide_now(session: &SessionArgs, engine: &Engine, output: Output) -> Result<Now, Status> {
+/// The reporting time zone of texts run on `engine`: `--time-zone` when
+/// given, else the schema mapping's `time_zone`, else UTC. An unknown zone
+/// is a usage error.
+pub fn decide_zone(
+    data: &DataArgs,
+    engine: &Engine,
+    output: Output,
+) -> Result<ReportingZone, Status> {
+    let given = data.time_zone_flag(output)?;
+    engine
+        .mapping()
+        .reporting_zone(given.as_ref())
+        .map_err(|unknown| {
+            output.error(&unknown.diagnostic("the schema mapping's time_zone"));
+            Status::Usage
+        })
+}
+
+impl DataArgs {
+    /// `--time-zone`, when given; an unknown zone is a usage error.
+    pub fn time_zone_flag(&self, output: Output) -> Result<Option<ReportingZone>, Status> {
+        self.time_zone
+            .as_deref()
+            .map(|text| {
+                ReportingZone::parse(text).map_err(|unknown| {
+                    output.error(&unknown.diagnostic("--time-zone"));
+                    Status::Usage
+                })
+            })
+            .transpose()
+    }
+}
+
+/// `now` for texts run on `engine`: `--now` when given (a date alone is
+/// midnight in `zone`), else the dataset's own, else the wall clock's. A
+/// `--now` that is no instant is a usage error.
+pub fn decide_now(
+    session: &SessionArgs,
+    engine: &Engine,
+    zone: &ReportingZone,
+    output: Output,
+) -> Result<Now, Status> {
     let given = match &session.now {
         None => None,
-        Some(text) => match instant_with_offset(text) {
-            Some(micros) => Some(micros),
+        Some(text) => match segql::syntax::parse_date(text) {
+            Some(date) => Some(zone.date_micros(&date)),
             None => {
                 output.error(
                     &Diagnostic::error(
@@ -177,18 +215,27 @@ pub fn decide_now(session: &SessionArgs, engine: &Engine, output: Output) -> Res
 
 impl SessionArgs {
     /// What the session's texts are planned with: `now`, CSV lists read
-    /// relative to `base_dir`, native operators over `partitions`.
-    pub fn plan_options(&self, now: Now, base_dir: PathBuf, partitions: usize) -> PlanOptions {
+    /// relative to `base_dir`, native operators over `partitions`, the
+    /// reporting time zone.
+    pub fn plan_options(
+        &self,
+        now: Now,
+        base_dir: PathBuf,
+        partitions: usize,
+        zone: ReportingZone,
+    ) -> PlanOptions {
         PlanOptions {
             now_micros: now.micros,
             base_dir,
             engine: self.engine.into(),
             partitions,
+            zone,
         }
     }
 }
 
-/// Opens the data and decides `now`: what planning a loaded text needs.
+/// Opens the data and decides the time zone and `now`: what planning a
+/// loaded text needs.
 pub fn prepare(
     rt: &tokio::runtime::Runtime,
     data: &DataArgs,
@@ -197,39 +244,10 @@ pub fn prepare(
     output: Output,
 ) -> Result<(Engine, Now, PlanOptions), Status> {
     let engine = open_data(rt, data, output)?;
-    let now = decide_now(&text.session, &engine, output)?;
-    let options = text
-        .session
-        .plan_options(now, loaded.base_dir.clone(), engine.partitions());
+    let zone = decide_zone(data, &engine, output)?;
+    let now = decide_now(&text.session, &engine, &zone, output)?;
+    let options =
+        text.session
+            .plan_options(now, loaded.base_dir.clone(), engine.partitions(), zone);
     Ok((engine, now, options))
-}
-
-/// A date or timestamp as the DSL writes it (UTC), or a timestamp with a
-/// `±HH:MM` offset, in microseconds since the epoch.
-fn instant_with_offset(text: &str) -> Option<i64> {
-    if let Some(micros) = segql::syntax::parse_instant(text) {
-        return Some(micros);
-    }
-    let split = text
-        .len()
-        .checked_sub(6)
-        .filter(|&at| text.is_char_boundary(at))?;
-    let (local, offset) = text.split_at(split);
-    let sign = match offset.as_bytes()[0] {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let (hours, minutes) = offset[1..].split_once(':')?;
-    let digits = |s: &str| {
-        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse::<i64>().ok())
-            .flatten()
-    };
-    let (hours, minutes) = (digits(hours)?, digits(minutes)?);
-    if !local.contains('T') || hours > 23 || minutes > 59 {
-        return None;
-    }
-    let utc = segql::syntax::parse_instant(&format!("{local}Z"))?;
-    Some(utc - sign * (hours * 60 + minutes) * 60_000_000)
 }

@@ -37,7 +37,7 @@ impl ScalarUDFImpl for EngineFunction {
     }
 }
 
-fn call(name: &'static str, returns: DataType, args: Vec<Expr>) -> Expr {
+pub(super) fn call(name: &'static str, returns: DataType, args: Vec<Expr>) -> Expr {
     ScalarUDF::from(EngineFunction {
         name,
         signature: Signature::variadic_any(Volatility::Immutable),
@@ -52,13 +52,13 @@ fn call(name: &'static str, returns: DataType, args: Vec<Expr>) -> Expr {
 /// `to_timestamp(seconds)`, which PostgreSQL, DuckDB and DataFusion all
 /// read alike; DuckDB also names `btrim` `trim`. The expressions keep the
 /// names they had.
+///
+/// A reporting time zone is spelled out for each dialect too
+/// ([`super::zone`]).
 pub(super) fn engine_functions(
     plan: LogicalPlan,
     dialect: SqlDialect,
 ) -> datafusion::error::Result<LogicalPlan> {
-    if !matches!(dialect, SqlDialect::Postgres | SqlDialect::DuckDb) {
-        return Ok(plan);
-    }
     plan.transform_up_with_subqueries(|node| {
         let mut schema = DFSchema::empty();
         for input in node.inputs() {
@@ -67,7 +67,13 @@ pub(super) fn engine_functions(
         let named = matches!(node, LogicalPlan::Projection(_) | LogicalPlan::Aggregate(_));
         node.map_expressions(|expr| {
             let name = expr.schema_name().to_string();
-            let rewritten = expr.transform_up(|e| respell(e, &schema, dialect))?;
+            let rewritten = expr.transform_up(|e| {
+                let zoned = super::zone::respell(e, &schema, dialect)?;
+                if zoned.transformed {
+                    return Ok(zoned);
+                }
+                respell(zoned.data, &schema, dialect)
+            })?;
             if named && rewritten.transformed && !matches!(rewritten.data, Expr::Alias(_)) {
                 Ok(rewritten.update_data(|e| e.alias(name)))
             } else {
@@ -88,6 +94,9 @@ fn respell(
     // Seconds since the epoch as a double: exact to well under a
     // microsecond for any date of this era, so rounding gives the integer.
     let epoch_seconds = |e: Expr| date_part(lit("epoch"), e);
+    if !matches!(dialect, SqlDialect::Postgres | SqlDialect::DuckDb) {
+        return Ok(Transformed::no(expr));
+    }
     match expr {
         Expr::Cast(cast) if cast.field.data_type() == &DataType::Int64 => {
             let Ok(DataType::Timestamp(unit, _)) = cast.expr.get_type(schema) else {

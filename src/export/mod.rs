@@ -8,6 +8,9 @@
 //! of the database the SQL runs against, so its values are read and written
 //! into the SQL as a relation of literals: the text is self-contained.
 //!
+//! A reporting time zone is written out for each dialect (`zone`): SQL
+//! types name no zone.
+//!
 //! The unparser writes some plan shapes wrongly or not at all; the rewrites
 //! here give it equivalent shapes it writes correctly, and the round-trip
 //! tests (`tests/export.rs`) hold them to the rows `segql run` gives.
@@ -18,6 +21,7 @@ mod dialect;
 mod functions;
 mod sessions;
 mod shapes;
+mod zone;
 
 pub use dialect::SqlDialect;
 
@@ -62,7 +66,8 @@ pub async fn plan_to_sql(
 const UNPARSE_STACK: usize = 256 << 20;
 
 fn unparse(plan: LogicalPlan, dialect: SqlDialect) -> Result<String, Diagnostic> {
-    let plan = engine_functions(plan, dialect).map_err(internal)?;
+    let plan = engine_functions(plan, dialect)
+        .map_err(|e| zone::not_in_dialect(&e).unwrap_or_else(|| internal(e)))?;
     let plan = values_as_selects(plan).map_err(internal)?;
     let plan = name_join_inputs(plan).map_err(internal)?;
     let plan = with_output_columns(plan).map_err(internal)?;

@@ -17,7 +17,7 @@ use super::data::{DAY_MS, RefDataset, RefEvent, civil_from_days, days_from_civil
 use super::eval::{Evaluator, Members, Val, check_dataset, event_value, profile_value};
 use segql::syntax::{
     Audience, Explore, Funnel, MeasureKind, Paths, Period, Program, Range, Retention, SegRef,
-    SegRefKind, SeqStep, StatementKind, Step,
+    SegRefKind, SeqStep, StatementKind, Step, Unit,
 };
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
@@ -270,6 +270,8 @@ enum ByCol {
 
 /// Monday 1970-01-05T00:00:00Z, the origin of explore's buckets (§5).
 const EPOCH_MONDAY_MS: i64 = 4 * DAY_MS;
+/// Monday 1970-01-05, in days: the origin of buckets of local days (§10).
+const EPOCH_MONDAY_DAY: i64 = 4;
 
 struct Analyzer<'a> {
     ev: Evaluator<'a>,
@@ -535,8 +537,8 @@ impl<'a> Analyzer<'a> {
             };
             // "An actor's cohort is the period (UTC day; ISO week from
             // Monday; calendar month) of its first start-step event in
-            // range."
-            let cohort = period_start(period, t0);
+            // range"; "calendar periods are local" (§10).
+            let cohort = period_start(period, self.ev.zone.local_day(t0));
             let group = match &by {
                 None => Key(Vec::new()),
                 Some(ByCol::Profile(column)) => {
@@ -560,8 +562,12 @@ impl<'a> Analyzer<'a> {
             // before the start event too." The start event itself counts
             // when it matches the return step.
             for (k, retained) in entry.1.iter_mut().enumerate() {
-                let lo = i64::from(period_add(period, cohort, k as i64)) * DAY_MS;
-                let hi = i64::from(period_add(period, cohort, k as i64 + 1)) * DAY_MS;
+                let day_start = |k: i64| {
+                    self.ev
+                        .zone
+                        .day_start(i64::from(period_add(period, cohort, k)))
+                };
+                let (lo, hi) = (day_start(k as i64), day_start(k as i64 + 1));
                 if events
                     .iter()
                     .any(|e| lo <= e.ts && e.ts < hi && self.ev.step_matches(&r.returning, e))
@@ -707,6 +713,12 @@ impl<'a> Analyzer<'a> {
         let actors = self.events_by_actor(audience, x.range.as_ref(), scope.as_ref());
         let by: Vec<ByCol> = x.by.iter().map(|i| self.by_column(&i.name)).collect();
         let every = x.every.as_ref().map(|d| d.millis());
+        // Buckets written in days or weeks are whole local days.
+        let days = x.every.as_ref().and_then(|d| match d.unit {
+            Unit::Day => Some(d.count as i64),
+            Unit::Week => Some(7 * d.count as i64),
+            _ => None,
+        });
         let n_counts = x
             .measures
             .iter()
@@ -731,9 +743,18 @@ impl<'a> Analyzer<'a> {
                     })
                     .collect());
                 // "buckets are aligned to Monday 1970-01-05 00:00 UTC":
-                // start = origin + floor((t - origin) / D) * D.
-                let bucket =
-                    every.map(|d| EPOCH_MONDAY_MS + (e.ts - EPOCH_MONDAY_MS).div_euclid(d) * d);
+                // start = origin + floor((t - origin) / D) * D; §10:
+                // "explore buckets of whole days or weeks (aligned to local
+                // Monday 1970-01-05; `every 2 days` is two local days)".
+                let bucket = every.map(|d| match days {
+                    Some(days) => {
+                        let day = self.ev.zone.local_day(e.ts);
+                        let start =
+                            EPOCH_MONDAY_DAY + (day - EPOCH_MONDAY_DAY).div_euclid(days) * days;
+                        self.ev.zone.day_start(start)
+                    }
+                    None => EPOCH_MONDAY_MS + (e.ts - EPOCH_MONDAY_MS).div_euclid(d) * d,
+                });
                 let counts: Vec<bool> = x
                     .measures
                     .iter()
@@ -892,11 +913,10 @@ impl Acc {
     }
 }
 
-/// The first day of the retention period holding `ts`: the UTC day; the ISO
-/// week, which starts on Monday (1970-01-01 was a Thursday); the calendar
-/// month.
-pub fn period_start(period: Period, ts: i64) -> i32 {
-    let day = ts.div_euclid(DAY_MS);
+/// The first day of the retention period holding local day `day`: the day;
+/// the ISO week, which starts on Monday (1970-01-01 was a Thursday); the
+/// calendar month.
+pub fn period_start(period: Period, day: i64) -> i32 {
     let start = match period {
         Period::Day => day,
         Period::Week => day - (day + 3).rem_euclid(7),

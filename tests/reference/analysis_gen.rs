@@ -2,9 +2,11 @@
 //! tests of funnels, retention, paths and explore.
 //!
 //! A case is a dataset of [`arb_dataset`] whose minute grid is stretched to
-//! one of four time scales (minutes, hours, days, 5-day steps from
+//! one of five time scales (minutes, hours, days, 5-day steps from
 //! 2025-11-17, so that days, ISO weeks and calendar months across the year
-//! end all get several cohorts and buckets), sometimes turned mostly into
+//! end all get several cohorts and buckets, and 13-hour steps across the
+//! daylight-saving days of 2026-10-25 and 2026-11-01, for the datasets'
+//! reporting time zones), sometimes turned mostly into
 //! views of three names (so that paths repeat), and a program of 0–2
 //! segment definitions followed by one analysis that uses every clause of
 //! §5. `now` stays [`super::NOW_MS`] (2026-01-01T00:15:00Z): relative ranges
@@ -36,7 +38,7 @@ pub struct Scale {
     per_step: u64,
 }
 
-const SCALES: [Scale; 4] = [
+const SCALES: [Scale; 5] = [
     Scale {
         origin: BASE_MS,
         unit: MINUTE_MS,
@@ -62,7 +64,19 @@ const SCALES: [Scale; 4] = [
         unit_name: "day",
         per_step: 5,
     },
+    // 2026-10-23 to 2026-11-03 in steps of 13 hours, at every hour of the
+    // day by turns: the ends of summer time in Europe (2026-10-25) and in
+    // North America (2026-11-01), where a local day lasts 25 hours.
+    Scale {
+        origin: DST_ORIGIN_MS,
+        unit: 13 * HOUR_MS,
+        unit_name: "hour",
+        per_step: 13,
+    },
 ];
+
+/// 2026-10-23T00:00:00Z.
+const DST_ORIGIN_MS: i64 = 1_792_713_600_000;
 
 impl Scale {
     /// `n` grid steps as a duration text: `3 hours`, `15 days`.
@@ -507,7 +521,8 @@ fn arb_explore(
             "90 seconds",
             "10m",
         ],
-        ("hour", _) => vec!["1 hour", "3 hours", "1 day", "30 minutes", "day", "1 week"],
+        ("hour", 1) => vec!["1 hour", "3 hours", "1 day", "30 minutes", "day", "1 week"],
+        ("hour", _) => vec!["1 day", "2 days", "1 week", "24 hours", "6 hours", "day"],
         (_, 1) => vec!["1 day", "2 days", "1 week", "day", "12 hours"],
         _ => vec!["1 week", "2 weeks", "1 day", "10 days", "week"],
     };

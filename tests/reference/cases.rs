@@ -17,6 +17,7 @@
 //! sessions 30m[,60m]    derived sessions (LANGUAGE.md §10), lengths in s, m, h, d
 //! identity              events stitched by their anonymous ids (`anon=d1`)
 //! no session column     the events table has no `session_id`
+//! time_zone ZONE        the reporting time zone (the mapping's `time_zone`)
 //! users                 one profile a line: KEY [key=value ...]
 //!   u1 email=a@x.com account=a1 plan=pro score=3 signup_date=2026-01-01 vip=true
 //! accounts
@@ -31,8 +32,8 @@
 //! is 2026-01-01T00:15:00Z ([`NOW_MS`]), so `during last 5 minutes` is
 //! `[00:10, 00:15)`. `-` is a null user or key. A table cell is `null`,
 //! `true`/`false`, an integer, a float (`0.5`, or a ratio `2/3`), a date
-//! (`2026-01-01`), a timestamp (`2026-01-01T00:00:00Z`) or else text
-//! (`` `1` `` forces text).
+//! (`2026-01-01`), a timestamp (`2026-01-01T00:00:00Z`, or with an offset:
+//! `2026-10-25T00:00:00+02:00`) or else text (`` `1` `` forces text).
 
 use super::analysis::{Cell, Table, evaluate_all_source, tables_match};
 use super::data::{
@@ -56,7 +57,7 @@ macro_rules! case_files {
 
 case_files!(
     events, sequences, counts, ranges, predicates, accounts, statements, funnel, retention, paths,
-    explore, lifecycle, holding,
+    explore, lifecycle, holding, zones,
 );
 
 case_files!(sessions);
@@ -92,8 +93,30 @@ fn read(file: &str) -> (HashMap<String, RefDataset>, Vec<Case>) {
     parse(&text, file)
 }
 
-/// Runs every case of `cases/{file}.txt` through the reference, reporting
-/// all the failures.
+/// A hand-computed answer: the members of each segment query, or the one
+/// table of an analysis.
+pub type Answer = Result<Vec<Vec<String>>, Table>;
+
+/// Every query of the cases of `cases/{file}.txt` with its dataset and its
+/// hand-computed answer, to hold segql itself to them: (case name, data,
+/// source, the members of each segment query or the analysis's table).
+pub fn answers(file: &str) -> Vec<(String, RefDataset, String, Answer)> {
+    let (_, cases) = read(file);
+    let mut out = Vec::new();
+    for case in cases {
+        for query in case.queries {
+            let expected = match query.expected {
+                Expected::None => continue,
+                Expected::Members(members) => Ok(members),
+                Expected::Table(table) => Err(table),
+            };
+            out.push((case.name.clone(), case.data.clone(), query.source, expected));
+        }
+    }
+    out
+}
+
+/// Runs every case of `cases/{file}.txt`, reporting all the failures.
 fn run(file: &str) {
     run_on(file, |source, data| {
         Ok(evaluate_all_source(source, data, NOW_MS, Path::new(".")))
@@ -271,6 +294,10 @@ fn parse(text: &str, file: &str) -> (HashMap<String, RefDataset>, Vec<Case>) {
                 _ => {
                     if let Some(lengths) = trimmed.strip_prefix("sessions ") {
                         data.sessions = Some(session_lengths(lengths).unwrap_or_else(|e| bad(&e)));
+                        continue;
+                    }
+                    if let Some(zone) = trimmed.strip_prefix("time_zone ") {
+                        data.time_zone = Some(zone.to_string());
                         continue;
                     }
                     if let Some(name) = trimmed.strip_prefix("uses ") {

@@ -83,6 +83,9 @@ pub struct RefDataset {
     /// The events table has no `session_id` column (only with derived
     /// sessions).
     pub no_session_column: bool,
+    /// The mapping's `time_zone` (LANGUAGE.md §10): `UTC`, an IANA name or
+    /// an offset; `None` is UTC.
+    pub time_zone: Option<String>,
 }
 
 /// The settings of derived sessions, in milliseconds.
@@ -264,6 +267,19 @@ pub fn format_date(days: i64) -> String {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` (with `.fff` when there are milliseconds) of
 /// epoch milliseconds.
+/// A timestamp as the local time of an offset `east` minutes east of UTC:
+/// `2026-01-01T05:07:00+05:00`.
+pub fn format_timestamp_with_offset(ms: i64, east: i64) -> String {
+    let local = format_timestamp(ms + east * MINUTE_MS);
+    let sign = if east < 0 { '-' } else { '+' };
+    format!(
+        "{}{sign}{:02}:{:02}",
+        local.trim_end_matches('Z'),
+        east.abs() / 60,
+        east.abs() % 60
+    )
+}
+
 pub fn format_timestamp(ms: i64) -> String {
     let days = ms.div_euclid(DAY_MS);
     let rest = ms.rem_euclid(DAY_MS);
@@ -282,7 +298,8 @@ pub fn format_timestamp(ms: i64) -> String {
 }
 
 /// Epoch milliseconds of a DATE token: `YYYY-MM-DD` (midnight UTC) or
-/// `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
+/// `YYYY-MM-DDTHH:MM:SS[.fff]` followed by `Z` or an offset `±hh:mm` (the
+/// local time of that offset).
 pub fn parse_date_text(text: &str) -> i64 {
     fn bad(text: &str) -> ! {
         panic!("reference: not a DATE: {text:?}")
@@ -299,7 +316,19 @@ pub fn parse_date_text(text: &str) -> i64 {
     let days = days_from_civil(num(parts[0]), num(parts[1]) as u32, num(parts[2]) as u32);
     let mut ms = days * DAY_MS;
     if let Some(time) = time {
-        let time = time.strip_suffix('Z').unwrap_or_else(|| bad(text));
+        // `+01:00` is one hour ahead of UTC: its times are an hour earlier
+        // in UTC.
+        let (time, east_ms) = match time.strip_suffix('Z') {
+            Some(time) => (time, 0),
+            None => {
+                let at = time.len().checked_sub(6).unwrap_or_else(|| bad(text));
+                let (time, offset) = time.split_at(at);
+                let (h, m) = offset[1..].split_once(':').unwrap_or_else(|| bad(text));
+                let east = (num(h) * 60 + num(m)) * 60_000;
+                (time, if offset.starts_with('-') { -east } else { east })
+            }
+        };
+        ms -= east_ms;
         let (hms, frac) = match time.split_once('.') {
             Some((hms, frac)) => (hms, Some(frac)),
             None => (time, None),

@@ -11,10 +11,12 @@
 //!
 //! `now` is [`NOW_MS`] (2026-01-01T00:15:00Z); events lie between
 //! [`BASE_MS`] (2026-01-01T00:00:00Z) and 00:19:30, so relative ranges cut
-//! through them.
+//! through them. A dataset has a reporting time zone now and then
+//! ([`arb_time_zone`]), in which dates alone are local midnights.
 
 use super::data::{
     DAY_MS, MINUTE_MS, RefDataset, RefEvent, RefProfile, format_date, format_timestamp,
+    format_timestamp_with_offset,
 };
 use proptest::collection::vec;
 use proptest::option;
@@ -220,12 +222,15 @@ pub fn arb_dataset() -> impl Strategy<Value = RefDataset> {
                 Just(account_column),
             )
         })
-        .prop_map(|(events, users, accounts, account_column)| RefDataset {
-            events,
-            users,
-            accounts,
-            events_have_account_column: account_column,
-            ..RefDataset::default()
+        .prop_flat_map(|(events, users, accounts, account_column)| {
+            arb_time_zone().prop_map(move |time_zone| RefDataset {
+                events: events.clone(),
+                users: users.clone(),
+                accounts: accounts.clone(),
+                events_have_account_column: account_column,
+                time_zone,
+                ..RefDataset::default()
+            })
         })
 }
 
@@ -479,7 +484,24 @@ fn date_literals() -> Vec<String> {
         .collect();
     out.push(format_timestamp(BASE_MS + 7 * MINUTE_MS));
     out.push(format_timestamp(BASE_MS - 3 * DAY_MS + 12 * 3_600_000));
+    out.push(format_timestamp_with_offset(
+        BASE_MS + 7 * MINUTE_MS,
+        5 * 60 + 45,
+    ));
+    out.push(format_timestamp_with_offset(BASE_MS - 3 * DAY_MS, -5 * 60));
     out
+}
+
+/// The reporting time zones of random datasets (LANGUAGE.md §10): none
+/// (UTC) for half of them, else daylight-saving zones on both sides of UTC,
+/// a half-hour and a three-quarter-hour one, or UTC named.
+pub fn arb_time_zone() -> BoxedStrategy<Option<String>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => select(vec!["UTC", "Europe/Berlin", "America/New_York", "+05:30", "Asia/Kathmandu"])
+            .prop_map(|zone| Some(zone.to_string())),
+    ]
+    .boxed()
 }
 
 /// A literal of the column's type (now and then `null`).
@@ -779,6 +801,8 @@ pub(super) fn arb_range() -> BoxedStrategy<String> {
             .prop_map(|(w, u)| format!("in the {w} {u}")),
         2 => (0i64..=21).prop_map(move |m| format!("since {}", minute_ts(m))),
         2 => (0i64..=21).prop_map(move |m| format!("before {}", minute_ts(m))),
+        1 => (0i64..=21, select(vec![-300i64, 60, 330]))
+            .prop_map(|(m, east)| format!("since {}", format_timestamp_with_offset(BASE_MS + m * MINUTE_MS, east))),
         1 => select(vec!["since 2026-01-01", "before 2026-01-02", "since 2026-01-02", "before 2026-01-01"])
             .prop_map(str::to_string),
         2 => (0i64..=20, 1i64..=8)

@@ -13,6 +13,7 @@
 //! - [`analysis_gen`]: proptest strategies for random analysis programs;
 //! - `model`: identity stitching and derived sessions (§10), applied to a
 //!   dataset before anything reads it; `model_gen`: random settings of them;
+//! - [`zone`]: the reporting time zone (local days, local midnight);
 //! - `cases`: hand-computed cases (`cases/*.txt`), the ground truth of the
 //!   reference itself; `tests`: the reference's own pieces, and the cases
 //!   written in Rust.
@@ -30,6 +31,7 @@ mod model;
 pub mod model_gen;
 #[cfg(test)]
 mod tests;
+pub mod zone;
 
 pub use analysis::{Cell, Table, evaluate_all, evaluate_all_source, tables_match};
 pub use analysis_gen::arb_analysis_case;

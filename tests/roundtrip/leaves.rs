@@ -122,9 +122,13 @@ pub(super) fn positive() -> impl Strategy<Value = u64> {
     count_value().prop_map(|n| n.max(1))
 }
 
-/// A date (`2026-01-31`) or a UTC timestamp (`2026-01-31T10:00:00.250Z`).
+/// A date (`2026-01-31`), a UTC timestamp (`2026-01-31T10:00:00.250Z`) or
+/// a timestamp with an offset (`2026-01-31T10:00:00-05:30`), kept as
+/// written.
 pub(super) fn date() -> BoxedStrategy<Date> {
-    let time = (0i64..24, 0i64..60, 0i64..60, option::of("[0-9]{1,6}"));
+    // An offset in minutes east of UTC, or `Z`.
+    let zone = option::of(-(14i64 * 60)..=14 * 60);
+    let time = (0i64..24, 0i64..60, 0i64..60, option::of("[0-9]{1,6}"), zone);
     (1600i64..2400, 1u32..=12, 1i64..=31, option::of(time))
         .prop_map(|(year, month, day, time)| {
             // Days are counted the slow way, not with the parser's
@@ -132,7 +136,7 @@ pub(super) fn date() -> BoxedStrategy<Date> {
             let day = day.min(days_in_month(year, month));
             let mut text = format!("{year:04}-{month:02}-{day:02}");
             let mut micros = days_from_civil(year, month, day as u32) * 86_400_000_000;
-            if let Some((h, m, s, fraction)) = &time {
+            if let Some((h, m, s, fraction, zone)) = &time {
                 text.push_str(&format!("T{h:02}:{m:02}:{s:02}"));
                 micros += ((h * 60 + m) * 60 + s) * 1_000_000;
                 if let Some(fraction) = fraction {
@@ -141,7 +145,15 @@ pub(super) fn date() -> BoxedStrategy<Date> {
                     let padded = format!("{fraction:0<6}");
                     micros += padded.parse::<i64>().expect("digits");
                 }
-                text.push('Z');
+                match zone {
+                    None => text.push('Z'),
+                    Some(east) => {
+                        let sign = if *east < 0 { '-' } else { '+' };
+                        let (h, m) = (east.abs() / 60, east.abs() % 60);
+                        text.push_str(&format!("{sign}{h:02}:{m:02}"));
+                        micros -= east * 60_000_000;
+                    }
+                }
             }
             Date {
                 text,

@@ -79,6 +79,7 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
         base_dir: repo_root().join("examples"),
         engine: segql::planner::SequenceEngine::Native,
         partitions: engine.partitions(),
+        zone: Default::default(),
     };
     (engine, options)
 }
@@ -100,6 +101,7 @@ pub fn reference_engine(
             None => gaps,
         }
     });
+    mapping.time_zone = data.time_zone.clone();
     segql::engine::Engine::from_batches(
         vec![events],
         users.map(|u| vec![u]),

@@ -16,6 +16,9 @@
 //! [identity]
 //! anonymous_id = "anonymous_id"
 //! ```
+//!
+//! A top-level `time_zone = "Europe/Berlin"` (before the first section)
+//! sets the reporting time zone when `--time-zone` is not given.
 
 use segql_planner::{DerivedSessions, NameColumn, SchemaMapping, session_duration};
 use segql_syntax::{Diagnostic, codes};
@@ -31,13 +34,22 @@ pub fn load(path: &Path) -> Result<SchemaMapping, Diagnostic> {
             format!("cannot read the schema mapping `{}`: {e}", path.display()),
         )
     })?;
-    parse(&text).map_err(|message| {
+    let mapping = parse(&text).map_err(|message| {
         Diagnostic::error(
             codes::DATA_ERROR,
             format!("the schema mapping `{}` is not valid: {message}", path.display()),
         )
         .with_help("see the README: [events], [users], [accounts] map model names to your columns; [event_types] renames event types; [sessions] derives sessions, [identity] stitches anonymous events")
-    })
+    })?;
+    // An unknown zone is an argument error (LANGUAGE.md §10), as on the
+    // command line.
+    mapping.reporting_zone(None).map_err(|unknown| {
+        unknown.diagnostic(&format!(
+            "the schema mapping `{}`: time_zone",
+            path.display()
+        ))
+    })?;
+    Ok(mapping)
 }
 
 /// Parses mapping text.
@@ -47,6 +59,13 @@ pub fn parse(text: &str) -> Result<SchemaMapping, String> {
         .map_err(|e: toml::de::Error| e.message().to_string())?;
     let mut mapping = SchemaMapping::default();
     for (section, value) in &table {
+        if section == "time_zone" {
+            let zone = value.as_str().ok_or(
+                "time_zone must be a zone name in quotes, e.g. time_zone = \"Europe/Berlin\"",
+            )?;
+            mapping.time_zone = Some(zone.to_string());
+            continue;
+        }
         let entries = value
             .as_table()
             .ok_or_else(|| format!("`{section}` must be a section like [{section}]"))?;
@@ -224,6 +243,17 @@ view = "page_view"
             let error = parse(text).unwrap_err();
             assert!(error.contains(named), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn a_time_zone_at_the_top() {
+        let mapping = parse("time_zone = \"Europe/Berlin\"\n[events]\nuser_id = \"uid\"").unwrap();
+        assert_eq!(mapping.time_zone.as_deref(), Some("Europe/Berlin"));
+        assert_eq!(mapping.events["user_id"], "uid");
+        assert!(parse("time_zone = 3").unwrap_err().contains("time_zone"));
+        // Inside a section it is a column mapping like any other key.
+        let mapping = parse("[events]\ntime_zone = \"tz\"").unwrap();
+        assert_eq!(mapping.time_zone, None);
     }
 
     #[test]

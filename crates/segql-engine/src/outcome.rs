@@ -8,7 +8,7 @@ use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Int64Type, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::logical_expr::LogicalPlan;
-use segql_planner::{Query, QueryKind};
+use segql_planner::{Query, QueryKind, ReportingZone};
 use segql_syntax::result::AnalysisKind;
 use segql_syntax::{Diagnostic, Span, codes};
 
@@ -49,8 +49,9 @@ impl Outcome {
     /// ends are null (blank), for they were not observed; any other result
     /// as it is. The data ends at the newest event, or at the end of the
     /// range when that is earlier. CSV, JSON and Parquet write the result
-    /// itself, where such a period counts 0 (LANGUAGE.md §5).
-    pub async fn shown(&self, engine: &Engine) -> Result<Shown, Diagnostic> {
+    /// itself, where such a period counts 0 (LANGUAGE.md §5). Periods are
+    /// those of the reporting time `zone`.
+    pub async fn shown(&self, engine: &Engine, zone: &ReportingZone) -> Result<Shown, Diagnostic> {
         let as_it_is = || Shown {
             schema: self.schema.clone(),
             batches: self.batches.clone(),
@@ -69,11 +70,18 @@ impl Outcome {
                 None => return Ok(as_it_is()),
             },
         };
-        let (batches, schema) =
-            segql_present::present::blank_unobserved(&self.batches, &self.schema, period, end)
-                .map_err(|e| {
-                    Diagnostic::error(codes::INTERNAL, format!("cannot show the retention: {e}"))
-                })?;
+        // The cohorts are local dates: their periods start at local
+        // midnight, which the end is compared with on the local clock.
+        let local_end = end.saturating_add(i64::from(zone.offset_seconds(end)) * 1_000_000);
+        let (batches, schema) = segql_present::present::blank_unobserved(
+            &self.batches,
+            &self.schema,
+            period,
+            local_end,
+        )
+        .map_err(|e| {
+            Diagnostic::error(codes::INTERNAL, format!("cannot show the retention: {e}"))
+        })?;
         Ok(Shown { schema, batches })
     }
 }

@@ -3,6 +3,7 @@
 //! through a catalog.
 
 use crate::model::DerivedSessions;
+use crate::zone::{ReportingZone, UnknownZone};
 use datafusion_common::arrow::datatypes::SchemaRef;
 use datafusion_expr::TableSource;
 use std::collections::BTreeMap;
@@ -95,6 +96,10 @@ pub struct SchemaMapping {
     /// `[identity] anonymous_id`: the events column whose values stitch
     /// anonymous events to the user first seen with them.
     pub anonymous_id: Option<String>,
+    /// The top-level `time_zone = "Europe/Berlin"` as written: the
+    /// reporting time zone when no `--time-zone` is given (LANGUAGE.md
+    /// §10). [`SchemaMapping::reporting_zone`] reads it.
+    pub time_zone: Option<String>,
 }
 
 impl Default for SchemaMapping {
@@ -107,11 +112,26 @@ impl Default for SchemaMapping {
             accounts: BTreeMap::new(),
             sessions: None,
             anonymous_id: None,
+            time_zone: None,
         }
     }
 }
 
 impl SchemaMapping {
+    /// The reporting time zone: `given` (the command line's `--time-zone`,
+    /// an embedder's option) wins over the mapping's `time_zone`; neither
+    /// is UTC. An unknown `time_zone` is an error.
+    pub fn reporting_zone(
+        &self,
+        given: Option<&ReportingZone>,
+    ) -> Result<ReportingZone, UnknownZone> {
+        match (given, &self.time_zone) {
+            (Some(zone), _) => Ok(zone.clone()),
+            (None, Some(text)) => ReportingZone::parse(text),
+            (None, None) => Ok(ReportingZone::utc()),
+        }
+    }
+
     /// The dataset's column for a model column of `role`.
     pub fn column(&self, role: TableRole, model: &str) -> String {
         let map = match role {

@@ -105,6 +105,11 @@ pub struct ExploreIr {
     pub by: Vec<ByColumn>,
     /// Bucket width in microseconds.
     pub every: Option<i64>,
+    /// The width in local days when `every` is written in days or weeks:
+    /// such buckets follow the reporting time zone's calendar (a local day
+    /// may last 23 or 25 hours); buckets in hours, minutes or seconds are
+    /// absolute.
+    pub every_days: Option<i64>,
     pub top: Option<u64>,
 }
 

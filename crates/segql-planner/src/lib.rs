@@ -11,7 +11,7 @@
 //! Modules: `check/` (language rules), `resolve/` (binding columns, typing
 //! literals, ranges to instants), `lower/` (IR to plans, one file per
 //! construct), `udaf/` (the native operators), `options` (the one
-//! `PlanOptions`), `catalog`, `ir`.
+//! `PlanOptions`), `zone` (the reporting time zone), `catalog`, `ir`.
 //!
 //! The planner depends on `datafusion-expr` and `datafusion-common` only, not
 //! on the execution engine: schemas come from a [`Catalog`], so another
@@ -26,6 +26,7 @@ pub mod names;
 mod options;
 mod resolve;
 pub mod udaf;
+mod zone;
 
 pub use catalog::{
     Catalog, CsvReader, NameColumn, SchemaMapping, TableCatalog, TableEntry, TableNames, TableRole,
@@ -36,3 +37,4 @@ pub use lower::{plan, plan_actor_set, plan_csv_checks, plan_last_event_time};
 pub use model::{DerivedSessions, session_duration};
 pub use options::{PlanOptions, SequenceEngine};
 pub use resolve::{RelativeRange, StatementResolver, resolve};
+pub use zone::{ReportingZone, UnknownZone};

@@ -3,6 +3,7 @@
 //! lowering (which operators sequences get, over how many partitions), so
 //! that a caller fixes them once for both.
 
+use crate::zone::ReportingZone;
 use std::path::PathBuf;
 
 /// Which lowering sequences and funnels get.
@@ -34,4 +35,7 @@ pub struct PlanOptions {
     /// (the threads of the engine that runs the plan); 1 adds no
     /// repartition.
     pub partitions: usize,
+    /// The reporting time zone (LANGUAGE.md §10): local midnight of a
+    /// date, local calendar periods, local output. UTC by default.
+    pub zone: ReportingZone,
 }

@@ -37,18 +37,50 @@ impl OutputFormat {
 
 /// Timestamps as RFC 3339 UTC, dates as `YYYY-MM-DD` (LANGUAGE.md §9).
 const TIMESTAMP_TZ: &str = "%Y-%m-%dT%H:%M:%S%.fZ";
+/// Timestamps of a reporting time zone as RFC 3339 with the zone's offset
+/// (`2026-10-25T00:00:00+02:00`; LANGUAGE.md §10), `+00:00` included.
+const TIMESTAMP_OFFSET: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
 const DATE: &str = "%Y-%m-%d";
 
+/// The zone of a result's timestamps, when it is not UTC: a plan made in a
+/// reporting time zone types every timestamp column in that zone.
+pub fn reporting_zone(schema: &SchemaRef) -> Option<&str> {
+    schema.fields().iter().find_map(|f| match f.data_type() {
+        DataType::Timestamp(_, Some(tz)) if !is_utc(tz) => Some(tz.as_ref()),
+        _ => None,
+    })
+}
+
+fn is_utc(tz: &str) -> bool {
+    matches!(tz, "UTC" | "+00:00" | "Z")
+}
+
+/// How a result's zoned timestamps are written: UTC with `Z`, or, in a
+/// reporting time zone, always with the numeric offset.
+fn timestamp_tz_format(schema: &SchemaRef) -> &'static str {
+    if reporting_zone(schema).is_some() {
+        TIMESTAMP_OFFSET
+    } else {
+        TIMESTAMP_TZ
+    }
+}
+
 /// JSON rows keep every column: a null is written `null`, not left out, so
-/// every row has the same keys.
-fn json_writer() -> WriterBuilder {
-    WriterBuilder::new().with_explicit_nulls(true)
+/// every row has the same keys. Timestamps of a reporting time zone carry
+/// its offset.
+fn json_writer(schema: &SchemaRef) -> WriterBuilder {
+    let writer = WriterBuilder::new().with_explicit_nulls(true);
+    if reporting_zone(schema).is_some() {
+        writer.with_timestamp_tz_format(TIMESTAMP_OFFSET.to_string())
+    } else {
+        writer
+    }
 }
 
 /// `batches` with every nested column (struct, list, map) as text, the way
 /// the table shows it (`{c: BR}`, `[x, y]`): CSV has no nested values.
 fn nested_as_text(batches: &[RecordBatch], schema: &SchemaRef) -> Converted {
-    let options = FormatOptions::new().with_timestamp_tz_format(Some(TIMESTAMP_TZ));
+    let options = FormatOptions::new().with_timestamp_tz_format(Some(timestamp_tz_format(schema)));
     retyped(
         batches,
         schema,
@@ -205,7 +237,13 @@ pub fn write(
             } else {
                 batches
             };
-            let table = arrow::util::pretty::pretty_format_batches(shown)?;
+            let table = if reporting_zone(schema).is_some() {
+                let options = FormatOptions::new().with_timestamp_tz_format(Some(TIMESTAMP_OFFSET));
+                arrow::util::pretty::pretty_format_batches_with_options(shown, &options)?
+                    .to_string()
+            } else {
+                arrow::util::pretty::pretty_format_batches(shown)?.to_string()
+            };
             writeln!(out, "{table}")?;
             let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
             writeln!(out, "{rows} {}", if rows == 1 { "row" } else { "rows" })?;
@@ -215,7 +253,7 @@ pub fn write(
             let (batches, schema) = (text.0.as_slice(), &text.1);
             let mut writer = arrow::csv::WriterBuilder::new()
                 .with_header(true)
-                .with_timestamp_tz_format(TIMESTAMP_TZ.to_string())
+                .with_timestamp_tz_format(timestamp_tz_format(schema).to_string())
                 .with_date_format(DATE.to_string())
                 .build(out);
             if batches.is_empty() {
@@ -232,7 +270,7 @@ pub fn write(
                 writeln!(out, "[]")?;
                 return Ok(());
             }
-            let mut writer = json_writer().build::<_, JsonArray>(&mut *out);
+            let mut writer = json_writer(schema).build::<_, JsonArray>(&mut *out);
             for batch in batches.iter().filter(|b| b.num_rows() > 0) {
                 writer.write(batch)?;
             }
@@ -240,7 +278,7 @@ pub fn write(
             writeln!(out)?;
         }
         OutputFormat::NdJson => {
-            let mut writer = json_writer().build::<_, LineDelimited>(&mut *out);
+            let mut writer = json_writer(schema).build::<_, LineDelimited>(&mut *out);
             for batch in batches {
                 writer.write(batch)?;
             }
@@ -293,11 +331,15 @@ mod tests {
         (vec![batch], schema)
     }
 
+    fn text_of(batches: &[RecordBatch], schema: &SchemaRef, format: OutputFormat) -> String {
+        let mut out = Vec::new();
+        write(batches, schema, format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     fn written(format: OutputFormat) -> String {
         let (batches, schema) = batch();
-        let mut out = Vec::new();
-        write(&batches, &schema, format, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        text_of(&batches, &schema, format)
     }
 
     #[test]
@@ -307,6 +349,39 @@ mod tests {
             "at,device\n2026-01-01T03:00:00.500Z,\n,mobile\n"
         );
         assert!(written(OutputFormat::Table).contains("| 2026-01-01T03:00:00.500Z |"));
+    }
+
+    /// Bucket starts of a Berlin explore around the end of summer time
+    /// (2026-10-24T22:00:00Z and 2026-10-25T23:00:00Z, local midnights),
+    /// and a date column.
+    fn zoned(format: OutputFormat) -> String {
+        use arrow::array::{ArrayRef, Date32Array, TimestampMicrosecondArray};
+        let days: ArrayRef = Arc::new(Date32Array::from(vec![20_751, 20_752]));
+        let times: ArrayRef = Arc::new(
+            TimestampMicrosecondArray::from(vec![1_792_879_200_000_000, 1_792_969_200_000_000])
+                .with_timezone("Europe/Berlin"),
+        );
+        let batch = RecordBatch::try_from_iter([("day", days), ("time", times)]).unwrap();
+        text_of(std::slice::from_ref(&batch), &batch.schema(), format)
+    }
+
+    #[test]
+    fn timestamps_of_a_reporting_zone_carry_its_offset() {
+        let summer = "2026-10-25T00:00:00+02:00";
+        let winter = "2026-10-26T00:00:00+01:00";
+        let rows = [("2026-10-25", summer), ("2026-10-26", winter)];
+        let csv: String = rows.iter().map(|(d, t)| format!("{d},{t}\n")).collect();
+        assert_eq!(zoned(OutputFormat::Csv), format!("day,time\n{csv}"));
+        let json: Vec<String> = rows
+            .iter()
+            .map(|(d, t)| format!("{{\"day\":\"{d}\",\"time\":\"{t}\"}}"))
+            .collect();
+        assert_eq!(
+            zoned(OutputFormat::NdJson),
+            format!("{}\n", json.join("\n"))
+        );
+        assert_eq!(zoned(OutputFormat::Json), format!("[{}]\n", json.join(",")));
+        assert!(zoned(OutputFormat::Table).contains(&format!("| 2026-10-26 | {winter} |")));
     }
 
     #[test]

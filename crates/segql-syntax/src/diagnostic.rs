@@ -203,6 +203,8 @@ pub mod codes {
     pub const UNREADABLE_FILE: &str = "unreadable-file";
     pub const UNWRITABLE_FILE: &str = "unwritable-file";
     pub const BAD_ARGUMENT: &str = "bad-argument";
+    /// `--time-zone` or the mapping's `time_zone` names no zone.
+    pub const UNKNOWN_TIME_ZONE: &str = "unknown-time-zone";
     /// A bug in segql itself, reported instead of panicking.
     pub const INTERNAL: &str = "internal-error";
 

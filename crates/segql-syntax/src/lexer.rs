@@ -392,8 +392,10 @@ pub fn number(i: Input) -> PResult<Number> {
     Ok((rest, Number { text, span }))
 }
 
-/// `DATE := YYYY-MM-DD [ "T" hh:mm:ss [ "." fraction ] "Z" ]`, a real calendar
-/// date, read as UTC.
+/// `DATE := YYYY-MM-DD [ "T" hh:mm:ss [ "." fraction ] ( "Z" | ("+"|"-") hh:mm ) ]`,
+/// a real calendar date. A time is an instant: UTC with `Z`, or the local
+/// time of the offset it carries. A bare date is kept as UTC midnight here;
+/// resolution moves it to the reporting time zone's midnight.
 pub fn date(i: Input) -> PResult<Date> {
     let start = offset(&i);
     let text = *i.fragment();
@@ -425,7 +427,7 @@ pub fn date(i: Input) -> PResult<Date> {
                     "this timestamp is not of the form 2026-01-31T10:00:00Z",
                 )
                 .with_span(Span::new(start, start + word_len(text)))
-                .with_label("not a UTC timestamp")
+                .with_label("not a timestamp segql can read")
                 .with_help(help),
             )
         };
@@ -458,22 +460,34 @@ pub fn date(i: Input) -> PResult<Date> {
             let padded = format!("{frac:0<6}");
             frac_micros = padded.parse::<i64>().unwrap_or(0);
         }
-        if b.get(n) != Some(&b'Z') {
-            // The usual slips: no zone at all, or a zone offset.
-            let help = match b.get(n) {
-                Some(b'+' | b'-') => "segql reads times in UTC only: convert the time to UTC \
-                                      and end it with Z, e.g. 2026-01-31T10:00:00Z"
-                    .to_string(),
-                Some(c) if is_word_char(*c) || *c == b':' => general(),
-                _ => format!(
-                    "times are in UTC, marked with a final Z: write {}Z",
-                    &text[..n]
-                ),
-            };
-            return time_error(help);
-        }
-        n += 1;
         micros_of_day = ((h * 60 + m) * 60 + s) * 1_000_000 + frac_micros;
+        match b.get(n) {
+            Some(b'Z') => n += 1,
+            Some(sign @ (b'+' | b'-')) => {
+                // An offset: `+01:00` is one hour ahead of UTC.
+                let (Some(oh), Some(om)) = (digits(n + 1, 2), digits(n + 4, 2)) else {
+                    return time_error(offset_help());
+                };
+                if b.get(n + 3) != Some(&b':') || oh > 14 || om > 59 || oh * 60 + om > 14 * 60 {
+                    return time_error(offset_help());
+                }
+                let offset_micros = (oh * 60 + om) * 60_000_000;
+                micros_of_day -= if *sign == b'+' {
+                    offset_micros
+                } else {
+                    -offset_micros
+                };
+                n += 6;
+            }
+            // The usual slip: no zone at all.
+            Some(c) if is_word_char(*c) || *c == b':' => return time_error(general()),
+            _ => {
+                return time_error(format!(
+                    "end a time with Z (UTC) or an offset such as +01:00: write {}Z",
+                    &text[..n]
+                ));
+            }
+        }
     }
     // `--` after a date starts a comment, not more of the date.
     let comment_follows = b.get(n..n + 2) == Some(b"--".as_slice());
@@ -485,7 +499,9 @@ pub fn date(i: Input) -> PResult<Date> {
             start,
             Diagnostic::error(codes::INVALID_DATE, "this is not a date segql can read")
                 .with_span(Span::new(start, start + word_len(text)))
-                .with_label("expected 2026-01-31 or 2026-01-31T10:00:00Z"),
+                .with_label(
+                    "expected 2026-01-31, 2026-01-31T10:00:00Z or 2026-01-31T10:00:00+01:00",
+                ),
         );
     }
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
@@ -534,6 +550,10 @@ pub fn date(i: Input) -> PResult<Date> {
             span,
         },
     ))
+}
+
+fn offset_help() -> String {
+    "an offset is written ±hh:mm, at most 14 hours, e.g. 2026-01-31T10:00:00+01:00".into()
 }
 
 fn word_len(text: &str) -> usize {
@@ -687,15 +707,48 @@ pub fn describe_token(source: &str, offset: usize) -> (String, Span) {
     )
 }
 
-/// Reads a whole text as a `DATE` literal (`2026-01-31` or
-/// `2026-01-31T10:00:00Z`): epoch microseconds, for command-line flags such
-/// as `--now`.
+/// Reads a whole text as a `DATE` literal (`2026-01-31`,
+/// `2026-01-31T10:00:00Z` or `2026-01-31T11:00:00+01:00`): epoch
+/// microseconds, a bare date as UTC midnight.
 pub fn parse_instant(text: &str) -> Option<i64> {
+    parse_date(text).map(|d| d.epoch_micros)
+}
+
+/// Reads a whole text as a `DATE` literal, for command-line flags such as
+/// `--now` (where a bare date is midnight of the reporting time zone).
+pub fn parse_date(text: &str) -> Option<Date> {
     let text = text.trim();
     let state = State::new(text);
     let input = Input::new_extra(text, &state);
     match date(input) {
-        Ok((rest, d)) if rest.fragment().is_empty() => Some(d.epoch_micros),
+        Ok((rest, d)) if rest.fragment().is_empty() => Some(d),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_time_is_utc_or_carries_its_offset() {
+        let utc = parse_instant("2026-03-01T09:00:00Z").unwrap();
+        assert_eq!(parse_instant("2026-03-01T10:00:00+01:00"), Some(utc));
+        assert_eq!(parse_instant("2026-03-01T03:30:00-05:30"), Some(utc));
+        assert_eq!(parse_instant("2026-03-01T14:45:00.000+05:45"), Some(utc));
+        let date = parse_date("2026-03-01T10:00:00+01:00").unwrap();
+        assert!(!date.date_only);
+        assert_eq!(date.text, "2026-03-01T10:00:00+01:00");
+        assert!(parse_date("2026-03-01").unwrap().date_only);
+        for bad in [
+            "2026-03-01T10:00:00",
+            "2026-03-01T10:00:00+1",
+            "2026-03-01T10:00:00+0100",
+            "2026-03-01T10:00:00+15:00",
+            "2026-03-01T10:00:00+01:60",
+            "2026-03-01T10:00:00+01:00Z",
+        ] {
+            assert_eq!(parse_instant(bad), None, "{bad}");
+        }
     }
 }

@@ -168,11 +168,15 @@ mod tests {
     fn dates_numbers_and_dotted_names() {
         use TokenKind::*;
         assert_eq!(
-            kinds("geo.country since 2026-01-31 -- c\n arr >= -5e4 `odd name`"),
+            kinds(
+                "geo.country since 2026-01-31 before 2026-02-01T10:00:00-05:30 -- c\n arr >= -5e4 `odd name`"
+            ),
             vec![
                 (Name, "geo.country"),
                 (Keyword, "since"),
                 (Number, "2026-01-31"),
+                (Keyword, "before"),
+                (Number, "2026-02-01T10:00:00-05:30"),
                 (Comment, "-- c"),
                 (Name, "arr"),
                 (Symbol, ">="),

@@ -14,7 +14,7 @@ mod pieces;
 mod session;
 
 use super::args::{DataArgs, FormatArg, SessionArgs};
-use super::setup::{decide_now, open_data, runtime};
+use super::setup::{decide_now, decide_zone, open_data, runtime};
 use super::sink::Sink;
 use super::sources::load_library;
 use super::{Output, Status};
@@ -85,7 +85,11 @@ pub fn run(args: ReplArgs, output: Output) -> Status {
         output.error(&d);
         return Status::Failure;
     }
-    let now = match decide_now(&args.session, &engine, output) {
+    let zone = match decide_zone(&args.data, &engine, output) {
+        Ok(zone) => zone,
+        Err(status) => return status,
+    };
+    let now = match decide_now(&args.session, &engine, &zone, output) {
         Ok(now) => now,
         Err(status) => return status,
     };
@@ -100,7 +104,7 @@ pub fn run(args: ReplArgs, output: Output) -> Status {
     let mut session = Session {
         options: args
             .session
-            .plan_options(now, PathBuf::from("."), engine.partitions()),
+            .plan_options(now, PathBuf::from("."), engine.partitions(), zone),
         engine,
         library,
         completions,

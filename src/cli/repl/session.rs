@@ -89,10 +89,11 @@ impl Session {
             // A table and its picture show a retention with the periods
             // after the end of the data blank.
             let wants_shown = self.sink.wants_shown();
+            let zone = options.zone.clone();
             let work = async move {
                 let outcome = execute(&engine, &query, plan).await?;
                 let shown = if wants_shown {
-                    Some(outcome.shown(&engine).await?)
+                    Some(outcome.shown(&engine, &zone).await?)
                 } else {
                     None
                 };

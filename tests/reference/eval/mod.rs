@@ -16,6 +16,7 @@
 //! ranges, atoms and column values (§4.2, §4.3), `csv` the CSV lists.
 
 use super::data::{DAY_MS, RefDataset, RefEvent, RefProfile, parse_date_text};
+use super::zone::RefZone;
 use segql::syntax::{
     AggregateFunc, Atom, AtomKind, Audience, Behavior, CmpOp, Condition, ConditionKind, CountKind,
     CsvKey, EventKind, Literal, LiteralKind, Number, Pred, PredKind, Program, Range, RangeKind,
@@ -53,12 +54,7 @@ pub fn evaluate(
     let modelled = data.modelled();
     let data = &modelled;
     check_dataset(data);
-    let mut ev = Evaluator {
-        data,
-        now_ms,
-        csv_dir,
-        defs: HashMap::new(),
-    };
+    let mut ev = Evaluator::new(data, now_ms, csv_dir);
     let mut out = Vec::new();
     for stmt in &program.statements {
         match &stmt.kind {
@@ -107,6 +103,8 @@ pub(super) struct Evaluator<'a> {
     pub(super) csv_dir: &'a Path,
     /// The definitions seen so far, by name.
     pub(super) defs: HashMap<String, &'a segql::syntax::Segment>,
+    /// The reporting time zone: the dataset's `time_zone`.
+    pub(in crate::reference) zone: RefZone,
 }
 
 /// A non-null value of a column.
@@ -130,6 +128,7 @@ impl<'a> Evaluator<'a> {
             now_ms,
             csv_dir,
             defs: HashMap::new(),
+            zone: RefZone::of(data.time_zone.as_deref()),
         }
     }
 

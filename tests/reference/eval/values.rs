@@ -17,12 +17,12 @@ impl<'a> Evaluator<'a> {
                 from <= ts && ts < self.now_ms
             }
             // "`since D` is `[D, +∞)`"
-            RangeKind::Since(d) => ts >= parse_date_text(&d.text),
+            RangeKind::Since(d) => ts >= self.zone.date_ms(&d.text),
             // "`before D` is `(-∞, D)`"
-            RangeKind::Before(d) => ts < parse_date_text(&d.text),
+            RangeKind::Before(d) => ts < self.zone.date_ms(&d.text),
             // "`between A and B` is `[A, B)`"
             RangeKind::Between(a, b) => {
-                parse_date_text(&a.text) <= ts && ts < parse_date_text(&b.text)
+                self.zone.date_ms(&a.text) <= ts && ts < self.zone.date_ms(&b.text)
             }
         }
     }
@@ -34,9 +34,9 @@ impl<'a> Evaluator<'a> {
         let column = atom.column.name.as_str();
         match &atom.kind {
             AtomKind::IsNull { negated } => value.is_some() == *negated,
-            AtomKind::Compare { op, value: lit } => {
-                compare(value, lit, column).is_some_and(|o| op_holds(*op, o))
-            }
+            AtomKind::Compare { op, value: lit } => self
+                .compare(value, lit, column)
+                .is_some_and(|o| op_holds(*op, o)),
             // "a null in the list never matches, and makes `not in` false"
             // (grammar/segql.ebnf): SQL's `x IN (...)`, unknown made false.
             AtomKind::InList { negated, values } => {
@@ -46,7 +46,7 @@ impl<'a> Evaluator<'a> {
                 let mut found = false;
                 let mut has_null = false;
                 for lit in values {
-                    match compare(Some(v), lit, column) {
+                    match self.compare(Some(v), lit, column) {
                         Some(Ordering::Equal) => found = true,
                         Some(_) => {}
                         None => has_null = true,
@@ -61,15 +61,18 @@ impl<'a> Evaluator<'a> {
             },
             // "`x between a and b` is inclusive at both ends, as in SQL"
             AtomKind::Between { low, high } => {
-                compare(value, low, column).is_some_and(|o| o != Ordering::Less)
-                    && compare(value, high, column).is_some_and(|o| o != Ordering::Greater)
+                self.compare(value, low, column)
+                    .is_some_and(|o| o != Ordering::Less)
+                    && self
+                        .compare(value, high, column)
+                        .is_some_and(|o| o != Ordering::Greater)
             }
-            // "`col in the past N unit` = [now - N unit, now)"; a date
-            // compares as midnight UTC.
+            // "`col in the past N unit` = [now - N unit, now)"; "a date
+            // column compares as local midnight" (§10).
             AtomKind::InThePast { count, unit, .. } => {
                 let ms = match value {
                     None => return false,
-                    Some(Val::Date(d)) => i64::from(d) * DAY_MS,
+                    Some(Val::Date(d)) => self.zone.day_start(i64::from(d)),
                     Some(Val::Ts(t)) => t,
                     Some(other) => {
                         panic!("reference: `in the past` on {column}, not a date: {other:?}")
@@ -224,25 +227,35 @@ pub(super) fn compare_number(v: Val, n: &Number) -> Option<Ordering> {
     compare_numbers(v, number_val(n))
 }
 
-/// Compares a column value with a literal: `None` when either is null (the
-/// atom is then false). An incompatible type is an error (panic).
-pub(super) fn compare(value: Option<Val>, lit: &Literal, column: &str) -> Option<Ordering> {
-    let v = value?;
-    match (&lit.kind, v) {
-        (LiteralKind::Null, _) => None,
-        (LiteralKind::String(s), Val::Str(x)) => Some(x.cmp(s.as_str())),
-        (LiteralKind::Number(n), Val::Int(_) | Val::Float(_)) => compare_number(v, n),
-        (LiteralKind::Bool(b), Val::Bool(x)) => Some(x.cmp(b)),
-        // "A date value compares as midnight UTC of that day." "Dates and
-        // timestamps compare with each other."
-        (LiteralKind::Date(d), Val::Date(x)) => {
-            Some((i64::from(x) * DAY_MS).cmp(&parse_date_text(&d.text)))
+impl Evaluator<'_> {
+    /// Compares a column value with a literal: `None` when either is null
+    /// (the atom is then false). An incompatible type is an error (panic).
+    pub(super) fn compare(
+        &self,
+        value: Option<Val>,
+        lit: &Literal,
+        column: &str,
+    ) -> Option<Ordering> {
+        let v = value?;
+        match (&lit.kind, v) {
+            (LiteralKind::Null, _) => None,
+            (LiteralKind::String(s), Val::Str(x)) => Some(x.cmp(s.as_str())),
+            (LiteralKind::Number(n), Val::Int(_) | Val::Float(_)) => compare_number(v, n),
+            (LiteralKind::Bool(b), Val::Bool(x)) => Some(x.cmp(b)),
+            // "A date value compares as midnight UTC of that day", read
+            // "local midnight" in a reporting time zone (§10). "Dates and
+            // timestamps compare with each other."
+            (LiteralKind::Date(d), Val::Date(x)) => Some(
+                self.zone
+                    .day_start(i64::from(x))
+                    .cmp(&self.zone.date_ms(&d.text)),
+            ),
+            (LiteralKind::Date(d), Val::Ts(x)) => Some(x.cmp(&self.zone.date_ms(&d.text))),
+            _ => panic!(
+                "reference: column {column} ({v:?}) compared with an incompatible literal {:?}",
+                lit.kind
+            ),
         }
-        (LiteralKind::Date(d), Val::Ts(x)) => Some(x.cmp(&parse_date_text(&d.text))),
-        _ => panic!(
-            "reference: column {column} ({v:?}) compared with an incompatible literal {:?}",
-            lit.kind
-        ),
     }
 }
 

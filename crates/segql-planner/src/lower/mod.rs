@@ -13,7 +13,8 @@
 //! - `identity`, `sessions`: identity stitching and derived sessions, which
 //!   the events relation is built with when the mapping asks for them;
 //! - `cond`: conditions (`and`/`or`/`not`, profile tests, single steps);
-//! - `csv`: CSV lists; `time`: ranges and calendar periods;
+//! - `csv`: CSV lists; `time`: ranges and instants; `zone`: the local
+//!   calendar periods of the reporting time zone;
 //! - `lifecycle`: `for the first time`, `stopped` and `restarted`;
 //! - `sequence`: sequences of steps, portable (window passes) or native;
 //! - `holding`: the columns a chain's events share (session, held values);
@@ -26,18 +27,21 @@ mod cond;
 mod csv;
 mod expr;
 mod holding;
-mod lifecycle;
 mod identity;
+mod lifecycle;
 mod relations;
 mod sequence;
 mod sessions;
 mod time;
+mod zone;
 
 pub(crate) use expr::{balanced, exactly_true};
+pub(crate) use zone::date_start;
 
 use crate::catalog::{Catalog, TableEntry, TableRole};
 use crate::ir::*;
 use crate::options::{PlanOptions, SequenceEngine};
+use crate::zone::ReportingZone;
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_expr::LogicalPlan;
 use segql_syntax::{Audience, Diagnostic, codes};
@@ -66,7 +70,8 @@ pub fn plan(
         QueryKind::Paths(paths) => lowering.paths(paths),
         QueryKind::Explore(explore) => lowering.explore(explore),
     };
-    plan.map_err(internal)
+    plan.and_then(|plan| lowering.in_zone(plan))
+        .map_err(internal)
 }
 
 /// For each CSV list a segment reads: where it comes from, where the text
@@ -142,6 +147,8 @@ struct Lowering<'a> {
     engine: SequenceEngine,
     /// The partitions the native matcher spreads actors over.
     partitions: usize,
+    /// The reporting time zone: local periods and buckets.
+    zone: ReportingZone,
 }
 
 impl<'a> Lowering<'a> {
@@ -162,6 +169,7 @@ impl<'a> Lowering<'a> {
             next_alias: Cell::new(0),
             engine: SequenceEngine::Portable,
             partitions: 1,
+            zone: ReportingZone::utc(),
         };
         lowering.key_type = lowering.compute_key_type();
         Ok(lowering)
@@ -170,6 +178,7 @@ impl<'a> Lowering<'a> {
     fn with_options(mut self, options: &PlanOptions) -> Self {
         self.engine = options.engine;
         self.partitions = options.partitions;
+        self.zone = options.zone.clone();
         self
     }
 

@@ -1,5 +1,5 @@
-//! Time: the events a range sees, and calendar periods (their first day,
-//! day and month numbers) for retention and explore.
+//! Time: the events a range sees, instants as timestamps, and day and
+//! month numbers of dates; the local periods themselves are in `zone`.
 
 use super::expr::column;
 use super::{Lowering, Result};
@@ -35,15 +35,6 @@ pub(super) fn micros_to_timestamp(micros: Expr) -> Expr {
     cast(
         datafusion_functions::expr_fn::to_timestamp_micros(vec![micros]),
         utc_micros(),
-    )
-}
-
-/// The first day of the calendar period holding `ts` (µs), as a date.
-pub(super) fn period_start(period: segql_syntax::Period, ts: Expr) -> Expr {
-    let granularity = lit(period.keyword());
-    cast(
-        datafusion_functions::expr_fn::date_trunc(granularity, micros_to_timestamp(ts)),
-        DataType::Date32,
     )
 }
 

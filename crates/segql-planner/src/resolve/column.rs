@@ -20,7 +20,8 @@ pub(super) enum ValueKind {
     Text,
     Number,
     Bool,
-    /// A date or timestamp column, compared as a UTC timestamp.
+    /// A date or timestamp column, compared as a UTC timestamp (a date in
+    /// a reporting time zone: as its local midnight, [`Resolver::local_dates`]).
     Time,
     /// The event time, already microseconds since the epoch.
     EventTime,
@@ -325,6 +326,21 @@ impl Resolver<'_> {
             return Ok(found);
         }
         Err(self.unknown_column(role, &table, ident))
+    }
+
+    /// A date column compares as local midnight of the reporting time zone
+    /// (LANGUAGE.md §10): the first instant of its local day, a timestamp
+    /// of that zone. Timestamps keep their instants; in UTC a date is read
+    /// as UTC midnight, as [`bound`] does.
+    pub(super) fn local_dates(&self, mut column: BoundColumn) -> BoundColumn {
+        let zone = &self.options.zone;
+        if !zone.is_utc()
+            && matches!(column.data_type, DataType::Date32 | DataType::Date64)
+            && let Expr::Cast(cast) = column.expr
+        {
+            column.expr = crate::lower::date_start(*cast.expr, &column.data_type, zone);
+        }
+        column
     }
 
     fn unknown_column(&self, role: TableRole, table: &TableEntry, ident: &Ident) -> Diagnostic {

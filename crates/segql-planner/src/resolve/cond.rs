@@ -38,7 +38,11 @@ impl Resolver<'_> {
                 Cond::Not(Box::new(self.condition(inner, audience, inherited)?))
             }
             ConditionKind::Group { inner, range } => {
-                let range = range.as_ref().map(|r| self.time_range(r)).or(inherited);
+                let range = range
+                    .as_ref()
+                    .map(|r| self.time_range(r))
+                    .transpose()?
+                    .or(inherited);
                 self.condition(inner, audience, range)?
             }
             ConditionKind::Profile { atom, .. } => Cond::Profile {
@@ -47,7 +51,12 @@ impl Resolver<'_> {
             },
             ConditionKind::InSet(set) => self.set_ref(set, audience)?,
             ConditionKind::Behavior(b) => {
-                let range = b.range.as_ref().map(|r| self.time_range(r)).or(inherited);
+                let range = b
+                    .range
+                    .as_ref()
+                    .map(|r| self.time_range(r))
+                    .transpose()?
+                    .or(inherited);
                 self.behavior(b, range.unwrap_or(TimeRange::ALL))?
             }
         })

@@ -1,11 +1,13 @@
 //! Literals: each typed for comparison with the column it meets (a date
-//! literal against a date or timestamp column becomes a UTC timestamp, a
-//! number against the events' time is microseconds), or a type error that
-//! names the column, its type and the literal.
+//! literal against a date or timestamp column becomes a UTC timestamp, or
+//! one of the reporting time zone against a date column; a number against
+//! the events' time is microseconds), or a type error that names the
+//! column, its type and the literal.
 
 use super::Resolver;
 use super::column::{BoundColumn, ValueKind};
 use datafusion_common::ScalarValue;
+use datafusion_common::arrow::datatypes::DataType;
 use datafusion_expr::{Expr, lit};
 use segql_syntax::{Atom, Diagnostic, Literal, LiteralKind, codes, quoted};
 use std::sync::Arc;
@@ -33,9 +35,21 @@ impl Resolver<'_> {
         .with_label(format!("`{what}` on a column that is not text")))
     }
 
+    /// An instant typed like `column`: microseconds for the events' time,
+    /// a timestamp of the reporting time zone for a date column (which
+    /// compares as local midnight), a UTC timestamp for the others.
     pub(super) fn time_literal(&self, column: &BoundColumn, micros: i64) -> Expr {
+        let zone = &self.options.zone;
         match column.kind {
             ValueKind::EventTime => lit(micros),
+            _ if !zone.is_utc()
+                && matches!(column.data_type, DataType::Date32 | DataType::Date64) =>
+            {
+                lit(ScalarValue::TimestampMicrosecond(
+                    Some(micros),
+                    Some(zone.type_zone()),
+                ))
+            }
             _ => lit(ScalarValue::TimestampMicrosecond(
                 Some(micros),
                 Some(Arc::from("UTC")),
@@ -73,7 +87,7 @@ impl Resolver<'_> {
             },
             (LiteralKind::Bool(b), ValueKind::Bool) => lit(*b),
             (LiteralKind::Date(d), ValueKind::Time | ValueKind::EventTime) => {
-                self.time_literal(column, d.epoch_micros)
+                self.time_literal(column, self.options.zone.date_micros(d))
             }
             (LiteralKind::String(s), ValueKind::Time | ValueKind::EventTime) => {
                 return Err(mismatch(

@@ -16,8 +16,8 @@ mod analysis;
 mod column;
 mod cond;
 mod holding;
-mod lifecycle;
 mod identity;
+mod lifecycle;
 mod literal;
 mod pred;
 mod range;
@@ -235,7 +235,7 @@ impl Resolver<'_> {
                 filter,
                 range,
             } => {
-                let inherited = range.as_ref().map(|r| self.time_range(r));
+                let inherited = range.as_ref().map(|r| self.time_range(r)).transpose()?;
                 (self.condition(condition, audience, inherited)?, filter)
             }
             SegmentBody::In { set, filter } => (self.set_ref(set, audience)?, filter),

@@ -47,7 +47,7 @@ impl Resolver<'_> {
 
     /// One atom, true or false: where SQL would say unknown, false.
     pub(super) fn atom(&self, atom: &Atom, role: TableRole) -> Result<Expr, Diagnostic> {
-        let column = self.column(role, &atom.column)?;
+        let column = self.local_dates(self.column(role, &atom.column)?);
         let name = &atom.column.name;
         let expr = match &atom.kind {
             AtomKind::Compare { op, value } => {

@@ -5,7 +5,7 @@
 
 use super::Resolver;
 use crate::ir::{TimeRange, Within};
-use segql_syntax::{Range, RangeKind, Unit, WithinKind};
+use segql_syntax::{Diagnostic, Range, RangeKind, Unit, WithinKind, codes};
 
 /// A relative range of the text, resolved against `now`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +26,13 @@ pub(super) fn last_micros(count: Option<u64>, unit: Unit) -> i64 {
 }
 
 impl Resolver<'_> {
-    pub(super) fn time_range(&self, range: &Range) -> TimeRange {
+    /// The instants of a range. Bare dates are local midnights of the
+    /// reporting time zone, so a range between a bare date and a time can
+    /// be empty in one zone and not in another: checked here, where the
+    /// zone is known (the checker compares bounds of one kind).
+    pub(super) fn time_range(&self, range: &Range) -> Result<TimeRange, Diagnostic> {
         let now = self.options.now_micros;
+        let at = |d: &segql_syntax::Date| self.options.zone.date_micros(d);
         match &range.kind {
             RangeKind::Last { count, unit, .. } => {
                 let length = last_micros(*count, *unit);
@@ -39,23 +44,37 @@ impl Resolver<'_> {
                         from_micros: now.saturating_sub(length),
                     });
                 }
-                TimeRange {
+                Ok(TimeRange {
                     from: Some(now.saturating_sub(length)),
                     to: Some(now),
-                }
+                })
             }
-            RangeKind::Since(d) => TimeRange {
-                from: Some(d.epoch_micros),
+            RangeKind::Since(d) => Ok(TimeRange {
+                from: Some(at(d)),
                 to: None,
-            },
-            RangeKind::Before(d) => TimeRange {
+            }),
+            RangeKind::Before(d) => Ok(TimeRange {
                 from: None,
-                to: Some(d.epoch_micros),
-            },
-            RangeKind::Between(a, b) => TimeRange {
-                from: Some(a.epoch_micros),
-                to: Some(b.epoch_micros),
-            },
+                to: Some(at(d)),
+            }),
+            RangeKind::Between(a, b) if at(b) <= at(a) => Err(Diagnostic::error(
+                codes::ZERO_LENGTH_RANGE,
+                format!(
+                    "this range is empty in the time zone {}: {} is {} and {} is {}",
+                    self.options.zone,
+                    a.text,
+                    self.options.zone.format_instant(at(a)),
+                    b.text,
+                    self.options.zone.format_instant(at(b)),
+                ),
+            )
+            .with_span(range.span)
+            .with_label("an empty range")
+            .with_help("a date alone is local midnight: the end must come after the start")),
+            RangeKind::Between(a, b) => Ok(TimeRange {
+                from: Some(at(a)),
+                to: Some(at(b)),
+            }),
         }
     }
 

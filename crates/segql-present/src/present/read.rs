@@ -99,6 +99,27 @@ impl Columns {
         Ok(days.iter().collect())
     }
 
+    /// A time column as its local wall-clock time, in microseconds as if
+    /// that time were UTC: a column of a reporting time zone
+    /// (`Timestamp(µs, "Europe/Berlin")`) shows its local days and hours,
+    /// any other its UTC ones.
+    pub(crate) fn wall_micros(&self, i: usize) -> Result<Vec<Option<i64>>, String> {
+        use arrow::array::temporal_conversions::as_datetime_with_timezone;
+        use arrow::datatypes::TimestampMicrosecondType;
+        let micros = self.micros(i)?;
+        let DataType::Timestamp(_, Some(zone)) = self.data_type(i) else {
+            return Ok(micros);
+        };
+        let tz: arrow::array::timezone::Tz = zone.parse().map_err(|e| format!("{e}"))?;
+        Ok(micros
+            .into_iter()
+            .map(|t| {
+                let local = as_datetime_with_timezone::<TimestampMicrosecondType>(t?, tz)?;
+                Some(local.naive_local().and_utc().timestamp_micros())
+            })
+            .collect())
+    }
+
     /// A time column as microseconds since the epoch (UTC).
     pub(crate) fn micros(&self, i: usize) -> Result<Vec<Option<i64>>, String> {
         let column = self.column(i);
@@ -318,7 +339,8 @@ pub(crate) struct Explore {
     pub measures: Vec<String>,
     /// True when the result has a `time` column.
     pub timed: bool,
-    /// Every bucket start of the result, ascending, in microseconds.
+    /// Every bucket start of the result, ascending, in microseconds of its
+    /// local wall-clock time (UTC unless the result carries a zone).
     pub times: Vec<i64>,
     /// The groups in order of first appearance.
     pub groups: Vec<ExploreGroup>,
@@ -367,7 +389,7 @@ pub(crate) fn read_explore(batches: &[RecordBatch], schema: &SchemaRef) -> Resul
         .map(|i| columns.text(i))
         .collect::<Result<_, _>>()?;
     let time = if timed {
-        columns.micros(by_count)?
+        columns.wall_micros(by_count)?
     } else {
         vec![None; columns.rows()]
     };

@@ -100,8 +100,9 @@ fn retention_cell(rate: Option<Option<f64>>, color: bool) -> String {
 }
 
 /// A retention result as a table, a picture or a chart shows it: in the
-/// rows of periods that start at or after `end` (microseconds since the
-/// epoch: where the data ends), `retained` and `rate` are null, and the
+/// rows of periods that start at or after `end` (where the data ends, in
+/// microseconds of the local clock of the reporting time zone, as if it
+/// were UTC: the cohorts are local dates), `retained` and `rate` are null, and the
 /// columns nullable. No one could have returned in such a period yet; the
 /// result itself has every period of every cohort with 0 there (LANGUAGE.md
 /// §5), which on a screen reads as churn.

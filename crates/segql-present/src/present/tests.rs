@@ -8,8 +8,10 @@ use super::text::{
 };
 use super::*;
 use crate::fixtures::*;
+use arrow::array::{ArrayRef, TimestampMicrosecondArray};
 use arrow::datatypes::{DataType, TimeUnit};
 use segql_syntax::Period;
+use std::sync::Arc;
 
 #[test]
 fn funnel_one_block() {
@@ -315,6 +317,26 @@ null  ▁▁  min 0  max 0  total 0
         ("events", DataType::Int64),
     ]);
     assert_eq!(explore_sparklines(&batches, &schema).unwrap(), "no rows\n");
+}
+
+#[test]
+fn sparklines_of_a_reporting_zone_show_its_local_days() {
+    // Berlin's local midnights of 2026-03-16 (+01:00) and 2026-03-30
+    // (+02:00): dates, not 23:00 and 22:00 of the days before.
+    const HOUR: i64 = 3_600_000_000;
+    let local: ArrayRef = Arc::new(
+        TimestampMicrosecondArray::from(vec![MAR16 - HOUR, MAR16 + 14 * DAY - 2 * HOUR])
+            .with_timezone("Europe/Berlin"),
+    );
+    let (batches, schema) = table(
+        vec![("time", local), ("events", ints(&[Some(1), Some(2)]))],
+        None,
+    );
+    let text = explore_sparklines(&batches, &schema).unwrap();
+    assert!(
+        text.starts_with("events from 2026-03-16 to 2026-03-30, 2 buckets"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -107,12 +107,15 @@ impl Unit {
     }
 }
 
-/// A date or UTC timestamp literal, kept as written and as epoch
+/// A date or timestamp literal (`2026-01-31`, `2026-01-31T10:00:00Z`,
+/// `2026-01-31T11:00:00+01:00`), kept as written and as epoch
 /// microseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Date {
     pub text: String,
-    /// Microseconds since the epoch (UTC).
+    /// Microseconds since the epoch: the instant of a timestamp (its offset
+    /// applied); for a bare date, UTC midnight, which resolution moves to
+    /// midnight of the reporting time zone.
     pub epoch_micros: i64,
     /// True for a bare `YYYY-MM-DD`.
     pub date_only: bool,

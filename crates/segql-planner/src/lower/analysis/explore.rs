@@ -4,16 +4,12 @@
 use crate::catalog::TableRole;
 use crate::ir::*;
 use crate::lower::expr::column;
-use crate::lower::time::micros_to_timestamp;
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, SESSION, TS};
 use datafusion_common::{Column, JoinType, ScalarValue};
 use datafusion_expr::{Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, lit, when};
 use datafusion_functions_aggregate::expr_fn::count;
 use segql_syntax::result::column as out;
-
-/// Monday 1970-01-05T00:00:00Z in microseconds: explore buckets align to it.
-const BUCKET_ORIGIN: i64 = 4 * 86_400 * 1_000_000;
 
 impl Lowering<'_> {
     pub(in crate::lower) fn explore(&self, explore: &ExploreIr) -> Result<LogicalPlan> {
@@ -112,9 +108,10 @@ impl Lowering<'_> {
         let by_keys: Vec<String> = (0..explore.by.len()).map(by_key).collect();
         let mut group: Vec<Expr> = by_keys.iter().map(|n| column(n)).collect();
         if let Some(every) = explore.every {
-            let offset = column(TS) - lit(BUCKET_ORIGIN);
-            let floor_mod = ((offset.clone() % lit(every)) + lit(every)) % lit(every);
-            group.push(micros_to_timestamp(column(TS) - floor_mod).alias(out::TIME));
+            group.push(
+                self.bucket_start(every, explore.every_days, column(TS))
+                    .alias(out::TIME),
+            );
         }
         let mut result = LogicalPlanBuilder::from(keyed.clone())
             .aggregate(group, measures.clone())?

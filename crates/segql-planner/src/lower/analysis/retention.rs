@@ -4,7 +4,7 @@
 use crate::ir::*;
 use crate::lower::analysis::{BY, FURTHEST, values_table};
 use crate::lower::expr::{column, filter_form, qualified};
-use crate::lower::time::{day_number, month_number, period_start};
+use crate::lower::time::{day_number, month_number};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, TS};
 use crate::options::SequenceEngine;
@@ -80,7 +80,8 @@ impl Lowering<'_> {
         let firsts = self.first_events(&events, &retention.start, retention.by.as_ref())?;
         let mut cohort_columns = vec![
             column(ACTOR),
-            period_start(period, column("__segql_first")).alias(out::COHORT),
+            self.period_start(period, column("__segql_first"))
+                .alias(out::COHORT),
         ];
         if has_by {
             cohort_columns.push(column(BY));
@@ -93,7 +94,8 @@ impl Lowering<'_> {
             .filter(filter_form(retention.returning.clone()))?
             .project(vec![
                 column(ACTOR).alias("__segql_r_actor"),
-                period_start(period, column(TS)).alias("__segql_r_period"),
+                self.period_start(period, column(TS))
+                    .alias("__segql_r_period"),
             ])?
             .distinct()?
             .build()?;

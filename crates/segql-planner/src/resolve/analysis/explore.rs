@@ -3,7 +3,7 @@
 
 use super::Resolver;
 use crate::ir::{ExploreIr, MeasureIr};
-use segql_syntax::{Diagnostic, Explore, MeasureKind};
+use segql_syntax::{Diagnostic, Explore, MeasureKind, Unit};
 
 impl Resolver<'_> {
     pub(super) fn explore(&self, e: &Explore) -> Result<ExploreIr, Diagnostic> {
@@ -29,6 +29,14 @@ impl Resolver<'_> {
                 .map(|b| self.by_column(b, audience))
                 .collect::<Result<_, _>>()?,
             every: e.every.as_ref().map(|d| d.millis().saturating_mul(1000)),
+            every_days: e.every.as_ref().and_then(|d| {
+                let count = segql_syntax::saturating_i64(d.count);
+                match d.unit {
+                    Unit::Day => Some(count),
+                    Unit::Week => Some(count.saturating_mul(7)),
+                    _ => None,
+                }
+            }),
             top: e.top,
         })
     }

@@ -47,7 +47,10 @@ impl Resolver<'_> {
         Ok(Scope {
             audience,
             segment: seg.map(|s| self.seg_ref(s)).transpose()?,
-            range: range.map(|r| self.time_range(r)).unwrap_or(TimeRange::ALL),
+            range: range
+                .map(|r| self.time_range(r))
+                .transpose()?
+                .unwrap_or(TimeRange::ALL),
         })
     }
 
