@@ -50,9 +50,15 @@ def dialect(sql, engine):
     if engine == "duckdb":
         sql = sql.replace("{MS}", "epoch_ms(timestamp)")
         sql = re.sub(r"\{TIME:([0-9-]+)\}", r"TIMESTAMPTZ '\1 00:00:00+00'", sql)
+        sql = re.sub(r"\{WEEKS:([\w.]+),([\w.]+)\}", r"date_diff('week', \1, \2)", sql)
+        sql = re.sub(r"\{DAY_TEXT:([\w.]+)\}", r"strftime(\1, '%Y-%m-%d')", sql)
     else:
         sql = sql.replace("{MS}", "CAST(timestamp AS BIGINT)")
         sql = re.sub(r"\{TIME:([0-9-]+)\}", r"to_timestamp_millis('\1T00:00:00Z')", sql)
+        # Event times are epoch milliseconds in the benchmark's files.
+        sql = re.sub(r"\{WEEKS:([\w.]+),([\w.]+)\}",
+                     r"((CAST(\2 AS BIGINT) - CAST(\1 AS BIGINT)) / 604800000)", sql)
+        sql = re.sub(r"\{DAY_TEXT:([\w.]+)\}", r"to_char(\1, '%Y-%m-%d')", sql)
     return sql
 
 

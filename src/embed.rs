@@ -23,8 +23,8 @@ use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder, col};
 use datafusion::prelude::SessionContext;
 use segql_engine::{CheckedText, MemberRows, Now, Runner, Statements};
 use segql_planner::{
-    Catalog, PlanOptions, Query, QueryKind, ReportingZone, SchemaMapping, SequenceEngine,
-    TableCatalog, TableEntry, TableNames, TableRole,
+    Catalog, DerivedSessions, PlanOptions, Query, QueryKind, ReportingZone, SchemaMapping,
+    SequenceEngine, TableCatalog, TableEntry, TableNames, TableRole,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -44,6 +44,9 @@ pub struct CompileOptions {
     pub partitions: usize,
     /// Segment definitions the text may use, as `--segments DIR` loads them.
     pub library: Library,
+    /// Sessions derived from gaps, as `--sessions` gives them: they win over
+    /// the catalog mapping's (LANGUAGE.md §10).
+    pub sessions: Option<DerivedSessions>,
     /// The reporting time zone (LANGUAGE.md §10); `None` takes the
     /// catalog's mapping's `time_zone`, else UTC.
     pub time_zone: Option<ReportingZone>,
@@ -57,6 +60,7 @@ impl Default for CompileOptions {
             engine: SequenceEngine::Portable,
             partitions: 1,
             library: Library::new(),
+            sessions: None,
             time_zone: None,
         }
     }
@@ -84,6 +88,13 @@ impl CompileOptions {
     /// Definitions the text may use.
     pub fn with_library(mut self, library: Library) -> Self {
         self.library = library;
+        self
+    }
+
+    /// Derives sessions from the gaps between each user's events, whatever
+    /// the catalog's mapping says.
+    pub fn with_sessions(mut self, sessions: DerivedSessions) -> Self {
+        self.sessions = Some(sessions);
         self
     }
 
@@ -224,6 +235,14 @@ fn single_query(
         return Err(diagnostics);
     };
     let plan_options = options.plan_options(catalog).map_err(|d| vec![d])?;
+    let with_sessions;
+    let catalog = match options.sessions {
+        Some(sessions) => {
+            with_sessions = SessionsOverride::new(catalog, sessions);
+            &with_sessions as &dyn Catalog
+        }
+        None => catalog,
+    };
     let mut plans = Runner::new(
         Statements::Text {
             source: text,
@@ -255,6 +274,35 @@ fn single_query(
             "keep one segment or analysis (definitions are fine), or use resolve and plan for many",
         ),
     ])
+}
+
+/// A host's catalog whose mapping derives the sessions of
+/// [`CompileOptions::sessions`].
+struct SessionsOverride<'a> {
+    catalog: &'a dyn Catalog,
+    mapping: SchemaMapping,
+}
+
+impl<'a> SessionsOverride<'a> {
+    fn new(catalog: &'a dyn Catalog, sessions: DerivedSessions) -> Self {
+        let mut mapping = catalog.mapping().clone();
+        mapping.sessions = Some(sessions);
+        SessionsOverride { catalog, mapping }
+    }
+}
+
+impl Catalog for SessionsOverride<'_> {
+    fn table(&self, role: TableRole) -> Option<TableEntry> {
+        self.catalog.table(role)
+    }
+
+    fn mapping(&self) -> &SchemaMapping {
+        &self.mapping
+    }
+
+    fn csv(&self, path: &Path) -> Result<TableEntry, String> {
+        self.catalog.csv(path)
+    }
 }
 
 /// A catalog of the tables `names` names in a host's session (those it does

@@ -40,8 +40,8 @@ pub use embed::{
     CompileOptions, catalog_from_context, catalog_from_provider, compile, compile_members, execute,
 };
 pub use segql_planner::{
-    Catalog, Library, LibraryDef, PlanOptions, Query, ReportingZone, SchemaMapping, SequenceEngine,
-    TableCatalog, TableNames, TableRole, plan, resolve, validate,
+    Catalog, DerivedSessions, Library, LibraryDef, PlanOptions, Query, ReportingZone,
+    SchemaMapping, SequenceEngine, TableCatalog, TableNames, TableRole, plan, resolve, validate,
 };
 
 pub use segql_demo as demo;

@@ -262,6 +262,37 @@ fn unknown_column_says_which_table_was_searched() {
 }
 
 #[test]
+fn holding_a_column_the_events_lack_says_where_it_is() {
+    let dir = shop(&[]);
+    let profile = run_data(
+        dir.path(),
+        &[
+            "-e",
+            r#"users who viewed "/cart" at least 2 times holding plan"#,
+        ],
+    );
+    assert_fails_naming(
+        &profile,
+        2,
+        &[
+            "unknown-column",
+            "`holding plan`",
+            "`plan` is a column of the users table",
+            "have plan = ...",
+        ],
+    );
+    let typo = run_data(
+        dir.path(),
+        &["-e", r#"users who viewed "/cart" holding devce"#],
+    );
+    assert_fails_naming(
+        &typo,
+        2,
+        &["unknown-column", "did you mean `holding device`?"],
+    );
+}
+
+#[test]
 fn type_mismatch_names_column_type_and_literal() {
     let o = run_data(shop(&[]).path(), &["-e", "users who have country = 5"]);
     assert_fails_naming(&o, 2, &["type-mismatch", "`country`", "the number 5"]);

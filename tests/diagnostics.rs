@@ -72,6 +72,9 @@ const CASES: &[(&str, &str, &str)] = &[
     ("count_on_sequence", r#"users who viewed "/cart" then action "CHECKOUT" at least 2 times"#, codes::COUNT_ON_SEQUENCE),
     ("within_with_at_most", r#"users who action "export" at most 2 times within session"#, codes::WITHIN_WITH_AT_MOST),
     ("aggregate_with_within", r#"users who performed event "purchase" total amount > 100 within 1 day"#, codes::AGGREGATE_WITH_WITHIN),
+    ("holding_a_column_twice", r#"users who viewed like "/product/%" at least 2 times holding product_id, device, product_id"#, codes::DUPLICATE_COLUMN),
+    ("holding_for_the_first_time", r#"users who viewed "/pricing" for the first time holding device during last 7 days"#, codes::LIFECYCLE_MODIFIER),
+    ("holding_with_stopped", r#"users who stopped action "export_report" holding device during last 30 days"#, codes::LIFECYCLE_MODIFIER),
     // ----- names --------------------------------------------------------------------
     ("unknown_segment", "segment big_accounts = accounts who have arr > 100000;\naccounts who in segment big_acounts", codes::UNKNOWN_SEGMENT),
     ("segment_defined_later", "users who in segment carts;\nsegment carts = users who viewed \"/cart\"", codes::UNKNOWN_SEGMENT),
@@ -106,6 +109,22 @@ const CASES: &[(&str, &str, &str)] = &[
     ("thousands_separator", "accounts who have arr > 100,000", codes::INVALID_NUMBER),
     ("column_without_comparison", "users who have plan and viewed \"/pricing\"", codes::SYNTAX),
     ("unit_glued_to_number", r#"users who viewed "/cart" then action "CHECKOUT" within 30mins"#, codes::UNKNOWN_KEYWORD),
+    // ----- stopped, restarted, for the first time (§11) -------------------------------------
+    ("stopped_without_range", r#"users who stopped event "purchase""#, codes::LIFECYCLE_RANGE),
+    ("stopped_before_a_date", r#"users who stopped event "purchase" before 2026-03-01"#, codes::LIFECYCLE_RANGE),
+    ("stopped_under_a_segment_range_without_start", r#"users who stopped event "purchase" where plan = "pro" before 2026-03-01"#, codes::LIFECYCLE_RANGE),
+    ("restarted_without_range", r#"users who restarted viewed "/cart""#, codes::LIFECYCLE_RANGE),
+    ("restarted_since_a_date", r#"users who restarted viewed "/cart" since 2026-03-01"#, codes::LIFECYCLE_RANGE),
+    ("restarted_under_a_group_range_without_end", r#"users who (restarted viewed "/cart" and viewed "/home") since 2026-03-01"#, codes::LIFECYCLE_RANGE),
+    ("stopped_on_a_sequence", r#"users who stopped viewed "/cart" then action "CHECKOUT" during last 30 days"#, codes::LIFECYCLE_ON_SEQUENCE),
+    ("first_time_on_a_sequence", r#"users who viewed "/cart" then action "CHECKOUT" for the first time during last 7 days"#, codes::LIFECYCLE_ON_SEQUENCE),
+    ("restarted_within_session", r#"users who restarted action "CHECKOUT" within session during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("first_time_within_a_duration", r#"users who action "CHECKOUT" for the first time within 1 hour during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("stopped_with_a_count", r#"users who stopped event "purchase" at least 2 times during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("first_time_with_a_count", r#"users who performed event "purchase" exactly 1 time for the first time during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("first_time_with_an_aggregate", r#"users who performed event "purchase" total amount > 100 for the first time since 2026-03-01"#, codes::LIFECYCLE_MODIFIER),
+    ("stopped_holding", r#"users who stopped viewed like "/product/%" holding product_id during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    ("stopped_for_the_first_time", r#"users who stopped event "purchase" for the first time during last 30 days"#, codes::LIFECYCLE_MODIFIER),
 ];
 
 /// How many parentheses or `not`s the nesting cases stack up.

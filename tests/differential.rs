@@ -9,7 +9,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use segql::planner::{Catalog, PlanOptions, SequenceEngine};
 
 /// Both lowerings: every case is checked on each.
-const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
+pub const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
 use std::collections::BTreeSet;
 
 /// The members of every query of `text` on `data`, computed by segql.
@@ -72,9 +72,15 @@ fn agree_with_the_reference<T>(
 
 #[test]
 fn segments_agree_with_the_reference_evaluator() {
+    segments_agree(500, arb_case());
+}
+
+/// On `cases` random (dataset, segment program) pairs of `strategy`, both
+/// lowerings find the members the reference evaluator finds.
+pub fn segments_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, String)>) {
     agree_with_the_reference(
-        500,
-        arb_case(),
+        cases,
+        strategy,
         |program, data| evaluate(program, data, NOW_MS, &std::env::temp_dir()),
         segql_members,
         |actual, expected| match actual == expected {
@@ -82,6 +88,29 @@ fn segments_agree_with_the_reference_evaluator() {
             false => Err(format!("segql: {actual:?}\nreference: {expected:?}")),
         },
     );
+}
+
+/// The hand-computed answers of `cases/holding.txt` (LANGUAGE.md §11's
+/// `holding`), which the reference evaluator gives too, from both
+/// lowerings.
+#[test]
+fn holding_cases_give_their_members_on_both_engines() {
+    let rt = crate::support::runtime();
+    let mut failures = Vec::new();
+    for (name, data, text, expected) in crate::reference::cases::member_cases("holding") {
+        for engine in ENGINES {
+            let got: Result<Vec<Vec<String>>, String> = segql_members(&data, &text, engine, &rt)
+                .map(|all| all.into_iter().map(|m| m.into_iter().collect()).collect());
+            if got.as_ref() != Ok(&expected) {
+                failures.push(format!(
+                    "{name} ({engine:?}): {text}
+  got {got:?}
+  expected {expected:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 /// The tables of every query of `text` on `data`, computed by segql, in the
@@ -187,10 +216,16 @@ fn cell(
 
 #[test]
 fn analyses_agree_with_the_reference_evaluator() {
-    use crate::reference::{arb_analysis_case, evaluate_all, tables_match};
+    analyses_agree(300, crate::reference::arb_analysis_case());
+}
+
+/// On `cases` random (dataset, analysis program) pairs of `strategy`, both
+/// lowerings give the tables the reference evaluator gives.
+pub fn analyses_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, String)>) {
+    use crate::reference::{evaluate_all, tables_match};
     agree_with_the_reference(
-        300,
-        arb_analysis_case(),
+        cases,
+        strategy,
         |program, data| evaluate_all(program, data, NOW_MS, &std::env::temp_dir()),
         segql_tables,
         |actual, expected| {

@@ -60,7 +60,7 @@ fn column_names(schema: &datafusion::arrow::datatypes::Schema) -> Vec<String> {
 
 /// Unparsing and planning recurse once per plan node: the deepest plans
 /// need more than a test thread's stack in a debug build.
-fn on_a_large_stack(test: impl FnOnce() + Send + 'static) {
+pub fn on_a_large_stack(test: impl FnOnce() + Send + 'static) {
     std::thread::Builder::new()
         .stack_size(256 << 20)
         .spawn(test)
@@ -237,7 +237,7 @@ fn random_queries_export_and_run_back_to_the_same_rows() {
     });
 }
 
-fn round_trip(
+pub fn round_trip(
     data: &crate::reference::RefDataset,
     text: &str,
     now_ms: i64,
@@ -311,6 +311,40 @@ fn negated_profile_tests_export_with_their_nulls() {
             r#"users who (viewed "/a" with not (device = "x" and qty > 1)) or plan not like "pr_""#,
         ] {
             round_trip(&data, text, NOW_MS, &runtime).unwrap_or_else(|e| panic!("{text}: {e}"));
+        }
+    });
+}
+
+/// Derived sessions cut by gaps and identity stitching are standard SQL
+/// (window functions, aggregates and joins): random datasets with random
+/// gaps and anonymous ids × random segments and analyses export and run
+/// back to the rows of the portable plan. A maximum length has no SQL form
+/// (`tests/model.rs` checks the error), so these datasets have none.
+#[test]
+fn derived_sessions_and_stitching_export_and_run_back() {
+    on_a_large_stack(|| {
+        use crate::reference::{NOW_MS, RefDataset, arb_modelled_analysis_case, arb_modelled_case};
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestCaseError, TestRunner};
+        let runtime = crate::support::runtime();
+        let check = |(mut data, text): (RefDataset, String)| {
+            if let Some(sessions) = &mut data.sessions {
+                sessions.max_length_ms = None;
+            }
+            round_trip(&data, &text, NOW_MS, &runtime).map_err(TestCaseError::fail)
+        };
+        for strategy in [
+            arb_modelled_case().boxed(),
+            arb_modelled_analysis_case().boxed(),
+        ] {
+            let mut runner = TestRunner::new(Config {
+                cases: crate::support::proptest_cases(20),
+                failure_persistence: None,
+                ..Config::default()
+            });
+            if let Err(e) = runner.run(&strategy, check) {
+                panic!("{e}");
+            }
         }
     });
 }

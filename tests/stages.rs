@@ -161,7 +161,8 @@ fn csv_head(outcome: &segql::engine::Outcome) -> String {
 /// each expression in DataFusion's text.
 mod ir {
     use segql::planner::{
-        Behavior, ByColumn, Cond, CountIr, MeasureIr, QueryKind, Scope, StepIr, TimeRange, Within,
+        Behavior, ByColumn, Cond, CountIr, LifecycleTest, MeasureIr, QueryKind, Scope, StepIr,
+        TimeRange, Within,
     };
     use std::fmt::Write;
 
@@ -303,6 +304,28 @@ mod ir {
                 );
             }
             Cond::Behavior(behavior) => self::behavior(out, depth, behavior),
+            Cond::Lifecycle(lifecycle) => {
+                let test = match lifecycle.test {
+                    LifecycleTest::FirstTime(r) => format!("first time {}", range(r)),
+                    LifecycleTest::Stopped { from, to } => format!(
+                        "stopped {}",
+                        range(TimeRange {
+                            from: Some(from),
+                            to
+                        })
+                    ),
+                    LifecycleTest::Restarted { gap_from, from, to } => format!(
+                        "restarted {}, after a gap from {}",
+                        range(TimeRange {
+                            from: Some(from),
+                            to: Some(to)
+                        }),
+                        instant_text(gap_from)
+                    ),
+                };
+                line(out, depth, test);
+                line(out, depth + 1, format!("step {}", lifecycle.step));
+            }
         }
     }
 
@@ -321,6 +344,13 @@ mod ir {
         };
         let (within, range) = (within(behavior.within), range(behavior.range));
         line(out, depth, format!("behavior {within}, {count}, {range}"));
+        for held in &behavior.holding {
+            line(
+                out,
+                depth + 1,
+                format!("holding {:?}: {}", held.name, held.expr),
+            );
+        }
         steps(out, depth + 1, &behavior.steps);
     }
 

@@ -2,7 +2,7 @@
 //! data comes from, the text to run, and what it is planned with.
 
 use segql::engine::DataSpec;
-use segql::planner::SequenceEngine;
+use segql::planner::{DerivedSessions, SequenceEngine};
 use segql::present::output::OutputFormat;
 use std::path::PathBuf;
 
@@ -25,6 +25,12 @@ pub struct DataArgs {
     /// A schema mapping (TOML) from the model's column names to the data's.
     #[arg(long, value_name = "MAP.toml")]
     pub schema: Option<PathBuf>,
+    /// Derive sessions from the gaps between each user's events, replacing
+    /// session_id: `30m` starts a new session after more than 30 minutes
+    /// without an event, `30m,24h` also after 24 hours from a session's
+    /// start. Wins over the schema mapping's [sessions].
+    #[arg(long, value_name = "GAP[,MAX]", value_parser = parse_sessions)]
+    pub sessions: Option<DerivedSessions>,
     /// The reporting time zone: local days, weeks and months for periods
     /// and buckets, local midnight for dates, times printed with the zone's
     /// offset. An IANA name (Europe/Berlin), UTC (the default) or an offset
@@ -73,7 +79,19 @@ fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
     }
 }
 
+fn parse_sessions(text: &str) -> Result<DerivedSessions, String> {
+    DerivedSessions::parse(text)
+}
+
 impl DataArgs {
+    /// What the flags change in the data's model: `--sessions` over the
+    /// mapping's sessions.
+    pub fn adjust(&self, engine: &mut segql::engine::Engine) {
+        if let Some(sessions) = self.sessions {
+            engine.derive_sessions(sessions);
+        }
+    }
+
     pub fn resources(&self) -> segql::engine::Resources {
         segql::engine::Resources {
             threads: self.threads.map(usize::from),

@@ -53,7 +53,10 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
             &args.data.spec(),
             segql::engine::Resources::default(),
         )) {
-            Ok(engine) => Some(engine),
+            Ok(mut engine) => {
+                args.data.adjust(&mut engine);
+                Some(engine)
+            }
             Err(d) => {
                 output.error(&d);
                 return if d.code == segql::codes::UNKNOWN_TIME_ZONE {

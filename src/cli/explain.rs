@@ -120,13 +120,10 @@ pub fn run(args: ExplainArgs, output: Output) -> Status {
             Ok(text) if print(&format!("{}\n", text.trim_end())) => ControlFlow::Continue(()),
             Ok(_) => ControlFlow::Break(()),
             Err(d) => {
-                // A data error (1), or arguments asking for what cannot be
-                // (2: a time zone in a dialect without one).
-                status = if d.code == segql::codes::BAD_ARGUMENT {
-                    Status::Usage
-                } else {
-                    Status::Failure
-                };
+                // A plan with no SQL form, or a time zone in a dialect
+                // without one, is the arguments' fault (2); a CSV list that
+                // cannot be read, or a bug, is not (1).
+                status = Status::of(std::slice::from_ref(&d));
                 output.diagnostics(&loaded.display, &loaded.text, &[d]);
                 ControlFlow::Break(())
             }

@@ -138,14 +138,16 @@ pub fn open_data(
     data: &DataArgs,
     output: Output,
 ) -> Result<Engine, Status> {
-    rt.block_on(open_engine(data)).map_err(|d| {
+    let mut engine = rt.block_on(open_engine(data)).map_err(|d| {
         output.error(&d);
         if d.code == codes::BAD_ARGUMENT || d.code == codes::UNKNOWN_TIME_ZONE {
             Status::Usage
         } else {
             Status::Failure
         }
-    })
+    })?;
+    data.adjust(&mut engine);
+    Ok(engine)
 }
 
 /// The reporting time zone of texts run on `engine`: `--time-zone` when

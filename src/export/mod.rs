@@ -3,7 +3,8 @@
 //!
 //! The plan must come from the portable lowering
 //! ([`segql_planner::SequenceEngine::Portable`]): the native engine's
-//! aggregates have no SQL form. A CSV list (`in csv "file"`) is not a table
+//! aggregates have no SQL form, nor have derived sessions with a maximum
+//! length (an error says so). A CSV list (`in csv "file"`) is not a table
 //! of the database the SQL runs against, so its values are read and written
 //! into the SQL as a relation of literals: the text is self-contained.
 //!
@@ -18,6 +19,7 @@ mod aggregate_order;
 mod csv_lists;
 mod dialect;
 mod functions;
+mod sessions;
 mod shapes;
 mod zone;
 
@@ -40,6 +42,7 @@ pub async fn plan_to_sql(
     plan: &LogicalPlan,
     dialect: SqlDialect,
 ) -> Result<String, Diagnostic> {
+    sessions::refuse_session_numbers(plan)?;
     let plan = inline_lists(engine, plan.clone()).await?;
     // The rewrites and the unparser recurse once per plan node and
     // expression level: the deepest plans need more than a main thread's

@@ -191,6 +191,8 @@ pub fn evaluate_all(
     now_ms: i64,
     csv_dir: &Path,
 ) -> Vec<Table> {
+    let modelled = data.modelled();
+    let data = &modelled;
     check_dataset(data);
     let mut an = Analyzer {
         ev: Evaluator::new(data, now_ms, csv_dir),

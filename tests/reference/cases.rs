@@ -11,9 +11,12 @@
 //! === CASE_NAME         a case: its data, then its queries
 //! uses NAME
 //! events                one event a line: TIME USER TYPE NAME [key=value ...]
-//!   1 u1 view /a session=s1 account=a1 device=mobile amount=2.5 qty=3
+//!   1 u1 view /a session=s1 account=a1 product=p1 device=mobile amount=2.5 qty=3
 //!   2026-01-02T10:00:00Z - view /a
 //! events with account_id   (the same, and the events table has `account_id`)
+//! sessions 30m[,60m]    derived sessions (LANGUAGE.md §10), lengths in s, m, h, d
+//! identity              events stitched by their anonymous ids (`anon=d1`)
+//! no session column     the events table has no `session_id`
 //! time_zone ZONE        the reporting time zone (the mapping's `time_zone`)
 //! users                 one profile a line: KEY [key=value ...]
 //!   u1 email=a@x.com account=a1 plan=pro score=3 signup_date=2026-01-01 vip=true
@@ -33,9 +36,11 @@
 //! `2026-10-25T00:00:00+02:00`) or else text (`` `1` `` forces text).
 
 use super::analysis::{Cell, Table, evaluate_all_source, tables_match};
-use super::data::{DAY_MS, MINUTE_MS, RefDataset, RefEvent, RefProfile, parse_date_text};
-use super::eval::evaluate_source;
+use super::data::{
+    DAY_MS, MINUTE_MS, RefDataset, RefEvent, RefProfile, RefSessions, parse_date_text,
+};
 use super::r#gen::{BASE_MS, NOW_MS};
+use segql::syntax::StatementKind;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -52,13 +57,31 @@ macro_rules! case_files {
 
 case_files!(
     events, sequences, counts, ranges, predicates, accounts, statements, funnel, retention, paths,
-    explore, zones,
+    explore, lifecycle, holding, zones,
 );
+
+case_files!(sessions);
 
 /// The dataset `name` of `cases/{file}.txt`, for tests written in Rust.
 pub fn dataset(file: &str, name: &str) -> RefDataset {
     let (mut datasets, _) = read(file);
     datasets.remove(name).expect("the dataset is defined")
+}
+
+/// Every segment query of `cases/{file}.txt` with an answer of members:
+/// `(case name, its data, the query's text, the members of each segment)`,
+/// for running the hand-computed answers through segql itself.
+pub fn member_cases(file: &str) -> Vec<(String, RefDataset, String, Vec<Vec<String>>)> {
+    let (_, cases) = read(file);
+    let mut out = Vec::new();
+    for case in cases {
+        for query in case.queries {
+            if let Expected::Members(members) = query.expected {
+                out.push((case.name.clone(), case.data.clone(), query.source, members));
+            }
+        }
+    }
+    out
 }
 
 /// The named datasets and the cases of `cases/{file}.txt`.
@@ -95,12 +118,21 @@ pub fn answers(file: &str) -> Vec<(String, RefDataset, String, Answer)> {
 
 /// Runs every case of `cases/{file}.txt`, reporting all the failures.
 fn run(file: &str) {
+    run_on(file, |source, data| {
+        Ok(evaluate_all_source(source, data, NOW_MS, Path::new(".")))
+    });
+}
+
+/// Runs every case of `cases/{file}.txt` through `answer` (the results of
+/// a source's queries on a dataset: the reference, or segql), reporting all
+/// the failures.
+pub fn run_on(file: &str, answer: impl Fn(&str, &RefDataset) -> Result<Vec<Table>, String>) {
     let (_, cases) = read(file);
     assert!(!cases.is_empty(), "{file}.txt holds cases");
     let mut failures = Vec::new();
     for case in &cases {
         for query in &case.queries {
-            if let Err(e) = query.check(&case.data) {
+            if let Err(e) = query.check(&case.data, &answer) {
                 failures.push(format!(
                     "{file}.txt:{} ({}): {}\n{e}",
                     query.line, case.name, query.source
@@ -132,14 +164,29 @@ enum Expected {
 }
 
 impl Query {
-    fn check(&self, data: &RefDataset) -> Result<(), String> {
-        let here = Path::new(".");
+    fn check(
+        &self,
+        data: &RefDataset,
+        answer: impl Fn(&str, &RefDataset) -> Result<Vec<Table>, String>,
+    ) -> Result<(), String> {
+        if matches!(self.expected, Expected::None) {
+            return Err("no expected answer".into());
+        }
+        let got = answer(&self.source, data)?;
         match &self.expected {
-            Expected::None => Err("no expected answer".into()),
+            Expected::None => unreachable!("answered above"),
             Expected::Members(expected) => {
-                let got: Vec<Vec<String>> = evaluate_source(&self.source, data, NOW_MS, here)
-                    .into_iter()
-                    .map(|members| members.into_iter().collect())
+                // The segment queries' tables (one a query, definitions
+                // giving none): their members' keys, in order.
+                let program = segql::parse(&self.source).map_err(|d| format!("{d:?}"))?;
+                let queries = program
+                    .statements
+                    .iter()
+                    .filter(|s| !matches!(s.kind, StatementKind::Define(_)));
+                let got: Vec<Vec<String>> = queries
+                    .zip(&got)
+                    .filter(|(query, _)| matches!(query.kind, StatementKind::Segment(_)))
+                    .map(|(_, table)| table.rows.iter().map(|row| member_key(&row[0])).collect())
                     .collect();
                 if &got == expected {
                     Ok(())
@@ -147,15 +194,20 @@ impl Query {
                     Err(format!("got {got:?}\nexpected {expected:?}"))
                 }
             }
-            Expected::Table(expected) => {
-                let got = evaluate_all_source(&self.source, data, NOW_MS, here);
-                match got.as_slice() {
-                    [got] => tables_match(got, expected)
-                        .map_err(|e| format!("got (left) vs expected (right): {e}")),
-                    _ => Err(format!("{} results, expected one table", got.len())),
-                }
-            }
+            Expected::Table(expected) => match got.as_slice() {
+                [got] => tables_match(got, expected)
+                    .map_err(|e| format!("got (left) vs expected (right): {e}")),
+                _ => Err(format!("{} results, expected one table", got.len())),
+            },
         }
+    }
+}
+
+/// A member's key as the case files write it.
+fn member_key(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(key) => key.clone(),
+        other => format!("{other:?}"),
     }
 }
 
@@ -229,7 +281,21 @@ fn parse(text: &str, file: &str) -> (HashMap<String, RefDataset>, Vec<Case>) {
                     data.accounts.get_or_insert_with(Vec::new);
                     Section::Accounts
                 }
+                // LANGUAGE.md §10: `sessions 30m` or `sessions 30m,60m`
+                // derives sessions; `identity` stitches by `anon=`.
+                "identity" => {
+                    data.anonymous_ids = true;
+                    continue;
+                }
+                "no session column" => {
+                    data.no_session_column = true;
+                    continue;
+                }
                 _ => {
+                    if let Some(lengths) = trimmed.strip_prefix("sessions ") {
+                        data.sessions = Some(session_lengths(lengths).unwrap_or_else(|e| bad(&e)));
+                        continue;
+                    }
                     if let Some(zone) = trimmed.strip_prefix("time_zone ") {
                         data.time_zone = Some(zone.to_string());
                         continue;
@@ -327,9 +393,11 @@ fn event(line: &str) -> Result<RefEvent, String> {
         match k {
             "session" => event = event.session(v),
             "account" => event = event.account(v),
+            "product" => event = event.product(v),
             "device" => event = event.device(v),
             "amount" => event = event.amount(value(v)?),
             "qty" => event = event.qty(value(v)?),
+            "anon" => event = event.anon(v),
             _ => return Err(format!("no event column {k}")),
         }
     }
@@ -355,6 +423,29 @@ fn profile(line: &str, date: &str) -> Result<RefProfile, String> {
         };
     }
     Ok(row)
+}
+
+/// `30m` or `30m,60m` (units `s`, `m`, `h`, `d`): derived sessions.
+fn session_lengths(text: &str) -> Result<RefSessions, String> {
+    let length = |text: &str| -> Result<i64, String> {
+        let (count, unit) = text.split_at(text.len().saturating_sub(1));
+        let unit_ms = match unit {
+            "s" => 1000,
+            "m" => MINUTE_MS,
+            "h" => 60 * MINUTE_MS,
+            "d" => DAY_MS,
+            _ => return Err(format!("not a length: {text}")),
+        };
+        Ok(value::<i64>(count)? * unit_ms)
+    };
+    let (inactivity, max_length) = match text.split_once(',') {
+        Some((gap, max)) => (gap, Some(length(max)?)),
+        None => (text, None),
+    };
+    Ok(RefSessions {
+        inactivity_ms: length(inactivity)?,
+        max_length_ms: max_length,
+    })
 }
 
 fn key(word: &str) -> Option<&str> {

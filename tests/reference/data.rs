@@ -2,8 +2,8 @@
 //!
 //! A [`RefDataset`] is the three tables of LANGUAGE.md §1 with a fixed set of
 //! columns: events (`timestamp`, `user_id`, `session_id`, `event_type`,
-//! `name`, optionally `account_id`, then the properties `device`, `amount`,
-//! `qty`), users (`user_id`, `email`, `account_id`, `plan`, `score`,
+//! `name`, optionally `account_id`, then the properties `product_id`,
+//! `device`, `amount`, `qty`), users (`user_id`, `email`, `account_id`, `plan`, `score`,
 //! `signup_date`, `vip`) and accounts (`account_id`, `plan`, `score`,
 //! `start_date`, `vip`).
 
@@ -44,9 +44,13 @@ pub struct RefEvent {
     /// Only meaningful when the dataset's events have the `account_id`
     /// column ([`RefDataset::events_have_account_column`]).
     pub account_id: Option<String>,
+    pub product_id: Option<String>,
     pub device: Option<String>,
     pub amount: Option<f64>,
     pub qty: Option<i64>,
+    /// Only meaningful when the dataset stitches identities
+    /// ([`RefDataset::anonymous_ids`]).
+    pub anon_id: Option<String>,
 }
 
 /// One row of the users or the accounts table.
@@ -71,9 +75,24 @@ pub struct RefDataset {
     pub users: Option<Vec<RefProfile>>,
     pub accounts: Option<Vec<RefProfile>>,
     pub events_have_account_column: bool,
+    /// Sessions derived from gaps (LANGUAGE.md §10) replace `session_id`.
+    pub sessions: Option<RefSessions>,
+    /// The events have an `anon_id` column, and the mapping stitches
+    /// identities by it (`[identity] anonymous_id = "anon_id"`).
+    pub anonymous_ids: bool,
+    /// The events table has no `session_id` column (only with derived
+    /// sessions).
+    pub no_session_column: bool,
     /// The mapping's `time_zone` (LANGUAGE.md §10): `UTC`, an IANA name or
     /// an offset; `None` is UTC.
     pub time_zone: Option<String>,
+}
+
+/// The settings of derived sessions, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefSessions {
+    pub inactivity_ms: i64,
+    pub max_length_ms: Option<i64>,
 }
 
 impl RefEvent {
@@ -92,9 +111,11 @@ impl RefEvent {
     setters! {
         session: &str => session_id,
         account: &str => account_id,
+        product: &str => product_id,
         device: &str => device,
         amount: f64 => amount,
         qty: i64 => qty,
+        anon: &str => anon_id,
     }
 }
 
@@ -152,16 +173,26 @@ impl RefDataset {
             strings(ev.iter().map(|e| Some(e.event_type.as_str()))),
             strings(ev.iter().map(|e| Some(e.name.as_str()))),
         ];
+        if self.no_session_column {
+            fields.remove(2);
+            columns.remove(2);
+        }
+        if self.anonymous_ids {
+            fields.push(field("anon_id", DataType::Utf8));
+            columns.push(strings(ev.iter().map(|e| e.anon_id.as_deref())));
+        }
         if self.events_have_account_column {
             fields.push(field("account_id", DataType::Utf8));
             columns.push(strings(ev.iter().map(|e| e.account_id.as_deref())));
         }
         fields.extend([
+            field("product_id", DataType::Utf8),
             field("device", DataType::Utf8),
             field("amount", DataType::Float64),
             field("qty", DataType::Int64),
         ]);
         columns.extend([
+            strings(ev.iter().map(|e| e.product_id.as_deref())),
             strings(ev.iter().map(|e| e.device.as_deref())),
             Arc::new(Float64Array::from(
                 ev.iter().map(|e| e.amount).collect::<Vec<_>>(),

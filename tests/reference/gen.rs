@@ -1,11 +1,13 @@
 //! Random datasets and random segment programs for differential tests.
 //!
 //! Datasets are tiny and collide on purpose: timestamps on a grid of 20
-//! minutes (ties are frequent), three session ids and null, few users and
-//! accounts, null attributes everywhere. Programs are segql source text
-//! covering the whole of LANGUAGE.md §4 but `in csv`; they pass
-//! `segql::validate`, respect the type rules of §4.3 and use only the
-//! columns of [`RefDataset`] (and only the profile tables it has).
+//! minutes (ties are frequent), three session ids and null, two product
+//! ids and null, few users and accounts, null attributes everywhere.
+//! Programs are segql source text covering the whole of LANGUAGE.md §4 but
+//! `in csv`, and §11's `holding`, `stopped`, `restarted` and `for the first
+//! time` (`lifecycle`); they pass `segql::validate`, respect the type rules
+//! of §4.3 and use only the columns of [`RefDataset`] (and only the profile
+//! tables it has).
 //!
 //! `now` is [`NOW_MS`] (2026-01-01T00:15:00Z); events lie between
 //! [`BASE_MS`] (2026-01-01T00:00:00Z) and 00:19:30, so relative ranges cut
@@ -22,6 +24,9 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::{BoxedStrategy, Union};
 use segql::syntax::Audience;
+
+mod lifecycle;
+use lifecycle::{GLifecycle, arb_lifecycle};
 
 /// 2026-01-01T00:00:00Z.
 pub const BASE_MS: i64 = 1_767_225_600_000;
@@ -78,7 +83,10 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
             ("purchase", "y"),
         ]),
         select(vec![Some("a1"), Some("a2"), Some("a3"), None]),
-        select(vec![Some("mobile"), Some("desktop"), Some("Mobile"), None]),
+        (
+            select(vec![Some("mobile"), Some("desktop"), Some("Mobile"), None]),
+            select(vec![Some("p1"), Some("p2"), Some("p1"), None]),
+        ),
         select(vec![
             None,
             Some(0.5),
@@ -96,7 +104,7 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
                 session,
                 (event_type, name),
                 account,
-                device,
+                (device, product),
                 amount,
                 qty,
             )| {
@@ -107,9 +115,11 @@ fn arb_event(n_users: usize, account_column: bool) -> impl Strategy<Value = RefE
                     event_type: event_type.to_string(),
                     name: name.to_string(),
                     account_id: account.filter(|_| account_column).map(str::to_string),
+                    product_id: product.map(str::to_string),
                     device: device.map(str::to_string),
                     amount,
                     qty,
+                    anon_id: None,
                 }
             },
         )
@@ -219,6 +229,7 @@ pub fn arb_dataset() -> impl Strategy<Value = RefDataset> {
                 accounts: accounts.clone(),
                 events_have_account_column: account_column,
                 time_zone,
+                ..RefDataset::default()
             })
         })
 }
@@ -252,6 +263,8 @@ enum CountClass {
 #[derive(Debug, Clone)]
 struct GBehavior {
     performed: bool,
+    /// `stopped`, `restarted` or `for the first time` (§11).
+    lifecycle: Option<GLifecycle>,
     first: GStep,
     /// `then [not] step`.
     rest: Vec<(bool, GStep)>,
@@ -259,6 +272,8 @@ struct GBehavior {
     within: Option<String>,
     /// Write `within` before the count.
     within_first: bool,
+    /// `holding ...`, and where among the other modifiers it is written.
+    holding: Option<(String, usize)>,
     range: Option<String>,
 }
 
@@ -354,8 +369,10 @@ impl Writer {
     }
 
     fn behavior(&mut self, b: &GBehavior) {
-        if b.performed {
-            self.word("performed");
+        match b.lifecycle.and_then(lifecycle::leading_word) {
+            Some(word) => self.word(word),
+            None if b.performed => self.word("performed"),
+            None => {}
         }
         self.step(&b.first);
         for (negated, step) in &b.rest {
@@ -366,13 +383,19 @@ impl Writer {
             self.step(step);
         }
         let count = b.count.as_ref().map(|(_, text)| text.as_str());
-        let mods: Vec<&str> = if b.within_first {
+        let mut mods: Vec<&str> = if b.within_first {
             b.within.as_deref().into_iter().chain(count).collect()
         } else {
             count.into_iter().chain(b.within.as_deref()).collect()
         };
+        if let Some((holding, at)) = &b.holding {
+            mods.insert((*at).min(mods.len()), holding);
+        }
         for m in mods {
             self.word(m);
+        }
+        if b.lifecycle == Some(GLifecycle::FirstTime) {
+            self.word("for the first time");
         }
         if let Some(r) = &b.range {
             self.word(r);
@@ -737,6 +760,27 @@ fn arb_within() -> BoxedStrategy<String> {
     .boxed()
 }
 
+/// `holding` (§11) over the event columns of [`arb_dataset`], all with
+/// nulls and few distinct values, and where it is written among the
+/// modifiers.
+fn arb_holding() -> BoxedStrategy<(String, usize)> {
+    (
+        select(vec![
+            "product_id",
+            "product_id",
+            "device",
+            "qty",
+            "session_id",
+            "product_id, device",
+            "device, session_id",
+            "qty, product_id",
+        ]),
+        0usize..=2,
+    )
+        .prop_map(|(columns, at)| (format!("holding {columns}"), at))
+        .boxed()
+}
+
 /// Every form of §4.2, cutting through the grid of events around `now`.
 pub(super) fn arb_range() -> BoxedStrategy<String> {
     let minute_ts = |m: i64| format_timestamp(BASE_MS + m * MINUTE_MS);
@@ -779,11 +823,25 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
         ],
         option::weighted(0.4, arb_count()),
         option::weighted(0.4, arb_within()),
-        any::<bool>(),
+        (any::<bool>(), option::weighted(0.25, arb_holding())),
         option::weighted(0.35, arb_range()),
+        arb_lifecycle(),
     )
         .prop_map(
-            |(performed, first, rest, count, within, within_first, range)| {
+            |(
+                performed,
+                first,
+                mut rest,
+                mut count,
+                mut within,
+                (within_first, mut holding),
+                range,
+                lifecycle,
+            )| {
+                // A lifecycle behavior has one step and no other modifier.
+                if lifecycle.is_some() {
+                    (rest, count, within, holding) = (Vec::new(), None, None, None);
+                }
                 // Counts and aggregates only on a single positive step.
                 let count = if rest.is_empty() { count } else { None };
                 // No `within` with `at most`/`exactly`/aggregates; and none
@@ -795,11 +853,13 @@ fn arb_behavior() -> BoxedStrategy<GBehavior> {
                 };
                 GBehavior {
                     performed,
+                    lifecycle,
                     first,
                     rest,
                     count,
                     within,
                     within_first,
+                    holding,
                     range,
                 }
             },
@@ -862,7 +922,11 @@ pub(super) fn arb_segment(
         },
         option::weighted(0.5, arb_range()),
     )
-        .prop_map(move |(cond, filter, range)| {
+        .prop_map(move |(mut cond, filter, range)| {
+            // The segment-wide range comes only after `where`, and must
+            // govern a behavior.
+            let range = range.filter(|_| filter.is_some() && governs(&cond));
+            lifecycle::fit(&mut cond, range.as_deref());
             let mut w = Writer::default();
             w.word(audience.keyword());
             w.word("who");
@@ -870,10 +934,8 @@ pub(super) fn arb_segment(
             if let Some(p) = &filter {
                 w.word("where");
                 w.word(&render_pred(p, 0));
-                // The segment-wide range comes only after `where`, and must
-                // govern a behavior.
-                if let Some(r) = range.filter(|_| governs(&cond)) {
-                    w.word(&r);
+                if let Some(r) = &range {
+                    w.word(r);
                 }
             }
             w.out

@@ -136,6 +136,7 @@ fn record_batches_have_the_documented_columns() {
             "session_id",
             "event_type",
             "name",
+            "product_id",
             "device",
             "amount",
             "qty"

@@ -9,6 +9,17 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use segql::syntax::*;
 
+/// A strategy for a struct from one strategy per field, each field named
+/// once (proptest's tuples would name it three times: in the tuple, the
+/// closure's pattern and the struct).
+macro_rules! struct_of {
+    ($name:ident { $($field:ident: $strategy:expr),+ $(,)? }) => {
+        ($($strategy,)+)
+            .prop_map(|($($field,)+)| $name { $($field,)+ })
+            .boxed()
+    };
+}
+
 fn pred_node(kind: PredKind) -> Pred {
     Pred { kind, span: sp() }
 }
@@ -171,22 +182,50 @@ fn count() -> BoxedStrategy<Count> {
     .boxed()
 }
 
-fn behavior() -> BoxedStrategy<Behavior> {
-    (
-        any::<bool>(),
-        prop_oneof![3 => steps(1), 1 => steps(2)],
-        option::weighted(0.3, within()),
-        option::weighted(0.3, count()),
-        option::weighted(0.3, range()),
-    )
-        .prop_map(|(performed, steps, within, count, range)| Behavior {
-            performed,
-            steps,
-            within,
-            count,
-            range,
+fn lifecycle() -> BoxedStrategy<Lifecycle> {
+    select(vec![LifecycleKind::Stopped, LifecycleKind::Restarted])
+        .prop_map(|kind| Lifecycle { kind, span: sp() })
+        .boxed()
+}
+
+fn holding() -> BoxedStrategy<Holding> {
+    vec(ident(), 1..3)
+        .prop_map(|columns| Holding {
+            columns,
             span: sp(),
         })
+        .boxed()
+}
+
+/// A behavior of any shape the grammar allows, meaningful or not: the
+/// round trip is about text, `check` about meaning.
+fn behavior() -> BoxedStrategy<Behavior> {
+    let modifiers = (
+        option::weighted(0.3, within()),
+        option::weighted(0.3, count()),
+        option::weighted(0.2, holding()),
+        option::weighted(0.1, Just(sp())),
+    );
+    (
+        any::<bool>(),
+        option::weighted(0.1, lifecycle()),
+        prop_oneof![3 => steps(1), 1 => steps(2)],
+        modifiers,
+        option::weighted(0.3, range()),
+    )
+        .prop_map(
+            |(performed, lifecycle, steps, (within, count, holding, first_time), range)| Behavior {
+                performed: performed && lifecycle.is_none(),
+                lifecycle,
+                steps,
+                within,
+                count,
+                holding,
+                first_time,
+                range,
+                span: sp(),
+            },
+        )
         .boxed()
 }
 
@@ -213,6 +252,8 @@ fn is_open(c: &Condition) -> bool {
         ConditionKind::Behavior(b) => {
             b.within.is_none()
                 && b.count.is_none()
+                && b.holding.is_none()
+                && b.first_time.is_none()
                 && b.range.is_none()
                 && b.steps.last().is_some_and(|s| s.step.filter.is_some())
         }
@@ -338,67 +379,37 @@ fn seg_ref() -> BoxedStrategy<SegRef> {
 }
 
 fn funnel() -> BoxedStrategy<Funnel> {
-    (
-        steps(2),
-        option::of(within()),
-        option::of(seg_ref()),
-        vec(seg_ref(), 0..3),
-        option::of(ident()),
-        option::of(range()),
-    )
-        .prop_map(|(steps, within, scope, compare, by, range)| Funnel {
-            steps,
-            within,
-            scope,
-            compare,
-            by,
-            range,
-        })
-        .boxed()
+    struct_of!(Funnel {
+        steps: steps(2),
+        within: option::of(within()),
+        scope: option::of(seg_ref()),
+        compare: vec(seg_ref(), 0..3),
+        by: option::of(ident()),
+        range: option::of(range()),
+    })
 }
 
 fn retention() -> BoxedStrategy<Retention> {
-    (
-        step(),
-        step(),
-        option::of(select(vec![Period::Day, Period::Week, Period::Month])),
-        option::of(count_value()),
-        option::of(seg_ref()),
-        option::of(ident()),
-        option::of(range()),
-    )
-        .prop_map(
-            |(start, returning, every, periods, scope, by, range)| Retention {
-                start,
-                returning,
-                every,
-                periods,
-                scope,
-                by,
-                range,
-            },
-        )
-        .boxed()
+    struct_of!(Retention {
+        start: step(),
+        returning: step(),
+        every: option::of(select(vec![Period::Day, Period::Week, Period::Month])),
+        periods: option::of(count_value()),
+        scope: option::of(seg_ref()),
+        by: option::of(ident()),
+        range: option::of(range()),
+    })
 }
 
 fn paths() -> BoxedStrategy<Paths> {
-    (
-        option::of(step()),
-        option::of(step()),
-        option::of(positive()),
-        option::of(positive()),
-        option::of(seg_ref()),
-        option::of(range()),
-    )
-        .prop_map(|(from, to, depth, top, scope, range)| Paths {
-            from,
-            to,
-            depth,
-            top,
-            scope,
-            range,
-        })
-        .boxed()
+    struct_of!(Paths {
+        from: option::of(step()),
+        to: option::of(step()),
+        depth: option::of(positive()),
+        top: option::of(positive()),
+        scope: option::of(seg_ref()),
+        range: option::of(range()),
+    })
 }
 
 fn measure() -> BoxedStrategy<Measure> {
@@ -413,23 +424,14 @@ fn measure() -> BoxedStrategy<Measure> {
 }
 
 fn explore() -> BoxedStrategy<Explore> {
-    (
-        vec(measure(), 1..4),
-        vec(ident(), 0..3),
-        option::of(duration()),
-        option::of(seg_ref()),
-        option::of(positive()),
-        option::of(range()),
-    )
-        .prop_map(|(measures, by, every, scope, top, range)| Explore {
-            measures,
-            by,
-            every,
-            scope,
-            top,
-            range,
-        })
-        .boxed()
+    struct_of!(Explore {
+        measures: vec(measure(), 1..4),
+        by: vec(ident(), 0..3),
+        every: option::of(duration()),
+        scope: option::of(seg_ref()),
+        top: option::of(positive()),
+        range: option::of(range()),
+    })
 }
 
 pub(super) fn statement() -> BoxedStrategy<Statement> {

@@ -84,19 +84,29 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
     (engine, options)
 }
 
-/// segql's engine over a reference dataset's tables.
+/// segql's engine over a reference dataset's tables, mapped to stitch
+/// identities and derive sessions as the dataset says.
 pub fn reference_engine(
     data: &crate::reference::RefDataset,
 ) -> Result<segql::engine::Engine, String> {
     let (events, users, accounts) = data.to_record_batches();
+    let mut mapping = segql::planner::SchemaMapping::default();
+    if data.anonymous_ids {
+        mapping.anonymous_id = Some("anon_id".into());
+    }
+    mapping.sessions = data.sessions.map(|s| {
+        let gaps = segql::planner::DerivedSessions::new(s.inactivity_ms * 1000);
+        match s.max_length_ms {
+            Some(max) => gaps.with_max_length(max * 1000),
+            None => gaps,
+        }
+    });
+    mapping.time_zone = data.time_zone.clone();
     segql::engine::Engine::from_batches(
         vec![events],
         users.map(|u| vec![u]),
         accounts.map(|a| vec![a]),
-        segql::planner::SchemaMapping {
-            time_zone: data.time_zone.clone(),
-            ..Default::default()
-        },
+        mapping,
         segql::engine::Resources::threads(2),
     )
     .map_err(|d| format!("engine: {d}"))

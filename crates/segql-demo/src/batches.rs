@@ -1,6 +1,6 @@
 //! The events table as Arrow batches, streamed user by user.
 
-use crate::events::{Ev, Name, user_events};
+use crate::events::{ANONYMOUS_SESSION, Ev, Identity, Name, user_events};
 use crate::people::{Profile, account_id, user_id};
 use crate::vocab::{BROWSERS, COUNTRIES, DEVICES, EVENT_TYPES, NONE, PRODUCTS, QUERIES, REFERRERS};
 use crate::{CHUNK_ROWS, DemoConfig, events_schema, finish_batch};
@@ -41,13 +41,23 @@ impl EventGen {
         let profile = Profile::new(&self.cfg, num);
         self.sessions += user_events(&self.cfg, &profile, &mut self.buf);
         self.pos = 0;
-        let sessions = self.buf.iter().map(|e| e.session).max().unwrap_or(0);
+        let numbers = |anonymous: bool| {
+            self.buf
+                .iter()
+                .map(|e| e.session)
+                .filter(|k| (*k >= ANONYMOUS_SESSION) == anonymous)
+                .max()
+        };
+        let sessions = numbers(false).unwrap_or(0);
+        let visits = numbers(true).map_or(0, |k| k - ANONYMOUS_SESSION + 1);
         self.strings = UserStrings {
             user_id: user_id(num),
             account_id: profile.account.map(account_id),
+            anonymous_id: format!("anon-{num:05}"),
             session_ids: (1..=sessions)
                 .map(|k| format!("s{num:05}-{k:03}"))
                 .collect(),
+            visit_ids: (1..=visits).map(|k| format!("v{num:05}-{k:03}")).collect(),
         };
     }
 }
@@ -79,8 +89,13 @@ impl Iterator for EventGen {
 pub(crate) struct UserStrings {
     pub(crate) user_id: String,
     pub(crate) account_id: Option<String>,
+    /// The id of the user's visits before signing up.
+    pub(crate) anonymous_id: String,
     /// Session number k (1-based) is `session_ids[k - 1]`.
     pub(crate) session_ids: Vec<String>,
+    /// Session number `ANONYMOUS_SESSION + k` (an anonymous visit) is
+    /// `visit_ids[k]`.
+    pub(crate) visit_ids: Vec<String>,
 }
 
 /// ("/product/p001", "p001") .. ("/product/p050", "p050").
@@ -108,6 +123,7 @@ pub(crate) struct EventsBuilder {
     pub(crate) product_id: StringBuilder,
     pub(crate) query: StringBuilder,
     pub(crate) referrer: StringBuilder,
+    pub(crate) anon_id: StringBuilder,
 }
 
 pub(crate) fn append_small(b: &mut StringBuilder, values: &[&str], i: u8) {
@@ -136,6 +152,7 @@ impl EventsBuilder {
             product_id: strings(2),
             query: strings(1),
             referrer: strings(1),
+            anon_id: strings(2),
         }
     }
 
@@ -143,16 +160,26 @@ impl EventsBuilder {
         let UserStrings {
             user_id,
             account_id,
+            anonymous_id,
             session_ids,
+            visit_ids,
         } = user;
         self.len += 1;
         self.ts.append_value(ev.ts);
-        self.user_id.append_value(user_id);
-        if ev.session == 0 {
-            self.session_id.append_null();
-        } else {
-            self.session_id
-                .append_value(&session_ids[ev.session as usize - 1]);
+        let (known, anonymous) = match ev.identity {
+            Identity::Known => (true, false),
+            Identity::Anonymous => (false, true),
+            Identity::Linking => (true, true),
+        };
+        self.user_id.append_option(known.then_some(user_id));
+        self.anon_id
+            .append_option(anonymous.then_some(anonymous_id));
+        match ev.session {
+            0 => self.session_id.append_null(),
+            k if k >= ANONYMOUS_SESSION => self
+                .session_id
+                .append_value(&visit_ids[(k - ANONYMOUS_SESSION) as usize]),
+            k => self.session_id.append_value(&session_ids[k as usize - 1]),
         }
         self.event_type
             .append_value(EVENT_TYPES[usize::from(ev.kind)]);
@@ -196,6 +223,7 @@ impl EventsBuilder {
                 &mut self.product_id,
                 &mut self.query,
                 &mut self.referrer,
+                &mut self.anon_id,
             ],
         )
     }

@@ -3,7 +3,9 @@
 //! B2B work sessions and background renewals.
 
 use crate::people::Profile;
-use crate::rng::{Rng, STREAM_ACCOUNT_USE, STREAM_EVENTS, civil_from_days, days_from_civil};
+use crate::rng::{
+    Rng, STREAM_ACCOUNT_USE, STREAM_ANONYMOUS, STREAM_EVENTS, civil_from_days, days_from_civil,
+};
 use crate::vocab::{
     ACTION, COUNTRIES, CUSTOM, DESKTOP, ERROR, MOBILE, NONE, PRODUCTS, QUERIES, VIEW, price_cents,
 };
@@ -27,7 +29,23 @@ pub(crate) struct Ev {
     pub(crate) product: u8,
     pub(crate) query: u8,
     pub(crate) referrer: u8,
+    pub(crate) identity: Identity,
 }
+
+/// What an event says of who did it (LANGUAGE.md §10, identity stitching).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Identity {
+    /// The user's id only.
+    Known,
+    /// A visit before signing up: the anonymous id only, no user id.
+    Anonymous,
+    /// The signup session: both ids, which links the earlier visits.
+    Linking,
+}
+
+/// Session numbers of a user's anonymous visits start here (their ids are
+/// written apart from the user's own sessions).
+pub(crate) const ANONYMOUS_SESSION: u32 = 1000;
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Name {
@@ -128,7 +146,11 @@ pub(crate) fn user_events(cfg: &DemoConfig, p: &Profile, out: &mut Vec<Ev>) -> u
         }
         let before = out.len();
         let mut walk = Walk::new(&mut rng, out, p, &traits, k as u32 + 1, t, end);
-        walk.session(k == 0 && new_user);
+        let signs_up = k == 0 && new_user;
+        if signs_up {
+            walk.identity = Identity::Linking;
+        }
+        walk.session(signs_up);
         let with_session = walk.with_session;
         prev_end = walk.t;
         if with_session {
@@ -163,12 +185,48 @@ pub(crate) fn user_events(cfg: &DemoConfig, p: &Profile, out: &mut Vec<Ev>) -> u
                     product: NONE,
                     query: NONE,
                     referrer: NONE,
+                    identity: Identity::Known,
                 });
             }
             (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
         }
     }
+    if new_user && out.first().is_some_and(|e| e.identity == Identity::Linking) {
+        sessions += anonymous_visits(cfg, p, &traits, signup, out);
+    }
     out.sort_by_key(|e| e.ts);
+    sessions
+}
+
+/// Visits before a new user signs up, in the week before: browsing and
+/// carts, no login and no checkout, with an anonymous id and no user id.
+/// The signup session carries both ids. Returns the visits with a session.
+fn anonymous_visits(
+    cfg: &DemoConfig,
+    p: &Profile,
+    traits: &Traits,
+    signup: i64,
+    out: &mut Vec<Ev>,
+) -> u64 {
+    let mut rng = Rng::new(cfg.seed, STREAM_ANONYMOUS, p.num);
+    let visits = rng.weighted(&[45, 35, 20]);
+    let mut starts: Vec<i64> = (0..visits)
+        .map(|_| signup - rng.between(2 * HOUR, 6 * DAY))
+        .filter(|t| *t >= cfg.start_millis())
+        .collect();
+    starts.sort_unstable();
+    let mut sessions = 0;
+    for (j, &t) in starts.iter().enumerate() {
+        let until = starts.get(j + 1).copied().unwrap_or(signup);
+        let number = ANONYMOUS_SESSION + j as u32;
+        let mut walk = Walk::new(&mut rng, out, p, traits, number, t, until);
+        walk.identity = Identity::Anonymous;
+        walk.view("/home");
+        walk.shop(Stage::Home);
+        if walk.with_session {
+            sessions += 1;
+        }
+    }
     sessions
 }
 
@@ -217,6 +275,7 @@ pub(crate) struct Walk<'a> {
     pub(crate) done: bool,
     pub(crate) with_session: bool,
     pub(crate) cart: Vec<u8>,
+    pub(crate) identity: Identity,
 }
 
 impl<'a> Walk<'a> {
@@ -267,6 +326,7 @@ impl<'a> Walk<'a> {
             done: false,
             with_session: false,
             cart: Vec::new(),
+            identity: Identity::Known,
         }
     }
 
@@ -289,7 +349,9 @@ impl<'a> Walk<'a> {
             self.with_session = true;
             self.session
         };
-        let account = self.has_account && self.rng.chance(0.7);
+        // An anonymous visitor has no account yet.
+        let account =
+            self.has_account && self.rng.chance(0.7) && self.identity != Identity::Anonymous;
         self.out.push(Ev {
             ts: self.t,
             session,
@@ -303,6 +365,7 @@ impl<'a> Walk<'a> {
             product,
             query,
             referrer,
+            identity: self.identity,
         });
         if kind != ERROR && self.rng.chance(self.timeout) {
             self.t += self.rng.between(SECOND, 10 * SECOND);
@@ -540,7 +603,12 @@ impl<'a> Walk<'a> {
             };
         }
         if self.rng.chance(0.58) {
-            return Stage::Checkout;
+            // An anonymous visitor leaves to sign up first.
+            return if self.identity == Identity::Anonymous {
+                Stage::End
+            } else {
+                Stage::Checkout
+            };
         }
         // Abandoned the cart (for now).
         match self.rng.f64() {

@@ -153,7 +153,8 @@ impl std::error::Error for DemoError {}
 
 /// The events table: `timestamp`, `user_id`, `session_id`, `event_type`,
 /// `name`, `account_id`, `device`, `browser`, `geo.country`, `amount`,
-/// `product_id`, `query`, `referrer`.
+/// `product_id`, `query`, `referrer`, `anon_id`. Visits before a user signs
+/// up have an `anon_id` and no `user_id`; the signup session has both.
 pub fn events_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA
@@ -164,7 +165,7 @@ pub fn events_schema() -> SchemaRef {
                     Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
                     false,
                 ),
-                ("user_id", Utf8, false),
+                ("user_id", Utf8, true),
                 ("session_id", Utf8, true),
                 ("event_type", Utf8, false),
                 ("name", Utf8, false),
@@ -176,6 +177,7 @@ pub fn events_schema() -> SchemaRef {
                 ("product_id", Utf8, true),
                 ("query", Utf8, true),
                 ("referrer", Utf8, true),
+                ("anon_id", Utf8, true),
             ])
         })
         .clone()

@@ -16,6 +16,9 @@ pub(crate) const STREAM_EVENTS: u64 = 2;
 pub(crate) const STREAM_ACCOUNT: u64 = 3;
 pub(crate) const STREAM_CATALOG: u64 = 4;
 pub(crate) const STREAM_ACCOUNT_USE: u64 = 5;
+/// Visits before signing up: a stream of their own, so that adding them
+/// left every other event of the shop as it was.
+pub(crate) const STREAM_ANONYMOUS: u64 = 6;
 
 impl Rng {
     pub(crate) fn new(seed: u64, stream: u64, index: u64) -> Self {

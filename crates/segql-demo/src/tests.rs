@@ -19,6 +19,18 @@ struct Row {
     product: Option<String>,
     query: Option<String>,
     referrer: Option<String>,
+    anonymous_id: Option<String>,
+}
+
+/// An anonymous visit's event: no user id, an anonymous id.
+#[derive(Debug, Clone, PartialEq)]
+struct Visit {
+    ts: i64,
+    anonymous_id: String,
+    session: Option<String>,
+    event_type: String,
+    name: String,
+    account: Option<String>,
 }
 
 fn string(batch: &RecordBatch, column: &str, i: usize) -> Option<String> {
@@ -34,15 +46,28 @@ fn primitive<'b, T: ArrowPrimitiveType>(
     batch.column_by_name(column).unwrap().as_primitive::<T>()
 }
 
-fn rows(batches: &[RecordBatch]) -> Vec<Row> {
+/// The events with a user id, and the anonymous visits' events.
+fn rows(batches: &[RecordBatch]) -> (Vec<Row>, Vec<Visit>) {
     let mut out = Vec::new();
+    let mut visits = Vec::new();
     for b in batches {
         let ts = b.column(0).as_primitive::<TimestampMillisecondType>();
         let amount = primitive::<Float64Type>(b, "amount");
         for i in 0..b.num_rows() {
+            let Some(user) = string(b, "user_id", i) else {
+                visits.push(Visit {
+                    ts: ts.value(i),
+                    anonymous_id: string(b, "anon_id", i).unwrap(),
+                    session: string(b, "session_id", i),
+                    event_type: string(b, "event_type", i).unwrap(),
+                    name: string(b, "name", i).unwrap(),
+                    account: string(b, "account_id", i),
+                });
+                continue;
+            };
             out.push(Row {
                 ts: ts.value(i),
-                user: string(b, "user_id", i).unwrap(),
+                user,
                 session: string(b, "session_id", i),
                 event_type: string(b, "event_type", i).unwrap(),
                 name: string(b, "name", i).unwrap(),
@@ -52,14 +77,16 @@ fn rows(batches: &[RecordBatch]) -> Vec<Row> {
                 product: string(b, "product_id", i),
                 query: string(b, "query", i),
                 referrer: string(b, "referrer", i),
+                anonymous_id: string(b, "anon_id", i),
             });
         }
     }
-    out
+    (out, visits)
 }
 
 struct Data {
     events: Vec<Row>,
+    visits: Vec<Visit>,
     users: RecordBatch,
     accounts: RecordBatch,
 }
@@ -70,8 +97,10 @@ fn data() -> &'static Data {
     DATA.get_or_init(|| {
         let (events, users, accounts) = in_memory(&DemoConfig::default());
         assert!(events.iter().all(|b| b.num_rows() <= 8192));
+        let (events, visits) = rows(&events);
         Data {
-            events: rows(&events),
+            events,
+            visits,
             users,
             accounts,
         }
@@ -161,6 +190,7 @@ fn schemas() {
             utf8("product_id"),
             utf8("query"),
             utf8("referrer"),
+            utf8("anon_id"),
         ]
     );
     assert_eq!(
@@ -612,16 +642,18 @@ fn parquet_round_trip() {
         concat_batches(&accounts_schema(), &accounts).unwrap(),
         accounts_batch(&cfg)
     );
-    let distinct_sessions: BTreeSet<_> = rows(&events)
-        .into_iter()
-        .filter_map(|r| r.session)
+    let (known, visits) = rows(&events);
+    let distinct_sessions: BTreeSet<_> = known
+        .iter()
+        .filter_map(|r| r.session.clone())
+        .chain(visits.iter().filter_map(|v| v.session.clone()))
         .collect();
     assert_eq!(
         summary,
         DemoSummary {
             users: 120,
             accounts: 6,
-            events: rows(&events).len() as u64,
+            events: (known.len() + visits.len()) as u64,
             sessions: distinct_sessions.len() as u64,
         }
     );
@@ -633,4 +665,47 @@ fn parquet_round_trip() {
     let err = write_parquet(&blocker.join("sub"), &cfg).unwrap_err();
     assert!(err.message().contains("segql-demo-file"), "{err}");
     std::fs::remove_file(&blocker).unwrap();
+}
+
+/// Visits before signing up (LANGUAGE.md §10, identity stitching): no user
+/// id, the anonymous id of the user who signs up later, sessions of their
+/// own, no account, no checkout; the signup session carries both ids, so
+/// that every anonymous id is linked to exactly one user, after its visits.
+#[test]
+fn anonymous_visits_before_signup() {
+    let d = data();
+    assert!(
+        (300..3000).contains(&d.visits.len()),
+        "anonymous events: {}",
+        d.visits.len()
+    );
+    let mut linked: BTreeMap<&str, (&str, i64)> = BTreeMap::new();
+    for r in &d.events {
+        if let Some(anonymous) = &r.anonymous_id {
+            let first = linked.entry(anonymous).or_insert((&r.user, r.ts));
+            assert_eq!(first.0, r.user, "{anonymous} is linked to one user");
+            first.1 = first.1.min(r.ts);
+            assert_eq!(*anonymous, format!("anon-{}", &r.user[1..]));
+        }
+    }
+    let signups: BTreeSet<&str> = d
+        .events
+        .iter()
+        .filter(|r| r.name == "signup")
+        .map(|r| r.user.as_str())
+        .collect();
+    assert!(linked.values().all(|(user, _)| signups.contains(user)));
+    for v in &d.visits {
+        let (_, link) = linked[v.anonymous_id.as_str()];
+        assert!(
+            v.ts < link,
+            "a visit comes before the signup session: {v:?}"
+        );
+        assert!(v.account.is_none());
+        assert!(v.session.as_ref().is_none_or(|s| s.starts_with('v')));
+        assert!(!["checkout", "purchase", "login"].contains(&v.name.as_str()));
+        assert!(!v.name.starts_with("/checkout"), "{v:?}");
+    }
+    let visitors: BTreeSet<&str> = d.visits.iter().map(|v| v.anonymous_id.as_str()).collect();
+    assert!(visitors.len() > 50, "visitors: {}", visitors.len());
 }

@@ -14,7 +14,7 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use segql_demo::{self as demo, DemoConfig};
-use segql_planner::{Catalog, SchemaMapping, TableCatalog, TableEntry, TableRole};
+use segql_planner::{Catalog, DerivedSessions, SchemaMapping, TableCatalog, TableEntry, TableRole};
 use segql_syntax::{Diagnostic, codes};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -360,6 +360,12 @@ impl Engine {
             csv_lists: Mutex::new(std::collections::BTreeSet::new()),
             newest_event: OnceLock::new(),
         })
+    }
+
+    /// Derives sessions from gaps (`--sessions`), whatever the schema
+    /// mapping says (LANGUAGE.md §10: the flag wins over the mapping).
+    pub fn derive_sessions(&mut self, sessions: DerivedSessions) {
+        self.catalog.mapping_mut().sessions = Some(sessions);
     }
 
     /// The number of partitions (threads) queries run on.

@@ -10,12 +10,17 @@
 //! email = "@usr.email"
 //! [event_types]
 //! view = "page_view"
+//! [sessions]
+//! inactivity = "30m"
+//! max_length = "24h"
+//! [identity]
+//! anonymous_id = "anonymous_id"
 //! ```
 //!
 //! A top-level `time_zone = "Europe/Berlin"` (before the first section)
 //! sets the reporting time zone when `--time-zone` is not given.
 
-use segql_planner::{NameColumn, SchemaMapping};
+use segql_planner::{DerivedSessions, NameColumn, SchemaMapping, session_duration};
 use segql_syntax::{Diagnostic, codes};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -34,7 +39,7 @@ pub fn load(path: &Path) -> Result<SchemaMapping, Diagnostic> {
             codes::DATA_ERROR,
             format!("the schema mapping `{}` is not valid: {message}", path.display()),
         )
-        .with_help("see the README: [events], [users], [accounts] map model names to your columns; [event_types] renames event types")
+        .with_help("see the README: [events], [users], [accounts] map model names to your columns; [event_types] renames event types; [sessions] derives sessions, [identity] stitches anonymous events")
     })?;
     // An unknown zone is an argument error (LANGUAGE.md §10), as on the
     // command line.
@@ -79,14 +84,60 @@ pub fn parse(text: &str) -> Result<SchemaMapping, String> {
             "users" => mapping.users = strings(section, entries)?,
             "accounts" => mapping.accounts = strings(section, entries)?,
             "event_types" => mapping.event_types = strings(section, entries)?,
+            "sessions" => mapping.sessions = Some(sessions(entries)?),
+            "identity" => mapping.anonymous_id = Some(identity(entries)?),
             other => {
                 return Err(format!(
-                    "unknown section [{other}]; the sections are [events], [users], [accounts] and [event_types]"
+                    "unknown section [{other}]; the sections are [events], [users], [accounts], [event_types], [sessions] and [identity]"
                 ));
             }
         }
     }
     Ok(mapping)
+}
+
+/// `[sessions] inactivity = "30m"`, optionally `max_length = "24h"`
+/// (LANGUAGE.md §10).
+fn sessions(entries: &toml::Table) -> Result<DerivedSessions, String> {
+    let duration = |key: &str| -> Result<Option<i64>, String> {
+        entries
+            .get(key)
+            .map(|value| {
+                let text = value.as_str().ok_or_else(|| {
+                    format!("[sessions] {key} must be a duration in quotes, e.g. \"30m\"")
+                })?;
+                session_duration(text).map_err(|e| format!("[sessions] {key}: {e}"))
+            })
+            .transpose()
+    };
+    only_keys("sessions", entries, &["inactivity", "max_length"])?;
+    let inactivity = duration("inactivity")?.ok_or(
+        "[sessions] needs inactivity, the longest gap inside a session, e.g. inactivity = \"30m\"",
+    )?;
+    let sessions = DerivedSessions::new(inactivity);
+    Ok(match duration("max_length")? {
+        Some(max) => sessions.with_max_length(max),
+        None => sessions,
+    })
+}
+
+/// `[identity] anonymous_id = "COLUMN"` (LANGUAGE.md §10).
+fn identity(entries: &toml::Table) -> Result<String, String> {
+    only_keys("identity", entries, &["anonymous_id"])?;
+    let value = entries.get("anonymous_id").ok_or(
+        "[identity] needs anonymous_id, the events column of anonymous ids, e.g. anonymous_id = \"anonymous_id\"",
+    )?;
+    string("identity", "anonymous_id", value)
+}
+
+fn only_keys(section: &str, entries: &toml::Table, known: &[&str]) -> Result<(), String> {
+    match entries.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(key) => Err(format!(
+            "unknown key `{key}` in [{section}]; its keys are {}",
+            known.join(" and ")
+        )),
+        None => Ok(()),
+    }
 }
 
 fn string(section: &str, key: &str, value: &toml::Value) -> Result<String, String> {
@@ -152,6 +203,45 @@ view = "page_view"
                 assert!(default.is_none());
             }
             other => panic!("expected per-type names, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sessions_and_identity() {
+        let mapping = parse(
+            "[sessions]\ninactivity = \"30m\"\nmax_length = \"24 hours\"\n[identity]\nanonymous_id = \"anon\"",
+        )
+        .unwrap();
+        assert_eq!(
+            mapping.sessions,
+            Some(DerivedSessions::new(1_800_000_000).with_max_length(86_400_000_000))
+        );
+        assert_eq!(mapping.anonymous_id.as_deref(), Some("anon"));
+        let gaps_only = parse("[sessions]\ninactivity = \"2h\"").unwrap();
+        assert_eq!(
+            gaps_only.sessions,
+            Some(DerivedSessions::new(7_200_000_000))
+        );
+        for (text, named) in [
+            ("[sessions]\ninactivity = \"30x\"", "[sessions] inactivity"),
+            ("[sessions]\ninactivity = 30", "[sessions] inactivity"),
+            (
+                "[sessions]\ninactivity = \"30m\"\nmax_length = \"1 month\"",
+                "[sessions] max_length",
+            ),
+            (
+                "[sessions]\nmax_length = \"2h\"",
+                "[sessions] needs inactivity",
+            ),
+            (
+                "[sessions]\ngap = \"2h\"",
+                "unknown key `gap` in [sessions]",
+            ),
+            ("[identity]\nanonymous_id = 1", "[identity] anonymous_id"),
+            ("[identity]\n", "[identity] needs anonymous_id"),
+        ] {
+            let error = parse(text).unwrap_err();
+            assert!(error.contains(named), "{text}: {error}");
         }
     }
 

@@ -2,6 +2,7 @@
 //! column names map to the model's (LANGUAGE.md §1, §8). No data is read
 //! through a catalog.
 
+use crate::model::DerivedSessions;
 use crate::zone::{ReportingZone, UnknownZone};
 use datafusion_common::arrow::datatypes::SchemaRef;
 use datafusion_expr::TableSource;
@@ -90,6 +91,11 @@ pub struct SchemaMapping {
     pub event_types: BTreeMap<String, String>,
     pub users: BTreeMap<String, String>,
     pub accounts: BTreeMap<String, String>,
+    /// `[sessions]`: sessions derived from gaps replace `session_id`.
+    pub sessions: Option<DerivedSessions>,
+    /// `[identity] anonymous_id`: the events column whose values stitch
+    /// anonymous events to the user first seen with them.
+    pub anonymous_id: Option<String>,
     /// The top-level `time_zone = "Europe/Berlin"` as written: the
     /// reporting time zone when no `--time-zone` is given (LANGUAGE.md
     /// §10). [`SchemaMapping::reporting_zone`] reads it.
@@ -104,6 +110,8 @@ impl Default for SchemaMapping {
             event_types: BTreeMap::new(),
             users: BTreeMap::new(),
             accounts: BTreeMap::new(),
+            sessions: None,
+            anonymous_id: None,
             time_zone: None,
         }
     }
@@ -272,6 +280,12 @@ impl TableCatalog {
     pub fn with_mapping(mut self, mapping: SchemaMapping) -> Self {
         self.mapping = mapping;
         self
+    }
+
+    /// The mapping, for what a host's own settings override in it
+    /// (`--sessions` over `[sessions]`).
+    pub fn mapping_mut(&mut self) -> &mut SchemaMapping {
+        &mut self.mapping
     }
 
     /// Lets `in csv "file"` lists be planned: `reader` turns a file into a

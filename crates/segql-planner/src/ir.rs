@@ -149,6 +149,8 @@ pub enum Cond {
     /// email is.
     Csv(CsvSet),
     Behavior(Behavior),
+    /// `stopped`, `restarted` or `for the first time` (LANGUAGE.md §11).
+    Lifecycle(LifecycleIr),
 }
 
 #[derive(Debug, Clone)]
@@ -161,12 +163,17 @@ pub struct CsvSet {
     pub span: segql_syntax::Span,
 }
 
-/// A behavior: steps in sequence, optional `within`, count and range.
+/// A behavior: steps in sequence, optional `within`, count, `holding` and
+/// range.
 #[derive(Debug, Clone)]
 pub struct Behavior {
     /// The first step is never negated.
     pub steps: Vec<StepIr>,
     pub within: Within,
+    /// `holding c1, c2` (LANGUAGE.md §11): the event columns whose non-null
+    /// values every event of an assignment (and every event a count
+    /// counts) shares; empty without `holding`.
+    pub holding: Vec<HeldColumn>,
     pub count: Option<CountIr>,
     pub range: TimeRange,
 }
@@ -176,6 +183,18 @@ impl Behavior {
     pub fn positive(&self) -> impl Iterator<Item = &StepIr> {
         self.steps.iter().filter(|s| !s.negated)
     }
+}
+
+/// An event column held constant (`holding`): the events of one
+/// assignment share one non-null value of it, as those of a `within
+/// session` share one session. A chain of steps of any kind (a behavior's,
+/// and a funnel's) holds a list of them.
+#[derive(Debug, Clone)]
+pub struct HeldColumn {
+    /// The column as written.
+    pub name: String,
+    /// Its value on an event of the events relation.
+    pub expr: Expr,
 }
 
 #[derive(Debug, Clone)]
@@ -220,4 +239,27 @@ impl TimeRange {
         from: None,
         to: None,
     };
+}
+
+/// `performed STEP for the first time`, `stopped STEP` or `restarted STEP`
+/// over a range: a test of the actor's matching events before and in the
+/// range, whatever the range lets a plain behavior see.
+#[derive(Debug, Clone)]
+pub struct LifecycleIr {
+    /// A two-valued predicate over one event, as a step's.
+    pub step: Expr,
+    pub test: LifecycleTest,
+}
+
+/// The instants of a lifecycle test, in microseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleTest {
+    /// The actor's earliest matching event lies in the range (bounded on
+    /// at least one side: without a range it is a plain behavior).
+    FirstTime(TimeRange),
+    /// A matching event before `from`, and none in `[from, to)`.
+    Stopped { from: i64, to: Option<i64> },
+    /// A matching event in `[from, to)`, none in the gap `[gap_from,
+    /// from)` of the same length, and one before `gap_from`.
+    Restarted { gap_from: i64, from: i64, to: i64 },
 }

@@ -21,6 +21,7 @@ mod catalog;
 pub mod check;
 mod ir;
 mod lower;
+mod model;
 pub mod names;
 mod options;
 mod resolve;
@@ -33,6 +34,7 @@ pub use catalog::{
 pub use check::{Library, LibraryDef, Validator, validate, validate_replacing};
 pub use ir::*;
 pub use lower::{plan, plan_actor_set, plan_csv_checks, plan_last_event_time};
+pub use model::{DerivedSessions, session_duration};
 pub use options::{PlanOptions, SequenceEngine};
 pub use resolve::{RelativeRange, StatementResolver, resolve};
 pub use zone::{ReportingZone, UnknownZone};

@@ -192,6 +192,12 @@ pub mod codes {
     pub const ZERO_LENGTH_RANGE: &str = "zero-length-range";
     pub const VALUE_OUT_OF_RANGE: &str = "value-out-of-range";
     pub const DUPLICATE_COLUMN: &str = "duplicate-column";
+    // `stopped`, `restarted` and `for the first time` (LANGUAGE.md §11):
+    // on a sequence, with a modifier they take none of, and without the
+    // range bound they need.
+    pub const LIFECYCLE_ON_SEQUENCE: &str = "lifecycle-on-sequence";
+    pub const LIFECYCLE_MODIFIER: &str = "lifecycle-modifier";
+    pub const LIFECYCLE_RANGE: &str = "lifecycle-range";
 
     // Files and the command line.
     pub const UNREADABLE_FILE: &str = "unreadable-file";

@@ -72,6 +72,10 @@ pub const WORDS: &[Keyword] = &[
     reserved("event", &[Condition, Behavior]),
     reserved("any", &[Condition, Behavior]),
     reserved("performed", &[Condition, Behavior]),
+    // `stopped` and `restarted` start a behavior only before an event word
+    // (LANGUAGE.md §11), so they start nothing by themselves.
+    contextual("stopped", &[]),
+    contextual("restarted", &[]),
     reserved("then", &[]),
     reserved("with", &[]),
     reserved("within", &[]),
@@ -86,6 +90,8 @@ pub const WORDS: &[Keyword] = &[
     contextual("average", &[]),
     contextual("min", &[]),
     contextual("max", &[]),
+    contextual("holding", &[]),
+    contextual("first", &[]),
     // Predicates and literals.
     reserved("is", &[]),
     reserved("like", &[]),
@@ -198,32 +204,11 @@ mod tests {
             .collect();
         let mut reserved = reserved;
         reserved.sort_unstable();
-        let mut language = [
-            "and",
-            "or",
-            "not",
-            "who",
-            "where",
-            "with",
-            "then",
-            "within",
-            "have",
-            "in",
-            "is",
-            "like",
-            "between",
-            "contains",
-            "performed",
-            "viewed",
-            "action",
-            "clicked",
-            "error",
-            "event",
-            "any",
-            "true",
-            "false",
-            "null",
-        ];
+        // LANGUAGE.md §2, as written there.
+        let mut language: Vec<&str> = "and or not who where with then within have in is like \
+             between contains performed viewed action clicked error event any true false null"
+            .split_whitespace()
+            .collect();
         language.sort_unstable();
         assert_eq!(reserved, language);
         assert!(is_reserved("EVENT") && !is_reserved("users") && !is_reserved("plan"));

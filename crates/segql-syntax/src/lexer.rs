@@ -663,6 +663,18 @@ pub fn duration(i: Input) -> PResult<Duration> {
     ))
 }
 
+/// Reads a whole text as a `DURATION` (`30m`, `30 minutes`, `2h`), for
+/// settings outside the language's texts such as `--sessions`.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let state = State::new(text);
+    let input = Input::new_extra(text, &state);
+    match duration(input) {
+        Ok((rest, d)) if rest.fragment().is_empty() => Some(d),
+        _ => None,
+    }
+}
+
 /// Describes the token at `offset` for "found ..." in messages.
 pub fn describe_token(source: &str, offset: usize) -> (String, Span) {
     let rest = &source[offset.min(source.len())..];

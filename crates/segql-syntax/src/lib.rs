@@ -37,7 +37,7 @@ mod tokens;
 pub use ast::*;
 pub use diagnostic::{Diagnostic, Label, QUOTED_MAX, Severity, codes, did_you_mean, quoted};
 pub use keywords::{KEYWORDS, is_keyword};
-pub use lexer::{parse_date, parse_instant};
+pub use lexer::{parse_date, parse_duration, parse_instant};
 pub use parse::{MAX_DEPTH, parse, parse_each, parse_lenient};
 pub use print::{ProgramFormatter, format_program};
 pub use span::{Span, line_col};

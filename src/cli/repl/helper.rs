@@ -402,6 +402,25 @@ mod tests {
         assert_eq!(complete("users who vie"), (10, vec!["viewed".into()]));
         assert_eq!(complete("users who have pl"), (15, vec!["plan".into()]));
         assert_eq!(complete("users who "), (10, vec![]));
+        // `holding`, then the columns it holds.
+        let counted = r#"users who viewed "/cart" at least 2 times hol"#;
+        assert_eq!(complete(counted), (42, vec!["holding".into()]));
+        let held = r#"users who viewed "/cart" holding dev"#;
+        assert_eq!(complete(held), (33, vec!["device".into()]));
+    }
+
+    #[test]
+    fn lifecycle_words_complete_where_a_behavior_starts() {
+        assert_eq!(complete("users who sto"), (10, vec!["stopped".into()]));
+        assert_eq!(complete("users who resta"), (10, vec!["restarted".into()]));
+        assert_eq!(
+            complete(r#"users who not STO"#),
+            (14, vec!["stopped".into()])
+        );
+        assert_eq!(
+            complete(r#"users who viewed "/cart" for the fir"#),
+            (33, vec!["first".into()])
+        );
     }
 
     #[test]

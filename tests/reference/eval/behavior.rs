@@ -8,6 +8,9 @@ impl<'a> Evaluator<'a> {
     /// Whether a behavior holds for an actor whose events (in time order,
     /// already limited to the behavior's range) are `events`.
     pub(super) fn behavior_holds(&self, events: &[&RefEvent], b: &Behavior) -> bool {
+        if b.holding.is_some() {
+            return self.holding_holds(events, b);
+        }
         match &b.count {
             Some(count) => {
                 // "Counts. Only on a single positive step (an error on a

@@ -11,8 +11,9 @@
 //! generator must not produce it.
 //!
 //! This module holds the tables, the universe, segments and conditions;
-//! `behavior` the behaviors (§4.1), `values` ranges, atoms and column
-//! values (§4.2, §4.3), `csv` the CSV lists.
+//! `behavior` the behaviors (§4.1), `lifecycle` `stopped`, `restarted` and
+//! `for the first time` (§11), `holding` held values (§11), `values`
+//! ranges, atoms and column values (§4.2, §4.3), `csv` the CSV lists.
 
 use super::data::{DAY_MS, RefDataset, RefEvent, RefProfile, parse_date_text};
 use super::zone::RefZone;
@@ -28,6 +29,8 @@ use values::*;
 
 mod behavior;
 mod csv;
+mod holding;
+mod lifecycle;
 mod values;
 
 pub use csv::parse_csv;
@@ -48,6 +51,8 @@ pub fn evaluate(
     now_ms: i64,
     csv_dir: &Path,
 ) -> Vec<BTreeSet<String>> {
+    let modelled = data.modelled();
+    let data = &modelled;
     check_dataset(data);
     let mut ev = Evaluator::new(data, now_ms, csv_dir);
     let mut out = Vec::new();
@@ -329,6 +334,9 @@ impl<'a> Evaluator<'a> {
             },
             ConditionKind::Behavior(b) => {
                 let range = b.range.as_ref().or(default_range);
+                if let Some(members) = self.lifecycle_members(audience, b, range) {
+                    return members;
+                }
                 self.universe(audience)
                     .into_iter()
                     .filter(|k| {

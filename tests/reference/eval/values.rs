@@ -131,6 +131,7 @@ pub(in crate::reference) fn event_value<'e>(
         "event_type" => Some(Val::Str(&e.event_type)),
         "name" => Some(Val::Str(&e.name)),
         "account_id" if data.events_have_account_column => e.account_id.as_deref().map(Val::Str),
+        "product_id" => e.product_id.as_deref().map(Val::Str),
         "device" => e.device.as_deref().map(Val::Str),
         "amount" => e.amount.map(Val::Float),
         "qty" => e.qty.map(Val::Int),

@@ -16,11 +16,14 @@
 //!
 //! The checks are split by construct: `library` (definitions, names,
 //! audiences, cycles), `segment` (conditions, behaviors, steps, predicates,
-//! ranges) and `analysis` (funnel, retention, paths, explore and their
-//! result columns).
+//! ranges), `lifecycle` (`stopped`, `restarted`, `for the first time`),
+//! `holding` (the columns a behavior holds constant) and
+//! `analysis` (funnel, retention, paths, explore and their result columns).
 
 mod analysis;
+mod holding;
 mod library;
+mod lifecycle;
 mod segment;
 #[cfg(test)]
 mod tests;

@@ -22,6 +22,7 @@ impl Checker<'_> {
                 range,
             } => {
                 self.check_condition(condition, ctx);
+                self.check_lifecycles(condition, range.as_ref());
                 if let Some(filter) = filter {
                     self.check_pred(filter);
                 }
@@ -124,6 +125,7 @@ impl Checker<'_> {
         if let Some(within) = &b.within {
             self.check_within(within);
         }
+        self.check_behavior_holding(b);
         if let Some(count) = &b.count {
             let aggregate = match &count.kind {
                 CountKind::Aggregate { func, .. } => Some(*func),

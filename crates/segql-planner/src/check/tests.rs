@@ -1,4 +1,6 @@
 use super::*;
+
+mod lifecycle;
 use segql_syntax::{Audience, Diagnostic, Program, Severity, codes};
 
 fn parse(src: &str) -> Program {
@@ -743,4 +745,29 @@ accounts in csv "x.csv" by email"#,
             codes::EMAIL_ON_ACCOUNTS
         ]
     );
+}
+
+// ----- holding ------------------------------------------------------------------
+
+#[test]
+fn holding_names_each_column_once_and_not_with_lifecycle_words() {
+    clean(r#"users who viewed "/a" then viewed "/b" holding product_id, device within session"#);
+    clean(r#"users who viewed "/a" at most 1 time holding product_id during last 7 days"#);
+    let src = r#"users who viewed "/a" holding device, product_id, device"#;
+    let d = one(src, codes::DUPLICATE_COLUMN, Some("device"));
+    assert_eq!(d.span.expect("a span").start, src.rfind("device").unwrap());
+    assert_eq!(d.labels.len(), 1, "the first one is shown too: {d:?}");
+    // The error points at `holding` and shows the word it meets.
+    for behavior in [
+        r#"viewed "/a" for the first time holding device"#,
+        r#"viewed "/a" holding device for the first time during last 7 days"#,
+        r#"stopped viewed "/a" holding device during last 7 days"#,
+        r#"restarted action "x" holding device, plan during last 7 days"#,
+    ] {
+        let src = format!("users who {behavior}");
+        let d = one(&src, codes::LIFECYCLE_MODIFIER, None);
+        let held = &src[d.span.expect("a span").range()];
+        assert!(held.starts_with("holding device"), "{src}: {d:?}");
+        assert_eq!(d.labels.len(), 1, "{src}: {d:?}");
+    }
 }

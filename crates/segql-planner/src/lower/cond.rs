@@ -3,10 +3,11 @@
 //! plan has a bounded depth (see [`Lowering::all`]).
 
 use super::expr::{any_of, balanced, column, filter_form, qualified};
+use super::holding::Shared;
 use super::relations::join_on;
 use super::{Lowering, Result};
 use crate::ir::*;
-use crate::names::{ACTOR, SESSION, TS};
+use crate::names::{ACTOR, TS};
 use datafusion_common::JoinType;
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_expr::{
@@ -88,6 +89,7 @@ impl Lowering<'_> {
             }
             Cond::Csv(set) => self.csv(set),
             Cond::Behavior(b) => self.behavior(b),
+            Cond::Lifecycle(lifecycle) => self.lifecycle(lifecycle),
         }
     }
 
@@ -254,14 +256,20 @@ impl Lowering<'_> {
 
     fn single_step(&self, behavior: &Behavior) -> Result<LogicalPlan> {
         let step = behavior.steps[0].predicate.clone();
-        let in_session = behavior.within == Within::Session;
+        // A count counts the events of one actor that share these: its
+        // session (`within session`) and held values (`holding`).
+        let shared = Shared::new(behavior.within, &behavior.holding);
+        let mut keys = vec![column(ACTOR)];
+        keys.extend(shared.keys());
         let matching = || -> Result<LogicalPlanBuilder> {
             let mut predicate = step.clone();
-            if in_session {
-                predicate = predicate.and(column(SESSION).is_not_null());
+            if let Some(present) = shared.present() {
+                predicate = predicate.and(present);
             }
-            self.events_in(behavior.range)?
-                .filter(filter_form(predicate))
+            let rows = self
+                .events_in(behavior.range)?
+                .filter(filter_form(predicate))?;
+            shared.with_values(rows)
         };
         let count_column = "__segql_count";
         match &behavior.count {
@@ -278,22 +286,20 @@ impl Lowering<'_> {
                             Some(n - 1),
                             None,
                         )
-                        .partition_by(vec![column(ACTOR)])
+                        .partition_by(keys.clone())
                         .order_by(vec![column(TS).sort(true, false)])
                         .build()?;
                         let lag_name = lag.schema_name().to_string();
+                        let mut narrow = keys.clone();
+                        narrow.push(column(TS));
                         let rows = matching()?
-                            .project(vec![column(ACTOR), column(TS)])?
+                            .project(narrow)?
                             .window(vec![lag])?
                             .filter((column(TS) - column(&lag_name)).lt_eq(lit(d)).is_true())?;
                         self.actor_set(rows)
                     }
                     Within::Micros(_) | Within::None | Within::Session => {
                         // N matches in all (within session: in one session).
-                        let mut keys = vec![column(ACTOR)];
-                        if in_session {
-                            keys.push(column(SESSION));
-                        }
                         let counts = matching()?
                             .aggregate(keys, vec![count(lit(1i64)).alias(count_column)])?
                             .filter(column(count_column).gt_eq(lit(n)))?;
@@ -302,12 +308,13 @@ impl Lowering<'_> {
                 }
             }
             Some(CountIr::AtMost(n)) | Some(CountIr::Exactly(n)) => {
-                let counts = matching()?
-                    .aggregate(
-                        vec![column(ACTOR)],
-                        vec![count(lit(1i64)).alias(count_column)],
-                    )?
-                    .build()?;
+                let counts =
+                    matching()?.aggregate(keys, vec![count(lit(1i64)).alias(count_column)])?;
+                let counts = if shared.holds() {
+                    self.largest_per_actor(counts, count_column)?
+                } else {
+                    counts.build()?
+                };
                 let value =
                     datafusion_functions::expr_fn::coalesce(vec![column(count_column), lit(0i64)]);
                 let test = match behavior.count {
@@ -330,17 +337,28 @@ impl Lowering<'_> {
                     AggregateFunc::Min => min(as_float),
                     AggregateFunc::Max => max(as_float),
                 };
-                let per_actor = matching()?
-                    .aggregate(vec![column(ACTOR)], vec![aggregate.alias(agg_name)])?
-                    .build()?;
+                let per_set = matching()?.aggregate(keys, vec![aggregate.alias(agg_name)])?;
+                let zero = || lit(0.0f64);
+                if shared.holds() {
+                    // Some value set's aggregate passes; without any, the
+                    // total of no events is 0.
+                    let (of_set, when_none) = match func {
+                        AggregateFunc::Total => (
+                            datafusion_functions::expr_fn::coalesce(vec![column(agg_name), zero()]),
+                            compare(zero(), *op, lit(*value)),
+                        ),
+                        _ => (column(agg_name), lit(false)),
+                    };
+                    let test = compare(of_set, *op, lit(*value)).is_true();
+                    return self.some_value_set(per_set, test, when_none);
+                }
+                let per_actor = per_set.build()?;
                 match func {
                     // The total of no events is 0, so actors without any
                     // are tested too.
                     AggregateFunc::Total => {
-                        let total = datafusion_functions::expr_fn::coalesce(vec![
-                            column(agg_name),
-                            lit(0.0f64),
-                        ]);
+                        let total =
+                            datafusion_functions::expr_fn::coalesce(vec![column(agg_name), zero()]);
                         self.with_universe(per_actor, compare(total, *op, lit(*value)).is_true())
                     }
                     _ => self.actor_set(
@@ -354,7 +372,7 @@ impl Lowering<'_> {
 
     /// Every actor of the universe, with the columns of `per_actor` (null
     /// where it has no row), kept where `test` holds.
-    fn with_universe(&self, per_actor: LogicalPlan, test: Expr) -> Result<LogicalPlan> {
+    pub(super) fn with_universe(&self, per_actor: LogicalPlan, test: Expr) -> Result<LogicalPlan> {
         let (u, a) = (self.alias("u"), self.alias("a"));
         let value_columns: Vec<Expr> = per_actor
             .schema()
@@ -395,16 +413,16 @@ fn flattened(items: Vec<&Cond>, and: bool) -> Vec<&Cond> {
 
 /// For a behavior that holds exactly when one of the actor's events
 /// satisfies one predicate (one step, asked once): that predicate, with the
-/// behavior's range and, for `within session`, a session. A filter (or a
-/// `CASE WHEN`) reads it; a null time makes it null, which keeps the event
-/// out as the range's own filter would.
+/// behavior's range and, for `within session` and `holding`, a session and
+/// the held values. A filter (or a `CASE WHEN`) reads it; a null time makes
+/// it null, which keeps the event out as the range's own filter would.
 fn one_event(behavior: &Behavior) -> Option<Expr> {
     if behavior.steps.len() != 1 || !matches!(behavior.count, None | Some(CountIr::AtLeast(1))) {
         return None;
     }
     let mut predicate = behavior.steps[0].predicate.clone();
-    if behavior.within == Within::Session {
-        predicate = predicate.and(column(SESSION).is_not_null());
+    if let Some(present) = Shared::new(behavior.within, &behavior.holding).present() {
+        predicate = predicate.and(present);
     }
     if let Some(from) = behavior.range.from {
         predicate = predicate.and(column(TS).gt_eq(lit(from)));

@@ -10,10 +10,14 @@
 //!
 //! - `relations`: the events and profile relations, the universe, and what
 //!   the catalog says (event time, session, type, name, key type);
+//! - `identity`, `sessions`: identity stitching and derived sessions, which
+//!   the events relation is built with when the mapping asks for them;
 //! - `cond`: conditions (`and`/`or`/`not`, profile tests, single steps);
 //! - `csv`: CSV lists; `time`: ranges and instants; `zone`: the local
 //!   calendar periods of the reporting time zone;
+//! - `lifecycle`: `for the first time`, `stopped` and `restarted`;
 //! - `sequence`: sequences of steps, portable (window passes) or native;
+//! - `holding`: the columns a chain's events share (session, held values);
 //! - `analysis`: funnel, retention, paths and explore.
 //!
 //! [`names::ACTOR`]: crate::names::ACTOR
@@ -22,8 +26,12 @@ mod analysis;
 mod cond;
 mod csv;
 mod expr;
+mod holding;
+mod identity;
+mod lifecycle;
 mod relations;
 mod sequence;
+mod sessions;
 mod time;
 mod zone;
 
@@ -78,7 +86,7 @@ pub fn plan_csv_checks(
             Cond::And(items) | Cond::Or(items) => items.iter().for_each(|c| collect(c, out)),
             Cond::Not(inner) => collect(inner, out),
             Cond::Csv(set) => out.push(set),
-            Cond::Universe | Cond::Profile { .. } | Cond::Behavior(_) => {}
+            Cond::Universe | Cond::Profile { .. } | Cond::Behavior(_) | Cond::Lifecycle(_) => {}
         }
     }
     let mut sets = Vec::new();

@@ -76,12 +76,12 @@ impl Lowering<'_> {
     /// Events with their normalized columns: actor, time, session, model
     /// type and name, plus every column of the events table (for `with`).
     /// Rows without a user, or (for accounts) without an account, are gone.
+    /// Users are stitched and sessions derived first when the mapping says
+    /// so (LANGUAGE.md §10).
     pub(super) fn events_relation(&self) -> Result<LogicalPlanBuilder> {
         let schema = self.events.schema();
         let uid = self.mapped(TableRole::Events, "user_id");
-        let mut scan = self
-            .scan(&self.events)?
-            .filter(column(&uid).is_not_null())?;
+        let mut scan = self.event_rows()?.filter(column(&uid).is_not_null())?;
         let mut raw: Vec<Expr> = schema.fields().iter().map(|f| column(f.name())).collect();
         let actor = match self.audience {
             Audience::Users => cast(column(&uid), self.key_type.clone()),
@@ -125,16 +125,25 @@ impl Lowering<'_> {
                 }
             }
         };
+        let derived = self.derived_sessions();
+        let session = match derived {
+            // Derived below, over every event of each user, accounts or not.
+            Some(_) => lit(ScalarValue::Utf8(None)),
+            None => self.session()?,
+        };
         let mut projection = vec![
             actor.alias(ACTOR),
             self.event_time()?.alias(TS),
-            self.session()?.alias(SESSION),
+            session.alias(SESSION),
             self.event_type().alias(TYPE),
             self.event_name().alias(NAME),
         ];
         projection.extend(self.unqualified(raw));
-        scan.project(projection)?
-            .filter(column(ACTOR).is_not_null())
+        let mut events = scan.project(projection)?;
+        if let Some(sessions) = derived {
+            events = self.with_derived_sessions(events, &uid, sessions)?;
+        }
+        events.filter(column(ACTOR).is_not_null())
     }
 
     /// In the portable lowering, the table's columns by their bare names.
@@ -180,7 +189,7 @@ impl Lowering<'_> {
     }
 
     /// The event time as microseconds since the epoch, whatever its type.
-    fn event_time(&self) -> Result<Expr> {
+    pub(super) fn event_time(&self) -> Result<Expr> {
         let name = self.mapped(TableRole::Events, "timestamp");
         let field = self.events.schema().field_with_name(&name)?.clone();
         // Timestamps count from the epoch in UTC whatever their zone: their

@@ -165,14 +165,20 @@ impl Resolver<'_> {
         }
         // Sessions may be null, even all of them, but the column is one of
         // the model's (only `account_id` is optional): a missing one is more
-        // often a mapping's typo than data without sessions.
+        // often a mapping's typo than data without sessions. Derived
+        // sessions (LANGUAGE.md §10) need none.
         let session = mapping.column(TableRole::Events, "session_id");
-        if schema.field_with_name(&session).is_err() {
-            return Err(
-                missing_column(TableRole::Events, &events, "session_id", &session).with_note(
-                    "events without a session may leave it empty: a null session never satisfies `within session`",
-                ),
+        if mapping.sessions.is_none() && schema.field_with_name(&session).is_err() {
+            let d = missing_column(TableRole::Events, &events, "session_id", &session).with_note(
+                "events without a session may leave it empty: a null session never satisfies `within session`",
             );
+            let help = d.help.clone().unwrap_or_default();
+            return Err(d.with_help(format!(
+                "{help}, or derive sessions from the gaps between each user's events with --sessions 30m"
+            )));
+        }
+        if let Some(anonymous) = &mapping.anonymous_id {
+            self.check_anonymous_id(&events, anonymous)?;
         }
         // A profile table is joined by its key.
         for (role, key) in [

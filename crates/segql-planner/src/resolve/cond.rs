@@ -153,6 +153,9 @@ impl Resolver<'_> {
     }
 
     fn behavior(&self, behavior: &AstBehavior, range: TimeRange) -> Result<Cond, Diagnostic> {
+        if let Some(lifecycle) = self.lifecycle(behavior, range)? {
+            return Ok(lifecycle);
+        }
         let steps = self.steps(&behavior.steps)?;
         let within = Self::within(behavior.within.as_ref());
         let count = match &behavior.count {
@@ -197,6 +200,7 @@ impl Resolver<'_> {
         Ok(Cond::Behavior(Behavior {
             steps,
             within,
+            holding: self.holding(behavior.holding.as_ref())?,
             count,
             range,
         }))

@@ -7,12 +7,17 @@
 //! definitions so far, the library, the options) and segments. By
 //! construct: [`column`] binds columns, [`literal`] types literals,
 //! [`pred`] resolves predicates over one table, [`range`] turns ranges into
-//! instants, [`cond`] resolves conditions, behaviors and sets, and
-//! [`analysis`] the analyses.
+//! instants, [`cond`] resolves conditions, behaviors and sets,
+//! [`lifecycle`] `stopped`, `restarted` and `for the first time`,
+//! [`holding`] the columns a behavior holds constant, and [`analysis`] the
+//! analyses.
 
 mod analysis;
 mod column;
 mod cond;
+mod holding;
+mod identity;
+mod lifecycle;
 mod literal;
 mod pred;
 mod range;

@@ -4,9 +4,11 @@
 //! funnels, the path builder ([`paths`]) builds one path per session. Both
 //! read each actor's events once, in time order, keep their groups' events
 //! alike ([`state`]), and are one kind of function to DataFusion
-//! ([`aggregate`]), each saying only what it keeps and gives.
+//! ([`aggregate`]), each saying only what it keeps and gives. One window
+//! function numbers derived sessions ([`sessions`]).
 
 mod aggregate;
 pub mod paths;
 pub mod sequence;
+pub mod sessions;
 mod state;

@@ -66,6 +66,9 @@ pub struct Condition {
     pub span: Span,
 }
 
+// Most conditions are behaviors, the largest variant: boxing it would add
+// an allocation to the common case to shrink the rare ones.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum ConditionKind {
     /// Two or more alternatives.
@@ -112,17 +115,84 @@ pub enum CsvKey {
     Email,
 }
 
-/// `[performed] step { then [not] step } [modifiers] [range]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `[performed | stopped | restarted] step { then [not] step } {modifier} [range]`.
+///
+/// The fields of LANGUAGE.md §11 (`lifecycle`, `holding`, `first_time`) are
+/// left out of the printed and serialized tree when absent, so that a
+/// behavior of §4 reads as it always has.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Behavior {
     /// Whether the optional word `performed` was written.
     pub performed: bool,
+    /// `stopped` or `restarted` before the step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<Lifecycle>,
     /// The steps in order; the first is never negated.
     pub steps: Vec<SeqStep>,
     pub within: Option<Within>,
     pub count: Option<Count>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holding: Option<Holding>,
+    /// The span of `for the first time`, when written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_time: Option<Span>,
     pub range: Option<Range>,
     pub span: Span,
+}
+
+/// `stopped` or `restarted`: the word and where it was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Lifecycle {
+    pub kind: LifecycleKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum LifecycleKind {
+    /// Did the step before the range and not in it.
+    Stopped,
+    /// Did the step in the range, not in the gap of the same length before
+    /// it, and before that gap.
+    Restarted,
+}
+
+impl LifecycleKind {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            LifecycleKind::Stopped => "stopped",
+            LifecycleKind::Restarted => "restarted",
+        }
+    }
+}
+
+/// `holding c1, c2`: the event columns whose values every matched event
+/// shares.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holding {
+    pub columns: Vec<Ident>,
+    pub span: Span,
+}
+
+impl std::fmt::Debug for Behavior {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("Behavior");
+        out.field("performed", &self.performed);
+        if let Some(lifecycle) = &self.lifecycle {
+            out.field("lifecycle", lifecycle);
+        }
+        out.field("steps", &self.steps)
+            .field("within", &self.within)
+            .field("count", &self.count);
+        if let Some(holding) = &self.holding {
+            out.field("holding", holding);
+        }
+        if let Some(first_time) = &self.first_time {
+            out.field("first_time", first_time);
+        }
+        out.field("range", &self.range)
+            .field("span", &self.span)
+            .finish()
+    }
 }
 
 impl Behavior {

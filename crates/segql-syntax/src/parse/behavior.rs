@@ -1,44 +1,80 @@
 //! Behaviors: what the audience did, as steps (an event and its `with`
-//! filter) in sequence, with `within`, a count and a range. Funnels,
-//! retention, paths and explore read steps with the same functions.
+//! filter) in sequence, with `within`, a count, `holding`, `for the first
+//! time` and a range. Funnels, retention, paths and explore read steps with
+//! the same functions.
 
 use super::predicate::{cmp, pred};
 use super::range::range;
-use super::{Input, PResult, clause, cut, expecting, fail, fail_cut, offset, opt, span_from};
-use crate::ast::{
-    AggregateFunc, Behavior, Count, CountKind, Event, EventKind, SeqStep, Step, Target, Within,
-    WithinKind,
+use super::{
+    Input, PResult, after, clause, comma_list, expecting, fail, fail_cut, failure_here, offset,
+    opt, required, span_from,
 };
+use crate::ast::{
+    AggregateFunc, Behavior, Count, CountKind, Event, EventKind, Holding, Lifecycle, LifecycleKind,
+    SeqStep, Step, Target, Within, WithinKind,
+};
+use crate::diagnostic::{Diagnostic, codes};
+use crate::keywords::{self, Starts};
 use crate::lexer::{duration, ident, int, kw, number, peek_word, skip_keyword, string};
+use crate::span::Span;
 
-/// `behavior := [ "performed" ] step { "then" [ "not" ] step } [ modifiers ] [ range ]`
+/// `behavior := [ "performed" | "stopped" | "restarted" ] step { "then" [ "not" ] step }
+///              { modifier } [ range ]`
 pub fn behavior(i: Input) -> PResult<Behavior> {
     let start = offset(&i);
-    let (i, performed) = match kw("performed")(i) {
-        Ok((i, _)) => (i, true),
-        Err(_) => (i, false),
+    let (i, lifecycle) = match at_lifecycle(&i) {
+        Some(kind) => {
+            let (i, span) = kw(kind.keyword())(i)?;
+            (i, Some(Lifecycle { kind, span }))
+        }
+        None => (i, None),
+    };
+    let (i, performed) = match lifecycle {
+        Some(_) => (i, false),
+        None => match kw("performed")(i) {
+            Ok((i, _)) => (i, true),
+            Err(_) => (i, false),
+        },
     };
     let (i, steps) = if performed {
-        cut(expecting(
+        required(
             "an event after `performed`, such as `event \"purchase\"`",
             sequence,
-        ))(i)?
+        )(i)?
     } else {
         sequence(i)?
     };
-    let (i, (within, count)) = modifiers(i)?;
+    let (i, modifiers) = modifiers(i)?;
     let (i, range) = opt(range)(i)?;
     Ok((
         i,
         Behavior {
             performed,
+            lifecycle,
             steps,
-            within,
-            count,
+            within: modifiers.within,
+            count: modifiers.count,
+            holding: modifiers.holding,
+            first_time: modifiers.first_time,
             range,
             span: span_from(start, &i),
         },
     ))
+}
+
+/// `stopped` or `restarted` at `i`, when an event word follows: only then
+/// do they start a behavior (LANGUAGE.md §11); elsewhere they are names
+/// (`have stopped = true`).
+pub fn at_lifecycle(i: &Input) -> Option<LifecycleKind> {
+    let word = peek_word(i).to_ascii_lowercase();
+    let kind = match word.as_str() {
+        "stopped" => LifecycleKind::Stopped,
+        "restarted" => LifecycleKind::Restarted,
+        _ => return None,
+    };
+    let rest = skip_keyword(*i, &word)?;
+    let next = peek_word(&rest).to_ascii_lowercase();
+    (keywords::starts(&next, Starts::Behavior) && next != "performed").then_some(kind)
 }
 
 /// `step { "then" [ "not" ] step }`: the steps of a behavior or funnel.
@@ -56,10 +92,7 @@ pub fn sequence(i: Input) -> PResult<Vec<SeqStep>> {
             Ok((rest, _)) => (rest, true),
             Err(_) => (rest, false),
         };
-        let (rest, s) = cut(expecting(
-            "a step after `then`, such as `action \"CHECKOUT\"`",
-            step,
-        ))(rest)?;
+        let (rest, s) = required("a step after `then`, such as `action \"CHECKOUT\"`", step)(rest)?;
         steps.push(SeqStep {
             negated,
             span: span_from(s_start, &rest),
@@ -70,15 +103,105 @@ pub fn sequence(i: Input) -> PResult<Vec<SeqStep>> {
     Ok((i, steps))
 }
 
-/// `modifiers := within [ count ] | count [ within ]`
-fn modifiers(i: Input) -> PResult<(Option<Within>, Option<Count>)> {
-    let (i, w) = opt(within)(i)?;
-    let (i, c) = opt(count)(i)?;
-    if w.is_some() || c.is_none() {
-        return Ok((i, (w, c)));
+/// The modifiers of a behavior, each written at most once.
+#[derive(Default)]
+struct Modifiers {
+    within: Option<Within>,
+    count: Option<Count>,
+    holding: Option<Holding>,
+    first_time: Option<Span>,
+}
+
+/// `modifier := within | count | holding | "for" "the" "first" "time"`:
+/// the modifiers of a behavior, in any order, each at most once.
+fn modifiers(mut i: Input) -> PResult<Modifiers> {
+    let mut found = Modifiers::default();
+    loop {
+        let at = i;
+        let word = peek_word(&i).to_ascii_lowercase();
+        let (rest, given_twice) = match word.as_str() {
+            "within" => {
+                let (rest, w) = within(i)?;
+                (rest, found.within.replace(w).is_some())
+            }
+            "holding" => {
+                let (rest, h) = holding(i)?;
+                (rest, found.holding.replace(h).is_some())
+            }
+            "for" if at_first_time(&i) => {
+                let (rest, span) = first_time(i)?;
+                (rest, found.first_time.replace(span).is_some())
+            }
+            _ => match opt(count)(i)? {
+                (rest, Some(c)) => (rest, found.count.replace(c).is_some()),
+                (_, None) => return Ok((i, found)),
+            },
+        };
+        if given_twice {
+            return twice(&at, &word);
+        }
+        i = rest;
     }
-    let (i, w) = opt(within)(i)?;
-    Ok((i, (w, c)))
+}
+
+/// A modifier written a second time on one behavior.
+fn twice<'a, O>(at: &Input<'a>, word: &str) -> PResult<'a, O> {
+    let (what, example) = match word {
+        "within" => ("`within`", "`within session`"),
+        "holding" => (
+            "`holding`",
+            "one `holding` with a list: `holding product_id, device`",
+        ),
+        "for" => ("`for the first time`", "`for the first time`"),
+        _ => ("a count", "one count, such as `at least 3 times`"),
+    };
+    let len = peek_word(at).len();
+    failure_here(
+        at,
+        len,
+        Diagnostic::error(
+            codes::SYNTAX,
+            format!("{what} is written twice on one behavior"),
+        )
+        .with_label("the second one")
+        .with_help(format!(
+            "a behavior takes each modifier once: keep {example}"
+        )),
+    )
+}
+
+/// `holding := "holding" ident { "," ident }`
+fn holding(i: Input) -> PResult<Holding> {
+    let start = offset(&i);
+    let (i, columns) = after(
+        "holding",
+        "the event columns to hold constant after `holding`, such as `product_id`",
+        comma_list(ident),
+    )(i)?;
+    Ok((
+        i,
+        Holding {
+            columns,
+            span: span_from(start, &i),
+        },
+    ))
+}
+
+/// True when `for the first` starts at `i`: `for` alone belongs to an
+/// analysis (`funnel ... for SEG`).
+fn at_first_time(i: &Input) -> bool {
+    skip_keyword(*i, "for")
+        .and_then(|i| skip_keyword(i, "the"))
+        .is_some_and(|i| peek_word(&i).eq_ignore_ascii_case("first"))
+}
+
+/// `"for" "the" "first" "time"`
+fn first_time(i: Input) -> PResult<Span> {
+    let start = offset(&i);
+    let (i, _) = kw("for")(i)?;
+    let (i, _) = kw("the")(i)?;
+    let (i, _) = after("first", "`time` after `for the first`", kw("time"))(i)?;
+    Ok((i, span_from(start, &i)))
 }
 
 /// `step := event [ "with" pred ]`
@@ -108,8 +231,7 @@ fn event(i: Input) -> PResult<Event> {
     let word = peek_word(&i).to_ascii_lowercase();
     let (i, kind) = match word.as_str() {
         "viewed" => {
-            let (i, _) = kw("viewed")(i)?;
-            let (i, t) = cut(expecting("a quoted page path after `viewed`", target))(i)?;
+            let (i, t) = after("viewed", "a quoted page path after `viewed`", target)(i)?;
             (i, EventKind::Viewed(t))
         }
         "action" | "clicked" => {
@@ -120,7 +242,7 @@ fn event(i: Input) -> PResult<Event> {
             } else {
                 "a quoted action name after `action`"
             };
-            let (i, t) = cut(expecting(what, target))(i)?;
+            let (i, t) = required(what, target)(i)?;
             (i, EventKind::Action { target: t, clicked })
         }
         "error" => {
@@ -129,13 +251,11 @@ fn event(i: Input) -> PResult<Event> {
             (i, EventKind::Error(t))
         }
         "event" => {
-            let (i, _) = kw("event")(i)?;
-            let (i, t) = cut(expecting("a quoted event name after `event`", target))(i)?;
+            let (i, t) = after("event", "a quoted event name after `event`", target)(i)?;
             (i, EventKind::Named(t))
         }
         "any" => {
-            let (i, _) = kw("any")(i)?;
-            let (i, _) = cut(expecting("`event` after `any`", kw("event")))(i)?;
+            let (i, _) = after("any", "`event` after `any`", kw("event"))(i)?;
             (i, EventKind::Any)
         }
         _ => {
@@ -157,10 +277,10 @@ fn event(i: Input) -> PResult<Event> {
 /// `target := STRING | "like" STRING`
 fn target(i: Input) -> PResult<Target> {
     if let Ok((i, _)) = kw("like")(i) {
-        let (i, pattern) = cut(expecting(
+        let (i, pattern) = required(
             "a quoted pattern after `like`, such as \"/product/%\"",
             string,
-        ))(i)?;
+        )(i)?;
         return Ok((
             i,
             Target {
@@ -192,10 +312,10 @@ pub fn within(i: Input) -> PResult<Within> {
             },
         ));
     }
-    let (i, d) = cut(expecting(
+    let (i, d) = required(
         "`session` or a duration such as `30 minutes` after `within`",
         duration,
-    ))(i)?;
+    )(i)?;
     Ok((
         i,
         Within {
@@ -246,11 +366,8 @@ fn count(i: Input) -> PResult<Count> {
                 _ => AggregateFunc::Max,
             };
             let (i, column) = ident(after)?;
-            let (i, op) = cut(expecting(
-                "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
-                cmp,
-            ))(i)?;
-            let (i, value) = cut(expecting("a number", number))(i)?;
+            let (i, op) = required("a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)", cmp)(i)?;
+            let (i, value) = required("a number", number)(i)?;
             (
                 i,
                 CountKind::Aggregate {
@@ -274,9 +391,7 @@ fn count(i: Input) -> PResult<Count> {
 
 /// `INT ( "time" | "times" )` after `at least`, `at most`, `exactly`.
 fn times(i: Input) -> PResult<u64> {
-    let (i, (n, _)) = cut(expecting("a whole number of times", int))(i)?;
-    let (i, _) = cut(expecting("`times`", |i| {
-        kw("times")(i).or_else(|_| kw("time")(i))
-    }))(i)?;
+    let (i, (n, _)) = required("a whole number of times", int)(i)?;
+    let (i, _) = required("`times`", |i| kw("times")(i).or_else(|_| kw("time")(i)))(i)?;
     Ok((i, n))
 }

@@ -7,7 +7,7 @@
 //! debug build keeps every temporary of a function in its frame, and deep
 //! nesting multiplies that frame.
 
-use super::{Input, PResult, cut, expected_found, expecting, failure, nested, offset, span_from};
+use super::{Input, PResult, cut, expected_found, failure, nested, offset, required, span_from};
 use crate::diagnostic::codes;
 use crate::lexer::{kw, sym};
 use crate::span::Span;
@@ -72,7 +72,7 @@ pub fn chain_rest<T: Logic>(mut i: Input, first: T, start: usize, chain: Chain) 
             break;
         }
         let (rest, item) = match T::after(chain) {
-            Some(what) => cut(expecting(what, next))(rest)?,
+            Some(what) => required(what, next)(rest)?,
             None => cut(next)(rest)?,
         };
         items.push(item);

@@ -2,12 +2,12 @@
 //! joined by `and`, `or`, `not` and parentheses (the shape of [`boolean`]),
 //! and the mistakes a condition is most often written with.
 
-use super::behavior::behavior;
+use super::behavior::{self, behavior};
 use super::boolean::{self, Chain, Logic, chain_rest};
 use super::predicate::{atom, reserved_as_column};
 use super::range::range;
 use super::segment::set_ref;
-use super::{Input, PError, PResult, cut, expecting, offset, opt, span_from};
+use super::{Input, PError, PResult, after, cut, expecting, offset, opt, required, span_from};
 use crate::ast::{Condition, ConditionKind};
 use crate::diagnostic::{Diagnostic, codes, did_you_mean, quoted};
 use crate::keywords::{self, Starts};
@@ -47,6 +47,7 @@ fn unary(i: Input) -> PResult<Condition> {
         "have" => have_condition(i),
         "in" => in_set_condition(i),
         word if keywords::starts(word, Starts::Behavior) => behavior_condition(i),
+        _ if behavior::at_lifecycle(&i).is_some() => behavior_condition(i),
         _ if i.fragment().starts_with('(') => boolean::group(i),
         _ => profile_condition(i),
     }
@@ -97,7 +98,7 @@ impl Logic for Condition {
 }
 
 fn condition_in_group(i: Input) -> PResult<Condition> {
-    cut(expecting(CONDITION_EXPECTED, condition))(i)
+    required(CONDITION_EXPECTED, condition)(i)
 }
 
 fn condition_node(kind: ConditionKind, start: usize, rest: &Input) -> Condition {
@@ -119,11 +120,11 @@ fn unranged(kind: ConditionKind, start: usize, i: Input) -> PResult<Condition> {
 #[inline(never)]
 fn have_condition(i: Input) -> PResult<Condition> {
     let start = offset(&i);
-    let (i, _) = kw("have")(i)?;
-    let (i, atom) = cut(expecting(
+    let (i, atom) = after(
+        "have",
         "a profile test after `have`, such as `plan = \"premium\"`",
         atom,
-    ))(i)?;
+    )(i)?;
     unranged(ConditionKind::Profile { atom, have: true }, start, i)
 }
 

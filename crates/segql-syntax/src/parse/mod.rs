@@ -217,6 +217,28 @@ pub fn cut<'a, O>(
     }
 }
 
+/// `parser`, which must match here: when it does not, the error says `what`
+/// was expected, and no alternative is tried.
+pub fn required<'a, O>(
+    what: &'static str,
+    parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
+) -> impl FnMut(Input<'a>) -> PResult<'a, O> {
+    cut(expecting(what, parser))
+}
+
+/// The keyword `word` and what must follow it ([`required`]).
+pub fn after<'a, O>(
+    word: &'static str,
+    what: &'static str,
+    parser: impl FnMut(Input<'a>) -> PResult<'a, O>,
+) -> impl FnMut(Input<'a>) -> PResult<'a, O> {
+    let mut rest = required(what, parser);
+    move |i: Input<'a>| {
+        let (i, _) = kw(word)(i)?;
+        rest(i)
+    }
+}
+
 /// Runs `parser` and gives back `None` on a recoverable failure, keeping the
 /// input where it was.
 pub fn opt<'a, O>(

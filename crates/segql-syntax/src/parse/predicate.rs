@@ -6,8 +6,8 @@
 use super::boolean::{self, Chain, Logic, chain_rest};
 use super::range::{in_the_past, in_without_the};
 use super::{
-    Input, PError, PResult, cut, expected_found, expecting, fail, fail_cut, failure, failure_here,
-    offset, span_from,
+    Input, PError, PResult, after, cut, expected_found, expecting, fail, fail_cut, failure,
+    failure_here, offset, required, span_from,
 };
 use crate::ast::{Atom, AtomKind, CmpOp, Ident, Literal, LiteralKind, Pred, PredKind};
 use crate::diagnostic::{Diagnostic, codes, quoted};
@@ -33,7 +33,7 @@ fn starts_atom(i: &Input) -> bool {
     }
     i.fragment().starts_with('`') || {
         let w = peek_word(&i);
-        !w.is_empty() && !is_reserved(w)
+        !w.is_empty() && !is_reserved(w) && super::behavior::at_lifecycle(&i).is_none()
     }
 }
 
@@ -144,7 +144,7 @@ pub fn atom(i: Input) -> PResult<Atom> {
                     },
                 )
             } else if let Ok((i, _)) = kw("like")(i) {
-                let (i, pattern) = cut(expecting("a quoted pattern after `not like`", string))(i)?;
+                let (i, pattern) = required("a quoted pattern after `not like`", string)(i)?;
                 (
                     i,
                     AtomKind::Like {
@@ -212,11 +212,11 @@ pub fn atom(i: Input) -> PResult<Atom> {
             (i, AtomKind::IsNull { negated })
         }
         "like" => {
-            let (i, _) = kw("like")(i)?;
-            let (i, pattern) = cut(expecting(
+            let (i, pattern) = after(
+                "like",
                 "a quoted pattern after `like`, such as \"%@example.com\"",
                 string,
-            ))(i)?;
+            )(i)?;
             (
                 i,
                 AtomKind::Like {
@@ -226,15 +226,13 @@ pub fn atom(i: Input) -> PResult<Atom> {
             )
         }
         "between" => {
-            let (i, _) = kw("between")(i)?;
-            let (i, low) = cut(expecting("a value after `between`", literal))(i)?;
-            let (i, _) = cut(expecting("`and` between the two values", kw("and")))(i)?;
-            let (i, high) = cut(expecting("a value after `and`", literal))(i)?;
+            let (i, low) = after("between", "a value after `between`", literal)(i)?;
+            let (i, _) = required("`and` between the two values", kw("and"))(i)?;
+            let (i, high) = required("a value after `and`", literal)(i)?;
             (i, AtomKind::Between { low, high })
         }
         "contains" => {
-            let (i, _) = kw("contains")(i)?;
-            let (i, needle) = cut(expecting("a quoted text after `contains`", string))(i)?;
+            let (i, needle) = after("contains", "a quoted text after `contains`", string)(i)?;
             (i, AtomKind::Contains { needle })
         }
         _ => {
@@ -245,10 +243,10 @@ pub fn atom(i: Input) -> PResult<Atom> {
                 }
                 Err(e) => return Err(e),
             };
-            let (i, value) = cut(expecting(
+            let (i, value) = required(
                 "a value: a quoted string, a number, a date, `true`, `false` or `null`",
                 literal,
-            ))(i)?;
+            )(i)?;
             (i, AtomKind::Compare { op, value })
         }
     };
@@ -319,7 +317,7 @@ fn literal_list(i: Input) -> PResult<Vec<Literal>> {
     };
     let mut values = Vec::new();
     loop {
-        let (rest, v) = cut(expecting("a value in the list", literal))(i)?;
+        let (rest, v) = required("a value in the list", literal)(i)?;
         values.push(v);
         if let Ok((rest, _)) = sym(",")(rest) {
             i = rest;

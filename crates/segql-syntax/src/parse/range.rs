@@ -2,8 +2,8 @@
 //! to, relative (`during last 7 days`, `in the past week`) or between dates.
 
 use super::{
-    Input, PError, PResult, cut, expected_found, expecting, fail, fail_cut, failure, offset, opt,
-    span_from,
+    Input, PError, PResult, after, cut, expected_found, fail, fail_cut, failure, offset, opt,
+    required, span_from,
 };
 use crate::ast::{LastForm, Range, RangeKind, Unit};
 use crate::diagnostic::codes;
@@ -35,7 +35,7 @@ pub fn range(i: Input) -> PResult<Range> {
                     );
                 return failure(at, d);
             };
-            let (i, (n, _)) = cut(expecting("a whole number, as in `during last 7 days`", int))(i)?;
+            let (i, (n, _)) = required("a whole number, as in `during last 7 days`", int)(i)?;
             let (i, (unit, _)) = cut(unit)(i)?;
             let r = node(
                 RangeKind::Last {
@@ -72,7 +72,7 @@ pub fn range(i: Input) -> PResult<Range> {
             } else {
                 "a date after `before`, such as 2026-01-31"
             };
-            let (i, d) = cut(expecting(what, date))(i)?;
+            let (i, d) = required(what, date)(i)?;
             let kind = if word == "since" {
                 RangeKind::Since(d)
             } else {
@@ -82,13 +82,13 @@ pub fn range(i: Input) -> PResult<Range> {
             Ok((i, r))
         }
         "between" => {
-            let (i, _) = kw("between")(i)?;
-            let (i, a) = cut(expecting(
+            let (i, a) = after(
+                "between",
                 "a date after `between`, such as 2026-01-01",
                 date,
-            ))(i)?;
-            let (i, _) = cut(expecting("`and` between the two dates", kw("and")))(i)?;
-            let (i, b) = cut(expecting("a date after `and`", date))(i)?;
+            )(i)?;
+            let (i, _) = required("`and` between the two dates", kw("and"))(i)?;
+            let (i, b) = required("a date after `and`", date)(i)?;
             let r = node(RangeKind::Between(a, b), &i);
             Ok((i, r))
         }

@@ -5,8 +5,8 @@ use super::condition::condition;
 use super::predicate::pred;
 use super::range::range;
 use super::{
-    Input, PError, PResult, clause, cut, expected_found, expecting, fail, failure, offset, opt,
-    span_from,
+    Input, PError, PResult, after, clause, cut, expected_found, expecting, fail, failure, offset,
+    opt, required, span_from,
 };
 use crate::ast::{Audience, CsvKey, Pred, Segment, SegmentBody, SegmentDef, SetRef, SetRefKind};
 use crate::diagnostic::{Diagnostic, codes, did_you_mean};
@@ -15,13 +15,9 @@ use crate::span::Span;
 
 /// `segment_def := "segment" IDENT "=" segment`
 pub fn segment_def(i: Input) -> PResult<SegmentDef> {
-    let (i, _) = kw("segment")(i)?;
-    let (i, name) = cut(expecting("a segment name after `segment`", ident))(i)?;
-    let (i, _) = cut(expecting("`=` after the segment name", sym("=")))(i)?;
-    let (i, segment) = cut(expecting(
-        "`users` or `accounts` to start the segment",
-        segment,
-    ))(i)?;
+    let (i, name) = after("segment", "a segment name after `segment`", ident)(i)?;
+    let (i, _) = required("`=` after the segment name", sym("="))(i)?;
+    let (i, segment) = required("`users` or `accounts` to start the segment", segment)(i)?;
     Ok((i, SegmentDef { name, segment }))
 }
 
@@ -66,8 +62,8 @@ pub fn segment(i: Input) -> PResult<Segment> {
             )),
         );
     }
-    let (i, _) = cut(expecting("`who` or `in` after the audience", kw("who")))(i)?;
-    let (i, condition) = cut(expecting("a condition after `who`", condition))(i)?;
+    let (i, _) = required("`who` or `in` after the audience", kw("who"))(i)?;
+    let (i, condition) = required("a condition after `who`", condition)(i)?;
     let (i, filter) = where_clause(i)?;
     let (i, range) = if filter.is_some() {
         opt(range)(i)?
@@ -122,7 +118,7 @@ fn audience(i: Input) -> PResult<(Audience, Span)> {
 pub fn set_ref(i: Input) -> PResult<SetRef> {
     let start = offset(&i);
     if let Ok((i, _)) = kw("segment")(i) {
-        let (i, name) = cut(expecting("a segment name after `in segment`", ident))(i)?;
+        let (i, name) = required("a segment name after `in segment`", ident)(i)?;
         return Ok((
             i,
             SetRef {
@@ -132,10 +128,7 @@ pub fn set_ref(i: Input) -> PResult<SetRef> {
         ));
     }
     if let Ok((i, _)) = kw("csv")(i) {
-        let (i, path) = cut(expecting(
-            "the quoted path of a CSV file after `csv`",
-            string,
-        ))(i)?;
+        let (i, path) = required("the quoted path of a CSV file after `csv`", string)(i)?;
         let (i, column) = clause(
             "column",
             expecting("the quoted name of a CSV column after `column`", string),

@@ -50,12 +50,18 @@ pub(super) fn layout_steps(steps: &[SeqStep], out: &mut Layout) {
 }
 
 pub(super) fn layout_behavior(behavior: &Behavior, out: &mut Layout) {
-    if behavior.performed {
+    if let Some(lifecycle) = &behavior.lifecycle {
+        out.word(lifecycle.kind.keyword());
+    } else if behavior.performed {
         out.word("performed");
     }
     layout_steps(&behavior.steps, out);
     out.word_if(behavior.count.as_ref());
     out.word_if(behavior.within.as_ref());
+    out.word_if(behavior.holding.as_ref());
+    if behavior.first_time.is_some() {
+        out.word("for the first time");
+    }
     out.word_if(behavior.range.as_ref());
 }
 
@@ -175,6 +181,13 @@ impl Display for Within {
         }
     }
 }
+impl Display for Holding {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        f.write_str("holding ")?;
+        write_joined(f, &self.columns, ", ")
+    }
+}
+
 impl Display for Count {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let (words, n) = match &self.kind {

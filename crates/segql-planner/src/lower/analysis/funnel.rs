@@ -4,6 +4,7 @@
 use crate::ir::*;
 use crate::lower::analysis::{BLOCK, BY, FURTHEST, values_table};
 use crate::lower::expr::{column, qualified};
+use crate::lower::holding::Shared;
 use crate::lower::sequence::{MATCHED, START, TOP};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, SESSION};
@@ -21,6 +22,9 @@ impl Lowering<'_> {
     fn funnel_actors(&self, funnel: &FunnelIr) -> Result<LogicalPlan> {
         let event_by = funnel.by.as_ref().filter(|b| b.source == BySource::Event);
         let events = self.scoped_events(&funnel.scope)?.build()?;
+        // A funnel's chains share a session with `within session`; they
+        // hold no other value yet.
+        let shared = Shared::new(funnel.within, &[]);
         if event_by.is_none()
             && let Some(pattern) =
                 self.native_pattern(&funnel.steps, funnel.within, SequenceOutput::Furthest)
@@ -28,7 +32,7 @@ impl Lowering<'_> {
             return self
                 .native_sequence(
                     &funnel.steps,
-                    funnel.within,
+                    &shared,
                     LogicalPlanBuilder::from(events),
                     pattern,
                 )?
@@ -55,7 +59,7 @@ impl Lowering<'_> {
             };
             self.native_sequence(
                 &funnel.steps,
-                funnel.within,
+                &shared,
                 LogicalPlanBuilder::from(events.clone()),
                 pattern,
             )?
@@ -73,6 +77,7 @@ impl Lowering<'_> {
             let reach = self.reach(
                 &funnel.steps,
                 funnel.within,
+                &shared,
                 LogicalPlanBuilder::from(events.clone()),
                 event_by.is_some(),
                 true,

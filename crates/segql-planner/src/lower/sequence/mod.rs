@@ -2,8 +2,8 @@
 //! actors that complete them.
 //!
 //! The portable lowering ([`portable`]) evaluates a sequence by one window
-//! pass per step over the events of a partition (an actor, an actor's
-//! session, or an actor and a start time for `within D`): an event is
+//! pass per step over the events of a partition (an actor, with its
+//! session and held values, and a start time for `within D`): an event is
 //! reachable at step j when it matches step j and the latest event
 //! reachable at step j-1 lies strictly before it with no event of the
 //! negated steps of that gap in between. The native lowering ([`native`])
@@ -14,9 +14,9 @@ mod portable;
 
 use crate::ir::*;
 use crate::lower::expr::{any_of, column};
+use crate::lower::holding::Shared;
 use crate::lower::sequence::portable::reach_flag;
 use crate::lower::{Lowering, Result};
-use crate::names::SESSION;
 use crate::udaf::sequence::SequenceOutput;
 use datafusion_expr::{LogicalPlan, LogicalPlanBuilder};
 
@@ -30,31 +30,40 @@ pub(super) const START: &str = "__segql_start";
 /// reaches, see [`Lowering::reach`].
 pub(super) const TOP: &str = "__segql_top";
 
-/// The events a sequence reads: those that match some step (and, for
-/// `within session`, have a session).
+/// The events a sequence reads: those that match some step and have a
+/// value of every shared column (a session for `within session`, the held
+/// values for `holding`), with the held values as columns.
 fn step_events(
     steps: &[StepIr],
-    within: Within,
+    shared: &Shared,
     events: LogicalPlanBuilder,
 ) -> Result<LogicalPlanBuilder> {
     let rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
-    if within == Within::Session {
-        return rows.filter(column(SESSION).is_not_null());
+    match shared.present() {
+        Some(present) => shared.with_values(rows.filter(present)?),
+        None => Ok(rows),
     }
-    Ok(rows)
 }
 
 impl Lowering<'_> {
     /// The actors that complete a sequence of steps.
     pub(super) fn sequence(&self, behavior: &Behavior) -> Result<LogicalPlan> {
         let events = self.events_in(behavior.range)?;
+        let shared = Shared::new(behavior.within, &behavior.holding);
         if let Some(pattern) =
             self.native_pattern(&behavior.steps, behavior.within, SequenceOutput::Holds)
         {
-            let rows = self.native_sequence(&behavior.steps, behavior.within, events, pattern)?;
+            let rows = self.native_sequence(&behavior.steps, &shared, events, pattern)?;
             return self.actor_set(rows.filter(column(MATCHED))?);
         }
-        let reach = self.reach(&behavior.steps, behavior.within, events, false, false)?;
+        let reach = self.reach(
+            &behavior.steps,
+            behavior.within,
+            &shared,
+            events,
+            false,
+            false,
+        )?;
         let last = reach_flag(reach.k - 1);
         if reach.end_gap.is_none() {
             return self.actor_set(reach.rows.filter(column(&last))?);

@@ -4,9 +4,10 @@
 
 use crate::ir::*;
 use crate::lower::expr::{balanced, column, exactly_true};
+use crate::lower::holding::Shared;
 use crate::lower::sequence::{MATCHED, step_events};
 use crate::lower::{Lowering, Result};
-use crate::names::{ACTOR, SESSION, TS};
+use crate::names::{ACTOR, TS};
 use crate::options::SequenceEngine;
 use crate::udaf::sequence::{SequenceMatch, SequenceOutput, SequencePattern};
 use datafusion_expr::{Expr, LogicalPlanBuilder, Operator, lit, when};
@@ -63,16 +64,17 @@ impl Lowering<'_> {
         })
     }
 
-    /// Per actor (and session, for `within session`): MATCHED, the native
-    /// matcher's result over the events that match some step.
+    /// Per actor (and session and held values, the columns of `shared`):
+    /// MATCHED, the native matcher's result over the events that match
+    /// some step.
     pub(in crate::lower) fn native_sequence(
         &self,
         steps: &[StepIr],
-        within: Within,
+        shared: &Shared,
         events: LogicalPlanBuilder,
         pattern: SequencePattern,
     ) -> Result<LogicalPlanBuilder> {
-        let mut rows = step_events(steps, within, events)?;
+        let mut rows = step_events(steps, shared, events)?;
         // The negated steps of one gap share its bit: an event matching
         // several of them must set it once (a sum of the same bit twice
         // would carry into the next one).
@@ -97,9 +99,7 @@ impl Lowering<'_> {
             words[word].push(when(predicate, lit(bit)).otherwise(lit(0i64))?);
         }
         let mut keys = vec![column(ACTOR)];
-        if within == Within::Session {
-            keys.push(column(SESSION));
-        }
+        keys.extend(shared.keys());
         let mut projection = keys.clone();
         projection.push(column(TS));
         for (w, bits) in words.into_iter().enumerate() {

@@ -3,6 +3,7 @@
 
 use crate::ir::*;
 use crate::lower::expr::{balanced, column, exactly_true, filter_form, qualified};
+use crate::lower::holding::Shared;
 use crate::lower::relations::join_aliased;
 use crate::lower::sequence::{START, TOP, step_events};
 use crate::lower::{Lowering, Result};
@@ -20,7 +21,8 @@ use std::sync::Arc;
 impl Lowering<'_> {
     /// The reachability of each step of a sequence, event by event.
     ///
-    /// `events` are the events the sequence sees (range and scope applied).
+    /// `events` are the events the sequence sees (range and scope applied);
+    /// `shared` the columns its chains share (session, held values).
     /// The result has, per row: ACTOR, TS, the partition columns, the
     /// columns the steps read, and `__segql_r{k-1}` — the event matches the
     /// last positive step and ends a chain of every positive step that
@@ -41,6 +43,7 @@ impl Lowering<'_> {
         &self,
         steps: &[StepIr],
         within: Within,
+        shared: &Shared,
         events: LogicalPlanBuilder,
         by_start: bool,
         furthest: bool,
@@ -64,7 +67,7 @@ impl Lowering<'_> {
             .map(|g| balanced(g, Operator::Or))
             .collect();
         let k = positive.len();
-        let rows = step_events(steps, within, events)?;
+        let rows = step_events(steps, shared, events)?;
         let mut read = BTreeSet::new();
         for step in steps {
             read.extend(
@@ -79,6 +82,7 @@ impl Lowering<'_> {
             read.remove(c);
         }
         carried.extend(read);
+        carried.extend(shared.names().into_iter().filter(|c| c != SESSION));
         let mut rows = rows.project(carried.iter().map(|c| column(c)).collect::<Vec<_>>())?;
 
         // The partition a chain lives in, and which events may start it.
@@ -86,10 +90,9 @@ impl Lowering<'_> {
             // One partition per actor (and session) and start time: the
             // events from the start on (to the start + D, inclusive).
             let rows_plan = rows.build()?;
+            let starts_shared = shared.renamed("__segql_s");
             let mut start_keys = vec![column(ACTOR).alias("__segql_s_actor")];
-            if within == Within::Session {
-                start_keys.push(column(SESSION).alias("__segql_s_session"));
-            }
+            start_keys.extend(starts_shared.iter().map(|(c, s)| column(c).alias(s)));
             start_keys.push(column(TS).alias(START));
             let starts = LogicalPlanBuilder::from(rows_plan.clone())
                 .filter(filter_form(positive[0].clone()))?
@@ -110,9 +113,7 @@ impl Lowering<'_> {
                 );
             }
             let mut keys = vec![(ACTOR, "__segql_s_actor")];
-            if within == Within::Session {
-                keys.push((SESSION, "__segql_s_session"));
-            }
+            keys.extend(starts_shared.iter().map(|(c, s)| (c.as_str(), s.as_str())));
             rows = join_aliased(
                 rows_plan,
                 starts,
@@ -125,18 +126,16 @@ impl Lowering<'_> {
             .project(projection)?;
             carried.push(START.to_string());
             let mut partition = vec![column(ACTOR)];
-            if within == Within::Session {
-                partition.push(column(SESSION));
-            }
+            partition.extend(shared.keys());
             partition.push(column(START));
             (
                 partition,
                 positive[0].clone().and(column(TS).eq(column(START))),
             )
-        } else if within == Within::Session {
-            (vec![column(ACTOR), column(SESSION)], positive[0].clone())
         } else {
-            (vec![column(ACTOR)], positive[0].clone())
+            let mut partition = vec![column(ACTOR)];
+            partition.extend(shared.keys());
+            (partition, positive[0].clone())
         };
 
         // Per pass: the carried columns, the reach flag of the pass's step,

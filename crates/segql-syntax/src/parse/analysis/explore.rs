@@ -7,7 +7,8 @@ use crate::diagnostic::{codes, did_you_mean};
 use crate::lexer::{duration, ident, kw, peek_word, skip_keyword, sym, unit};
 use crate::parse::behavior::step;
 use crate::parse::{
-    Input, PError, PResult, clause, comma_list, cut, expected_found, expecting, offset, span_from,
+    Input, PError, PResult, after, clause, comma_list, cut, expected_found, expecting, offset,
+    required, span_from,
 };
 
 /// `explore := "explore" measure { "," measure } [ "by" ident { "," ident } ]
@@ -73,13 +74,12 @@ fn measure(i: Input) -> PResult<Measure> {
             (rest, kind)
         }
         "count" => {
-            let (i, _) = kw("count")(i)?;
-            let (i, _) = cut(expecting("`(` after `count`", sym("(")))(i)?;
-            let (i, s) = cut(expecting(
+            let (i, _) = after("count", "`(` after `count`", sym("("))(i)?;
+            let (i, s) = required(
                 "a step inside `count(...)`, such as `viewed \"/cart\"`",
                 step,
-            ))(i)?;
-            let (i, _) = cut(expecting("`)` to close `count(`", sym(")")))(i)?;
+            )(i)?;
+            let (i, _) = required("`)` to close `count(`", sym(")"))(i)?;
             (i, MeasureKind::Count(s))
         }
         _ => {

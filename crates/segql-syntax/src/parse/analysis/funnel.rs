@@ -8,7 +8,7 @@ use crate::keywords::{self, Starts};
 use crate::lexer::{at_keyword, describe_token, kw, peek_word};
 use crate::parse::behavior::{sequence, within};
 use crate::parse::{
-    Input, PError, PResult, clause, comma_list, cut, expecting, failure_here, offset, opt,
+    Input, PError, PResult, clause, comma_list, failure_here, offset, opt, required,
 };
 
 /// `funnel := "funnel" step "then" [ "not" ] step { "then" [ "not" ] step } [ within ]
@@ -27,10 +27,10 @@ pub fn funnel(i: Input) -> PResult<Funnel> {
                 ),
         );
     }
-    let (i, steps) = cut(expecting(
+    let (i, steps) = required(
         "the first step of the funnel, such as `viewed \"/home\"`",
         sequence,
-    ))(i)?;
+    )(i)?;
     if steps.len() < 2 {
         return Err(nom::Err::Failure(funnel_second_step_error(&i, &steps[0])));
     }

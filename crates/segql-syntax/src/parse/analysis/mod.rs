@@ -16,7 +16,7 @@ pub use retention::retention;
 use super::range::range;
 use super::segment::segment;
 use super::{
-    Input, PError, PResult, clause, cut, expecting, failure, nested, offset, opt, span_from,
+    Input, PError, PResult, clause, expecting, failure, nested, offset, opt, required, span_from,
 };
 use crate::ast::{Ident, Range, SegRef, SegRefKind};
 use crate::diagnostic::{Diagnostic, codes};
@@ -113,12 +113,9 @@ fn seg(i: Input) -> PResult<SegRef> {
     let start = offset(&i);
     if let Ok((rest, _)) = sym("(")(i) {
         let (rest, s) = nested(rest, |r| {
-            cut(expecting(
-                "a segment such as `users who viewed \"/cart\"`",
-                segment,
-            ))(r)
+            required("a segment such as `users who viewed \"/cart\"`", segment)(r)
         })?;
-        let (rest, _) = cut(expecting("`)` to close the segment", sym(")")))(rest)?;
+        let (rest, _) = required("`)` to close the segment", sym(")"))(rest)?;
         return Ok((
             rest,
             SegRef {

@@ -6,24 +6,21 @@ use crate::ast::{Period, Retention};
 use crate::diagnostic::{Diagnostic, codes};
 use crate::lexer::{describe_token, kw, peek_word};
 use crate::parse::behavior::step;
-use crate::parse::{Input, PResult, clause, cut, expecting, failure, offset};
+use crate::parse::{Input, PResult, after, clause, failure, offset, required};
 
 /// `retention := "retention" step "returning" step [ "every" ( "day" | "week" | "month" ) ]
 ///               [ "periods" INT ] [ "for" seg ] [ "by" ident ] [ range ]`
 pub fn retention(i: Input) -> PResult<Retention> {
-    let (i, _) = kw("retention")(i)?;
-    let (i, start) = cut(expecting(
+    let (i, start) = after(
+        "retention",
         "the starting step, such as `viewed \"/home\"`",
         step,
-    ))(i)?;
-    let (i, _) = cut(expecting(
+    )(i)?;
+    let (i, _) = required(
         "`returning` and the step that counts as a return",
         kw("returning"),
-    ))(i)?;
-    let (i, returning) = cut(expecting(
-        "the returning step, such as `action \"add_to_cart\"`",
-        step,
-    ))(i)?;
+    )(i)?;
+    let (i, returning) = required("the returning step, such as `action \"add_to_cart\"`", step)(i)?;
     let (i, every) = clause("every", period)(i)?;
     let (i, periods) = int_clause(i, "periods", "a whole number of periods after `periods`")?;
     let (i, scope) = for_clause(i)?;

@@ -145,9 +145,12 @@ fn seq(negated: bool, step: Step) -> SeqStep {
 fn behavior(steps: Vec<SeqStep>) -> Behavior {
     Behavior {
         performed: false,
+        lifecycle: None,
         steps,
         within: None,
         count: None,
+        holding: None,
+        first_time: None,
         range: None,
         span: sp(),
     }

@@ -196,7 +196,7 @@ segment browsers = users who viewed like "/product/%" # inside too
 
 users who (in segment buyers # inside 2
   or in segment browsers) and not error;
-funnel viewed "/cart" then action "CHECKOUT" then not error within 1 day for buyers compare browsers, (users who have plan = "premium") by device during last 7 days; # long one
+funnel viewed "/cart" then action "CHECKOUT" within 1 day for buyers compare browsers, (users who have plan = "premium") by device during last 7 days; # long one
 # before last
 explore users by device # trailing without semicolon
 
@@ -219,7 +219,6 @@ segment browsers = users who viewed like "/product/%" at least 3 times during la
 users who (in segment buyers or in segment browsers) and not error;
 funnel viewed "/cart"
     then action "CHECKOUT"
-    then not error
     within 1 day
     for buyers
     compare browsers, (users who have plan = "premium")

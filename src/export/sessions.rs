@@ -1,0 +1,43 @@
+//! Derived sessions with a maximum length (LANGUAGE.md §10) have no SQL
+//! form: each cut depends on where the current session started, which
+//! standard window functions cannot carry from row to row, so the plan
+//! numbers them with segql's own window function. Export says so rather
+//! than writing a call no other engine has.
+
+use crate::{Diagnostic, codes};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan, WindowFunctionDefinition};
+use segql_planner::udaf::sessions::SessionNumber;
+
+/// An error when `plan` numbers sessions with segql's window function.
+pub(super) fn refuse_session_numbers(plan: &LogicalPlan) -> Result<(), Diagnostic> {
+    let mut found = false;
+    plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                if let Expr::WindowFunction(window) = e
+                    && let WindowFunctionDefinition::WindowUDF(udf) = &window.fun
+                    && udf.name() == SessionNumber::NAME
+                {
+                    found = true;
+                    return Ok(TreeNodeRecursion::Stop);
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    })
+    .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot read the plan: {e}")))?;
+    if !found {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        codes::BAD_ARGUMENT,
+        "derived sessions with a maximum length cannot be written as SQL",
+    )
+    .with_note(
+        "a maximum length cuts each session from where it started, which standard SQL window functions cannot follow",
+    )
+    .with_help(
+        "export with the inactivity gap alone (--sessions 30m, or no max_length in [sessions]), or run the query with segql",
+    ))
+}
