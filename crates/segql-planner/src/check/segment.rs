@@ -284,11 +284,10 @@ impl Checker<'_> {
                     format!("a range is at least 1 long: `{words} 1 {}`", unit.name(1)),
                 ));
             }
-            // A bare date is local midnight of the reporting time zone,
-            // which resolution knows: bounds of two kinds are compared there.
-            RangeKind::Between(from, to)
-                if from.date_only == to.date_only && to.epoch_micros <= from.epoch_micros =>
-            {
+            // Without data the zone is not known: a bare date is read as UTC
+            // midnight here, and resolution checks the range again in the
+            // reporting time zone.
+            RangeKind::Between(from, to) if to.epoch_micros <= from.epoch_micros => {
                 let d = if to.epoch_micros == from.epoch_micros {
                     empty_range(
                         range.span,

@@ -29,7 +29,8 @@ impl Resolver<'_> {
     /// The instants of a range. Bare dates are local midnights of the
     /// reporting time zone, so a range between a bare date and a time can
     /// be empty in one zone and not in another: checked here, where the
-    /// zone is known (the checker compares bounds of one kind).
+    /// zone is known (the checker, without data, reads a bare date as UTC
+    /// midnight).
     pub(super) fn time_range(&self, range: &Range) -> Result<TimeRange, Diagnostic> {
         let now = self.options.now_micros;
         let at = |d: &segql_syntax::Date| self.options.zone.date_micros(d);
