@@ -666,11 +666,16 @@ pub fn duration(i: Input) -> PResult<Duration> {
 /// Reads a whole text as a `DURATION` (`30m`, `30 minutes`, `2h`), for
 /// settings outside the language's texts such as `--sessions`.
 pub fn parse_duration(text: &str) -> Option<Duration> {
+    whole(text, duration)
+}
+
+/// `parser` over the whole of `text` (outer blanks aside), for settings
+/// written outside a segql text.
+fn whole<O>(text: &str, parser: impl for<'a> Fn(Input<'a>) -> PResult<'a, O>) -> Option<O> {
     let text = text.trim();
     let state = State::new(text);
-    let input = Input::new_extra(text, &state);
-    match duration(input) {
-        Ok((rest, d)) if rest.fragment().is_empty() => Some(d),
+    match parser(Input::new_extra(text, &state)) {
+        Ok((rest, o)) if rest.fragment().is_empty() => Some(o),
         _ => None,
     }
 }
@@ -717,13 +722,7 @@ pub fn parse_instant(text: &str) -> Option<i64> {
 /// Reads a whole text as a `DATE` literal, for command-line flags such as
 /// `--now` (where a bare date is midnight of the reporting time zone).
 pub fn parse_date(text: &str) -> Option<Date> {
-    let text = text.trim();
-    let state = State::new(text);
-    let input = Input::new_extra(text, &state);
-    match date(input) {
-        Ok((rest, d)) if rest.fragment().is_empty() => Some(d),
-        _ => None,
-    }
+    whole(text, date)
 }
 
 #[cfg(test)]
