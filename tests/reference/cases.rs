@@ -72,16 +72,10 @@ pub fn dataset(file: &str, name: &str) -> RefDataset {
 /// `(case name, its data, the query's text, the members of each segment)`,
 /// for running the hand-computed answers through segql itself.
 pub fn member_cases(file: &str) -> Vec<(String, RefDataset, String, Vec<Vec<String>>)> {
-    let (_, cases) = read(file);
-    let mut out = Vec::new();
-    for case in cases {
-        for query in case.queries {
-            if let Expected::Members(members) = query.expected {
-                out.push((case.name.clone(), case.data.clone(), query.source, members));
-            }
-        }
-    }
-    out
+    answers(file)
+        .into_iter()
+        .filter_map(|(name, data, source, answer)| Some((name, data, source, answer.ok()?)))
+        .collect()
 }
 
 /// The named datasets and the cases of `cases/{file}.txt`.
