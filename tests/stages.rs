@@ -211,9 +211,9 @@ mod ir {
                 }
             }
             QueryKind::Explore(explore) => {
-                let every = explore
-                    .every
-                    .map_or("no buckets".into(), |e| format!("every {}", seconds(e)));
+                let every = explore.every.map_or("no buckets".into(), |e| {
+                    format!("every {}", seconds(e.micros()))
+                });
                 let top = explore
                     .top
                     .map_or("all groups".into(), |t| format!("top {t}"));

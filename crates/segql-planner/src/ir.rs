@@ -98,18 +98,35 @@ pub struct PathsIr {
     pub top: u64,
 }
 
+/// The width of an explorer's time buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// Written in days or weeks: this many local days. Such buckets follow
+    /// the reporting time zone's calendar (a local day may last 23 or 25
+    /// hours).
+    LocalDays(i64),
+    /// Written in hours, minutes or seconds: this many microseconds,
+    /// absolute.
+    Micros(i64),
+}
+
+impl Bucket {
+    /// The width in microseconds (a local day counted as 24 hours).
+    pub fn micros(self) -> i64 {
+        match self {
+            Bucket::LocalDays(days) => days.saturating_mul(86_400_000_000),
+            Bucket::Micros(micros) => micros,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ExploreIr {
     pub scope: Scope,
     pub measures: Vec<MeasureIr>,
     pub by: Vec<ByColumn>,
-    /// Bucket width in microseconds.
-    pub every: Option<i64>,
-    /// The width in local days when `every` is written in days or weeks:
-    /// such buckets follow the reporting time zone's calendar (a local day
-    /// may last 23 or 25 hours); buckets in hours, minutes or seconds are
-    /// absolute.
-    pub every_days: Option<i64>,
+    /// `every`: the time bucket, if any.
+    pub every: Option<Bucket>,
     pub top: Option<u64>,
 }
 

@@ -22,37 +22,33 @@ impl Lowering<'_> {
     /// Actors listed in a CSV column: by key, compared as text; or users by
     /// email, trimmed and case-insensitive.
     pub(super) fn csv(&self, set: &CsvSet) -> Result<LogicalPlan> {
-        let (candidates, listed) = self.csv_parts(set)?;
-        let (c, l) = (self.alias("c"), self.alias("l"));
-        let joined = join_on(
-            candidates,
-            listed,
-            (&c, &l),
-            JoinType::LeftSemi,
-            &[(MATCH, LISTED)],
-        )?
-        .project(vec![Expr::Column(qualified(&c, ACTOR)).alias(ACTOR)])?
-        .filter(column(ACTOR).is_not_null())?;
-        self.actor_set(joined)
+        let (matched, c) = self.csv_joined(set, JoinType::LeftSemi)?;
+        let members = matched
+            .project(vec![Expr::Column(qualified(&c, ACTOR)).alias(ACTOR)])?
+            .filter(column(ACTOR).is_not_null())?;
+        self.actor_set(members)
     }
 
     /// The number of values of a CSV list that match no actor (one row,
     /// column `unmatched`).
     pub(super) fn csv_unmatched(&self, set: &CsvSet) -> Result<LogicalPlan> {
+        let (unmatched, _) = self.csv_joined(set, JoinType::RightAnti)?;
+        unmatched
+            .aggregate(
+                Vec::<Expr>::new(),
+                vec![count(lit(1i64)).alias("unmatched")],
+            )?
+            .build()
+    }
+
+    /// The list's candidates (aliased by the returned name) joined to its
+    /// values by `join`: `LeftSemi` keeps the candidates a value names,
+    /// `RightAnti` the values that name no candidate.
+    fn csv_joined(&self, set: &CsvSet, join: JoinType) -> Result<(LogicalPlanBuilder, String)> {
         let (candidates, listed) = self.csv_parts(set)?;
         let (c, l) = (self.alias("c"), self.alias("l"));
-        join_on(
-            listed,
-            candidates,
-            (&l, &c),
-            JoinType::LeftAnti,
-            &[(LISTED, MATCH)],
-        )?
-        .aggregate(
-            Vec::<Expr>::new(),
-            vec![count(lit(1i64)).alias("unmatched")],
-        )?
-        .build()
+        let joined = join_on(candidates, listed, (&c, &l), join, &[(MATCH, LISTED)])?;
+        Ok((joined, c))
     }
 
     /// The actors a CSV list can name, with the text they are matched by,

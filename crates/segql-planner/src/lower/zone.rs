@@ -12,6 +12,7 @@
 
 use super::time::{day_number, micros_to_timestamp};
 use super::{Lowering, Result};
+use crate::ir::Bucket;
 use crate::zone::ReportingZone;
 use datafusion_common::Column;
 use datafusion_common::arrow::datatypes::{DataType, TimeUnit};
@@ -79,22 +80,23 @@ impl Lowering<'_> {
     }
 
     /// The start of the explore bucket holding `ts` (µs), as a timestamp of
-    /// the zone. Buckets of `days` whole days (weeks are 7) follow the local
+    /// the zone. Buckets of local days (weeks are 7) follow the local
     /// calendar, aligned to local Monday 1970-01-05 (`every 2 days` is two
-    /// local days); other buckets (`every` µs) are absolute, aligned to
-    /// 1970-01-05 00:00 UTC.
-    pub(super) fn bucket_start(&self, every: i64, days: Option<i64>, ts: Expr) -> Expr {
-        match days.filter(|_| !self.zone.is_utc()) {
-            None => {
-                let offset = ts.clone() - lit(ORIGIN);
-                let floor_mod = ((offset % lit(every)) + lit(every)) % lit(every);
-                self.zoned(ts - floor_mod)
-            }
-            Some(days) => {
+    /// local days); other buckets are absolute, aligned to 1970-01-05 00:00
+    /// UTC (in UTC the two agree).
+    pub(super) fn bucket_start(&self, bucket: Bucket, ts: Expr) -> Expr {
+        match bucket {
+            Bucket::LocalDays(days) if !self.zone.is_utc() => {
                 // The local date's number, and the first day of its bucket.
                 let day = day_number(cast(self.zoned(ts), DataType::Date32));
                 let back = (((day.clone() - lit(ORIGIN_DAY)) % lit(days)) + lit(days)) % lit(days);
                 day_start(day - back, &self.zone)
+            }
+            _ => {
+                let every = bucket.micros();
+                let offset = ts.clone() - lit(ORIGIN);
+                let floor_mod = ((offset % lit(every)) + lit(every)) % lit(every);
+                self.zoned(ts - floor_mod)
             }
         }
     }

@@ -108,10 +108,7 @@ impl Lowering<'_> {
         let by_keys: Vec<String> = (0..explore.by.len()).map(by_key).collect();
         let mut group: Vec<Expr> = by_keys.iter().map(|n| column(n)).collect();
         if let Some(every) = explore.every {
-            group.push(
-                self.bucket_start(every, explore.every_days, column(TS))
-                    .alias(out::TIME),
-            );
+            group.push(self.bucket_start(every, column(TS)).alias(out::TIME));
         }
         let mut result = LogicalPlanBuilder::from(keyed.clone())
             .aggregate(group, measures.clone())?

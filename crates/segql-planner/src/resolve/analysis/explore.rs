@@ -2,7 +2,7 @@
 //! columns and over time.
 
 use super::Resolver;
-use crate::ir::{ExploreIr, MeasureIr};
+use crate::ir::{Bucket, ExploreIr, MeasureIr};
 use segql_syntax::{Diagnostic, Explore, MeasureKind, Unit};
 
 impl Resolver<'_> {
@@ -28,13 +28,12 @@ impl Resolver<'_> {
                 .iter()
                 .map(|b| self.by_column(b, audience))
                 .collect::<Result<_, _>>()?,
-            every: e.every.as_ref().map(|d| d.millis().saturating_mul(1000)),
-            every_days: e.every.as_ref().and_then(|d| {
+            every: e.every.as_ref().map(|d| {
                 let count = segql_syntax::saturating_i64(d.count);
                 match d.unit {
-                    Unit::Day => Some(count),
-                    Unit::Week => Some(count.saturating_mul(7)),
-                    _ => None,
+                    Unit::Day => Bucket::LocalDays(count),
+                    Unit::Week => Bucket::LocalDays(count.saturating_mul(7)),
+                    _ => Bucket::Micros(d.millis().saturating_mul(1000)),
                 }
             }),
             top: e.top,
