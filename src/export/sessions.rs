@@ -1,23 +1,22 @@
 //! Derived sessions with a maximum length (LANGUAGE.md §10) have no SQL
 //! form: each cut depends on where the current session started, which
 //! standard window functions cannot carry from row to row, so the plan
-//! numbers them with segql's own window function. Export says so rather
+//! numbers them with segql's own functions. Export says so rather
 //! than writing a call no other engine has.
 
 use crate::{Diagnostic, codes};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::logical_expr::{Expr, LogicalPlan, WindowFunctionDefinition};
-use segql_planner::udaf::sessions::SessionNumber;
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use segql_planner::udaf::sessions::SessionOf;
 
-/// An error when `plan` numbers sessions with segql's window function.
+/// An error when `plan` numbers sessions with segql's own functions.
 pub(super) fn refuse_session_numbers(plan: &LogicalPlan) -> Result<(), Diagnostic> {
     let mut found = false;
     plan.apply_with_subqueries(|node| {
         node.apply_expressions(|expr| {
             expr.apply(|e| {
-                if let Expr::WindowFunction(window) = e
-                    && let WindowFunctionDefinition::WindowUDF(udf) = &window.fun
-                    && udf.name() == SessionNumber::NAME
+                if let Expr::ScalarFunction(call) = e
+                    && call.func.name() == SessionOf::NAME
                 {
                     found = true;
                     return Ok(TreeNodeRecursion::Stop);

@@ -6,20 +6,23 @@
 //! Cut by gaps alone, the portable plan numbers sessions with standard
 //! window functions: `lag` finds each event's gap, and a running sum of
 //! "starts a session" flags over a `RANGE` frame (which gives events at the
-//! same time the same number, whatever their order) is the number. With a
-//! maximum length, or in the native plan, one window function does it in
-//! one pass ([`SessionNumber`]). Either is one sort of the events by user
-//! and time; a query that reads no session leaves it out of its plan, as
-//! DataFusion drops unused window columns.
+//! same time the same number, whatever their order) is the number: one sort
+//! of the events by user and time. With a maximum length, or in the native
+//! plan, no sort: an aggregate finds each user's session starts from the
+//! user's event times, and the events the query keeps meet them in a hash
+//! join ([`crate::udaf::sessions`]). A query that reads no session leaves
+//! either out of its plan, as DataFusion drops unused columns.
 
 use super::expr::column;
+use super::expr::qualified;
+use super::relations::join_on;
 use super::{Lowering, Result};
 use crate::model::DerivedSessions;
 use crate::names::{SESSION, TS};
 use crate::options::SequenceEngine;
-use crate::udaf::sessions::SessionNumber;
-use datafusion_common::Column;
+use crate::udaf::sessions::{SessionOf, SessionStarts};
 use datafusion_common::arrow::datatypes::DataType;
+use datafusion_common::{Column, JoinType};
 use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
     Expr, ExprFunctionExt, LogicalPlanBuilder, WindowFrame, WindowFunctionDefinition, cast, lit,
@@ -32,6 +35,9 @@ const STARTS: &str = "__segql_starts_session";
 const PREVIOUS: &str = "__segql_previous_ts";
 /// The number of an event's session among its user's.
 const NUMBER: &str = "__segql_session_number";
+/// The user of a list of session starts, and the list.
+const STARTS_USER: &str = "__segql_starts_user";
+const SESSION_STARTS: &str = "__segql_session_starts";
 
 impl Lowering<'_> {
     /// The sessions the mapping derives, if any.
@@ -55,8 +61,7 @@ impl Lowering<'_> {
         let user = column(uid);
         let (numbered, number) =
             if self.engine == SequenceEngine::Native || sessions.max_length_micros.is_some() {
-                let number = SessionNumber::call(sessions, column(TS), user.clone())?;
-                (events.window(vec![number.alias(NUMBER)])?, column(NUMBER))
+                self.numbered_by_starts(events, uid, sessions)?
             } else {
                 self.numbered_by_gaps(events, columns.clone(), user.clone(), sessions)?
             };
@@ -75,6 +80,50 @@ impl Lowering<'_> {
             Expr::Column(col) if col.name == SESSION => id.clone().alias(SESSION),
             _ => c,
         }))
+    }
+
+    /// Session numbers from each user's session starts: the relation with
+    /// a column of numbers, and that column. The starts are found over the
+    /// rows of the events table (stitched), as `events` may have lost some
+    /// (accounts without an account); each event of `events` meets its
+    /// user's in a hash join, built on the users.
+    fn numbered_by_starts(
+        &self,
+        events: LogicalPlanBuilder,
+        uid: &str,
+        sessions: DerivedSessions,
+    ) -> Result<(LogicalPlanBuilder, Expr)> {
+        let starts = self
+            .event_rows()?
+            .filter(column(uid).is_not_null())?
+            .aggregate(
+                vec![column(uid).alias(STARTS_USER)],
+                vec![SessionStarts::call(sessions, self.event_time()?).alias(SESSION_STARTS)],
+            )?
+            .build()?;
+        let (e, s) = (self.alias("ev"), self.alias("st"));
+        // Each column of `events` again under its own qualifier, as the
+        // caller names them.
+        let mut columns: Vec<Expr> = events
+            .schema()
+            .iter()
+            .map(|(q, f)| {
+                Expr::Column(qualified(&e, f.name())).alias_qualified(q.cloned(), f.name())
+            })
+            .collect();
+        let joined = join_on(
+            events,
+            starts,
+            (&e, &s),
+            JoinType::Left,
+            &[(uid, STARTS_USER)],
+        )?;
+        let number = SessionOf::call(
+            Expr::Column(qualified(&e, TS)),
+            Expr::Column(qualified(&s, SESSION_STARTS)),
+        );
+        columns.push(number.alias(NUMBER));
+        Ok((joined.project(columns)?, column(NUMBER)))
     }
 
     /// Session numbers from gaps alone, by standard window functions: the

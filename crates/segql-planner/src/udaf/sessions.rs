@@ -1,57 +1,222 @@
-//! The session numberer: a window function that numbers one user's derived
-//! sessions (LANGUAGE.md §10) in a single pass over the user's events in
-//! time order. Standard window functions express sessions cut by gaps alone
-//! (`lag` and a running sum); a maximum length makes each cut depend on
-//! where the current session started, which only a pass that carries that
-//! start can follow.
+//! Derived sessions (LANGUAGE.md §10) without sorting the events: two
+//! functions that number each event's session from its user's session
+//! starts.
 //!
-//! `segql_session(time) OVER (PARTITION BY user ORDER BY time)` gives the
-//! session number of each event, from 1. It streams: each user's number
-//! needs only the previous event's time and the current session's start,
-//! so DataFusion runs it in its bounded window operator.
+//! - `segql_session_starts(time)`, an aggregate grouped by user, keeps the
+//!   user's event times (a hash aggregate, as every other per-user pass),
+//!   sorts them when the group is emitted, and gives the times at which the
+//!   user's sessions start, in order.
+//! - `segql_session_of(time, starts)`, a scalar function, is the number of
+//!   the session an event at `time` is in: the count of starts not after it.
+//!
+//! An event's session number depends only on its user and its time (events
+//! at the same time are never cut apart), so the starts say everything. The
+//! events meet their user's starts in a hash join, after the query's own
+//! filters: a query reads every event's time once, and numbers only the
+//! events it keeps, where a window function would sort every event of the
+//! table by user and time first. A maximum length makes each cut depend on
+//! where the current session started, which the ordered pass over a user's
+//! times follows as easily as gaps.
 
-use datafusion_common::arrow::array::{Array, ArrayRef, AsArray, Int64Array};
-use datafusion_common::arrow::datatypes::{DataType, Field, FieldRef, Int64Type};
-use datafusion_common::{Result, ScalarValue, internal_err};
-use datafusion_expr::function::{PartitionEvaluatorArgs, WindowUDFFieldArgs};
-use datafusion_expr::{Expr, SortExpr};
-use datafusion_expr::{
-    ExprFunctionExt, PartitionEvaluator, Signature, Volatility, WindowUDF, WindowUDFImpl,
+use super::aggregate::{EventAggregate, EventUdaf, Rows};
+use super::state::{Emitted, lists, one_list, passes, row_starts};
+use crate::model::DerivedSessions;
+use datafusion_common::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, Int64Builder, ListArray,
 };
-use std::ops::Range;
+use datafusion_common::arrow::datatypes::{DataType, Field, Int64Type};
+use datafusion_common::{Result, ScalarValue, exec_err, internal_err};
+use datafusion_expr::{
+    Accumulator, ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
+};
 use std::sync::Arc;
 
-use crate::model::DerivedSessions;
-
-/// The window function `segql_session(time)` for one setting of derived
+/// The aggregate `segql_session_starts(time)` for one setting of derived
 /// sessions; times are microseconds since the epoch (Int64).
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct SessionNumber {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionStarts {
     sessions: DerivedSessions,
-    signature: Signature,
 }
 
-impl SessionNumber {
-    pub const NAME: &'static str = "segql_session";
+impl SessionStarts {
+    pub const NAME: &'static str = "segql_session_starts";
 
-    pub fn new(sessions: DerivedSessions) -> Self {
-        SessionNumber {
-            sessions,
-            signature: Signature::exact(vec![DataType::Int64], Volatility::Immutable),
+    /// `segql_session_starts(time)`: the start times of the group's
+    /// sessions, a list in time order (empty for a group without a timed
+    /// event).
+    pub fn call(sessions: DerivedSessions, time: Expr) -> Expr {
+        EventUdaf::call(SessionStarts { sessions }, vec![time])
+    }
+
+    /// The starts of the sessions of events at `times`, sorted in place.
+    fn starts(&self, times: &mut [i64]) -> Vec<i64> {
+        times.sort_unstable();
+        let mut numbering = Numbering::new(self.sessions);
+        let mut starts = Vec::new();
+        for &time in times.iter() {
+            if numbering.starts_session(time) {
+                starts.push(time);
+            }
+        }
+        starts
+    }
+}
+
+impl EventAggregate for SessionStarts {
+    type Kept = ();
+    type Store = ();
+    const NAME: &'static str = SessionStarts::NAME;
+
+    fn arguments(&self) -> Vec<DataType> {
+        vec![DataType::Int64]
+    }
+
+    fn result(&self) -> DataType {
+        DataType::List(Arc::new(Field::new_list_field(DataType::Int64, true)))
+    }
+
+    fn nullable(&self) -> bool {
+        false
+    }
+
+    fn state_columns(&self) -> Vec<(&'static str, DataType)> {
+        vec![("times", DataType::Int64)]
+    }
+
+    fn accumulator(&self) -> Box<dyn Accumulator> {
+        Box::new(StartsAccumulator {
+            aggregate: *self,
+            times: Vec::new(),
+        })
+    }
+
+    fn store(&self) {}
+
+    fn store_size(_: &()) -> usize {
+        0
+    }
+
+    fn read(&self, _: &mut (), rows: Rows, mut keep: impl FnMut(usize, i64, ())) -> Result<()> {
+        let keep = |row, time| keep(row, time, ());
+        match rows {
+            Rows::Input(values, filter) => input_times(values, filter, keep),
+            Rows::State(states) => state_times(states, keep),
         }
     }
 
-    /// `segql_session(time) OVER (PARTITION BY user ORDER BY time)`.
-    pub fn call(sessions: DerivedSessions, time: Expr, user: Expr) -> Result<Expr> {
-        WindowUDF::from(SessionNumber::new(sessions))
-            .call(vec![time.clone()])
-            .partition_by(vec![user])
-            .order_by(vec![SortExpr::new(time, true, false)])
-            .build()
+    fn evaluate(&self, _: &(), mut emitted: Emitted<()>) -> Result<ArrayRef> {
+        let mut offsets = vec![0usize];
+        let mut starts = Vec::new();
+        let mut times = Vec::new();
+        for w in emitted.offsets.windows(2) {
+            times.clear();
+            times.extend(emitted.events[w[0]..w[1]].iter_mut().map(|e| e.0));
+            starts.extend(self.starts(&mut times));
+            offsets.push(starts.len());
+        }
+        Ok(lists(&offsets, Arc::new(Int64Array::from(starts))))
+    }
+
+    fn state(&self, _: &(), emitted: Emitted<()>) -> Result<Vec<ArrayRef>> {
+        let times = Int64Array::from_iter_values(emitted.events.iter().map(|e| e.0));
+        Ok(vec![lists(&emitted.offsets, Arc::new(times))])
     }
 }
 
-impl WindowUDFImpl for SessionNumber {
+/// The times of `values` (one Int64 column) that `filter` keeps, without
+/// nulls: `f(row, time)`.
+fn input_times(
+    values: &[ArrayRef],
+    filter: Option<&BooleanArray>,
+    mut f: impl FnMut(usize, i64),
+) -> Result<()> {
+    let Some(times) = values
+        .first()
+        .and_then(|v| v.as_primitive_opt::<Int64Type>())
+    else {
+        return internal_err!("{} takes the event time (Int64)", SessionStarts::NAME);
+    };
+    for row in 0..times.len() {
+        if times.is_valid(row) && passes(filter, row) {
+            f(row, times.value(row));
+        }
+    }
+    Ok(())
+}
+
+/// The times of every state row's list: `f(row, time)`.
+fn state_times(states: &[ArrayRef], mut f: impl FnMut(usize, i64)) -> Result<()> {
+    let Some(list) = states.first().and_then(|s| s.as_list_opt::<i32>()) else {
+        return internal_err!("{} state is a list of times", SessionStarts::NAME);
+    };
+    let Some(times) = list.values().as_primitive_opt::<Int64Type>() else {
+        return internal_err!("{} state is a list of times", SessionStarts::NAME);
+    };
+    for row in 0..list.len() {
+        let Some(([start], length)) = row_starts([list], row) else {
+            continue;
+        };
+        for time in &times.values()[start..start + length] {
+            f(row, *time);
+        }
+    }
+    Ok(())
+}
+
+/// The session starts of one group at a time (where DataFusion does not
+/// group).
+#[derive(Debug)]
+struct StartsAccumulator {
+    aggregate: SessionStarts,
+    times: Vec<i64>,
+}
+
+impl Accumulator for StartsAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        input_times(values, None, |_, time| self.times.push(time))
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        let starts = self.aggregate.starts(&mut self.times);
+        Ok(one_list(Arc::new(Int64Array::from(starts))))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + self.times.capacity() * 8
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        Ok(vec![one_list(Arc::new(Int64Array::from(
+            self.times.clone(),
+        )))])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        state_times(states, |_, time| self.times.push(time))
+    }
+}
+
+/// The scalar function `segql_session_of(time, starts)`: the number (from
+/// 1) of the session an event at `time` is in, given its user's session
+/// starts; null for an event without a time or a user without starts.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct SessionOf {
+    signature: Signature,
+}
+
+impl SessionOf {
+    pub const NAME: &'static str = "segql_session_of";
+
+    pub fn call(time: Expr, starts: Expr) -> Expr {
+        let function = SessionOf {
+            signature: Signature::any(2, Volatility::Immutable),
+        };
+        ScalarUDF::from(function).call(vec![time, starts])
+    }
+}
+
+impl ScalarUDFImpl for SessionOf {
     fn name(&self) -> &str {
         Self::NAME
     }
@@ -60,30 +225,60 @@ impl WindowUDFImpl for SessionNumber {
         &self.signature
     }
 
-    fn partition_evaluator(
-        &self,
-        _: PartitionEvaluatorArgs,
-    ) -> Result<Box<dyn PartitionEvaluator>> {
-        Ok(Box::new(Numbering::new(self.sessions)))
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
     }
 
-    fn field(&self, field_args: WindowUDFFieldArgs) -> Result<FieldRef> {
-        Ok(Arc::new(Field::new(
-            field_args.name(),
-            DataType::Int64,
-            false,
-        )))
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let [time, starts] = args.args.as_slice() else {
+            return exec_err!("{} takes a time and a list of starts", Self::NAME);
+        };
+        let (time, starts) = (time.to_array(rows)?, starts.to_array(rows)?);
+        let (Some(times), Some(starts)) = (
+            time.as_primitive_opt::<Int64Type>(),
+            starts.as_list_opt::<i32>(),
+        ) else {
+            return exec_err!("{} takes Int64 times and lists of Int64 starts", Self::NAME);
+        };
+        Ok(ColumnarValue::Array(Arc::new(session_numbers(
+            times, starts,
+        )?)))
     }
 }
 
-/// One user's sessions so far: the previous event's time, where the current
-/// session started and its number.
+/// For each row, the count of its starts not after its time.
+fn session_numbers(times: &Int64Array, starts: &ListArray) -> Result<Int64Array> {
+    let Some(values) = starts.values().as_primitive_opt::<Int64Type>() else {
+        return exec_err!("{} takes lists of Int64 starts", SessionOf::NAME);
+    };
+    let offsets = starts.value_offsets();
+    let mut out = Int64Builder::with_capacity(times.len());
+    for row in 0..times.len() {
+        if times.is_null(row) || starts.is_null(row) {
+            out.append_null();
+            continue;
+        }
+        let own = &values.values()[offsets[row] as usize..offsets[row + 1] as usize];
+        let number = own.partition_point(|&start| start <= times.value(row));
+        if number == 0 {
+            // A time before the user's first start is not one of the
+            // user's events (the starts come from all of them).
+            out.append_null();
+        } else {
+            out.append_value(number as i64);
+        }
+    }
+    Ok(out.finish())
+}
+
+/// One user's sessions so far, over the user's times in order: the previous
+/// event's time and where the current session started.
 #[derive(Debug)]
 struct Numbering {
     sessions: DerivedSessions,
     previous: Option<i64>,
     start: i64,
-    number: i64,
 }
 
 impl Numbering {
@@ -92,17 +287,16 @@ impl Numbering {
             sessions,
             previous: None,
             start: 0,
-            number: 0,
         }
     }
 
-    /// The session number of the next event, at `time` (not before the
-    /// previous one). An event starts a session when it is the user's first,
-    /// more than the inactivity gap after the previous event, or more than
-    /// the maximum length after the session's start; an event at the same
-    /// time as the previous one never does (its gap and its distance from
-    /// the start are the previous event's, or zero).
-    fn next(&mut self, time: i64) -> i64 {
+    /// Whether the next event, at `time` (not before the previous one),
+    /// starts a session: the user's first, one more than the inactivity gap
+    /// after the previous event, or more than the maximum length after the
+    /// session's start. An event at the same time as the previous one never
+    /// does (its gap and its distance from the start are the previous
+    /// event's, or zero).
+    fn starts_session(&mut self, time: i64) -> bool {
         let starts = match self.previous {
             None => true,
             Some(previous) => {
@@ -114,59 +308,29 @@ impl Numbering {
             }
         };
         if starts {
-            self.number += 1;
             self.start = time;
         }
         self.previous = Some(time);
-        self.number
-    }
-
-    /// The session number of row `i`; an event without a time (which the
-    /// plan leaves without a session) changes nothing.
-    fn next_of(&mut self, times: &Int64Array, i: usize) -> i64 {
-        if times.is_null(i) {
-            return self.number;
-        }
-        self.next(times.value(i))
-    }
-}
-
-impl PartitionEvaluator for Numbering {
-    fn is_causal(&self) -> bool {
-        true
-    }
-
-    fn supports_bounded_execution(&self) -> bool {
-        true
-    }
-
-    fn evaluate(&mut self, values: &[ArrayRef], range: &Range<usize>) -> Result<ScalarValue> {
-        let Some(times) = values.first() else {
-            return internal_err!("{} takes the event time", SessionNumber::NAME);
-        };
-        let times = times.as_primitive::<Int64Type>();
-        Ok(ScalarValue::Int64(Some(self.next_of(times, range.start))))
-    }
-
-    fn evaluate_all(&mut self, values: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
-        let Some(times) = values.first() else {
-            return internal_err!("{} takes the event time", SessionNumber::NAME);
-        };
-        let times = times.as_primitive::<Int64Type>();
-        let numbers: Int64Array = (0..num_rows).map(|i| self.next_of(times, i)).collect();
-        Ok(Arc::new(numbers))
+        starts
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::aggregate::EventGroups;
     use super::*;
+    use datafusion_expr::{EmitTo, GroupsAccumulator};
 
     const MINUTE: i64 = 60_000_000;
 
+    /// The session number of each time of one user, in the order given.
     fn numbers(sessions: DerivedSessions, minutes: &[i64]) -> Vec<i64> {
-        let mut numbering = Numbering::new(sessions);
-        minutes.iter().map(|m| numbering.next(m * MINUTE)).collect()
+        let mut times: Vec<i64> = minutes.iter().map(|m| m * MINUTE).collect();
+        let starts = SessionStarts { sessions }.starts(&mut times.clone());
+        times
+            .drain(..)
+            .map(|t| starts.partition_point(|&s| s <= t) as i64)
+            .collect()
     }
 
     #[test]
@@ -187,13 +351,51 @@ mod tests {
     }
 
     #[test]
-    fn whole_partitions_number_alike() {
+    fn times_in_any_order_number_alike() {
         let gaps = DerivedSessions::new(30 * MINUTE);
-        let times: ArrayRef = Arc::new(Int64Array::from(vec![0, 31 * MINUTE, 31 * MINUTE]));
-        let all = Numbering::new(gaps).evaluate_all(&[times], 3).unwrap();
-        assert_eq!(
-            all.as_primitive::<Int64Type>().values().to_vec(),
-            vec![1, 2, 2]
-        );
+        assert_eq!(numbers(gaps, &[200, 0, 61, 30]), [3, 1, 2, 1]);
+    }
+
+    #[test]
+    fn groups_give_their_starts_through_a_partial_state() {
+        let aggregate = SessionStarts {
+            sessions: DerivedSessions::new(30 * MINUTE),
+        };
+        let times: ArrayRef = Arc::new(Int64Array::from(vec![
+            Some(0),
+            Some(100 * MINUTE),
+            None,
+            Some(31 * MINUTE),
+            Some(5 * MINUTE),
+        ]));
+        let mut partial = EventGroups::new(aggregate);
+        partial
+            .update_batch(&[times], &[0, 1, 0, 0, 1], None, 2)
+            .unwrap();
+        let state = partial.state(EmitTo::All).unwrap();
+        let mut fin = EventGroups::new(aggregate);
+        fin.merge_batch(&state, &[1, 0], 2).unwrap();
+        let starts = fin.evaluate(EmitTo::All).unwrap();
+        let starts = starts.as_list::<i32>();
+        let of = |g: usize| -> Vec<i64> {
+            starts
+                .value(g)
+                .as_primitive::<Int64Type>()
+                .values()
+                .to_vec()
+        };
+        // Group 0 of the final stage is the partial's group 1.
+        assert_eq!(of(0), [5 * MINUTE, 100 * MINUTE]);
+        assert_eq!(of(1), [0, 31 * MINUTE]);
+        let numbers = session_numbers(
+            &Int64Array::from(vec![Some(31 * MINUTE), None, Some(4 * MINUTE)]),
+            &ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
+                Some(vec![Some(0), Some(31 * MINUTE)]),
+                Some(vec![Some(0)]),
+                Some(vec![Some(5 * MINUTE)]),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(numbers, Int64Array::from(vec![Some(2), None, None]));
     }
 }
