@@ -197,8 +197,8 @@ impl Accumulator for StartsAccumulator {
     }
 }
 
-/// The scalar function `segql_session_of(time, starts)`: the number (from
-/// 1) of the session an event at `time` is in, given its user's session
+/// The scalar function `segql_session_of(time, starts)`: the number, from
+/// one, of the session an event at `time` is in, given its user's session
 /// starts; null for an event without a time or a user without starts.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct SessionOf {
