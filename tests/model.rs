@@ -322,3 +322,25 @@ fn an_embedder_derives_sessions_through_its_compile_options() {
         .to_string();
     assert!(text.contains("ann") && !text.contains("bob"), "{text}");
 }
+
+/// The README's command: `--schema` without data files reads the demo shop
+/// through the mapping, whose time zone, derived sessions and stitching
+/// all show in the answers.
+#[test]
+fn the_demo_reads_through_the_example_mapping() {
+    let mapped = |extra: &[&str]| {
+        let mut args = vec!["run", "--format", "csv"];
+        args.extend_from_slice(extra);
+        args.push("examples/shop_model.seg");
+        assert_success(&crate::support::segql(&args))
+    };
+    let out = mapped(&["--schema", "examples/shop_model.toml"]);
+    // Berlin days, across the change to summer time on 2026-03-29.
+    assert_contains(&out, "2026-03-29T00:00:00+01:00,");
+    assert_contains(&out, "2026-03-30T00:00:00+02:00,");
+    // Without the mapping the same queries read UTC days and the file's
+    // sessions, and give other answers.
+    let plain = mapped(&[]);
+    assert_contains(&plain, "2026-03-30T00:00:00Z,");
+    assert_ne!(out, plain);
+}

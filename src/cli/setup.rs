@@ -116,16 +116,12 @@ pub fn runtime() -> tokio::runtime::Runtime {
 async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
     let spec = data.spec();
     if spec.is_empty() {
-        if let Some(schema) = &spec.schema {
-            return Err(Diagnostic::error(
-                codes::UNREADABLE_FILE,
-                format!(
-                    "--schema {} needs data: pass --data DIR or --events FILE",
-                    schema.display()
-                ),
-            ));
+        match &spec.schema {
+            Some(schema) => {
+                Engine::demo_with_mapping_file(&DemoConfig::default(), schema, data.resources())
+            }
+            None => Engine::demo(&DemoConfig::default(), data.resources()),
         }
-        Engine::demo(&DemoConfig::default(), data.resources())
     } else {
         Engine::open(&spec, data.resources()).await
     }

@@ -72,6 +72,32 @@ pub fn demo_engine() -> (segql::engine::Engine, segql::planner::PlanOptions) {
         segql::engine::Resources::threads(2),
     )
     .expect("the demo dataset loads");
+    demo_options(engine)
+}
+
+/// The demo dataset read through the schema mapping file `path` (an
+/// example's `.toml`), and plan options with its `now` and time zone.
+pub fn demo_engine_mapped(
+    path: &std::path::Path,
+) -> (segql::engine::Engine, segql::planner::PlanOptions) {
+    let engine = segql::engine::Engine::demo_with_mapping_file(
+        &segql::demo::DemoConfig::default(),
+        path,
+        segql::engine::Resources::threads(2),
+    )
+    .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+    use segql::Catalog;
+    let zone = engine
+        .mapping()
+        .reporting_zone(None)
+        .unwrap_or_else(|_| panic!("{}: an unknown time zone", path.display()));
+    let (engine, options) = demo_options(engine);
+    (engine, segql::planner::PlanOptions { zone, ..options })
+}
+
+fn demo_options(
+    engine: segql::engine::Engine,
+) -> (segql::engine::Engine, segql::planner::PlanOptions) {
     let options = segql::planner::PlanOptions {
         now_micros: engine
             .default_now_micros
@@ -126,16 +152,21 @@ pub fn run_program(
 }
 
 /// The results of every example that keeps a query once its statements are
-/// narrowed to those `keep` accepts, run on the demo dataset: per example,
-/// its file stem and each result with its statement's text on one line.
+/// narrowed to those `keep` accepts, run on the demo dataset (through the
+/// example's schema mapping, a `.toml` of the same name, where it has one):
+/// per example, its file stem and each result with its statement's text on
+/// one line.
 pub fn example_outcomes(
     keep: impl Fn(&segql::syntax::StatementKind) -> bool,
 ) -> Vec<(String, Vec<(String, segql::engine::Outcome)>)> {
     use segql::syntax::StatementKind;
     let runtime = runtime();
-    let (engine, options) = demo_engine();
+    let demo = demo_engine();
     let mut examples = Vec::new();
     for path in example_files() {
+        let mapping = path.with_extension("toml");
+        let mapped = mapping.exists().then(|| demo_engine_mapped(&mapping));
+        let (engine, options) = mapped.as_ref().unwrap_or(&demo);
         let text = std::fs::read_to_string(&path).unwrap();
         let mut program = segql::parse(&text).expect("examples parse");
         program.statements.retain(|s| keep(&s.kind));
@@ -146,7 +177,7 @@ pub fn example_outcomes(
         {
             continue;
         }
-        let outcomes = run_program(&runtime, &program, &engine, &options)
+        let outcomes = run_program(&runtime, &program, engine, options)
             .unwrap_or_else(|d| panic!("{}: {d:#?}", path.display()));
         let results = outcomes
             .into_iter()

@@ -275,18 +275,41 @@ impl Engine {
     /// The built-in demo dataset, generated in memory. `now` defaults to its
     /// end, so answers do not drift from day to day.
     pub fn demo(config: &DemoConfig, resources: Resources) -> Result<Engine, Diagnostic> {
+        Self::demo_mapped(config, SchemaMapping::default(), resources)
+    }
+
+    /// The built-in demo dataset read through `mapping`: its tables use the
+    /// model's column names, so what a mapping changes there is the
+    /// reporting time zone, derived sessions and identity stitching.
+    pub fn demo_mapped(
+        config: &DemoConfig,
+        mapping: SchemaMapping,
+        resources: Resources,
+    ) -> Result<Engine, Diagnostic> {
         let (events, users, accounts) = demo::in_memory(config);
         let mut engine = Self::from_batches(
             events,
             Some(vec![users]),
             Some(vec![accounts]),
-            SchemaMapping::default(),
+            mapping,
             resources,
         )?;
         for entry in engine.catalog.tables_mut() {
             entry.origin = format!("the built-in demo dataset's {} table", entry.name);
         }
         engine.default_now_micros = Some(config.end_micros());
+        Ok(engine)
+    }
+
+    /// The demo dataset through the mapping file `path` (`--schema`
+    /// without data files).
+    pub fn demo_with_mapping_file(
+        config: &DemoConfig,
+        path: &std::path::Path,
+        resources: Resources,
+    ) -> Result<Engine, Diagnostic> {
+        let mut engine = Self::demo_mapped(config, mapping::load(path)?, resources)?;
+        engine.mapping_file = Some(path.to_path_buf());
         Ok(engine)
     }
 
