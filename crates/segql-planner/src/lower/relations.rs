@@ -81,7 +81,7 @@ impl Lowering<'_> {
     pub(super) fn events_relation(&self) -> Result<LogicalPlanBuilder> {
         let schema = self.events.schema();
         let uid = self.mapped(TableRole::Events, "user_id");
-        let mut scan = self.event_rows()?.filter(column(&uid).is_not_null())?;
+        let mut scan = self.event_rows()?;
         let mut raw: Vec<Expr> = schema.fields().iter().map(|f| column(f.name())).collect();
         let actor = match self.audience {
             Audience::Users => cast(column(&uid), self.key_type.clone()),

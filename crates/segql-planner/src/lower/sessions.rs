@@ -95,7 +95,6 @@ impl Lowering<'_> {
     ) -> Result<(LogicalPlanBuilder, Expr)> {
         let starts = self
             .event_rows()?
-            .filter(column(uid).is_not_null())?
             .aggregate(
                 vec![column(uid).alias(STARTS_USER)],
                 vec![SessionStarts::call(sessions, self.event_time()?).alias(SESSION_STARTS)],
