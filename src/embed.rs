@@ -127,6 +127,7 @@ impl CompileOptions {
             engine: self.engine,
             partitions: self.partitions.max(1),
             zone,
+            prune_by_storage: true,
         })
     }
 }

@@ -134,6 +134,7 @@ pub fn segql_tables(
             .mapping()
             .reporting_zone(None)
             .map_err(|e| e.to_string())?,
+        prune_by_storage: true,
     };
     let outcomes = crate::support::run_program(runtime, &program, &data_engine, &options)
         .map_err(|d| format!("run: {d:?}"))?;

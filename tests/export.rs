@@ -79,6 +79,7 @@ fn examples_round_trip() {
     let (engine, native) = crate::support::demo_engine();
     let portable = segql::planner::PlanOptions {
         engine: SequenceEngine::Portable,
+        prune_by_storage: false,
         ..native.clone()
     };
     let mut queries = 0;
@@ -254,6 +255,7 @@ pub fn round_trip(
         zone: segql::planner::Catalog::mapping(&engine)
             .reporting_zone(None)
             .map_err(|e| e.to_string())?,
+        prune_by_storage: false,
     };
     let plans = segql::engine::plan_program(&program, &segql::Library::new(), &engine, &options)
         .map_err(|d| format!("plan: {d:?}"))?;

@@ -142,6 +142,7 @@ fn parquet_shop(dir: &Path) -> PathBuf {
             days: 10,
             seed: 3,
         },
+        segql::demo::EventLayout::OneFile,
     )
     .expect("the demo shop is written");
     std::fs::remove_file(dir.join("users.parquet")).unwrap();
@@ -377,6 +378,7 @@ fn run_on_damaged(dir: &Path, name: &str) -> Result<(), segql::Diagnostic> {
             engine: segql::planner::SequenceEngine::Native,
             partitions: engine.partitions(),
             zone: Default::default(),
+            prune_by_storage: true,
         };
         let program = segql::parse(&QUERIES.join(";\n")).expect("the queries parse");
         segql::engine::run_program(&program, &segql::Library::new(), &engine, &options)

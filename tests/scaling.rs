@@ -406,6 +406,7 @@ fn flattened_terms_as_sql() {
     ];
     let options = PlanOptions {
         engine: SequenceEngine::Portable,
+        prune_by_storage: false,
         ..demo.options.clone()
     };
     for text in texts {

@@ -37,8 +37,10 @@ fn every_fixture_through_every_stage() {
         base_dir: repo_root().join("tests").join("fixtures"),
         ..demo
     };
+    // As `segql explain --sql` plans: portable, ranges on instants only.
     let portable = PlanOptions {
         engine: SequenceEngine::Portable,
+        prune_by_storage: false,
         ..native.clone()
     };
     let library = segql::Library::new();

@@ -100,6 +100,7 @@ pub fn run(args: CheckArgs, output: Output) -> Status {
                 engine: segql::planner::SequenceEngine::Portable,
                 partitions: engine.partitions(),
                 zone: zone.clone(),
+                prune_by_storage: true,
             };
             let statements = Statements::Text {
                 source: &source.text,

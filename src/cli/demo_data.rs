@@ -1,7 +1,7 @@
 //! `segql demo-data`: the built-in demo dataset written as Parquet files.
 
 use super::{Output, Status};
-use segql::demo::DemoConfig;
+use segql::demo::{DemoConfig, EventLayout};
 use segql::present::present::utc_date;
 use segql::{Diagnostic, codes};
 use std::path::PathBuf;
@@ -12,6 +12,7 @@ use std::path::PathBuf;
 Examples:
   segql demo-data --out shop/
   segql demo-data --out big/ --users 1000000 --days 90 --seed 7
+  segql demo-data --out daily/ --partition-by day
   segql run --data shop/ examples/cart_abandoners.seg")]
 pub struct DemoDataArgs {
     /// The folder to write events.parquet, users.parquet and accounts.parquet into.
@@ -29,10 +30,28 @@ pub struct DemoDataArgs {
     /// Replace the files if they exist.
     #[arg(long)]
     pub force: bool,
+    /// Write the events as a Hive-partitioned folder, one file per UTC day:
+    /// events/date=2026-01-01/part-0.parquet.
+    #[arg(long, value_enum, value_name = "UNIT")]
+    pub partition_by: Option<PartitionUnit>,
+}
+
+/// What `--partition-by` splits the events by.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum PartitionUnit {
+    Day,
 }
 
 pub fn run(args: DemoDataArgs, output: Output) -> Status {
-    let names = ["events.parquet", "users.parquet", "accounts.parquet"];
+    let layout = match args.partition_by {
+        None => EventLayout::OneFile,
+        Some(PartitionUnit::Day) => EventLayout::ByDay,
+    };
+    let events = match layout {
+        EventLayout::OneFile => "events.parquet",
+        EventLayout::ByDay => "events",
+    };
+    let names = [events, "users.parquet", "accounts.parquet"];
     if !args.force
         && let Some(existing) = names.iter().map(|n| args.out.join(n)).find(|p| p.exists())
     {
@@ -60,7 +79,20 @@ pub fn run(args: DemoDataArgs, output: Output) -> Status {
         days: args.days,
         seed: args.seed,
     };
-    match segql::demo::write_parquet(&args.out, &config) {
+    if layout == EventLayout::ByDay
+        && args.force
+        && let Err(e) = remove_partitions(&args.out.join("events"))
+    {
+        output.error(&Diagnostic::error(
+            codes::UNWRITABLE_FILE,
+            format!(
+                "cannot replace `{}`: {e}",
+                args.out.join("events").display()
+            ),
+        ));
+        return Status::Failure;
+    }
+    match segql::demo::write_parquet(&args.out, &config, layout) {
         Ok(summary) => {
             note!(
                 "wrote {} events in {} sessions, {} users and {} accounts to {}",
@@ -86,4 +118,23 @@ pub fn run(args: DemoDataArgs, output: Output) -> Status {
             Status::Failure
         }
     }
+}
+
+/// Removes the day folders (`date=...`) an earlier `--partition-by day`
+/// wrote into `events/`, and nothing else: a day the new data lacks must
+/// not stay behind as part of the table.
+fn remove_partitions(events: &std::path::Path) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(events) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let is_day = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("date="));
+        if is_day && path.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        }
+    }
+    Ok(())
 }

@@ -85,6 +85,7 @@ pub fn run(args: ExplainArgs, output: Output) -> Status {
     if args.sql.is_some() {
         // The native engine's aggregates have no SQL form.
         options.engine = SequenceEngine::Portable;
+        options.prune_by_storage = false;
     }
     let (runner, _) = match loaded.runner(&engine, &options, MemberRows::Full, output) {
         Ok(ready) => ready,

@@ -226,6 +226,7 @@ impl SessionArgs {
             engine: self.engine.into(),
             partitions,
             zone,
+            prune_by_storage: true,
         }
     }
 }

@@ -106,6 +106,7 @@ fn demo_options(
         engine: segql::planner::SequenceEngine::Native,
         partitions: engine.partitions(),
         zone: Default::default(),
+        prune_by_storage: true,
     };
     (engine, options)
 }

@@ -265,10 +265,26 @@ pub fn in_memory(cfg: &DemoConfig) -> (Vec<RecordBatch>, RecordBatch, RecordBatc
     )
 }
 
-/// Writes `DIR/events.parquet`, `DIR/users.parquet` and
-/// `DIR/accounts.parquet` (zstd), creating DIR if needed. Every table is
-/// generated and written in chunks, so memory stays bounded.
-pub fn write_parquet(dir: &Path, cfg: &DemoConfig) -> Result<DemoSummary, DemoError> {
+/// How the events table is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EventLayout {
+    /// One file, `events.parquet`.
+    #[default]
+    OneFile,
+    /// A Hive-partitioned folder, one file per UTC day of the events:
+    /// `events/date=2026-01-01/part-0.parquet`.
+    ByDay,
+}
+
+/// Writes `DIR/events.parquet` (or the `DIR/events/date=.../` folders),
+/// `DIR/users.parquet` and `DIR/accounts.parquet` (zstd), creating DIR if
+/// needed. Every table is generated and written in chunks, so memory stays
+/// bounded.
+pub fn write_parquet(
+    dir: &Path,
+    cfg: &DemoConfig,
+    layout: EventLayout,
+) -> Result<DemoSummary, DemoError> {
     std::fs::create_dir_all(dir)
         .map_err(|e| DemoError::new(format!("cannot create directory {}: {e}", dir.display())))?;
     let props = WriterProperties::builder()
@@ -289,18 +305,80 @@ pub fn write_parquet(dir: &Path, cfg: &DemoConfig) -> Result<DemoSummary, DemoEr
         &props,
     )?;
     let mut events = EventGen::new(cfg, CHUNK_ROWS);
-    let event_rows = write_file(
-        &dir.join("events.parquet"),
-        events_schema(),
-        &mut events,
-        &props,
-    )?;
+    let event_rows = match layout {
+        EventLayout::OneFile => write_file(
+            &dir.join("events.parquet"),
+            events_schema(),
+            &mut events,
+            &props,
+        )?,
+        EventLayout::ByDay => write_by_day(&dir.join("events"), &mut events, &props)?,
+    };
     Ok(DemoSummary {
         users,
         accounts,
         events: event_rows,
         sessions: events.sessions,
     })
+}
+
+/// Writes event batches into one file per UTC day of their timestamps,
+/// `dir/date=YYYY-MM-DD/part-0.parquet`. The generator goes user by user,
+/// so every day's writer stays open until the last batch.
+fn write_by_day(
+    dir: &Path,
+    batches: impl Iterator<Item = RecordBatch>,
+    props: &WriterProperties,
+) -> Result<u64, DemoError> {
+    use arrow::array::{AsArray, UInt32Array};
+    use std::collections::BTreeMap;
+    let mut writers: BTreeMap<String, (std::path::PathBuf, ArrowWriter<BufWriter<File>>)> =
+        BTreeMap::new();
+    let fail = |path: &Path, e: parquet::errors::ParquetError| {
+        DemoError::new(format!("cannot write {}: {e}", path.display()))
+    };
+    let mut rows = 0u64;
+    for batch in batches {
+        rows += batch.num_rows() as u64;
+        let days = arrow::compute::cast(batch.column(0), &Date32)
+            .and_then(|d| arrow::compute::cast(&d, &Utf8))
+            .map_err(|e| DemoError::new(format!("cannot compute event days: {e}")))?;
+        let days = days.as_string::<i32>();
+        let mut rows_of_day: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for row in 0..batch.num_rows() {
+            rows_of_day
+                .entry(days.value(row))
+                .or_default()
+                .push(row as u32);
+        }
+        for (day, indices) in rows_of_day {
+            let part = arrow::compute::take_record_batch(&batch, &UInt32Array::from(indices))
+                .map_err(|e| DemoError::new(format!("cannot split events by day: {e}")))?;
+            if !writers.contains_key(day) {
+                let folder = dir.join(format!("date={day}"));
+                std::fs::create_dir_all(&folder).map_err(|e| {
+                    DemoError::new(format!("cannot create directory {}: {e}", folder.display()))
+                })?;
+                let path = folder.join("part-0.parquet");
+                let file = File::create(&path).map_err(|e| {
+                    DemoError::new(format!("cannot create {}: {e}", path.display()))
+                })?;
+                let writer = ArrowWriter::try_new(
+                    BufWriter::new(file),
+                    events_schema(),
+                    Some(props.clone()),
+                )
+                .map_err(|e| fail(&path, e))?;
+                writers.insert(day.to_string(), (path, writer));
+            }
+            let (path, writer) = writers.get_mut(day).expect("the writer of the day");
+            writer.write(&part).map_err(|e| fail(path, e))?;
+        }
+    }
+    for (path, writer) in writers.into_values() {
+        writer.close().map_err(|e| fail(&path, e))?;
+    }
+    Ok(rows)
 }
 
 fn chunks(n: u64) -> impl Iterator<Item = (u64, u64)> {

@@ -616,7 +616,7 @@ fn parquet_round_trip() {
         days: 20,
         seed: 3,
     };
-    let summary = write_parquet(&dir, &cfg).unwrap();
+    let summary = write_parquet(&dir, &cfg, EventLayout::OneFile).unwrap();
     let read = |name: &str| -> Vec<RecordBatch> {
         let file = File::open(dir.join(name)).unwrap();
         ParquetRecordBatchReaderBuilder::try_new(file)
@@ -662,7 +662,7 @@ fn parquet_round_trip() {
     // Errors name the file.
     let blocker = std::env::temp_dir().join(format!("segql-demo-file-{}", std::process::id()));
     std::fs::write(&blocker, "not a directory").unwrap();
-    let err = write_parquet(&blocker.join("sub"), &cfg).unwrap_err();
+    let err = write_parquet(&blocker.join("sub"), &cfg, EventLayout::OneFile).unwrap_err();
     assert!(err.message().contains("segql-demo-file"), "{err}");
     std::fs::remove_file(&blocker).unwrap();
 }

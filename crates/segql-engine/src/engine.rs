@@ -3,6 +3,7 @@
 
 use crate::mapping;
 use crate::sources::{self, SourceSpec};
+use crate::stores;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::MemTable;
@@ -45,29 +46,47 @@ impl DataSpec {
 
     /// The file (or glob or folder) of each table: explicit flags win over
     /// the files found in `--data DIR`.
-    fn sources(&self) -> Result<BTreeMap<TableRole, String>, Diagnostic> {
+    async fn sources(
+        &self,
+        ctx: &SessionContext,
+    ) -> Result<BTreeMap<TableRole, String>, Diagnostic> {
         let mut found = BTreeMap::new();
         if let Some(dir) = &self.data_dir {
-            let entries = std::fs::read_dir(dir).map_err(|e| {
-                Diagnostic::error(
-                    codes::UNREADABLE_FILE,
-                    format!("cannot read the data folder `{}`: {e}", dir.display()),
-                )
-            })?;
-            let mut paths: Vec<PathBuf> =
-                entries.filter_map(Result::ok).map(|e| e.path()).collect();
-            paths.sort();
+            let text = stores::local_path(&dir.to_string_lossy());
+            let dir = PathBuf::from(&text);
+            // Each entry of the folder, and whether it is a folder itself.
+            let paths: Vec<(PathBuf, bool)> = if stores::is_store_url(&text) {
+                stores::folder_entries(ctx, &text).await?
+            } else {
+                let entries = std::fs::read_dir(&dir).map_err(|e| {
+                    Diagnostic::error(
+                        codes::UNREADABLE_FILE,
+                        format!("cannot read the data folder `{}`: {e}", dir.display()),
+                    )
+                })?;
+                let mut paths: Vec<(PathBuf, bool)> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| {
+                        let path = e.path();
+                        let is_dir = path.is_dir();
+                        (path, is_dir)
+                    })
+                    .collect();
+                paths.sort();
+                paths
+            };
             for role in [TableRole::Events, TableRole::Users, TableRole::Accounts] {
                 let matching: Vec<&PathBuf> = paths
                     .iter()
-                    .filter(|p| {
+                    .filter(|(p, is_dir)| {
                         let stem = p
                             .file_name()
                             .map(|n| n.to_string_lossy().into_owned())
                             .unwrap_or_default();
                         let stem = stem.split('.').next().unwrap_or("").to_string();
-                        stem == role.name() && (p.is_dir() || sources::Format::of(p).is_some())
+                        stem == role.name() && (*is_dir || sources::Format::of(p).is_some())
                     })
+                    .map(|(p, _)| p)
                     .collect();
                 match matching.as_slice() {
                     [] => {}
@@ -108,7 +127,7 @@ impl DataSpec {
             (TableRole::Accounts, &self.accounts),
         ] {
             if let Some(path) = flag {
-                found.insert(role, path.clone());
+                found.insert(role, stores::local_path(path));
             }
         }
         if !found.contains_key(&TableRole::Events) {
@@ -237,7 +256,7 @@ impl Engine {
         let mut providers = BTreeMap::new();
         let mut origins = BTreeMap::new();
         let mut files = BTreeMap::new();
-        for (role, path) in spec.sources()? {
+        for (role, path) in spec.sources(&ctx).await? {
             let source = SourceSpec {
                 what: role.name().to_string(),
                 path: path.clone(),
@@ -424,7 +443,15 @@ impl Engine {
             return Ok(());
         }
         for file in files {
-            match sources::first_bad_time(*format, file, Arc::clone(&schema), &column).await {
+            match sources::first_bad_time(
+                self.ctx.runtime_env(),
+                *format,
+                file,
+                Arc::clone(&schema),
+                &column,
+            )
+            .await
+            {
                 Ok(None) => {}
                 Ok(Some(bad)) => {
                     let value: String = bad.value.chars().take(60).collect();
@@ -791,6 +818,11 @@ impl Catalog for Engine {
     fn csv(&self, path: &Path) -> Result<TableEntry, String> {
         if let Ok(mut lists) = self.csv_lists.lock() {
             lists.insert(path.to_path_buf());
+        }
+        let text = path.to_string_lossy();
+        if stores::is_store_url(&text) {
+            stores::register(&self.ctx, "CSV list", &text)
+                .map_err(|d| stores::cause_of(&d.message))?;
         }
         sources::csv_list_table(path, self.csv_count.fetch_add(1, Ordering::Relaxed))
     }

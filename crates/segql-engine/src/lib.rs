@@ -1,5 +1,5 @@
 //! segql's engine: data sources (Parquet, CSV, NDJSON; a file, a glob or a
-//! folder), the schema mapping, and running texts on Apache DataFusion,
+//! folder, local or in an S3 bucket), the schema mapping, and running texts on Apache DataFusion,
 //! one statement at a time:
 //!
 //! ```text
@@ -20,6 +20,7 @@
 //! - `outcome`: what running one query gives, and how it is shown.
 //! - `now`: `now`, decided once where a text enters segql.
 //! - `inspect`: row counts and event names, asked of the data itself.
+//! - `sources` and `stores`: data files, local or in an object store.
 
 mod engine;
 mod inspect;
@@ -28,6 +29,7 @@ mod now;
 mod outcome;
 mod runner;
 mod sources;
+mod stores;
 mod text;
 
 pub use engine::{DataSpec, Engine, Resources, Timings};

@@ -28,12 +28,23 @@ use std::path::Path;
 /// Reads and checks a mapping file. Unknown sections and values of the wrong
 /// shape are errors naming the file and the key.
 pub fn load(path: &Path) -> Result<SchemaMapping, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::error(
-            codes::UNREADABLE_FILE,
-            format!("cannot read the schema mapping `{}`: {e}", path.display()),
-        )
-    })?;
+    let shown = path.to_string_lossy();
+    let text = if crate::stores::is_store_url(&shown) {
+        let bytes = crate::stores::read_blocking("schema mapping", &shown, None)?;
+        String::from_utf8(bytes).map_err(|_| {
+            Diagnostic::error(
+                codes::UNREADABLE_FILE,
+                format!("cannot read the schema mapping `{shown}`: it is not UTF-8 text"),
+            )
+        })?
+    } else {
+        std::fs::read_to_string(path).map_err(|e| {
+            Diagnostic::error(
+                codes::UNREADABLE_FILE,
+                format!("cannot read the schema mapping `{}`: {e}", path.display()),
+            )
+        })?
+    };
     let mapping = parse(&text).map_err(|message| {
         Diagnostic::error(
             codes::DATA_ERROR,
@@ -74,6 +85,8 @@ pub fn parse(text: &str) -> Result<SchemaMapping, String> {
                 for (key, value) in entries {
                     if key == "name" {
                         mapping.name = name_column(value)?;
+                    } else if key == "partition_date" {
+                        mapping.partition_date = Some(string(section, key, value)?);
                     } else {
                         mapping
                             .events

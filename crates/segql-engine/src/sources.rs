@@ -1,6 +1,7 @@
 //! Data sources: a file, a glob or a folder of Parquet, CSV or NDJSON files,
 //! registered as DataFusion listing tables. Only schemas are read here.
 
+use crate::stores;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
@@ -107,17 +108,13 @@ fn files_of(spec: &SourceSpec) -> Result<Vec<PathBuf>, Diagnostic> {
         )
     })?;
     if meta.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| {
-                data_error(format!(
-                    "cannot list the {} folder `{}`: {e}",
-                    spec.what, spec.path
-                ))
-            })?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_file() && Format::of(p).is_some())
-            .collect();
+        let mut files = Vec::new();
+        folder_files(path, &mut files).map_err(|e| {
+            data_error(format!(
+                "cannot list the {} folder `{}`: {e}",
+                spec.what, spec.path
+            ))
+        })?;
         files.sort();
         if files.is_empty() {
             return Err(Diagnostic::error(
@@ -131,6 +128,85 @@ fn files_of(spec: &SourceSpec) -> Result<Vec<PathBuf>, Diagnostic> {
         return Ok(files);
     }
     Ok(vec![path.to_path_buf()])
+}
+
+/// The data files directly in `dir` and in its Hive partition folders
+/// (`date=2026-11-01/`), at any depth. Other sub-folders are not read.
+fn folder_files(dir: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            if name.as_deref().and_then(partition_key).is_some() {
+                folder_files(&path, files)?;
+            }
+        } else if Format::of(&path).is_some() {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The key of a Hive partition folder's name (`date` of `date=2026-11-01`).
+fn partition_key(name: &str) -> Option<&str> {
+    let (key, _) = name.split_once('=')?;
+    (!key.is_empty() && !key.starts_with(['.', '_'])).then_some(key)
+}
+
+/// The partition keys of a file below `root`: the keys of the folders
+/// between them, outermost first; `None` when a folder between them is not
+/// a partition folder.
+fn partition_keys_of(root: &str, file: &Path) -> Option<Vec<String>> {
+    let text = file.to_string_lossy();
+    let relative = text.strip_prefix(root)?.trim_start_matches('/');
+    let mut folders: Vec<&str> = relative.split('/').collect();
+    folders.pop();
+    folders
+        .into_iter()
+        .map(|f| partition_key(f).map(str::to_string))
+        .collect()
+}
+
+/// How a folder's files are laid out: `None` for files side by side, or
+/// the partition keys shared by every file (Hive style). Files under
+/// different keys (or some under partition folders and some not) are an
+/// error: such a folder is not one table.
+fn partitioning(spec: &SourceSpec, files: &[PathBuf]) -> Result<Option<Vec<String>>, Diagnostic> {
+    let root = spec.path.trim_end_matches('/');
+    let mut layout: Option<(Vec<String>, &PathBuf)> = None;
+    for file in files {
+        let keys = partition_keys_of(root, file).unwrap_or_default();
+        match &layout {
+            None => layout = Some((keys, file)),
+            Some((first, first_file)) if *first != keys => {
+                let shown = |keys: &[String]| {
+                    if keys.is_empty() {
+                        "in no partition folder".to_string()
+                    } else {
+                        format!(
+                            "under {}",
+                            keys.iter()
+                                .map(|k| format!("{k}="))
+                                .collect::<Vec<_>>()
+                                .join("/")
+                        )
+                    }
+                };
+                return Err(data_error(format!(
+                    "the {} folder `{}` mixes layouts: `{}` is {}, `{}` is {}",
+                    spec.what,
+                    spec.path,
+                    first_file.display(),
+                    shown(first),
+                    file.display(),
+                    shown(&keys),
+                ))
+                .with_help("a partitioned table keeps every file under folders of the same keys, e.g. date=2026-11-01/part-0.parquet"));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(layout.map(|(keys, _)| keys).filter(|keys| !keys.is_empty()))
 }
 
 /// A file of no bytes, or of blanks only: it holds no table at all (not
@@ -213,7 +289,11 @@ pub struct Opened {
 /// Opens a source as a listing table: its schema is inferred (for CSV and
 /// NDJSON from a sample of rows), no data is read.
 pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Diagnostic> {
-    let files = files_of(spec)?;
+    let files = if stores::is_store_url(&spec.path) {
+        stores::files(ctx, &spec.what, &spec.path).await?
+    } else {
+        files_of(spec)?
+    };
     let format = Format::of(&files[0]).ok_or_else(|| {
         Diagnostic::error(
             codes::UNREADABLE_FILE,
@@ -253,8 +333,7 @@ pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Dia
     let urls = files
         .iter()
         .map(|f| {
-            let absolute = std::path::absolute(f).unwrap_or_else(|_| f.clone());
-            ListingTableUrl::parse(absolute.to_string_lossy()).map_err(|e| {
+            table_url(f).map_err(|e| {
                 data_error(format!(
                     "cannot read the {} file `{}`: {e}",
                     spec.what,
@@ -305,9 +384,33 @@ pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Dia
                     spec.what, spec.path
                 ))
             })?;
-    let config = ListingTableConfig::new_with_multi_paths(urls)
-        .with_listing_options(options)
-        .with_schema(Arc::new(schema));
+    let config = match partitioning(spec, &files)? {
+        // One table over the folder: DataFusion reads the partition values
+        // from the folder names, and prunes folders a filter excludes.
+        Some(keys) => {
+            if let Some(clash) = keys.iter().find(|k| schema.field_with_name(k).is_ok()) {
+                return Err(data_error(format!(
+                    "the {} files of `{}` have a column `{clash}`, which is also a partition folder's key",
+                    spec.what, spec.path
+                ))
+                .with_help("rename the column in the files, or the partition folders"));
+            }
+            let root = format!("{}/", spec.path.trim_end_matches('/'));
+            let url = table_url(Path::new(&root)).map_err(|e| {
+                data_error(format!(
+                    "cannot read the {} folder `{}`: {e}",
+                    spec.what, spec.path
+                ))
+            })?;
+            let columns = keys.iter().map(|k| (k.clone(), DataType::Utf8)).collect();
+            ListingTableConfig::new(url)
+                .with_listing_options(options.with_table_partition_cols(columns))
+                .with_schema(Arc::new(schema))
+        }
+        None => ListingTableConfig::new_with_multi_paths(urls)
+            .with_listing_options(options)
+            .with_schema(Arc::new(schema)),
+    };
     let table = ListingTable::try_new(config).map_err(|e| {
         data_error(format!(
             "cannot open the {} `{}`: {e}",
@@ -321,14 +424,44 @@ pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Dia
     })
 }
 
+/// The URL DataFusion reads `file` at: an object-store path as it is, a
+/// local path made absolute.
+fn table_url(file: &Path) -> datafusion::error::Result<ListingTableUrl> {
+    let text = file.to_string_lossy();
+    if stores::is_store_url(&text) {
+        return ListingTableUrl::parse(text);
+    }
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    ListingTableUrl::parse(absolute.to_string_lossy())
+}
+
 /// One file of a table as a table of its own, with the table's schema.
 fn one_file_table(
     format: Format,
     file: &Path,
     schema: datafusion::arrow::datatypes::SchemaRef,
 ) -> datafusion::error::Result<ListingTable> {
-    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    let url = ListingTableUrl::parse(absolute.to_string_lossy())?;
+    let url = table_url(file)?;
+    // A file of a partitioned table holds the table's columns but its
+    // partition keys, which are in the folder names above it.
+    let text = file.to_string_lossy();
+    let folders = text.rsplit_once('/').map_or("", |(folders, _)| folders);
+    let keys: Vec<String> = folders
+        .split('/')
+        .filter_map(|folder| partition_key(folder).map(str::to_string))
+        .collect();
+    let schema = if keys.is_empty() {
+        schema
+    } else {
+        Arc::new(Schema::new(
+            schema
+                .fields()
+                .iter()
+                .filter(|f| !keys.contains(f.name()))
+                .cloned()
+                .collect::<Vec<_>>(),
+        ))
+    };
     let options =
         ListingOptions::new(format.file_format()).with_file_extension(format.extension(file));
     let config = ListingTableConfig::new(url)
@@ -393,6 +526,7 @@ pub struct BadTime {
 /// timestamp or integer (from the sample) fails in the reader itself, with
 /// its line; a text column is parsed here as the queries parse it.
 pub async fn first_bad_time(
+    runtime: Arc<datafusion::execution::runtime_env::RuntimeEnv>,
     format: Format,
     file: &Path,
     schema: datafusion::arrow::datatypes::SchemaRef,
@@ -403,8 +537,10 @@ pub async fn first_bad_time(
     use datafusion::arrow::datatypes::TimeUnit;
     use futures::StreamExt;
     // One partition: rows come in file order, so a row's number is its line.
-    let ctx = SessionContext::new_with_config(
+    // The session's runtime: its object stores read the file.
+    let ctx = SessionContext::new_with_config_rt(
         datafusion::prelude::SessionConfig::new().with_target_partitions(1),
+        runtime,
     );
     let table = one_file_table(format, file, schema)?;
     let frame = ctx.read_table(Arc::new(table))?.select_columns(&[column])?;
@@ -472,19 +608,35 @@ pub(crate) fn reader_cause(message: &str) -> String {
     }
 }
 
+/// The columns of a CSV file with a header row, from its first rows.
+fn infer_csv_schema(reader: &mut impl std::io::Read) -> Result<(Schema, usize), String> {
+    datafusion::arrow::csv::reader::Format::default()
+        .with_header(true)
+        .infer_schema(reader, Some(100))
+        .map_err(|e| format!("it is not a CSV file with a header row ({e})"))
+}
+
 /// The `number`-th CSV list (`in csv "file"`) of a catalog as a table named
 /// `csv_N` in the plan: the header row names the columns, and every column
 /// is read as text, so ids keep their leading zeros and compare as written.
 /// Only the header is read here.
 pub fn csv_list_table(path: &Path, number: usize) -> Result<TableEntry, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        _ => e.to_string(),
-    })?;
-    let (schema, _) = datafusion::arrow::csv::reader::Format::default()
-        .with_header(true)
-        .infer_schema(&mut file, Some(100))
-        .map_err(|e| format!("it is not a CSV file with a header row ({e})"))?;
+    let text = path.to_string_lossy();
+    let (schema, _) = if stores::is_store_url(&text) {
+        // The header and a sample of rows: the first 64 KiB, whole lines.
+        let mut head = stores::read_blocking("CSV list", &text, Some(64 * 1024))
+            .map_err(|d| stores::cause_of(&d.message))?;
+        if let Some(end) = head.iter().rposition(|&b| b == b'\n') {
+            head.truncate(end + 1);
+        }
+        infer_csv_schema(&mut std::io::Cursor::new(head))?
+    } else {
+        let mut file = std::fs::File::open(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            _ => e.to_string(),
+        })?;
+        infer_csv_schema(&mut file)?
+    };
     let text_schema = Arc::new(Schema::new(
         schema
             .fields()
@@ -492,8 +644,7 @@ pub fn csv_list_table(path: &Path, number: usize) -> Result<TableEntry, String> 
             .map(|f| Field::new(f.name(), DataType::Utf8, true))
             .collect::<Vec<_>>(),
     ));
-    let absolute = std::path::absolute(path).map_err(|e| e.to_string())?;
-    let url = ListingTableUrl::parse(absolute.to_string_lossy()).map_err(|e| e.to_string())?;
+    let url = table_url(path).map_err(|e| e.to_string())?;
     let extension = path
         .extension()
         .map(|e| format!(".{}", e.to_string_lossy()))

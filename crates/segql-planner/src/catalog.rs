@@ -100,6 +100,10 @@ pub struct SchemaMapping {
     /// reporting time zone when no `--time-zone` is given (LANGUAGE.md
     /// §10). [`SchemaMapping::reporting_zone`] reads it.
     pub time_zone: Option<String>,
+    /// `[events] partition_date`: the column (a Hive partition key, or a
+    /// stored one) holding each event's UTC day, `YYYY-MM-DD` text or a
+    /// date; time ranges then prune by it.
+    pub partition_date: Option<String>,
 }
 
 impl Default for SchemaMapping {
@@ -113,6 +117,7 @@ impl Default for SchemaMapping {
             sessions: None,
             anonymous_id: None,
             time_zone: None,
+            partition_date: None,
         }
     }
 }

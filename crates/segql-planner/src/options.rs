@@ -38,4 +38,11 @@ pub struct PlanOptions {
     /// The reporting time zone (LANGUAGE.md §10): local midnight of a
     /// date, local calendar periods, local output. UTC by default.
     pub zone: ReportingZone,
+    /// Whether time ranges are also written on the stored event-time
+    /// column and the mapping's partition date, where DataFusion prunes
+    /// Parquet row groups and partition folders by them. Off for SQL
+    /// export: other engines compare a zoned column with a timestamp
+    /// literal in their session's time zone, and the exported SQL keeps to
+    /// integer instants.
+    pub prune_by_storage: bool,
 }

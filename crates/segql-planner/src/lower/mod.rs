@@ -13,7 +13,8 @@
 //! - `identity`, `sessions`: identity stitching and derived sessions, which
 //!   the events relation is built with when the mapping asks for them;
 //! - `cond`: conditions (`and`/`or`/`not`, profile tests, single steps);
-//! - `csv`: CSV lists; `time`: ranges and instants; `zone`: the local
+//! - `csv`: CSV lists; `time`: ranges and instants; `pruning`: ranges
+//!   on the stored time and partition columns; `zone`: the local
 //!   calendar periods of the reporting time zone;
 //! - `lifecycle`: `for the first time`, `stopped` and `restarted`;
 //! - `sequence`: sequences of steps, portable (window passes) or native;
@@ -29,6 +30,7 @@ mod expr;
 mod holding;
 mod identity;
 mod lifecycle;
+mod pruning;
 mod relations;
 mod sequence;
 mod sessions;
@@ -149,6 +151,9 @@ struct Lowering<'a> {
     partitions: usize,
     /// The reporting time zone: local periods and buckets.
     zone: ReportingZone,
+    /// Ranges also on the stored time and partition columns
+    /// ([`PlanOptions::prune_by_storage`]).
+    prune_by_storage: bool,
 }
 
 impl<'a> Lowering<'a> {
@@ -170,6 +175,7 @@ impl<'a> Lowering<'a> {
             engine: SequenceEngine::Portable,
             partitions: 1,
             zone: ReportingZone::utc(),
+            prune_by_storage: true,
         };
         lowering.key_type = lowering.compute_key_type();
         Ok(lowering)
@@ -179,6 +185,7 @@ impl<'a> Lowering<'a> {
         self.engine = options.engine;
         self.partitions = options.partitions;
         self.zone = options.zone.clone();
+        self.prune_by_storage = options.prune_by_storage;
         self
     }
 

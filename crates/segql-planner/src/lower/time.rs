@@ -19,6 +19,9 @@ impl Lowering<'_> {
         if let Some(to) = range.to {
             events = events.filter(column(TS).lt(lit(to)))?;
         }
+        for filter in self.pruning_filters(range)? {
+            events = events.filter(filter)?;
+        }
         Ok(events)
     }
 }

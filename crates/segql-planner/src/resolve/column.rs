@@ -180,6 +180,9 @@ impl Resolver<'_> {
         if let Some(anonymous) = &mapping.anonymous_id {
             self.check_anonymous_id(&events, anonymous)?;
         }
+        if let Some(partition) = &mapping.partition_date {
+            self.check_partition_date(&events, partition)?;
+        }
         // A profile table is joined by its key.
         for (role, key) in [
             (TableRole::Users, "user_id"),

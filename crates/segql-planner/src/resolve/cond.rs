@@ -13,6 +13,7 @@ use segql_syntax::{
     Audience, Behavior as AstBehavior, Condition, ConditionKind, CountKind, CsvKey, Diagnostic,
     EventKind, SeqStep, SetRef, SetRefKind, Step, Target, codes, did_you_mean, quoted,
 };
+use std::path::PathBuf;
 
 impl Resolver<'_> {
     pub(super) fn condition(
@@ -68,14 +69,24 @@ impl Resolver<'_> {
             // range of the reference reaches into it.
             SetRefKind::Segment(name) => self.segment_named(name),
             SetRefKind::Csv { path, column, key } => {
-                let file = self.csv_base().join(&path.value);
+                // An object-store URL (`s3://bucket/key`) is not relative
+                // to any folder.
+                let file = if path.value.contains("://") {
+                    PathBuf::from(&path.value)
+                } else {
+                    self.csv_base().join(&path.value)
+                };
                 let shown_file = file.display().to_string();
                 let shown_file = quoted(&shown_file);
                 let table = self.catalog.csv(&file).map_err(|reason| {
                     Diagnostic::error(codes::UNREADABLE_FILE, format!("cannot read the CSV list `{shown_file}`: {reason}"))
                         .with_span(path.span)
                         .with_label("this file")
-                        .with_help("the path of `in csv` is relative to the .seg file (or to the working folder for -e text)")
+                        .with_help(if path.value.contains("://") {
+                            "check the bucket and the key, and the AWS_* environment"
+                        } else {
+                            "the path of `in csv` is relative to the .seg file (or to the working folder for -e text)"
+                        })
                 })?;
                 let schema = table.schema();
                 let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();

@@ -20,6 +20,7 @@ mod identity;
 mod lifecycle;
 mod literal;
 mod pred;
+mod pruning;
 mod range;
 
 pub use range::RelativeRange;
