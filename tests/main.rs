@@ -3,6 +3,7 @@
 
 mod analyses;
 mod cli;
+mod cluster;
 mod data;
 mod diagnostics;
 mod differential;

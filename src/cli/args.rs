@@ -45,6 +45,11 @@ pub struct DataArgs {
     /// or `none` for no limit.
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_memory_limit)]
     pub memory_limit: MemoryLimit,
+    /// Run the queries on a Ballista cluster (`segql cluster`): the
+    /// scheduler's address, df://HOST:PORT. Its executors read the data, so
+    /// data paths must be s3:// URLs or paths every executor sees.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub cluster: Option<String>,
 }
 
 /// `--memory-limit`: bytes, or no limit.

@@ -13,6 +13,8 @@ macro_rules! note {
 
 mod args;
 mod check;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod demo_data;
 mod explain;
 mod fmt;
@@ -133,6 +135,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Repl(repl::ReplArgs),
     DemoData(demo_data::DemoDataArgs),
+    #[cfg(feature = "cluster")]
+    Cluster(cluster::ClusterArgs),
     Completions(CompletionsArgs),
 }
 
@@ -223,6 +227,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, output),
         Command::Explain(args) => explain::run(args, output),
         Command::DemoData(args) => demo_data::run(args, output),
+        #[cfg(feature = "cluster")]
+        Command::Cluster(args) => cluster::run(args, output),
         Command::Fmt(args) => fmt::run(args, output),
         Command::Repl(args) => repl::run(args, output),
         Command::Completions(args) => {

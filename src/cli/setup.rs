@@ -115,7 +115,7 @@ pub fn runtime() -> tokio::runtime::Runtime {
 
 async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
     let spec = data.spec();
-    if spec.is_empty() {
+    let mut engine = if spec.is_empty() {
         match &spec.schema {
             Some(schema) => {
                 Engine::demo_with_mapping_file(&DemoConfig::default(), schema, data.resources())
@@ -124,7 +124,11 @@ async fn open_engine(data: &DataArgs) -> Result<Engine, Diagnostic> {
         }
     } else {
         Engine::open(&spec, data.resources()).await
+    }?;
+    if let Some(url) = &data.cluster {
+        engine.run_on_cluster(url).await?;
     }
+    Ok(engine)
 }
 
 /// Opens the data, reporting why it cannot be: a bad argument is a usage

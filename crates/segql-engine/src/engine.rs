@@ -272,6 +272,37 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Runs this engine's plans on the Ballista cluster whose scheduler is
+    /// at `url` (`df://HOST:PORT`): queries are planned here as before,
+    /// and executed by the cluster's executors, which read the data files
+    /// themselves.
+    #[cfg(feature = "cluster")]
+    pub async fn run_on_cluster(&mut self, url: &str) -> Result<(), Diagnostic> {
+        use crate::cluster;
+        let url = cluster::SchedulerUrl::parse(url)?;
+        if self.files.is_empty() {
+            return Err(Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!("the built-in demo dataset lives in this process; the cluster {url} reads data files"),
+            )
+            .with_help("write the demo shop with `segql demo-data --out shop/` (or into a bucket) and pass --data"));
+        }
+        cluster::check_reachable(&url).await?;
+        let state = cluster::client_state(self.ctx.state(), &url)?;
+        self.ctx = SessionContext::new_with_state(state);
+        Ok(())
+    }
+
+    /// Without the `cluster` feature there is no cluster to run on.
+    #[cfg(not(feature = "cluster"))]
+    pub async fn run_on_cluster(&mut self, url: &str) -> Result<(), Diagnostic> {
+        Err(Diagnostic::error(
+            codes::BAD_ARGUMENT,
+            format!("this segql was built without the cluster feature, so it cannot run on {url}"),
+        )
+        .with_help("build segql with its default features (cargo build --release)"))
+    }
+
     /// Every file this engine has read or may read: the tables' files, the
     /// schema mapping, and the CSV lists that plans opened. Nothing may be
     /// written onto them.

@@ -21,7 +21,11 @@
 //! - `now`: `now`, decided once where a text enters segql.
 //! - `inspect`: row counts and event names, asked of the data itself.
 //! - `sources` and `stores`: data files, local or in an object store.
+//! - `cluster` (feature `cluster`): Ballista's scheduler and executor with
+//!   segql's functions, and sessions whose plans run on them.
 
+#[cfg(feature = "cluster")]
+pub mod cluster;
 mod engine;
 mod inspect;
 pub mod mapping;

@@ -300,3 +300,44 @@ pub fn cause_of(message: &str) -> String {
         None => message.to_string(),
     }
 }
+
+/// An object-store registry that opens the store of an `s3://` bucket from
+/// the `AWS_*` environment the first time a plan reads it: what the
+/// scheduler and executors of a cluster read data with, since the paths
+/// they are sent were opened in another process.
+#[derive(Debug, Default)]
+pub struct EnvStores {
+    opened: datafusion::execution::object_store::DefaultObjectStoreRegistry,
+}
+
+impl datafusion::execution::object_store::ObjectStoreRegistry for EnvStores {
+    fn register_store(
+        &self,
+        url: &Url,
+        store: Arc<dyn ObjectStore>,
+    ) -> Option<Arc<dyn ObjectStore>> {
+        self.opened.register_store(url, store)
+    }
+
+    fn deregister_store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
+        self.opened.deregister_store(url)
+    }
+
+    fn get_store(&self, url: &Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
+        if let Ok(store) = self.opened.get_store(url) {
+            return Ok(store);
+        }
+        let bucket = match (url.scheme(), url.host_str()) {
+            ("s3", Some(bucket)) => bucket,
+            _ => return self.opened.get_store(url),
+        };
+        let store: Arc<dyn ObjectStore> = Arc::new(
+            build_store(bucket)
+                .map_err(|d| datafusion::error::DataFusionError::Execution(d.message))?,
+        );
+        let base = Url::parse(&format!("s3://{bucket}"))
+            .map_err(|e| datafusion::error::DataFusionError::Execution(e.to_string()))?;
+        self.opened.register_store(&base, Arc::clone(&store));
+        Ok(store)
+    }
+}

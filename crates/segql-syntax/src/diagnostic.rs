@@ -203,6 +203,8 @@ pub mod codes {
     pub const UNREADABLE_FILE: &str = "unreadable-file";
     pub const UNWRITABLE_FILE: &str = "unwritable-file";
     pub const BAD_ARGUMENT: &str = "bad-argument";
+    /// The cluster (`--cluster`) cannot be reached, or failed a query.
+    pub const CLUSTER_ERROR: &str = "cluster-error";
     /// `--time-zone` or the mapping's `time_zone` names no zone.
     pub const UNKNOWN_TIME_ZONE: &str = "unknown-time-zone";
     /// A bug in segql itself, reported instead of panicking.
@@ -233,6 +235,7 @@ pub mod codes {
                 | DATA_ERROR
                 | EMPTY_EVENTS
                 | UNWRITABLE_FILE
+                | CLUSTER_ERROR
                 | INTERNAL
         )
     }

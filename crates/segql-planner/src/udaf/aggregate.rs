@@ -82,12 +82,21 @@ pub(super) struct EventUdaf<A> {
 impl<A: EventAggregate> EventUdaf<A> {
     /// The call of `aggregate` on `arguments`.
     pub(super) fn call(aggregate: A, arguments: Vec<Expr>) -> Expr {
+        Self::function(aggregate).call(arguments)
+    }
+
+    /// The function `aggregate` is to DataFusion.
+    pub(super) fn function(aggregate: A) -> AggregateUDF {
         let signature = Signature::exact(aggregate.arguments(), Volatility::Immutable);
-        let udaf = EventUdaf {
+        AggregateUDF::from(EventUdaf {
             aggregate,
             signature,
-        };
-        AggregateUDF::from(udaf).call(arguments)
+        })
+    }
+
+    /// The aggregate this function computes.
+    pub(super) fn aggregate(&self) -> &A {
+        &self.aggregate
     }
 }
 

@@ -12,3 +12,4 @@ pub mod paths;
 pub mod sequence;
 pub mod sessions;
 mod state;
+pub mod wire;

@@ -59,7 +59,7 @@ pub fn session_path<'a>(views: &[(i64, &'a str, i64)], shape: PathShape) -> Opti
 /// The aggregate function `segql_path(time, name, flags)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PathBuilder {
-    shape: PathShape,
+    pub(super) shape: PathShape,
 }
 
 impl PathBuilder {

@@ -128,7 +128,7 @@ fn words_for(steps: usize) -> usize {
 /// pattern.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SequenceMatch {
-    pattern: SequencePattern,
+    pub(super) pattern: SequencePattern,
 }
 
 impl SequenceMatch {

@@ -36,7 +36,7 @@ use std::sync::Arc;
 /// sessions; times are microseconds since the epoch (Int64).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SessionStarts {
-    sessions: DerivedSessions,
+    pub(super) sessions: DerivedSessions,
 }
 
 impl SessionStarts {
@@ -209,10 +209,14 @@ impl SessionOf {
     pub const NAME: &'static str = "segql_session_of";
 
     pub fn call(time: Expr, starts: Expr) -> Expr {
-        let function = SessionOf {
+        Self::function().call(vec![time, starts])
+    }
+
+    /// The function as DataFusion calls it (it has no parameters).
+    pub fn function() -> ScalarUDF {
+        ScalarUDF::from(SessionOf {
             signature: Signature::any(2, Volatility::Immutable),
-        };
-        ScalarUDF::from(function).call(vec![time, starts])
+        })
     }
 }
 

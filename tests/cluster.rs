@@ -1,0 +1,367 @@
+//! Distributed runs on a real Ballista cluster: the scheduler and two
+//! executors `scripts/test` starts (`segql cluster ...`, named in
+//! `SEGQL_TEST_CLUSTER`), reading the demo shop from the S3 server. Without
+//! them these tests fail (they never skip): run the tests with
+//! `scripts/test`.
+
+use crate::stores::{S3, fresh_prefix, s3};
+use crate::support::{example_files, repo_root, segql_command, stderr, stdout};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The cluster `scripts/test` started.
+fn cluster() -> String {
+    std::env::var("SEGQL_TEST_CLUSTER").unwrap_or_else(|_| {
+        panic!(
+            "no cluster: SEGQL_TEST_CLUSTER is not set. Run the tests with scripts/test, \
+             which starts a scheduler and two executors on 127.0.0.1"
+        )
+    })
+}
+
+/// The demo shop (the built-in dataset, written as files) in a local
+/// folder and in the bucket, written once for all the tests here.
+struct Shop {
+    local: PathBuf,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+fn shop(s3: &S3) -> &'static Shop {
+    static SHOP: OnceLock<Shop> = OnceLock::new();
+    SHOP.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let local = dir.path().join("shop");
+        let o = segql_command(dir.path())
+            .args(["demo-data", "--out", local.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let prefix = fresh_prefix("cluster-shop");
+        s3.put_folder(&local, &prefix);
+        Shop {
+            local,
+            url: s3.url(&format!("{prefix}/")),
+            _dir: dir,
+        }
+    })
+}
+
+/// The flags of an example: its sibling mapping, if it has one.
+fn example_flags(example: &Path) -> Vec<String> {
+    let mapping = example.with_extension("toml");
+    let mut flags = vec![
+        "--now".to_string(),
+        "2026-04-01".into(),
+        "--format".into(),
+        "csv".into(),
+    ];
+    if mapping.is_file() {
+        flags.extend(["--schema".into(), mapping.display().to_string()]);
+    }
+    flags
+}
+
+fn run(command: &mut Command, args: &[String]) -> Output {
+    command.args(args).output().expect("segql runs")
+}
+
+/// Every example, on both engines, gives on the cluster (data in the
+/// bucket) what it gives in one local process (the same files on disk).
+#[test]
+fn every_example_on_the_cluster_matches_a_local_run() {
+    let s3 = s3();
+    let url = cluster();
+    let shop = shop(&s3);
+    let root = repo_root();
+    let mut compared = 0;
+    for example in example_files() {
+        for engine in ["native", "portable"] {
+            let file = example.display().to_string();
+            let mut local_args = vec![
+                "run".to_string(),
+                file.clone(),
+                "--engine".into(),
+                engine.into(),
+            ];
+            local_args.extend(example_flags(&example));
+            let mut cluster_args = local_args.clone();
+            local_args.extend(["--data".into(), shop.local.display().to_string()]);
+            cluster_args.extend([
+                "--data".into(),
+                shop.url.clone(),
+                "--cluster".into(),
+                url.clone(),
+            ]);
+            let local = run(&mut segql_command(&root), &local_args);
+            assert!(
+                local.status.success(),
+                "{file} ({engine}): {}",
+                stderr(&local)
+            );
+            let remote = run(&mut s3.segql(&root), &cluster_args);
+            assert!(
+                remote.status.success(),
+                "{file} ({engine}) on the cluster: {}",
+                stderr(&remote)
+            );
+            assert_eq!(
+                stdout(&remote),
+                stdout(&local),
+                "{file} ({engine}) on the cluster"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 40, "{compared} runs compared");
+}
+
+/// `explain --physical` on a cluster shows Ballista's distributed plan.
+#[test]
+fn explain_on_the_cluster_shows_the_distributed_plan() {
+    let s3 = s3();
+    let url = cluster();
+    let shop = shop(&s3);
+    let args: Vec<String> = [
+        "explain",
+        "--physical",
+        "--data",
+        &shop.url,
+        "--cluster",
+        &url,
+        "-e",
+        r#"users who viewed "/cart" then action "CHECKOUT" within session"#,
+    ]
+    .map(String::from)
+    .to_vec();
+    let o = run(&mut s3.segql(&repo_root()), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("DistributedQueryExec"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn an_unreachable_scheduler_fails_within_seconds() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("events.csv"),
+        "user_id,session_id,timestamp,event_type,name\nu1,s1,2026-01-01T00:00:00Z,view,/\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let o = segql_command(dir.path())
+        .args([
+            "run",
+            "--data",
+            ".",
+            "--cluster",
+            &format!("df://127.0.0.1:{port}"),
+            "-e",
+            r#"users who viewed "/""#,
+        ])
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("error[cluster-error]"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "cannot reach the cluster's scheduler at df://127.0.0.1:{port}"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("segql cluster scheduler"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // A malformed address is an argument error; the demo dataset, which
+    // lives in the process, cannot go to a cluster.
+    let o = segql_command(dir.path())
+        .args([
+            "run",
+            "--data",
+            ".",
+            "--cluster",
+            "http://127.0.0.1:1",
+            "-e",
+            r#"users who viewed "/""#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("df://HOST:PORT"), "{}", stderr(&o));
+    let o = segql_command(dir.path())
+        .args([
+            "run",
+            "--cluster",
+            &format!("df://127.0.0.1:{port}"),
+            "examples/cart_abandoners.seg",
+        ])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("segql demo-data"), "{}", stderr(&o));
+}
+
+/// A process of a cluster of this test's own, stopped when dropped.
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap()
+}
+
+/// Waits until `http://127.0.0.1:port/path` answers 200.
+fn wait_ready(port: u16, path: &str) {
+    use std::io::{Read, Write};
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let request =
+                format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let mut answer = String::new();
+            if stream.write_all(request.as_bytes()).is_ok()
+                && stream.read_to_string(&mut answer).is_ok()
+                && answer.starts_with("HTTP/1.1 200")
+            {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("nothing answered http://127.0.0.1:{port}{path} within a minute");
+}
+
+/// One executor of two killed while a query runs: the query either
+/// succeeds (Ballista runs the lost tasks again on the other) with the
+/// local answer, or fails with a clear error — and never hangs.
+#[test]
+fn a_killed_executor_fails_or_retries_but_never_hangs() {
+    let s3 = s3();
+    let shop = shop(&s3);
+    let work = tempfile::tempdir().unwrap();
+    let scheduler_port = free_port();
+    let spawn = |args: &[String], log: &str| {
+        let log = std::fs::File::create(work.path().join(log)).unwrap();
+        Process(
+            s3.segql(work.path())
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(log)
+                .spawn()
+                .expect("segql starts"),
+        )
+    };
+    let _scheduler = spawn(
+        &[
+            "cluster",
+            "scheduler",
+            "--bind",
+            &format!("127.0.0.1:{scheduler_port}"),
+            "--min-executors",
+            "2",
+        ]
+        .map(String::from),
+        "scheduler.log",
+    );
+    wait_ready(scheduler_port, "/healthz");
+    let mut executors: Vec<Process> = (1..=2)
+        .map(|n| {
+            let dir = work.path().join(format!("executor-{n}"));
+            spawn(
+                &[
+                    "cluster".to_string(),
+                    "executor".into(),
+                    "--scheduler".into(),
+                    format!("127.0.0.1:{scheduler_port}"),
+                    "--bind".into(),
+                    format!("127.0.0.1:{}", free_port()),
+                    "--grpc-port".into(),
+                    free_port().to_string(),
+                    "--work-dir".into(),
+                    dir.display().to_string(),
+                    "--slots".into(),
+                    "1".into(),
+                ],
+                &format!("executor-{n}.log"),
+            )
+        })
+        .collect();
+    wait_ready(scheduler_port, "/readyz");
+    let query = "retention viewed like \"/product/%\" returning action \"add_to_cart\" every day periods 30;\n\
+                 funnel viewed like \"/product/%\" then action \"add_to_cart\" then event \"purchase\" within 1 day;\n\
+                 paths from viewed \"/cart\" depth 5";
+    let args = |cluster: Option<String>| {
+        let mut args = vec![
+            "run".to_string(),
+            "--now".into(),
+            "2026-04-01".into(),
+            "--format".into(),
+            "csv".into(),
+        ];
+        match cluster {
+            Some(url) => args.extend(["--data".into(), shop.url.clone(), "--cluster".into(), url]),
+            None => args.extend(["--data".into(), shop.local.display().to_string()]),
+        }
+        args.extend(["-e".into(), query.into()]);
+        args
+    };
+    let local = run(&mut segql_command(work.path()), &args(None));
+    assert!(local.status.success(), "{}", stderr(&local));
+    let mut child = s3
+        .segql(work.path())
+        .args(args(Some(format!("df://127.0.0.1:{scheduler_port}"))))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let mut killed = executors.remove(0);
+    killed.0.kill().unwrap();
+    let _ = killed.0.wait();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            panic!("the query hangs after an executor was killed");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = child.wait_with_output().unwrap();
+    let (out, err) = (stdout(&output), stderr(&output));
+    if status.success() {
+        assert_eq!(
+            out,
+            stdout(&local),
+            "a retried query must give the local answer"
+        );
+    } else {
+        assert_eq!(status.code(), Some(1), "{err}");
+        assert!(err.starts_with("error["), "{err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+            "{err}"
+        );
+    }
+    drop(executors);
+}
