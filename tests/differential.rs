@@ -19,8 +19,12 @@ pub fn segql_members(
     engine: SequenceEngine,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<BTreeSet<String>>, String> {
-    let tables = segql_tables(data, text, engine, runtime)?;
-    Ok(tables
+    Ok(members_of(&segql_tables(data, text, engine, runtime)?))
+}
+
+/// The member keys of each members table.
+pub fn members_of(tables: &[crate::reference::Table]) -> Vec<BTreeSet<String>> {
+    tables
         .iter()
         .map(|table| {
             table
@@ -32,14 +36,14 @@ pub fn segql_members(
                 })
                 .collect()
         })
-        .collect())
+        .collect()
 }
 
 /// On `cases` random (dataset, text) pairs of `strategy` (more through
 /// `SEGQL_PROPTEST_CASES`), both lowerings give what the reference
 /// evaluator gives: `agree(segql's answer, the reference's)`. Panics with
 /// the smallest case that disagrees.
-fn agree_with_the_reference<T>(
+pub fn agree_with_the_reference<T>(
     cases: u32,
     strategy: impl Strategy<Value = (RefDataset, String)>,
     reference: impl Fn(&segql::Program, &RefDataset) -> T,
@@ -78,11 +82,25 @@ fn segments_agree_with_the_reference_evaluator() {
 /// On `cases` random (dataset, segment program) pairs of `strategy`, both
 /// lowerings find the members the reference evaluator finds.
 pub fn segments_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, String)>) {
+    segments_agree_on(cases, strategy, segql_tables);
+}
+
+/// [`segments_agree`], with segql's tables from `tables`.
+pub fn segments_agree_on(
+    cases: u32,
+    strategy: impl Strategy<Value = (RefDataset, String)>,
+    tables: impl Fn(
+        &RefDataset,
+        &str,
+        SequenceEngine,
+        &tokio::runtime::Runtime,
+    ) -> Result<Vec<crate::reference::Table>, String>,
+) {
     agree_with_the_reference(
         cases,
         strategy,
         |program, data| evaluate(program, data, NOW_MS, &std::env::temp_dir()),
-        segql_members,
+        |data, text, engine, runtime| tables(data, text, engine, runtime).map(|t| members_of(&t)),
         |actual, expected| match actual == expected {
             true => Ok(()),
             false => Err(format!("segql: {actual:?}\nreference: {expected:?}")),
@@ -121,9 +139,19 @@ pub fn segql_tables(
     sequence_engine: SequenceEngine,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<crate::reference::Table>, String> {
+    let data_engine = crate::support::reference_engine(data)?;
+    tables_of(&data_engine, text, sequence_engine, runtime)
+}
+
+/// The tables every query of `text` gives on `data_engine`.
+pub fn tables_of(
+    data_engine: &segql::engine::Engine,
+    text: &str,
+    sequence_engine: SequenceEngine,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<crate::reference::Table>, String> {
     use crate::reference::Table;
     let program = segql::parse(text).map_err(|d| format!("parse: {d:?}"))?;
-    let data_engine = crate::support::reference_engine(data)?;
     let options = PlanOptions {
         now_micros: NOW_MS * 1000,
         base_dir: std::env::temp_dir(),
@@ -136,7 +164,7 @@ pub fn segql_tables(
             .map_err(|e| e.to_string())?,
         prune_by_storage: true,
     };
-    let outcomes = crate::support::run_program(runtime, &program, &data_engine, &options)
+    let outcomes = crate::support::run_program(runtime, &program, data_engine, &options)
         .map_err(|d| format!("run: {d:?}"))?;
     Ok(outcomes
         .iter()
@@ -223,12 +251,26 @@ fn analyses_agree_with_the_reference_evaluator() {
 /// On `cases` random (dataset, analysis program) pairs of `strategy`, both
 /// lowerings give the tables the reference evaluator gives.
 pub fn analyses_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, String)>) {
+    analyses_agree_on(cases, strategy, segql_tables);
+}
+
+/// [`analyses_agree`], with segql's tables from `tables`.
+pub fn analyses_agree_on(
+    cases: u32,
+    strategy: impl Strategy<Value = (RefDataset, String)>,
+    tables: impl Fn(
+        &RefDataset,
+        &str,
+        SequenceEngine,
+        &tokio::runtime::Runtime,
+    ) -> Result<Vec<crate::reference::Table>, String>,
+) {
     use crate::reference::{evaluate_all, tables_match};
     agree_with_the_reference(
         cases,
         strategy,
         |program, data| evaluate_all(program, data, NOW_MS, &std::env::temp_dir()),
-        segql_tables,
+        tables,
         |actual, expected| {
             if actual.len() != expected.len() {
                 return Err(format!("{} tables vs {}", actual.len(), expected.len()));
