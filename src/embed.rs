@@ -386,3 +386,18 @@ pub async fn execute(
         .await
         .map_err(|e| Diagnostic::error(codes::DATA_ERROR, format!("the query failed: {e}")))
 }
+
+/// A session whose plans run on the segql cluster at `url`
+/// (`df://HOST:PORT`, `segql cluster scheduler`), with `config`'s options
+/// and segql's codecs: register the host's tables on it (files every
+/// executor reads: `s3://` URLs or shared paths), [`compile`] against
+/// [`catalog_from_context`] of it, and [`execute`] there. Fails within
+/// seconds when nothing answers at `url`.
+#[cfg(feature = "cluster")]
+pub async fn cluster_context(
+    url: &str,
+    config: datafusion::prelude::SessionConfig,
+) -> Result<SessionContext, Diagnostic> {
+    use segql_engine::cluster;
+    cluster::client_context(&cluster::SchedulerUrl::parse(url)?, config).await
+}

@@ -36,6 +36,8 @@ pub mod embed;
 pub mod export;
 pub mod render;
 
+#[cfg(feature = "cluster")]
+pub use embed::cluster_context;
 pub use embed::{
     CompileOptions, catalog_from_context, catalog_from_provider, compile, compile_members, execute,
 };

@@ -88,6 +88,14 @@ fn every_example_on_the_cluster_matches_a_local_run() {
             ];
             local_args.extend(example_flags(&example));
             let mut cluster_args = local_args.clone();
+            // The built-in demo dataset, which the members and analysis
+            // snapshots are of: the files hold the same shop.
+            let built_in = run(&mut segql_command(&root), &local_args);
+            assert!(
+                built_in.status.success(),
+                "{file} ({engine}): {}",
+                stderr(&built_in)
+            );
             local_args.extend(["--data".into(), shop.local.display().to_string()]);
             cluster_args.extend([
                 "--data".into(),
@@ -470,4 +478,60 @@ fn random_analyses_on_the_cluster_agree_with_the_reference() {
             crate::differential::tables_of(&on_cluster, text, engine, rt)
         },
     );
+}
+
+/// The embedding API on a cluster: a host's session from
+/// `segql::cluster_context`, its own tables in the bucket, a compiled
+/// segment and funnel executed there, as in a local session.
+#[test]
+fn an_embedding_host_runs_compiled_plans_on_the_cluster() {
+    let s3 = s3();
+    let url = cluster();
+    let shop = shop(&s3);
+    let rt = crate::support::runtime();
+    let texts = [
+        r#"users who viewed "/cart" then not action "CHECKOUT" within session"#,
+        r#"funnel viewed like "/product/%" then action "add_to_cart" then event "purchase" within 1 day"#,
+    ];
+    let answers = |ctx: datafusion::prelude::SessionContext, base: String| {
+        rt.block_on(async {
+            for table in ["events", "users"] {
+                ctx.register_parquet(table, format!("{base}{table}.parquet"), Default::default())
+                    .await
+                    .unwrap();
+            }
+            let catalog =
+                segql::catalog_from_context(&ctx, &Default::default(), Default::default())
+                    .await
+                    .unwrap();
+            let options = segql::CompileOptions::new()
+                .with_now_micros(1_775_001_600_000_000)
+                .native(&ctx);
+            let mut all = Vec::new();
+            for text in texts {
+                let plan =
+                    segql::compile(text, &catalog, &options).unwrap_or_else(|d| panic!("{d:?}"));
+                let batches = segql::execute(&ctx, plan)
+                    .await
+                    .unwrap_or_else(|d| panic!("{d}"));
+                let shown =
+                    datafusion::arrow::util::pretty::pretty_format_batches(&batches).unwrap();
+                all.push(shown.to_string());
+            }
+            all
+        })
+    };
+    let local = answers(
+        datafusion::prelude::SessionContext::new(),
+        format!("{}/", shop.local.display()),
+    );
+    let on_cluster = rt
+        .block_on(segql::cluster_context(
+            &url,
+            datafusion::prelude::SessionConfig::new(),
+        ))
+        .unwrap_or_else(|d| panic!("{d}"));
+    let remote = answers(on_cluster, shop.url.clone());
+    assert_eq!(remote, local);
+    assert!(local[0].lines().count() > 100, "{}", local[0]);
 }

@@ -120,6 +120,28 @@ pub fn client_state(state: SessionState, url: &SchedulerUrl) -> Result<SessionSt
     })
 }
 
+/// A new session whose plans run on `url`, with `config`'s options, that
+/// reads `s3://` tables from the `AWS_*` environment: what an embedding
+/// host registers its tables on.
+pub async fn client_context(
+    url: &SchedulerUrl,
+    config: SessionConfig,
+) -> Result<datafusion::prelude::SessionContext, Diagnostic> {
+    use datafusion::prelude::SessionContext;
+    check_reachable(url).await?;
+    let runtime = runtime(None).map_err(|e| {
+        Diagnostic::error(
+            codes::CLUSTER_ERROR,
+            format!("cannot set up a session for {url}: {e}"),
+        )
+    })?;
+    let local = SessionContext::new_with_config_rt(config, runtime);
+    Ok(SessionContext::new_with_state(client_state(
+        local.state(),
+        url,
+    )?))
+}
+
 /// Fails within [`CONNECT_TIMEOUT`] when nothing answers at the
 /// scheduler's address: a plain message rather than a query that waits.
 pub async fn check_reachable(url: &SchedulerUrl) -> Result<(), Diagnostic> {
