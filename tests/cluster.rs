@@ -449,35 +449,38 @@ fn parquet_bytes(batch: &datafusion::arrow::record_batch::RecordBatch) -> Vec<u8
     bytes
 }
 
+/// segql's tables of a random case, with its dataset in the bucket and
+/// every query run on the cluster.
+fn tables_on_the_cluster(
+    s3: &S3,
+    url: &str,
+    data: &crate::reference::RefDataset,
+    text: &str,
+    engine: segql::planner::SequenceEngine,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Vec<crate::reference::Table>, String> {
+    let on_cluster = cluster_engine(s3, url, data, rt)?;
+    crate::differential::tables_of(&on_cluster, text, engine, rt)
+}
+
 /// The differential tests of segments and analyses (random datasets ×
-/// random texts against the reference evaluator, both engines), with each
-/// dataset in the bucket and every query run on the cluster.
+/// random texts against the reference evaluator, both engines), on the
+/// cluster.
 #[test]
 fn random_segments_on_the_cluster_agree_with_the_reference() {
-    let s3 = s3();
-    let url = cluster();
-    crate::differential::segments_agree_on(
-        120,
-        crate::reference::arb_case(),
-        |data, text, engine, rt| {
-            let on_cluster = cluster_engine(&s3, &url, data, rt)?;
-            crate::differential::tables_of(&on_cluster, text, engine, rt)
-        },
-    );
+    let (s3, url) = (s3(), cluster());
+    crate::differential::segments_agree_on(120, crate::reference::arb_case(), |d, t, e, rt| {
+        tables_on_the_cluster(&s3, &url, d, t, e, rt)
+    });
 }
 
 #[test]
 fn random_analyses_on_the_cluster_agree_with_the_reference() {
-    let s3 = s3();
-    let url = cluster();
-    crate::differential::analyses_agree_on(
-        80,
-        crate::reference::arb_analysis_case(),
-        |data, text, engine, rt| {
-            let on_cluster = cluster_engine(&s3, &url, data, rt)?;
-            crate::differential::tables_of(&on_cluster, text, engine, rt)
-        },
-    );
+    let (s3, url) = (s3(), cluster());
+    let cases = crate::reference::arb_analysis_case();
+    crate::differential::analyses_agree_on(80, cases, |d, t, e, rt| {
+        tables_on_the_cluster(&s3, &url, d, t, e, rt)
+    });
 }
 
 /// The embedding API on a cluster: a host's session from

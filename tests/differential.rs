@@ -79,6 +79,28 @@ fn segments_agree_with_the_reference_evaluator() {
     segments_agree(500, arb_case());
 }
 
+/// Where segql's answers come from: the tables of every query of a text on
+/// a dataset, with one lowering, in one process or on a cluster.
+pub trait TablesOf:
+    Fn(
+    &RefDataset,
+    &str,
+    SequenceEngine,
+    &tokio::runtime::Runtime,
+) -> Result<Vec<crate::reference::Table>, String>
+{
+}
+
+impl<F> TablesOf for F where
+    F: Fn(
+        &RefDataset,
+        &str,
+        SequenceEngine,
+        &tokio::runtime::Runtime,
+    ) -> Result<Vec<crate::reference::Table>, String>
+{
+}
+
 /// On `cases` random (dataset, segment program) pairs of `strategy`, both
 /// lowerings find the members the reference evaluator finds.
 pub fn segments_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, String)>) {
@@ -89,12 +111,7 @@ pub fn segments_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, S
 pub fn segments_agree_on(
     cases: u32,
     strategy: impl Strategy<Value = (RefDataset, String)>,
-    tables: impl Fn(
-        &RefDataset,
-        &str,
-        SequenceEngine,
-        &tokio::runtime::Runtime,
-    ) -> Result<Vec<crate::reference::Table>, String>,
+    tables: impl TablesOf,
 ) {
     agree_with_the_reference(
         cases,
@@ -258,12 +275,7 @@ pub fn analyses_agree(cases: u32, strategy: impl Strategy<Value = (RefDataset, S
 pub fn analyses_agree_on(
     cases: u32,
     strategy: impl Strategy<Value = (RefDataset, String)>,
-    tables: impl Fn(
-        &RefDataset,
-        &str,
-        SequenceEngine,
-        &tokio::runtime::Runtime,
-    ) -> Result<Vec<crate::reference::Table>, String>,
+    tables: impl TablesOf,
 ) {
     use crate::reference::{evaluate_all, tables_match};
     agree_with_the_reference(

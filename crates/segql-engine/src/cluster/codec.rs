@@ -19,10 +19,28 @@ use segql_planner::udaf::wire;
 use std::sync::Arc;
 
 /// Writes segql's parameters of `function` into `buf`, if it is segql's.
-fn encode_aggregate(function: &AggregateUDF, buf: &mut Vec<u8>) {
+fn encode_aggregate(function: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
     if let Some(bytes) = wire::encode_aggregate(function) {
         buf.extend(bytes);
     }
+    Ok(())
+}
+
+/// segql's aggregate `name` from its parameters, or what `other` decodes.
+fn decode_aggregate(
+    name: &str,
+    buf: &[u8],
+    other: impl FnOnce() -> Result<Arc<AggregateUDF>>,
+) -> Result<Arc<AggregateUDF>> {
+    wire::decode_aggregate(name, buf).unwrap_or_else(other)
+}
+
+/// segql's scalar function `name`, or what `other` decodes.
+fn decode_scalar(
+    name: &str,
+    other: impl FnOnce() -> Result<Arc<ScalarUDF>>,
+) -> Result<Arc<ScalarUDF>> {
+    wire::decode_scalar(name).map_or_else(other, Ok)
 }
 
 /// The logical codec: Ballista's, and segql's functions.
@@ -83,22 +101,15 @@ impl LogicalExtensionCodec for LogicalCodec {
     }
 
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
-        match wire::decode_scalar(name) {
-            Some(function) => Ok(function),
-            None => self.ballista.try_decode_udf(name, buf),
-        }
+        decode_scalar(name, || self.ballista.try_decode_udf(name, buf))
     }
 
     fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<AggregateUDF>> {
-        match wire::decode_aggregate(name, buf) {
-            Some(function) => function,
-            None => self.ballista.try_decode_udaf(name, buf),
-        }
+        decode_aggregate(name, buf, || self.ballista.try_decode_udaf(name, buf))
     }
 
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        encode_aggregate(node, buf);
-        Ok(())
+        encode_aggregate(node, buf)
     }
 }
 
@@ -129,21 +140,14 @@ impl PhysicalExtensionCodec for PhysicalCodec {
     }
 
     fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
-        match wire::decode_scalar(name) {
-            Some(function) => Ok(function),
-            None => self.ballista.try_decode_udf(name, buf),
-        }
+        decode_scalar(name, || self.ballista.try_decode_udf(name, buf))
     }
 
     fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<AggregateUDF>> {
-        match wire::decode_aggregate(name, buf) {
-            Some(function) => function,
-            None => self.ballista.try_decode_udaf(name, buf),
-        }
+        decode_aggregate(name, buf, || self.ballista.try_decode_udaf(name, buf))
     }
 
     fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        encode_aggregate(node, buf);
-        Ok(())
+        encode_aggregate(node, buf)
     }
 }

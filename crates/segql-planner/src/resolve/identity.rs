@@ -17,25 +17,13 @@ impl Resolver<'_> {
     ) -> Result<(), Diagnostic> {
         let schema = events.schema();
         let Ok(field) = schema.field_with_name(column) else {
-            let d = Diagnostic::error(
-                codes::MISSING_COLUMN,
-                format!(
-                    "the events table ({}) has no column `{column}`, which the schema mapping names as the anonymous id",
-                    events.origin
-                ),
-            )
-            .with_note(format!(
-                "[identity] anonymous_id = \"{column}\" stitches anonymous events to their users by this column"
+            return Err(missing_mapped_column(
+                events,
+                column,
+                ("the anonymous id", "[identity] anonymous_id"),
+                "stitches anonymous events to their users by this column",
+                "name the events column that holds anonymous ids: [identity] anonymous_id = \"your_column\"",
             ));
-            let names = schema.fields().iter().map(|f| f.name().as_str());
-            return Err(match did_you_mean(column, names) {
-                Some(close) => d.with_help(format!(
-                    "did you mean `{close}`? write [identity] anonymous_id = \"{close}\" in the schema mapping"
-                )),
-                None => d.with_help(
-                    "name the events column that holds anonymous ids: [identity] anonymous_id = \"your_column\"",
-                ),
-            });
         };
         let data_type = match field.data_type() {
             DataType::Dictionary(_, value) => value.as_ref(),
@@ -57,5 +45,32 @@ impl Resolver<'_> {
             ),
         )
         .with_help("convert the column, or name another one in the schema mapping"))
+    }
+}
+
+/// An events column that the schema mapping names (as `role`, under the
+/// setting `key`) but the events lack, with the closest name as a hint.
+pub(super) fn missing_mapped_column(
+    events: &TableEntry,
+    column: &str,
+    (role, key): (&str, &str),
+    does: &str,
+    otherwise: &str,
+) -> Diagnostic {
+    let schema = events.schema();
+    let d = Diagnostic::error(
+        codes::MISSING_COLUMN,
+        format!(
+            "the events table ({}) has no column `{column}`, which the schema mapping names as {role}",
+            events.origin
+        ),
+    )
+    .with_note(format!("{key} = \"{column}\" {does}"));
+    let names = schema.fields().iter().map(|f| f.name().as_str());
+    match did_you_mean(column, names) {
+        Some(close) => d.with_help(format!(
+            "did you mean `{close}`? write {key} = \"{close}\" in the schema mapping"
+        )),
+        None => d.with_help(otherwise.to_string()),
     }
 }

@@ -2,9 +2,10 @@
 //! must have the column, holding days as `YYYY-MM-DD` text or dates.
 
 use super::Resolver;
+use super::identity::missing_mapped_column;
 use crate::catalog::TableEntry;
 use datafusion_common::arrow::datatypes::DataType;
-use segql_syntax::{Diagnostic, codes, did_you_mean};
+use segql_syntax::{Diagnostic, codes};
 
 impl Resolver<'_> {
     pub(super) fn check_partition_date(
@@ -14,25 +15,13 @@ impl Resolver<'_> {
     ) -> Result<(), Diagnostic> {
         let schema = events.schema();
         let Ok(field) = schema.field_with_name(column) else {
-            let d = Diagnostic::error(
-                codes::MISSING_COLUMN,
-                format!(
-                    "the events table ({}) has no column `{column}`, which the schema mapping names as its partition date",
-                    events.origin
-                ),
-            )
-            .with_note(
-                "[events] partition_date names the column (a folder key like date=2026-11-01) that holds each event's UTC day",
-            );
-            let names = schema.fields().iter().map(|f| f.name().as_str());
-            return Err(match did_you_mean(column, names) {
-                Some(close) => d.with_help(format!(
-                    "did you mean `{close}`? write [events] partition_date = \"{close}\" in the schema mapping"
-                )),
-                None => d.with_help(
-                    "read the partitioned folder itself (--events events/), or leave partition_date out",
-                ),
-            });
+            return Err(missing_mapped_column(
+                events,
+                column,
+                ("its partition date", "[events] partition_date"),
+                "names the column (a folder key like date=2026-11-01) that holds each event's UTC day",
+                "read the partitioned folder itself (--events events/), or leave partition_date out",
+            ));
         };
         if matches!(
             field.data_type(),
