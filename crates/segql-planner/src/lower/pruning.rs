@@ -116,7 +116,7 @@ mod tests {
     fn partition_days_are_dates_or_iso_text() {
         assert_eq!(
             stored_day(&DataType::Utf8, 20_393),
-            Some(ScalarValue::Utf8(Some("2025-10-31".into())))
+            Some(ScalarValue::Utf8(Some("2025-11-01".into())))
         );
         assert_eq!(
             stored_day(&DataType::Date32, 3),
