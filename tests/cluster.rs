@@ -126,6 +126,36 @@ fn every_example_on_the_cluster_matches_a_local_run() {
     assert!(compared >= 40, "{compared} runs compared");
 }
 
+/// A segment that is never true (a comparison with null) lets the optimizer
+/// empty the plan; the scheduler must still get the columns its parents
+/// read (a random case found the query failing on the cluster).
+#[test]
+fn a_plan_the_optimizer_empties_runs_on_the_cluster() {
+    let s3 = s3();
+    let url = cluster();
+    let shop = shop(&s3);
+    let root = repo_root();
+    let text = r#"explore users, events for (accounts who have start_date = null)"#;
+    let args: Vec<String> = [
+        "run",
+        "--format",
+        "csv",
+        "--now",
+        "2026-04-01",
+        "--data",
+        &shop.url,
+        "--cluster",
+        &url,
+        "-e",
+        text,
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let o = run(&mut s3.segql(&root), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "users,events\n0,0\n");
+}
+
 /// `explain --physical` on a cluster shows Ballista's distributed plan.
 #[test]
 fn explain_on_the_cluster_shows_the_distributed_plan() {

@@ -15,6 +15,7 @@ mod lifecycle;
 mod members;
 mod model;
 mod partitions;
+mod periods;
 mod reference;
 mod repl;
 mod robustness;

@@ -199,6 +199,18 @@ mod ir {
                 line(&mut out, 1, format!("returning {}", retention.returning));
                 by(&mut out, retention.by.iter());
             }
+            QueryKind::Lifecycle(lifecycle) => {
+                let every = lifecycle.period.keyword();
+                line(&mut out, 0, format!("lifecycle every {every}"));
+                scope(&mut out, &lifecycle.scope);
+                line(&mut out, 1, format!("step {}", lifecycle.step));
+            }
+            QueryKind::Stickiness(stickiness) => {
+                let every = stickiness.period.keyword();
+                line(&mut out, 0, format!("stickiness every {every}"));
+                scope(&mut out, &stickiness.scope);
+                line(&mut out, 1, format!("step {}", stickiness.step));
+            }
             QueryKind::Paths(paths) => {
                 line(
                     &mut out,

@@ -4,7 +4,8 @@
 //! The plan must come from the portable lowering
 //! ([`segql_planner::SequenceEngine::Portable`]): the native engine's
 //! aggregates have no SQL form, nor have derived sessions with a maximum
-//! length (an error says so). A CSV list (`in csv "file"`) is not a table
+//! length or the series of periods of lifecycle and stickiness (an error
+//! says so). A CSV list (`in csv "file"`) is not a table
 //! of the database the SQL runs against, so its values are read and written
 //! into the SQL as a relation of literals: the text is self-contained.
 //!
@@ -19,6 +20,7 @@ mod aggregate_order;
 mod csv_lists;
 mod dialect;
 mod functions;
+mod series;
 mod sessions;
 mod shapes;
 mod zone;
@@ -28,7 +30,8 @@ pub use dialect::SqlDialect;
 use crate::{Diagnostic, codes};
 use aggregate_order::{ordered_aggregates, restore_aggregate_order};
 use csv_lists::{inline_lists, values_as_selects};
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::sql::unparser::Unparser;
 use functions::engine_functions;
 use segql_engine::Engine;
@@ -43,6 +46,7 @@ pub async fn plan_to_sql(
     dialect: SqlDialect,
 ) -> Result<String, Diagnostic> {
     sessions::refuse_session_numbers(plan)?;
+    series::refuse_period_series(plan)?;
     let plan = inline_lists(engine, plan.clone()).await?;
     // The rewrites and the unparser recurse once per plan node and
     // expression level: the deepest plans need more than a main thread's
@@ -93,4 +97,24 @@ fn internal(e: datafusion::error::DataFusionError) -> Diagnostic {
         codes::INTERNAL,
         format!("cannot write this query as SQL: {e}"),
     )
+}
+
+/// Whether `plan` calls the scalar function `name` anywhere.
+fn calls(plan: &LogicalPlan, name: &str) -> Result<bool, Diagnostic> {
+    let mut found = false;
+    plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                if let Expr::ScalarFunction(call) = e
+                    && call.func.name() == name
+                {
+                    found = true;
+                    return Ok(TreeNodeRecursion::Stop);
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    })
+    .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot read the plan: {e}")))?;
+    Ok(found)
 }

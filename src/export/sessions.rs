@@ -4,29 +4,14 @@
 //! numbers them with segql's own functions. Export says so rather
 //! than writing a call no other engine has.
 
+use super::calls;
 use crate::{Diagnostic, codes};
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::logical_expr::LogicalPlan;
 use segql_planner::udaf::sessions::SessionOf;
 
 /// An error when `plan` numbers sessions with segql's own functions.
 pub(super) fn refuse_session_numbers(plan: &LogicalPlan) -> Result<(), Diagnostic> {
-    let mut found = false;
-    plan.apply_with_subqueries(|node| {
-        node.apply_expressions(|expr| {
-            expr.apply(|e| {
-                if let Expr::ScalarFunction(call) = e
-                    && call.func.name() == SessionOf::NAME
-                {
-                    found = true;
-                    return Ok(TreeNodeRecursion::Stop);
-                }
-                Ok(TreeNodeRecursion::Continue)
-            })
-        })
-    })
-    .map_err(|e| Diagnostic::error(codes::INTERNAL, format!("cannot read the plan: {e}")))?;
-    if !found {
+    if !calls(plan, SessionOf::NAME)? {
         return Ok(());
     }
     Err(Diagnostic::error(

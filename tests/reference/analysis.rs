@@ -1,5 +1,6 @@
-//! The reference evaluator of the four analyses of LANGUAGE.md §5 (funnel,
-//! retention, paths, explore), over the plain vectors of a [`RefDataset`].
+//! The reference evaluator of the analyses of LANGUAGE.md §5 (funnel,
+//! retention, paths, explore) and §12 (lifecycle and stickiness, in their
+//! own modules), over the plain vectors of a [`RefDataset`].
 //!
 //! Like [`super::eval`], it is brute force and favours being obviously
 //! right: every actor is looked at on its own, a funnel step is decided by
@@ -11,7 +12,12 @@
 //!
 //! 1. funnel reach and furthest step; 2. funnel `by`; 3. `for`, `compare`
 //!    and ranges; 4. retention; 5. paths; 6. explore; 7. a null `by` value
-//!    is a group of its own.
+//!    is a group of its own; 8. the reported periods of lifecycle and
+//!    stickiness.
+
+mod lifecycle;
+mod periods;
+mod stickiness;
 
 use super::data::{DAY_MS, RefDataset, RefEvent, civil_from_days, days_from_civil};
 use super::eval::{Evaluator, Members, Val, check_dataset, event_value, profile_value};
@@ -216,6 +222,8 @@ pub fn evaluate_all(
             StatementKind::Retention(r) => out.push(an.retention(r)),
             StatementKind::Paths(p) => out.push(an.paths(p)),
             StatementKind::Explore(x) => out.push(an.explore(x)),
+            StatementKind::Lifecycle(l) => out.push(an.lifecycle(l)),
+            StatementKind::Stickiness(s) => out.push(an.stickiness(s)),
         }
     }
     out

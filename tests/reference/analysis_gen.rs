@@ -1,5 +1,5 @@
 //! Random analyses (LANGUAGE.md §5) over random datasets, for differential
-//! tests of funnels, retention, paths and explore.
+//! tests of funnels, retention, paths, explore, lifecycle and stickiness.
 //!
 //! A case is a dataset of [`arb_dataset`] whose minute grid is stretched to
 //! one of five time scales (minutes, hours, days, 5-day steps from
@@ -465,6 +465,34 @@ fn arb_retention(
         .boxed()
 }
 
+/// `lifecycle step [every] [for] [range]` or `stickiness step [every]
+/// [for] [range]`.
+fn arb_periods_analysis(
+    analysis: &'static str,
+    shape: Shape,
+    scale: Scale,
+    audience: Audience,
+    names: Vec<String>,
+) -> BoxedStrategy<String> {
+    (
+        arb_broad_step(),
+        option::weighted(0.7, select(vec!["day", "week", "month"])),
+        arb_segs(audience, shape, names, false),
+        option::weighted(0.5, arb_analysis_range(scale)),
+    )
+        .prop_map(move |(step, every, (scope, _, _), range)| {
+            with_clauses(
+                format!("{analysis} {step}"),
+                vec![
+                    ("every ", every.map(str::to_string)),
+                    ("for ", scope),
+                    ("", range),
+                ],
+            )
+        })
+        .boxed()
+}
+
 /// `paths [from] [to] [depth] [top] [for] [range]`.
 fn arb_paths(
     shape: Shape,
@@ -573,7 +601,7 @@ fn arb_analysis_program(
     timelines: Vec<Vec<String>>,
 ) -> BoxedStrategy<String> {
     let auds = audiences(shape);
-    (vec(select(auds.clone()), 0..=2), select(auds), 0u8..4)
+    (vec(select(auds.clone()), 0..=2), select(auds), 0u8..6)
         .prop_flat_map(move |(def_audiences, audience, kind)| {
             let mut defs: Vec<BoxedStrategy<String>> = Vec::new();
             let mut named: Vec<(String, Audience)> = Vec::new();
@@ -604,7 +632,9 @@ fn arb_analysis_program(
                 0 => arb_funnel(shape, scale, audience, names, timelines.clone()),
                 1 => arb_retention(shape, scale, audience, names),
                 2 => arb_paths(shape, scale, audience, names),
-                _ => arb_explore(shape, scale, audience, names),
+                3 => arb_explore(shape, scale, audience, names),
+                4 => arb_periods_analysis("lifecycle", shape, scale, audience, names),
+                _ => arb_periods_analysis("stickiness", shape, scale, audience, names),
             };
             (defs, analysis)
         })

@@ -65,6 +65,22 @@ impl Seen {
                 self.flag(r.periods.is_some(), "retention periods");
                 self.clauses("retention", &r.scope, r.by.as_slice(), &r.range);
             }
+            StatementKind::Lifecycle(l) => {
+                self.add("statement: lifecycle");
+                self.step(&l.step);
+                if let Some(every) = l.every {
+                    self.add(format!("lifecycle every {}", every.keyword()));
+                }
+                self.clauses("lifecycle", &l.scope, &[], &l.range);
+            }
+            StatementKind::Stickiness(s) => {
+                self.add("statement: stickiness");
+                self.step(&s.step);
+                if let Some(every) = s.every {
+                    self.add(format!("stickiness every {}", every.keyword()));
+                }
+                self.clauses("stickiness", &s.scope, &[], &s.range);
+            }
             StatementKind::Paths(p) => {
                 self.add("statement: paths");
                 for (clause, step) in [("paths from", &p.from), ("paths to", &p.to)] {
@@ -384,7 +400,7 @@ impl Seen {
 #[rustfmt::skip]
 const FEATURES: &[&str] = &[
     "statement: segment definition", "statement: segment", "statement: funnel", "statement: retention",
-    "statement: paths", "statement: explore",
+    "statement: paths", "statement: explore", "statement: lifecycle", "statement: stickiness",
     // segments
     "audience users", "audience accounts", "who", "who ... where", "segment-wide range", "in set",
     "in set ... where", "in segment", "in csv", "csv column", "csv by id", "csv by email",
@@ -415,7 +431,10 @@ const FEATURES: &[&str] = &[
     "retention periods", "retention for", "retention by", "retention range", "paths from", "paths to",
     "paths depth", "paths top", "paths for", "paths range", "measure events", "measure users",
     "measure sessions", "measure count(step)", "explore measure list", "explore by", "explore by list",
-    "explore every", "explore for", "explore top", "explore range",
+    "explore every", "explore for", "explore top", "explore range", "lifecycle every day",
+    "lifecycle every week", "lifecycle every month", "lifecycle for", "lifecycle range",
+    "stickiness every day", "stickiness every week", "stickiness every month", "stickiness for",
+    "stickiness range",
 ];
 
 #[test]

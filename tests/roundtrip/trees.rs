@@ -401,6 +401,24 @@ fn retention() -> BoxedStrategy<Retention> {
     })
 }
 
+fn lifecycle_analysis() -> BoxedStrategy<LifecycleAnalysis> {
+    struct_of!(LifecycleAnalysis {
+        step: step(),
+        every: option::of(select(vec![Period::Day, Period::Week, Period::Month])),
+        scope: option::of(seg_ref()),
+        range: option::of(range()),
+    })
+}
+
+fn stickiness() -> BoxedStrategy<Stickiness> {
+    struct_of!(Stickiness {
+        step: step(),
+        every: option::of(select(vec![Period::Day, Period::Week, Period::Month])),
+        scope: option::of(seg_ref()),
+        range: option::of(range()),
+    })
+}
+
 fn paths() -> BoxedStrategy<Paths> {
     struct_of!(Paths {
         from: option::of(step()),
@@ -442,6 +460,8 @@ pub(super) fn statement() -> BoxedStrategy<Statement> {
         1 => retention().prop_map(StatementKind::Retention),
         1 => paths().prop_map(StatementKind::Paths),
         1 => explore().prop_map(StatementKind::Explore),
+        1 => lifecycle_analysis().prop_map(StatementKind::Lifecycle),
+        1 => stickiness().prop_map(StatementKind::Stickiness),
     ]
     .prop_map(|kind| Statement { kind, span: sp() })
     .boxed()

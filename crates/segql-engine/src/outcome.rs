@@ -123,7 +123,11 @@ pub async fn execute(
             }
         }
         QueryKind::Retention(r) => range_end = r.scope.range.to,
-        QueryKind::Funnel(_) | QueryKind::Paths(_) | QueryKind::Explore(_) => {}
+        QueryKind::Funnel(_)
+        | QueryKind::Paths(_)
+        | QueryKind::Explore(_)
+        | QueryKind::Lifecycle(_)
+        | QueryKind::Stickiness(_) => {}
     }
     Ok(Outcome {
         span: query.span,

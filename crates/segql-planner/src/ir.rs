@@ -25,6 +25,8 @@ impl Query {
             QueryKind::Retention(r) => AnalysisKind::Retention(r.period),
             QueryKind::Paths(_) => AnalysisKind::Paths,
             QueryKind::Explore(_) => AnalysisKind::Explore,
+            QueryKind::Lifecycle(l) => AnalysisKind::Lifecycle(l.period),
+            QueryKind::Stickiness(s) => AnalysisKind::Stickiness(s.period),
         }
     }
 }
@@ -37,6 +39,8 @@ pub enum QueryKind {
     Retention(RetentionIr),
     Paths(PathsIr),
     Explore(ExploreIr),
+    Lifecycle(LifecycleAnalysisIr),
+    Stickiness(StickinessIr),
 }
 
 /// A column an analysis groups by: an event property, read on a chosen
@@ -96,6 +100,22 @@ pub struct PathsIr {
     pub to: Option<Expr>,
     pub depth: u64,
     pub top: u64,
+}
+
+/// `lifecycle`: the scope's range chooses the reported periods; an actor's
+/// activity is read over all its events.
+#[derive(Debug, Clone)]
+pub struct LifecycleAnalysisIr {
+    pub scope: Scope,
+    pub step: Expr,
+    pub period: segql_syntax::Period,
+}
+
+#[derive(Debug, Clone)]
+pub struct StickinessIr {
+    pub scope: Scope,
+    pub step: Expr,
+    pub period: segql_syntax::Period,
 }
 
 /// The width of an explorer's time buckets.

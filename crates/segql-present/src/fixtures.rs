@@ -228,3 +228,60 @@ pub(crate) fn explore_untimed() -> Result {
         None,
     )
 }
+
+/// A weekly lifecycle of two periods, the second split over two batches.
+pub(crate) fn lifecycle() -> Result {
+    let statuses = ["new", "returning", "resurrecting", "dormant"];
+    table(
+        vec![
+            (
+                "period",
+                dates(
+                    &[20_514; 4]
+                        .into_iter()
+                        .chain([20_521; 4])
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            (
+                "status",
+                strs(
+                    &statuses
+                        .iter()
+                        .chain(&statuses)
+                        .map(|s| Some(*s))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            (
+                "users",
+                ints(&[
+                    Some(40),
+                    Some(0),
+                    Some(0),
+                    Some(0),
+                    Some(10),
+                    Some(25),
+                    Some(5),
+                    Some(15),
+                ]),
+            ),
+        ],
+        Some(6),
+    )
+}
+
+/// A stickiness over 4 periods.
+pub(crate) fn stickiness() -> Result {
+    table(
+        vec![
+            ("periods", ints(&[Some(1), Some(2), Some(3), Some(4)])),
+            ("users", ints(&[Some(60), Some(30), Some(0), Some(10)])),
+            (
+                "share",
+                floats(&[Some(0.6), Some(0.3), Some(0.0), Some(0.1)]),
+            ),
+        ],
+        None,
+    )
+}

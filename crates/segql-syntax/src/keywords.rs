@@ -124,6 +124,8 @@ pub const WORDS: &[Keyword] = &[
     contextual("retention", &[Statement]),
     contextual("paths", &[Statement]),
     contextual("explore", &[Statement]),
+    contextual("lifecycle", &[Statement]),
+    contextual("stickiness", &[Statement]),
     contextual("for", &[]),
     contextual("compare", &[]),
     contextual("returning", &[]),
@@ -275,7 +277,9 @@ mod tests {
                 "funnel",
                 "retention",
                 "paths",
-                "explore"
+                "explore",
+                "lifecycle",
+                "stickiness"
             ]
         );
         assert!(starts("In", Condition) && starts("in", Range));

@@ -8,7 +8,10 @@
 //! syntax tree, not in the planner, so that the presenters need no
 //! DataFusion.
 
-use crate::{Explore, Funnel, Ident, MeasureKind, Paths, Period, Retention, Span, StatementKind};
+use crate::{
+    Explore, Funnel, Ident, LifecycleAnalysis, MeasureKind, Paths, Period, Retention, Span,
+    StatementKind, Stickiness,
+};
 
 /// The kind of a query's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +26,11 @@ pub enum AnalysisKind {
     Paths,
     /// One row per group (and `every` bucket) with the measures.
     Explore,
+    /// Four rows per period (new, returning, resurrecting, dormant); the
+    /// period is the analysis's unit.
+    Lifecycle(Period),
+    /// One row per number of active periods, from 1.
+    Stickiness(Period),
 }
 
 /// The names of the analyses' own result columns.
@@ -43,7 +51,16 @@ pub mod column {
     pub const EVENTS: &str = "events";
     /// The start of an explore's `every` bucket.
     pub const TIME: &str = "time";
+    /// A lifecycle's status of the actors counted on its row.
+    pub const STATUS: &str = "status";
+    /// A stickiness's number of periods in which the actors were active.
+    pub const PERIODS: &str = "periods";
+    /// A stickiness's users as a share of all the actors counted.
+    pub const SHARE: &str = "share";
 }
+
+/// A lifecycle's statuses, in the order of its rows (LANGUAGE.md §12).
+pub const LIFECYCLE_STATUSES: [&str; 4] = ["new", "returning", "resurrecting", "dormant"];
 
 use column::*;
 
@@ -53,6 +70,10 @@ pub const FUNNEL_COLUMNS: [&str; 5] = [STEP, LABEL, USERS, CONVERSION, STEP_CONV
 pub const RETENTION_COLUMNS: [&str; 5] = [COHORT, PERIOD, USERS, RETAINED, RATE];
 /// The columns of a paths result.
 pub const PATHS_COLUMNS: [&str; 3] = [PATH, SESSIONS, USERS];
+/// The columns of a lifecycle.
+pub const LIFECYCLE_COLUMNS: [&str; 3] = [PERIOD, STATUS, USERS];
+/// The columns of a stickiness.
+pub const STICKINESS_COLUMNS: [&str; 3] = [PERIODS, USERS, SHARE];
 
 /// A column of an analysis's result.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +117,10 @@ impl AnalysisKind {
             StatementKind::Retention(r) => AnalysisKind::Retention(r.every.unwrap_or(Period::Day)),
             StatementKind::Paths(_) => AnalysisKind::Paths,
             StatementKind::Explore(_) => AnalysisKind::Explore,
+            StatementKind::Lifecycle(l) => AnalysisKind::Lifecycle(l.every.unwrap_or(Period::Day)),
+            StatementKind::Stickiness(s) => {
+                AnalysisKind::Stickiness(s.every.unwrap_or(Period::Day))
+            }
         })
     }
 
@@ -107,6 +132,8 @@ impl AnalysisKind {
             AnalysisKind::Retention(_) => "retention",
             AnalysisKind::Paths => "paths",
             AnalysisKind::Explore => "explore",
+            AnalysisKind::Lifecycle(_) => "lifecycle",
+            AnalysisKind::Stickiness(_) => "stickiness",
         }
     }
 }
@@ -138,6 +165,22 @@ pub fn paths_columns(_paths: &Paths) -> Vec<ResultColumn> {
     PATHS_COLUMNS
         .iter()
         .map(|name| ResultColumn::fixed(name, "a column of every paths result"))
+        .collect()
+}
+
+/// The columns of a lifecycle's result, in order.
+pub fn lifecycle_columns(_lifecycle: &LifecycleAnalysis) -> Vec<ResultColumn> {
+    LIFECYCLE_COLUMNS
+        .iter()
+        .map(|name| ResultColumn::fixed(name, "a column of every lifecycle"))
+        .collect()
+}
+
+/// The columns of a stickiness's result, in order.
+pub fn stickiness_columns(_stickiness: &Stickiness) -> Vec<ResultColumn> {
+    STICKINESS_COLUMNS
+        .iter()
+        .map(|name| ResultColumn::fixed(name, "a column of every stickiness"))
         .collect()
 }
 

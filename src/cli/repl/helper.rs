@@ -410,6 +410,16 @@ mod tests {
     }
 
     #[test]
+    fn the_analyses_of_revision_2_complete_at_a_statement_start() {
+        assert_eq!(complete("lifec"), (0, vec!["lifecycle".into()]));
+        assert_eq!(complete("stick"), (0, vec!["stickiness".into()]));
+        assert_eq!(
+            complete(r#"stickiness viewed "/home" ev"#),
+            (26, vec!["event".into(), "events".into(), "every".into()])
+        );
+    }
+
+    #[test]
     fn lifecycle_words_complete_where_a_behavior_starts() {
         assert_eq!(complete("users who sto"), (10, vec!["stopped".into()]));
         assert_eq!(complete("users who resta"), (10, vec!["restarted".into()]));

@@ -70,18 +70,19 @@ impl<'a> Evaluator<'a> {
         Some(members)
     }
 
-    /// The start and end of a range (§4.2), `None` where it is unbounded.
-    fn bounds(&self, range: &Range) -> (Option<i64>, Option<i64>) {
+    /// The start and end of a range (§4.2), `None` where it is unbounded;
+    /// dates are local midnights of the reporting time zone (§10).
+    pub(in crate::reference) fn bounds(&self, range: &Range) -> (Option<i64>, Option<i64>) {
         match &range.kind {
             RangeKind::Last { count, unit, .. } => (
                 Some(self.now_ms - duration_ms(count.unwrap_or(1), *unit)),
                 Some(self.now_ms),
             ),
-            RangeKind::Since(d) => (Some(parse_date_text(&d.text)), None),
-            RangeKind::Before(d) => (None, Some(parse_date_text(&d.text))),
+            RangeKind::Since(d) => (Some(self.zone.date_ms(&d.text)), None),
+            RangeKind::Before(d) => (None, Some(self.zone.date_ms(&d.text))),
             RangeKind::Between(a, b) => (
-                Some(parse_date_text(&a.text)),
-                Some(parse_date_text(&b.text)),
+                Some(self.zone.date_ms(&a.text)),
+                Some(self.zone.date_ms(&b.text)),
             ),
         }
     }

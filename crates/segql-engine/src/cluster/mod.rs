@@ -104,13 +104,34 @@ fn runtime(work_dir: Option<&PathBuf>) -> datafusion::error::Result<Arc<RuntimeE
     runtime.build_arc()
 }
 
+/// DataFusion's optimizer rules that replace a plan by an empty relation.
+const EMPTYING_RULES: [&str; 4] = [
+    "eliminate_filter",
+    "eliminate_limit",
+    "eliminate_join",
+    "propagate_empty_relation",
+];
+
 /// The session state of a client whose plans run on `url`: `state`'s
 /// tables, functions and options, with Ballista's planner.
 pub fn client_state(state: SessionState, url: &SchedulerUrl) -> Result<SessionState, Diagnostic> {
     use ballista_core::extension::SessionStateExt;
     let config = session_config(state.config().clone());
+    // The client sends its optimized plan to the scheduler, whose protobuf
+    // form of an empty relation has no schema: a plan the optimizer
+    // emptied (a filter that is never true) would reach the scheduler
+    // without the columns its parents read. The scheduler optimizes the
+    // plan again with every rule.
+    let rules: Vec<_> = state
+        .optimizer()
+        .rules
+        .iter()
+        .filter(|rule| !EMPTYING_RULES.contains(&rule.name()))
+        .cloned()
+        .collect();
     let state = SessionStateBuilder::new_from_existing(state)
         .with_config(config)
+        .with_optimizer_rules(rules)
         .build();
     state.upgrade_for_ballista(url.http()).map_err(|e| {
         Diagnostic::error(

@@ -208,6 +208,8 @@ impl<'a> Checker<'a> {
             StatementKind::Retention(r) => self.check_retention(r, stmt.span),
             StatementKind::Paths(p) => self.check_paths(p, stmt.span),
             StatementKind::Explore(e) => self.check_explore(e, stmt.span),
+            StatementKind::Lifecycle(l) => self.check_lifecycle_analysis(l),
+            StatementKind::Stickiness(s) => self.check_stickiness(s),
         }
     }
 }

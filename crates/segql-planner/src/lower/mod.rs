@@ -63,6 +63,8 @@ pub fn plan(
         QueryKind::Retention(r) => r.scope.audience,
         QueryKind::Paths(p) => p.scope.audience,
         QueryKind::Explore(e) => e.scope.audience,
+        QueryKind::Lifecycle(l) => l.scope.audience,
+        QueryKind::Stickiness(s) => s.scope.audience,
     };
     let lowering = Lowering::new(catalog, audience)?.with_options(options);
     let plan = match &query.kind {
@@ -71,6 +73,8 @@ pub fn plan(
         QueryKind::Retention(retention) => lowering.retention(retention),
         QueryKind::Paths(paths) => lowering.paths(paths),
         QueryKind::Explore(explore) => lowering.explore(explore),
+        QueryKind::Lifecycle(lifecycle) => lowering.lifecycle_analysis(lifecycle),
+        QueryKind::Stickiness(stickiness) => lowering.stickiness(stickiness),
     };
     plan.and_then(|plan| lowering.in_zone(plan))
         .map_err(internal)

@@ -126,10 +126,14 @@ impl<'a> StatementResolver<'a> {
             StatementKind::Funnel(_)
             | StatementKind::Retention(_)
             | StatementKind::Paths(_)
-            | StatementKind::Explore(_) => resolver.analysis(&statement.kind).map(|kind| Query {
-                span: statement.span,
-                kind,
-            }),
+            | StatementKind::Explore(_)
+            | StatementKind::Lifecycle(_)
+            | StatementKind::Stickiness(_) => {
+                resolver.analysis(&statement.kind).map(|kind| Query {
+                    span: statement.span,
+                    kind,
+                })
+            }
         };
         match result {
             Ok(query) => Ok(Some(query)),

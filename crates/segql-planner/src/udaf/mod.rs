@@ -5,11 +5,13 @@
 //! read each actor's events once, in time order, keep their groups' events
 //! alike ([`state`]), and are one kind of function to DataFusion
 //! ([`aggregate`]), each saying only what it keeps and gives. One window
-//! function numbers derived sessions ([`sessions`]).
+//! function numbers derived sessions ([`sessions`]), another lists the
+//! periods of a span ([`series`]).
 
 mod aggregate;
 pub mod paths;
 pub mod sequence;
+pub mod series;
 pub mod sessions;
 mod state;
 pub mod wire;

@@ -8,6 +8,7 @@
 use super::aggregate::EventUdaf;
 use super::paths::{PathBuilder, PathShape};
 use super::sequence::{SequenceMatch, SequenceOutput, SequencePattern};
+use super::series::Numbers;
 use super::sessions::{SessionOf, SessionStarts};
 use crate::DerivedSessions;
 use datafusion_common::{DataFusionError, Result};
@@ -110,7 +111,11 @@ pub fn decode_aggregate(name: &str, bytes: &[u8]) -> Option<Result<Arc<Aggregate
 /// segql's scalar function `name`, which has no parameters; `None` for
 /// another name.
 pub fn decode_scalar(name: &str) -> Option<Arc<ScalarUDF>> {
-    (name == SessionOf::NAME).then(|| Arc::new(SessionOf::function()))
+    match name {
+        SessionOf::NAME => Some(Arc::new(SessionOf::function())),
+        Numbers::NAME => Some(Arc::new(Numbers::function())),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -162,6 +167,7 @@ mod tests {
         assert!(decode_aggregate("count", b"").is_none());
         assert!(decode_scalar("abs").is_none());
         assert!(decode_scalar(SessionOf::NAME).is_some());
+        assert!(decode_scalar(Numbers::NAME).is_some());
         let bad = decode_aggregate(SequenceMatch::NAME, b"1 2 0").unwrap();
         assert!(bad.unwrap_err().to_string().contains("segql_sequence"));
     }

@@ -1,6 +1,7 @@
 //! Charts of analysis results as SVG, drawn with `plotters`: a bar chart
 //! for funnels, a heat map for retention, ranked horizontal bars for paths,
-//! and a line chart for explore time series.
+//! a line chart for explore time series, stacked columns around an axis
+//! for lifecycle and a bar chart for stickiness.
 //!
 //! `plotters` is built with its SVG backend and line series only, without
 //! any font feature: its SVG backend writes text as `<text>` elements with
@@ -24,14 +25,18 @@
 mod bars;
 mod explore;
 mod funnel;
+mod lifecycle;
 mod paths;
 mod retention;
+mod stickiness;
 
 #[cfg(test)]
 mod tests;
 
 use crate::AnalysisKind;
-use crate::present::read::{read_explore, read_funnel, read_paths, read_retention};
+use crate::present::read::{
+    read_explore, read_funnel, read_lifecycle, read_paths, read_retention, read_stickiness,
+};
 use crate::present::text::group_digits;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -55,6 +60,10 @@ pub fn svg_chart(
         }
         AnalysisKind::Paths => paths::paths_chart(&read_paths(batches, schema)?),
         AnalysisKind::Explore => explore::explore_chart(&read_explore(batches, schema)?),
+        AnalysisKind::Lifecycle(_) => lifecycle::lifecycle_chart(&read_lifecycle(batches, schema)?),
+        AnalysisKind::Stickiness(_) => {
+            stickiness::stickiness_chart(&read_stickiness(batches, schema)?)
+        }
         AnalysisKind::Members => Err("a segment's members have no chart".to_string()),
     }
 }

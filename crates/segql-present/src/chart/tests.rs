@@ -472,6 +472,71 @@ fn explore_without_time_is_a_bar_chart() {
 }
 
 #[test]
+fn lifecycle_stacks_statuses_above_the_axis_and_dormant_below() {
+    let svg = chart(AnalysisKind::Lifecycle(Period::Week), lifecycle());
+    let fill = |status: usize| hex(PALETTE[[0, 4, 1, 2][status]]);
+    // Key swatches are 14 px squares; the bars are the other rects.
+    let bars = |status: usize| -> Vec<_> {
+        rects(&svg, &fill(status))
+            .into_iter()
+            .filter(|r| num(r, "width") > 14.0)
+            .collect()
+    };
+    let (new, returning, resurrecting, dormant) = (bars(0), bars(1), bars(2), bars(3));
+    assert_eq!(
+        (
+            new.len(),
+            returning.len(),
+            resurrecting.len(),
+            dormant.len()
+        ),
+        (2, 1, 1, 1)
+    );
+    // Heights on one scale: 40 new users the first week, 10 the second.
+    assert_ratio(num(&new[1], "height"), num(&new[0], "height"), 0.25);
+    assert_ratio(
+        num(&returning[0], "height"),
+        num(&new[0], "height"),
+        25.0 / 40.0,
+    );
+    assert_ratio(
+        num(&dormant[0], "height"),
+        num(&new[0], "height"),
+        15.0 / 40.0,
+    );
+    // Second week: resurrecting on top of returning on top of new, and
+    // dormant hanging from where new starts (the axis).
+    let top = |r: &[(&str, &str)]| num(r, "y");
+    let bottom = |r: &[(&str, &str)]| num(r, "y") + num(r, "height");
+    assert!((bottom(&resurrecting[0]) - top(&returning[0])).abs() <= 1.0);
+    assert!((bottom(&returning[0]) - top(&new[1])).abs() <= 1.0);
+    assert!((top(&dormant[0]) - bottom(&new[1])).abs() <= 1.0);
+    for text in [
+        "new",
+        "returning",
+        "resurrecting",
+        "dormant",
+        "2026-03-02",
+        "2026-03-09",
+    ] {
+        assert!(has_text(&svg, text), "no {text:?} in {:?}", texts(&svg));
+    }
+}
+
+#[test]
+fn stickiness_is_bars_per_count_of_periods() {
+    let svg = chart(AnalysisKind::Stickiness(Period::Day), stickiness());
+    let bars = rects(&svg, &hex(PALETTE[0]));
+    // The count with no users has no bar.
+    assert_eq!(bars.len(), 3);
+    assert_ratio(num(&bars[1], "height"), num(&bars[0], "height"), 0.5);
+    assert_ratio(num(&bars[2], "height"), num(&bars[0], "height"), 1.0 / 6.0);
+    for text in ["1", "4", "60", "30.0%", "0.0%"] {
+        assert!(has_text(&svg, text), "no {text:?} in {:?}", texts(&svg));
+    }
+}
+
+#[test]
 fn empty_results_say_so() {
     let time = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
     let cases = [
@@ -490,6 +555,8 @@ fn empty_results_say_so() {
             ]),
         ),
         (AnalysisKind::Explore, empty(&[("events", DataType::Int64)])),
+        (AnalysisKind::Lifecycle(Period::Day), no_rows(lifecycle())),
+        (AnalysisKind::Stickiness(Period::Day), no_rows(stickiness())),
     ];
     for (kind, result) in cases {
         let svg = chart(kind, result);

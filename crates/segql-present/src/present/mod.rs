@@ -1,6 +1,6 @@
 //! Pictures of analysis results for a terminal, where people look rather
-//! than read: funnel bars, a retention triangle, explore sparklines and
-//! ranked path bars.
+//! than read: funnel bars, a retention triangle, explore sparklines,
+//! ranked path bars, lifecycle bars around an axis and stickiness bars.
 //!
 //! Each function is pure: record batches and their schema in, text out.
 //! The text ends with a newline (print it with `print!`); an empty result
@@ -21,9 +21,11 @@
 
 mod explore;
 mod funnel;
+mod lifecycle;
 mod paths;
 pub(crate) mod read;
 mod retention;
+mod stickiness;
 pub(crate) mod text;
 
 #[cfg(test)]
@@ -31,8 +33,10 @@ mod tests;
 
 pub use explore::{MAX_SPARK, explore_sparklines};
 pub use funnel::funnel_bars;
+pub use lifecycle::lifecycle_bars;
 pub use paths::paths_bars;
 pub use retention::{blank_unobserved, retention_triangle};
+pub use stickiness::stickiness_bars;
 pub use text::utc_date;
 
 use crate::AnalysisKind;
@@ -78,6 +82,8 @@ pub fn picture(
         AnalysisKind::Retention(_) => Some(retention_triangle(batches, schema, color)),
         AnalysisKind::Paths => Some(paths_bars(batches, schema, width)),
         AnalysisKind::Explore => explore_sparklines(batches, schema),
+        AnalysisKind::Lifecycle(_) => Some(lifecycle_bars(batches, schema, width)),
+        AnalysisKind::Stickiness(_) => Some(stickiness_bars(batches, schema, width)),
         AnalysisKind::Members => None,
     }
 }

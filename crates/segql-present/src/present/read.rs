@@ -1,6 +1,7 @@
 //! Reading analysis results: each kind's record batches as the rows a
 //! picture or a chart draws (a funnel's blocks of steps, a retention's
-//! cohorts, paths, an explore's groups), typed and in order. Pictures and
+//! cohorts, paths, an explore's groups, a lifecycle's periods, a
+//! stickiness's counts), typed and in order. Pictures and
 //! charts share these, so both show one result alike.
 
 use super::NULL;
@@ -11,6 +12,7 @@ use arrow::datatypes::{
 };
 use arrow::util::display::{ArrayFormatter, FormatOptions};
 use segql_syntax::result::FUNNEL_COLUMNS as FUNNEL_TAIL;
+use segql_syntax::result::LIFECYCLE_STATUSES;
 use std::collections::HashMap;
 
 /// A result as one batch, with typed access to its columns.
@@ -318,6 +320,66 @@ pub(crate) fn read_paths(
             path: path[row].clone(),
             sessions: sessions[row],
             users: users[row],
+        })
+        .collect())
+}
+
+/// One period of a lifecycle result: its first day and the users of each
+/// status (LANGUAGE.md §12's order: new, returning, resurrecting,
+/// dormant).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LifecyclePeriod {
+    pub period: String,
+    pub users: [i64; 4],
+}
+
+/// A lifecycle result's periods in order; a row whose status is not one of
+/// the four is an error.
+pub(crate) fn read_lifecycle(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+) -> Result<Vec<LifecyclePeriod>, String> {
+    let columns = Columns::new(batches, schema)?;
+    let period = columns.text(columns.index("period")?)?;
+    let status = columns.text(columns.index("status")?)?;
+    let users = columns.ints(columns.index("users")?)?;
+    let mut periods: Vec<LifecyclePeriod> = Vec::new();
+    for row in 0..columns.rows() {
+        let Some(at) = LIFECYCLE_STATUSES.iter().position(|s| *s == status[row]) else {
+            return Err(format!("`{}` is not a lifecycle status", status[row]));
+        };
+        if periods.last().is_none_or(|p| p.period != period[row]) {
+            periods.push(LifecyclePeriod {
+                period: period[row].clone(),
+                users: [0; 4],
+            });
+        }
+        periods.last_mut().expect("a period was pushed").users[at] = users[row].unwrap_or(0);
+    }
+    Ok(periods)
+}
+
+/// One row of a stickiness result.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StickinessRow {
+    pub periods: Option<i64>,
+    pub users: Option<i64>,
+    pub share: Option<f64>,
+}
+
+pub(crate) fn read_stickiness(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+) -> Result<Vec<StickinessRow>, String> {
+    let columns = Columns::new(batches, schema)?;
+    let periods = columns.ints(columns.index("periods")?)?;
+    let users = columns.ints(columns.index("users")?)?;
+    let share = columns.floats(columns.index("share")?)?;
+    Ok((0..columns.rows())
+        .map(|row| StickinessRow {
+            periods: periods[row],
+            users: users[row],
+            share: share[row],
         })
         .collect())
 }

@@ -423,6 +423,53 @@ path              sessions  users
 }
 
 #[test]
+fn lifecycle_bars_put_dormant_users_left_of_the_axis() {
+    let (batches, schema) = lifecycle();
+    // 2026-03-02 is day 20514. One scale both sides of the axis: the
+    // most active users (40) and the most dormant ones (15) fill the 26
+    // cells of the bar.
+    let expected = "\
+█ new  ▓ returning  ▒ resurrecting  ░ dormant (left of │)
+period             │                     new  returning  resurrecting  dormant
+2026-03-02         │███████████████████   40          0             0        0
+2026-03-09  ░░░░░░░│█████▓▓▓▓▓▓▓▓▓▓▓▓▒▒   10         25             5       15
+";
+    let text = lifecycle_bars(&batches, &schema, 78);
+    assert_eq!(text, expected, "\n{text}");
+    let (batches, schema) = no_rows(lifecycle());
+    assert_eq!(lifecycle_bars(&batches, &schema, 80), "no rows\n");
+    // A status the contract does not have cannot be drawn.
+    let (batches, schema) = table(
+        vec![
+            ("period", dates(&[20_514])),
+            ("status", strs(&[Some("churned")])),
+            ("users", ints(&[Some(1)])),
+        ],
+        None,
+    );
+    assert_eq!(
+        lifecycle_bars(&batches, &schema, 80),
+        "cannot draw the lifecycle: `churned` is not a lifecycle status\n"
+    );
+}
+
+#[test]
+fn stickiness_bars_by_count_of_periods() {
+    let (batches, schema) = stickiness();
+    let expected = "\
+periods                                           users  share
+      1  ███████████████████████████████████████     60  60.0%
+      2  ███████████████████▌                        30  30.0%
+      3                                               0   0.0%
+      4  ██████▌                                     10  10.0%
+";
+    assert_eq!(stickiness_bars(&batches, &schema, 62), expected);
+    assert!(expected.lines().all(|l| l.chars().count() == 62));
+    let (batches, schema) = no_rows(stickiness());
+    assert_eq!(stickiness_bars(&batches, &schema, 80), "no rows\n");
+}
+
+#[test]
 fn bars_by_eighths() {
     assert_eq!(bar(Some(8), 8, 1), "█");
     assert_eq!(bar(Some(1), 8, 1), "▏");

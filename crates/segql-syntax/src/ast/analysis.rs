@@ -1,5 +1,5 @@
-//! The analyses: funnel, retention, paths and explore, and the segments
-//! they are scoped to or compare.
+//! The analyses: funnel, retention, paths, explore, lifecycle and
+//! stickiness, and the segments they are scoped to or compare.
 
 use super::{Duration, Ident, Range, Segment, SeqStep, Step, Within};
 use crate::span::Span;
@@ -28,7 +28,28 @@ pub struct Retention {
     pub range: Option<Range>,
 }
 
-/// A calendar period of retention.
+/// `lifecycle step [every PERIOD] [for seg] [range]`: per period, the
+/// actors new, returning, resurrecting and dormant in a step (LANGUAGE.md
+/// §12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LifecycleAnalysis {
+    pub step: Step,
+    pub every: Option<Period>,
+    pub scope: Option<SegRef>,
+    pub range: Option<Range>,
+}
+
+/// `stickiness step [every PERIOD] [for seg] [range]`: actors by the
+/// number of distinct periods in which they took a step (LANGUAGE.md §12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stickiness {
+    pub step: Step,
+    pub every: Option<Period>,
+    pub scope: Option<SegRef>,
+    pub range: Option<Range>,
+}
+
+/// A calendar period: of retention, lifecycle, stickiness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Period {
     Day,

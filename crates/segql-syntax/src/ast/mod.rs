@@ -9,7 +9,7 @@
 //! This module holds the program, its statements and the leaves every
 //! construct uses (names, strings, numbers, dates, durations); `segment`
 //! the segments and everything inside them; `analysis` the funnel,
-//! retention, paths and explore statements.
+//! retention, paths, explore, lifecycle and stickiness statements.
 
 mod analysis;
 mod segment;
@@ -51,6 +51,8 @@ pub enum StatementKind {
     Retention(Retention),
     Paths(Paths),
     Explore(Explore),
+    Lifecycle(LifecycleAnalysis),
+    Stickiness(Stickiness),
 }
 
 /// `INT UNIT`.

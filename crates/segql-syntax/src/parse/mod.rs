@@ -28,7 +28,7 @@ use crate::lexer::{
     describe_token, kw, line_end, peek_word, quoted_end, scan_comments, starts_comment, sym, ws,
 };
 use crate::span::Span;
-use analysis::{explore, funnel, paths, retention};
+use analysis::{explore, funnel, lifecycle, paths, retention, stickiness};
 use diagnose::to_diagnostic;
 use nom::{IResult, Input as _};
 use nom_locate::LocatedSpan;
@@ -559,7 +559,8 @@ fn resume_after_semicolon(source: &str, from: usize) -> usize {
     bytes.len()
 }
 
-/// `statement := segment_def | segment | funnel | retention | paths | explore`
+/// `statement := segment_def | segment | funnel | retention | paths | explore
+///               | lifecycle | stickiness`
 fn statement(i: Input) -> PResult<Statement> {
     let start = offset(&i);
     let word = peek_word(&i);
@@ -570,6 +571,8 @@ fn statement(i: Input) -> PResult<Statement> {
         "retention" => retention(i).map(|(rest, r)| (rest, StatementKind::Retention(r)))?,
         "paths" => paths(i).map(|(rest, p)| (rest, StatementKind::Paths(p)))?,
         "explore" => explore(i).map(|(rest, e)| (rest, StatementKind::Explore(e)))?,
+        "lifecycle" => lifecycle(i).map(|(rest, l)| (rest, StatementKind::Lifecycle(l)))?,
+        "stickiness" => stickiness(i).map(|(rest, s)| (rest, StatementKind::Stickiness(s)))?,
         _ => return Err(nom::Err::Failure(statement_start_error(&i))),
     };
     Ok((
@@ -586,7 +589,7 @@ fn statement_start_error(i: &Input) -> PError {
     let mut err = PError::expected(at, "a statement");
     let word = peek_word(i);
     let mut diagnostic = expected_found(codes::SYNTAX, i, "a statement")
-    .with_label("a statement starts with `users`, `accounts`, `segment`, `funnel`, `retention`, `paths` or `explore`");
+    .with_label("a statement starts with `users`, `accounts`, `segment`, `funnel`, `retention`, `paths`, `explore`, `lifecycle` or `stickiness`");
     if let Some(s) = did_you_mean(word, keywords::starting(Starts::Statement)) {
         diagnostic = diagnostic.with_help(format!("did you mean `{s}`?"));
         diagnostic.code = codes::UNKNOWN_KEYWORD;

@@ -1,4 +1,5 @@
-//! Printing the analyses: funnel, retention, paths and explore, and the
+//! Printing the analyses: funnel, retention, paths, explore, lifecycle and
+//! stickiness, and the
 //! parts only they have (periods, measures, segment references).
 
 use super::segment::layout_steps;
@@ -53,6 +54,20 @@ pub(super) fn layout_explore(explore: &Explore, out: &mut Layout) {
     out.keyword_clause("for", explore.scope.as_ref());
     out.keyword_clause("top", explore.top);
     out.clause_if(explore.range.as_ref());
+}
+
+pub(super) fn layout_lifecycle(lifecycle: &LifecycleAnalysis, out: &mut Layout) {
+    out.word(format_args!("lifecycle {}", lifecycle.step));
+    out.keyword_clause("every", lifecycle.every);
+    out.keyword_clause("for", lifecycle.scope.as_ref());
+    out.clause_if(lifecycle.range.as_ref());
+}
+
+pub(super) fn layout_stickiness(stickiness: &Stickiness, out: &mut Layout) {
+    out.word(format_args!("stickiness {}", stickiness.step));
+    out.keyword_clause("every", stickiness.every);
+    out.keyword_clause("for", stickiness.scope.as_ref());
+    out.clause_if(stickiness.range.as_ref());
 }
 
 impl Display for Measure {

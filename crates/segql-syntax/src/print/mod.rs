@@ -18,8 +18,8 @@
 //! This module holds the shared writer (the `Layout` of a statement, the
 //! leaves: names, strings, literals, durations); `segment` prints segments,
 //! conditions, steps, predicates and ranges, `analysis` the funnel,
-//! retention, paths and explore statements, and `comments` puts the
-//! comments of the source back for `segql fmt`.
+//! retention, paths, explore, lifecycle and stickiness statements, and
+//! `comments` puts the comments of the source back for `segql fmt`.
 
 mod analysis;
 mod comments;
@@ -31,7 +31,10 @@ pub use comments::{ProgramFormatter, format_program};
 
 use crate::ast::*;
 use crate::lexer::is_reserved;
-use analysis::{layout_explore, layout_funnel, layout_paths, layout_retention};
+use analysis::{
+    layout_explore, layout_funnel, layout_lifecycle, layout_paths, layout_retention,
+    layout_stickiness,
+};
 use segment::{layout_behavior, layout_condition, layout_segment, layout_segment_def};
 use std::fmt::{self, Display, Formatter, Write as _};
 
@@ -178,6 +181,8 @@ fn layout_statement(statement: &Statement, out: &mut Layout) {
         StatementKind::Retention(retention) => layout_retention(retention, out),
         StatementKind::Paths(paths) => layout_paths(paths, out),
         StatementKind::Explore(explore) => layout_explore(explore, out),
+        StatementKind::Lifecycle(lifecycle) => layout_lifecycle(lifecycle, out),
+        StatementKind::Stickiness(stickiness) => layout_stickiness(stickiness, out),
     }
 }
 
@@ -203,6 +208,8 @@ display_by_layout! {
     Retention => layout_retention,
     Paths => layout_paths,
     Explore => layout_explore,
+    LifecycleAnalysis => layout_lifecycle,
+    Stickiness => layout_stickiness,
     Condition => layout_condition,
     Behavior => layout_behavior,
 }

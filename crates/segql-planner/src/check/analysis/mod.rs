@@ -4,8 +4,10 @@
 
 mod explore;
 mod funnel;
+mod lifecycle;
 mod paths;
 mod retention;
+mod stickiness;
 
 use super::{Checker, Resolved, a_segment};
 use segql_syntax::result::{self, ResultColumn};

@@ -1,11 +1,15 @@
-//! The analyses (LANGUAGE.md §5): funnel, retention, paths and explore,
-//! and what they share: the events of their scope, joins of keyed
-//! relations, and `by` columns read from the profile table.
+//! The analyses (LANGUAGE.md §5, §12): funnel, retention, paths, explore,
+//! lifecycle and stickiness, and what they share: the events of their
+//! scope, joins of keyed relations, and `by` columns read from the profile
+//! table.
 
 mod explore;
 mod funnel;
+mod lifecycle;
 mod paths;
+mod periods;
 mod retention;
+mod stickiness;
 
 use crate::ir::*;
 use crate::lower::expr::{column, filter_form, qualified};

@@ -1,11 +1,14 @@
-//! Analyses: `funnel`, `retention`, `paths` and `explore`, one file each.
+//! Analyses: `funnel`, `retention`, `paths`, `explore`, `lifecycle` and
+//! `stickiness`, one file each.
 //! What they share is here: the audience they count (that of their
 //! segments), the scope (a segment and a range) and the `by` columns.
 
 mod explore;
 mod funnel;
+mod lifecycle;
 mod paths;
 mod retention;
+mod stickiness;
 
 use super::Resolver;
 use crate::ir::{ByColumn, QueryKind, Scope, TimeRange};
@@ -18,6 +21,8 @@ impl Resolver<'_> {
             StatementKind::Retention(r) => QueryKind::Retention(self.retention(r)?),
             StatementKind::Paths(p) => QueryKind::Paths(self.paths(p)?),
             StatementKind::Explore(e) => QueryKind::Explore(self.explore(e)?),
+            StatementKind::Lifecycle(l) => QueryKind::Lifecycle(self.lifecycle_analysis(l)?),
+            StatementKind::Stickiness(s) => QueryKind::Stickiness(self.stickiness(s)?),
             StatementKind::Define(_) | StatementKind::Segment(_) => {
                 unreachable!("only analyses come here")
             }

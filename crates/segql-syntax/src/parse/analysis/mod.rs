@@ -1,26 +1,30 @@
-//! The analyses, one module each: `funnel`, `retention`, `paths` and
-//! `explore`; and the clauses they share (`for`, `by`, counted clauses, the
-//! final range and the order of clauses) with `seg`, the segment a clause
-//! names.
+//! The analyses, one module each: `funnel`, `retention`, `paths`,
+//! `explore`, `lifecycle` and `stickiness`; and the clauses they share
+//! (`for`, `by`, `every` with a calendar period, counted clauses, the final
+//! range and the order of clauses) with `seg`, the segment a clause names.
 
 mod explore;
 mod funnel;
+mod lifecycle;
 mod paths;
 mod retention;
+mod stickiness;
 
 pub use explore::explore;
 pub use funnel::funnel;
+pub use lifecycle::lifecycle;
 pub use paths::paths;
 pub use retention::retention;
+pub use stickiness::stickiness;
 
 use super::range::range;
 use super::segment::segment;
 use super::{
     Input, PError, PResult, clause, expecting, failure, nested, offset, opt, required, span_from,
 };
-use crate::ast::{Ident, Range, SegRef, SegRefKind};
+use crate::ast::{Ident, Period, Range, SegRef, SegRefKind};
 use crate::diagnostic::{Diagnostic, codes};
-use crate::lexer::{describe_token, ident, int, peek_word, sym};
+use crate::lexer::{describe_token, ident, int, kw, peek_word, sym};
 
 /// `[ range ]`, the last clause of every analysis; then fails with
 /// `clause-order` when a clause of the analysis (`order` lists them in
@@ -132,4 +136,47 @@ fn seg(i: Input) -> PResult<SegRef> {
             span: span_from(start, &rest),
         },
     ))
+}
+
+/// `"day" | "week" | "month"` after `every` in `analysis`, which counts
+/// calendar periods.
+fn period<'a>(i: Input<'a>, analysis: &str) -> PResult<'a, Period> {
+    let word = peek_word(&i).to_ascii_lowercase();
+    let period = match word.as_str() {
+        "day" => Period::Day,
+        "week" => Period::Week,
+        "month" => Period::Month,
+        _ => {
+            let at = offset(&i);
+            let (found, span) = describe_token(i.extra.source, at);
+            let plural = word.strip_suffix('s').unwrap_or(&word);
+            let help = match plural {
+                "day" | "week" | "month" => format!("write `every {plural}`"),
+                "daily" => "write `every day`".to_string(),
+                "weekly" => "write `every week`".to_string(),
+                "monthly" => "write `every month`".to_string(),
+                "year" | "yearly" | "quarter" | "quarterly" if analysis == "retention" => {
+                    "retention counts calendar days, weeks or months: for a year, \
+                     write `every month periods 12`"
+                        .to_string()
+                }
+                _ => format!(
+                    "{analysis} counts calendar periods: `every day`, `every week` \
+                     or `every month`"
+                ),
+            };
+            return failure(
+                at,
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("expected `day`, `week` or `month` after `every`, found {found}"),
+                )
+                .with_span(span)
+                .with_label("expected `day`, `week` or `month`")
+                .with_help(help),
+            );
+        }
+    };
+    let (i, _) = kw(period.keyword())(i)?;
+    Ok((i, period))
 }
