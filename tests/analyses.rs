@@ -261,3 +261,53 @@ cohort      users       0       1       2
         "{ranged}"
     );
 }
+
+/// Path cleaning (LANGUAGE.md §12): u1's views at 10:00 are ordered by
+/// their original names (`/cart` before `/product/b`) before they are
+/// relabelled, cleaned views collapse, and `from` matches an original name
+/// inside a cleaned run. Both engines.
+#[test]
+fn cleaned_paths_order_by_original_names_and_collapse_by_labels() {
+    let events = "\
+timestamp,user_id,session_id,event_type,name
+2026-03-01T10:00:00Z,u1,s1,view,/product/b
+2026-03-01T10:00:00Z,u1,s1,view,/cart
+2026-03-01T10:01:00Z,u1,s1,view,/product/a
+2026-03-01T10:02:00Z,u1,s1,view,/product/c
+2026-03-01T10:03:00Z,u1,s1,view,/checkout
+";
+    let dir = folder(&[("events.csv", events)]);
+    let cases = [
+        (
+            "paths",
+            "/cart -> /product/b -> /product/a -> /product/c -> /checkout",
+        ),
+        (
+            // A label that sorts before `/cart`: the order is still that
+            // of the original names.
+            r#"paths clean like "/product/%" as "/a-product""#,
+            "/cart -> /a-product -> /checkout",
+        ),
+        (
+            r#"paths from viewed "/product/a" clean like "/product/%" as "/p", like "/c%" as "/c""#,
+            "/p -> /c",
+        ),
+        (
+            // The first rule that matches wins; a label may be another
+            // page's name, and then collapses with it.
+            r#"paths clean like "/product/a" as "/cart", like "/product/%" as "/product/*""#,
+            "/cart -> /product/* -> /cart -> /product/* -> /checkout",
+        ),
+    ];
+    for (text, path) in cases {
+        for engine in ["native", "portable"] {
+            let args = ["--data", ".", "--now", "2026-04-01", "--engine", engine];
+            let stdout = run_csv_in(dir.path(), &args, text);
+            assert_eq!(
+                stdout,
+                format!("path,sessions,users\n{path},1,1\n"),
+                "{text} ({engine})"
+            );
+        }
+    }
+}

@@ -20,7 +20,7 @@ mod periods;
 mod stickiness;
 
 use super::data::{DAY_MS, RefDataset, RefEvent, civil_from_days, days_from_civil};
-use super::eval::{Evaluator, Members, Val, check_dataset, event_value, profile_value};
+use super::eval::{Evaluator, Members, Val, check_dataset, event_value, like, profile_value};
 use segql::syntax::{
     Audience, Explore, Funnel, MeasureKind, Paths, Period, Program, Range, Retention, SegRef,
     SegRefKind, SeqStep, StatementKind, Step, Unit,
@@ -644,11 +644,21 @@ impl<'a> Analyzer<'a> {
                 // "repeats collapsed": consecutive equal names make one
                 // element, which keeps all its events (Decision 5: an
                 // element matches a step when any of its events does).
+                // §12: "before repeats are collapsed, every view name that
+                // matches a rule's LIKE pattern is replaced by the label of
+                // the first such rule"; "`from` and `to` match the original
+                // names" (the element keeps its events); "relabelled after
+                // ordering".
                 let mut elements: Vec<(&str, Vec<&RefEvent>)> = Vec::new();
                 for v in views {
+                    let shown = p
+                        .clean
+                        .iter()
+                        .find(|rule| like(&v.name, &rule.pattern.value))
+                        .map_or(v.name.as_str(), |rule| rule.label.value.as_str());
                     match elements.last_mut() {
-                        Some((name, evs)) if *name == v.name => evs.push(v),
-                        _ => elements.push((&v.name, vec![v])),
+                        Some((name, evs)) if *name == shown => evs.push(v),
+                        _ => elements.push((shown, vec![v])),
                     }
                 }
                 // "starting at the first view matching `from` (default: the

@@ -493,7 +493,19 @@ fn arb_periods_analysis(
         .boxed()
 }
 
-/// `paths [from] [to] [depth] [top] [for] [range]`.
+/// A `clean` rule: patterns that match some of the datasets' view names
+/// (or all, or none), and labels that are new names or existing ones (so
+/// that cleaned views collapse with views of that name).
+fn arb_clean_rule() -> BoxedStrategy<String> {
+    (
+        select(vec!["/%", "/_", "x", "%", "/a%", "z%"]),
+        select(vec!["/a", "/b", "L", "/*"]),
+    )
+        .prop_map(|(pattern, label)| format!("like \"{pattern}\" as \"{label}\""))
+        .boxed()
+}
+
+/// `paths [from] [to] [depth] [top] [clean] [for] [range]`.
 fn arb_paths(
     shape: Shape,
     scale: Scale,
@@ -505,10 +517,11 @@ fn arb_paths(
         option::weighted(0.35, arb_viewed_step_text()),
         option::weighted(0.5, 1u64..=5),
         option::weighted(0.5, 1u64..=5),
+        option::weighted(0.4, vec(arb_clean_rule(), 1..=2)),
         arb_segs(audience, shape, names, false),
         option::weighted(0.4, arb_analysis_range(scale)),
     )
-        .prop_map(|(from, to, depth, top, (scope, _, _), range)| {
+        .prop_map(|(from, to, depth, top, clean, (scope, _, _), range)| {
             with_clauses(
                 "paths".to_string(),
                 vec![
@@ -516,6 +529,7 @@ fn arb_paths(
                     ("to ", to),
                     ("depth ", depth.map(|d| d.to_string())),
                     ("top ", top.map(|t| t.to_string())),
+                    ("clean ", clean.map(|rules| rules.join(", "))),
                     ("for ", scope),
                     ("", range),
                 ],

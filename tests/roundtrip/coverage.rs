@@ -91,6 +91,8 @@ impl Seen {
                 }
                 self.flag(p.depth.is_some(), "paths depth");
                 self.flag(p.top.is_some(), "paths top");
+                self.flag(!p.clean.is_empty(), "paths clean");
+                self.flag(p.clean.len() > 1, "paths clean list");
                 self.clauses("paths", &p.scope, &[], &p.range);
             }
             StatementKind::Explore(e) => {
@@ -429,7 +431,7 @@ const FEATURES: &[&str] = &[
     "funnel within", "funnel for", "funnel compare", "funnel compare list", "funnel by", "funnel range",
     "segment by name", "inline segment", "retention every day", "retention every week", "retention every month",
     "retention periods", "retention for", "retention by", "retention range", "paths from", "paths to",
-    "paths depth", "paths top", "paths for", "paths range", "measure events", "measure users",
+    "paths depth", "paths top", "paths clean", "paths clean list", "paths for", "paths range", "measure events", "measure users",
     "measure sessions", "measure count(step)", "explore measure list", "explore by", "explore by list",
     "explore every", "explore for", "explore top", "explore range", "lifecycle every day",
     "lifecycle every week", "lifecycle every month", "lifecycle for", "lifecycle range",

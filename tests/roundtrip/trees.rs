@@ -425,9 +425,20 @@ fn paths() -> BoxedStrategy<Paths> {
         to: option::of(step()),
         depth: option::of(positive()),
         top: option::of(positive()),
+        clean: vec(clean_rule(), 0..3),
         scope: option::of(seg_ref()),
         range: option::of(range()),
     })
+}
+
+fn clean_rule() -> BoxedStrategy<CleanRule> {
+    (string(), string())
+        .prop_map(|(pattern, label)| CleanRule {
+            pattern,
+            label,
+            span: sp(),
+        })
+        .boxed()
 }
 
 fn measure() -> BoxedStrategy<Measure> {

@@ -100,6 +100,9 @@ pub struct PathsIr {
     pub to: Option<Expr>,
     pub depth: u64,
     pub top: u64,
+    /// `clean`: the label a view shows as in a path, over the events
+    /// relation; `None` without rules (the name itself).
+    pub label: Option<Expr>,
 }
 
 /// `lifecycle`: the scope's range chooses the reported periods; an actor's

@@ -135,6 +135,8 @@ pub const WORDS: &[Keyword] = &[
     contextual("to", &[]),
     contextual("depth", &[]),
     contextual("top", &[]),
+    contextual("clean", &[]),
+    contextual("as", &[]),
     contextual("events", &[]),
     contextual("sessions", &[]),
     contextual("count", &[]),

@@ -175,7 +175,7 @@ pub(super) fn target_matches(t: &Target, name: &str) -> bool {
 
 /// SQL LIKE, case-sensitive: `%` any run of characters, `_` exactly one.
 /// No escape character (the contract names only `%` and `_`).
-pub(super) fn like(s: &str, pattern: &str) -> bool {
+pub(in crate::reference) fn like(s: &str, pattern: &str) -> bool {
     fn go(s: &[char], p: &[char]) -> bool {
         match p.split_first() {
             None => s.is_empty(),

@@ -9,6 +9,12 @@
 //! matches `from` or `to` when any of its views does), starts at the first
 //! element matching `from`, and cuts to `depth` elements, or ends at the
 //! first element matching `to` (no path when that is not within `depth`).
+//!
+//! With `clean` rules (LANGUAGE.md §12) a view's name argument is its
+//! original name, [`LABEL_MARK`] and its label: sorting these sorts by the
+//! original name (the mark sorts before every character a name has), which
+//! orders views at one time as §5 says, and runs collapse and paths show
+//! by the label.
 
 use super::aggregate::{EventAggregate, EventUdaf, Rows};
 use super::state::{Emitted, lists, one_list, passes, row_starts};
@@ -26,6 +32,9 @@ pub const FROM: i64 = 1;
 /// Flag bit: the view matches the `to` step.
 pub const TO: i64 = 2;
 
+/// Between a view's original name and its label, when paths are cleaned.
+pub const LABEL_MARK: char = '\u{0}';
+
 /// The shape of the paths to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PathShape {
@@ -33,6 +42,18 @@ pub struct PathShape {
     pub depth: usize,
     /// Whether a path ends at the first element matching `to`.
     pub has_to: bool,
+    /// Whether names are `original` [`LABEL_MARK`] `label` (`clean`).
+    pub labelled: bool,
+}
+
+impl PathShape {
+    /// What a path shows of a view's name argument.
+    fn shown(self, name: &str) -> &str {
+        match name.rsplit_once(LABEL_MARK) {
+            Some((_, label)) if self.labelled => label,
+            _ => name,
+        }
+    }
 }
 
 /// The path of one session's views, sorted by time then name: the names of
@@ -41,6 +62,7 @@ pub fn session_path<'a>(views: &[(i64, &'a str, i64)], shape: PathShape) -> Opti
     // Elements: runs of equal names, with their flags or-ed.
     let mut elements: Vec<(&str, i64)> = Vec::new();
     for &(_, name, flags) in views {
+        let name = shape.shown(name);
         match elements.last_mut() {
             Some((last, f)) if *last == name => *f |= flags,
             _ => elements.push((name, flags)),
@@ -326,7 +348,34 @@ mod tests {
     use datafusion_expr::{EmitTo, GroupsAccumulator};
 
     fn path(views: &[(i64, &'static str, i64)], depth: usize, has_to: bool) -> Option<String> {
-        session_path(views, PathShape { depth, has_to }).map(|p| p.join(" -> "))
+        let shape = PathShape {
+            depth,
+            has_to,
+            labelled: false,
+        };
+        session_path(views, shape).map(|p| p.join(" -> "))
+    }
+
+    #[test]
+    fn labelled_views_collapse_and_show_by_their_labels() {
+        // `/p/1` and `/p/2` are both `/p/*`: one element; `/about` keeps
+        // its name (its label is itself).
+        let views = [
+            (1, "/p/1\u{0}/p/*", FROM),
+            (2, "/p/2\u{0}/p/*", 0),
+            (3, "/about\u{0}/about", 0),
+        ];
+        let shape = PathShape {
+            depth: 5,
+            has_to: false,
+            labelled: true,
+        };
+        let path = session_path(&views, shape).map(|p| p.join(" -> "));
+        assert_eq!(path.as_deref(), Some("/p/* -> /about"));
+        // Sorting the arguments orders views as their original names do.
+        let mut names = ["/a-b\u{0}Z", "/a\u{0}Y"];
+        names.sort();
+        assert_eq!(names, ["/a\u{0}Y", "/a-b\u{0}Z"]);
     }
 
     #[test]
@@ -385,6 +434,7 @@ mod tests {
             EventGroups::new(PathBuilder::new(PathShape {
                 depth: 5,
                 has_to: false,
+                labelled: false,
             }))
         };
         // Half the rows through update and state, half as converted state.

@@ -31,7 +31,12 @@ pub fn encode_aggregate(function: &AggregateUDF) -> Option<Vec<u8>> {
         format!("1 {} {gaps} {window} {output}", p.steps)
     } else if let Some(f) = inner.downcast_ref::<EventUdaf<PathBuilder>>() {
         let shape = f.aggregate().shape;
-        format!("1 {} {}", shape.depth, u8::from(shape.has_to))
+        format!(
+            "1 {} {} {}",
+            shape.depth,
+            u8::from(shape.has_to),
+            u8::from(shape.labelled)
+        )
     } else if let Some(f) = inner.downcast_ref::<EventUdaf<SessionStarts>>() {
         let s = f.aggregate().sessions;
         let max = s
@@ -82,11 +87,12 @@ pub fn decode_aggregate(name: &str, bytes: &[u8]) -> Option<Result<Arc<Aggregate
                 };
                 Ok(EventUdaf::function(SequenceMatch::new(pattern)))
             }
-            (PathBuilder::NAME, ["1", depth, has_to]) => {
+            (PathBuilder::NAME, ["1", depth, has_to, labelled]) => {
                 let depth = usize::try_from(number(depth)?).map_err(|e| e.to_string())?;
                 let shape = PathShape {
                     depth,
                     has_to: *has_to == "1",
+                    labelled: *labelled == "1",
                 };
                 Ok(EventUdaf::function(PathBuilder::new(shape)))
             }
@@ -146,10 +152,11 @@ mod tests {
                 })));
             }
         }
-        for has_to in [false, true] {
+        for (has_to, labelled) in [(false, false), (true, false), (false, true)] {
             round_trip(EventUdaf::function(PathBuilder::new(PathShape {
                 depth: 5,
                 has_to,
+                labelled,
             })));
         }
         round_trip(EventUdaf::function(SessionStarts {

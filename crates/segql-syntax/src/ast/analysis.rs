@@ -1,7 +1,7 @@
 //! The analyses: funnel, retention, paths, explore, lifecycle and
 //! stickiness, and the segments they are scoped to or compare.
 
-use super::{Duration, Ident, Range, Segment, SeqStep, Step, Within};
+use super::{Duration, Ident, Range, Segment, SeqStep, Step, Str, Within};
 use crate::span::Span;
 use serde::Serialize;
 
@@ -67,14 +67,45 @@ impl Period {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// `clean` (LANGUAGE.md §12) is left out of the printed and serialized
+/// tree when absent, so that a paths of §5 reads as it always has.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Paths {
     pub from: Option<Step>,
     pub to: Option<Step>,
     pub depth: Option<u64>,
     pub top: Option<u64>,
+    /// `clean like P as "L", ...` (LANGUAGE.md §12), in order; left out of
+    /// the serialized tree when absent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clean: Vec<CleanRule>,
     pub scope: Option<SegRef>,
     pub range: Option<Range>,
+}
+
+impl std::fmt::Debug for Paths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("Paths");
+        out.field("from", &self.from)
+            .field("to", &self.to)
+            .field("depth", &self.depth)
+            .field("top", &self.top);
+        if !self.clean.is_empty() {
+            out.field("clean", &self.clean);
+        }
+        out.field("scope", &self.scope)
+            .field("range", &self.range)
+            .finish()
+    }
+}
+
+/// `like P as "L"`: view names matching the LIKE pattern P show as L in a
+/// path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CleanRule {
+    pub pattern: Str,
+    pub label: Str,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -41,6 +41,9 @@ pub(super) fn layout_paths(paths: &Paths, out: &mut Layout) {
     }
     out.keyword_clause("depth", paths.depth);
     out.keyword_clause("top", paths.top);
+    if !paths.clean.is_empty() {
+        out.clause(format_args!("clean {}", Joined(&paths.clean)));
+    }
     out.keyword_clause("for", paths.scope.as_ref());
     out.clause_if(paths.range.as_ref());
 }
@@ -78,6 +81,12 @@ impl Display for Measure {
             MeasureKind::Sessions => f.write_str("sessions"),
             MeasureKind::Count(step) => write!(f, "count({step})"),
         }
+    }
+}
+
+impl Display for CleanRule {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(f, "like {} as {}", self.pattern, self.label)
     }
 }
 

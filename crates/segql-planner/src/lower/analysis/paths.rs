@@ -1,5 +1,6 @@
 //! Paths: the sequences of page views within sessions, counted, natively
-//! (one aggregate per session) or by window functions and `string_agg`.
+//! (one aggregate per session) or by window functions and `string_agg`;
+//! with `clean`, views show and collapse by their labels.
 
 use crate::ir::*;
 use crate::lower::expr::column;
@@ -16,6 +17,10 @@ use datafusion_expr::{
 };
 use datafusion_functions_aggregate::expr_fn::{count, max, min};
 use segql_syntax::result::column as out;
+
+/// What a path shows of a view: its name, or with `clean` its label (the
+/// native builder gets the name and the label, see [`paths::LABEL_MARK`]).
+const PATH_NAME: &str = "__segql_path_name";
 
 impl Lowering<'_> {
     pub(in crate::lower) fn paths(&self, paths: &PathsIr) -> Result<LogicalPlan> {
@@ -70,57 +75,79 @@ impl Lowering<'_> {
         let shape = paths::PathShape {
             depth: segql_syntax::saturating_i64(paths.depth) as usize,
             has_to: paths.to.is_some(),
+            labelled: paths.label.is_some(),
+        };
+        // With `clean`, the builder gets each view's name and its label.
+        let mut extra = vec![(from + flag(&paths.to, paths::TO)?).alias("__segql_flags")];
+        let name = match &paths.label {
+            Some(label) => {
+                extra.push(
+                    datafusion_functions::expr_fn::concat(vec![
+                        column(NAME),
+                        lit(paths::LABEL_MARK.to_string()),
+                        label.clone(),
+                    ])
+                    .alias(PATH_NAME),
+                );
+                column(PATH_NAME)
+            }
+            None => column(NAME),
         };
         let session = vec![column(ACTOR), column(SESSION)];
-        self.session_views(
-            &paths.scope,
-            vec![(from + flag(&paths.to, paths::TO)?).alias("__segql_flags")],
-        )?
-        .aggregate(
-            session,
-            vec![
-                paths::PathBuilder::call(shape, column(TS), column(NAME), column("__segql_flags"))
-                    .alias(out::PATH),
-            ],
-        )?
-        .filter(column(out::PATH).is_not_null())
+        self.session_views(&paths.scope, extra)?
+            .aggregate(
+                session,
+                vec![
+                    paths::PathBuilder::call(shape, column(TS), name, column("__segql_flags"))
+                        .alias(out::PATH),
+                ],
+            )?
+            .filter(column(out::PATH).is_not_null())
     }
 
     /// Per session with a path: ACTOR, SESSION and `path`, by window
     /// functions, a join and `string_agg`.
     fn portable_paths(&self, paths: &PathsIr) -> Result<LogicalPlanBuilder> {
         let truthy = |e: &Option<Expr>| e.clone().unwrap_or(lit(true));
-        let views = self.session_views(
-            &paths.scope,
-            vec![
-                cast(truthy(&paths.from), DataType::Int64).alias("__segql_from"),
-                cast(truthy(&paths.to), DataType::Int64).alias("__segql_to"),
-            ],
-        )?;
+        let mut extra = vec![
+            cast(truthy(&paths.from), DataType::Int64).alias("__segql_from"),
+            cast(truthy(&paths.to), DataType::Int64).alias("__segql_to"),
+        ];
+        // What a path shows of a view: its label (`clean`) or its name.
+        let shown = match &paths.label {
+            Some(label) => {
+                extra.push(label.clone().alias(PATH_NAME));
+                PATH_NAME
+            }
+            None => NAME,
+        };
+        let views = self.session_views(&paths.scope, extra)?;
         let session = vec![column(ACTOR), column(SESSION)];
         let order = vec![column(TS).sort(true, false), column(NAME).sort(true, false)];
-        // Runs of equal names collapse into one element.
-        let previous = datafusion_functions_window::expr_fn::lag(column(NAME), Some(1), None)
+        // Views are ordered by time, then name; runs of equal labels
+        // collapse into one element.
+        let previous = datafusion_functions_window::expr_fn::lag(column(shown), Some(1), None)
             .partition_by(session.clone())
             .order_by(order.clone())
             .build()?;
         let previous_name = previous.schema_name().to_string();
-        let views = views.window(vec![previous])?.project(vec![
-            column(ACTOR),
-            column(SESSION),
-            column(TS),
-            column(NAME),
+        let mut kept = vec![column(ACTOR), column(SESSION), column(TS), column(NAME)];
+        if shown != NAME {
+            kept.push(column(shown));
+        }
+        kept.extend([
             column("__segql_from"),
             column("__segql_to"),
             when(
                 column(&previous_name)
                     .is_null()
-                    .or(column(&previous_name).not_eq(column(NAME))),
+                    .or(column(&previous_name).not_eq(column(shown))),
                 lit(1i64),
             )
             .otherwise(lit(0i64))?
             .alias("__segql_new"),
-        ])?;
+        ]);
+        let views = views.window(vec![previous])?.project(kept)?;
         let running = Expr::from(WindowFunction::new(
             WindowFunctionDefinition::AggregateUDF(datafusion_functions_aggregate::sum::sum_udaf()),
             vec![column("__segql_new")],
@@ -141,7 +168,7 @@ impl Lowering<'_> {
             .project(vec![
                 column(ACTOR),
                 column(SESSION),
-                column(NAME),
+                column(shown),
                 column("__segql_from"),
                 column("__segql_to"),
                 cast(column(&running_name), DataType::Int64).alias("__segql_i"),
@@ -149,7 +176,7 @@ impl Lowering<'_> {
             .aggregate(
                 vec![column(ACTOR), column(SESSION), column("__segql_i")],
                 vec![
-                    min(column(NAME)).alias(NAME),
+                    min(column(shown)).alias(NAME),
                     max(column("__segql_from")).alias("__segql_from"),
                     max(column("__segql_to")).alias("__segql_to"),
                 ],

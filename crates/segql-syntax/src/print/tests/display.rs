@@ -511,7 +511,7 @@ fn printer_retention_paths_explore() {
     let p = paths_example("/cart", "/checkout");
     assert_eq!(
         p.to_string(),
-        r#"paths from viewed "/cart" to viewed "/checkout" depth 4 top 5 for x in the last 2 weeks"#
+        r#"paths from viewed "/cart" to viewed "/checkout" depth 4 top 5 clean like "/product/%" as "/product/*", like "/c_t/%" as "/category" for x in the last 2 weeks"#
     );
     assert_eq!(
         stmt(StatementKind::Paths(paths_bare())).to_string(),

@@ -273,6 +273,18 @@ fn paths_example(from: &str, to: &str) -> Paths {
         to: Some(viewed(to)),
         depth: Some(4),
         top: Some(5),
+        clean: vec![
+            CleanRule {
+                pattern: st("/product/%"),
+                label: st("/product/*"),
+                span: sp(),
+            },
+            CleanRule {
+                pattern: st("/c_t/%"),
+                label: st("/category"),
+                span: sp(),
+            },
+        ],
         scope: Some(named("x")),
         range: Some(last(LastForm::InTheLast, Some(2), Unit::Week)),
     }
@@ -297,6 +309,7 @@ fn paths_bare() -> Paths {
         to: None,
         depth: None,
         top: None,
+        clean: vec![],
         scope: None,
         range: None,
     }
