@@ -41,8 +41,13 @@ pub(super) fn layout_paths(paths: &Paths, out: &mut Layout) {
     }
     out.keyword_clause("depth", paths.depth);
     out.keyword_clause("top", paths.top);
-    if !paths.clean.is_empty() {
-        out.clause(format_args!("clean {}", Joined(&paths.clean)));
+    // One piece per rule: a long list breaks a rule a line.
+    for (i, rule) in paths.clean.iter().enumerate() {
+        let comma = if i + 1 < paths.clean.len() { "," } else { "" };
+        match i {
+            0 => out.clause(format_args!("clean {rule}{comma}")),
+            _ => out.clause(format_args!("{rule}{comma}")),
+        }
     }
     out.keyword_clause("for", paths.scope.as_ref());
     out.clause_if(paths.range.as_ref());

@@ -106,7 +106,8 @@ fn pretty_breaks_analysis_clauses() {
         r#"paths from viewed "/cart/with/a/long/name" to viewed "/checkout/with/a/long/name"
     depth 4
     top 5
-    clean like "/product/%" as "/product/*", like "/c_t/%" as "/category"
+    clean like "/product/%" as "/product/*",
+    like "/c_t/%" as "/category"
     for x
     in the last 2 weeks"#
     );
