@@ -8,10 +8,7 @@
 //! syntax tree, not in the planner, so that the presenters need no
 //! DataFusion.
 
-use crate::{
-    Explore, Funnel, Ident, LifecycleAnalysis, MeasureKind, Paths, Period, Retention, Span,
-    StatementKind, Stickiness,
-};
+use crate::{Explore, Funnel, Ident, MeasureKind, Paths, Period, Retention, Span, StatementKind};
 
 /// The kind of a query's result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,22 +162,6 @@ pub fn paths_columns(_paths: &Paths) -> Vec<ResultColumn> {
     PATHS_COLUMNS
         .iter()
         .map(|name| ResultColumn::fixed(name, "a column of every paths result"))
-        .collect()
-}
-
-/// The columns of a lifecycle's result, in order.
-pub fn lifecycle_columns(_lifecycle: &LifecycleAnalysis) -> Vec<ResultColumn> {
-    LIFECYCLE_COLUMNS
-        .iter()
-        .map(|name| ResultColumn::fixed(name, "a column of every lifecycle"))
-        .collect()
-}
-
-/// The columns of a stickiness's result, in order.
-pub fn stickiness_columns(_stickiness: &Stickiness) -> Vec<ResultColumn> {
-    STICKINESS_COLUMNS
-        .iter()
-        .map(|name| ResultColumn::fixed(name, "a column of every stickiness"))
         .collect()
 }
 

@@ -49,10 +49,11 @@ pub struct PathShape {
 impl PathShape {
     /// What a path shows of a view's name argument.
     fn shown(self, name: &str) -> &str {
-        match name.rsplit_once(LABEL_MARK) {
-            Some((_, label)) if self.labelled => label,
-            _ => name,
+        if !self.labelled {
+            return name;
         }
+        name.rsplit_once(LABEL_MARK)
+            .map_or(name, |(_, label)| label)
     }
 }
 

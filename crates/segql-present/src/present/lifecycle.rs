@@ -59,12 +59,9 @@ pub fn lifecycle_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize)
     } else {
         0.0
     };
+    let cells: Vec<[usize; 4]> = periods.iter().map(|p| parts(&p.users, scale)).collect();
     // The dormant side is as wide as the longest dormant part.
-    let left = periods
-        .iter()
-        .map(|p| parts(&p.users, scale)[3])
-        .max()
-        .unwrap_or(0);
+    let left = cells.iter().map(|c| c[3]).max().unwrap_or(0);
     let right = bar_width.saturating_sub(left);
     let mut out = String::new();
     let key: Vec<String> = LIFECYCLE_STATUSES
@@ -82,8 +79,7 @@ pub fn lifecycle_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize)
     }
     out.push_str(header.trim_end());
     out.push('\n');
-    for (period, counts) in periods.iter().zip(&counts) {
-        let cells = parts(&period.users, scale);
+    for ((period, counts), cells) in periods.iter().zip(&counts).zip(&cells) {
         let dormant: String = std::iter::repeat_n(CELLS[3], cells[3]).collect();
         let mut active_bar = String::new();
         for s in 0..3 {

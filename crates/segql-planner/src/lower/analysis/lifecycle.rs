@@ -11,9 +11,9 @@
 use crate::ir::*;
 use crate::lower::analysis::periods::NUMBER;
 use crate::lower::analysis::values_table;
-use crate::lower::expr::{column, filter_form, qualified};
+use crate::lower::expr::{column, qualified};
 use crate::lower::{Lowering, Result};
-use crate::names::{ACTOR, TS};
+use crate::names::ACTOR;
 use datafusion_common::JoinType;
 use datafusion_expr::{Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, lit, when};
 use datafusion_functions_aggregate::expr_fn::count;
@@ -37,11 +37,7 @@ impl Lowering<'_> {
             range: TimeRange::ALL,
             ..l.scope.clone()
         };
-        let matching = self
-            .scoped_events(&all_time)?
-            .filter(filter_form(l.step.clone()))?
-            .filter(column(TS).is_not_null())?
-            .build()?;
+        let matching = self.matching_events(&all_time, &l.step)?;
         let periods = self.reported_periods(l.period, l.scope.range, matching.clone())?;
         let order = vec![column(NUMBER).sort(true, false)];
         let neighbour = |e: Expr, name: &str| -> Result<Expr> {
@@ -50,12 +46,8 @@ impl Lowering<'_> {
                 .build()?
                 .alias(name))
         };
-        let active = LogicalPlanBuilder::from(matching)
-            .project(vec![
-                column(ACTOR),
-                self.period_number(l.period, column(TS)).alias(NUMBER),
-            ])?
-            .distinct()?
+        let active = self
+            .active_periods(l.period, matching)?
             .window(vec![
                 neighbour(lag(column(NUMBER), Some(1), None), PREVIOUS)?,
                 neighbour(lead(column(NUMBER), Some(1), None), NEXT)?,

@@ -4,11 +4,11 @@
 //! an instant of the range, or, where the range is open, the data's first
 //! or last matching event.
 
-use crate::ir::TimeRange;
-use crate::lower::expr::column;
+use crate::ir::{Scope, TimeRange};
+use crate::lower::expr::{column, filter_form};
 use crate::lower::time::{day_number, month_number};
 use crate::lower::{Lowering, Result};
-use crate::names::TS;
+use crate::names::{ACTOR, TS};
 use crate::udaf::series::Numbers;
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, lit};
@@ -57,6 +57,29 @@ impl Lowering<'_> {
         }
     }
 
+    /// The events of `scope` matching `step` that have a time.
+    pub(super) fn matching_events(&self, scope: &Scope, step: &Expr) -> Result<LogicalPlan> {
+        self.scoped_events(scope)?
+            .filter(filter_form(step.clone()))?
+            .filter(column(TS).is_not_null())?
+            .build()
+    }
+
+    /// Each actor's active periods in `matching`: one row per actor
+    /// (ACTOR) and period (NUMBER).
+    pub(super) fn active_periods(
+        &self,
+        period: Period,
+        matching: LogicalPlan,
+    ) -> Result<LogicalPlanBuilder> {
+        LogicalPlanBuilder::from(matching)
+            .project(vec![
+                column(ACTOR),
+                self.period_number(period, column(TS)).alias(NUMBER),
+            ])?
+            .distinct()
+    }
+
     /// One row with the FIRST and LAST numbers of the reported periods:
     /// from the period of the range's start to that of its last instant;
     /// an open end is the period of the first or last event of `matching`
@@ -69,15 +92,24 @@ impl Lowering<'_> {
         matching: LogicalPlan,
     ) -> Result<LogicalPlanBuilder> {
         let number = |micros: i64| self.period_number(period, lit(micros));
-        let first = match range.from {
-            Some(from) => number(from),
-            None => min(self.period_number(period, column(TS))),
+        let first = range.from.map(number);
+        let last = range.to.map(|to| number(to - 1));
+        if let (Some(first), Some(last)) = (&first, &last) {
+            return LogicalPlanBuilder::empty(true)
+                .project(vec![first.clone().alias(FIRST), last.clone().alias(LAST)]);
+        }
+        // An open end: the data's first or last period.
+        let of_data = self.period_number(period, column(TS));
+        let bound = |given: Option<Expr>, name: &str| match given {
+            Some(given) => given.alias(name),
+            None => column(name),
         };
-        let last = match range.to {
-            Some(to) => number(to - 1),
-            None => max(self.period_number(period, column(TS))),
-        };
-        span_bounds(matching, first, last)
+        LogicalPlanBuilder::from(matching)
+            .aggregate(
+                Vec::<Expr>::new(),
+                vec![min(of_data.clone()).alias(FIRST), max(of_data).alias(LAST)],
+            )?
+            .project(vec![bound(first, FIRST), bound(last, LAST)])
     }
 
     /// One row per reported period, column NUMBER, ascending.
@@ -109,26 +141,4 @@ impl Lowering<'_> {
             ])?
             .unnest_column(name)
     }
-}
-
-/// One row with the span's FIRST and LAST period numbers; bounds that are
-/// aggregates (min, max) are read over `matching`.
-fn span_bounds(matching: LogicalPlan, first: Expr, last: Expr) -> Result<LogicalPlanBuilder> {
-    let is_aggregate = |e: &Expr| matches!(e, Expr::AggregateFunction(_));
-    if !is_aggregate(&first) && !is_aggregate(&last) {
-        return LogicalPlanBuilder::empty(true).project(vec![first.alias(FIRST), last.alias(LAST)]);
-    }
-    let mut aggregates = vec![];
-    let mut bound = |e: Expr, name: &str| {
-        if is_aggregate(&e) {
-            aggregates.push(e.alias(name));
-            column(name)
-        } else {
-            e.alias(name)
-        }
-    };
-    let (first, last) = (bound(first, FIRST), bound(last, LAST));
-    LogicalPlanBuilder::from(matching)
-        .aggregate(Vec::<Expr>::new(), aggregates)?
-        .project(vec![first, last])
 }

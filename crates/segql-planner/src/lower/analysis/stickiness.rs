@@ -3,15 +3,14 @@
 //! count of the range's periods a row.
 
 use crate::ir::*;
-use crate::lower::analysis::periods::NUMBER;
-use crate::lower::expr::{column, filter_form, qualified};
+use crate::lower::expr::{column, qualified};
 use crate::lower::{Lowering, Result};
-use crate::names::{ACTOR, TS};
+use crate::names::ACTOR;
 use datafusion_common::JoinType;
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_expr::WindowFunctionDefinition;
 use datafusion_expr::expr::WindowFunction;
-use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, lit, when};
+use datafusion_expr::{Expr, LogicalPlan, cast, lit, when};
 use datafusion_functions_aggregate::expr_fn::count;
 use datafusion_functions_aggregate::sum::sum_udaf;
 use segql_syntax::result::column as out;
@@ -21,19 +20,11 @@ const COUNTED: &str = "__segql_counted";
 
 impl Lowering<'_> {
     pub(in crate::lower) fn stickiness(&self, s: &StickinessIr) -> Result<LogicalPlan> {
-        let matching = self
-            .scoped_events(&s.scope)?
-            .filter(filter_form(s.step.clone()))?
-            .filter(column(TS).is_not_null())?
-            .build()?;
+        let matching = self.matching_events(&s.scope, &s.step)?;
         let counts =
             self.reported_counts(s.period, s.scope.range, matching.clone(), out::PERIODS)?;
-        let actors = LogicalPlanBuilder::from(matching)
-            .project(vec![
-                column(ACTOR),
-                self.period_number(s.period, column(TS)).alias(NUMBER),
-            ])?
-            .distinct()?
+        let actors = self
+            .active_periods(s.period, matching)?
             .aggregate(
                 vec![column(ACTOR)],
                 vec![count(lit(1i64)).alias("__segql_active")],
