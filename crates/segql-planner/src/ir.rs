@@ -21,7 +21,10 @@ impl Query {
     pub fn analysis_kind(&self) -> AnalysisKind {
         match &self.kind {
             QueryKind::Members(_) => AnalysisKind::Members,
-            QueryKind::Funnel(_) => AnalysisKind::Funnel,
+            QueryKind::Funnel(f) => match f.every {
+                Some(period) => AnalysisKind::FunnelTrend(period),
+                None => AnalysisKind::Funnel,
+            },
             QueryKind::Retention(r) => AnalysisKind::Retention(r.period),
             QueryKind::Paths(_) => AnalysisKind::Paths,
             QueryKind::Explore(_) => AnalysisKind::Explore,
@@ -78,6 +81,12 @@ pub struct FunnelIr {
     /// The canonical text of each positive step.
     pub labels: Vec<String>,
     pub within: Within,
+    /// How the steps follow each other (LANGUAGE.md §12).
+    pub order: segql_syntax::OrderKind,
+    /// `holding`: the columns every event of a chain shares.
+    pub holding: Vec<HeldColumn>,
+    /// `every`: actors grouped by the local period of their entry.
+    pub every: Option<segql_syntax::Period>,
     /// `compare`: one block per segment, with its name or canonical text.
     pub compare: Vec<(String, Cond)>,
     pub by: Option<ByColumn>,

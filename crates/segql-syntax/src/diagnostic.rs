@@ -198,6 +198,10 @@ pub mod codes {
     pub const LIFECYCLE_ON_SEQUENCE: &str = "lifecycle-on-sequence";
     pub const LIFECYCLE_MODIFIER: &str = "lifecycle-modifier";
     pub const LIFECYCLE_RANGE: &str = "lifecycle-range";
+    // Funnel order modes (LANGUAGE.md §12): negated steps, or `by` an event
+    // column with `in any order`.
+    pub const ORDER_WITH_NEGATION: &str = "order-with-negation";
+    pub const ORDER_WITH_EVENT_BY: &str = "order-with-event-by";
 
     // Files and the command line.
     pub const UNREADABLE_FILE: &str = "unreadable-file";

@@ -136,6 +136,8 @@ pub const WORDS: &[Keyword] = &[
     contextual("depth", &[]),
     contextual("top", &[]),
     contextual("clean", &[]),
+    contextual("strict", &[]),
+    contextual("order", &[]),
     contextual("as", &[]),
     contextual("events", &[]),
     contextual("sessions", &[]),

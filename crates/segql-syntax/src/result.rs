@@ -17,6 +17,9 @@ pub enum AnalysisKind {
     Members,
     /// One row per step (and per compared segment and `by` group).
     Funnel,
+    /// A funnel with `every`: one row per step of each period of entry
+    /// (and compared segment and `by` group); the period is the unit.
+    FunnelTrend(Period),
     /// One row per cohort and period; the period is the cohorts' unit.
     Retention(Period),
     /// One row per path of page views.
@@ -39,6 +42,10 @@ pub mod column {
     pub const USERS: &str = "users";
     pub const CONVERSION: &str = "conversion";
     pub const STEP_CONVERSION: &str = "step_conversion";
+    /// A funnel step's mean time to convert from step 1, in seconds.
+    pub const AVERAGE_SECONDS: &str = "average_seconds";
+    /// A funnel step's median time to convert from step 1, in seconds.
+    pub const MEDIAN_SECONDS: &str = "median_seconds";
     pub const COHORT: &str = "cohort";
     pub const PERIOD: &str = "period";
     pub const RETAINED: &str = "retained";
@@ -62,7 +69,15 @@ pub const LIFECYCLE_STATUSES: [&str; 4] = ["new", "returning", "resurrecting", "
 use column::*;
 
 /// The columns every funnel ends with.
-pub const FUNNEL_COLUMNS: [&str; 5] = [STEP, LABEL, USERS, CONVERSION, STEP_CONVERSION];
+pub const FUNNEL_COLUMNS: [&str; 7] = [
+    STEP,
+    LABEL,
+    USERS,
+    CONVERSION,
+    STEP_CONVERSION,
+    AVERAGE_SECONDS,
+    MEDIAN_SECONDS,
+];
 /// The columns every retention ends with.
 pub const RETENTION_COLUMNS: [&str; 5] = [COHORT, PERIOD, USERS, RETAINED, RATE];
 /// The columns of a paths result.
@@ -110,7 +125,10 @@ impl AnalysisKind {
         Some(match statement {
             StatementKind::Define(_) => return None,
             StatementKind::Segment(_) => AnalysisKind::Members,
-            StatementKind::Funnel(_) => AnalysisKind::Funnel,
+            StatementKind::Funnel(f) => match f.every {
+                Some(period) => AnalysisKind::FunnelTrend(period),
+                None => AnalysisKind::Funnel,
+            },
             StatementKind::Retention(r) => AnalysisKind::Retention(r.every.unwrap_or(Period::Day)),
             StatementKind::Paths(_) => AnalysisKind::Paths,
             StatementKind::Explore(_) => AnalysisKind::Explore,
@@ -125,7 +143,7 @@ impl AnalysisKind {
     pub fn name(self) -> &'static str {
         match self {
             AnalysisKind::Members => "segment",
-            AnalysisKind::Funnel => "funnel",
+            AnalysisKind::Funnel | AnalysisKind::FunnelTrend(_) => "funnel",
             AnalysisKind::Retention(_) => "retention",
             AnalysisKind::Paths => "paths",
             AnalysisKind::Explore => "explore",
@@ -142,6 +160,12 @@ pub fn funnel_columns(funnel: &Funnel) -> Vec<ResultColumn> {
         columns.push(ResultColumn::fixed(SEGMENT, "the compared segment"));
     }
     columns.extend(funnel.by.iter().map(ResultColumn::by));
+    if funnel.every.is_some() {
+        columns.push(ResultColumn::fixed(
+            PERIOD,
+            "the period of entry of a funnel with `every`",
+        ));
+    }
     for name in FUNNEL_COLUMNS {
         columns.push(ResultColumn::fixed(name, "a column of every funnel"));
     }

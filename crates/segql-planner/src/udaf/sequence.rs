@@ -23,9 +23,12 @@
 //! cuts the chains that end strictly before t. Events of equal time are
 //! taken together, so a step never follows another at the same instant.
 
+mod any_order;
 mod matcher;
+mod strict;
 
 pub use matcher::{earliest_start, furthest};
+pub use segql_syntax::OrderKind;
 
 use super::aggregate::{EventAggregate, EventUdaf, Rows};
 use super::state::{Emitted, lists, one_element_lists, one_list, passes, row_starts};
@@ -58,6 +61,13 @@ pub enum SequenceOutput {
     /// (a funnel `by` an event column reads that event). Not for patterns
     /// with negated steps after the last positive step.
     FurthestWithStart,
+    /// Struct `{furthest, start, time2, ..., timek}` for a funnel: the
+    /// steps reached, with `entry` the time of the step-1 event that
+    /// starts the earliest chain reaching them (else null), and per step
+    /// from 2 the smallest time to convert to it in microseconds (null
+    /// when not reached). For every order; with `entry`, not for patterns
+    /// with negated steps after the last positive step.
+    Funnel { entry: bool },
 }
 
 /// The fields of [`SequenceOutput::FurthestWithStart`].
@@ -69,6 +79,21 @@ fn furthest_with_start_fields() -> datafusion_common::arrow::datatypes::Fields {
         Field::new(FURTHEST_FIELD, DataType::Int64, false),
         Field::new(START_FIELD, DataType::Int64, true),
     ])
+}
+
+/// The field of the smallest time to convert to positive step `j` (from 1)
+/// of [`SequenceOutput::Funnel`].
+pub fn time_field(j: usize) -> String {
+    format!("time{j}")
+}
+
+fn funnel_fields(steps: usize) -> datafusion_common::arrow::datatypes::Fields {
+    let mut fields = vec![
+        Field::new(FURTHEST_FIELD, DataType::Int64, false),
+        Field::new(START_FIELD, DataType::Int64, true),
+    ];
+    fields.extend((2..=steps).map(|j| Field::new(time_field(j), DataType::Int64, true)));
+    datafusion_common::arrow::datatypes::Fields::from(fields)
 }
 
 /// A sequence as the matcher sees it.
@@ -84,6 +109,10 @@ pub struct SequencePattern {
     /// the portable lowering there).
     pub window: Option<i64>,
     pub output: SequenceOutput,
+    /// How the steps follow each other (funnels only; behaviors are
+    /// sequential). Strict order reads every event of the group, those of
+    /// no step too; the other orders only events of some step.
+    pub order: OrderKind,
 }
 
 impl SequencePattern {
@@ -157,36 +186,67 @@ impl SequenceMatch {
     }
 
     /// What one group's entries (sorted by time) give.
-    fn outcome(
-        &self,
-        events: &[(i64, u32)],
-        masks: Masks,
-        scratch: &mut Scratch,
-    ) -> (usize, Option<i64>) {
-        let (reached, _) = scan(events, masks, &self.pattern, scratch);
-        let start = match self.pattern.output {
-            SequenceOutput::FurthestWithStart => {
-                reversed_scan(events, masks, &self.pattern, reached, scratch)
+    fn outcome(&self, events: &[(i64, u32)], masks: Masks, scratch: &mut Scratch) -> Outcome {
+        let entry = matches!(
+            self.pattern.output,
+            SequenceOutput::FurthestWithStart | SequenceOutput::Funnel { entry: true }
+        );
+        match self.pattern.order {
+            OrderKind::Strict => {
+                let (reached, times, start) = strict::strict_scan(events, masks, &self.pattern);
+                Outcome {
+                    reached,
+                    start: start.filter(|_| entry),
+                    times,
+                }
             }
-            _ => None,
-        };
-        (reached, start)
+            OrderKind::Any => {
+                let (reached, times, start) =
+                    any_order::any_order_scan(events, masks, &self.pattern, entry);
+                Outcome {
+                    reached,
+                    start,
+                    times,
+                }
+            }
+            OrderKind::Sequential => {
+                let (reached, _) = scan(events, masks, &self.pattern, scratch);
+                let times = match self.pattern.output {
+                    SequenceOutput::Funnel { .. } => std::mem::take(&mut scratch.best),
+                    _ => Vec::new(),
+                };
+                let start = if entry {
+                    reversed_scan(events, masks, &self.pattern, reached, scratch)
+                } else {
+                    None
+                };
+                Outcome {
+                    reached,
+                    start,
+                    times,
+                }
+            }
+        }
     }
 
-    fn result(&self, values: impl Iterator<Item = (usize, Option<i64>)>) -> ArrayRef {
+    fn result(&self, values: impl Iterator<Item = Outcome>) -> ArrayRef {
         match self.pattern.output {
             SequenceOutput::Holds => {
                 let k = self.pattern.steps;
-                Arc::new(values.map(|(v, _)| Some(v == k)).collect::<BooleanArray>())
+                Arc::new(
+                    values
+                        .map(|o| Some(o.reached == k))
+                        .collect::<BooleanArray>(),
+                )
             }
             SequenceOutput::Furthest => Arc::new(
                 values
-                    .map(|(v, _)| Some(v as i64))
+                    .map(|o| Some(o.reached as i64))
                     .collect::<PrimitiveArray<Int64Type>>(),
             ),
             SequenceOutput::FurthestWithStart => {
                 let (furthest, start): (Vec<i64>, Vec<Option<i64>>) =
-                    values.map(|(v, s)| (v as i64, s)).unzip();
+                    values.map(|o| (o.reached as i64, o.start)).unzip();
                 Arc::new(datafusion_common::arrow::array::StructArray::new(
                     furthest_with_start_fields(),
                     vec![
@@ -196,13 +256,43 @@ impl SequenceMatch {
                     None,
                 ))
             }
+            SequenceOutput::Funnel { .. } => {
+                let k = self.pattern.steps;
+                let mut furthest = Vec::new();
+                let mut start = Vec::new();
+                let mut times: Vec<Vec<Option<i64>>> = vec![Vec::new(); k.saturating_sub(1)];
+                for o in values {
+                    furthest.push(o.reached as i64);
+                    start.push(o.start);
+                    for (j, column) in times.iter_mut().enumerate() {
+                        // Step j + 2: a time only where it is reached.
+                        let time = o.times.get(j + 1).copied().flatten();
+                        column.push(time.filter(|_| o.reached > j + 1));
+                    }
+                }
+                let mut columns: Vec<ArrayRef> = vec![
+                    Arc::new(Int64Array::from(furthest)),
+                    Arc::new(Int64Array::from(start)),
+                ];
+                columns.extend(
+                    times
+                        .into_iter()
+                        .map(|t| Arc::new(Int64Array::from(t)) as ArrayRef),
+                );
+                Arc::new(datafusion_common::arrow::array::StructArray::new(
+                    funnel_fields(k),
+                    columns,
+                    None,
+                ))
+            }
         }
     }
 
     /// The entry of a mask (`words`), stored in `table` if wide; `None` for
-    /// an empty mask (an event of no step).
+    /// an empty mask (an event of no step), except in strict order, where
+    /// every event stands between the ones around it.
     fn entry(&self, words: &[u64], table: &mut MaskTable) -> Option<u32> {
-        if words.iter().all(|&w| w == 0) {
+        if self.pattern.order != OrderKind::Strict && words.iter().all(|&w| w == 0) {
             None
         } else if self.pattern.narrow() {
             Some(words[0] as u32)
@@ -238,6 +328,7 @@ impl EventAggregate for SequenceMatch {
             SequenceOutput::Holds => DataType::Boolean,
             SequenceOutput::Furthest => DataType::Int64,
             SequenceOutput::FurthestWithStart => DataType::Struct(furthest_with_start_fields()),
+            SequenceOutput::Funnel { .. } => DataType::Struct(funnel_fields(self.pattern.steps)),
         }
     }
 
@@ -416,6 +507,18 @@ fn state_events(
         }
     }
     Ok(())
+}
+
+/// What the matcher finds in one group's events.
+struct Outcome {
+    /// Positive steps reached, 0 through k.
+    reached: usize,
+    /// The time of the step-1 event starting the earliest chain reaching
+    /// them, where asked for.
+    start: Option<i64>,
+    /// Per positive step (from 0), the smallest time to convert to it, for
+    /// a funnel.
+    times: Vec<Option<i64>>,
 }
 
 /// The same matcher for one group at a time (used where DataFusion does not

@@ -7,7 +7,7 @@
 
 use super::aggregate::EventUdaf;
 use super::paths::{PathBuilder, PathShape};
-use super::sequence::{SequenceMatch, SequenceOutput, SequencePattern};
+use super::sequence::{OrderKind, SequenceMatch, SequenceOutput, SequencePattern};
 use super::series::Numbers;
 use super::sessions::{SessionOf, SessionStarts};
 use crate::DerivedSessions;
@@ -27,8 +27,15 @@ pub fn encode_aggregate(function: &AggregateUDF) -> Option<Vec<u8>> {
             SequenceOutput::Holds => "holds",
             SequenceOutput::Furthest => "furthest",
             SequenceOutput::FurthestWithStart => "furthest_with_start",
+            SequenceOutput::Funnel { entry: false } => "funnel",
+            SequenceOutput::Funnel { entry: true } => "funnel_entry",
         };
-        format!("1 {} {gaps} {window} {output}", p.steps)
+        let order = match p.order {
+            OrderKind::Sequential => "sequential",
+            OrderKind::Strict => "strict",
+            OrderKind::Any => "any",
+        };
+        format!("1 {} {gaps} {window} {output} {order}", p.steps)
     } else if let Some(f) = inner.downcast_ref::<EventUdaf<PathBuilder>>() {
         let shape = f.aggregate().shape;
         format!(
@@ -64,7 +71,7 @@ pub fn decode_aggregate(name: &str, bytes: &[u8]) -> Option<Result<Arc<Aggregate
             }
         };
         match (name, fields.as_slice()) {
-            (SequenceMatch::NAME, ["1", steps, gaps, window, output]) => {
+            (SequenceMatch::NAME, ["1", steps, gaps, window, output, order]) => {
                 let steps = usize::try_from(number(steps)?).map_err(|e| e.to_string())?;
                 let gaps: Vec<bool> = gaps.chars().map(|c| c == '1').collect();
                 if steps == 0 || gaps.len() != steps {
@@ -77,13 +84,22 @@ pub fn decode_aggregate(name: &str, bytes: &[u8]) -> Option<Result<Arc<Aggregate
                     "holds" => SequenceOutput::Holds,
                     "furthest" => SequenceOutput::Furthest,
                     "furthest_with_start" => SequenceOutput::FurthestWithStart,
+                    "funnel" => SequenceOutput::Funnel { entry: false },
+                    "funnel_entry" => SequenceOutput::Funnel { entry: true },
                     other => return Err(format!("no output `{other}`")),
+                };
+                let order = match *order {
+                    "sequential" => OrderKind::Sequential,
+                    "strict" => OrderKind::Strict,
+                    "any" => OrderKind::Any,
+                    other => return Err(format!("no order `{other}`")),
                 };
                 let pattern = SequencePattern {
                     steps,
                     gaps,
                     window: optional(window)?,
                     output,
+                    order,
                 };
                 Ok(EventUdaf::function(SequenceMatch::new(pattern)))
             }
@@ -142,14 +158,19 @@ mod tests {
             SequenceOutput::Holds,
             SequenceOutput::Furthest,
             SequenceOutput::FurthestWithStart,
+            SequenceOutput::Funnel { entry: false },
+            SequenceOutput::Funnel { entry: true },
         ] {
             for window in [None, Some(3_600_000_000)] {
-                round_trip(EventUdaf::function(SequenceMatch::new(SequencePattern {
-                    steps: 3,
-                    gaps: vec![false, true, false],
-                    window,
-                    output,
-                })));
+                for order in [OrderKind::Sequential, OrderKind::Strict, OrderKind::Any] {
+                    round_trip(EventUdaf::function(SequenceMatch::new(SequencePattern {
+                        steps: 3,
+                        gaps: vec![false, true, false],
+                        window,
+                        output,
+                        order,
+                    })));
+                }
             }
         }
         for (has_to, labelled) in [(false, false), (true, false), (false, true)] {

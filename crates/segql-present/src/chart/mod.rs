@@ -55,6 +55,7 @@ pub fn svg_chart(
 ) -> Result<String, String> {
     match kind {
         AnalysisKind::Funnel => funnel::funnel_chart(&read_funnel(batches, schema)?),
+        AnalysisKind::FunnelTrend(_) => Err("FIXME-TREND".to_string()),
         AnalysisKind::Retention(period) => {
             retention::retention_chart(&read_retention(batches, schema)?, period)
         }

@@ -1,20 +1,83 @@
 //! The analyses: funnel, retention, paths, explore, lifecycle and
 //! stickiness, and the segments they are scoped to or compare.
 
-use super::{Duration, Ident, Range, Segment, SeqStep, Step, Str, Within};
+use super::{Duration, Holding, Ident, Range, Segment, SeqStep, Step, Str, Within};
 use crate::span::Span;
 use serde::Serialize;
 
 /// `funnel step then [not] step ...`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Funnel {
     /// The steps in order; the first is never negated.
     pub steps: Vec<SeqStep>,
     pub within: Option<Within>,
+    /// `in strict order` / `in any order` (LANGUAGE.md §12); none is the
+    /// default, sequential order. Left out of the serialized tree when
+    /// absent, as are `holding` and `every`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<FunnelOrder>,
+    /// `holding c, ...`: the §11 rule on the funnel's chains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holding: Option<Holding>,
+    /// `every day|week|month`: funnel trends, actors grouped by the period
+    /// of their entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub every: Option<Period>,
     pub scope: Option<SegRef>,
     pub compare: Vec<SegRef>,
     pub by: Option<Ident>,
     pub range: Option<Range>,
+}
+
+impl std::fmt::Debug for Funnel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("Funnel");
+        out.field("steps", &self.steps).field("within", &self.within);
+        if let Some(order) = &self.order {
+            out.field("order", order);
+        }
+        if let Some(holding) = &self.holding {
+            out.field("holding", holding);
+        }
+        if let Some(every) = &self.every {
+            out.field("every", every);
+        }
+        out.field("scope", &self.scope)
+            .field("compare", &self.compare)
+            .field("by", &self.by)
+            .field("range", &self.range)
+            .finish()
+    }
+}
+
+/// `in strict order` or `in any order`, where it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FunnelOrder {
+    pub kind: OrderKind,
+    pub span: Span,
+}
+
+/// How a funnel's steps must follow each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OrderKind {
+    /// The default: steps at strictly increasing times (§5).
+    Sequential,
+    /// Consecutive steps with no other event of the actor between them.
+    Strict,
+    /// One distinct event per step, in any order of time.
+    Any,
+}
+
+impl OrderKind {
+    /// The word after `in` (`strict`, `any`); empty for the default.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            OrderKind::Sequential => "",
+            OrderKind::Strict => "strict",
+            OrderKind::Any => "any",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

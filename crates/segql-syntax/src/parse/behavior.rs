@@ -171,7 +171,7 @@ fn twice<'a, O>(at: &Input<'a>, word: &str) -> PResult<'a, O> {
 }
 
 /// `holding := "holding" ident { "," ident }`
-fn holding(i: Input) -> PResult<Holding> {
+pub fn holding(i: Input) -> PResult<Holding> {
     let start = offset(&i);
     let (i, columns) = after(
         "holding",

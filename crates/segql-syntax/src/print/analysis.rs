@@ -11,6 +11,11 @@ pub(super) fn layout_funnel(funnel: &Funnel, out: &mut Layout) {
     out.word("funnel");
     layout_steps(&funnel.steps, out);
     out.clause_if(funnel.within.as_ref());
+    if let Some(order) = &funnel.order {
+        out.clause(format_args!("in {} order", order.kind.keyword()));
+    }
+    out.clause_if(funnel.holding.as_ref());
+    out.keyword_clause("every", funnel.every);
     out.keyword_clause("for", funnel.scope.as_ref());
     if !funnel.compare.is_empty() {
         out.clause(format_args!("compare {}", Joined(&funnel.compare)));

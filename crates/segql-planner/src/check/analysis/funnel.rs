@@ -29,6 +29,27 @@ impl Checker<'_> {
         if let Some(within) = &f.within {
             self.check_within(within);
         }
+        if let Some(holding) = &f.holding {
+            self.check_holding(holding);
+        }
+        // §12: "Negated steps are an error with either order."
+        if let Some(order) = &f.order
+            && let Some(negated) = f.steps.iter().find(|s| s.negated)
+        {
+            let mode = order.kind.keyword();
+            let d = Diagnostic::error(
+                codes::ORDER_WITH_NEGATION,
+                format!("a funnel `in {mode} order` cannot have negated steps"),
+            )
+            .with_span(negated.span)
+            .with_label("a negated step")
+            .with_secondary(order.span, format!("`in {mode} order` is here"))
+            .with_help(
+                "negated steps constrain the gaps between steps in time, which only the \
+                 default order has: drop `in ... order`, or drop the negated step",
+            );
+            self.push(d);
+        }
         self.check_segments_and_range(f.scope.iter().chain(f.compare.iter()), f.range.as_ref());
         self.check_result_columns(&result::funnel_columns(f));
     }

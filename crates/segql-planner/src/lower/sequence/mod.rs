@@ -30,15 +30,21 @@ pub(super) const START: &str = "__segql_start";
 /// reaches, see [`Lowering::reach`].
 pub(super) const TOP: &str = "__segql_top";
 
-/// The events a sequence reads: those that match some step and have a
-/// value of every shared column (a session for `within session`, the held
-/// values for `holding`), with the held values as columns.
+/// The events a sequence reads: those that match some step (every one with
+/// `all`) and have a value of every shared column (a session for `within
+/// session`, the held values for `holding`), with the held values as
+/// columns.
 fn step_events(
     steps: &[StepIr],
     shared: &Shared,
     events: LogicalPlanBuilder,
+    all: bool,
 ) -> Result<LogicalPlanBuilder> {
-    let rows = events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?;
+    let rows = if all {
+        events
+    } else {
+        events.filter(any_of(steps.iter().map(|s| s.predicate.clone())))?
+    };
     match shared.present() {
         Some(present) => shared.with_values(rows.filter(present)?),
         None => Ok(rows),

@@ -9,7 +9,7 @@ use crate::lower::sequence::{MATCHED, step_events};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, TS};
 use crate::options::SequenceEngine;
-use crate::udaf::sequence::{SequenceMatch, SequenceOutput, SequencePattern};
+use crate::udaf::sequence::{OrderKind, SequenceMatch, SequenceOutput, SequencePattern};
 use datafusion_expr::{Expr, LogicalPlanBuilder, Operator, lit, when};
 use datafusion_functions_aggregate::expr_fn::{max, min};
 use std::collections::BTreeMap;
@@ -61,6 +61,7 @@ impl Lowering<'_> {
             gaps,
             window,
             output,
+            order: OrderKind::Sequential,
         })
     }
 
@@ -74,7 +75,10 @@ impl Lowering<'_> {
         events: LogicalPlanBuilder,
         pattern: SequencePattern,
     ) -> Result<LogicalPlanBuilder> {
-        let mut rows = step_events(steps, shared, events)?;
+        // Strict order reads every event: those of no step stand between
+        // the others.
+        let strict = pattern.order == OrderKind::Strict;
+        let mut rows = step_events(steps, shared, events, strict)?;
         // The negated steps of one gap share its bit: an event matching
         // several of them must set it once (a sum of the same bit twice
         // would carry into the next one).
@@ -185,6 +189,8 @@ impl Lowering<'_> {
             // Two extreme times do not tell which start is the earliest
             // that reaches the furthest step.
             SequenceOutput::FurthestWithStart => return Ok(None),
+            // Nor the smallest time between the steps.
+            SequenceOutput::Funnel { .. } => return Ok(None),
         };
         let mut projection = keys.to_vec();
         projection.push(reached.alias(MATCHED));

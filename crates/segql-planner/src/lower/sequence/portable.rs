@@ -67,7 +67,7 @@ impl Lowering<'_> {
             .map(|g| balanced(g, Operator::Or))
             .collect();
         let k = positive.len();
-        let rows = step_events(steps, shared, events)?;
+        let rows = step_events(steps, shared, events, false)?;
         let mut read = BTreeSet::new();
         for step in steps {
             read.extend(

@@ -3,7 +3,8 @@
 
 use super::Resolver;
 use crate::ir::FunnelIr;
-use segql_syntax::{Diagnostic, Funnel, SegRefKind};
+use crate::ir::BySource;
+use segql_syntax::{Diagnostic, Funnel, OrderKind, SegRefKind, codes};
 
 impl Resolver<'_> {
     pub(super) fn funnel(&self, f: &Funnel) -> Result<FunnelIr, Diagnostic> {
@@ -20,6 +21,29 @@ impl Resolver<'_> {
                 Ok((label, self.seg_ref(seg)?))
             })
             .collect::<Result<Vec<_>, Diagnostic>>()?;
+        let by = self.by(f.by.as_ref(), audience)?;
+        // §12: "`by` an event column is an error with `in any order`": an
+        // actor's events match the steps in no order, so no event starts
+        // its chain.
+        if let (Some(order), Some(ident), Some(by)) = (&f.order, &f.by, &by)
+            && order.kind == OrderKind::Any
+            && by.source == BySource::Event
+        {
+            return Err(Diagnostic::error(
+                codes::ORDER_WITH_EVENT_BY,
+                format!(
+                    "a funnel `in any order` cannot be grouped `by` the event column `{}`",
+                    ident.name
+                ),
+            )
+            .with_span(ident.span)
+            .with_label("an event column")
+            .with_secondary(order.span, "`in any order` is here")
+            .with_help(
+                "in any order no event starts an actor's chain to read the value on: group \
+                 `by` a profile column, or drop `in any order`",
+            ));
+        }
         Ok(FunnelIr {
             scope: self.scope(audience, f.scope.as_ref(), f.range.as_ref())?,
             labels: f
@@ -30,8 +54,14 @@ impl Resolver<'_> {
                 .collect(),
             steps,
             within: Self::within(f.within.as_ref()),
+            order: f
+                .order
+                .as_ref()
+                .map_or(OrderKind::Sequential, |o| o.kind),
+            holding: self.holding(f.holding.as_ref())?,
+            every: f.every,
             compare,
-            by: self.by(f.by.as_ref(), audience)?,
+            by,
         })
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 /// The bits of positive steps in a mask word (even bits); the others are
 /// gaps.
-const STEP_BITS: u64 = 0x5555_5555_5555_5555;
+pub(super) const STEP_BITS: u64 = 0x5555_5555_5555_5555;
 
 /// The masks of more than one word, each stored once: an entry holds its
 /// mask's number. Events of one kind share one mask (a `viewed "/cart"`
@@ -68,6 +68,11 @@ pub(super) struct Scratch {
     extended: Vec<(usize, i64)>,
     /// The mask of the current instant: its events' masks or-ed.
     instant: Vec<u64>,
+    /// Per positive step j (from 0): the smallest time to convert to it
+    /// (`t(p_j) - t(p_1)`) over the chains [`scan`] saw reach it; for the
+    /// last step with negated steps after it, over those no such event
+    /// follows.
+    pub(super) best: Vec<Option<i64>>,
 }
 
 /// The number of positive steps an actor reaches (0 through k) over its
@@ -139,6 +144,7 @@ pub(super) fn reversed_scan(
         gaps,
         window: pattern.window,
         output: SequenceOutput::Holds,
+        order: pattern.order,
     };
     let last = match masks {
         None => {
@@ -193,9 +199,15 @@ pub(super) fn scan(
         alive,
         extended,
         instant,
+        best,
     } = scratch;
     alive.clear();
     alive.resize(k, None);
+    best.clear();
+    best.resize(k, None);
+    // The best time to the last step among its chains that no negated
+    // step after it has followed yet.
+    let mut last_best: Option<i64> = None;
     instant.clear();
     instant.resize(masks.map_or(1, |t| t.width), 0);
     let mut reached = 0usize;
@@ -245,12 +257,20 @@ pub(super) fn scan(
                     alive[j] = None;
                     if end_gap && j == k - 1 {
                         last_gap = Some(t);
+                        last_best = None;
                     }
                 }
             }
         }
         for &(j, start) in extended.iter() {
             alive[j] = Some(alive[j].map_or(start, |s| s.max(start)));
+            // The latest start is the best one for a chain ending here.
+            let time = Some(t - start);
+            if j == k - 1 && end_gap {
+                last_best = last_best.min(time).or(time);
+            } else {
+                best[j] = best[j].min(time).or(time);
+            }
             if j == k - 1 {
                 last_end = Some(t);
             }
@@ -264,6 +284,7 @@ pub(super) fn scan(
         // follow it.
         if last_gap.is_none_or(|g| g <= end) {
             reached = k;
+            best[k - 1] = last_best;
         }
     }
     (reached, last_end)

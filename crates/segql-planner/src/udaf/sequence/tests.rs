@@ -11,6 +11,7 @@ fn pattern(steps: usize, gaps: u32, window: Option<i64>) -> SequencePattern {
         gaps: (0..steps).map(|j| gaps & (1 << j) != 0).collect(),
         window,
         output: SequenceOutput::Furthest,
+        order: OrderKind::Sequential,
     }
 }
 
@@ -257,6 +258,7 @@ fn sequences_longer_than_a_mask() {
         gaps: vec![false; k],
         window: None,
         output: SequenceOutput::Furthest,
+        order: OrderKind::Sequential,
     };
     let mut scratch = Scratch::default();
     let mut furthest = |events: &[(i64, Vec<usize>)], p: &SequencePattern| {
@@ -348,6 +350,7 @@ fn the_aggregate_reads_many_mask_words() {
         gaps: vec![false; k],
         window: None,
         output: SequenceOutput::Furthest,
+        order: OrderKind::Sequential,
     };
     assert_eq!(pattern.words(), 3);
     let all: Vec<usize> = (0..k).collect();

@@ -1,17 +1,19 @@
 //! `funnel`: how many of those who took the first step took the next ones,
 //! in order.
 
-use super::{by_one, final_range, for_clause, seg};
-use crate::ast::{Funnel, SeqStep};
+use super::{by_one, final_range, for_clause, period, seg};
+use crate::ast::{Funnel, FunnelOrder, OrderKind, SeqStep};
 use crate::diagnostic::{Diagnostic, codes, did_you_mean};
 use crate::keywords::{self, Starts};
 use crate::lexer::{at_keyword, describe_token, kw, peek_word};
-use crate::parse::behavior::{sequence, within};
+use crate::parse::behavior::{holding, sequence, within};
 use crate::parse::{
-    Input, PError, PResult, clause, comma_list, failure_here, offset, opt, required,
+    Input, PError, PResult, clause, comma_list, failure, failure_here, offset, opt, required,
+    span_from,
 };
 
 /// `funnel := "funnel" step "then" [ "not" ] step { "then" [ "not" ] step } [ within ]
+///            [ "in" ( "strict" | "any" ) "order" ] [ holding ] [ "every" PERIOD ]
 ///            [ "for" seg ] [ "compare" seg { "," seg } ] [ "by" ident ] [ range ]`
 pub fn funnel(i: Input) -> PResult<Funnel> {
     let (i, _) = kw("funnel")(i)?;
@@ -35,21 +37,97 @@ pub fn funnel(i: Input) -> PResult<Funnel> {
         return Err(nom::Err::Failure(funnel_second_step_error(&i, &steps[0])));
     }
     let (i, within) = opt(within)(i)?;
+    let (i, order) = funnel_order(i)?;
+    let (i, holding) = if at_keyword(&i, "holding") {
+        let (i, h) = holding(i)?;
+        (i, Some(h))
+    } else {
+        (i, None)
+    };
+    let (i, every) = clause("every", |i| period(i, "funnel"))(i)?;
     let (i, scope) = for_clause(i)?;
     let (i, compare) = clause("compare", comma_list(seg))(i)?;
     let compare = compare.unwrap_or_default();
     let (i, by) = by_one(i)?;
-    let (i, range) = final_range(i, "funnel", &["within", "for", "compare", "by", "range"])?;
+    let (i, range) = final_range(
+        i,
+        "funnel",
+        &[
+            "within", "in", "holding", "every", "for", "compare", "by", "range",
+        ],
+    )?;
     Ok((
         i,
         Funnel {
             steps,
             within,
+            order,
+            holding,
+            every,
             scope,
             compare,
             by,
             range,
         },
+    ))
+}
+
+/// `[ "in" ( "strict" | "any" ) "order" ]`
+fn funnel_order(i: Input) -> PResult<Option<FunnelOrder>> {
+    if !at_keyword(&i, "in") {
+        return Ok((i, None));
+    }
+    let start = offset(&i);
+    let (rest, _) = kw("in")(i)?;
+    let word = peek_word(&rest).to_ascii_lowercase();
+    let kind = match word.as_str() {
+        "strict" => OrderKind::Strict,
+        "any" => OrderKind::Any,
+        // `in the past week` is the funnel's range.
+        _ if word == "the" || did_you_mean(&word, ["strict", "any"]).is_none() => {
+            return Ok((i, None));
+        }
+        _ => {
+            let at = offset(&rest);
+            let (found, span) = describe_token(rest.extra.source, at);
+            let close = did_you_mean(&word, ["strict", "any"]).unwrap_or("strict");
+            let help = format!("did you mean `in {close} order`?");
+            return failure(
+                at,
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("expected `strict` or `any` after `in`, found {found}"),
+                )
+                .with_span(span)
+                .with_label("expected `strict` or `any`")
+                .with_help(help),
+            );
+        }
+    };
+    let (rest, _) = kw(kind.keyword())(rest)?;
+    let (rest, _) = match kw("order")(rest) {
+        Ok(ok) => ok,
+        Err(_) => {
+            let at = offset(&rest);
+            let (found, span) = describe_token(rest.extra.source, at);
+            return failure(
+                at,
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("expected `order` after `in {}`, found {found}", kind.keyword()),
+                )
+                .with_span(span)
+                .with_label("expected `order`")
+                .with_help(format!("write `in {} order`", kind.keyword())),
+            );
+        }
+    };
+    Ok((
+        rest,
+        Some(FunnelOrder {
+            kind,
+            span: span_from(start, &rest),
+        }),
     ))
 }
 
@@ -63,7 +141,7 @@ fn funnel_second_step_error(i: &Input, first: &SeqStep) -> PError {
     let starts_step = keywords::starts(&word, Starts::Behavior);
     let ends = i.fragment().is_empty()
         || i.fragment().starts_with(';')
-        || ["within", "for", "compare", "by"].contains(&word.as_str())
+        || ["within", "in", "holding", "every", "for", "compare", "by"].contains(&word.as_str())
         || keywords::starts(&word, Starts::Range);
     let d = if starts_step {
         Diagnostic::error(
