@@ -13,9 +13,10 @@ mod stickiness;
 
 use crate::ir::*;
 use crate::lower::expr::{column, filter_form, qualified};
+use crate::lower::holding::Shared;
 use crate::lower::relations::{join_aliased, join_on};
 use crate::lower::{Lowering, Result};
-use crate::names::{ACTOR, SESSION, TS};
+use crate::names::{ACTOR, TS};
 use datafusion_common::{JoinType, NullEquality, ScalarValue};
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit};
 use datafusion_functions_aggregate::expr_fn::min;
@@ -66,20 +67,23 @@ impl Lowering<'_> {
         joined.project(unqualified)
     }
 
-    /// Adds BY from the profile table (null without a profile row).
+    /// Adds BY from the profile table (null without a profile row) to
+    /// `actors`, keeping their columns.
     pub(super) fn with_profile_by(
         &self,
         actors: LogicalPlan,
         by: &ByColumn,
     ) -> Result<LogicalPlan> {
+        let names: Vec<String> = actors
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let Some(profile) = self.profile_relation()? else {
-            return LogicalPlanBuilder::from(actors)
-                .project(vec![
-                    column(ACTOR),
-                    column(FURTHEST),
-                    lit(ScalarValue::Null).alias(BY),
-                ])?
-                .build();
+            let mut projection: Vec<Expr> = names.iter().map(|n| column(n)).collect();
+            projection.push(lit(ScalarValue::Null).alias(BY));
+            return LogicalPlanBuilder::from(actors).project(projection)?.build();
         };
         let profile = profile
             .project(vec![
@@ -93,13 +97,12 @@ impl Lowering<'_> {
             .build()?;
         let (joined, a, p) =
             self.join_actors(actors, profile, JoinType::Left, "__segql_p_actor")?;
-        joined
-            .project(vec![
-                Expr::Column(qualified(&a, ACTOR)).alias(ACTOR),
-                Expr::Column(qualified(&a, FURTHEST)).alias(FURTHEST),
-                Expr::Column(qualified(&p, BY)).alias(BY),
-            ])?
-            .build()
+        let mut projection: Vec<Expr> = names
+            .iter()
+            .map(|n| Expr::Column(qualified(&a, n)).alias(n.as_str()))
+            .collect();
+        projection.push(Expr::Column(qualified(&p, BY)).alias(BY));
+        joined.project(projection)?.build()
     }
 
     /// Joins `left` and `right` on the given column pairs where nulls are
@@ -142,30 +145,30 @@ impl Lowering<'_> {
         Ok((joined, l, r))
     }
 
-    /// `rows` (ACTOR, the time column `at` and, with `in_session`, SESSION)
-    /// joined to each event matching `start` of the same actor (and
-    /// session) at that time, carrying BY: `by` read on that event. Returns
-    /// the join and the aliases of `rows` and of the events.
+    /// `rows` (ACTOR, the time column `at` and the shared columns of
+    /// `shared`: the session, held values) joined to each event matching
+    /// `start` of the same actor (and shared values) at that time,
+    /// carrying BY: `by` read on that event. Returns the join and the
+    /// aliases of `rows` and of the events.
     pub(super) fn join_by_at(
         &self,
         rows: impl Into<LogicalPlanBuilder>,
         at: &str,
         (events, start): (LogicalPlan, Expr),
         by: &ByColumn,
-        in_session: bool,
+        shared: &Shared,
     ) -> Result<(LogicalPlanBuilder, String, String)> {
         let mut value_columns = vec![
             column(ACTOR).alias("__segql_v_actor"),
             column(TS).alias("__segql_v_ts"),
             by.expr.clone().alias(BY),
         ];
+        let renamed = shared.renamed("__segql_v");
+        value_columns.extend(renamed.iter().map(|(c, v)| column(c).alias(v)));
         let mut keys = vec![(ACTOR, "__segql_v_actor"), (at, "__segql_v_ts")];
-        if in_session {
-            value_columns.push(column(SESSION).alias("__segql_v_session"));
-            keys.push((SESSION, "__segql_v_session"));
-        }
-        let values = LogicalPlanBuilder::from(events)
-            .filter(filter_form(start))?
+        keys.extend(renamed.iter().map(|(c, v)| (c.as_str(), v.as_str())));
+        let values = shared
+            .with_values(LogicalPlanBuilder::from(events).filter(filter_form(start))?)?
             .project(value_columns)?;
         let (a, v) = (self.alias("fa"), self.alias("fv"));
         let joined = join_on(rows, values, (&a, &v), JoinType::Inner, &keys)?;

@@ -2,8 +2,9 @@
 //! how many return in each later period.
 
 use crate::ir::*;
-use crate::lower::analysis::{BY, FURTHEST, values_table};
+use crate::lower::analysis::{BY, values_table};
 use crate::lower::expr::{column, filter_form, qualified};
+use crate::lower::holding::Shared;
 use crate::lower::time::{day_number, month_number};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, TS};
@@ -37,28 +38,14 @@ impl Lowering<'_> {
             .build()?;
         match by {
             None => Ok(firsts),
-            Some(by) if by.source == BySource::Profile => {
-                let with_by = self.with_profile_by(
-                    LogicalPlanBuilder::from(firsts)
-                        .project(vec![column(ACTOR), column("__segql_first").alias(FURTHEST)])?
-                        .build()?,
-                    by,
-                )?;
-                LogicalPlanBuilder::from(with_by)
-                    .project(vec![
-                        column(ACTOR),
-                        column(FURTHEST).alias("__segql_first"),
-                        column(BY),
-                    ])?
-                    .build()
-            }
+            Some(by) if by.source == BySource::Profile => self.with_profile_by(firsts, by),
             Some(by) => {
                 let (joined, a, v) = self.join_by_at(
                     firsts,
                     "__segql_first",
                     (events.clone(), start.clone()),
                     by,
-                    false,
+                    &Shared::new(Within::None, &[]),
                 )?;
                 joined
                     .aggregate(

@@ -16,6 +16,8 @@ use crate::ir::*;
 use crate::lower::expr::{any_of, column};
 use crate::lower::holding::Shared;
 use crate::lower::sequence::portable::reach_flag;
+pub(in crate::lower) use crate::lower::sequence::portable::{ReachShape, time_at};
+pub(in crate::lower) use crate::lower::sequence::portable::reach_flag as reach_flag_of;
 use crate::lower::{Lowering, Result};
 use crate::udaf::sequence::SequenceOutput;
 use datafusion_expr::{LogicalPlan, LogicalPlanBuilder};
@@ -67,8 +69,7 @@ impl Lowering<'_> {
             behavior.within,
             &shared,
             events,
-            false,
-            false,
+            ReachShape::default(),
         )?;
         let last = reach_flag(reach.k - 1);
         if reach.end_gap.is_none() {

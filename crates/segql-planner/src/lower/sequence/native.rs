@@ -53,7 +53,11 @@ impl Lowering<'_> {
         }
         // The earliest start is found for chains that end at a positive
         // step only.
-        if output == SequenceOutput::FurthestWithStart && end_negated {
+        if matches!(
+            output,
+            SequenceOutput::FurthestWithStart | SequenceOutput::Funnel { entry: true }
+        ) && end_negated
+        {
             return None;
         }
         Some(SequencePattern {

@@ -45,9 +45,18 @@ impl Lowering<'_> {
         within: Within,
         shared: &Shared,
         events: LogicalPlanBuilder,
-        by_start: bool,
-        furthest: bool,
+        shape: ReachShape,
     ) -> Result<Reach> {
+        let ReachShape {
+            by_start,
+            furthest,
+            times,
+            strict,
+        } = shape;
+        // In strict order every event stands between the ones around it,
+        // those of other held values too: the partition of a chain holds
+        // them all, and a step matches only events of its start's values.
+        let strict_held = strict && shared.holds();
         // Positive steps, and for each the negated steps of the gap after it
         // (the last gap is "after the last positive step").
         let mut positive: Vec<Expr> = Vec::new();
@@ -67,7 +76,40 @@ impl Lowering<'_> {
             .map(|g| balanced(g, Operator::Or))
             .collect();
         let k = positive.len();
-        let rows = step_events(steps, shared, events, false)?;
+        let positive_first = positive[0].clone();
+        let rows = if strict {
+            assert!(by_start, "strict order partitions chains by their start");
+            let session = Shared::new(within, &[]);
+            let rows = match session.present() {
+                Some(present) => events.filter(present)?,
+                None => events,
+            };
+            shared.with_values(rows)?
+        } else {
+            step_events(steps, shared, events, false)?
+        };
+        // With held values in strict order: the start's values, as columns
+        // of the partition, and each step's events of those values only.
+        let starts_held: Vec<(String, String)> = if strict_held {
+            shared
+                .renamed("__segql_s")
+                .into_iter()
+                .filter(|(c, _)| c != SESSION)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let same_values = balanced(
+            starts_held
+                .iter()
+                .map(|(c, s)| column(c).eq(column(s)))
+                .collect(),
+            Operator::And,
+        );
+        let positive: Vec<Expr> = match &same_values {
+            Some(same) => positive.into_iter().map(|p| p.and(same.clone())).collect(),
+            None => positive,
+        };
         let mut read = BTreeSet::new();
         for step in steps {
             read.extend(
@@ -94,8 +136,12 @@ impl Lowering<'_> {
             let mut start_keys = vec![column(ACTOR).alias("__segql_s_actor")];
             start_keys.extend(starts_shared.iter().map(|(c, s)| column(c).alias(s)));
             start_keys.push(column(TS).alias(START));
+            let mut first_step = filter_form(positive_first.clone());
+            if strict_held && let Some(present) = shared.present() {
+                first_step = first_step.and(present);
+            }
             let starts = LogicalPlanBuilder::from(rows_plan.clone())
-                .filter(filter_form(positive[0].clone()))?
+                .filter(first_step)?
                 .aggregate(start_keys, Vec::<Expr>::new())?
                 .build()?;
             let (e, s) = (self.alias("e"), self.alias("st"));
@@ -104,6 +150,11 @@ impl Lowering<'_> {
                 .map(|c| Expr::Column(qualified(&e, c)).alias(c.as_str()))
                 .collect();
             projection.push(Expr::Column(qualified(&s, START)).alias(START));
+            projection.extend(
+                starts_held
+                    .iter()
+                    .map(|(_, held)| Expr::Column(qualified(&s, held)).alias(held.as_str())),
+            );
             let mut window =
                 Expr::Column(qualified(&e, TS)).gt_eq(Expr::Column(qualified(&s, START)));
             if let Within::Micros(d) = within {
@@ -113,7 +164,12 @@ impl Lowering<'_> {
                 );
             }
             let mut keys = vec![(ACTOR, "__segql_s_actor")];
-            keys.extend(starts_shared.iter().map(|(c, s)| (c.as_str(), s.as_str())));
+            keys.extend(
+                starts_shared
+                    .iter()
+                    .filter(|(c, _)| !strict_held || c == SESSION)
+                    .map(|(c, s)| (c.as_str(), s.as_str())),
+            );
             rows = join_aliased(
                 rows_plan,
                 starts,
@@ -125,8 +181,14 @@ impl Lowering<'_> {
             )?
             .project(projection)?;
             carried.push(START.to_string());
+            carried.extend(starts_held.iter().map(|(_, held)| held.clone()));
             let mut partition = vec![column(ACTOR)];
-            partition.extend(shared.keys());
+            if strict_held {
+                partition.extend(within_session_keys(within));
+                partition.extend(starts_held.iter().map(|(_, held)| column(held)));
+            } else {
+                partition.extend(shared.keys());
+            }
             partition.push(column(START));
             (
                 partition,
@@ -150,6 +212,7 @@ impl Lowering<'_> {
         if furthest {
             carried.push(column(TOP));
         }
+        let mut time_columns: Vec<String> = Vec::new();
         for j in 1..k {
             let before = WindowFrame::new_bounds(
                 WindowFrameUnits::Range,
@@ -173,18 +236,28 @@ impl Lowering<'_> {
             if let Some(gap) = &gaps[j - 1] {
                 windows.push(latest(filter_form(gap.clone()))?);
             }
+            if strict {
+                // The instant just before: a chain continues only from it.
+                windows.push(latest(lit(true))?);
+            }
             let names: Vec<String> = windows
                 .iter()
                 .map(|w| w.schema_name().to_string())
                 .collect();
             let previous = column(&names[0]);
             let mut reachable = positive[j].clone().and(previous.clone().is_not_null());
-            if let Some(negated) = names.get(1) {
+            if gaps[j - 1].is_some() {
+                let negated = column(&names[1]);
                 reachable = reachable.and(
-                    column(negated)
+                    negated
+                        .clone()
                         .is_null()
-                        .or(column(negated).lt_eq(previous)),
+                        .or(negated.lt_eq(previous.clone())),
                 );
+            }
+            if strict {
+                let just_before = column(names.last().expect("the instant before"));
+                reachable = reachable.and(previous.eq(just_before));
             }
             let mut projection = carried.clone();
             if furthest {
@@ -196,6 +269,17 @@ impl Lowering<'_> {
                         .otherwise(top)?
                         .alias(TOP),
                 );
+            }
+            // The times at which chains reach the steps before, carried to
+            // the end, and the previous step's.
+            projection.extend(time_columns.iter().map(|t| column(t)));
+            if times && j >= 2 {
+                projection.push(
+                    when(column(&reach_flag(j - 1)), column(TS))
+                        .end()?
+                        .alias(time_at(j - 1)),
+                );
+                time_columns.push(time_at(j - 1));
             }
             projection.push(exactly_true(reachable).alias(reach_flag(j)));
             // Nodes, not the builder: the builder resolves each column by
@@ -218,8 +302,35 @@ impl Lowering<'_> {
     }
 }
 
-pub(super) fn reach_flag(j: usize) -> String {
+pub(in crate::lower) fn reach_flag(j: usize) -> String {
     format!("__segql_r{j}")
+}
+
+/// Column of the time at which a chain reaches positive step `j` (from 0)
+/// at an event, see [`ReachShape::times`].
+pub(in crate::lower) fn time_at(j: usize) -> String {
+    format!("__segql_t{j}")
+}
+
+/// The keys of a chain's session: SESSION with `within session`.
+fn within_session_keys(within: Within) -> Vec<Expr> {
+    Shared::new(within, &[]).keys()
+}
+
+/// What [`Lowering::reach`] computes besides the last step's flag.
+#[derive(Debug, Clone, Copy, Default)]
+pub(in crate::lower) struct ReachShape {
+    /// Every chain in a partition of its own start time (START).
+    pub(in crate::lower) by_start: bool,
+    /// TOP: the most steps short of the last a chain ending at the event
+    /// reaches.
+    pub(in crate::lower) furthest: bool,
+    /// Per positive step j from 1 short of the last, [`time_at`]`(j)`: the
+    /// event's time where a chain reaches step j at it.
+    pub(in crate::lower) times: bool,
+    /// `in strict order`: every event in the rows, a step only at the
+    /// instant just after the previous step's (needs `by_start`).
+    pub(in crate::lower) strict: bool,
 }
 
 /// Events with their reachability flags, see [`Lowering::reach`].
