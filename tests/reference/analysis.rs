@@ -15,6 +15,7 @@
 //!    is a group of its own; 8. the reported periods of lifecycle and
 //!    stickiness.
 
+mod funnel;
 mod lifecycle;
 mod periods;
 mod stickiness;
@@ -389,136 +390,6 @@ impl<'a> Analyzer<'a> {
             .expect("at least one candidate event")
     }
 
-    // ----- funnel --------------------------------------------------------------------
-
-    fn funnel(&self, f: &Funnel) -> Table {
-        let audience = self.audience(f.scope.iter().chain(&f.compare));
-        let scope = f.scope.as_ref().map(|s| self.seg_members(s));
-        // Decision 3: "`compare A, B` gives one block per segment in order,
-        // each intersected with the `for` segment when there is one."
-        let blocks: Vec<(Option<String>, Option<Members>)> = if f.compare.is_empty() {
-            vec![(None, scope)]
-        } else {
-            f.compare
-                .iter()
-                .map(|c| {
-                    let mut members = self.seg_members(c);
-                    if let Some(s) = &scope {
-                        members = members.intersection(s).cloned().collect();
-                    }
-                    (Some(Self::seg_label(c)), Some(members))
-                })
-                .collect()
-        };
-
-        let positive: Vec<usize> = (0..f.steps.len())
-            .filter(|&i| !f.steps[i].negated)
-            .collect();
-        let k = positive.len();
-        // Decision 1: reaching positive step j means steps 1..j match as a
-        // sequence, with the negated steps in the gaps between them; the
-        // negated steps after the last positive step apply only to reaching
-        // the last step (§4.1 "at the end").
-        let prefix = |j: usize| -> &[SeqStep] {
-            if j == k {
-                &f.steps[..]
-            } else {
-                &f.steps[..=positive[j - 1]]
-            }
-        };
-        let within = f.within.as_ref();
-        let by = f.by.as_ref().map(|i| self.by_column(&i.name));
-
-        // Per actor (the same in every block): the furthest step reached
-        // (actors reaching no step are not counted) and its `by` group.
-        let actors = self.events_by_actor(audience, f.range.as_ref(), None);
-        let mut reached: BTreeMap<&str, (usize, Cell)> = BTreeMap::new();
-        for (actor, events) in &actors {
-            // "`users` at step j = number of actors with f >= j", f the
-            // largest j reached.
-            let Some(furthest) = (1..=k)
-                .rev()
-                .find(|&j| self.ev.sequence_holds(events, prefix(j), within))
-            else {
-                continue;
-            };
-            let group = match &by {
-                None => Cell::Null,
-                Some(ByCol::Profile(column)) => self.profile_cell(audience, actor, column),
-                // §5: "an event column read on the step-1 event that starts
-                // the actor's furthest-reaching chain (the earliest such
-                // event)"; Decision 2: on a tie in time, the smallest value,
-                // nulls last.
-                Some(ByCol::Event(column)) => {
-                    let starts: Vec<&RefEvent> = events
-                        .iter()
-                        .copied()
-                        .filter(|e| {
-                            self.ev
-                                .sequence_holds_from(events, prefix(furthest), within, e)
-                        })
-                        .collect();
-                    let t0 = starts.iter().map(|e| e.ts).min().expect("a chain starts");
-                    let earliest: Vec<&RefEvent> =
-                        starts.into_iter().filter(|e| e.ts == t0).collect();
-                    self.smallest_event_value(&earliest, column)
-                }
-            };
-            reached.insert(actor, (furthest, group));
-        }
-
-        let labels: Vec<String> = positive
-            .iter()
-            .map(|&i| f.steps[i].step.to_string())
-            .collect();
-        let mut columns = Vec::new();
-        if !f.compare.is_empty() {
-            columns.push("segment".to_string());
-        }
-        if let Some(ident) = &f.by {
-            columns.push(ident.name.clone());
-        }
-        columns.extend(
-            ["step", "label", "users", "conversion", "step_conversion"].map(str::to_string),
-        );
-
-        let mut rows = Vec::new();
-        for (name, members) in &blocks {
-            let in_block: Vec<&(usize, Cell)> = reached
-                .iter()
-                .filter(|(actor, _)| members.as_ref().is_none_or(|m| m.contains(**actor)))
-                .map(|(_, v)| v)
-                .collect();
-            let lead: Vec<Cell> = name.iter().map(|n| Cell::text(n)).collect();
-            match &by {
-                // Decision 2: without `by`, one row per positive step, also
-                // when nobody reaches it.
-                None => {
-                    let furthest: Vec<usize> = in_block.iter().map(|(f, _)| *f).collect();
-                    funnel_rows(&lead, &furthest, &labels, &mut rows);
-                }
-                // Decision 2: "Groups = the distinct values among actors
-                // reaching step 1", ascending with null last; an empty block
-                // has no rows.
-                Some(_) => {
-                    let mut groups: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
-                    for (furthest, group) in in_block {
-                        groups
-                            .entry(Key(vec![group.clone()]))
-                            .or_default()
-                            .push(*furthest);
-                    }
-                    for (group, furthest) in groups {
-                        let mut lead = lead.clone();
-                        lead.extend(group.0);
-                        funnel_rows(&lead, &furthest, &labels, &mut rows);
-                    }
-                }
-            }
-        }
-        Table { columns, rows }
-    }
-
     // ----- retention -----------------------------------------------------------------
 
     fn retention(&self, r: &Retention) -> Table {
@@ -849,37 +720,6 @@ impl<'a> Analyzer<'a> {
             rows.push(row);
         }
         Table { columns, rows }
-    }
-}
-
-/// The rows of one funnel block (or one `by` group of it): `lead` (the
-/// `segment` and `by` cells), then per positive step `step`, `label`,
-/// `users`, `conversion`, `step_conversion`. `furthest` holds the furthest
-/// step of every actor of the group that reached step 1.
-fn funnel_rows(lead: &[Cell], furthest: &[usize], labels: &[String], rows: &mut Vec<Vec<Cell>>) {
-    let users: Vec<i64> = (1..=labels.len())
-        .map(|j| furthest.iter().filter(|&&f| f >= j).count() as i64)
-        .collect();
-    let ratio = |a: i64, b: i64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    for (i, label) in labels.iter().enumerate() {
-        // "`conversion = users / users at step 1` and `step_conversion =
-        // users / users at the previous step` (1 for step 1; 0 when the
-        // divisor is 0)": step 1 has 1 always, as written.
-        let conversion = ratio(users[i], users[0]);
-        let step_conversion = if i == 0 {
-            1.0
-        } else {
-            ratio(users[i], users[i - 1])
-        };
-        let mut row = lead.to_vec();
-        row.extend([
-            Cell::Int(i as i64 + 1),
-            Cell::text(label),
-            Cell::Int(users[i]),
-            Cell::Float(conversion),
-            Cell::Float(step_conversion),
-        ]);
-        rows.push(row);
     }
 }
 

@@ -367,8 +367,10 @@ fn with_clauses(head: String, clauses: Vec<(&str, Option<String>)>) -> String {
 
 // ----- the four analyses -------------------------------------------------------------
 
-/// `funnel step then [not] step ... [within] [for] [compare] [by] [range]`:
-/// 2–4 positive steps and 0–2 negated ones, in the middle or at the end.
+/// `funnel step then [not] step ... [within] [in ... order] [holding]
+/// [every] [for] [compare] [by] [range]`: 2–4 positive steps and 0–2
+/// negated ones, in the middle or at the end (none in strict or any
+/// order, which take none; nor `by` an event column in any order).
 fn arb_funnel(
     shape: Shape,
     scale: Scale,
@@ -386,19 +388,34 @@ fn arb_funnel(
         option::weighted(0.4, arb_analysis_within(scale)),
         arb_segs(audience, shape, names, true),
         option::weighted(0.4, arb_analysis_range(scale)),
+        (
+            prop_oneof![2 => Just(None), 1 => Just(Some("strict")), 1 => Just(Some("any"))],
+            option::weighted(0.2, arb_held_columns()),
+            option::weighted(0.25, select(vec!["day", "week", "month"])),
+        ),
     )
         .prop_flat_map(
-            move |(positive, negated, within, (scope, compare, eff), range)| {
-                let by = option::weighted(0.4, select(by_columns(eff, shape)));
+            move |(positive, negated, within, (scope, compare, eff), range, (order, holding, every))| {
+                let mut columns = by_columns(eff, shape);
+                if order == Some("any") {
+                    columns.retain(|c| !is_event_column(c, shape));
+                }
+                let by = if columns.is_empty() {
+                    Just(None).boxed()
+                } else {
+                    option::weighted(0.4, select(columns)).boxed()
+                };
+                let negated = if order.is_some() { Vec::new() } else { negated };
                 (
-                    Just((positive.clone(), negated.clone(), within.clone())),
+                    Just((positive.clone(), negated, within.clone())),
                     Just((scope.clone(), compare.clone(), range.clone())),
+                    Just((order, holding.clone(), every)),
                     by,
                 )
             },
         )
         .prop_map(
-            |((positive, negated, within), (scope, compare, range), by)| {
+            |((positive, negated, within), (scope, compare, range), (order, holding, every), by)| {
                 // A negated step stands after positive step `gap` (1-based; the
                 // last gap is the end of the funnel).
                 let mut steps: Vec<String> = Vec::new();
@@ -415,6 +432,9 @@ fn arb_funnel(
                     format!("funnel {}", steps.join(" then ")),
                     vec![
                         ("", within),
+                        ("in ", order.map(|o| format!("{o} order"))),
+                        ("holding ", holding.map(str::to_string)),
+                        ("every ", every.map(str::to_string)),
                         ("for ", scope),
                         ("compare ", compare),
                         ("by ", by.map(str::to_string)),
@@ -424,6 +444,21 @@ fn arb_funnel(
             },
         )
         .boxed()
+}
+
+/// The columns of a funnel's `holding`: event columns of [`arb_dataset`]
+/// with nulls and few distinct values.
+fn arb_held_columns() -> BoxedStrategy<&'static str> {
+    select(vec!["product_id", "device", "qty", "product_id, device"]).boxed()
+}
+
+/// Whether a `by` name of [`by_columns`] is a column of the events table.
+fn is_event_column(name: &str, shape: Shape) -> bool {
+    match name {
+        "device" | "event_type" | "name" | "qty" | "amount" | "session_id" | "user_id" => true,
+        "account_id" => shape.events_have_account_column,
+        _ => false,
+    }
 }
 
 /// `retention step returning step [every] [periods] [for] [by] [range]`.

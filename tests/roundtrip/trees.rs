@@ -382,6 +382,12 @@ fn funnel() -> BoxedStrategy<Funnel> {
     struct_of!(Funnel {
         steps: steps(2),
         within: option::of(within()),
+        order: option::of(
+            select(vec![OrderKind::Strict, OrderKind::Any])
+                .prop_map(|kind| FunnelOrder { kind, span: sp() })
+        ),
+        holding: option::of(holding()),
+        every: option::of(select(vec![Period::Day, Period::Week, Period::Month])),
         scope: option::of(seg_ref()),
         compare: vec(seg_ref(), 0..3),
         by: option::of(ident()),

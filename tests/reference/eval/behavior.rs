@@ -103,7 +103,7 @@ impl<'a> Evaluator<'a> {
 
     /// One complete assignment `chosen` (one event per positive step): the
     /// `within` rule and every negated step.
-    pub(super) fn assignment_ok(
+    pub(in crate::reference) fn assignment_ok(
         &self,
         events: &[&RefEvent],
         steps: &[SeqStep],

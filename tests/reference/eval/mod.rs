@@ -34,7 +34,7 @@ mod lifecycle;
 mod values;
 
 pub use csv::parse_csv;
-pub(in crate::reference) use values::like;
+pub(in crate::reference) use values::{duration_ms, like};
 pub(super) use values::{event_value, profile_value};
 
 /// A set of actors: their keys as text (§6: keys are compared as text).

@@ -36,7 +36,7 @@ pub(super) const TOP: &str = "__segql_top";
 /// `all`) and have a value of every shared column (a session for `within
 /// session`, the held values for `holding`), with the held values as
 /// columns.
-fn step_events(
+pub(in crate::lower) fn step_events(
     steps: &[StepIr],
     shared: &Shared,
     events: LogicalPlanBuilder,

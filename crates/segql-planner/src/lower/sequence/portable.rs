@@ -136,9 +136,11 @@ impl Lowering<'_> {
             let mut start_keys = vec![column(ACTOR).alias("__segql_s_actor")];
             start_keys.extend(starts_shared.iter().map(|(c, s)| column(c).alias(s)));
             start_keys.push(column(TS).alias(START));
+            // A chain starts at a step-1 event with every held value (a
+            // null never matches).
             let mut first_step = filter_form(positive_first.clone());
-            if strict_held && let Some(present) = shared.present() {
-                first_step = first_step.and(present);
+            for (held, _) in &starts_held {
+                first_step = first_step.and(column(held).is_not_null());
             }
             let starts = LogicalPlanBuilder::from(rows_plan.clone())
                 .filter(first_step)?
