@@ -395,7 +395,14 @@ fn arb_funnel(
         ),
     )
         .prop_flat_map(
-            move |(positive, negated, within, (scope, compare, eff), range, (order, holding, every))| {
+            move |(
+                positive,
+                negated,
+                within,
+                (scope, compare, eff),
+                range,
+                (order, holding, every),
+            )| {
                 let mut columns = by_columns(eff, shape);
                 if order == Some("any") {
                     columns.retain(|c| !is_event_column(c, shape));
@@ -415,7 +422,12 @@ fn arb_funnel(
             },
         )
         .prop_map(
-            |((positive, negated, within), (scope, compare, range), (order, holding, every), by)| {
+            |(
+                (positive, negated, within),
+                (scope, compare, range),
+                (order, holding, every),
+                by,
+            )| {
                 // A negated step stands after positive step `gap` (1-based; the
                 // last gap is the end of the funnel).
                 let mut steps: Vec<String> = Vec::new();

@@ -85,6 +85,8 @@ pub(crate) fn funnel() -> Result {
                 "step_conversion",
                 floats(&[Some(1.0), Some(0.724), Some(0.0)]),
             ),
+            ("average_seconds", floats(&[None, Some(95.25), None])),
+            ("median_seconds", floats(&[None, Some(72.4), None])),
         ],
         None,
     )
@@ -95,14 +97,55 @@ pub(crate) fn funnel() -> Result {
 pub(crate) fn funnel_compare() -> Result {
     const CART: Option<&str> = Some("viewed \"/cart\"");
     const CHECKOUT: Option<&str> = Some("action \"CHECKOUT\"");
-    // segment, device, step, label, users, conversion, step_conversion
+    // segment, device, step, label, users, conversion, step_conversion,
+    // average_seconds, median_seconds
     let rows = [
-        ("premium", Some("desktop"), 1, CART, 200, 1.0, 1.0),
-        ("premium", Some("desktop"), 2, CHECKOUT, 50, 0.25, 0.25),
-        ("premium", Some("mobile"), 1, CART, 1234, 1.0, 1.0),
-        ("premium", Some("mobile"), 2, CHECKOUT, 1234, 1.0, 1.0),
-        ("free", None, 1, CART, 0, 0.0, 1.0),
-        ("free", None, 2, CHECKOUT, 0, 0.0, 0.0),
+        (
+            "premium",
+            Some("desktop"),
+            1,
+            CART,
+            200,
+            1.0,
+            1.0,
+            None,
+            None,
+        ),
+        (
+            "premium",
+            Some("desktop"),
+            2,
+            CHECKOUT,
+            50,
+            0.25,
+            0.25,
+            Some(4000.0),
+            Some(3725.0),
+        ),
+        (
+            "premium",
+            Some("mobile"),
+            1,
+            CART,
+            1234,
+            1.0,
+            1.0,
+            None,
+            None,
+        ),
+        (
+            "premium",
+            Some("mobile"),
+            2,
+            CHECKOUT,
+            1234,
+            1.0,
+            1.0,
+            Some(8.5),
+            Some(6.25),
+        ),
+        ("free", None, 1, CART, 0, 0.0, 1.0, None, None),
+        ("free", None, 2, CHECKOUT, 0, 0.0, 0.0, None, None),
     ];
     table(
         vec![
@@ -113,8 +156,44 @@ pub(crate) fn funnel_compare() -> Result {
             ("users", ints(&rows.map(|r| Some(r.4)))),
             ("conversion", floats(&rows.map(|r| Some(r.5)))),
             ("step_conversion", floats(&rows.map(|r| Some(r.6)))),
+            ("average_seconds", floats(&rows.map(|r| r.7))),
+            ("median_seconds", floats(&rows.map(|r| r.8))),
         ],
         Some(3),
+    )
+}
+
+/// `every week by device`: two groups, the second with one period.
+pub(crate) fn funnel_trend() -> Result {
+    const CART: Option<&str> = Some("viewed \"/cart\"");
+    const CHECKOUT: Option<&str> = Some("action \"CHECKOUT\"");
+    // device, period (days since 1970), step, label, users, conversion
+    let rows = [
+        (Some("desktop"), 20454, 1, CART, 120, 1.0),
+        (Some("desktop"), 20454, 2, CHECKOUT, 30, 0.25),
+        (Some("desktop"), 20461, 1, CART, 80, 1.0),
+        (Some("desktop"), 20461, 2, CHECKOUT, 40, 0.5),
+        (None, 20461, 1, CART, 3, 1.0),
+        (None, 20461, 2, CHECKOUT, 0, 0.0),
+    ];
+    table(
+        vec![
+            ("device", strs(&rows.map(|r| r.0))),
+            (
+                "period",
+                Arc::new(arrow::array::Date32Array::from(
+                    rows.map(|r| Some(r.1)).to_vec(),
+                )),
+            ),
+            ("step", ints(&rows.map(|r| Some(r.2)))),
+            ("label", strs(&rows.map(|r| r.3))),
+            ("users", ints(&rows.map(|r| Some(r.4)))),
+            ("conversion", floats(&rows.map(|r| Some(r.5)))),
+            ("step_conversion", floats(&rows.map(|r| Some(r.5)))),
+            ("average_seconds", floats(&rows.map(|_| None))),
+            ("median_seconds", floats(&rows.map(|_| None))),
+        ],
+        None,
     )
 }
 

@@ -365,4 +365,3 @@ fn funnel_rows(lead: &[Cell], actors: &[&Reached], labels: &[String], rows: &mut
         rows.push(row);
     }
 }
-

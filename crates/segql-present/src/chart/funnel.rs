@@ -1,10 +1,11 @@
 //! The funnel as an SVG chart: vertical bars of users per step, grouped
-//! per segment and `by` group, one colour per group, on one scale; a key
+//! per segment and `by` group, one colour per group, on one scale, each
+//! with its users, conversion and median time to convert above it; a key
 //! of the step labels below.
 
 use super::{FONT, SMALL, SMALL_CHAR_PX, TEXT, color, empty_chart, err, label, render};
 use crate::present::read::Funnel;
-use crate::present::text::{count_text, percent, truncate};
+use crate::present::text::{count_text, duration_text, percent, truncate};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
@@ -25,6 +26,7 @@ pub(super) fn funnel_chart(funnel: &Funnel) -> Result<String, String> {
         x1: f64,
         users: Option<i64>,
         conversion: Option<f64>,
+        median_seconds: Option<f64>,
     }
     let mut bars = Vec::new();
     let mut spans = Vec::new();
@@ -42,6 +44,7 @@ pub(super) fn funnel_chart(funnel: &Funnel) -> Result<String, String> {
                 x1: x + 0.9,
                 users: step.users,
                 conversion: step.conversion,
+                median_seconds: step.median_seconds,
             });
             x += 1.0;
         }
@@ -72,7 +75,7 @@ pub(super) fn funnel_chart(funnel: &Funnel) -> Result<String, String> {
             &plot,
             HEADING,
             (0f64..slots, x_label_px),
-            (top as f64 * 1.25, "users"),
+            (top as f64 * 1.35, "users"),
         )?;
         for bar in &bars {
             if let Some(users) = bar.users.filter(|u| *u > 0) {
@@ -88,10 +91,17 @@ pub(super) fn funnel_chart(funnel: &Funnel) -> Result<String, String> {
             let middle = (bar.x0 + bar.x1) / 2.0;
             let (cx, axis) = chart.backend_coord(&(middle, 0.0));
             let (_, bar_top) = chart.backend_coord(&(middle, bar.users.unwrap_or(0).max(0) as f64));
-            // Users and conversion above the bar, the step number below.
+            // Users, conversion and the median time to convert above the
+            // bar, the step number below.
             for (text, y, size, v) in [
                 (count_text(bar.users), bar_top - 3, SMALL, VPos::Bottom),
                 (percent(bar.conversion), bar_top - 17, SMALL, VPos::Bottom),
+                (
+                    duration_text(bar.median_seconds),
+                    bar_top - 31,
+                    SMALL,
+                    VPos::Bottom,
+                ),
                 (bar.step.to_string(), axis + 6, FONT, VPos::Top),
             ] {
                 label(root, &text, (cx, y), size, TEXT, (HPos::Center, v))?;

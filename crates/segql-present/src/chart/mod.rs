@@ -1,5 +1,6 @@
 //! Charts of analysis results as SVG, drawn with `plotters`: a bar chart
-//! for funnels, a heat map for retention, ranked horizontal bars for paths,
+//! for funnels (a line of conversion per period for funnels with `every`),
+//! a heat map for retention, ranked horizontal bars for paths,
 //! a line chart for explore time series, stacked columns around an axis
 //! for lifecycle and a bar chart for stickiness.
 //!
@@ -25,6 +26,7 @@
 mod bars;
 mod explore;
 mod funnel;
+mod funnel_trend;
 mod lifecycle;
 mod paths;
 mod retention;
@@ -35,7 +37,8 @@ mod tests;
 
 use crate::AnalysisKind;
 use crate::present::read::{
-    read_explore, read_funnel, read_lifecycle, read_paths, read_retention, read_stickiness,
+    read_explore, read_funnel, read_funnel_trend, read_lifecycle, read_paths, read_retention,
+    read_stickiness,
 };
 use crate::present::text::group_digits;
 use arrow::array::RecordBatch;
@@ -55,7 +58,9 @@ pub fn svg_chart(
 ) -> Result<String, String> {
     match kind {
         AnalysisKind::Funnel => funnel::funnel_chart(&read_funnel(batches, schema)?),
-        AnalysisKind::FunnelTrend(_) => Err("FIXME-TREND".to_string()),
+        AnalysisKind::FunnelTrend(_) => {
+            funnel_trend::funnel_trend_chart(&read_funnel_trend(batches, schema)?)
+        }
         AnalysisKind::Retention(period) => {
             retention::retention_chart(&read_retention(batches, schema)?, period)
         }

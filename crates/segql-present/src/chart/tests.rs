@@ -624,3 +624,35 @@ fn wrong_results_are_errors() {
     let error = svg_chart(AnalysisKind::Explore, &batches, &schema).unwrap_err();
     assert!(error.contains("no measure column"), "{error}");
 }
+
+#[test]
+fn funnel_trends_draw_a_conversion_line_per_group() {
+    let svg = chart(AnalysisKind::FunnelTrend(Period::Week), funnel_trend());
+    assert!(
+        svg.contains("conversion to action &quot;CHECKOUT&quot;"),
+        "{svg}"
+    );
+    // Two groups: a line through the two desktop periods, one point for
+    // the null group; a key entry for each.
+    let line = format!("stroke=\"{}\"", hex(PALETTE[0]));
+    let lines = svg
+        .lines()
+        .filter(|l| l.starts_with("<polyline") && l.contains(&line))
+        .count();
+    assert_eq!(lines, 1, "{svg}");
+    assert_eq!(svg.matches("<circle").count(), 3, "{svg}");
+    assert!(svg.contains("device = desktop") && svg.contains("device = null"));
+    // The periods are written under the axis.
+    assert!(svg.contains("2026-01-01") && svg.contains("2026-01-08"));
+    let empty = chart(
+        AnalysisKind::FunnelTrend(Period::Week),
+        no_rows(funnel_trend()),
+    );
+    assert!(empty.contains("no rows"));
+}
+
+#[test]
+fn funnel_bars_carry_their_median_time_to_convert() {
+    let svg = chart(AnalysisKind::Funnel, funnel());
+    assert!(svg.contains("\n1m 12s\n"), "{svg}");
+}

@@ -1,15 +1,16 @@
 //! The funnel on a terminal: bars of users per step, one block per
-//! segment and `by` group.
+//! segment and `by` group, with each step's median time to convert.
 
 use super::drawable;
 use super::read::read_funnel;
-use super::text::{bar, count_text, percent, truncate, widest};
+use super::text::{bar, count_text, duration_text, percent, truncate, widest};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 
 /// A funnel as horizontal bars, one line per step: the step's label, a bar
 /// of its users relative to step 1 of its block, the users and the
-/// conversion (`72.4%`). Each segment (`compare`) and `by` group is a block
+/// conversion (`72.4%`), and from step 2 the median time to convert
+/// (`median 3m 12s`). Each segment (`compare`) and `by` group is a block
 /// under a header line (`premium · device = mobile`), blocks separated by
 /// a blank line. `width` is the width of a line in characters: the label
 /// column gets up to 2/5 of it and the bar the rest, but never fewer than
@@ -27,7 +28,12 @@ pub fn funnel_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) ->
     let longest_label = widest("", steps().map(|s| &s.label));
     let users_width = widest("", steps().map(|s| count_text(s.users)));
     let conversion_width = widest("", steps().map(|s| percent(s.conversion)));
-    let rest = indent + 2 + 2 + users_width + 2 + conversion_width;
+    let time = |s: &super::read::FunnelStep| match duration_text(s.median_seconds) {
+        t if t.is_empty() => t,
+        t => format!("  median {t}"),
+    };
+    let time_width = widest("", steps().map(time));
+    let rest = indent + 2 + 2 + users_width + 2 + conversion_width + time_width;
     let (label_width, bar_width) = layout(width, longest_label, rest);
     let mut out = String::new();
     for (i, block) in funnel.blocks.iter().enumerate() {
@@ -40,14 +46,17 @@ pub fn funnel_bars(batches: &[RecordBatch], schema: &SchemaRef, width: usize) ->
         }
         let first = block.steps.first().and_then(|s| s.users).unwrap_or(0);
         for step in &block.steps {
-            out.push_str(&format!(
-                "{:indent$}{:<label_width$}  {:<bar_width$}  {:>users_width$}  {:>conversion_width$}\n",
+            let line = format!(
+                "{:indent$}{:<label_width$}  {:<bar_width$}  {:>users_width$}  {:>conversion_width$}{}",
                 "",
                 truncate(&step.label, label_width),
                 bar(step.users, first, bar_width),
                 count_text(step.users),
                 percent(step.conversion),
-            ));
+                time(step),
+            );
+            out.push_str(line.trim_end());
+            out.push('\n');
         }
     }
     out

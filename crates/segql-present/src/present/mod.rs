@@ -1,5 +1,5 @@
 //! Pictures of analysis results for a terminal, where people look rather
-//! than read: funnel bars, a retention triangle, explore sparklines,
+//! than read: funnel bars, funnel trend lines, a retention triangle, explore sparklines,
 //! ranked path bars, lifecycle bars around an axis and stickiness bars.
 //!
 //! Each function is pure: record batches and their schema in, text out.
@@ -21,6 +21,7 @@
 
 mod explore;
 mod funnel;
+mod funnel_trend;
 mod lifecycle;
 mod paths;
 pub(crate) mod read;
@@ -33,6 +34,7 @@ mod tests;
 
 pub use explore::{MAX_SPARK, explore_sparklines};
 pub use funnel::funnel_bars;
+pub use funnel_trend::funnel_trend_lines;
 pub use lifecycle::lifecycle_bars;
 pub use paths::paths_bars;
 pub use retention::{blank_unobserved, retention_triangle};
@@ -87,9 +89,4 @@ pub fn picture(
         AnalysisKind::Stickiness(_) => Some(stickiness_bars(batches, schema, width)),
         AnalysisKind::Members => None,
     }
-}
-
-// FIXME-TREND
-fn funnel_trend_lines(batches: &[RecordBatch], schema: &SchemaRef, width: usize) -> String {
-    funnel_bars(batches, schema, width)
 }

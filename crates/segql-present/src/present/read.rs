@@ -11,7 +11,6 @@ use arrow::datatypes::{
     ArrowPrimitiveType, DataType, Float64Type, Int32Type, Int64Type, SchemaRef, TimeUnit,
 };
 use arrow::util::display::{ArrayFormatter, FormatOptions};
-use segql_syntax::result::FUNNEL_COLUMNS as FUNNEL_TAIL;
 use segql_syntax::result::LIFECYCLE_STATUSES;
 use std::collections::HashMap;
 
@@ -149,6 +148,9 @@ pub(crate) struct FunnelStep {
     pub label: String,
     pub users: Option<i64>,
     pub conversion: Option<f64>,
+    /// The median time to convert to the step, in seconds (none for step 1
+    /// and for a step nobody reaches).
+    pub median_seconds: Option<f64>,
 }
 
 /// The steps of one segment and `by` group.
@@ -170,14 +172,34 @@ impl Funnel {
     /// `premium · device = mobile`; None when the funnel has one block
     /// without segment or `by`.
     pub(crate) fn header(&self, block: &FunnelBlock) -> Option<String> {
-        let mut parts = Vec::new();
-        if let Some(segment) = &block.segment {
-            parts.push(segment.clone());
-        }
-        if let (Some(name), Some(value)) = (&self.by_name, &block.by) {
-            parts.push(format!("{name} = {value}"));
-        }
-        (!parts.is_empty()).then(|| parts.join(" · "))
+        group_header(
+            block.segment.as_deref(),
+            self.by_name.as_deref(),
+            block.by.as_deref(),
+        )
+    }
+}
+
+/// `premium · device = mobile`: a compared segment and a `by` group.
+fn group_header(segment: Option<&str>, by_name: Option<&str>, by: Option<&str>) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(segment) = segment {
+        parts.push(segment.to_string());
+    }
+    if let (Some(name), Some(value)) = (by_name, by) {
+        parts.push(format!("{name} = {value}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// The indexes of a funnel's `segment` and `by` columns among the
+/// `leading` columns before its own (`[segment,] [by]`).
+fn funnel_groups(names: &[String], leading: usize) -> (Option<usize>, Option<usize>) {
+    match leading {
+        0 => (None, None),
+        1 if names[0] == "segment" => (Some(0), None),
+        1 => (None, Some(0)),
+        _ => (Some(leading - 2), Some(leading - 1)),
     }
 }
 
@@ -187,14 +209,13 @@ pub(crate) fn read_funnel(batches: &[RecordBatch], schema: &SchemaRef) -> Result
     let label = columns.text(columns.index("label")?)?;
     let users = columns.ints(columns.index("users")?)?;
     let conversion = columns.floats(columns.index("conversion")?)?;
-    // `[segment,] [by,]` come before the fixed columns.
-    let prefix = columns.index("step")?;
-    let (segment_index, by_index) = match prefix {
-        0 => (None, None),
-        1 if names[0] == "segment" && names.len() == FUNNEL_TAIL.len() + 1 => (Some(0), None),
-        1 => (None, Some(0)),
-        _ => (Some(prefix - 2), Some(prefix - 1)),
+    // A funnel written before times to convert has no median.
+    let median = match columns.index("median_seconds") {
+        Ok(i) => columns.floats(i)?,
+        Err(_) => vec![None; columns.rows()],
     };
+    // `[segment,] [by,]` come before the fixed columns.
+    let (segment_index, by_index) = funnel_groups(&names, columns.index("step")?);
     let segment = segment_index.map(|i| columns.text(i)).transpose()?;
     let by = by_index.map(|i| columns.text(i)).transpose()?;
     let mut blocks: Vec<FunnelBlock> = Vec::new();
@@ -216,11 +237,109 @@ pub(crate) fn read_funnel(batches: &[RecordBatch], schema: &SchemaRef) -> Result
             label: label[row].clone(),
             users: users[row],
             conversion: conversion[row],
+            median_seconds: median[row],
         });
     }
     Ok(Funnel {
         by_name: by_index.map(|i| names[i].clone()),
         blocks,
+    })
+}
+
+/// A funnel with `every`: per segment and `by` group, the conversion of
+/// each period's entrants through the last step.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FunnelTrend {
+    /// The last step's label.
+    pub last_step: String,
+    pub series: Vec<TrendSeries>,
+}
+
+/// One segment and `by` group of a funnel trend.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TrendSeries {
+    /// `premium · device = mobile`; None for the one group of a funnel
+    /// without them.
+    pub header: Option<String>,
+    pub points: Vec<TrendPoint>,
+}
+
+/// One period of a funnel trend.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TrendPoint {
+    /// The period's first day, as printed.
+    pub period: String,
+    /// The actors who entered in the period (step 1).
+    pub entered: Option<i64>,
+    /// Their conversion through the last step.
+    pub conversion: Option<f64>,
+}
+
+pub(crate) fn read_funnel_trend(
+    batches: &[RecordBatch],
+    schema: &SchemaRef,
+) -> Result<FunnelTrend, String> {
+    let columns = Columns::new(batches, schema)?;
+    let names = columns.names();
+    let step = columns.ints(columns.index("step")?)?;
+    let label = columns.text(columns.index("label")?)?;
+    let users = columns.ints(columns.index("users")?)?;
+    let conversion = columns.floats(columns.index("conversion")?)?;
+    let period_index = columns.index("period")?;
+    let period = columns.text(period_index)?;
+    // `[segment,] [by,]` come before `period`.
+    let (segment_index, by_index) = match period_index {
+        0 => (None, None),
+        1 if names[0] == "segment" => (Some(0), None),
+        1 => (None, Some(0)),
+        _ => (Some(period_index - 2), Some(period_index - 1)),
+    };
+    let segment = segment_index.map(|i| columns.text(i)).transpose()?;
+    let by = by_index.map(|i| columns.text(i)).transpose()?;
+    let by_name = by_index.map(|i| names[i].clone());
+    let mut series: Vec<(Option<String>, Option<String>, TrendSeries)> = Vec::new();
+    let mut last_step = String::new();
+    let mut last_number = 0;
+    for row in 0..columns.rows() {
+        let key = (
+            segment.as_ref().map(|s| s[row].clone()),
+            by.as_ref().map(|b| b[row].clone()),
+        );
+        if series
+            .last()
+            .is_none_or(|(s, b, _)| (s, b) != (&key.0, &key.1))
+        {
+            let header = group_header(key.0.as_deref(), by_name.as_deref(), key.1.as_deref());
+            series.push((
+                key.0,
+                key.1,
+                TrendSeries {
+                    header,
+                    points: Vec::new(),
+                },
+            ));
+        }
+        let points = &mut series.last_mut().expect("a series was pushed").2.points;
+        let number = step[row].unwrap_or(0);
+        if number == 1 {
+            points.push(TrendPoint {
+                period: period[row].clone(),
+                entered: users[row],
+                conversion: None,
+            });
+        }
+        // Rows come by step: the last one of a period gives its conversion.
+        if let Some(point) = points.last_mut() {
+            point.conversion = conversion[row];
+        }
+        if number >= last_number {
+            last_number = number;
+            last_step = label[row].clone();
+        }
+    }
+    Ok(FunnelTrend {
+        last_step,
+        series: series.into_iter().map(|(_, _, s)| s).collect(),
     })
 }
 

@@ -16,13 +16,13 @@ use std::sync::Arc;
 #[test]
 fn funnel_one_block() {
     let (batches, schema) = funnel();
-    let expected = r#"viewed "/cart"     ██████████████████████████  1,000  100.0%
-action "CHECKOUT"  ██████████████████▉           724   72.4%
-event "purchase"                                   0    0.0%
+    let expected = r#"viewed "/cart"     ███████████  1,000  100.0%
+action "CHECKOUT"  ████████       724   72.4%  median 1m 12s
+event "purchase"                    0    0.0%
 "#;
     assert_eq!(funnel_bars(&batches, &schema, 60), expected);
-    // Every line fills the width asked for.
-    assert!(expected.lines().all(|l| l.chars().count() == 60));
+    // The longest line fills the width asked for.
+    assert_eq!(expected.lines().map(|l| l.chars().count()).max(), Some(60));
 }
 
 #[test]
@@ -30,16 +30,16 @@ fn funnel_blocks_have_headers_and_zero_blocks_have_no_bars() {
     let (batches, schema) = funnel_compare();
     assert_eq!(batches.len(), 2);
     let expected = r#"premium · device = desktop
-  viewed "/cart"     ████████████████████████    200  100.0%
-  action "CHECKOUT"  ██████                       50   25.0%
+  viewed "/cart"     ██████████    200  100.0%
+  action "CHECKOUT"  ██▌            50   25.0%  median 1h 02m
 
 premium · device = mobile
-  viewed "/cart"     ████████████████████████  1,234  100.0%
-  action "CHECKOUT"  ████████████████████████  1,234  100.0%
+  viewed "/cart"     ██████████  1,234  100.0%
+  action "CHECKOUT"  ██████████  1,234  100.0%  median 6.2s
 
 free · device = null
-  viewed "/cart"                                   0    0.0%
-  action "CHECKOUT"                                0    0.0%
+  viewed "/cart"                     0    0.0%
+  action "CHECKOUT"                  0    0.0%
 "#;
     assert_eq!(funnel_bars(&batches, &schema, 60), expected);
 }
@@ -515,4 +515,53 @@ fn dates_are_utc_civil_dates() {
     assert_eq!(super::utc_date(0), "1970-01-01");
     assert_eq!(super::utc_date(1_774_915_200_000_000), "2026-03-31");
     assert_eq!(super::utc_date(-1), "1969-12-31");
+}
+
+#[test]
+fn funnel_steps_show_their_median_time_to_convert() {
+    let (batches, schema) = funnel();
+    let text = funnel_bars(&batches, &schema, 60);
+    let lines: Vec<&str> = text.lines().collect();
+    // Step 1 has no time; step 2 has its median; step 3 nobody reached.
+    assert!(!lines[0].contains("median"), "{text}");
+    assert!(lines[1].ends_with("724   72.4%  median 1m 12s"), "{text}");
+    assert!(!lines[2].contains("median"), "{text}");
+    let (batches, schema) = funnel_compare();
+    let text = funnel_bars(&batches, &schema, 60);
+    assert!(text.contains("25.0%  median 1h 02m"), "{text}");
+    assert!(text.contains("100.0%  median 6.2s"), "{text}");
+}
+
+#[test]
+fn durations_read_at_a_glance() {
+    use super::text::duration_text;
+    let cases = [
+        (None, ""),
+        (Some(0.0), "0.0s"),
+        (Some(0.4), "0.4s"),
+        (Some(9.96), "10.0s"),
+        (Some(42.4), "42s"),
+        (Some(192.0), "3m 12s"),
+        (Some(7500.0), "2h 05m"),
+        (Some(273_600.0), "3d 04h"),
+        (Some(-1.0), ""),
+    ];
+    for (seconds, text) in cases {
+        assert_eq!(duration_text(seconds), text, "{seconds:?}");
+    }
+}
+
+#[test]
+fn funnel_trend_lines_give_each_period_its_conversion() {
+    let (batches, schema) = funnel_trend();
+    let expected = r#"conversion to action "CHECKOUT" by period of entry
+device = desktop
+  2026-01-01  ██████████                                25.0%  of 120
+  2026-01-08  ████████████████████                      50.0%  of  80
+device = null
+  2026-01-08                                             0.0%  of   3
+"#;
+    assert_eq!(funnel_trend_lines(&batches, &schema, 70), expected);
+    let (batches, schema) = no_rows(funnel_trend());
+    assert_eq!(funnel_trend_lines(&batches, &schema, 70), "no rows\n");
 }

@@ -38,6 +38,33 @@ pub(crate) fn percent(rate: Option<f64>) -> String {
     }
 }
 
+/// A time to convert in seconds, short: `0.4s`, `42s`, `3m 12s`, `2h 05m`,
+/// `3d 04h`; empty for none (step 1, a step nobody reaches).
+pub(crate) fn duration_text(seconds: Option<f64>) -> String {
+    let Some(s) = seconds.filter(|s| s.is_finite() && *s >= 0.0) else {
+        return String::new();
+    };
+    if s < 10.0 {
+        return format!("{s:.1}s");
+    }
+    let whole = s.round() as i64;
+    let (days, hours, minutes, secs) = (
+        whole / 86_400,
+        whole % 86_400 / 3600,
+        whole % 3600 / 60,
+        whole % 60,
+    );
+    if whole < 60 {
+        format!("{secs}s")
+    } else if whole < 3600 {
+        format!("{minutes}m {secs:02}s")
+    } else if whole < 86_400 {
+        format!("{hours}h {minutes:02}m")
+    } else {
+        format!("{days}d {hours:02}h")
+    }
+}
+
 /// `text` cut to `width` characters, the last one `…` when it was cut.
 pub(crate) fn truncate(text: &str, width: usize) -> String {
     if text.chars().count() <= width {

@@ -32,7 +32,8 @@ pub struct Funnel {
 impl std::fmt::Debug for Funnel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut out = f.debug_struct("Funnel");
-        out.field("steps", &self.steps).field("within", &self.within);
+        out.field("steps", &self.steps)
+            .field("within", &self.within);
         if let Some(order) = &self.order {
             out.field("order", order);
         }

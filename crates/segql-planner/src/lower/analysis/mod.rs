@@ -83,7 +83,9 @@ impl Lowering<'_> {
         let Some(profile) = self.profile_relation()? else {
             let mut projection: Vec<Expr> = names.iter().map(|n| column(n)).collect();
             projection.push(lit(ScalarValue::Null).alias(BY));
-            return LogicalPlanBuilder::from(actors).project(projection)?.build();
+            return LogicalPlanBuilder::from(actors)
+                .project(projection)?
+                .build();
         };
         let profile = profile
             .project(vec![

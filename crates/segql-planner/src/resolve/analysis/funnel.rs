@@ -2,8 +2,8 @@
 //! it, optionally compared across segments or grouped `by` a column.
 
 use super::Resolver;
-use crate::ir::FunnelIr;
 use crate::ir::BySource;
+use crate::ir::FunnelIr;
 use segql_syntax::{Diagnostic, Funnel, OrderKind, SegRefKind, codes};
 
 impl Resolver<'_> {
@@ -54,10 +54,7 @@ impl Resolver<'_> {
                 .collect(),
             steps,
             within: Self::within(f.within.as_ref()),
-            order: f
-                .order
-                .as_ref()
-                .map_or(OrderKind::Sequential, |o| o.kind),
+            order: f.order.as_ref().map_or(OrderKind::Sequential, |o| o.kind),
             holding: self.holding(f.holding.as_ref())?,
             every: f.every,
             compare,

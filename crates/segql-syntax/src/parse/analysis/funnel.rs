@@ -114,7 +114,10 @@ fn funnel_order(i: Input) -> PResult<Option<FunnelOrder>> {
                 at,
                 Diagnostic::error(
                     codes::SYNTAX,
-                    format!("expected `order` after `in {}`, found {found}", kind.keyword()),
+                    format!(
+                        "expected `order` after `in {}`, found {found}",
+                        kind.keyword()
+                    ),
                 )
                 .with_span(span)
                 .with_label("expected `order`")

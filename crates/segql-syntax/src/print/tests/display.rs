@@ -471,11 +471,14 @@ fn printer_funnel() {
     let f = funnel_example();
     assert_eq!(
         stmt(StatementKind::Funnel(f.clone())).to_string(),
-        r#"funnel viewed "/cart" then action "CHECKOUT" then not error within 1 day for premium compare seg1, (users who have plan = "premium") by device during last 7 days"#
+        r#"funnel viewed "/cart" then action "CHECKOUT" then not error within 1 day holding product_id every week for premium compare seg1, (users who have plan = "premium") by device during last 7 days"#
     );
     let bare = Funnel {
         steps: f.steps[..2].to_vec(),
         within: None,
+        order: None,
+        holding: None,
+        every: None,
         scope: None,
         compare: vec![],
         by: None,
@@ -485,6 +488,16 @@ fn printer_funnel() {
         bare.to_string(),
         r#"funnel viewed "/cart" then action "CHECKOUT""#
     );
+    for (kind, text) in [(OrderKind::Strict, "strict"), (OrderKind::Any, "any")] {
+        let ordered = Funnel {
+            order: Some(FunnelOrder { kind, span: sp() }),
+            ..bare.clone()
+        };
+        assert_eq!(
+            ordered.to_string(),
+            format!(r#"funnel viewed "/cart" then action "CHECKOUT" in {text} order"#)
+        );
+    }
 }
 
 #[test]

@@ -259,6 +259,12 @@ fn funnel_example() -> Funnel {
             seq(true, step(EventKind::Error(None))),
         ],
         within: Some(within(WithinKind::Duration(dur(1, Unit::Day)))),
+        order: None,
+        holding: Some(Holding {
+            columns: vec![id("product_id")],
+            span: sp(),
+        }),
+        every: Some(Period::Week),
         scope: Some(named("premium")),
         compare: vec![named("seg1"), inline(premium_inline())],
         by: Some(id("device")),

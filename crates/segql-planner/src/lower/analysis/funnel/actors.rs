@@ -21,8 +21,8 @@ use crate::names::ACTOR;
 use crate::udaf::sequence::{
     FURTHEST_FIELD, OrderKind, START_FIELD, SequenceOutput, SequencePattern, time_field,
 };
-use datafusion_expr::expr::WindowFunction;
 use datafusion_common::ScalarValue;
+use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
     Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame, WindowFrameBound,
     WindowFrameUnits, WindowFunctionDefinition, lit,
@@ -46,9 +46,7 @@ impl Lowering<'_> {
         let shared = Shared::new(funnel.within, &funnel.holding);
         let k = funnel.labels.len();
         let groups = match self.funnel_pattern(funnel, entry) {
-            Some(pattern) => {
-                self.native_funnel_groups(funnel, &shared, events.clone(), pattern)?
-            }
+            Some(pattern) => self.native_funnel_groups(funnel, &shared, events.clone(), pattern)?,
             None => self.portable_funnel_groups(funnel, &shared, events.clone())?,
         };
         let groups = groups.filter(column(FURTHEST).gt(lit(0i64)))?;
@@ -125,8 +123,7 @@ impl Lowering<'_> {
         // group at that time does (chains depend on times only), and on a
         // tie the smallest value wins, nulls last (min skips them).
         let first_step = funnel.steps[0].predicate.clone();
-        let (joined, a, v) =
-            self.join_by_at(firsts, START, (events, first_step), by, &shared)?;
+        let (joined, a, v) = self.join_by_at(firsts, START, (events, first_step), by, &shared)?;
         let of = |name: &str| Expr::Column(qualified(&a, name));
         let mut aggregates = vec![
             max(of(FURTHEST)).alias(FURTHEST),

@@ -76,11 +76,7 @@ impl Lowering<'_> {
         shared: &Shared,
         events: LogicalPlan,
     ) -> Result<LogicalPlanBuilder> {
-        let positive: Vec<Expr> = funnel
-            .steps
-            .iter()
-            .map(|s| s.predicate.clone())
-            .collect();
+        let positive: Vec<Expr> = funnel.steps.iter().map(|s| s.predicate.clone()).collect();
         let k = positive.len();
         if k > MAX_ANY_ORDER_STEPS {
             return datafusion_common::plan_err!(
@@ -88,7 +84,12 @@ impl Lowering<'_> {
             );
         }
         let entry = funnel.every.is_some();
-        let rows = step_events(&funnel.steps, shared, LogicalPlanBuilder::from(events), false)?;
+        let rows = step_events(
+            &funnel.steps,
+            shared,
+            LogicalPlanBuilder::from(events),
+            false,
+        )?;
         let mut carried = vec![column(ACTOR), column(TS)];
         carried.extend(shared.keys());
         let mut projection = carried.clone();
@@ -185,7 +186,10 @@ impl Lowering<'_> {
                 counted.push(window_count(bits));
             }
         }
-        let window_names: Vec<String> = windows.iter().map(|w| w.schema_name().to_string()).collect();
+        let window_names: Vec<String> = windows
+            .iter()
+            .map(|w| w.schema_name().to_string())
+            .collect();
         let mut projection: Vec<Expr> = names.iter().map(|c| column(c)).collect();
         projection.extend(
             window_names
@@ -221,8 +225,12 @@ impl Lowering<'_> {
         let mut aggregates = vec![max(column(REACHED)).alias(FURTHEST)];
         for j in 2..=k {
             aggregates.push(
-                min(when(column(REACHED).gt_eq(lit(j as i64)), column(TS) - column(LEFT)).end()?)
-                    .alias(time_column(j)),
+                min(when(
+                    column(REACHED).gt_eq(lit(j as i64)),
+                    column(TS) - column(LEFT),
+                )
+                .end()?)
+                .alias(time_column(j)),
             );
         }
         if entry {
@@ -277,7 +285,11 @@ impl Lowering<'_> {
         let within = |bits: u32, j: usize| bits < (1 << j);
         let mut case = datafusion_expr::case(column(ACTOR_FURTHEST)).when(lit(1i64), lit(true));
         for j in 2..=k {
-            let sets: Vec<u32> = later_sets.iter().copied().filter(|&b| within(b, j)).collect();
+            let sets: Vec<u32> = later_sets
+                .iter()
+                .copied()
+                .filter(|&b| within(b, j))
+                .collect();
             let hall = balanced(
                 sets.iter()
                     .map(|&b| column(&window_count(b)).gt_eq(size(b)))

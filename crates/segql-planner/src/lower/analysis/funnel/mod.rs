@@ -50,9 +50,8 @@ impl Lowering<'_> {
         for j in 2..=k {
             // §12: "in seconds with millisecond precision".
             let millis = column(&time_column(j)) / lit(1000i64);
-            per_actor.push(
-                (cast(millis, DataType::Float64) / lit(1000.0f64)).alias(seconds_column(j)),
-            );
+            per_actor
+                .push((cast(millis, DataType::Float64) / lit(1000.0f64)).alias(seconds_column(j)));
         }
         let carried: Vec<String> = {
             let mut c = vec![FURTHEST.to_string()];
