@@ -11,6 +11,8 @@ mod periods;
 mod retention;
 mod stickiness;
 
+pub(crate) use funnel::MAX_ANY_ORDER_STEPS;
+
 use crate::ir::*;
 use crate::lower::expr::{column, filter_form, qualified};
 use crate::lower::holding::Shared;

@@ -3,6 +3,8 @@
 
 use super::Resolver;
 use crate::ir::BySource;
+use crate::lower::MAX_ANY_ORDER_STEPS;
+use crate::options::SequenceEngine;
 use crate::ir::FunnelIr;
 use segql_syntax::{Diagnostic, Funnel, OrderKind, SegRefKind, codes};
 
@@ -43,6 +45,28 @@ impl Resolver<'_> {
                 "in any order no event starts an actor's chain to read the value on: group \
                  `by` a profile column, or drop `in any order`",
             ));
+        }
+        // The portable engine decides any order by a window sum per subset
+        // of the steps.
+        let positive = f.steps.iter().filter(|s| !s.negated).count();
+        if let Some(order) = &f.order
+            && order.kind == OrderKind::Any
+            && self.options.engine == SequenceEngine::Portable
+            && positive > MAX_ANY_ORDER_STEPS
+        {
+            return Err(Diagnostic::error(
+                codes::BAD_ARGUMENT,
+                format!(
+                    "the portable engine runs funnels in any order of at most \
+                     {MAX_ANY_ORDER_STEPS} steps, this one has {positive}"
+                ),
+            )
+            .with_span(order.span)
+            .with_label("in any order")
+            .with_note(
+                "it tests every subset of the steps, which grows as 2 to the number of steps",
+            )
+            .with_help("run it with the native engine (`--engine native`, the default)"));
         }
         Ok(FunnelIr {
             scope: self.scope(audience, f.scope.as_ref(), f.range.as_ref())?,

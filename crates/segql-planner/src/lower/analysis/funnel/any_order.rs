@@ -34,7 +34,7 @@ use datafusion_functions_aggregate::expr_fn::{max, min};
 
 /// The most positive steps the portable engine takes in any order: its
 /// plan has a window sum per subset of the steps.
-pub const MAX_ANY_ORDER_STEPS: usize = 10;
+pub(crate) const MAX_ANY_ORDER_STEPS: usize = 10;
 
 /// Column of the time a window starts at.
 const LEFT: &str = "__segql_left";
@@ -78,9 +78,10 @@ impl Lowering<'_> {
     ) -> Result<LogicalPlanBuilder> {
         let positive: Vec<Expr> = funnel.steps.iter().map(|s| s.predicate.clone()).collect();
         let k = positive.len();
+        // Resolution refuses more, with the text's span.
         if k > MAX_ANY_ORDER_STEPS {
             return datafusion_common::plan_err!(
-                "a funnel in any order has at most {MAX_ANY_ORDER_STEPS} steps in the portable engine"
+                "the portable engine runs funnels in any order of at most {MAX_ANY_ORDER_STEPS} steps"
             );
         }
         let entry = funnel.every.is_some();

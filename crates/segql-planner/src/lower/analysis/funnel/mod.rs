@@ -7,6 +7,7 @@ mod any_order;
 mod portable;
 
 use actors::time_column;
+pub(crate) use any_order::MAX_ANY_ORDER_STEPS;
 
 use crate::ir::*;
 use crate::lower::analysis::{BLOCK, BY, FURTHEST, values_table};
