@@ -354,3 +354,45 @@ fn funnel_by_an_event_column_within_session_reads_the_chain_session() {
         }
     }
 }
+
+/// The hand-computed answers of `reference/cases/{file}.txt`, from both
+/// engines (the reference is held to them by the case files' own tests).
+pub fn engines_give_the_hand_computed_answers(file: &str) {
+    use crate::reference::cases::answers;
+    use crate::reference::tables_match;
+    let runtime = crate::support::runtime();
+    let mut failures = Vec::new();
+    for (case, data, source, expected) in answers(file) {
+        for engine in ENGINES {
+            let problem = match &expected {
+                Ok(members) => match segql_members(&data, &source, engine, &runtime) {
+                    Ok(got) => {
+                        let got: Vec<Vec<String>> =
+                            got.into_iter().map(|m| m.into_iter().collect()).collect();
+                        (&got != members).then(|| format!("got {got:?}, expected {members:?}"))
+                    }
+                    Err(e) => Some(e),
+                },
+                Err(table) => match segql_tables(&data, &source, engine, &runtime) {
+                    Ok(got) => match got.as_slice() {
+                        [got] => tables_match(got, table).err(),
+                        _ => Some(format!("{} results", got.len())),
+                    },
+                    Err(e) => Some(e),
+                },
+            };
+            if let Some(problem) = problem {
+                failures.push(format!("{case} ({engine:?}): {source}\n{problem}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Funnel order modes, time to convert, trends and holding (LANGUAGE.md
+/// §12): the hand-computed answers of `funnel_modes.txt` from both
+/// engines.
+#[test]
+fn both_engines_give_the_hand_computed_funnels() {
+    engines_give_the_hand_computed_answers("funnel_modes");
+}

@@ -3,45 +3,13 @@
 //! line's `--time-zone` and the mapping's `time_zone`, zoned output in every
 //! text format, SQL export, and the errors.
 
-use crate::differential::{segql_members, segql_tables};
-use crate::reference::cases::answers;
-use crate::reference::tables_match;
 use crate::support::{
     assert_contains, assert_fails_naming, assert_success, folder, segql, segql_in, stdout,
 };
-use segql::planner::SequenceEngine;
-
-const ENGINES: [SequenceEngine; 2] = [SequenceEngine::Portable, SequenceEngine::Native];
 
 #[test]
 fn both_engines_give_the_hand_computed_answers_in_zones() {
-    let runtime = crate::support::runtime();
-    let mut failures = Vec::new();
-    for (case, data, source, expected) in answers("zones") {
-        for engine in ENGINES {
-            let problem = match &expected {
-                Ok(members) => match segql_members(&data, &source, engine, &runtime) {
-                    Ok(got) => {
-                        let got: Vec<Vec<String>> =
-                            got.into_iter().map(|m| m.into_iter().collect()).collect();
-                        (&got != members).then(|| format!("got {got:?}, expected {members:?}"))
-                    }
-                    Err(e) => Some(e),
-                },
-                Err(table) => match segql_tables(&data, &source, engine, &runtime) {
-                    Ok(got) => match got.as_slice() {
-                        [got] => tables_match(got, table).err(),
-                        _ => Some(format!("{} results", got.len())),
-                    },
-                    Err(e) => Some(e),
-                },
-            };
-            if let Some(problem) = problem {
-                failures.push(format!("{case} ({engine:?}): {source}\n{problem}"));
-            }
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    crate::differential::engines_give_the_hand_computed_answers("zones");
 }
 
 /// Events around the end of summer time in Berlin, as CSV.

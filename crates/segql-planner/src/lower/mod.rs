@@ -37,9 +37,9 @@ mod sessions;
 mod time;
 mod zone;
 
+pub(crate) use analysis::MAX_ANY_ORDER_STEPS;
 pub(crate) use expr::{balanced, exactly_true};
 pub(crate) use zone::date_start;
-pub(crate) use analysis::MAX_ANY_ORDER_STEPS;
 
 use crate::catalog::{Catalog, TableEntry, TableRole};
 use crate::ir::*;

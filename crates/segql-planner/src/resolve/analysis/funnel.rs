@@ -3,9 +3,9 @@
 
 use super::Resolver;
 use crate::ir::BySource;
+use crate::ir::FunnelIr;
 use crate::lower::MAX_ANY_ORDER_STEPS;
 use crate::options::SequenceEngine;
-use crate::ir::FunnelIr;
 use segql_syntax::{Diagnostic, Funnel, OrderKind, SegRefKind, codes};
 
 impl Resolver<'_> {
