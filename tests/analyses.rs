@@ -74,23 +74,25 @@ timestamp,user_id,session_id,event_type,name
 #[test]
 fn analyses_of_small_shops() {
     let cases: &[(&str, Option<&str>, &str)] = &[
-        // Funnel counts and conversions.
+        // Funnel counts, conversions and times to convert: to /cart, u1
+        // and u2 take a minute (u2 from its later /home), u3 a day; only
+        // u1 checks out, two minutes after its /home.
         (
             r#"funnel viewed "/home" then viewed "/cart" then action "CHECKOUT""#,
             None,
-            r#"step,label,users,conversion,step_conversion
-1,"viewed ""/home""",3,1.0,1.0
-2,"viewed ""/cart""",3,1.0,1.0
-3,"action ""CHECKOUT""",1,0.3333333333333333,0.3333333333333333
+            r#"step,label,users,conversion,step_conversion,average_seconds,median_seconds
+1,"viewed ""/home""",3,1.0,1.0,,
+2,"viewed ""/cart""",3,1.0,1.0,28840.0,60.0
+3,"action ""CHECKOUT""",1,0.3333333333333333,0.3333333333333333,120.0,120.0
 "#,
         ),
         // A funnel of an empty segment divides by nothing.
         (
             r#"funnel viewed "/home" then viewed "/cart" for (users who have plan = "enterprise")"#,
             Some(USERS),
-            r#"step,label,users,conversion,step_conversion
-1,"viewed ""/home""",0,0.0,1.0
-2,"viewed ""/cart""",0,0.0,0.0
+            r#"step,label,users,conversion,step_conversion,average_seconds,median_seconds
+1,"viewed ""/home""",0,0.0,1.0,,
+2,"viewed ""/cart""",0,0.0,0.0,,
 "#,
         ),
         // Compare blocks in order, with a `by` column.
@@ -98,11 +100,11 @@ fn analyses_of_small_shops() {
             r#"segment pro = users who have plan = "pro";
            funnel viewed "/home" then viewed "/cart" compare (users who have plan = "free"), pro by device"#,
             Some(USERS),
-            r#"segment,device,step,label,users,conversion,step_conversion
-"users who have plan = ""free""",desktop,1,"viewed ""/home""",2,1.0,1.0
-"users who have plan = ""free""",desktop,2,"viewed ""/cart""",2,1.0,1.0
-pro,mobile,1,"viewed ""/home""",1,1.0,1.0
-pro,mobile,2,"viewed ""/cart""",1,1.0,1.0
+            r#"segment,device,step,label,users,conversion,step_conversion,average_seconds,median_seconds
+"users who have plan = ""free""",desktop,1,"viewed ""/home""",2,1.0,1.0,,
+"users who have plan = ""free""",desktop,2,"viewed ""/cart""",2,1.0,1.0,43230.0,43230.0
+pro,mobile,1,"viewed ""/home""",1,1.0,1.0,,
+pro,mobile,2,"viewed ""/cart""",1,1.0,1.0,60.0,60.0
 "#,
         ),
         // u2: /home /home /cart collapses; u3: equal times ordered by name
@@ -180,7 +182,7 @@ fn funnel_step_that_never_happens() {
         r#"funnel viewed "/home" then action "REFUND""#,
     );
     assert!(
-        out.ends_with("2,\"action \"\"REFUND\"\"\",0,0.0,0.0\n"),
+        out.ends_with("2,\"action \"\"REFUND\"\"\",0,0.0,0.0,,\n"),
         "{out}"
     );
 }

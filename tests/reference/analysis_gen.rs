@@ -416,7 +416,7 @@ fn arb_funnel(
                 (
                     Just((positive.clone(), negated, within.clone())),
                     Just((scope.clone(), compare.clone(), range.clone())),
-                    Just((order, holding.clone(), every)),
+                    Just((order, holding, every)),
                     by,
                 )
             },

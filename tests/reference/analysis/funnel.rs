@@ -333,24 +333,23 @@ fn funnel_rows(lead: &[Cell], actors: &[&Reached], labels: &[String], rows: &mut
         // the median is the middle value (the mean of the two middle values
         // for an even count). Both are null for step 1 and for a step that
         // no actor reaches."
-        let mut seconds: Vec<f64> = actors
+        let mut millis: Vec<i64> = actors
             .iter()
             .filter(|r| r.furthest > i)
             .filter_map(|r| r.times[i])
-            .map(|ms| ms as f64 / 1000.0)
             .collect();
-        seconds.sort_by(|a, b| a.partial_cmp(b).expect("no NaN"));
-        let (average, median) = if i == 0 || seconds.is_empty() {
+        millis.sort_unstable();
+        let (average, median) = if i == 0 || millis.is_empty() {
             (Cell::Null, Cell::Null)
         } else {
-            let n = seconds.len();
-            let mean = seconds.iter().sum::<f64>() / n as f64;
+            let n = millis.len();
+            let mean = millis.iter().sum::<i64>() as f64 / n as f64;
             let middle = if n % 2 == 1 {
-                seconds[n / 2]
+                millis[n / 2] as f64
             } else {
-                (seconds[n / 2 - 1] + seconds[n / 2]) / 2.0
+                (millis[n / 2 - 1] + millis[n / 2]) as f64 / 2.0
             };
-            (Cell::Float(mean), Cell::Float(middle))
+            (Cell::Float(mean / 1000.0), Cell::Float(middle / 1000.0))
         };
         let mut row = lead.to_vec();
         row.extend([

@@ -53,7 +53,14 @@ pub fn funnel(i: Input) -> PResult<Funnel> {
         i,
         "funnel",
         &[
-            "within", "in", "holding", "every", "for", "compare", "by", "range",
+            "within",
+            "in ... order",
+            "holding",
+            "every",
+            "for",
+            "compare",
+            "by",
+            "range",
         ],
     )?;
     Ok((

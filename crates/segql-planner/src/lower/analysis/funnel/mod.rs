@@ -18,16 +18,16 @@ use crate::names::ACTOR;
 use datafusion_common::JoinType;
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, lit, when};
-use datafusion_functions_aggregate::expr_fn::{avg, median, sum};
+use datafusion_functions_aggregate::expr_fn::{count, median, sum};
 use segql_syntax::result::column as out;
 
 /// Column of the first local day of an actor's period of entry.
 const PERIOD: &str = "__segql_period";
 
-/// Column of an actor's time to convert to step `j` in seconds (whole
-/// milliseconds).
-fn seconds_column(j: usize) -> String {
-    format!("__segql_seconds{j}")
+/// Column of an actor's time to convert to step `j` in whole
+/// milliseconds.
+fn millis_column(j: usize) -> String {
+    format!("__segql_millis{j}")
 }
 
 impl Lowering<'_> {
@@ -49,10 +49,9 @@ impl Lowering<'_> {
             per_actor.push(self.period_start(period, column(START)).alias(PERIOD));
         }
         for j in 2..=k {
-            // §12: "in seconds with millisecond precision".
-            let millis = column(&time_column(j)) / lit(1000i64);
-            per_actor
-                .push((cast(millis, DataType::Float64) / lit(1000.0f64)).alias(seconds_column(j)));
+            // §12: "in seconds with millisecond precision": whole
+            // milliseconds, summed exactly whatever the order of the rows.
+            per_actor.push((column(&time_column(j)) / lit(1000i64)).alias(millis_column(j)));
         }
         let carried: Vec<String> = {
             let mut c = vec![FURTHEST.to_string()];
@@ -62,7 +61,7 @@ impl Lowering<'_> {
             if has_period {
                 c.push(PERIOD.to_string());
             }
-            c.extend((2..=k).map(seconds_column));
+            c.extend((2..=k).map(millis_column));
             c
         };
         let actors = LogicalPlanBuilder::from(actors)
@@ -117,8 +116,16 @@ impl Lowering<'_> {
             aggregates.push(sum(reached).alias(users_column(j)));
         }
         for j in 2..=k {
-            aggregates.push(avg(column(&seconds_column(j))).alias(average_column(j)));
-            aggregates.push(median(column(&seconds_column(j))).alias(median_column(j)));
+            // The mean as an exact sum over a count, and the median of
+            // milliseconds (the mean of two middle values is exact there):
+            // the same digits on any number of threads.
+            let millis = column(&millis_column(j));
+            let mean = cast(sum(millis.clone()), DataType::Float64)
+                / cast(count(millis.clone()), DataType::Float64);
+            let seconds = |ms: Expr| ms / lit(1000.0f64);
+            aggregates.push(seconds(mean).alias(average_column(j)));
+            aggregates
+                .push(seconds(median(cast(millis, DataType::Float64))).alias(median_column(j)));
         }
         let mut groups = vec![column(BLOCK)];
         if has_by {
