@@ -203,6 +203,20 @@ fn explain_sql_prints_each_query_as_a_statement_in_the_dialect() {
 }
 
 #[test]
+fn a_funnels_median_is_an_ordered_set_aggregate_in_postgres() {
+    let funnel = r#"funnel viewed "/cart" then action "CHECKOUT""#;
+    let postgres = assert_success(&segql(&["explain", "--sql", "postgres", "-e", funnel]));
+    assert_contains(
+        &postgres,
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY CAST(",
+    );
+    assert!(!postgres.contains("median("), "{postgres}");
+    // DuckDB (and DataFusion) have `median`.
+    let duckdb = assert_success(&segql(&["explain", "--sql", "duckdb", "-e", funnel]));
+    assert_contains(&duckdb, "median(CAST(");
+}
+
+#[test]
 fn explain_sql_uses_the_portable_plan_and_inlines_csv_lists() {
     // The native engine's sequence aggregate has no SQL form: --sql plans
     // portably even when the native engine is asked for.

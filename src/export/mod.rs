@@ -20,6 +20,7 @@ mod aggregate_order;
 mod csv_lists;
 mod dialect;
 mod functions;
+mod median;
 mod series;
 mod sessions;
 mod shapes;
@@ -75,6 +76,7 @@ fn unparse(plan: LogicalPlan, dialect: SqlDialect) -> Result<String, Diagnostic>
     let plan = values_as_selects(plan).map_err(internal)?;
     let plan = name_join_inputs(plan).map_err(internal)?;
     let plan = with_output_columns(plan).map_err(internal)?;
+    let sql_dialect = dialect;
     let dialect = dialect.unparser_dialect();
     // Not the unparser's pretty mode: it drops parentheses by DataFusion's
     // precedence, which other engines do not share. The layout comes from
@@ -89,6 +91,9 @@ fn unparse(plan: LogicalPlan, dialect: SqlDialect) -> Result<String, Diagnostic>
         .with_help("`segql explain` without --sql shows the plan; please report the query")
     })?;
     restore_aggregate_order(&mut statement, &ordered);
+    if sql_dialect == SqlDialect::Postgres {
+        median::median_as_percentile(&mut statement);
+    }
     Ok(format!("{statement:#}"))
 }
 
