@@ -22,16 +22,25 @@ struct Kinds {
     kinds_of: Vec<Vec<usize>>,
 }
 
+/// The buffers of the matching, allocated once per group.
+#[derive(Default)]
+struct Matching {
+    /// Per kind, the steps assigned to its events.
+    assigned: Vec<Vec<usize>>,
+    visited: Vec<bool>,
+}
+
 impl Kinds {
     /// Whether steps `steps` can each get a distinct event of the window
     /// whose events number `counts` per kind: the number of leading steps
     /// matched before the first that cannot be.
-    fn leading(&self, counts: &[usize], steps: &[usize]) -> usize {
-        let mut assigned: Vec<Vec<usize>> = vec![Vec::new(); counts.len()];
-        let mut visited = vec![false; counts.len()];
+    fn leading(&self, counts: &[usize], steps: &[usize], m: &mut Matching) -> usize {
+        m.assigned.resize_with(counts.len(), Vec::new);
+        m.assigned.iter_mut().for_each(Vec::clear);
+        m.visited.resize(counts.len(), false);
         for (n, &step) in steps.iter().enumerate() {
-            visited.fill(false);
-            if !self.augment(step, counts, &mut assigned, &mut visited) {
+            m.visited.fill(false);
+            if !self.augment(step, counts, &mut m.assigned, &mut m.visited) {
                 return n;
             }
         }
@@ -72,8 +81,18 @@ impl Kinds {
 /// kinds.
 struct Instants {
     times: Vec<i64>,
-    /// Per instant, its events' kinds (one entry per event).
-    events: Vec<Vec<usize>>,
+    /// Where each instant's events start in `kinds` (and one past the
+    /// last).
+    starts: Vec<usize>,
+    /// The events' kinds, instant after instant.
+    kinds: Vec<usize>,
+}
+
+impl Instants {
+    /// The kinds of the events of instant `i`.
+    fn events(&self, i: usize) -> &[usize] {
+        &self.kinds[self.starts[i]..self.starts[i + 1]]
+    }
 }
 
 fn instants(events: &[(i64, u32)], masks: Masks, k: usize) -> (Instants, Kinds) {
@@ -85,7 +104,8 @@ fn instants(events: &[(i64, u32)], masks: Masks, k: usize) -> (Instants, Kinds) 
     };
     let mut out = Instants {
         times: Vec::new(),
-        events: Vec::new(),
+        starts: Vec::new(),
+        kinds: Vec::new(),
     };
     let mut mask = vec![0u64; width];
     for &(t, entry) in events {
@@ -123,10 +143,11 @@ fn instants(events: &[(i64, u32)], masks: Masks, k: usize) -> (Instants, Kinds) 
         };
         if out.times.last() != Some(&t) {
             out.times.push(t);
-            out.events.push(Vec::new());
+            out.starts.push(out.kinds.len());
         }
-        out.events.last_mut().expect("an instant").push(kind);
+        out.kinds.push(kind);
     }
+    out.starts.push(out.kinds.len());
     (out, kinds)
 }
 
@@ -146,8 +167,9 @@ pub(super) fn any_order_scan(
     let mut best: Vec<Option<i64>> = vec![None; k];
     let all_steps: Vec<usize> = (0..k).collect();
     let mut counts = vec![0usize; kinds.steps.len()];
+    let mut m = Matching::default();
     let add = |counts: &mut [usize], i: usize, sign: bool| {
-        for &kind in &instants.events[i] {
+        for &kind in instants.events(i) {
             if sign {
                 counts[kind] += 1;
             } else {
@@ -166,11 +188,11 @@ pub(super) fn any_order_scan(
                 right = left;
                 counts.fill(0);
             }
-            while right < n && kinds.leading(&counts, steps) < target {
+            while right < n && kinds.leading(&counts, steps, &mut m) < target {
                 add(&mut counts, right, true);
                 right += 1;
             }
-            if kinds.leading(&counts, steps) < target {
+            if kinds.leading(&counts, steps, &mut m) < target {
                 break;
             }
             let span = instants.times[right - 1] - instants.times[left];
@@ -204,9 +226,11 @@ fn earliest_entry(
     let n = instants.times.len();
     let rest: Vec<usize> = (1..reached).collect();
     let mut counts = vec![0usize; kinds.steps.len()];
+    let mut m = Matching::default();
     for i in 0..n {
         let t = instants.times[i];
-        let mut firsts: Vec<usize> = instants.events[i]
+        let mut firsts: Vec<usize> = instants
+            .events(i)
             .iter()
             .copied()
             .filter(|&kind| kinds.steps[kind].first() == Some(&0))
@@ -229,13 +253,13 @@ fn earliest_entry(
                 if instants.times[j] > end {
                     break;
                 }
-                for &kind in &instants.events[j] {
+                for &kind in instants.events(j) {
                     counts[kind] += 1;
                 }
             }
             for &first in &firsts {
                 counts[first] -= 1;
-                let fits = kinds.leading(&counts, &rest) == rest.len();
+                let fits = kinds.leading(&counts, &rest, &mut m) == rest.len();
                 counts[first] += 1;
                 if fits {
                     return Some(t);
