@@ -439,3 +439,39 @@ fn long_segments_run_without_overflowing_the_stack() {
         assert_eq!(assert_success(&o), "0\n", "{engine}");
     }
 }
+
+/// The errors of funnel order modes that need the data's schema: `by` an
+/// event column in any order, and more steps in any order than the
+/// portable engine takes.
+#[test]
+fn funnel_order_errors_that_need_the_schema() {
+    let by_event = segql(&[
+        "run",
+        "-e",
+        r#"funnel viewed "/cart" then action "CHECKOUT" in any order by device"#,
+    ]);
+    assert_fails_naming(
+        &by_event,
+        2,
+        &["order-with-event-by", "1:62", "a profile column"],
+    );
+    // A profile column is fine.
+    let by_plan = segql(&[
+        "run",
+        "--format",
+        "csv",
+        "-e",
+        r#"funnel viewed "/cart" then action "CHECKOUT" in any order by plan"#,
+    ]);
+    assert_contains(&assert_success(&by_plan), "plan,step,label,users");
+    let steps: Vec<String> = (1..=11).map(|n| format!("viewed \"/{n}\"")).collect();
+    let long = format!("funnel {} in any order", steps.join(" then "));
+    let portable = segql(&["run", "--engine", "portable", "-e", &long]);
+    assert_fails_naming(
+        &portable,
+        2,
+        &["bad-argument", "at most 10 steps", "--engine native"],
+    );
+    // The native engine runs it.
+    assert_success(&segql(&["run", "--format", "csv", "-e", &long]));
+}

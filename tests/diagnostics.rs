@@ -125,6 +125,15 @@ const CASES: &[(&str, &str, &str)] = &[
     ("first_time_with_an_aggregate", r#"users who performed event "purchase" total amount > 100 for the first time since 2026-03-01"#, codes::LIFECYCLE_MODIFIER),
     ("stopped_holding", r#"users who stopped viewed like "/product/%" holding product_id during last 30 days"#, codes::LIFECYCLE_MODIFIER),
     ("stopped_for_the_first_time", r#"users who stopped event "purchase" for the first time during last 30 days"#, codes::LIFECYCLE_MODIFIER),
+    // ----- funnel order modes, holding, every (§12) ----------------------------------------
+    ("strict_order_with_a_negated_step", r#"funnel viewed "/cart" then not action "CHECKOUT" then viewed "/cart" in strict order"#, codes::ORDER_WITH_NEGATION),
+    ("any_order_with_a_negated_step", r#"funnel viewed "/cart" then action "CHECKOUT" then not event "purchase" within session in any order"#, codes::ORDER_WITH_NEGATION),
+    ("funnel_order_misspelled", r#"funnel viewed "/cart" then action "CHECKOUT" in strcit order"#, codes::SYNTAX),
+    ("funnel_order_without_order", r#"funnel viewed "/cart" then action "CHECKOUT" in any by device"#, codes::SYNTAX),
+    ("funnel_order_after_for", "segment pro = users who have plan = \"pro\";\nfunnel viewed \"/cart\" then action \"CHECKOUT\" for pro in strict order", codes::CLAUSE_ORDER),
+    ("funnel_holding_a_column_twice", r#"funnel viewed like "/product/%" then action "add_to_cart" holding product_id, product_id"#, codes::DUPLICATE_COLUMN),
+    ("funnel_every_quarter", r#"funnel viewed "/cart" then action "CHECKOUT" every quarter"#, codes::SYNTAX),
+    ("funnel_by_period_with_every", r#"funnel viewed "/cart" then action "CHECKOUT" every week by period"#, codes::DUPLICATE_COLUMN),
 ];
 
 /// How many parentheses or `not`s the nesting cases stack up.

@@ -420,6 +420,14 @@ mod tests {
     }
 
     #[test]
+    fn funnel_order_words_complete() {
+        let funnel = r#"funnel viewed "/cart" then action "CHECKOUT" within session in str"#;
+        assert_eq!(complete(funnel), (63, vec!["strict".into()]));
+        let ordered = r#"funnel viewed "/cart" then action "CHECKOUT" in any ord"#;
+        assert_eq!(complete(ordered), (52, vec!["order".into()]));
+    }
+
+    #[test]
     fn lifecycle_words_complete_where_a_behavior_starts() {
         assert_eq!(complete("users who sto"), (10, vec!["stopped".into()]));
         assert_eq!(complete("users who resta"), (10, vec!["restarted".into()]));
