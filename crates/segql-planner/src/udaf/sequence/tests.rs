@@ -370,3 +370,146 @@ fn the_aggregate_reads_many_mask_words() {
     let result = result.as_primitive::<Int64Type>();
     assert_eq!(result.values().to_vec(), vec![k as i64, 1, 41]);
 }
+
+/// What a funnel's group gives, through the aggregate's own path: the
+/// steps reached, the times to steps 2..k, and the entry.
+fn funnel_outcome(
+    events: &[(i64, u32)],
+    pattern: &SequencePattern,
+) -> (usize, Vec<Option<i64>>, Option<i64>) {
+    let matcher = SequenceMatch::new(pattern.clone());
+    let o = matcher.outcome(events, None, &mut Scratch::default());
+    let times = (1..pattern.steps)
+        .map(|j| o.times.get(j).copied().flatten().filter(|_| o.reached > j))
+        .collect();
+    (o.reached, times, o.start)
+}
+
+/// Every assignment of events (by index) to steps 0..k of `order`, tried
+/// one by one: the steps reached, the smallest span to each step from 2,
+/// and the earliest event given step 1 by an assignment reaching the
+/// furthest step. No negated steps (the orders take none).
+fn brute_force_funnel(
+    events: &[(i64, u32)],
+    p: &SequencePattern,
+) -> (usize, Vec<Option<i64>>, Option<i64>) {
+    fn each(
+        events: &[(i64, u32)],
+        p: &SequencePattern,
+        k: usize,
+        chosen: &mut Vec<usize>,
+        f: &mut dyn FnMut(&[usize]),
+    ) {
+        if chosen.len() == k {
+            let times: Vec<i64> = chosen.iter().map(|&i| events[i].0).collect();
+            let (min, max) = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
+            if p.window.is_some_and(|d| max - min > d) {
+                return;
+            }
+            if p.order == OrderKind::Strict {
+                // No event strictly between two consecutive steps.
+                let between = times
+                    .windows(2)
+                    .any(|w| events.iter().any(|&(t, _)| w[0] < t && t < w[1]));
+                if between {
+                    return;
+                }
+            }
+            f(chosen);
+            return;
+        }
+        let j = chosen.len();
+        for i in 0..events.len() {
+            let fits = match p.order {
+                OrderKind::Any => !chosen.contains(&i),
+                _ => chosen.last().is_none_or(|&l| events[i].0 > events[l].0),
+            };
+            if fits && events[i].1 & step(j) != 0 {
+                chosen.push(i);
+                each(events, p, k, chosen, f);
+                chosen.pop();
+            }
+        }
+    }
+    let mut reached = 0;
+    let mut times = vec![None; p.steps - 1];
+    let mut entry = None;
+    for k in 1..=p.steps {
+        let mut best: Option<i64> = None;
+        let mut first: Option<i64> = None;
+        each(events, p, k, &mut Vec::new(), &mut |chosen| {
+            let ts: Vec<i64> = chosen.iter().map(|&i| events[i].0).collect();
+            let span = ts.iter().max().unwrap() - ts.iter().min().unwrap();
+            best = Some(best.map_or(span, |b| b.min(span)));
+            first = Some(first.map_or(ts[0], |f| f.min(ts[0])));
+        });
+        if first.is_none() {
+            break;
+        }
+        reached = k;
+        if k >= 2 {
+            times[k - 2] = best;
+        }
+        entry = first;
+    }
+    (reached, times, entry)
+}
+
+#[test]
+fn every_order_agrees_with_trying_every_assignment() {
+    let mut cases = Cases(0x9e37_79b9_7f4a_7c15);
+    for order in [OrderKind::Sequential, OrderKind::Strict, OrderKind::Any] {
+        for _ in 0..2000 {
+            let steps = 1 + cases.below(4) as usize;
+            let window = if cases.below(2) == 0 {
+                None
+            } else {
+                Some(cases.below(6) as i64)
+            };
+            let mut p = pattern(steps, 0, window);
+            p.order = order;
+            p.output = SequenceOutput::Funnel { entry: true };
+            let mut events = cases.events(steps, 0, 7, 3, 8);
+            if order == OrderKind::Strict {
+                // Events of no step stand between the others.
+                for _ in 0..cases.below(3) {
+                    events.push((cases.below(8) as i64, 0));
+                }
+                events.sort_unstable();
+            }
+            let got = funnel_outcome(&events, &p);
+            let expected = brute_force_funnel(&events, &p);
+            assert_eq!(got.0, expected.0, "{order:?} {events:?} {p:?}");
+            assert_eq!(got.1, expected.1, "times: {order:?} {events:?} {p:?}");
+            assert_eq!(got.2, expected.2, "entry: {order:?} {events:?} {p:?}");
+        }
+    }
+}
+
+#[test]
+fn the_fastest_chain_gives_the_time_and_the_earliest_the_entry() {
+    let mut p = pattern(2, 0, None);
+    p.output = SequenceOutput::Funnel { entry: true };
+    // A at 0 and 12, B at 10 and 13: the entry is 0, the time 1 (12 → 13).
+    let events = [(0, A), (10, B), (12, A), (13, B)];
+    assert_eq!(funnel_outcome(&events, &p), (2, vec![Some(1)], Some(0)));
+    // Strict order: the A at 12 goes straight to the B at 13; the B at 10
+    // follows the A at 0 directly too.
+    p.order = OrderKind::Strict;
+    assert_eq!(funnel_outcome(&events, &p), (2, vec![Some(1)], Some(0)));
+    let blocked = [(0, A), (5, 0), (10, B), (12, A), (13, B)];
+    assert_eq!(funnel_outcome(&blocked, &p), (2, vec![Some(1)], Some(12)));
+    // Any order: B at 10 and A at 12 are 2 apart, A at 12 and B at 13 one.
+    p.order = OrderKind::Any;
+    assert_eq!(funnel_outcome(&events, &p), (2, vec![Some(1)], Some(0)));
+    // Equal times: in any order they pair, in time order never.
+    assert_eq!(
+        funnel_outcome(&[(3, A), (3, B)], &p),
+        (2, vec![Some(0)], Some(3))
+    );
+    p.order = OrderKind::Sequential;
+    assert_eq!(
+        funnel_outcome(&[(3, A), (3, B)], &p),
+        (1, vec![None], Some(3))
+    );
+}
