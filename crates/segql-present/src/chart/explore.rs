@@ -3,7 +3,7 @@
 //! horizontal bars per measure.
 
 use super::bars::{HBar, HBarSection, hbar_chart};
-use super::{Area, SMALL, TEXT, color, empty_chart, err, label, render};
+use super::{Area, SMALL, TEXT, color, empty_chart, err, label, legend, render};
 use crate::present::read::Explore;
 use crate::present::text::{all_midnights, count_text, format_time, truncate};
 use plotters::prelude::*;
@@ -13,7 +13,6 @@ const LINE_PLOT: (u32, u32) = (800, 440);
 /// The height of each panel when an explore has several measures.
 const PANEL_HEIGHT: u32 = 300;
 const LEGEND_WIDTH: u32 = 220;
-const LEGEND_ROWS: usize = 20;
 const X_TICKS: usize = 8;
 
 /// An explore result: over time, one panel per measure (each measure has
@@ -52,39 +51,17 @@ pub(super) fn explore_chart(explore: &Explore) -> Result<String, String> {
     };
     let height = panel_height * u32::try_from(panels).unwrap_or(1);
     render((LINE_PLOT.0 + LEGEND_WIDTH, height), |root| {
-        let (plots, legend) = root.split_horizontally(LINE_PLOT.0);
+        let (plots, legend_area) = root.split_horizontally(LINE_PLOT.0);
         for (m, plot) in plots.split_evenly((panels, 1)).iter().enumerate() {
             explore_panel(root, plot, explore, m)?;
         }
-        for (i, group) in explore.groups.iter().take(LEGEND_ROWS).enumerate() {
-            let y = 56 + 20 * i as i32;
-            legend
-                .draw(&Rectangle::new(
-                    [(0, y - 5), (16, y + 5)],
-                    color(i).filled(),
-                ))
-                .map_err(err)?;
-            label(
-                &legend,
-                &truncate(&group.key, 26),
-                (24, y),
-                SMALL,
-                TEXT,
-                (HPos::Left, VPos::Center),
-            )?;
-        }
-        if explore.groups.len() > LEGEND_ROWS {
-            let y = 56 + 20 * LEGEND_ROWS as i32;
-            let more = format!("+ {} more", explore.groups.len() - LEGEND_ROWS);
-            label(
-                &legend,
-                &more,
-                (24, y),
-                SMALL,
-                TEXT,
-                (HPos::Left, VPos::Center),
-            )?;
-        }
+        let entries: Vec<(usize, &str)> = explore
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (i, g.key.as_str()))
+            .collect();
+        legend(&legend_area, &entries)?;
         Ok(())
     })
 }

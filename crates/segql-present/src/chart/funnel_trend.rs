@@ -2,7 +2,7 @@
 //! step per period of entry, one line per segment and `by` group, and a
 //! legend of the groups.
 
-use super::{SMALL, TEXT, color, empty_chart, err, label, render};
+use super::{SMALL, TEXT, color, empty_chart, err, label, legend, render};
 use crate::present::read::FunnelTrend;
 use crate::present::text::truncate;
 use plotters::prelude::*;
@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 
 const LINE_PLOT: (u32, u32) = (800, 440);
 const LEGEND_WIDTH: u32 = 220;
-const LEGEND_ROWS: usize = 20;
 const X_TICKS: usize = 8;
 
 pub(super) fn funnel_trend_chart(trend: &FunnelTrend) -> Result<String, String> {
@@ -35,7 +34,7 @@ pub(super) fn funnel_trend_chart(trend: &FunnelTrend) -> Result<String, String> 
     // One period: half a slot either side, so the point has room.
     let x_range = if span > 0.0 { 0.0..span } else { -0.5..0.5 };
     render((LINE_PLOT.0 + LEGEND_WIDTH, LINE_PLOT.1), |root| {
-        let (plot, legend) = root.split_horizontally(LINE_PLOT.0);
+        let (plot, legend_area) = root.split_horizontally(LINE_PLOT.0);
         let mut chart = super::plot(&plot, &heading, (x_range, 30), (100.0, "conversion %"))?;
         for (i, series) in trend.series.iter().enumerate() {
             let points: Vec<(f64, f64)> = series
@@ -75,35 +74,7 @@ pub(super) fn funnel_trend_chart(trend: &FunnelTrend) -> Result<String, String> 
             .enumerate()
             .filter_map(|(i, s)| s.header.as_deref().map(|h| (i, h)))
             .collect();
-        for (row, (i, header)) in named.iter().take(LEGEND_ROWS).enumerate() {
-            let y = 56 + 20 * row as i32;
-            legend
-                .draw(&Rectangle::new(
-                    [(0, y - 5), (16, y + 5)],
-                    color(*i).filled(),
-                ))
-                .map_err(err)?;
-            label(
-                &legend,
-                &truncate(header, 26),
-                (24, y),
-                SMALL,
-                TEXT,
-                (HPos::Left, VPos::Center),
-            )?;
-        }
-        if named.len() > LEGEND_ROWS {
-            let more = format!("+ {} more", named.len() - LEGEND_ROWS);
-            let y = 56 + 20 * LEGEND_ROWS as i32;
-            label(
-                &legend,
-                &more,
-                (24, y),
-                SMALL,
-                TEXT,
-                (HPos::Left, VPos::Center),
-            )?;
-        }
+        legend(&legend_area, &named)?;
         Ok(())
     })
 }

@@ -40,7 +40,7 @@ use crate::present::read::{
     read_explore, read_funnel, read_funnel_trend, read_lifecycle, read_paths, read_retention,
     read_stickiness,
 };
-use crate::present::text::group_digits;
+use crate::present::text::{group_digits, truncate};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use plotters::coord::Shift;
@@ -198,4 +198,41 @@ fn plot<'a, 'b>(
         .draw()
         .map_err(err)?;
     Ok(chart)
+}
+
+/// The most entries a legend lists; the rest are counted (`+ 3 more`).
+const LEGEND_ROWS: usize = 20;
+
+/// A legend on `area`: a square of each entry's colour (its index in the
+/// palette) and its label, one a line, then how many more there are.
+fn legend(area: &Area, entries: &[(usize, &str)]) -> Result<(), String> {
+    let line = |row: usize| 56 + 20 * row as i32;
+    for (row, (i, text)) in entries.iter().take(LEGEND_ROWS).enumerate() {
+        let y = line(row);
+        area.draw(&Rectangle::new(
+            [(0, y - 5), (16, y + 5)],
+            color(*i).filled(),
+        ))
+        .map_err(err)?;
+        label(
+            area,
+            &truncate(text, 26),
+            (24, y),
+            SMALL,
+            TEXT,
+            (HPos::Left, VPos::Center),
+        )?;
+    }
+    if entries.len() > LEGEND_ROWS {
+        let more = format!("+ {} more", entries.len() - LEGEND_ROWS);
+        label(
+            area,
+            &more,
+            (24, line(LEGEND_ROWS)),
+            SMALL,
+            TEXT,
+            (HPos::Left, VPos::Center),
+        )?;
+    }
+    Ok(())
 }

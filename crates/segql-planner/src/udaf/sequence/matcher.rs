@@ -93,6 +93,30 @@ pub fn earliest_start(
     reversed_scan(events, None, pattern, reached, &mut Scratch::default())
 }
 
+/// The masks of the events at the time of `events[i]` or-ed into
+/// `instant`; returns the index of the first event of the next instant.
+pub(super) fn next_instant(
+    events: &[(i64, u32)],
+    mut i: usize,
+    masks: Masks,
+    instant: &mut [u64],
+) -> usize {
+    let t = events[i].0;
+    instant.fill(0);
+    while i < events.len() && events[i].0 == t {
+        match masks {
+            None => instant[0] |= events[i].1 as u64,
+            Some(table) => {
+                for (w, &word) in instant.iter_mut().zip(table.get(events[i].1)) {
+                    *w |= word;
+                }
+            }
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Calls `f` with the index of every bit set in `mask`, in order.
 pub(super) fn for_each_bit(mask: &[u64], mut f: impl FnMut(usize)) {
     for (w, &word) in mask.iter().enumerate() {
@@ -218,18 +242,7 @@ pub(super) fn scan(
     let mut i = 0;
     while i < events.len() {
         let t = events[i].0;
-        instant.fill(0);
-        while i < events.len() && events[i].0 == t {
-            match masks {
-                None => instant[0] |= events[i].1 as u64,
-                Some(table) => {
-                    for (w, &word) in instant.iter_mut().zip(table.get(events[i].1)) {
-                        *w |= word;
-                    }
-                }
-            }
-            i += 1;
-        }
+        i = next_instant(events, i, masks, instant);
         // Chains this instant extends, from state strictly before it.
         extended.clear();
         for (w, &word) in instant.iter().enumerate() {

@@ -9,7 +9,7 @@
 //! the chain that ends there at the previous instant, and moves every
 //! chain one instant on at a time.
 
-use super::matcher::{Masks, STEP_BITS};
+use super::matcher::{Masks, STEP_BITS, next_instant};
 use super::{SequencePattern, WORD_BITS};
 
 /// What one group's events give in strict order: the steps reached, the
@@ -31,18 +31,7 @@ pub(super) fn strict_scan(
     let mut i = 0;
     while i < events.len() {
         let t = events[i].0;
-        instant.fill(0);
-        while i < events.len() && events[i].0 == t {
-            match masks {
-                None => instant[0] |= events[i].1 as u64,
-                Some(table) => {
-                    for (w, &word) in instant.iter_mut().zip(table.get(events[i].1)) {
-                        *w |= word;
-                    }
-                }
-            }
-            i += 1;
-        }
+        i = next_instant(events, i, masks, &mut instant);
         current.fill(None);
         for (w, &word) in instant.iter().enumerate() {
             let mut bits = word & STEP_BITS;
