@@ -228,7 +228,9 @@ impl Engine {
     /// A session sized for this machine, or as `resources` say.
     pub fn context(resources: Resources) -> SessionContext {
         // No option beyond DataFusion's defaults that plans would depend on:
-        // what runs here runs in a host's session too.
+        // what runs here runs in a host's session too. The one rule added
+        // changes how segql's event aggregates execute (in one phase, see
+        // `single_phase`), not what a logical plan means.
         let mut config = SessionConfig::new().with_information_schema(false);
         if let Some(threads) = resources.threads {
             config = config.with_target_partitions(threads.max(1));
@@ -240,10 +242,14 @@ impl Engine {
             // of the others, which then fail instead of spilling.
             runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
         }
-        match runtime.build_arc() {
-            Ok(runtime) => SessionContext::new_with_config_rt(config, runtime),
-            Err(_) => SessionContext::new_with_config(config),
+        let mut state = datafusion::execution::SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(crate::SinglePhaseEventAggregates));
+        if let Ok(runtime) = runtime.build_arc() {
+            state = state.with_runtime_env(runtime);
         }
+        SessionContext::new_with_state(state.build())
     }
 
     /// Opens the files of `spec`: schemas only, no data read.
