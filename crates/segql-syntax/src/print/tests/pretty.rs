@@ -80,6 +80,8 @@ fn pretty_breaks_analysis_clauses() {
     then action "CHECKOUT"
     then not error
     within 1 day
+    holding product_id
+    every week
     for premium
     compare seg1, (users who have plan = "premium")
     by device
