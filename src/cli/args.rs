@@ -42,8 +42,9 @@ pub struct DataArgs {
     pub threads: Option<u16>,
     /// Memory the buffering operators (the sequence matcher, aggregates,
     /// sorts) may hold before spilling to temporary files, e.g. 512M, 4G,
-    /// or `none` for no limit.
-    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_memory_limit)]
+    /// or `none` for no limit. Each operator of each thread gets a fair
+    /// share of it, so the whole process stays well below it.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_memory_limit)]
     pub memory_limit: MemoryLimit,
     /// Run the queries on a Ballista cluster (`segql cluster`): the
     /// scheduler's address, df://HOST:PORT. Its executors read the data, so

@@ -41,7 +41,7 @@ pub use engine::{DataSpec, Engine, Resources, Timings};
 pub use inspect::EventName;
 pub use now::{Now, NowFrom, ranges_after_the_data};
 pub use outcome::{Outcome, Shown, execute};
-pub use single_phase::SinglePhaseEventAggregates;
 pub use runner::{MemberRows, Runner, Statements, plan_program, run_program};
+pub use single_phase::SinglePhaseEventAggregates;
 pub use sources::{Format, csv_list_table};
 pub use text::CheckedText;
