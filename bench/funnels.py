@@ -14,9 +14,8 @@ binaries release builds.
 
 import argparse
 import statistics
-import subprocess
-import sys
-import time
+
+import variants
 
 FUNNEL = ('funnel viewed "/home" then viewed like "/product/%" then action "add_to_cart" '
           'then viewed "/cart" then action "CHECKOUT" within 1 day')
@@ -32,14 +31,8 @@ MODES = [
 
 
 def run(binary, args, text):
-    argv = [binary, "run", "--data", args.data, "--threads", str(args.threads),
-            "--now", args.now, "--pictures", "never", "--format", "csv", "-e", text]
-    started = time.perf_counter()
-    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seconds = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"{' '.join(argv)} failed:\n{proc.stderr.decode()}")
-    return seconds
+    """One whole `segql run` of `text` by `binary`, in seconds."""
+    return variants.run(argparse.Namespace(**{**vars(args), "segql": binary}), text, [])
 
 
 def median_of(binary, args, text):
