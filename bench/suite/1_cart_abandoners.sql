@@ -6,7 +6,7 @@ SELECT count(*) AS members FROM (
       max(CASE WHEN event_type = 'view' AND name = '/cart' THEN timestamp END) AS last_cart,
       max(CASE WHEN event_type = 'action' AND name = 'CHECKOUT' THEN timestamp END) AS last_checkout
     FROM events
-    WHERE session_id IS NOT NULL
+    WHERE user_id IS NOT NULL AND session_id IS NOT NULL
       AND ((event_type = 'view' AND name = '/cart') OR (event_type = 'action' AND name = 'CHECKOUT'))
     GROUP BY user_id, session_id
   ) s

@@ -7,8 +7,9 @@ WITH e AS (
     event_type = 'view' AND name = '/cart' AS is_cart,
     event_type = 'action' AND name = 'CHECKOUT' AS is_checkout
   FROM events
-  WHERE (event_type = 'view' AND name IN ('/home', '/cart'))
-     OR (event_type = 'action' AND name = 'CHECKOUT')
+  WHERE user_id IS NOT NULL
+    AND ((event_type = 'view' AND name IN ('/home', '/cart'))
+     OR (event_type = 'action' AND name = 'CHECKOUT'))
 ),
 home AS (
   SELECT *, max(CASE WHEN is_home THEN ts END) OVER (

@@ -1,6 +1,6 @@
 SELECT count(DISTINCT user_id) AS members FROM (
   SELECT user_id, session_id FROM events
-  WHERE event_type = 'action' AND name = 'add_to_cart' AND session_id IS NOT NULL
+  WHERE user_id IS NOT NULL AND event_type = 'action' AND name = 'add_to_cart' AND session_id IS NOT NULL
   GROUP BY user_id, session_id
   HAVING count(*) >= 3
 ) s

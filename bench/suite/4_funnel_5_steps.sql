@@ -10,8 +10,9 @@ WITH e AS (
     event_type = 'view' AND name = '/cart' AS s4,
     event_type = 'action' AND name = 'CHECKOUT' AS s5
   FROM events
-  WHERE (event_type = 'view' AND (name IN ('/home', '/cart') OR name LIKE '/product/%'))
-     OR (event_type = 'action' AND name IN ('add_to_cart', 'CHECKOUT'))
+  WHERE user_id IS NOT NULL
+    AND ((event_type = 'view' AND (name IN ('/home', '/cart') OR name LIKE '/product/%'))
+     OR (event_type = 'action' AND name IN ('add_to_cart', 'CHECKOUT')))
 ),
 r1 AS (SELECT *, CASE WHEN s1 THEN ts END AS st1 FROM e),
 w2 AS (SELECT *, max(st1) OVER (PARTITION BY user_id ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS b2 FROM r1),

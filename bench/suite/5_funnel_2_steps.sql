@@ -3,7 +3,8 @@ WITH e AS (
     event_type = 'view' AND name = '/home' AS s1,
     event_type = 'action' AND name = 'CHECKOUT' AS s2
   FROM events
-  WHERE (event_type = 'view' AND name = '/home') OR (event_type = 'action' AND name = 'CHECKOUT')
+  WHERE user_id IS NOT NULL
+    AND ((event_type = 'view' AND name = '/home') OR (event_type = 'action' AND name = 'CHECKOUT'))
 ),
 w2 AS (SELECT *, max(CASE WHEN s1 THEN ts END) OVER (PARTITION BY user_id ORDER BY ts RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS b2 FROM e),
 furthest AS (

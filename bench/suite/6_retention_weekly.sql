@@ -4,12 +4,12 @@
 -- DAY_TEXT placeholders are written in each engine's dialect by bench.py.
 WITH firsts AS (
   SELECT user_id, date_trunc('week', min(timestamp)) AS cohort
-  FROM events WHERE event_type = 'view' AND name = '/home'
+  FROM events WHERE user_id IS NOT NULL AND event_type = 'view' AND name = '/home'
   GROUP BY user_id
 ),
 returns AS (
   SELECT DISTINCT user_id, date_trunc('week', timestamp) AS week
-  FROM events WHERE event_type = 'action' AND name = 'add_to_cart'
+  FROM events WHERE user_id IS NOT NULL AND event_type = 'action' AND name = 'add_to_cart'
 ),
 sizes AS (SELECT cohort, count(*) AS users FROM firsts GROUP BY cohort),
 retained AS (

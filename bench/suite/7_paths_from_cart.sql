@@ -4,7 +4,7 @@ WITH v AS (
   SELECT user_id, session_id, timestamp, name,
     lag(name) OVER (PARTITION BY user_id, session_id ORDER BY timestamp, name) AS previous
   FROM events
-  WHERE event_type = 'view' AND session_id IS NOT NULL
+  WHERE user_id IS NOT NULL AND event_type = 'view' AND session_id IS NOT NULL
 ),
 collapsed AS (
   SELECT user_id, session_id, name,

@@ -6,7 +6,7 @@ SELECT count(*) AS members FROM (
       min(CASE WHEN event_type = 'view' AND name = '/search' THEN timestamp END) AS first_search,
       max(CASE WHEN event_type = 'action' AND name = 'add_to_cart' THEN timestamp END) AS last_add
     FROM events
-    WHERE session_id IS NOT NULL
+    WHERE user_id IS NOT NULL AND session_id IS NOT NULL
       AND timestamp >= {TIME:2026-03-02} AND timestamp < {TIME:2026-04-01}
       AND ((event_type = 'view' AND name = '/search') OR (event_type = 'action' AND name = 'add_to_cart'))
     GROUP BY user_id, session_id
