@@ -236,13 +236,17 @@ impl Lowering<'_> {
         }
         if entry {
             rows = self.any_order_entry(rows, k, &later_sets, &names)?;
+            // The actor's entry, the same on each of its rows.
             aggregates.push(min(column(START)).alias(START));
-        } else {
-            aggregates.push(min(lit(ScalarValue::Int64(None))).alias(START));
         }
         let mut output = partition.clone();
         output.pop();
-        output.extend([column(FURTHEST), column(START)]);
+        output.push(column(FURTHEST));
+        // Without `every`, no entry is asked for.
+        output.push(match entry {
+            true => column(START),
+            false => lit(ScalarValue::Int64(None)).alias(START),
+        });
         output.extend((2..=k).map(|j| column(&time_column(j))));
         rows.aggregate(partition, aggregates)?.project(output)
     }

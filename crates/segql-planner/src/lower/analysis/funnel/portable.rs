@@ -7,7 +7,7 @@ use crate::ir::*;
 use crate::lower::analysis::FURTHEST;
 use crate::lower::expr::{column, filter_form};
 use crate::lower::holding::Shared;
-use crate::lower::sequence::{ReachShape, START, TOP, time_at};
+use crate::lower::sequence::{ReachShape, START, TOP, reach_flag, time_at};
 use crate::lower::{Lowering, Result};
 use crate::names::TS;
 use datafusion_expr::expr::WindowFunction;
@@ -49,7 +49,7 @@ impl Lowering<'_> {
         let mut rows = reach.rows.clone();
         // The last step is reached at an event only where no negated step
         // after it follows in the partition: at or after the latest one.
-        let mut last_reached = column(&crate::lower::sequence::reach_flag_of(k - 1));
+        let mut last_reached = column(&reach_flag(k - 1));
         if let Some(gap) = &reach.end_gap {
             let latest = Expr::from(WindowFunction::new(
                 WindowFunctionDefinition::AggregateUDF(
