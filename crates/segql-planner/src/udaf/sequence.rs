@@ -33,7 +33,7 @@ pub use segql_syntax::OrderKind;
 use super::aggregate::{EventAggregate, EventUdaf, Rows};
 use super::state::{Emitted, lists, one_element_lists, one_list, passes, row_starts};
 use datafusion_common::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, PrimitiveArray,
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray,
 };
 use datafusion_common::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion_common::arrow::datatypes::{DataType, Field, Int64Type};
@@ -54,13 +54,6 @@ const WORD_BITS: usize = 64;
 pub enum SequenceOutput {
     /// Boolean: the whole sequence matches.
     Holds,
-    /// Int64: the number of positive steps reached, 0 through k (a funnel).
-    Furthest,
-    /// Struct `{furthest, start}`: [`SequenceOutput::Furthest`], and the
-    /// time of the step-1 event that starts the earliest chain reaching it
-    /// (a funnel `by` an event column reads that event). Not for patterns
-    /// with negated steps after the last positive step.
-    FurthestWithStart,
     /// Struct `{furthest, start, time2, ..., timek}` for a funnel: the
     /// steps reached, with `entry` the time of the step-1 event that
     /// starts the earliest chain reaching them (else null), and per step
@@ -70,16 +63,9 @@ pub enum SequenceOutput {
     Funnel { entry: bool },
 }
 
-/// The fields of [`SequenceOutput::FurthestWithStart`].
+/// The fields of [`SequenceOutput::Funnel`] before the times.
 pub const FURTHEST_FIELD: &str = "furthest";
 pub const START_FIELD: &str = "start";
-
-fn furthest_with_start_fields() -> datafusion_common::arrow::datatypes::Fields {
-    datafusion_common::arrow::datatypes::Fields::from(vec![
-        Field::new(FURTHEST_FIELD, DataType::Int64, false),
-        Field::new(START_FIELD, DataType::Int64, true),
-    ])
-}
 
 /// The field of the smallest time to convert to positive step `j` (from 1)
 /// of [`SequenceOutput::Funnel`].
@@ -187,10 +173,7 @@ impl SequenceMatch {
 
     /// What one group's entries (sorted by time) give.
     fn outcome(&self, events: &[(i64, u32)], masks: Masks, scratch: &mut Scratch) -> Outcome {
-        let entry = matches!(
-            self.pattern.output,
-            SequenceOutput::FurthestWithStart | SequenceOutput::Funnel { entry: true }
-        );
+        let entry = self.pattern.output == SequenceOutput::Funnel { entry: true };
         match self.pattern.order {
             OrderKind::Strict => {
                 let (reached, times, start) = strict::strict_scan(events, masks, &self.pattern);
@@ -238,23 +221,6 @@ impl SequenceMatch {
                         .map(|o| Some(o.reached == k))
                         .collect::<BooleanArray>(),
                 )
-            }
-            SequenceOutput::Furthest => Arc::new(
-                values
-                    .map(|o| Some(o.reached as i64))
-                    .collect::<PrimitiveArray<Int64Type>>(),
-            ),
-            SequenceOutput::FurthestWithStart => {
-                let (furthest, start): (Vec<i64>, Vec<Option<i64>>) =
-                    values.map(|o| (o.reached as i64, o.start)).unzip();
-                Arc::new(datafusion_common::arrow::array::StructArray::new(
-                    furthest_with_start_fields(),
-                    vec![
-                        Arc::new(Int64Array::from(furthest)),
-                        Arc::new(Int64Array::from(start)),
-                    ],
-                    None,
-                ))
             }
             SequenceOutput::Funnel { .. } => {
                 let k = self.pattern.steps;
@@ -326,8 +292,6 @@ impl EventAggregate for SequenceMatch {
     fn result(&self) -> DataType {
         match self.pattern.output {
             SequenceOutput::Holds => DataType::Boolean,
-            SequenceOutput::Furthest => DataType::Int64,
-            SequenceOutput::FurthestWithStart => DataType::Struct(furthest_with_start_fields()),
             SequenceOutput::Funnel { .. } => DataType::Struct(funnel_fields(self.pattern.steps)),
         }
     }

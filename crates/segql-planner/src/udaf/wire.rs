@@ -25,8 +25,6 @@ pub fn encode_aggregate(function: &AggregateUDF) -> Option<Vec<u8>> {
         let window = p.window.map_or("-".to_string(), |w| w.to_string());
         let output = match p.output {
             SequenceOutput::Holds => "holds",
-            SequenceOutput::Furthest => "furthest",
-            SequenceOutput::FurthestWithStart => "furthest_with_start",
             SequenceOutput::Funnel { entry: false } => "funnel",
             SequenceOutput::Funnel { entry: true } => "funnel_entry",
         };
@@ -82,8 +80,6 @@ pub fn decode_aggregate(name: &str, bytes: &[u8]) -> Option<Result<Arc<Aggregate
                 }
                 let output = match *output {
                     "holds" => SequenceOutput::Holds,
-                    "furthest" => SequenceOutput::Furthest,
-                    "furthest_with_start" => SequenceOutput::FurthestWithStart,
                     "funnel" => SequenceOutput::Funnel { entry: false },
                     "funnel_entry" => SequenceOutput::Funnel { entry: true },
                     other => return Err(format!("no output `{other}`")),
@@ -156,8 +152,6 @@ mod tests {
     fn every_aggregate_comes_back_with_its_parameters() {
         for output in [
             SequenceOutput::Holds,
-            SequenceOutput::Furthest,
-            SequenceOutput::FurthestWithStart,
             SequenceOutput::Funnel { entry: false },
             SequenceOutput::Funnel { entry: true },
         ] {

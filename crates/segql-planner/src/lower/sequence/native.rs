@@ -53,11 +53,7 @@ impl Lowering<'_> {
         }
         // The earliest start is found for chains that end at a positive
         // step only.
-        if matches!(
-            output,
-            SequenceOutput::FurthestWithStart | SequenceOutput::Funnel { entry: true }
-        ) && end_negated
-        {
+        if output == (SequenceOutput::Funnel { entry: true }) && end_negated {
             return None;
         }
         Some(SequencePattern {
@@ -185,15 +181,8 @@ impl Lowering<'_> {
         };
         let reached = match pattern.output {
             SequenceOutput::Holds => exactly_true(holds),
-            // A funnel reaches step 1 of `A then B` with any A.
-            SequenceOutput::Furthest if pattern.steps == 2 => when(holds.is_true(), lit(2i64))
-                .when(column("__segql_a").is_not_null(), lit(1i64))
-                .otherwise(lit(0i64))?,
-            SequenceOutput::Furthest => when(holds.is_true(), lit(1i64)).otherwise(lit(0i64))?,
-            // Two extreme times do not tell which start is the earliest
-            // that reaches the furthest step.
-            SequenceOutput::FurthestWithStart => return Ok(None),
-            // Nor the smallest time between the steps.
+            // Two extreme times tell neither the smallest time between the
+            // steps nor the earliest start: funnels take the ordered pass.
             SequenceOutput::Funnel { .. } => return Ok(None),
         };
         let mut projection = keys.to_vec();
