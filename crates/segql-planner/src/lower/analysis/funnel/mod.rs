@@ -53,17 +53,11 @@ impl Lowering<'_> {
             // milliseconds, summed exactly whatever the order of the rows.
             per_actor.push((column(&time_column(j)) / lit(1000i64)).alias(millis_column(j)));
         }
-        let carried: Vec<String> = {
-            let mut c = vec![FURTHEST.to_string()];
-            if has_by {
-                c.push(BY.to_string());
-            }
-            if has_period {
-                c.push(PERIOD.to_string());
-            }
-            c.extend((2..=k).map(millis_column));
-            c
-        };
+        // The names of those columns, which every block carries.
+        let carried: Vec<String> = per_actor
+            .iter()
+            .map(|e| e.schema_name().to_string())
+            .collect();
         let actors = LogicalPlanBuilder::from(actors)
             .project({
                 let mut p = vec![column(ACTOR)];
