@@ -7,11 +7,11 @@
 use super::calls;
 use crate::{Diagnostic, codes};
 use datafusion::logical_expr::LogicalPlan;
-use segql_planner::udaf::sessions::SessionOf;
+use segql_planner::udaf::sessions::SessionId;
 
 /// An error when `plan` numbers sessions with segql's own functions.
 pub(super) fn refuse_session_numbers(plan: &LogicalPlan) -> Result<(), Diagnostic> {
-    if !calls(plan, SessionOf::NAME)? {
+    if !calls(plan, SessionId::NAME)? {
         return Ok(());
     }
     Err(Diagnostic::error(

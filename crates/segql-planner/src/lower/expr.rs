@@ -135,3 +135,30 @@ pub(super) fn any_of(predicates: impl IntoIterator<Item = Expr>) -> Expr {
     }
     balanced(terms, Operator::Or).unwrap_or_else(|| lit(false))
 }
+
+/// `aggregate(argument) OVER (PARTITION BY partition ORDER BY order frame)`
+/// for one of DataFusion's aggregate functions (`max_udaf()`, ...); no
+/// order and no frame where they are empty or `None` (the whole partition).
+pub(super) fn aggregate_over(
+    aggregate: std::sync::Arc<datafusion_expr::AggregateUDF>,
+    argument: Expr,
+    partition: Vec<Expr>,
+    order: Vec<datafusion_expr::SortExpr>,
+    frame: Option<datafusion_expr::WindowFrame>,
+) -> datafusion_common::Result<Expr> {
+    use datafusion_expr::ExprFunctionExt;
+    let window = Expr::from(datafusion_expr::expr::WindowFunction::new(
+        datafusion_expr::WindowFunctionDefinition::AggregateUDF(aggregate),
+        vec![argument],
+    ))
+    .partition_by(partition);
+    let window = if order.is_empty() {
+        window
+    } else {
+        window.order_by(order)
+    };
+    match frame {
+        Some(frame) => window.window_frame(frame).build(),
+        None => window.build(),
+    }
+}

@@ -20,7 +20,7 @@ use super::{Lowering, Result};
 use crate::model::DerivedSessions;
 use crate::names::{SESSION, TS};
 use crate::options::SequenceEngine;
-use crate::udaf::sessions::{SessionOf, SessionStarts};
+use crate::udaf::sessions::{SessionId, SessionStarts};
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_common::{Column, JoinType};
 use datafusion_expr::expr::WindowFunction;
@@ -58,36 +58,25 @@ impl Lowering<'_> {
             .iter()
             .map(|(q, f)| Expr::Column(Column::new(q.cloned(), f.name())))
             .collect();
-        let user = column(uid);
-        let (numbered, number) =
+        let (numbered, id) =
             if self.engine == SequenceEngine::Native || sessions.max_length_micros.is_some() {
-                self.numbered_by_starts(events, uid, sessions)?
+                self.identified_by_starts(events, uid, sessions)?
             } else {
-                self.numbered_by_gaps(events, columns.clone(), user.clone(), sessions)?
+                self.identified_by_gaps(events, columns.clone(), column(uid), sessions)?
             };
-        // An event without a time is in no session (it sorts after the
-        // user's timed events, which its number would otherwise extend).
-        let id = when(
-            column(TS).is_not_null(),
-            datafusion_functions::expr_fn::concat(vec![
-                cast(user, DataType::Utf8),
-                lit("#"),
-                cast(number, DataType::Utf8),
-            ]),
-        )
-        .end()?;
         numbered.project(columns.into_iter().map(|c| match &c {
             Expr::Column(col) if col.name == SESSION => id.clone().alias(SESSION),
             _ => c,
         }))
     }
 
-    /// Session numbers from each user's session starts: the relation with
-    /// a column of numbers, and that column. The starts are found over the
+    /// Session ids from each user's session starts: the relation with the
+    /// starts beside each event, and the id. The starts are found over the
     /// rows of the events table (stitched), as `events` may have lost some
     /// (accounts without an account); each event of `events` meets its
-    /// user's in a hash join, built on the users.
-    fn numbered_by_starts(
+    /// user's in a hash join built on the users (the left, smaller side;
+    /// an event without a user keeps no starts and is in no session).
+    fn identified_by_starts(
         &self,
         events: LogicalPlanBuilder,
         uid: &str,
@@ -111,23 +100,20 @@ impl Lowering<'_> {
             })
             .collect();
         let joined = join_on(
+            LogicalPlanBuilder::from(starts),
             events,
-            starts,
-            (&e, &s),
-            JoinType::Left,
-            &[(uid, STARTS_USER)],
+            (&s, &e),
+            JoinType::Right,
+            &[(STARTS_USER, uid)],
         )?;
-        let number = SessionOf::call(
-            Expr::Column(qualified(&e, TS)),
-            Expr::Column(qualified(&s, SESSION_STARTS)),
-        );
-        columns.push(number.alias(NUMBER));
-        Ok((joined.project(columns)?, column(NUMBER)))
+        columns.push(Expr::Column(qualified(&s, SESSION_STARTS)).alias(SESSION_STARTS));
+        let id = SessionId::call(column(uid), column(TS), column(SESSION_STARTS));
+        Ok((joined.project(columns)?, id))
     }
 
-    /// Session numbers from gaps alone, by standard window functions: the
-    /// relation with a column of numbers, and that column.
-    fn numbered_by_gaps(
+    /// Session ids from gaps alone, by standard window functions: the
+    /// relation with a column of session numbers, and the id.
+    fn identified_by_gaps(
         &self,
         events: LogicalPlanBuilder,
         columns: Vec<Expr>,
@@ -155,18 +141,28 @@ impl Lowering<'_> {
             WindowFunctionDefinition::AggregateUDF(datafusion_functions_aggregate::sum::sum_udaf()),
             vec![column(STARTS)],
         ))
-        .partition_by(vec![user])
+        .partition_by(vec![user.clone()])
         .order_by(order)
         .window_frame(WindowFrame::new(Some(false)))
         .build()?
         .alias(NUMBER);
-        let number = cast(column(NUMBER), DataType::Int64);
+        // An event without a time is in no session (it sorts after the
+        // user's timed events, which its number would otherwise extend).
+        let id = when(
+            column(TS).is_not_null(),
+            datafusion_functions::expr_fn::concat(vec![
+                cast(user, DataType::Utf8),
+                lit("#"),
+                cast(cast(column(NUMBER), DataType::Int64), DataType::Utf8),
+            ]),
+        )
+        .end()?;
         Ok((
             events
                 .window(vec![previous])?
                 .project(flagged)?
                 .window(vec![running])?,
-            number,
+            id,
         ))
     }
 }

@@ -6,8 +6,9 @@
 //!   user's event times (a hash aggregate, as every other per-user pass),
 //!   sorts them when the group is emitted, and gives the times at which the
 //!   user's sessions start, in order.
-//! - `segql_session_of(time, starts)`, a scalar function, is the number of
-//!   the session an event at `time` is in: the count of starts not after it.
+//! - `segql_session_id(user, time, starts)`, a scalar function, is the id
+//!   `<user>#<n>` of the session an event at `time` is in: n is the count of
+//!   the user's starts not after it.
 //!
 //! An event's session number depends only on its user and its time (events
 //! at the same time are never cut apart), so the starts say everything. The
@@ -22,14 +23,16 @@ use super::aggregate::{EventAggregate, EventUdaf, Rows};
 use super::state::{Emitted, lists, one_list, passes, row_starts};
 use crate::model::DerivedSessions;
 use datafusion_common::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, Int64Builder, ListArray,
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StringBuilder,
 };
+use datafusion_common::arrow::compute::cast;
 use datafusion_common::arrow::datatypes::{DataType, Field, Int64Type};
 use datafusion_common::{Result, ScalarValue, exec_err, internal_err};
 use datafusion_expr::{
     Accumulator, ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// The aggregate `segql_session_starts(time)` for one setting of derived
@@ -197,30 +200,35 @@ impl Accumulator for StartsAccumulator {
     }
 }
 
-/// The scalar function `segql_session_of(time, starts)`: the number, from
-/// one, of the session an event at `time` is in, given its user's session
-/// starts; null for an event without a time or a user without starts.
+/// The scalar function `segql_session_id(user, time, starts)`: the derived
+/// id `<user>#<n>` of the session an event of `user` at `time` is in, n
+/// counting from one, given the user's session starts; null for an event
+/// without a time or a user without starts.
+///
+/// It is volatile only in DataFusion's sense that the optimizer must not
+/// copy it: a filter on the session above it (`session IS NOT NULL`) would
+/// otherwise compute every id a second time below its projection.
 #[derive(Debug, PartialEq, Eq, Hash)]
-pub struct SessionOf {
+pub struct SessionId {
     signature: Signature,
 }
 
-impl SessionOf {
-    pub const NAME: &'static str = "segql_session_of";
+impl SessionId {
+    pub const NAME: &'static str = "segql_session_id";
 
-    pub fn call(time: Expr, starts: Expr) -> Expr {
-        Self::function().call(vec![time, starts])
+    pub fn call(user: Expr, time: Expr, starts: Expr) -> Expr {
+        Self::function().call(vec![user, time, starts])
     }
 
     /// The function as DataFusion calls it (it has no parameters).
     pub fn function() -> ScalarUDF {
-        ScalarUDF::from(SessionOf {
-            signature: Signature::any(2, Volatility::Immutable),
+        ScalarUDF::from(SessionId {
+            signature: Signature::any(3, Volatility::Volatile),
         })
     }
 }
 
-impl ScalarUDFImpl for SessionOf {
+impl ScalarUDFImpl for SessionId {
     fn name(&self) -> &str {
         Self::NAME
     }
@@ -230,36 +238,43 @@ impl ScalarUDFImpl for SessionOf {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Int64)
+        Ok(DataType::Utf8)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
-        let [time, starts] = args.args.as_slice() else {
-            return exec_err!("{} takes a time and a list of starts", Self::NAME);
+        let [user, time, starts] = args.args.as_slice() else {
+            return exec_err!("{} takes a user, a time and a list of starts", Self::NAME);
         };
+        let user = cast(&user.to_array(rows)?, &DataType::Utf8)?;
         let (time, starts) = (time.to_array(rows)?, starts.to_array(rows)?);
-        let (Some(times), Some(starts)) = (
+        let (Some(users), Some(times), Some(starts)) = (
+            user.as_string_opt::<i32>(),
             time.as_primitive_opt::<Int64Type>(),
             starts.as_list_opt::<i32>(),
         ) else {
-            return exec_err!("{} takes Int64 times and lists of Int64 starts", Self::NAME);
+            return exec_err!(
+                "{} takes text users, Int64 times and lists of Int64 starts",
+                Self::NAME
+            );
         };
-        Ok(ColumnarValue::Array(Arc::new(session_numbers(
-            times, starts,
+        Ok(ColumnarValue::Array(Arc::new(session_ids(
+            users, times, starts,
         )?)))
     }
 }
 
-/// For each row, the count of its starts not after its time.
-fn session_numbers(times: &Int64Array, starts: &ListArray) -> Result<Int64Array> {
+/// For each row, `<user>#<n>`, n the count of its starts not after its
+/// time.
+fn session_ids(users: &StringArray, times: &Int64Array, starts: &ListArray) -> Result<StringArray> {
     let Some(values) = starts.values().as_primitive_opt::<Int64Type>() else {
-        return exec_err!("{} takes lists of Int64 starts", SessionOf::NAME);
+        return exec_err!("{} takes lists of Int64 starts", SessionId::NAME);
     };
     let offsets = starts.value_offsets();
-    let mut out = Int64Builder::with_capacity(times.len());
+    let mut out =
+        StringBuilder::with_capacity(times.len(), users.value_data().len() + times.len() * 4);
     for row in 0..times.len() {
-        if times.is_null(row) || starts.is_null(row) {
+        if users.is_null(row) || times.is_null(row) || starts.is_null(row) {
             out.append_null();
             continue;
         }
@@ -270,7 +285,8 @@ fn session_numbers(times: &Int64Array, starts: &ListArray) -> Result<Int64Array>
             // user's events (the starts come from all of them).
             out.append_null();
         } else {
-            out.append_value(number as i64);
+            write!(out, "{}#{number}", users.value(row)).expect("writing to a string builder");
+            out.append_value("");
         }
     }
     Ok(out.finish())
@@ -391,7 +407,8 @@ mod tests {
         // Group 0 of the final stage is the partial's group 1.
         assert_eq!(of(0), [5 * MINUTE, 100 * MINUTE]);
         assert_eq!(of(1), [0, 31 * MINUTE]);
-        let numbers = session_numbers(
+        let ids = session_ids(
+            &StringArray::from(vec!["u1", "u1", "u2"]),
             &Int64Array::from(vec![Some(31 * MINUTE), None, Some(4 * MINUTE)]),
             &ListArray::from_iter_primitive::<Int64Type, _, _>(vec![
                 Some(vec![Some(0), Some(31 * MINUTE)]),
@@ -400,6 +417,6 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(numbers, Int64Array::from(vec![Some(2), None, None]));
+        assert_eq!(ids, StringArray::from(vec![Some("u1#2"), None, None]));
     }
 }

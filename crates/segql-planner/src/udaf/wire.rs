@@ -9,7 +9,7 @@ use super::aggregate::EventUdaf;
 use super::paths::{PathBuilder, PathShape};
 use super::sequence::{OrderKind, SequenceMatch, SequenceOutput, SequencePattern};
 use super::series::Numbers;
-use super::sessions::{SessionOf, SessionStarts};
+use super::sessions::{SessionId, SessionStarts};
 use crate::DerivedSessions;
 use datafusion_common::{DataFusionError, Result};
 use datafusion_expr::{AggregateUDF, ScalarUDF};
@@ -130,7 +130,7 @@ pub fn decode_aggregate(name: &str, bytes: &[u8]) -> Option<Result<Arc<Aggregate
 /// another name.
 pub fn decode_scalar(name: &str) -> Option<Arc<ScalarUDF>> {
     match name {
-        SessionOf::NAME => Some(Arc::new(SessionOf::function())),
+        SessionId::NAME => Some(Arc::new(SessionId::function())),
         Numbers::NAME => Some(Arc::new(Numbers::function())),
         _ => None,
     }
@@ -188,7 +188,7 @@ mod tests {
         assert_eq!(encode_aggregate(&count), None);
         assert!(decode_aggregate("count", b"").is_none());
         assert!(decode_scalar("abs").is_none());
-        assert!(decode_scalar(SessionOf::NAME).is_some());
+        assert!(decode_scalar(SessionId::NAME).is_some());
         assert!(decode_scalar(Numbers::NAME).is_some());
         let bad = decode_aggregate(SequenceMatch::NAME, b"1 2 0").unwrap();
         assert!(bad.unwrap_err().to_string().contains("segql_sequence"));

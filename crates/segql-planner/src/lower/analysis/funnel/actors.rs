@@ -3,8 +3,8 @@
 //! step (LANGUAGE.md §5, §12).
 //!
 //! Both engines first give rows per group of events a chain lives in (an
-//! actor with its session and held values; the portable engine also splits
-//! by the chain's start): FURTHEST, START (the entry: the time of the
+//! actor with its session and held values; the portable engine may also
+//! split by the chain's start or its entry): FURTHEST, START (the entry: the time of the
 //! step-1 event starting the earliest chain that reaches FURTHEST) and per
 //! step from 2 the smallest time to convert to it. An actor's furthest step
 //! is the largest of its groups', its entry the earliest start among the
@@ -47,7 +47,7 @@ impl Lowering<'_> {
         let k = funnel.labels.len();
         let groups = match self.funnel_pattern(funnel, entry) {
             Some(pattern) => self.native_funnel_groups(funnel, &shared, events.clone(), pattern)?,
-            None => self.portable_funnel_groups(funnel, &shared, events.clone())?,
+            None => self.portable_funnel_groups(funnel, &shared, events.clone(), entry)?,
         };
         let groups = groups.filter(column(FURTHEST).gt(lit(0i64)))?;
         let times: Vec<String> = (2..=k).map(time_column).collect();

@@ -4,6 +4,7 @@
 
 mod actors;
 mod any_order;
+mod carried_starts;
 mod portable;
 
 use actors::time_column;

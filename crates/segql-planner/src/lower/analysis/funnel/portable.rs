@@ -23,15 +23,21 @@ const LAST_NEGATED: &str = "__segql_last_negated";
 
 impl Lowering<'_> {
     /// Per chain start (actor, shared values, start time): ACTOR, the
-    /// shared columns, FURTHEST, START and the times to convert.
+    /// shared columns, FURTHEST, START and the times to convert; where no
+    /// chain needs a partition of its own, per group and (with `entry`)
+    /// entry instead ([`super::carried_starts`]).
     pub(super) fn portable_funnel_groups(
         &self,
         funnel: &FunnelIr,
         shared: &Shared,
         events: LogicalPlan,
+        entry: bool,
     ) -> Result<LogicalPlanBuilder> {
         if funnel.order == OrderKind::Any {
             return self.any_order_groups(funnel, shared, events);
+        }
+        if Self::carries_starts(funnel, entry) {
+            return self.carried_starts_groups(funnel, shared, events, entry);
         }
         let reach = self.reach(
             &funnel.steps,
