@@ -10,7 +10,8 @@
 //! twice and spill sooner. This rule plans them in one phase instead:
 //! repartition the events by the group keys, then aggregate once per
 //! partition (`SinglePartitioned`), which is what the partial and final
-//! phases compute together.
+//! phases compute together. The one exception is the session starts by
+//! gaps alone, whose partial phase passes on a span per run of events.
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
@@ -74,10 +75,12 @@ fn one_phase(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPl
     let Some(partial) = shuffle.input().downcast_ref::<AggregateExec>() else {
         return Ok(None);
     };
-    let ours = partial
-        .aggr_expr()
-        .iter()
-        .all(|a| EVENT_AGGREGATES.contains(&a.fun().name()));
+    // Session starts by gaps alone shrink in their partial phase (to one
+    // span per run of events), which pays for the two phases.
+    let ours = partial.aggr_expr().iter().all(|a| {
+        EVENT_AGGREGATES.contains(&a.fun().name())
+            && !SessionStarts::shrinks_in_partial_phase(a.fun())
+    });
     if *partial.mode() != AggregateMode::Partial
         || !ours
         || partial.group_expr().has_grouping_set()

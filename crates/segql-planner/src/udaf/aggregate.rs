@@ -61,6 +61,11 @@ pub(super) trait EventAggregate:
     fn evaluate(&self, store: &Self::Store, emitted: Emitted<Self::Kept>) -> Result<ArrayRef>;
     /// The state of each group emitted.
     fn state(&self, store: &Self::Store, emitted: Emitted<Self::Kept>) -> Result<Vec<ArrayRef>>;
+    /// A groups accumulator of the aggregate's own, in place of
+    /// [`EventGroups`] (which keeps every event).
+    fn groups_accumulator(&self) -> Option<Box<dyn GroupsAccumulator>> {
+        None
+    }
     /// Each input row as a state of its own: one-element lists over the
     /// input arrays.
     fn convert_to_state(
@@ -133,7 +138,10 @@ impl<A: EventAggregate> AggregateUDFImpl for EventUdaf<A> {
         &self,
         _args: AccumulatorArgs,
     ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(EventGroups::new(self.aggregate.clone())))
+        Ok(self
+            .aggregate
+            .groups_accumulator()
+            .unwrap_or_else(|| Box::new(EventGroups::new(self.aggregate.clone()))))
     }
 }
 

@@ -12,6 +12,7 @@ mod aggregate;
 pub mod paths;
 pub mod sequence;
 pub mod series;
+mod session_runs;
 pub mod sessions;
 mod state;
 pub mod wire;

@@ -20,23 +20,33 @@
 //! times follows as easily as gaps.
 
 use super::aggregate::{EventAggregate, EventUdaf, Rows};
-use super::state::{Emitted, lists, one_list, passes, row_starts};
+use super::session_runs::SessionRuns;
+use super::state::{Emitted, lists, one_element_lists, one_list, passes, row_starts};
 use crate::model::DerivedSessions;
 use datafusion_common::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray, StringBuilder,
+    Array, ArrayAccessor, ArrayRef, AsArray, BooleanArray, Int64Array, ListArray, StringArray,
+    StringBuilder,
 };
 use datafusion_common::arrow::compute::cast;
 use datafusion_common::arrow::datatypes::{DataType, Field, Int64Type};
 use datafusion_common::{Result, ScalarValue, exec_err, internal_err};
 use datafusion_expr::{
-    Accumulator, ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    Volatility,
+    Accumulator, ColumnarValue, Expr, GroupsAccumulator, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, Volatility,
 };
-use std::fmt::Write;
 use std::sync::Arc;
 
 /// The aggregate `segql_session_starts(time)` for one setting of derived
 /// sessions; times are microseconds since the epoch (Int64).
+///
+/// Its state is a list of spans per group, each the first and last time of
+/// some of the group's events. With gaps alone, a partial phase merges the
+/// times it sees into their runs (consecutive gaps at most the inactivity)
+/// and passes one span per run: another phase's times only fill a run in,
+/// and runs whose spans come within the inactivity of each other are one
+/// session; a user's events shrink to about two times per session before
+/// they are shuffled. A maximum length cuts where a session started, which
+/// no partial phase knows, so every time is a span of its own there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SessionStarts {
     pub(super) sessions: DerivedSessions,
@@ -52,22 +62,68 @@ impl SessionStarts {
         EventUdaf::call(SessionStarts { sessions }, vec![time])
     }
 
-    /// The starts of the sessions of events at `times`, sorted in place.
-    fn starts(&self, times: &mut [i64]) -> Vec<i64> {
-        times.sort_unstable();
+    /// Whether `function` is a session-starts aggregate whose partial
+    /// phase shrinks its events to runs (gaps alone): worth two phases.
+    pub fn shrinks_in_partial_phase(function: &datafusion_expr::AggregateUDF) -> bool {
+        function
+            .inner()
+            .downcast_ref::<EventUdaf<SessionStarts>>()
+            .is_some_and(|f| f.aggregate().sessions.max_length_micros.is_none())
+    }
+
+    /// The runs of `spans` ((first, last) times), sorted in place: spans
+    /// within the inactivity of the runs before them join them. Each run
+    /// is a session (gaps alone).
+    pub(super) fn runs(&self, spans: &mut [(i64, i64)]) -> Vec<(i64, i64)> {
+        spans.sort_unstable();
+        let mut runs: Vec<(i64, i64)> = Vec::new();
+        for &(first, last) in spans.iter() {
+            match runs.last_mut() {
+                Some(run) if first.saturating_sub(run.1) <= self.sessions.inactivity_micros => {
+                    run.1 = run.1.max(last);
+                }
+                _ => runs.push((first, last)),
+            }
+        }
+        runs
+    }
+
+    /// The starts of the sessions of the events `spans` cover, sorted in
+    /// place.
+    fn starts(&self, spans: &mut [(i64, i64)]) -> Vec<i64> {
+        if self.sessions.max_length_micros.is_none() {
+            return self
+                .runs(spans)
+                .into_iter()
+                .map(|(first, _)| first)
+                .collect();
+        }
+        // With a maximum length every span is one time.
+        spans.sort_unstable();
         let mut numbering = Numbering::new(self.sessions);
         let mut starts = Vec::new();
-        for &time in times.iter() {
+        for &(time, _) in spans.iter() {
             if numbering.starts_session(time) {
                 starts.push(time);
             }
         }
         starts
     }
+
+    /// The spans a partial phase passes on for `spans`, sorted in place.
+    fn passed_on(&self, spans: &mut [(i64, i64)]) -> Vec<(i64, i64)> {
+        if self.sessions.max_length_micros.is_none() {
+            self.runs(spans)
+        } else {
+            spans.to_vec()
+        }
+    }
 }
 
 impl EventAggregate for SessionStarts {
-    type Kept = ();
+    /// The last time of the span an event stands for (its first is the
+    /// event's time).
+    type Kept = i64;
     type Store = ();
     const NAME: &'static str = SessionStarts::NAME;
 
@@ -84,13 +140,13 @@ impl EventAggregate for SessionStarts {
     }
 
     fn state_columns(&self) -> Vec<(&'static str, DataType)> {
-        vec![("times", DataType::Int64)]
+        vec![("firsts", DataType::Int64), ("lasts", DataType::Int64)]
     }
 
     fn accumulator(&self) -> Box<dyn Accumulator> {
         Box::new(StartsAccumulator {
             aggregate: *self,
-            times: Vec::new(),
+            spans: Vec::new(),
         })
     }
 
@@ -100,39 +156,77 @@ impl EventAggregate for SessionStarts {
         0
     }
 
-    fn read(&self, _: &mut (), rows: Rows, mut keep: impl FnMut(usize, i64, ())) -> Result<()> {
-        let keep = |row, time| keep(row, time, ());
+    fn read(&self, _: &mut (), rows: Rows, keep: impl FnMut(usize, i64, i64)) -> Result<()> {
         match rows {
-            Rows::Input(values, filter) => input_times(values, filter, keep),
-            Rows::State(states) => state_times(states, keep),
+            Rows::Input(values, filter) => input_spans(values, filter, keep),
+            Rows::State(states) => state_spans(states, keep),
         }
     }
 
-    fn evaluate(&self, _: &(), mut emitted: Emitted<()>) -> Result<ArrayRef> {
+    fn evaluate(&self, _: &(), mut emitted: Emitted<i64>) -> Result<ArrayRef> {
         let mut offsets = vec![0usize];
         let mut starts = Vec::new();
-        let mut times = Vec::new();
         for w in emitted.offsets.windows(2) {
-            times.clear();
-            times.extend(emitted.events[w[0]..w[1]].iter_mut().map(|e| e.0));
-            starts.extend(self.starts(&mut times));
+            starts.extend(self.starts(&mut emitted.events[w[0]..w[1]]));
             offsets.push(starts.len());
         }
         Ok(lists(&offsets, Arc::new(Int64Array::from(starts))))
     }
 
-    fn state(&self, _: &(), emitted: Emitted<()>) -> Result<Vec<ArrayRef>> {
-        let times = Int64Array::from_iter_values(emitted.events.iter().map(|e| e.0));
-        Ok(vec![lists(&emitted.offsets, Arc::new(times))])
+    fn state(&self, _: &(), mut emitted: Emitted<i64>) -> Result<Vec<ArrayRef>> {
+        let mut offsets = vec![0usize];
+        let (mut firsts, mut lasts) = (Vec::new(), Vec::new());
+        for w in emitted.offsets.windows(2) {
+            for (first, last) in self.passed_on(&mut emitted.events[w[0]..w[1]]) {
+                firsts.push(first);
+                lasts.push(last);
+            }
+            offsets.push(firsts.len());
+        }
+        Ok(vec![
+            lists(&offsets, Arc::new(Int64Array::from(firsts))),
+            lists(&offsets, Arc::new(Int64Array::from(lasts))),
+        ])
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        self.spans_of_times(values, filter)
+    }
+
+    fn groups_accumulator(&self) -> Option<Box<dyn GroupsAccumulator>> {
+        match self.sessions.max_length_micros {
+            None => Some(Box::new(SessionRuns::new(
+                *self,
+                self.sessions.inactivity_micros,
+            ))),
+            Some(_) => None,
+        }
+    }
+}
+
+impl SessionStarts {
+    /// Each time of `values` as a state of its own: the span of one event,
+    /// its first and its last.
+    pub(super) fn spans_of_times(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let times = one_element_lists(&values[..1], filter);
+        Ok(vec![Arc::clone(&times[0]), Arc::clone(&times[0])])
     }
 }
 
 /// The times of `values` (one Int64 column) that `filter` keeps, without
-/// nulls: `f(row, time)`.
-fn input_times(
+/// nulls, each a span of its own: `f(row, time, time)`.
+fn input_spans(
     values: &[ArrayRef],
     filter: Option<&BooleanArray>,
-    mut f: impl FnMut(usize, i64),
+    mut f: impl FnMut(usize, i64, i64),
 ) -> Result<()> {
     let Some(times) = values
         .first()
@@ -142,26 +236,32 @@ fn input_times(
     };
     for row in 0..times.len() {
         if times.is_valid(row) && passes(filter, row) {
-            f(row, times.value(row));
+            f(row, times.value(row), times.value(row));
         }
     }
     Ok(())
 }
 
-/// The times of every state row's list: `f(row, time)`.
-fn state_times(states: &[ArrayRef], mut f: impl FnMut(usize, i64)) -> Result<()> {
-    let Some(list) = states.first().and_then(|s| s.as_list_opt::<i32>()) else {
-        return internal_err!("{} state is a list of times", SessionStarts::NAME);
+/// The spans of every state row's lists: `f(row, first, last)`.
+fn state_spans(states: &[ArrayRef], mut f: impl FnMut(usize, i64, i64)) -> Result<()> {
+    let malformed = || internal_err!("{} state is two lists of times", SessionStarts::NAME);
+    let [Some(firsts), Some(lasts)] =
+        [0, 1].map(|i| states.get(i).and_then(|s| s.as_list_opt::<i32>()))
+    else {
+        return malformed();
     };
-    let Some(times) = list.values().as_primitive_opt::<Int64Type>() else {
-        return internal_err!("{} state is a list of times", SessionStarts::NAME);
+    let (Some(first_times), Some(last_times)) = (
+        firsts.values().as_primitive_opt::<Int64Type>(),
+        lasts.values().as_primitive_opt::<Int64Type>(),
+    ) else {
+        return malformed();
     };
-    for row in 0..list.len() {
-        let Some(([start], length)) = row_starts([list], row) else {
+    for row in 0..firsts.len() {
+        let Some(([a, b], length)) = row_starts([firsts, lasts], row) else {
             continue;
         };
-        for time in &times.values()[start..start + length] {
-            f(row, *time);
+        for i in 0..length {
+            f(row, first_times.value(a + i), last_times.value(b + i));
         }
     }
     Ok(())
@@ -172,31 +272,36 @@ fn state_times(states: &[ArrayRef], mut f: impl FnMut(usize, i64)) -> Result<()>
 #[derive(Debug)]
 struct StartsAccumulator {
     aggregate: SessionStarts,
-    times: Vec<i64>,
+    spans: Vec<(i64, i64)>,
 }
 
 impl Accumulator for StartsAccumulator {
     fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        input_times(values, None, |_, time| self.times.push(time))
+        input_spans(values, None, |_, first, last| {
+            self.spans.push((first, last))
+        })
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        let starts = self.aggregate.starts(&mut self.times);
+        let starts = self.aggregate.starts(&mut self.spans);
         Ok(one_list(Arc::new(Int64Array::from(starts))))
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self) + self.times.capacity() * 8
+        std::mem::size_of_val(self) + self.spans.capacity() * 16
     }
 
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![one_list(Arc::new(Int64Array::from(
-            self.times.clone(),
-        )))])
+        let spans = self.aggregate.passed_on(&mut self.spans);
+        let (firsts, lasts): (Vec<i64>, Vec<i64>) = spans.into_iter().unzip();
+        Ok(vec![
+            one_list(Arc::new(Int64Array::from(firsts))),
+            one_list(Arc::new(Int64Array::from(lasts))),
+        ])
     }
 
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        state_times(states, |_, time| self.times.push(time))
+        state_spans(states, |_, first, last| self.spans.push((first, last)))
     }
 }
 
@@ -246,33 +351,42 @@ impl ScalarUDFImpl for SessionId {
         let [user, time, starts] = args.args.as_slice() else {
             return exec_err!("{} takes a user, a time and a list of starts", Self::NAME);
         };
-        let user = cast(&user.to_array(rows)?, &DataType::Utf8)?;
-        let (time, starts) = (time.to_array(rows)?, starts.to_array(rows)?);
-        let (Some(users), Some(times), Some(starts)) = (
-            user.as_string_opt::<i32>(),
+        let (user, time, starts) = (
+            user.to_array(rows)?,
+            time.to_array(rows)?,
+            starts.to_array(rows)?,
+        );
+        let (Some(times), Some(starts)) = (
             time.as_primitive_opt::<Int64Type>(),
             starts.as_list_opt::<i32>(),
         ) else {
-            return exec_err!(
-                "{} takes text users, Int64 times and lists of Int64 starts",
-                Self::NAME
-            );
+            return exec_err!("{} takes Int64 times and lists of Int64 starts", Self::NAME);
         };
-        Ok(ColumnarValue::Array(Arc::new(session_ids(
-            users, times, starts,
-        )?)))
+        let ids = match user.data_type() {
+            DataType::Utf8View => session_ids(user.as_string_view(), times, starts),
+            DataType::Utf8 => session_ids(user.as_string::<i32>(), times, starts),
+            _ => {
+                let user = cast(&user, &DataType::Utf8)?;
+                session_ids(user.as_string::<i32>(), times, starts)
+            }
+        }?;
+        Ok(ColumnarValue::Array(Arc::new(ids)))
     }
 }
 
 /// For each row, `<user>#<n>`, n the count of its starts not after its
 /// time.
-fn session_ids(users: &StringArray, times: &Int64Array, starts: &ListArray) -> Result<StringArray> {
+fn session_ids<'a>(
+    users: impl ArrayAccessor<Item = &'a str>,
+    times: &Int64Array,
+    starts: &ListArray,
+) -> Result<StringArray> {
     let Some(values) = starts.values().as_primitive_opt::<Int64Type>() else {
         return exec_err!("{} takes lists of Int64 starts", SessionId::NAME);
     };
     let offsets = starts.value_offsets();
-    let mut out =
-        StringBuilder::with_capacity(times.len(), users.value_data().len() + times.len() * 4);
+    let mut out = StringBuilder::with_capacity(times.len(), times.len() * 16);
+    let mut id = String::new();
     for row in 0..times.len() {
         if users.is_null(row) || times.is_null(row) || starts.is_null(row) {
             out.append_null();
@@ -284,12 +398,33 @@ fn session_ids(users: &StringArray, times: &Int64Array, starts: &ListArray) -> R
             // A time before the user's first start is not one of the
             // user's events (the starts come from all of them).
             out.append_null();
-        } else {
-            write!(out, "{}#{number}", users.value(row)).expect("writing to a string builder");
-            out.append_value("");
+            continue;
         }
+        id.clear();
+        id.push_str(users.value(row));
+        id.push('#');
+        push_number(&mut id, number);
+        out.append_value(&id);
     }
     Ok(out.finish())
+}
+
+/// Appends the decimal digits of `n` (no formatting machinery: this runs
+/// once per event).
+fn push_number(text: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        text.push(d as char);
+    }
 }
 
 /// One user's sessions so far, over the user's times in order: the previous
@@ -346,7 +481,8 @@ mod tests {
     /// The session number of each time of one user, in the order given.
     fn numbers(sessions: DerivedSessions, minutes: &[i64]) -> Vec<i64> {
         let mut times: Vec<i64> = minutes.iter().map(|m| m * MINUTE).collect();
-        let starts = SessionStarts { sessions }.starts(&mut times.clone());
+        let mut spans: Vec<(i64, i64)> = times.iter().map(|&t| (t, t)).collect();
+        let starts = SessionStarts { sessions }.starts(&mut spans);
         times
             .drain(..)
             .map(|t| starts.partition_point(|&s| s <= t) as i64)
@@ -368,6 +504,15 @@ mod tests {
             numbers(capped, &[0, 20, 40, 60, 70, 70, 100, 130, 131]),
             [1, 1, 1, 1, 2, 2, 2, 2, 3]
         );
+    }
+
+    #[test]
+    fn session_numbers_are_written_in_decimal() {
+        for n in [1, 9, 10, 12, 100, 4_294_967_296] {
+            let mut text = String::from("u#");
+            push_number(&mut text, n);
+            assert_eq!(text, format!("u#{n}"));
+        }
     }
 
     #[test]
@@ -418,5 +563,90 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ids, StringArray::from(vec![Some("u1#2"), None, None]));
+    }
+
+    /// The starts of `times` found in one phase, and through partial
+    /// phases that each see the times `part` assigns them.
+    fn starts_both_ways(
+        aggregate: SessionStarts,
+        times: &[i64],
+        part: impl Fn(usize) -> usize,
+        parts: usize,
+    ) -> (Vec<i64>, Vec<i64>) {
+        let mut spans: Vec<(i64, i64)> = times.iter().map(|&t| (t, t)).collect();
+        let single = aggregate.starts(&mut spans);
+        // The accumulator DataFusion gets: the runs with gaps alone.
+        let accumulator = || -> Box<dyn GroupsAccumulator> {
+            aggregate
+                .groups_accumulator()
+                .unwrap_or_else(|| Box::new(EventGroups::new(aggregate)))
+        };
+        let mut fin = accumulator();
+        for p in 0..parts {
+            let mut mine: Vec<i64> = (0..times.len())
+                .filter(|&i| part(i) == p)
+                .map(|i| times[i])
+                .collect();
+            if p == 1 {
+                // Out of time order.
+                mine.reverse();
+            }
+            let rows = mine.len();
+            let mut partial = accumulator();
+            partial
+                .update_batch(
+                    &[Arc::new(Int64Array::from(mine)) as ArrayRef],
+                    &vec![0; rows],
+                    None,
+                    1,
+                )
+                .unwrap();
+            let state = partial.state(EmitTo::All).unwrap();
+            fin.merge_batch(&state, &[0], 1).unwrap();
+        }
+        let starts = fin.evaluate(EmitTo::All).unwrap();
+        let two_phase = starts.as_list::<i32>().value(0);
+        (
+            single,
+            two_phase.as_primitive::<Int64Type>().values().to_vec(),
+        )
+    }
+
+    #[test]
+    fn partial_runs_merge_into_the_sessions_of_all_the_times() {
+        // A pseudo-random walk of times (gaps around the inactivity, equal
+        // times included) split across partial phases at random.
+        let mut seed: u64 = 0x5eed;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for case in 0..200 {
+            let count = 1 + (next() % 60) as usize;
+            let mut t = 0i64;
+            let times: Vec<i64> = (0..count)
+                .map(|_| {
+                    t += (next() % 45) as i64 * MINUTE + [0, 0, 1][(next() % 3) as usize];
+                    t
+                })
+                .collect();
+            let assignment: Vec<usize> = (0..count).map(|_| (next() % 3) as usize).collect();
+            for sessions in [
+                DerivedSessions::new(30 * MINUTE),
+                DerivedSessions::new(30 * MINUTE).with_max_length(90 * MINUTE),
+            ] {
+                let aggregate = SessionStarts { sessions };
+                let (single, two_phase) = starts_both_ways(aggregate, &times, |i| assignment[i], 3);
+                assert_eq!(
+                    single, two_phase,
+                    "case {case}: {times:?} in {assignment:?}"
+                );
+                // All in one partial phase, in time order.
+                let (single, in_order) = starts_both_ways(aggregate, &times, |_| 0, 1);
+                assert_eq!(single, in_order, "case {case}: {times:?} in order");
+            }
+        }
     }
 }
