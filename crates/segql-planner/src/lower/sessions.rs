@@ -13,8 +13,8 @@
 //! join ([`crate::udaf::sessions`]). A query that reads no session leaves
 //! either out of its plan, as DataFusion drops unused columns.
 
-use super::expr::column;
 use super::expr::qualified;
+use super::expr::{aggregate_over, column};
 use super::relations::join_on;
 use super::{Lowering, Result};
 use crate::model::DerivedSessions;
@@ -23,11 +23,7 @@ use crate::options::SequenceEngine;
 use crate::udaf::sessions::{SessionId, SessionStarts};
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_common::{Column, JoinType};
-use datafusion_expr::expr::WindowFunction;
-use datafusion_expr::{
-    Expr, ExprFunctionExt, LogicalPlanBuilder, WindowFrame, WindowFunctionDefinition, cast, lit,
-    when,
-};
+use datafusion_expr::{Expr, ExprFunctionExt, LogicalPlanBuilder, WindowFrame, cast, lit, when};
 
 /// Whether an event starts a session (1) or not (0), in the portable plan.
 const STARTS: &str = "__segql_starts_session";
@@ -137,14 +133,13 @@ impl Lowering<'_> {
         .otherwise(lit(0i64))?;
         let mut flagged = columns;
         flagged.push(starts.alias(STARTS));
-        let running = Expr::from(WindowFunction::new(
-            WindowFunctionDefinition::AggregateUDF(datafusion_functions_aggregate::sum::sum_udaf()),
-            vec![column(STARTS)],
-        ))
-        .partition_by(vec![user.clone()])
-        .order_by(order)
-        .window_frame(WindowFrame::new(Some(false)))
-        .build()?
+        let running = aggregate_over(
+            datafusion_functions_aggregate::sum::sum_udaf(),
+            column(STARTS),
+            vec![user.clone()],
+            order,
+            Some(WindowFrame::new(Some(false))),
+        )?
         .alias(NUMBER);
         // An event without a time is in no session (it sorts after the
         // user's timed events, which its number would otherwise extend).

@@ -3,17 +3,16 @@
 //! with `clean`, views show and collapse by their labels.
 
 use crate::ir::*;
-use crate::lower::expr::column;
+use crate::lower::expr::{aggregate_over, column};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, NAME, SESSION, TS, TYPE};
 use crate::options::SequenceEngine;
 use crate::udaf::paths;
 use datafusion_common::arrow::datatypes::DataType;
 use datafusion_common::{Column, JoinType, ScalarValue};
-use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
     Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame, WindowFrameBound,
-    WindowFrameUnits, WindowFunctionDefinition, cast, lit, when,
+    WindowFrameUnits, cast, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::{count, max, min};
 use segql_syntax::result::column as out;
@@ -148,18 +147,17 @@ impl Lowering<'_> {
             .alias("__segql_new"),
         ]);
         let views = views.window(vec![previous])?.project(kept)?;
-        let running = Expr::from(WindowFunction::new(
-            WindowFunctionDefinition::AggregateUDF(datafusion_functions_aggregate::sum::sum_udaf()),
-            vec![column("__segql_new")],
-        ))
-        .partition_by(session.clone())
-        .order_by(order)
-        .window_frame(WindowFrame::new_bounds(
-            WindowFrameUnits::Rows,
-            WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
-            WindowFrameBound::CurrentRow,
-        ))
-        .build()?;
+        let running = aggregate_over(
+            datafusion_functions_aggregate::sum::sum_udaf(),
+            column("__segql_new"),
+            session.clone(),
+            order,
+            Some(WindowFrame::new_bounds(
+                WindowFrameUnits::Rows,
+                WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
+                WindowFrameBound::CurrentRow,
+            )),
+        )?;
         let running_name = running.schema_name().to_string();
         // The element number is projected before it is grouped by: SQL
         // export cannot write a window function in a GROUP BY.
@@ -223,14 +221,13 @@ impl Lowering<'_> {
                     .and((column("__segql_i") - column("__segql_start")).lt(lit(depth))),
             )?;
         if paths.to.is_some() {
-            let end = Expr::from(WindowFunction::new(
-                WindowFunctionDefinition::AggregateUDF(
-                    datafusion_functions_aggregate::min_max::min_udaf(),
-                ),
-                vec![when(column("__segql_to").eq(lit(1i64)), column("__segql_i")).end()?],
-            ))
-            .partition_by(session.clone())
-            .build()?;
+            let end = aggregate_over(
+                datafusion_functions_aggregate::min_max::min_udaf(),
+                when(column("__segql_to").eq(lit(1i64)), column("__segql_i")).end()?,
+                session.clone(),
+                vec![],
+                None,
+            )?;
             let end_name = end.schema_name().to_string();
             kept = kept.window(vec![end])?.filter(
                 column(&end_name)

@@ -2,17 +2,16 @@
 //! in any session and unparses to SQL.
 
 use crate::ir::*;
-use crate::lower::expr::{balanced, column, exactly_true, filter_form, qualified};
+use crate::lower::expr::{aggregate_over, balanced, column, exactly_true, filter_form, qualified};
 use crate::lower::holding::Shared;
 use crate::lower::relations::join_aliased;
 use crate::lower::sequence::{START, TOP, step_events};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, SESSION, TS};
 use datafusion_common::{JoinType, NullEquality, ScalarValue};
-use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
-    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame,
-    WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition, lit, when,
+    Expr, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame, WindowFrameBound,
+    WindowFrameUnits, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::max;
 use std::collections::BTreeSet;
@@ -222,17 +221,13 @@ impl Lowering<'_> {
                 WindowFrameBound::Preceding(ScalarValue::Int64(Some(1))),
             );
             let latest = |of: Expr| -> Result<Expr> {
-                let value = when(of, column(TS)).end()?;
-                Expr::from(WindowFunction::new(
-                    WindowFunctionDefinition::AggregateUDF(
-                        datafusion_functions_aggregate::min_max::max_udaf(),
-                    ),
-                    vec![value],
-                ))
-                .partition_by(partition.clone())
-                .order_by(vec![column(TS).sort(true, false)])
-                .window_frame(before.clone())
-                .build()
+                aggregate_over(
+                    datafusion_functions_aggregate::min_max::max_udaf(),
+                    when(of, column(TS)).end()?,
+                    partition.clone(),
+                    vec![column(TS).sort(true, false)],
+                    Some(before.clone()),
+                )
             };
             let mut windows = vec![latest(column(&reach_flag(j - 1)))?];
             if let Some(gap) = &gaps[j - 1] {

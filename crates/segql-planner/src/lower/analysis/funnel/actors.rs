@@ -13,7 +13,7 @@
 
 use crate::ir::*;
 use crate::lower::analysis::{BY, FURTHEST};
-use crate::lower::expr::{column, qualified};
+use crate::lower::expr::{aggregate_over, column, qualified};
 use crate::lower::holding::Shared;
 use crate::lower::sequence::{MATCHED, START};
 use crate::lower::{Lowering, Result};
@@ -22,10 +22,9 @@ use crate::udaf::sequence::{
     FURTHEST_FIELD, OrderKind, START_FIELD, SequenceOutput, SequencePattern, time_field,
 };
 use datafusion_common::ScalarValue;
-use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
     Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFrame, WindowFrameBound,
-    WindowFrameUnits, WindowFunctionDefinition, lit,
+    WindowFrameUnits, lit,
 };
 use datafusion_functions_aggregate::expr_fn::{max, min};
 
@@ -79,18 +78,13 @@ impl Lowering<'_> {
         let first_name = first.schema_name().to_string();
         let mut windows = vec![first];
         for t in &times {
-            windows.push(
-                Expr::from(WindowFunction::new(
-                    WindowFunctionDefinition::AggregateUDF(
-                        datafusion_functions_aggregate::min_max::min_udaf(),
-                    ),
-                    vec![column(t)],
-                ))
-                .partition_by(vec![column(ACTOR)])
-                .order_by(order.clone())
-                .window_frame(whole.clone())
-                .build()?,
-            );
+            windows.push(aggregate_over(
+                datafusion_functions_aggregate::min_max::min_udaf(),
+                column(t),
+                vec![column(ACTOR)],
+                order.clone(),
+                Some(whole.clone()),
+            )?);
         }
         let smallest: Vec<String> = windows[1..]
             .iter()

@@ -18,17 +18,16 @@
 use super::actors::time_column;
 use crate::ir::*;
 use crate::lower::analysis::FURTHEST;
-use crate::lower::expr::{balanced, column, exactly_true, qualified};
+use crate::lower::expr::{aggregate_over, balanced, column, exactly_true, qualified};
 use crate::lower::holding::Shared;
 use crate::lower::relations::join_aliased;
 use crate::lower::sequence::{START, step_events};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, TS};
 use datafusion_common::{JoinType, NullEquality, ScalarValue};
-use datafusion_expr::expr::WindowFunction;
 use datafusion_expr::{
-    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame,
-    WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition, lit, when,
+    Expr, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame, WindowFrameBound,
+    WindowFrameUnits, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::{max, min};
 
@@ -150,16 +149,13 @@ impl Lowering<'_> {
             when(any, lit(1i64)).otherwise(lit(0i64))
         };
         let sum_over = |value: Expr, frame: WindowFrame| -> Result<Expr> {
-            Expr::from(WindowFunction::new(
-                WindowFunctionDefinition::AggregateUDF(
-                    datafusion_functions_aggregate::sum::sum_udaf(),
-                ),
-                vec![value],
-            ))
-            .partition_by(partition.clone())
-            .order_by(vec![column(TS).sort(true, false)])
-            .window_frame(frame)
-            .build()
+            aggregate_over(
+                datafusion_functions_aggregate::sum::sum_udaf(),
+                value,
+                partition.clone(),
+                vec![column(TS).sort(true, false)],
+                Some(frame),
+            )
         };
         // Up to the row and its peers (equal times), and the whole window.
         let so_far = WindowFrame::new_bounds(
@@ -264,12 +260,7 @@ impl Lowering<'_> {
         let over_actor = |function: std::sync::Arc<datafusion_expr::AggregateUDF>,
                           value: Expr|
          -> Result<Expr> {
-            Expr::from(WindowFunction::new(
-                WindowFunctionDefinition::AggregateUDF(function),
-                vec![value],
-            ))
-            .partition_by(vec![column(ACTOR)])
-            .build()
+            aggregate_over(function, value, vec![column(ACTOR)], vec![], None)
         };
         let furthest = over_actor(
             datafusion_functions_aggregate::min_max::max_udaf(),

@@ -5,15 +5,12 @@
 use super::actors::time_column;
 use crate::ir::*;
 use crate::lower::analysis::FURTHEST;
-use crate::lower::expr::{column, filter_form};
+use crate::lower::expr::{aggregate_over, column, filter_form};
 use crate::lower::holding::Shared;
 use crate::lower::sequence::{ReachShape, START, TOP, reach_flag, time_at};
 use crate::lower::{Lowering, Result};
 use crate::names::TS;
-use datafusion_expr::expr::WindowFunction;
-use datafusion_expr::{
-    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, WindowFunctionDefinition, lit, when,
-};
+use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit, when};
 use datafusion_functions_aggregate::expr_fn::{max, min};
 use segql_syntax::OrderKind;
 
@@ -57,14 +54,13 @@ impl Lowering<'_> {
         // after it follows in the partition: at or after the latest one.
         let mut last_reached = column(&reach_flag(k - 1));
         if let Some(gap) = &reach.end_gap {
-            let latest = Expr::from(WindowFunction::new(
-                WindowFunctionDefinition::AggregateUDF(
-                    datafusion_functions_aggregate::min_max::max_udaf(),
-                ),
-                vec![when(filter_form(gap.clone()), column(TS)).end()?],
-            ))
-            .partition_by(reach.partition.clone())
-            .build()?;
+            let latest = aggregate_over(
+                datafusion_functions_aggregate::min_max::max_udaf(),
+                when(filter_form(gap.clone()), column(TS)).end()?,
+                reach.partition.clone(),
+                vec![],
+                None,
+            )?;
             let name = latest.schema_name().to_string();
             rows = rows.window(vec![latest])?;
             let mut kept: Vec<Expr> = reach
