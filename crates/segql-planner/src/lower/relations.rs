@@ -442,3 +442,21 @@ fn value_type(data_type: &DataType) -> DataType {
 fn is_key_type(data_type: &DataType) -> bool {
     matches!(data_type, DataType::Utf8) || data_type.is_integer()
 }
+
+/// `rows` with `windows` computed, projected to `projection` (bare names
+/// of the input and the windows): one pass of the window chains of
+/// sequences and funnels. Built as nodes, not through the builder, which
+/// resolves each column by walking the whole plan below, a plan that grows
+/// with every pass.
+pub(super) fn window_pass(
+    rows: LogicalPlanBuilder,
+    windows: Vec<Expr>,
+    projection: Vec<Expr>,
+) -> Result<LogicalPlanBuilder> {
+    let window = datafusion_expr::logical_plan::Window::try_new(windows, Arc::new(rows.build()?))?;
+    let projected = datafusion_expr::logical_plan::Projection::try_new(
+        projection,
+        Arc::new(LogicalPlan::Window(window)),
+    )?;
+    Ok(LogicalPlanBuilder::from(LogicalPlan::Projection(projected)))
+}

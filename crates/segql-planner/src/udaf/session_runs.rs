@@ -9,11 +9,10 @@
 //! of one per event, and nothing is sorted for groups that arrived in
 //! order.
 
-use super::sessions::SessionStarts;
-use super::state::{lists, passes, row_starts};
-use datafusion_common::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array};
-use datafusion_common::arrow::datatypes::Int64Type;
-use datafusion_common::{Result, internal_err};
+use super::sessions::{SessionStarts, input_spans, state_spans};
+use super::state::lists;
+use datafusion_common::Result;
+use datafusion_common::arrow::array::{ArrayRef, BooleanArray, Int64Array};
 use datafusion_expr::{EmitTo, GroupsAccumulator};
 use std::sync::Arc;
 
@@ -117,19 +116,9 @@ impl GroupsAccumulator for SessionRuns {
         total_num_groups: usize,
     ) -> Result<()> {
         self.grow(total_num_groups);
-        let Some(times) = values
-            .first()
-            .and_then(|v| v.as_primitive_opt::<Int64Type>())
-        else {
-            return internal_err!("{} takes the event time (Int64)", SessionStarts::NAME);
-        };
-        for (row, &group) in group_indices.iter().enumerate() {
-            if times.is_valid(row) && passes(opt_filter, row) {
-                let time = times.value(row);
-                self.add(group, time, time);
-            }
-        }
-        Ok(())
+        input_spans(values, opt_filter, |row, first, last| {
+            self.add(group_indices[row], first, last)
+        })
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
@@ -152,27 +141,9 @@ impl GroupsAccumulator for SessionRuns {
         total_num_groups: usize,
     ) -> Result<()> {
         self.grow(total_num_groups);
-        let malformed = || internal_err!("{} state is two lists of times", SessionStarts::NAME);
-        let [Some(firsts), Some(lasts)] =
-            [0, 1].map(|i| values.get(i).and_then(|s| s.as_list_opt::<i32>()))
-        else {
-            return malformed();
-        };
-        let (Some(first_times), Some(last_times)) = (
-            firsts.values().as_primitive_opt::<Int64Type>(),
-            lasts.values().as_primitive_opt::<Int64Type>(),
-        ) else {
-            return malformed();
-        };
-        for (row, &group) in group_indices.iter().enumerate() {
-            let Some(([a, b], length)) = row_starts([firsts, lasts], row) else {
-                continue;
-            };
-            for i in 0..length {
-                self.add(group, first_times.value(a + i), last_times.value(b + i));
-            }
-        }
-        Ok(())
+        state_spans(values, |row, first, last| {
+            self.add(group_indices[row], first, last)
+        })
     }
 
     fn convert_to_state(

@@ -223,7 +223,7 @@ impl SessionStarts {
 
 /// The times of `values` (one Int64 column) that `filter` keeps, without
 /// nulls, each a span of its own: `f(row, time, time)`.
-fn input_spans(
+pub(super) fn input_spans(
     values: &[ArrayRef],
     filter: Option<&BooleanArray>,
     mut f: impl FnMut(usize, i64, i64),
@@ -243,7 +243,7 @@ fn input_spans(
 }
 
 /// The spans of every state row's lists: `f(row, first, last)`.
-fn state_spans(states: &[ArrayRef], mut f: impl FnMut(usize, i64, i64)) -> Result<()> {
+pub(super) fn state_spans(states: &[ArrayRef], mut f: impl FnMut(usize, i64, i64)) -> Result<()> {
     let malformed = || internal_err!("{} state is two lists of times", SessionStarts::NAME);
     let [Some(firsts), Some(lasts)] =
         [0, 1].map(|i| states.get(i).and_then(|s| s.as_list_opt::<i32>()))

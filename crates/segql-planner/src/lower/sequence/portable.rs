@@ -4,18 +4,16 @@
 use crate::ir::*;
 use crate::lower::expr::{aggregate_over, balanced, column, exactly_true, filter_form, qualified};
 use crate::lower::holding::Shared;
-use crate::lower::relations::join_aliased;
+use crate::lower::relations::{join_aliased, window_pass};
 use crate::lower::sequence::{START, TOP, step_events};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, SESSION, TS};
 use datafusion_common::{JoinType, NullEquality, ScalarValue};
 use datafusion_expr::{
-    Expr, LogicalPlan, LogicalPlanBuilder, Operator, WindowFrame, WindowFrameBound,
-    WindowFrameUnits, lit, when,
+    Expr, LogicalPlanBuilder, Operator, WindowFrame, WindowFrameBound, WindowFrameUnits, lit, when,
 };
 use datafusion_functions_aggregate::expr_fn::max;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 impl Lowering<'_> {
     /// The reachability of each step of a sequence, event by event.
@@ -279,16 +277,7 @@ impl Lowering<'_> {
                 time_columns.push(time_at(j - 1));
             }
             projection.push(exactly_true(reachable).alias(reach_flag(j)));
-            // Nodes, not the builder: the builder resolves each column by
-            // walking the whole plan below, which grows with every pass.
-            // Every column here is a bare name of the input.
-            let window =
-                datafusion_expr::logical_plan::Window::try_new(windows, Arc::new(rows.build()?))?;
-            let projected = datafusion_expr::logical_plan::Projection::try_new(
-                projection,
-                Arc::new(LogicalPlan::Window(window)),
-            )?;
-            rows = LogicalPlanBuilder::from(LogicalPlan::Projection(projected));
+            rows = window_pass(rows, windows, projection)?;
         }
         Ok(Reach {
             rows,

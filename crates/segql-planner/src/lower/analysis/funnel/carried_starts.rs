@@ -21,6 +21,7 @@ use crate::ir::*;
 use crate::lower::analysis::FURTHEST;
 use crate::lower::expr::{aggregate_over, column, exactly_true};
 use crate::lower::holding::Shared;
+use crate::lower::relations::window_pass;
 use crate::lower::sequence::{START, TOP, step_events};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, TS};
@@ -33,7 +34,6 @@ use datafusion_functions_aggregate::expr_fn::{max, min};
 use datafusion_functions_aggregate::min_max::{max_udaf, min_udaf};
 use segql_syntax::OrderKind;
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 /// Per event reaching the current pass's step: the latest start of the
 /// chains that reach it there, and the earliest.
@@ -150,15 +150,7 @@ impl Lowering<'_> {
                     .end()?
                     .alias(time_column(j + 1)),
             );
-            // Nodes, not the builder, as in `reach`: the builder resolves
-            // each column by walking the whole plan below.
-            let window =
-                datafusion_expr::logical_plan::Window::try_new(windows, Arc::new(rows.build()?))?;
-            let projected = datafusion_expr::logical_plan::Projection::try_new(
-                projection,
-                Arc::new(LogicalPlan::Window(window)),
-            )?;
-            rows = LogicalPlanBuilder::from(LogicalPlan::Projection(projected));
+            rows = window_pass(rows, windows, projection)?;
         }
         let mut keys = partition;
         if entry {
