@@ -16,7 +16,9 @@ use crate::ir::*;
 use crate::lower::expr::{any_of, column};
 use crate::lower::holding::Shared;
 pub(in crate::lower) use crate::lower::sequence::portable::reach_flag;
-pub(in crate::lower) use crate::lower::sequence::portable::{ReachShape, time_at};
+pub(in crate::lower) use crate::lower::sequence::portable::{
+    ReachShape, carried_columns, strictly_before, time_at,
+};
 use crate::lower::{Lowering, Result};
 use crate::udaf::sequence::SequenceOutput;
 use datafusion_expr::{LogicalPlan, LogicalPlanBuilder};

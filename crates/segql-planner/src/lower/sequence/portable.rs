@@ -107,21 +107,7 @@ impl Lowering<'_> {
             Some(same) => positive.into_iter().map(|p| p.and(same.clone())).collect(),
             None => positive,
         };
-        let mut read = BTreeSet::new();
-        for step in steps {
-            read.extend(
-                step.predicate
-                    .column_refs()
-                    .into_iter()
-                    .map(|c| c.name.clone()),
-            );
-        }
-        let mut carried = vec![ACTOR.to_string(), TS.to_string(), SESSION.to_string()];
-        for c in [ACTOR, TS, SESSION] {
-            read.remove(c);
-        }
-        carried.extend(read);
-        carried.extend(shared.names().into_iter().filter(|c| c != SESSION));
+        let mut carried = carried_columns(steps, shared, &[ACTOR, TS, SESSION]);
         let mut rows = rows.project(carried.iter().map(|c| column(c)).collect::<Vec<_>>())?;
 
         // The partition a chain lives in, and which events may start it.
@@ -213,11 +199,7 @@ impl Lowering<'_> {
         }
         let mut time_columns: Vec<String> = Vec::new();
         for j in 1..k {
-            let before = WindowFrame::new_bounds(
-                WindowFrameUnits::Range,
-                WindowFrameBound::Preceding(ScalarValue::Int64(None)),
-                WindowFrameBound::Preceding(ScalarValue::Int64(Some(1))),
-            );
+            let before = strictly_before();
             let latest = |of: Expr| -> Result<Expr> {
                 aggregate_over(
                     datafusion_functions_aggregate::min_max::max_udaf(),
@@ -286,6 +268,42 @@ impl Lowering<'_> {
             end_gap: gaps[k - 1].clone(),
         })
     }
+}
+
+/// The columns a chain of window passes over `steps` carries: `always`,
+/// the columns the steps read, and the shared columns, each once.
+pub(in crate::lower) fn carried_columns(
+    steps: &[StepIr],
+    shared: &Shared,
+    always: &[&str],
+) -> Vec<String> {
+    let mut read = BTreeSet::new();
+    for step in steps {
+        read.extend(
+            step.predicate
+                .column_refs()
+                .into_iter()
+                .map(|c| c.name.clone()),
+        );
+    }
+    let mut carried: Vec<String> = always.iter().map(|c| c.to_string()).collect();
+    for c in read.into_iter().chain(shared.names()) {
+        if !carried.contains(&c) {
+            carried.push(c);
+        }
+    }
+    carried
+}
+
+/// The window frame of the events strictly before an event (a `RANGE` over
+/// TS, so that events at the same time are never before one another): the
+/// events a step reads the previous step from.
+pub(in crate::lower) fn strictly_before() -> WindowFrame {
+    WindowFrame::new_bounds(
+        WindowFrameUnits::Range,
+        WindowFrameBound::Preceding(ScalarValue::Int64(None)),
+        WindowFrameBound::Preceding(ScalarValue::Int64(Some(1))),
+    )
 }
 
 pub(in crate::lower) fn reach_flag(j: usize) -> String {

@@ -22,18 +22,13 @@ use crate::lower::analysis::FURTHEST;
 use crate::lower::expr::{aggregate_over, column, exactly_true};
 use crate::lower::holding::Shared;
 use crate::lower::relations::window_pass;
-use crate::lower::sequence::{START, TOP, step_events};
+use crate::lower::sequence::{START, TOP, carried_columns, step_events, strictly_before};
 use crate::lower::{Lowering, Result};
 use crate::names::{ACTOR, TS};
-use datafusion_common::ScalarValue;
-use datafusion_expr::{
-    Expr, LogicalPlan, LogicalPlanBuilder, WindowFrame, WindowFrameBound, WindowFrameUnits, lit,
-    when,
-};
+use datafusion_expr::{Expr, LogicalPlan, LogicalPlanBuilder, lit, when};
 use datafusion_functions_aggregate::expr_fn::{max, min};
 use datafusion_functions_aggregate::min_max::{max_udaf, min_udaf};
 use segql_syntax::OrderKind;
-use std::collections::BTreeSet;
 
 /// Per event reaching the current pass's step: the latest start of the
 /// chains that reach it there, and the earliest.
@@ -70,16 +65,7 @@ impl Lowering<'_> {
             LogicalPlanBuilder::from(events),
             false,
         )?;
-        let mut read = BTreeSet::new();
-        for step in &steps {
-            read.extend(step.column_refs().into_iter().map(|c| c.name.clone()));
-        }
-        let mut carried = vec![ACTOR.to_string(), TS.to_string()];
-        for c in read.into_iter().chain(shared.names()) {
-            if !carried.contains(&c) {
-                carried.push(c);
-            }
-        }
+        let carried = carried_columns(&funnel.steps, shared, &[ACTOR, TS]);
         let mut partition = vec![column(ACTOR)];
         partition.extend(shared.keys());
 
@@ -98,13 +84,6 @@ impl Lowering<'_> {
         }
         let mut rows = rows.project(projection)?;
         let mut times: Vec<String> = Vec::new();
-        // The events strictly before an event, as the sequence's steps
-        // read them.
-        let before = WindowFrame::new_bounds(
-            WindowFrameUnits::Range,
-            WindowFrameBound::Preceding(ScalarValue::Int64(None)),
-            WindowFrameBound::Preceding(ScalarValue::Int64(Some(1))),
-        );
         for (j, step) in steps.iter().enumerate().skip(1) {
             let over = |aggregate, of: &str| {
                 aggregate_over(
@@ -112,7 +91,7 @@ impl Lowering<'_> {
                     column(of),
                     partition.clone(),
                     vec![column(TS).sort(true, false)],
-                    Some(before.clone()),
+                    Some(strictly_before()),
                 )
             };
             let mut windows = vec![over(max_udaf(), LATEST)?];
