@@ -9,12 +9,10 @@
 //! of one per event, and nothing is sorted for groups that arrived in
 //! order.
 
-use super::sessions::{SessionStarts, input_spans, state_spans};
-use super::state::lists;
+use super::sessions::{GroupSpans, SessionStarts, input_spans, state_spans};
 use datafusion_common::Result;
-use datafusion_common::arrow::array::{ArrayRef, BooleanArray, Int64Array};
+use datafusion_common::arrow::array::{ArrayRef, BooleanArray};
 use datafusion_expr::{EmitTo, GroupsAccumulator};
-use std::sync::Arc;
 
 /// One group's spans: in order of their first times (and merged into runs)
 /// unless `unsorted`.
@@ -59,17 +57,15 @@ impl Spans {
 #[derive(Debug)]
 pub(super) struct SessionRuns {
     starts: SessionStarts,
-    inactivity: i64,
     groups: Vec<Spans>,
     /// The spans held by all groups, for [`GroupsAccumulator::size`].
     held: usize,
 }
 
 impl SessionRuns {
-    pub(super) fn new(starts: SessionStarts, inactivity: i64) -> Self {
+    pub(super) fn new(starts: SessionStarts) -> Self {
         SessionRuns {
             starts,
-            inactivity,
             groups: Vec::new(),
             held: 0,
         }
@@ -84,26 +80,19 @@ impl SessionRuns {
     fn add(&mut self, group: usize, first: i64, last: i64) {
         let spans = &mut self.groups[group];
         let before = spans.spans.len();
-        spans.add(first, last, self.inactivity);
+        spans.add(first, last, self.starts.sessions.inactivity_micros);
         self.held += spans.spans.len() - before;
     }
 
-    /// The runs of the groups `emit_to` names, as lists of firsts and of
-    /// lasts.
-    fn take(&mut self, emit_to: EmitTo) -> (Vec<usize>, Vec<i64>, Vec<i64>) {
+    /// The runs of the groups `emit_to` names.
+    fn take(&mut self, emit_to: EmitTo) -> GroupSpans {
         let taken = emit_to.take_needed(&mut self.groups);
-        let mut offsets = Vec::with_capacity(taken.len() + 1);
-        offsets.push(0);
-        let (mut firsts, mut lasts) = (Vec::new(), Vec::new());
+        let mut runs = GroupSpans::with_groups(taken.len());
         for spans in taken {
             self.held -= spans.spans.len();
-            for (first, last) in spans.into_runs(&self.starts) {
-                firsts.push(first);
-                lasts.push(last);
-            }
-            offsets.push(firsts.len());
+            runs.push_group(spans.into_runs(&self.starts));
         }
-        (offsets, firsts, lasts)
+        runs
     }
 }
 
@@ -122,16 +111,11 @@ impl GroupsAccumulator for SessionRuns {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (offsets, firsts, _) = self.take(emit_to);
-        Ok(lists(&offsets, Arc::new(Int64Array::from(firsts))))
+        Ok(self.take(emit_to).first_lists())
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (offsets, firsts, lasts) = self.take(emit_to);
-        Ok(vec![
-            lists(&offsets, Arc::new(Int64Array::from(firsts))),
-            lists(&offsets, Arc::new(Int64Array::from(lasts))),
-        ])
+        Ok(self.take(emit_to).state())
     }
 
     fn merge_batch(

@@ -2,10 +2,12 @@
 //! functions that number each event's session from its user's session
 //! starts.
 //!
-//! - `segql_session_starts(time)`, an aggregate grouped by user, keeps the
-//!   user's event times (a hash aggregate, as every other per-user pass),
-//!   sorts them when the group is emitted, and gives the times at which the
-//!   user's sessions start, in order.
+//! - `segql_session_starts(time)`, an aggregate grouped by user (a hash
+//!   aggregate, as every other per-user pass), gives the times at which the
+//!   user's sessions start, in order. With gaps alone it keeps the runs of
+//!   the user's times as they arrive ([`super::session_runs`]); with a
+//!   maximum length it keeps every time and sorts them when the group is
+//!   emitted.
 //! - `segql_session_id(user, time, starts)`, a scalar function, is the id
 //!   `<user>#<n>` of the session an event at `time` is in: n is the count of
 //!   the user's starts not after it.
@@ -29,11 +31,12 @@ use datafusion_common::arrow::array::{
 };
 use datafusion_common::arrow::compute::cast;
 use datafusion_common::arrow::datatypes::{DataType, Field, Int64Type};
-use datafusion_common::{Result, ScalarValue, exec_err, internal_err};
+use datafusion_common::{Result, ScalarValue, exec_datafusion_err, exec_err, internal_err};
 use datafusion_expr::{
     Accumulator, ColumnarValue, Expr, GroupsAccumulator, ScalarFunctionArgs, ScalarUDF,
     ScalarUDFImpl, Signature, Volatility,
 };
+use std::fmt::Write;
 use std::sync::Arc;
 
 /// The aggregate `segql_session_starts(time)` for one setting of derived
@@ -174,19 +177,11 @@ impl EventAggregate for SessionStarts {
     }
 
     fn state(&self, _: &(), mut emitted: Emitted<i64>) -> Result<Vec<ArrayRef>> {
-        let mut offsets = vec![0usize];
-        let (mut firsts, mut lasts) = (Vec::new(), Vec::new());
+        let mut passed = GroupSpans::with_groups(emitted.offsets.len() - 1);
         for w in emitted.offsets.windows(2) {
-            for (first, last) in self.passed_on(&mut emitted.events[w[0]..w[1]]) {
-                firsts.push(first);
-                lasts.push(last);
-            }
-            offsets.push(firsts.len());
+            passed.push_group(self.passed_on(&mut emitted.events[w[0]..w[1]]));
         }
-        Ok(vec![
-            lists(&offsets, Arc::new(Int64Array::from(firsts))),
-            lists(&offsets, Arc::new(Int64Array::from(lasts))),
-        ])
+        Ok(passed.state())
     }
 
     fn convert_to_state(
@@ -199,10 +194,7 @@ impl EventAggregate for SessionStarts {
 
     fn groups_accumulator(&self) -> Option<Box<dyn GroupsAccumulator>> {
         match self.sessions.max_length_micros {
-            None => Some(Box::new(SessionRuns::new(
-                *self,
-                self.sessions.inactivity_micros,
-            ))),
+            None => Some(Box::new(SessionRuns::new(*self))),
             Some(_) => None,
         }
     }
@@ -218,6 +210,48 @@ impl SessionStarts {
     ) -> Result<Vec<ArrayRef>> {
         let times = one_element_lists(&values[..1], filter);
         Ok(vec![Arc::clone(&times[0]), Arc::clone(&times[0])])
+    }
+}
+
+/// The spans of groups emitted at once, column-wise: each group's spans
+/// start at its offset (one offset more than groups).
+pub(super) struct GroupSpans {
+    offsets: Vec<usize>,
+    firsts: Vec<i64>,
+    lasts: Vec<i64>,
+}
+
+impl GroupSpans {
+    pub(super) fn with_groups(groups: usize) -> Self {
+        let mut offsets = Vec::with_capacity(groups + 1);
+        offsets.push(0);
+        GroupSpans {
+            offsets,
+            firsts: Vec::new(),
+            lasts: Vec::new(),
+        }
+    }
+
+    /// Adds the next group's spans.
+    pub(super) fn push_group(&mut self, spans: impl IntoIterator<Item = (i64, i64)>) {
+        for (first, last) in spans {
+            self.firsts.push(first);
+            self.lasts.push(last);
+        }
+        self.offsets.push(self.firsts.len());
+    }
+
+    /// The state: a list of firsts and a list of lasts per group.
+    pub(super) fn state(self) -> Vec<ArrayRef> {
+        vec![
+            lists(&self.offsets, Arc::new(Int64Array::from(self.firsts))),
+            lists(&self.offsets, Arc::new(Int64Array::from(self.lasts))),
+        ]
+    }
+
+    /// The firsts alone: with runs for spans, each group's session starts.
+    pub(super) fn first_lists(self) -> ArrayRef {
+        lists(&self.offsets, Arc::new(Int64Array::from(self.firsts)))
     }
 }
 
@@ -386,7 +420,6 @@ fn session_ids<'a>(
     };
     let offsets = starts.value_offsets();
     let mut out = StringBuilder::with_capacity(times.len(), times.len() * 16);
-    let mut id = String::new();
     for row in 0..times.len() {
         if users.is_null(row) || times.is_null(row) || starts.is_null(row) {
             out.append_null();
@@ -400,31 +433,33 @@ fn session_ids<'a>(
             out.append_null();
             continue;
         }
-        id.clear();
-        id.push_str(users.value(row));
-        id.push('#');
-        push_number(&mut id, number);
-        out.append_value(&id);
+        // Written into the builder's buffer, with no copy in between;
+        // `append_value("")` ends the value there.
+        write_id(&mut out, users.value(row), number)
+            .map_err(|e| exec_datafusion_err!("{}: {e}", SessionId::NAME))?;
+        out.append_value("");
     }
     Ok(out.finish())
 }
 
-/// Appends the decimal digits of `n` (no formatting machinery: this runs
-/// once per event).
-fn push_number(text: &mut String, mut n: usize) {
+/// Writes `<user>#<number>`, the number's decimal digits without the
+/// formatting machinery: this runs once per event.
+fn write_id(out: &mut impl Write, user: &str, mut number: usize) -> std::fmt::Result {
+    out.write_str(user)?;
+    out.write_char('#')?;
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
+        digits[at] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
             break;
         }
     }
-    for &d in &digits[at..] {
-        text.push(d as char);
-    }
+    digits[at..]
+        .iter()
+        .try_for_each(|&d| out.write_char(d as char))
 }
 
 /// One user's sessions so far, over the user's times in order: the previous
@@ -509,8 +544,8 @@ mod tests {
     #[test]
     fn session_numbers_are_written_in_decimal() {
         for n in [1, 9, 10, 12, 100, 4_294_967_296] {
-            let mut text = String::from("u#");
-            push_number(&mut text, n);
+            let mut text = String::new();
+            write_id(&mut text, "u", n).unwrap();
             assert_eq!(text, format!("u#{n}"));
         }
     }
