@@ -13,8 +13,7 @@
 //! join ([`crate::udaf::sessions`]). A query that reads no session leaves
 //! either out of its plan, as DataFusion drops unused columns.
 
-use super::expr::qualified;
-use super::expr::{aggregate_over, column};
+use super::expr::{aggregate_over, column, qualified};
 use super::relations::join_on;
 use super::{Lowering, Result};
 use crate::model::DerivedSessions;
