@@ -8,8 +8,9 @@ Runs the 5-step funnel of the suite (query 4) as it is and in each mode of
 and its ratio to the plain funnel. Every funnel reports its times to
 convert; with `--baseline` (a release build from before they existed) the
 plain funnel also runs on that binary, so the table shows what counting
-them costs. The data is what bench/run.sh wrote (bench/data/10000000), the
-binaries release builds.
+them costs. The data is what bench/run.sh wrote (bench/data/demo-10000000,
+or bench/data/10000000 when written before the shapes), the binaries
+release builds.
 """
 
 import argparse

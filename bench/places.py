@@ -12,7 +12,8 @@ scheduler and two executors, --slots task slots each). Each
 suite query (bench/suite/*.seg) runs in every place, in turn; the answers
 must be equal; the table shows medians in seconds and each place's ratio
 to the local run. The data is what bench/run.sh wrote
-(bench/data/10000000), the binary a release build.
+(bench/data/demo-10000000, or bench/data/10000000 when written before the
+shapes), the binary a release build.
 """
 
 import argparse

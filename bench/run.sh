@@ -32,7 +32,7 @@ while [[ $# -gt 0 ]]; do
         --events) events="$2"; shift 2 ;;
         --layout) layout="$2"; shift 2 ;;
         --json) json="$2"; shift 2 ;;
-        -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *)
             if [[ -d "$1" ]]; then
                 data="$1"

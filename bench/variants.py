@@ -8,7 +8,8 @@ Runs each query of VARIANTS on the same files as it is (sessions from the
 §10 (derived sessions, identity stitching, a reporting time zone), and
 prints a Markdown table: the medians and their ratio. The answers are not
 compared: an option changes them by design. The data is what bench/run.sh
-wrote (bench/data/10000000), the binary a release build.
+wrote (bench/data/demo-10000000, or bench/data/10000000 when written before
+the shapes), the binary a release build.
 """
 
 import argparse
