@@ -436,7 +436,7 @@ def measure(args, query, layouts):
             print(f"  {query['name']}: {engine} answers differently from {reference_engine}:\n"
                   f"    {engine}: {answer[:5]}\n    {reference_engine}: {reference[:5]}",
                   file=sys.stderr)
-    row = {"query": query["name"], "answer": reference[:1], "seconds": {}, "peak_mib": {},
+    row = {"query": query["name"], "answer": reference, "seconds": {}, "peak_mib": {},
            "differs": sorted(differs)}
     for engine, values in times.items():
         if values and engine not in differs:
