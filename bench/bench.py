@@ -357,7 +357,8 @@ def prepare_layouts(args, engines):
         if segql_can_prepare(args):
             print("preparing: segql prepare ...", file=sys.stderr)
             seconds, _, _ = run_process([args.segql, "prepare", "--data", args.data,
-                                         "--out", str(segql_dir), "--force"])
+                                         "--out", str(segql_dir), "--force",
+                                         "--threads", str(args.threads)])
             times["segql"] = {"seconds": seconds}
             save()
         else:
