@@ -422,29 +422,13 @@ fn cluster_engine(
         ("accounts", accounts),
     ] {
         if let Some(batch) = batch {
-            s3.put(&format!("{prefix}/{name}.parquet"), parquet_bytes(&batch));
+            s3.put(
+                &format!("{prefix}/{name}.parquet"),
+                crate::support::parquet_bytes(&batch),
+            );
         }
     }
-    let mut mapping = String::new();
-    if let Some(zone) = &data.time_zone {
-        mapping.push_str(&format!("time_zone = \"{zone}\"\n"));
-    }
-    if data.anonymous_ids {
-        mapping.push_str("[identity]\nanonymous_id = \"anon_id\"\n");
-    }
-    if let Some(sessions) = data.sessions {
-        let seconds = |ms: i64| {
-            assert_eq!(ms % 1000, 0, "derived sessions in whole seconds");
-            format!("\"{}s\"", ms / 1000)
-        };
-        mapping.push_str(&format!(
-            "[sessions]\ninactivity = {}\n",
-            seconds(sessions.inactivity_ms)
-        ));
-        if let Some(max) = sessions.max_length_ms {
-            mapping.push_str(&format!("max_length = {}\n", seconds(max)));
-        }
-    }
+    let mapping = crate::support::model_toml(data);
     s3.put(&format!("{prefix}-model.toml"), mapping.into_bytes());
     let spec = segql::engine::DataSpec {
         data_dir: Some(PathBuf::from(s3.url(&format!("{prefix}/")))),
@@ -468,15 +452,6 @@ fn cluster_engine(
             .map_err(|d| format!("cluster: {d}"))?;
         Ok(engine)
     })
-}
-
-fn parquet_bytes(batch: &datafusion::arrow::record_batch::RecordBatch) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let mut writer =
-        parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
-    writer.write(batch).unwrap();
-    writer.close().unwrap();
-    bytes
 }
 
 /// segql's tables of a random case, with its dataset in the bucket and

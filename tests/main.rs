@@ -11,6 +11,7 @@ mod docs;
 mod embed;
 mod examples;
 mod export;
+mod layouts;
 mod lifecycle;
 mod members;
 mod model;

@@ -51,13 +51,23 @@ pub struct DataArgs {
     /// data paths must be s3:// URLs or paths every executor sees.
     #[arg(long, value_name = "df://HOST:PORT")]
     pub cluster: Option<String>,
+    /// Whether Parquet scans evaluate the steps' filter while decoding, so
+    /// that user and session ids are decoded only for matching events:
+    /// `auto` (per query, where the filter is selective), `on` or `off`.
+    /// Answers are the same either way.
+    #[arg(long, value_name = "auto|on|off", default_value = "auto", value_parser = segql::engine::FilterPushdown::parse)]
+    pub pushdown: segql::engine::FilterPushdown,
+    /// Read the event type and name from Parquet as strings, not as
+    /// dictionaries (for comparing the two; answers are the same).
+    #[arg(long)]
+    pub plain_strings: bool,
 }
 
 /// `--memory-limit`: bytes, or no limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryLimit(pub Option<usize>);
 
-fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
+pub(crate) fn parse_memory_limit(text: &str) -> Result<MemoryLimit, String> {
     if text.eq_ignore_ascii_case("none") {
         return Ok(MemoryLimit(None));
     }
@@ -102,6 +112,8 @@ impl DataArgs {
         segql::engine::Resources {
             threads: self.threads.map(usize::from),
             memory_limit: self.memory_limit.0,
+            pushdown: self.pushdown,
+            plain_strings: self.plain_strings,
         }
     }
 

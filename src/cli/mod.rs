@@ -18,6 +18,7 @@ mod cluster;
 mod demo_data;
 mod explain;
 mod fmt;
+mod prepare;
 mod repl;
 mod run;
 mod setup;
@@ -100,6 +101,7 @@ Examples:
   segql check examples/*.seg
   segql fmt --check examples/*.seg
   segql repl
+  segql prepare --data shop/ --out shop-prepared/
   segql completions bash > /etc/bash_completion.d/segql
 
 Exit status: 0 success; 1 data or runtime error, or `fmt --check` found a file to change;
@@ -135,6 +137,7 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     Repl(repl::ReplArgs),
     DemoData(demo_data::DemoDataArgs),
+    Prepare(prepare::PrepareArgs),
     #[cfg(feature = "cluster")]
     Cluster(cluster::ClusterArgs),
     Completions(CompletionsArgs),
@@ -227,6 +230,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, output),
         Command::Explain(args) => explain::run(args, output),
         Command::DemoData(args) => demo_data::run(args, output),
+        Command::Prepare(args) => prepare::run(args, output),
         #[cfg(feature = "cluster")]
         Command::Cluster(args) => cluster::run(args, output),
         Command::Fmt(args) => fmt::run(args, output),

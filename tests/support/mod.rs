@@ -229,3 +229,39 @@ pub fn output_with_stdin(command: &mut std::process::Command, stdin: &str) -> st
         .expect("stdin takes the text");
     child.wait_with_output().expect("segql finishes")
 }
+
+/// The schema mapping (TOML) of a random dataset read from files: its
+/// reporting zone, anonymous ids and derived sessions.
+pub fn model_toml(data: &crate::reference::RefDataset) -> String {
+    let mut mapping = String::new();
+    if let Some(zone) = &data.time_zone {
+        mapping.push_str(&format!("time_zone = \"{zone}\"\n"));
+    }
+    if data.anonymous_ids {
+        mapping.push_str("[identity]\nanonymous_id = \"anon_id\"\n");
+    }
+    if let Some(sessions) = data.sessions {
+        let seconds = |ms: i64| {
+            assert_eq!(ms % 1000, 0, "derived sessions in whole seconds");
+            format!("\"{}s\"", ms / 1000)
+        };
+        mapping.push_str(&format!(
+            "[sessions]\ninactivity = {}\n",
+            seconds(sessions.inactivity_ms)
+        ));
+        if let Some(max) = sessions.max_length_ms {
+            mapping.push_str(&format!("max_length = {}\n", seconds(max)));
+        }
+    }
+    mapping
+}
+
+/// A batch as the bytes of a Parquet file.
+pub fn parquet_bytes(batch: &datafusion::arrow::record_batch::RecordBatch) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut writer =
+        parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+    bytes
+}

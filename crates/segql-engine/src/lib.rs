@@ -26,18 +26,21 @@
 
 #[cfg(feature = "cluster")]
 pub mod cluster;
+pub mod dictionary;
 mod engine;
 mod inspect;
 pub mod mapping;
 mod now;
 mod outcome;
+pub mod prepare;
+mod pushdown;
 mod runner;
 mod single_phase;
 mod sources;
 mod stores;
 mod text;
 
-pub use engine::{DataSpec, Engine, Resources, Timings};
+pub use engine::{DataSpec, Engine, FilterPushdown, Resources, Timings};
 pub use inspect::EventName;
 pub use now::{Now, NowFrom, ranges_after_the_data};
 pub use outcome::{Outcome, Shown, execute};

@@ -287,8 +287,14 @@ pub struct Opened {
 }
 
 /// Opens a source as a listing table: its schema is inferred (for CSV and
-/// NDJSON from a sample of rows), no data is read.
-pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Diagnostic> {
+/// NDJSON from a sample of rows), no data is read. The text columns named
+/// in `dictionaries` are read from Parquet as dictionaries (see
+/// [`crate::dictionary`]).
+pub async fn open(
+    ctx: &SessionContext,
+    spec: &SourceSpec,
+    dictionaries: &[String],
+) -> Result<Opened, Diagnostic> {
     let files = if stores::is_store_url(&spec.path) {
         stores::files(ctx, &spec.what, &spec.path).await?
     } else {
@@ -376,6 +382,22 @@ pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Dia
             })?;
         schemas.push(schema);
     }
+    let dictionary_schema = |schema: &Schema| match format {
+        Format::Parquet => crate::dictionary::with_dictionaries(schema, dictionaries),
+        Format::Csv | Format::NdJson => None,
+    };
+    // Each file's schema with dictionary columns, by its location in the
+    // object store.
+    let mut file_schemas = std::collections::HashMap::new();
+    for (url, schema) in urls.iter().zip(&schemas) {
+        if let Some(with_dictionaries) = dictionary_schema(schema) {
+            file_schemas.insert(url.prefix().to_string(), Arc::new(with_dictionaries));
+        }
+    }
+    let schemas: Vec<_> = schemas
+        .iter()
+        .map(|s| dictionary_schema(s).map_or_else(|| Arc::clone(s), Arc::new))
+        .collect();
     let schema =
         datafusion::arrow::datatypes::Schema::try_merge(schemas.iter().map(|s| s.as_ref().clone()))
             .map_err(|e| {
@@ -417,8 +439,13 @@ pub async fn open(ctx: &SessionContext, spec: &SourceSpec) -> Result<Opened, Dia
             spec.what, spec.path
         ))
     })?;
+    let provider: Arc<dyn TableProvider> = if file_schemas.is_empty() {
+        Arc::new(table)
+    } else {
+        Arc::new(crate::dictionary::DictionaryReads::new(table, file_schemas))
+    };
     Ok(Opened {
-        provider: Arc::new(table),
+        provider,
         format,
         files,
     })

@@ -48,6 +48,9 @@ impl Lowering<'_> {
             Some((first, rest)) if rest.iter().all(|t| t == first) && is_key_type(first) => {
                 first.clone()
             }
+            // Text; as string views when the events' keys are read so, so
+            // that the cast falls on the smaller profile table.
+            Some((DataType::Utf8View, _)) => DataType::Utf8View,
             _ => DataType::Utf8,
         }
     }
@@ -434,13 +437,16 @@ fn rebase(e: Expr, relation: &str) -> Expr {
 fn value_type(data_type: &DataType) -> DataType {
     match data_type {
         DataType::Dictionary(_, value) => value_type(value),
-        DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
+        DataType::LargeUtf8 => DataType::Utf8,
         other => other.clone(),
     }
 }
 
+/// Whether keys of this type are compared as they are read. String views
+/// (how DataFusion reads Parquet text) stay views: a cast to `Utf8` would
+/// copy every event's key before anything is filtered or grouped.
 fn is_key_type(data_type: &DataType) -> bool {
-    matches!(data_type, DataType::Utf8) || data_type.is_integer()
+    matches!(data_type, DataType::Utf8 | DataType::Utf8View) || data_type.is_integer()
 }
 
 /// `rows` with `windows` computed, projected to `projection` (bare names

@@ -1,0 +1,180 @@
+//! Dictionary reads: the events' text columns that steps compare with
+//! values (the event type and name) read from Parquet as Arrow
+//! dictionaries.
+//!
+//! A shop's event types and names repeat: Parquet writers store them
+//! dictionary-encoded, and the reader can hand over the dictionary and the
+//! ids as they are, instead of building a string for every event. A
+//! filter `name = '/cart'` then compares the few dictionary values once
+//! and the ids row by row (DataFusion unwraps the cast the lowering puts
+//! around the column). Measured on 10M events, the filter of the seed query
+//! takes a fifth of its time on strings (BENCHMARKS.md, "Dictionary reads").
+//!
+//! DataFusion reads a column as a dictionary when the file's Arrow schema
+//! says so. Files written by `segql prepare` say so themselves; for other
+//! files, the table declares the columns as dictionaries and each scanned
+//! file is given its own Arrow schema with those columns as dictionaries
+//! ([`PartitionedFile::with_arrow_schema`]), so that the reader decodes
+//! straight into them rather than into strings cast afterwards.
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::{ScanArgs, ScanResult, Session};
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
+use datafusion::datasource::listing::ListingTable;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::datasource::{TableProvider, TableType};
+use datafusion::error::Result;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
+use datafusion::physical_plan::ExecutionPlan;
+use segql_planner::{NameColumn, SchemaMapping, TableRole};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The events' columns that steps compare with values: the mapping's event
+/// type column and its name columns.
+pub(crate) fn compared_columns(mapping: &SchemaMapping) -> Vec<String> {
+    let mut columns = vec![mapping.column(TableRole::Events, "event_type")];
+    match &mapping.name {
+        NameColumn::Single(name) => columns.push(name.clone()),
+        NameColumn::PerType {
+            columns: per_type,
+            default,
+        } => {
+            columns.extend(per_type.values().cloned());
+            columns.extend(default.iter().cloned());
+        }
+    }
+    columns.sort();
+    columns.dedup();
+    columns
+}
+
+/// The dictionary type text columns are read as.
+pub(crate) fn dictionary_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+}
+
+/// `schema` with its text columns among `columns` as dictionaries; `None`
+/// when it has none of them as text.
+pub(crate) fn with_dictionaries(schema: &Schema, columns: &[String]) -> Option<Schema> {
+    let mut changed = false;
+    let fields: Vec<Arc<Field>> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8
+                if columns.contains(f.name()) =>
+            {
+                changed = true;
+                Arc::new(f.as_ref().clone().with_data_type(dictionary_type()))
+            }
+            _ => Arc::clone(f),
+        })
+        .collect();
+    changed.then(|| Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// A Parquet listing table whose compared columns are read as
+/// dictionaries: the table (declared with dictionary columns) and, per
+/// file, the Arrow schema the reader decodes that file with.
+#[derive(Debug)]
+pub struct DictionaryReads {
+    table: Arc<ListingTable>,
+    /// Each file's Arrow schema with dictionary columns, by its location in
+    /// the object store (as the scan's files name it).
+    file_schemas: HashMap<String, SchemaRef>,
+}
+
+impl DictionaryReads {
+    pub(crate) fn new(table: ListingTable, file_schemas: HashMap<String, SchemaRef>) -> Self {
+        DictionaryReads {
+            table: Arc::new(table),
+            file_schemas,
+        }
+    }
+
+    /// The listing table alone (the same declared schema; files read as
+    /// strings and cast): what travels to a cluster, whose plan codec
+    /// knows listing tables.
+    pub fn listing_table(&self) -> Arc<ListingTable> {
+        Arc::clone(&self.table)
+    }
+
+    /// `plan` with each of its Parquet scans' files given its Arrow schema.
+    fn with_file_schemas(&self, plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
+                return Ok(Transformed::no(node));
+            };
+            let Some(scan) = exec.data_source().downcast_ref::<FileScanConfig>() else {
+                return Ok(Transformed::no(node));
+            };
+            let mut scan = scan.clone();
+            scan.file_groups = scan
+                .file_groups
+                .iter()
+                .map(|group| {
+                    let files = group
+                        .iter()
+                        .map(|file| {
+                            match self.file_schemas.get(file.object_meta.location.as_ref()) {
+                                Some(schema) => file.clone().with_arrow_schema(Arc::clone(schema)),
+                                None => file.clone(),
+                            }
+                        })
+                        .collect();
+                    let regrouped = FileGroup::new(files);
+                    match group.file_statistics(None) {
+                        Some(statistics) => regrouped.with_statistics(Arc::new(statistics.clone())),
+                        None => regrouped,
+                    }
+                })
+                .collect();
+            Ok(Transformed::yes(
+                DataSourceExec::from_data_source(scan) as Arc<dyn ExecutionPlan>
+            ))
+        })
+        .data()
+    }
+}
+
+#[async_trait]
+impl TableProvider for DictionaryReads {
+    fn schema(&self) -> SchemaRef {
+        self.table.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.table.table_type()
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        self.table.supports_filters_pushdown(filters)
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let plan = self.table.scan(state, projection, filters, limit).await?;
+        self.with_file_schemas(plan)
+    }
+
+    async fn scan_with_args<'a>(
+        &self,
+        state: &dyn Session,
+        args: ScanArgs<'a>,
+    ) -> Result<ScanResult> {
+        let result = self.table.scan_with_args(state, args).await?;
+        let plan = self.with_file_schemas(result.into_inner())?;
+        Ok(plan.into())
+    }
+}

@@ -1,0 +1,225 @@
+//! The random cases of the differential tests on Parquet files instead of
+//! batches in memory: as written (text read as string views, user keys
+//! compared as views), read with and without filter pushdown, and after
+//! `segql prepare` (sorted by user and time, statistics, bloom filters,
+//! the order declared). Every layout gives the reference evaluator's
+//! answers.
+
+use crate::differential::{analyses_agree_on, segments_agree_on, tables_of};
+use crate::reference::{RefDataset, Table, arb_analysis_case, arb_case};
+use segql::engine::{DataSpec, Engine, FilterPushdown, Resources};
+use segql::planner::SequenceEngine;
+use std::path::Path;
+
+/// How a case's files are laid out and read.
+#[derive(Debug, Clone, Copy)]
+enum Layout {
+    /// The files as written, read with this pushdown.
+    AsWritten(FilterPushdown),
+    /// Rewritten by `segql prepare`.
+    Prepared,
+}
+
+/// Writes `data` as Parquet files (and its schema mapping) into `dir`.
+fn write_case(data: &RefDataset, dir: &Path) {
+    let (events, users, accounts) = data.to_record_batches();
+    for (name, batch) in [
+        ("events", Some(events)),
+        ("users", users),
+        ("accounts", accounts),
+    ] {
+        if let Some(batch) = batch {
+            std::fs::write(
+                dir.join(format!("{name}.parquet")),
+                crate::support::parquet_bytes(&batch),
+            )
+            .unwrap();
+        }
+    }
+    std::fs::write(dir.join("model.toml"), crate::support::model_toml(data)).unwrap();
+}
+
+fn open(
+    dir: &Path,
+    mapping: &Path,
+    pushdown: FilterPushdown,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Engine, String> {
+    let spec = DataSpec {
+        data_dir: Some(dir.to_path_buf()),
+        schema: Some(mapping.to_path_buf()),
+        ..Default::default()
+    };
+    let resources = Resources {
+        pushdown,
+        ..Resources::threads(2)
+    };
+    rt.block_on(Engine::open(&spec, resources))
+        .map_err(|d| format!("open: {d}"))
+}
+
+/// segql's tables of a random case, its data read from files in `layout`.
+fn tables_in(
+    layout: Layout,
+    data: &RefDataset,
+    text: &str,
+    engine: SequenceEngine,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Vec<Table>, String> {
+    let raw = tempfile::tempdir().unwrap();
+    write_case(data, raw.path());
+    let mapping = raw.path().join("model.toml");
+    // Both folders live until the queries have run: files are read then.
+    let prepared = tempfile::tempdir().unwrap();
+    let files = match layout {
+        Layout::AsWritten(pushdown) => open(raw.path(), &mapping, pushdown, rt)?,
+        Layout::Prepared => {
+            let source = open(raw.path(), &mapping, FilterPushdown::Off, rt)?;
+            rt.block_on(source.prepare(prepared.path(), &|_, _, _| {}))
+                .map_err(|d| format!("prepare: {d}"))?;
+            open(prepared.path(), &mapping, FilterPushdown::Off, rt)?
+        }
+    };
+    tables_of(&files, text, engine, rt)
+}
+
+#[test]
+fn random_segments_on_parquet_files_agree_with_the_reference() {
+    segments_agree_on(60, arb_case(), |d, t, e, rt| {
+        tables_in(Layout::AsWritten(FilterPushdown::Auto), d, t, e, rt)
+    });
+}
+
+#[test]
+fn random_segments_with_filter_pushdown_agree_with_the_reference() {
+    segments_agree_on(60, arb_case(), |d, t, e, rt| {
+        tables_in(Layout::AsWritten(FilterPushdown::On), d, t, e, rt)
+    });
+}
+
+#[test]
+fn random_segments_on_prepared_data_agree_with_the_reference() {
+    segments_agree_on(60, arb_case(), |d, t, e, rt| {
+        tables_in(Layout::Prepared, d, t, e, rt)
+    });
+}
+
+#[test]
+fn random_analyses_with_pushdown_and_on_prepared_data_agree_with_the_reference() {
+    analyses_agree_on(40, arb_analysis_case(), |d, t, e, rt| {
+        tables_in(Layout::AsWritten(FilterPushdown::On), d, t, e, rt)
+    });
+    analyses_agree_on(40, arb_analysis_case(), |d, t, e, rt| {
+        tables_in(Layout::Prepared, d, t, e, rt)
+    });
+}
+
+/// `segql prepare` on the demo shop: the events sorted by user and time,
+/// the order and bloom filters declared in the file, row groups sized for
+/// the threads, and the answers of the seed query unchanged.
+#[test]
+fn prepare_writes_the_sorted_indexed_layout() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let raw = tempfile::tempdir().unwrap();
+    let out = raw.path().join("prepared");
+    let segql = crate::support::segql_bin();
+    let status = std::process::Command::new(&segql)
+        .args(["demo-data", "--users", "4000", "--out"])
+        .arg(raw.path())
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let prepare = |force: bool| {
+        let mut command = std::process::Command::new(&segql);
+        command
+            .args(["prepare", "--threads", "2", "--data"])
+            .arg(raw.path())
+            .arg("--out")
+            .arg(&out);
+        if force {
+            command.arg("--force");
+        }
+        command.output().unwrap()
+    };
+    let first = prepare(false);
+    assert!(first.status.success(), "{first:?}");
+    let text = String::from_utf8_lossy(&first.stderr);
+    assert!(text.contains("sorted by user_id, timestamp"), "{text}");
+
+    // The file declares its order and carries bloom filters on the names.
+    let file = std::fs::File::open(out.join("events.parquet")).unwrap();
+    let reader = SerializedFileReader::new(file).unwrap();
+    let metadata = reader.metadata();
+    assert!(metadata.num_row_groups() >= 4, "two row groups per thread");
+    let group = metadata.row_group(0);
+    let sorting = group.sorting_columns().expect("sorting columns declared");
+    let schema = metadata.file_metadata().schema_descr();
+    let names: Vec<String> = sorting
+        .iter()
+        .map(|c| schema.column(c.column_idx as usize).name().to_string())
+        .collect();
+    assert_eq!(names, ["user_id", "timestamp"]);
+    let name_column = (0..group.num_columns())
+        .find(|&i| group.column(i).column_path().string() == "name")
+        .unwrap();
+    assert!(group.column(name_column).bloom_filter_offset().is_some());
+
+    // Rows in (user, time) order, every row kept.
+    // One partition: rows come in file order.
+    let ctx = datafusion::prelude::SessionContext::new_with_config(
+        datafusion::prelude::SessionConfig::new().with_target_partitions(1),
+    );
+    let rt = crate::support::runtime();
+    let count = |path: &Path| {
+        rt.block_on(async {
+            ctx.read_parquet(path.to_str().unwrap(), Default::default())
+                .await
+                .unwrap()
+                .count()
+                .await
+                .unwrap()
+        })
+    };
+    assert_eq!(
+        count(&raw.path().join("events.parquet")),
+        count(&out.join("events.parquet"))
+    );
+    let out_of_order = rt.block_on(async {
+        ctx.register_parquet(
+            "prepared",
+            out.join("events.parquet").to_str().unwrap(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        let sql = "SELECT count(*) AS n FROM (SELECT user_id, timestamp, \
+             lag(user_id) OVER () AS prev_user, lag(timestamp) OVER () AS prev_time \
+             FROM prepared) WHERE prev_user > user_id \
+             OR (prev_user = user_id AND prev_time > timestamp)";
+        let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
+        datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+            .unwrap()
+            .to_string()
+    });
+    assert!(out_of_order.contains("| 0 |"), "{out_of_order}");
+
+    // The same answers on both layouts.
+    let seed = r#"users who viewed "/cart" then not action "CHECKOUT" within session"#;
+    let count_members = |dir: &Path| {
+        let output = std::process::Command::new(&segql)
+            .args(["run", "--count", "--now", "2026-04-01", "--data"])
+            .arg(dir)
+            .args(["-e", seed])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(count_members(raw.path()), count_members(&out));
+
+    // Existing files are replaced only when asked.
+    let again = prepare(false);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("pass --force"));
+    assert!(prepare(true).status.success());
+}
