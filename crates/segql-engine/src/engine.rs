@@ -306,7 +306,7 @@ impl Engine {
             };
             let dictionaries = match role {
                 TableRole::Events if !resources.plain_strings => {
-                    crate::dictionary::compared_columns(&mapping)
+                    crate::parquet_scan::compared_columns(&mapping)
                 }
                 _ => Vec::new(),
             };
@@ -350,7 +350,7 @@ impl Engine {
     fn plain_listing_tables(&mut self) -> Result<(), Diagnostic> {
         let mut catalog = TableCatalog::new().with_mapping(self.catalog.mapping().clone());
         for (role, provider) in self.providers.iter_mut() {
-            if let Some(reads) = provider.downcast_ref::<crate::dictionary::DictionaryReads>() {
+            if let Some(reads) = provider.downcast_ref::<crate::parquet_scan::ParquetScan>() {
                 let table: Arc<dyn TableProvider> = reads.listing_table();
                 let _ = self.ctx.deregister_table(role.name());
                 self.ctx

@@ -26,12 +26,12 @@
 
 #[cfg(feature = "cluster")]
 pub mod cluster;
-pub mod dictionary;
 mod engine;
 mod inspect;
 pub mod mapping;
 mod now;
 mod outcome;
+pub mod parquet_scan;
 pub mod prepare;
 mod pushdown;
 mod runner;

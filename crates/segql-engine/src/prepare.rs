@@ -2,10 +2,11 @@
 //! fastest, in any format segql reads.
 //!
 //! - Events sorted by actor (the mapped `user_id`) and time, the profile
-//!   tables by their key: one user's events sit together, so row-group
-//!   statistics on the id prune whole groups, and the Parquet footer
-//!   declares the order (`sorting_columns`), which DataFusion reads back as
-//!   the files' ordering.
+//!   tables by their key: one user's events sit together (their ids and
+//!   sessions compress to runs, and row-group statistics on the id prune
+//!   whole groups), and the Parquet footer declares the order
+//!   (`sorting_columns`) for the engines that use it (segql's own scans
+//!   set it aside, see `parquet_scan`).
 //! - Parquet with zstd, dictionary-encoded text (the event types and names
 //!   of a shop repeat), page-level statistics with a page index, and bloom
 //!   filters on the event name and type: a reader skips the row groups and
@@ -134,7 +135,7 @@ impl Engine {
             .await
             .map_err(failed)?;
         let compared = match role {
-            TableRole::Events => crate::dictionary::compared_columns(self.catalog.mapping()),
+            TableRole::Events => crate::parquet_scan::compared_columns(self.catalog.mapping()),
             _ => Vec::new(),
         };
         let schema = written_schema(&stream.schema(), &compared);
@@ -211,7 +212,7 @@ fn written_schema(schema: &SchemaRef, dictionaries: &[String]) -> SchemaRef {
                 {
                     Arc::new(Field::new(
                         f.name(),
-                        crate::dictionary::dictionary_type(),
+                        crate::parquet_scan::dictionary_type(),
                         f.is_nullable(),
                     ))
                 }

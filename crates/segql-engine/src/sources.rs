@@ -383,7 +383,7 @@ pub async fn open(
         schemas.push(schema);
     }
     let dictionary_schema = |schema: &Schema| match format {
-        Format::Parquet => crate::dictionary::with_dictionaries(schema, dictionaries),
+        Format::Parquet => crate::parquet_scan::with_dictionaries(schema, dictionaries),
         Format::Csv | Format::NdJson => None,
     };
     // Each file's schema with dictionary columns, by its location in the
@@ -439,10 +439,9 @@ pub async fn open(
             spec.what, spec.path
         ))
     })?;
-    let provider: Arc<dyn TableProvider> = if file_schemas.is_empty() {
-        Arc::new(table)
-    } else {
-        Arc::new(crate::dictionary::DictionaryReads::new(table, file_schemas))
+    let provider: Arc<dyn TableProvider> = match format {
+        Format::Parquet => Arc::new(crate::parquet_scan::ParquetScan::new(table, file_schemas)),
+        Format::Csv | Format::NdJson => Arc::new(table),
     };
     Ok(Opened {
         provider,

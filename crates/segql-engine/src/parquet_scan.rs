@@ -1,21 +1,28 @@
-//! Dictionary reads: the events' text columns that steps compare with
-//! values (the event type and name) read from Parquet as Arrow
-//! dictionaries.
+//! How segql scans Parquet tables: the events' compared text columns read
+//! as dictionaries, and the files' declared sort order set aside.
 //!
-//! A shop's event types and names repeat: Parquet writers store them
-//! dictionary-encoded, and the reader can hand over the dictionary and the
-//! ids as they are, instead of building a string for every event. A
-//! filter `name = '/cart'` then compares the few dictionary values once
-//! and the ids row by row (DataFusion unwraps the cast the lowering puts
-//! around the column). Measured on 10M events, the filter of the seed query
-//! takes a fifth of its time on strings (BENCHMARKS.md, "Dictionary reads").
-//!
-//! DataFusion reads a column as a dictionary when the file's Arrow schema
-//! says so. Files written by `segql prepare` say so themselves; for other
-//! files, the table declares the columns as dictionaries and each scanned
-//! file is given its own Arrow schema with those columns as dictionaries
+//! Dictionary reads: a shop's event types and names repeat, Parquet
+//! writers store them dictionary-encoded, and the reader can hand over the
+//! dictionary and the ids as they are instead of building a string for
+//! every event. A filter `name = '/cart'` then compares the few dictionary
+//! values once and the ids row by row (DataFusion unwraps the cast the
+//! lowering puts around the column). DataFusion reads a column as a
+//! dictionary when the file's Arrow schema says so. Files written by
+//! `segql prepare` say so themselves; for other files, the table declares
+//! the columns as dictionaries and each scanned file is given its own
+//! Arrow schema with those columns as dictionaries
 //! ([`PartitionedFile::with_arrow_schema`]), so that the reader decodes
 //! straight into them rather than into strings cast afterwards.
+//!
+//! The declared order: files written sorted (by `segql prepare`) declare
+//! it in their footer (`sorting_columns`), and DataFusion 55 would plan
+//! with it: order-preserving repartitions, which measured slower on
+//! segql's grouped queries, and on the prepared demo shop member lists
+//! came out of a join unsorted, their final sort elided as if the order
+//! held. segql's scans therefore declare no order; its plans sort where
+//! they need to.
+//!
+//! [`PartitionedFile::with_arrow_schema`]: datafusion::datasource::listing::PartitionedFile::with_arrow_schema
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -76,20 +83,20 @@ pub(crate) fn with_dictionaries(schema: &Schema, columns: &[String]) -> Option<S
     changed.then(|| Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
-/// A Parquet listing table whose compared columns are read as
-/// dictionaries: the table (declared with dictionary columns) and, per
-/// file, the Arrow schema the reader decodes that file with.
+/// A Parquet listing table as segql scans it: its compared columns read as
+/// dictionaries (the table declared with dictionary columns and, per file,
+/// the Arrow schema the reader decodes that file with), no declared order.
 #[derive(Debug)]
-pub struct DictionaryReads {
+pub struct ParquetScan {
     table: Arc<ListingTable>,
     /// Each file's Arrow schema with dictionary columns, by its location in
     /// the object store (as the scan's files name it).
     file_schemas: HashMap<String, SchemaRef>,
 }
 
-impl DictionaryReads {
+impl ParquetScan {
     pub(crate) fn new(table: ListingTable, file_schemas: HashMap<String, SchemaRef>) -> Self {
-        DictionaryReads {
+        ParquetScan {
             table: Arc::new(table),
             file_schemas,
         }
@@ -102,7 +109,8 @@ impl DictionaryReads {
         Arc::clone(&self.table)
     }
 
-    /// `plan` with each of its Parquet scans' files given its Arrow schema.
+    /// `plan` with each of its Parquet scans' files given its Arrow schema,
+    /// and no order.
     fn with_file_schemas(&self, plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_up(|node| {
             let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
@@ -112,6 +120,7 @@ impl DictionaryReads {
                 return Ok(Transformed::no(node));
             };
             let mut scan = scan.clone();
+            scan.output_ordering = Vec::new();
             scan.file_groups = scan
                 .file_groups
                 .iter()
@@ -119,9 +128,11 @@ impl DictionaryReads {
                     let files = group
                         .iter()
                         .map(|file| {
+                            let mut file = file.clone();
+                            file.ordering = None;
                             match self.file_schemas.get(file.object_meta.location.as_ref()) {
-                                Some(schema) => file.clone().with_arrow_schema(Arc::clone(schema)),
-                                None => file.clone(),
+                                Some(schema) => file.with_arrow_schema(Arc::clone(schema)),
+                                None => file,
                             }
                         })
                         .collect();
@@ -141,7 +152,7 @@ impl DictionaryReads {
 }
 
 #[async_trait]
-impl TableProvider for DictionaryReads {
+impl TableProvider for ParquetScan {
     fn schema(&self) -> SchemaRef {
         self.table.schema()
     }
