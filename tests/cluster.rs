@@ -415,18 +415,8 @@ fn cluster_engine(
     runtime: &tokio::runtime::Runtime,
 ) -> Result<segql::engine::Engine, String> {
     let prefix = fresh_prefix("case");
-    let (events, users, accounts) = data.to_record_batches();
-    for (name, batch) in [
-        ("events", Some(events)),
-        ("users", users),
-        ("accounts", accounts),
-    ] {
-        if let Some(batch) = batch {
-            s3.put(
-                &format!("{prefix}/{name}.parquet"),
-                crate::support::parquet_bytes(&batch),
-            );
-        }
+    for (name, bytes) in crate::support::parquet_files(data) {
+        s3.put(&format!("{prefix}/{name}"), bytes);
     }
     let mapping = crate::support::model_toml(data);
     s3.put(&format!("{prefix}-model.toml"), mapping.into_bytes());

@@ -22,19 +22,8 @@ enum Layout {
 
 /// Writes `data` as Parquet files (and its schema mapping) into `dir`.
 fn write_case(data: &RefDataset, dir: &Path) {
-    let (events, users, accounts) = data.to_record_batches();
-    for (name, batch) in [
-        ("events", Some(events)),
-        ("users", users),
-        ("accounts", accounts),
-    ] {
-        if let Some(batch) = batch {
-            std::fs::write(
-                dir.join(format!("{name}.parquet")),
-                crate::support::parquet_bytes(&batch),
-            )
-            .unwrap();
-        }
+    for (name, bytes) in crate::support::parquet_files(data) {
+        std::fs::write(dir.join(name), bytes).unwrap();
     }
     std::fs::write(dir.join("model.toml"), crate::support::model_toml(data)).unwrap();
 }

@@ -6,10 +6,9 @@ use segql::planner::{DerivedSessions, SequenceEngine};
 use segql::present::output::OutputFormat;
 use std::path::PathBuf;
 
-/// Where the data comes from. Without any of these, the built-in demo
-/// dataset (a small online shop) is used.
+/// Which files hold the tables, and how their columns map to the model's.
 #[derive(Debug, Clone, clap::Args)]
-pub struct DataArgs {
+pub struct SourceArgs {
     /// A folder with events.*, users.*, accounts.* (Parquet, CSV or NDJSON).
     #[arg(long, value_name = "DIR")]
     pub data: Option<PathBuf>,
@@ -25,6 +24,26 @@ pub struct DataArgs {
     /// A schema mapping (TOML) from the model's column names to the data's.
     #[arg(long, value_name = "MAP.toml")]
     pub schema: Option<PathBuf>,
+}
+
+impl SourceArgs {
+    pub fn spec(&self) -> DataSpec {
+        DataSpec {
+            data_dir: self.data.clone(),
+            events: self.events.clone(),
+            users: self.users.clone(),
+            accounts: self.accounts.clone(),
+            schema: self.schema.clone(),
+        }
+    }
+}
+
+/// Where the data comes from. Without any of these, the built-in demo
+/// dataset (a small online shop) is used.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// Derive sessions from the gaps between each user's events, replacing
     /// session_id: `30m` starts a new session after more than 30 minutes
     /// without an event, `30m,24h` also after 24 hours from a session's
@@ -118,13 +137,7 @@ impl DataArgs {
     }
 
     pub fn spec(&self) -> DataSpec {
-        DataSpec {
-            data_dir: self.data.clone(),
-            events: self.events.clone(),
-            users: self.users.clone(),
-            accounts: self.accounts.clone(),
-            schema: self.schema.clone(),
-        }
+        self.source.spec()
     }
 }
 

@@ -52,20 +52,8 @@ pub fn run(args: DemoDataArgs, output: Output) -> Status {
         EventLayout::ByDay => "events",
     };
     let names = [events, "users.parquet", "accounts.parquet"];
-    if !args.force
-        && let Some(existing) = names.iter().map(|n| args.out.join(n)).find(|p| p.exists())
-    {
-        output.error(
-            &Diagnostic::error(
-                codes::BAD_ARGUMENT,
-                format!(
-                    "`{}` exists; segql does not replace data without being asked",
-                    existing.display()
-                ),
-            )
-            .with_help("pass --force to replace it, or choose another --out folder"),
-        );
-        return Status::Usage;
+    if let Err(status) = super::refuse_to_replace(&args.out, &names, args.force, output) {
+        return status;
     }
     if let Err(e) = std::fs::create_dir_all(&args.out) {
         output.error(&Diagnostic::error(

@@ -191,6 +191,33 @@ impl Output {
     }
 }
 
+/// Refuses, unless `force`, to write files named `names` into `out` where
+/// one exists already: a usage error naming it.
+pub fn refuse_to_replace(
+    out: &std::path::Path,
+    names: &[&str],
+    force: bool,
+    output: Output,
+) -> Result<(), Status> {
+    let Some(existing) = names.iter().map(|n| out.join(n)).find(|p| p.exists()) else {
+        return Ok(());
+    };
+    if force {
+        return Ok(());
+    }
+    output.error(
+        &segql::Diagnostic::error(
+            segql::codes::BAD_ARGUMENT,
+            format!(
+                "`{}` exists; segql does not replace data without being asked",
+                existing.display()
+            ),
+        )
+        .with_help("pass --force to replace it, or choose another --out folder"),
+    );
+    Err(Status::Usage)
+}
+
 /// Reports a failure of segql itself (a panic that reached the top): one
 /// plain line and a hint, no backtrace.
 pub fn internal_error(message: &str) {

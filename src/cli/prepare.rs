@@ -2,10 +2,10 @@
 //! fastest (sorted by actor and time, Parquet with statistics, page index
 //! and bloom filters, the order declared in the files).
 
-use super::args::MemoryLimit;
+use super::args::{MemoryLimit, SourceArgs};
 use super::setup::runtime;
 use super::{Output, Status};
-use segql::engine::{DataSpec, Engine, Resources};
+use segql::engine::{Engine, Resources};
 use segql::planner::TableRole;
 use segql::{Diagnostic, codes};
 use std::path::PathBuf;
@@ -31,22 +31,8 @@ Examples:
 Exit status: 0 success; 1 a data or file error; 2 an error in the arguments (OUT's files exist
 without --force).")]
 pub struct PrepareArgs {
-    /// A folder with events.*, users.*, accounts.* (Parquet, CSV or NDJSON).
-    #[arg(long, value_name = "DIR", required_unless_present = "events")]
-    pub data: Option<PathBuf>,
-    /// The events table: a file, a glob or a folder.
-    #[arg(long, value_name = "PATH")]
-    pub events: Option<String>,
-    /// The users table: a file, a glob or a folder.
-    #[arg(long, value_name = "PATH")]
-    pub users: Option<String>,
-    /// The accounts table: a file, a glob or a folder.
-    #[arg(long, value_name = "PATH")]
-    pub accounts: Option<String>,
-    /// A schema mapping (TOML): which columns are the user, the time, the
-    /// event type and name that the layout sorts and indexes by.
-    #[arg(long, value_name = "MAP.toml")]
-    pub schema: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: SourceArgs,
     /// The folder to write events.parquet, users.parquet and
     /// accounts.parquet into (created if missing).
     #[arg(long, value_name = "DIR")]
@@ -65,13 +51,14 @@ pub struct PrepareArgs {
 
 pub fn run(args: PrepareArgs, output: Output) -> Status {
     let started = Instant::now();
-    let spec = DataSpec {
-        data_dir: args.data.clone(),
-        events: args.events.clone(),
-        users: args.users.clone(),
-        accounts: args.accounts.clone(),
-        schema: args.schema.clone(),
-    };
+    let spec = args.source.spec();
+    if spec.data_dir.is_none() && spec.events.is_none() {
+        output.error(
+            &Diagnostic::error(codes::BAD_ARGUMENT, "prepare needs data to rewrite")
+                .with_help("pass --data DIR, or --events PATH (and --users, --accounts)"),
+        );
+        return Status::Usage;
+    }
     let resources = Resources {
         threads: args.threads.map(usize::from),
         memory_limit: args.memory_limit.0,
@@ -90,23 +77,9 @@ pub fn run(args: PrepareArgs, output: Output) -> Status {
         }
     };
     let names = segql::engine::prepare::prepared_file_names(&engine);
-    if !args.force
-        && let Some(existing) = names
-            .iter()
-            .map(|(_, n)| args.out.join(n))
-            .find(|p| p.exists())
-    {
-        output.error(
-            &Diagnostic::error(
-                codes::BAD_ARGUMENT,
-                format!(
-                    "`{}` exists; segql does not replace data without being asked",
-                    existing.display()
-                ),
-            )
-            .with_help("pass --force to replace it, or choose another --out folder"),
-        );
-        return Status::Usage;
+    let file_names: Vec<&str> = names.iter().map(|(_, n)| n.as_str()).collect();
+    if let Err(status) = super::refuse_to_replace(&args.out, &file_names, args.force, output) {
+        return status;
     }
     if let Some(input) = engine
         .input_files()

@@ -256,6 +256,21 @@ pub fn model_toml(data: &crate::reference::RefDataset) -> String {
     mapping
 }
 
+/// The tables of a random dataset as Parquet files: `(name, bytes)` of
+/// `events.parquet` and, when the dataset has them, `users.parquet` and
+/// `accounts.parquet`.
+pub fn parquet_files(data: &crate::reference::RefDataset) -> Vec<(String, Vec<u8>)> {
+    let (events, users, accounts) = data.to_record_batches();
+    [
+        ("events", Some(events)),
+        ("users", users),
+        ("accounts", accounts),
+    ]
+    .into_iter()
+    .filter_map(|(name, batch)| Some((format!("{name}.parquet"), parquet_bytes(&batch?))))
+    .collect()
+}
+
 /// A batch as the bytes of a Parquet file.
 pub fn parquet_bytes(batch: &datafusion::arrow::record_batch::RecordBatch) -> Vec<u8> {
     let mut bytes = Vec::new();
