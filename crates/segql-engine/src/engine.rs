@@ -192,7 +192,7 @@ pub struct Resources {
     /// Whether Parquet scans evaluate a query's event filter while decoding.
     pub pushdown: FilterPushdown,
     /// Whether the events' type and name columns are read from Parquet as
-    /// dictionaries (see [`crate::dictionary`]); on unless turned off.
+    /// dictionaries (see [`crate::parquet_scan`]); on unless turned off.
     pub plain_strings: bool,
 }
 
@@ -351,28 +351,14 @@ impl Engine {
         let mut catalog = TableCatalog::new().with_mapping(self.catalog.mapping().clone());
         for (role, provider) in self.providers.iter_mut() {
             if let Some(reads) = provider.downcast_ref::<crate::parquet_scan::ParquetScan>() {
-                let table: Arc<dyn TableProvider> = reads.listing_table();
-                let _ = self.ctx.deregister_table(role.name());
-                self.ctx
-                    .register_table(role.name(), Arc::clone(&table))
-                    .map_err(|e| {
-                        Diagnostic::error(
-                            codes::INTERNAL,
-                            format!("cannot register the {} table: {e}", role.name()),
-                        )
-                    })?;
-                *provider = table;
+                *provider = reads.listing_table();
             }
-            let entry = self.catalog.table(*role).ok_or_else(|| {
-                Diagnostic::error(codes::INTERNAL, format!("no {} table", role.name()))
-            })?;
-            catalog = catalog.with_table(
-                *role,
-                TableEntry {
-                    source: provider_as_source(Arc::clone(provider)),
-                    ..entry
-                },
-            );
+            let origin = self
+                .catalog
+                .table(*role)
+                .map(|t| t.origin)
+                .unwrap_or_default();
+            catalog = catalog.with_table(*role, register(&self.ctx, *role, provider, origin)?);
         }
         self.catalog = catalog;
         Ok(())
@@ -491,21 +477,8 @@ impl Engine {
     ) -> Result<Engine, Diagnostic> {
         let mut catalog = TableCatalog::new().with_mapping(mapping);
         for (role, provider) in &providers {
-            ctx.register_table(role.name(), Arc::clone(provider))
-                .map_err(|e| {
-                    Diagnostic::error(
-                        codes::INTERNAL,
-                        format!("cannot register the {} table: {e}", role.name()),
-                    )
-                })?;
-            catalog = catalog.with_table(
-                *role,
-                TableEntry {
-                    name: role.name().to_string(),
-                    source: provider_as_source(Arc::clone(provider)),
-                    origin: origins.get(role).cloned().unwrap_or_default(),
-                },
-            );
+            let origin = origins.get(role).cloned().unwrap_or_default();
+            catalog = catalog.with_table(*role, register(&ctx, *role, provider, origin)?);
         }
         Ok(Engine {
             ctx,
@@ -944,4 +917,26 @@ impl Catalog for Engine {
         }
         sources::csv_list_table(path, self.csv_count.fetch_add(1, Ordering::Relaxed))
     }
+}
+
+/// Registers `provider` as the `role` table of `ctx` (replacing one of
+/// that name), and the catalog's entry for it.
+fn register(
+    ctx: &SessionContext,
+    role: TableRole,
+    provider: &Arc<dyn TableProvider>,
+    origin: String,
+) -> Result<TableEntry, Diagnostic> {
+    ctx.register_table(role.name(), Arc::clone(provider))
+        .map_err(|e| {
+            Diagnostic::error(
+                codes::INTERNAL,
+                format!("cannot register the {} table: {e}", role.name()),
+            )
+        })?;
+    Ok(TableEntry {
+        name: role.name().to_string(),
+        source: provider_as_source(Arc::clone(provider)),
+        origin,
+    })
 }

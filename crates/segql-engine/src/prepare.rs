@@ -64,8 +64,9 @@ pub fn prepared_file_names(engine: &Engine) -> Vec<(TableRole, String)> {
 
 impl Engine {
     /// Writes every table of this engine's data into `out` (which must
-    /// exist) in the prepared layout. `progress` is told the rows written
-    /// so far, and first the total, as `(written, total)`.
+    /// exist) in the prepared layout. `progress` is told, per table, the
+    /// rows written so far and the total, as `(role, written, total)`,
+    /// first with none written.
     pub async fn prepare(
         &self,
         out: &Path,

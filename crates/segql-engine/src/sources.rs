@@ -289,7 +289,7 @@ pub struct Opened {
 /// Opens a source as a listing table: its schema is inferred (for CSV and
 /// NDJSON from a sample of rows), no data is read. The text columns named
 /// in `dictionaries` are read from Parquet as dictionaries (see
-/// [`crate::dictionary`]).
+/// [`crate::parquet_scan`]).
 pub async fn open(
     ctx: &SessionContext,
     spec: &SourceSpec,
@@ -382,22 +382,19 @@ pub async fn open(
             })?;
         schemas.push(schema);
     }
-    let dictionary_schema = |schema: &Schema| match format {
-        Format::Parquet => crate::parquet_scan::with_dictionaries(schema, dictionaries),
-        Format::Csv | Format::NdJson => None,
-    };
     // Each file's schema with dictionary columns, by its location in the
-    // object store.
+    // object store; the table's schema is merged from them.
     let mut file_schemas = std::collections::HashMap::new();
-    for (url, schema) in urls.iter().zip(&schemas) {
-        if let Some(with_dictionaries) = dictionary_schema(schema) {
-            file_schemas.insert(url.prefix().to_string(), Arc::new(with_dictionaries));
+    if format == Format::Parquet {
+        for (url, schema) in urls.iter().zip(schemas.iter_mut()) {
+            if let Some(with_dictionaries) =
+                crate::parquet_scan::with_dictionaries(schema, dictionaries)
+            {
+                *schema = Arc::new(with_dictionaries);
+                file_schemas.insert(url.prefix().to_string(), Arc::clone(schema));
+            }
         }
     }
-    let schemas: Vec<_> = schemas
-        .iter()
-        .map(|s| dictionary_schema(s).map_or_else(|| Arc::clone(s), Arc::new))
-        .collect();
     let schema =
         datafusion::arrow::datatypes::Schema::try_merge(schemas.iter().map(|s| s.as_ref().clone()))
             .map_err(|e| {
