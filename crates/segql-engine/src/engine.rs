@@ -353,6 +353,8 @@ impl Engine {
             if let Some(reads) = provider.downcast_ref::<crate::parquet_scan::ParquetScan>() {
                 *provider = reads.listing_table();
             }
+            // DataFusion refuses to register a name twice.
+            let _ = self.ctx.deregister_table(role.name());
             let origin = self
                 .catalog
                 .table(*role)
@@ -919,7 +921,7 @@ impl Catalog for Engine {
     }
 }
 
-/// Registers `provider` as the `role` table of `ctx` (replacing one of
+/// Registers `provider` as the `role` table of `ctx` (which has none of
 /// that name), and the catalog's entry for it.
 fn register(
     ctx: &SessionContext,
