@@ -11,6 +11,10 @@ use segql::engine::{DataSpec, Engine, FilterPushdown, Resources};
 use segql::planner::SequenceEngine;
 use std::path::Path;
 
+/// The rows of a prepared case's row groups: small, so that the events
+/// of a random case span several groups and threads.
+const PREPARED_ROW_GROUP_ROWS: usize = 6;
+
 /// How a case's files are laid out and read.
 #[derive(Debug, Clone, Copy)]
 enum Layout {
@@ -64,8 +68,14 @@ fn tables_in(
         Layout::AsWritten(pushdown) => open(raw.path(), &mapping, pushdown, rt)?,
         Layout::Prepared => {
             let source = open(raw.path(), &mapping, FilterPushdown::Off, rt)?;
-            rt.block_on(source.prepare(prepared.path(), &|_, _, _| {}))
-                .map_err(|d| format!("prepare: {d}"))?;
+            // Row groups of a few rows: the prepared events are read in
+            // ranges of whole users, one per thread.
+            rt.block_on(source.prepare(
+                prepared.path(),
+                Some(PREPARED_ROW_GROUP_ROWS),
+                &|_, _, _| {},
+            ))
+            .map_err(|d| format!("prepare: {d}"))?;
             open(prepared.path(), &mapping, FilterPushdown::Off, rt)?
         }
     };
@@ -205,6 +215,58 @@ fn prepare_writes_the_sorted_indexed_layout() {
         String::from_utf8(output.stdout).unwrap()
     };
     assert_eq!(members_of_the_seed(raw.path()), members_of_the_seed(&out));
+
+    // No user crosses a row group boundary: each group's smallest user is
+    // above the one before's largest.
+    let users_of = |g: usize| {
+        let column = (0..metadata.row_group(g).num_columns())
+            .find(|&i| metadata.row_group(g).column(i).column_path().string() == "user_id")
+            .unwrap();
+        match metadata.row_group(g).column(column).statistics() {
+            Some(parquet::file::statistics::Statistics::ByteArray(s)) => (
+                s.min_opt().unwrap().data().to_vec(),
+                s.max_opt().unwrap().data().to_vec(),
+            ),
+            other => panic!("no user_id statistics: {other:?}"),
+        }
+    };
+    for g in 1..metadata.num_row_groups() {
+        let (_, before) = users_of(g - 1);
+        let (after, _) = users_of(g);
+        assert!(before < after, "a user crosses row group {g}");
+    }
+
+    // The prepared events are read in ranges of users, one per thread: the
+    // sequence matcher's events are not repartitioned (unless asked), and
+    // the answers are the same.
+    let physical_plan = |extra: &[&str]| {
+        let output = std::process::Command::new(&segql)
+            .args([
+                "explain",
+                "--physical",
+                "--threads",
+                "2",
+                "--now",
+                "2026-04-01",
+                "--data",
+            ])
+            .arg(&out)
+            .args(extra)
+            .args(["-e", seed])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let ranged = physical_plan(&[]);
+    assert!(ranged.contains("output_partitioning=Range("), "{ranged}");
+    let hashed = physical_plan(&["--no-actor-ranges"]);
+    assert!(!hashed.contains("Range("), "{hashed}");
+    let repartitions = |plan: &str| plan.matches("RepartitionExec: partitioning=Hash").count();
+    assert!(
+        repartitions(&ranged) < repartitions(&hashed),
+        "{ranged}\n{hashed}"
+    );
 
     // Existing files are replaced only when asked.
     let again = prepare(false);

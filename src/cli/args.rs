@@ -80,6 +80,11 @@ pub struct DataArgs {
     /// dictionaries (for comparing the two; answers are the same).
     #[arg(long)]
     pub plain_strings: bool,
+    /// Repartition the events by user even where a Parquet file's row
+    /// groups already hold whole users (as `segql prepare` writes them),
+    /// for comparing the two; answers are the same.
+    #[arg(long)]
+    pub no_actor_ranges: bool,
 }
 
 /// `--memory-limit`: bytes, or no limit.
@@ -133,6 +138,7 @@ impl DataArgs {
             memory_limit: self.memory_limit.0,
             pushdown: self.pushdown,
             plain_strings: self.plain_strings,
+            no_actor_ranges: self.no_actor_ranges,
         }
     }
 

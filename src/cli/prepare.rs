@@ -18,8 +18,9 @@ use std::time::Instant;
 Rewrites each table of the data (Parquet, CSV or NDJSON; a file, a glob or a folder) as one
 Parquet file in OUT: the events sorted by user and time, the users and accounts by their key;
 zstd, dictionary-encoded text, page statistics and a page index, bloom filters on the event
-type and name, row groups of at most 1,048,576 rows (at least two per thread), and the sort
-order declared in the files. The sort spills to temporary files under --memory-limit, so data
+type and name, row groups of at most 1,048,576 rows (at least two per thread; the events'
+groups end between two users, so a run of groups holds whole users), and the sort order
+declared in the files. The sort spills to temporary files under --memory-limit, so data
 larger than memory is prepared in bounded memory. Column names and types are kept: the same
 schema mapping (--schema) reads the prepared data.
 
@@ -47,6 +48,11 @@ pub struct PrepareArgs {
     /// 512M, 4G, or `none`.
     #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = super::args::parse_memory_limit)]
     pub memory_limit: MemoryLimit,
+    /// Rows per row group (default: at most 1,048,576, at least two groups
+    /// per thread, and no fewer than 65,536 rows). An events group grows
+    /// past it to the end of its last user's events, up to twice as many.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=(1 << 26)))]
+    pub row_group_rows: Option<u64>,
 }
 
 pub fn run(args: PrepareArgs, output: Output) -> Status {
@@ -106,9 +112,12 @@ pub fn run(args: PrepareArgs, output: Output) -> Status {
         return Status::Failure;
     }
     let bar = Progress::new();
-    let prepared = rt.block_on(engine.prepare(&args.out, &|role, written, total| {
-        bar.show(role, written, total)
-    }));
+    let row_group_rows = args.row_group_rows.map(|n| n as usize);
+    let prepared = rt.block_on(engine.prepare(
+        &args.out,
+        row_group_rows,
+        &|role, written, total| bar.show(role, written, total),
+    ));
     bar.finish();
     match prepared {
         Ok(tables) => {

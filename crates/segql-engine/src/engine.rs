@@ -194,6 +194,10 @@ pub struct Resources {
     /// Whether the events' type and name columns are read from Parquet as
     /// dictionaries (see [`crate::parquet_scan`]); on unless turned off.
     pub plain_strings: bool,
+    /// Whether Parquet events are always repartitioned by actor, even
+    /// where the file's row groups hold whole actors (see
+    /// [`crate::actor_ranges`]); off unless turned on.
+    pub no_actor_ranges: bool,
 }
 
 impl Resources {
@@ -271,6 +275,13 @@ impl Engine {
         if let Some(threads) = resources.threads {
             config = config.with_target_partitions(threads.max(1));
         }
+        // Rows partitioned by the actor are partitioned by (actor, session)
+        // as well: on a file read in actor ranges (`actor_ranges`) the
+        // per-session counts and the per-actor aggregates above them then
+        // need no repartition. DataFusion takes such a subset only from 4
+        // partitions on, by default; segql's groups (actors) are many and
+        // small, so no partition is left with too much of the work.
+        config.options_mut().optimizer.subset_repartition_threshold = 2;
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(limit) = resources.memory_limit {
             // Fair shares between the operators that can spill: with a
@@ -310,7 +321,12 @@ impl Engine {
                 }
                 _ => Vec::new(),
             };
-            let opened = sources::open(&ctx, &source, &dictionaries).await?;
+            let actor_column = mapping.column(TableRole::Events, "user_id");
+            let ranged_by = match role {
+                TableRole::Events if !resources.no_actor_ranges => Some(actor_column.as_str()),
+                _ => None,
+            };
+            let opened = sources::open(&ctx, &source, &dictionaries, ranged_by).await?;
             providers.insert(role, opened.provider);
             files.insert(role, (opened.format, opened.files));
             origins.insert(role, path);

@@ -24,6 +24,7 @@
 //! - `cluster` (feature `cluster`): Ballista's scheduler and executor with
 //!   segql's functions, and sessions whose plans run on them.
 
+mod actor_ranges;
 #[cfg(feature = "cluster")]
 pub mod cluster;
 mod engine;

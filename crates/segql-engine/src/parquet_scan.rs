@@ -22,13 +22,20 @@
 //! held. segql's scans therefore declare no order; its plans sort where
 //! they need to.
 //!
+//! Actor ranges: a file whose row groups hold disjoint ranges of actors is
+//! read as runs of row groups, one per partition, and the scan declares
+//! that partitioning (see [`crate::actor_ranges`]).
+//!
 //! [`PartitionedFile::with_arrow_schema`]: datafusion::datasource::listing::PartitionedFile::with_arrow_schema
 
+use crate::actor_ranges::ActorRanges;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{ScanArgs, ScanResult, Session};
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::datasource::listing::ListingTable;
+use datafusion::datasource::listing::PartitionedFile;
+use datafusion::datasource::physical_plan::parquet::ParquetAccessPlan;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::datasource::{TableProvider, TableType};
@@ -92,13 +99,21 @@ pub struct ParquetScan {
     /// Each file's Arrow schema with dictionary columns, by its location in
     /// the object store (as the scan's files name it).
     file_schemas: HashMap<String, SchemaRef>,
+    /// The actor ranges of the table's file, when it is one file whose row
+    /// groups hold disjoint ranges of actors.
+    ranges: Option<ActorRanges>,
 }
 
 impl ParquetScan {
-    pub(crate) fn new(table: ListingTable, file_schemas: HashMap<String, SchemaRef>) -> Self {
+    pub(crate) fn new(
+        table: ListingTable,
+        file_schemas: HashMap<String, SchemaRef>,
+        ranges: Option<ActorRanges>,
+    ) -> Self {
         ParquetScan {
             table: Arc::new(table),
             file_schemas,
+            ranges,
         }
     }
 
@@ -110,8 +125,13 @@ impl ParquetScan {
     }
 
     /// `plan` with each of its Parquet scans' files given its Arrow schema,
-    /// and no order.
-    fn with_file_schemas(&self, plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+    /// no order, and (with actor ranges) its file read as `partitions`
+    /// runs of whole actors.
+    fn with_file_schemas(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        partitions: usize,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_up(|node| {
             let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
                 return Ok(Transformed::no(node));
@@ -143,6 +163,9 @@ impl ParquetScan {
                     }
                 })
                 .collect();
+            if let Some(ranges) = &self.ranges {
+                in_actor_ranges(&mut scan, ranges, partitions);
+            }
             Ok(Transformed::yes(
                 DataSourceExec::from_data_source(scan) as Arc<dyn ExecutionPlan>
             ))
@@ -176,7 +199,7 @@ impl TableProvider for ParquetScan {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let plan = self.table.scan(state, projection, filters, limit).await?;
-        self.with_file_schemas(plan)
+        self.with_file_schemas(plan, state.config().target_partitions())
     }
 
     async fn scan_with_args<'a>(
@@ -185,7 +208,43 @@ impl TableProvider for ParquetScan {
         args: ScanArgs<'a>,
     ) -> Result<ScanResult> {
         let result = self.table.scan_with_args(state, args).await?;
-        let plan = self.with_file_schemas(result.into_inner())?;
+        let partitions = state.config().target_partitions();
+        let plan = self.with_file_schemas(result.into_inner(), partitions)?;
         Ok(plan.into())
     }
+}
+
+/// Regroups `scan`, when it reads exactly the file of `ranges` (whole or in
+/// byte ranges), into runs of row groups of whole actors, one per
+/// partition, and declares its range partitioning. Left as it is when the
+/// file cannot be cut in two.
+fn in_actor_ranges(scan: &mut FileScanConfig, ranges: &ActorRanges, partitions: usize) {
+    let files: Vec<&PartitionedFile> = scan.file_groups.iter().flat_map(|g| g.iter()).collect();
+    let Some(first) = files.first() else { return };
+    if files
+        .iter()
+        .any(|f| f.object_meta.location.as_ref() != ranges.location())
+    {
+        return;
+    }
+    let Some(runs) = ranges.partitions(partitions) else {
+        return;
+    };
+    let Some(partitioning) = ranges.partitioning(&runs) else {
+        return;
+    };
+    let mut whole = (*first).clone();
+    whole.range = None;
+    scan.file_groups = runs
+        .row_groups
+        .iter()
+        .map(|run| {
+            let mut access = ParquetAccessPlan::new_none(ranges.row_group_count());
+            for group in run.clone() {
+                access.scan(group);
+            }
+            FileGroup::new(vec![whole.clone().with_extension(access)])
+        })
+        .collect();
+    scan.output_partitioning = Some(partitioning);
 }

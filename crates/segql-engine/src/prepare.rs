@@ -12,7 +12,11 @@
 //!   filters on the event name and type: a reader skips the row groups and
 //!   pages that cannot hold a step's value.
 //! - Row groups sized for the machine: at most a million rows, and at
-//!   least two per thread, so that every thread has groups to read.
+//!   least two per thread, so that every thread has groups to read. The
+//!   events' row groups end between two users (a group grows past its
+//!   size to the end of its last user's events, up to twice the size), so
+//!   that a reader can give each thread a run of groups of whole users
+//!   without moving events between threads (see `actor_ranges`).
 //!
 //! The sort is DataFusion's: it spills to temporary files under the
 //! memory limit, so a dataset larger than memory is prepared in bounded
@@ -22,8 +26,9 @@
 
 use crate::engine::Engine;
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::{cast, partition};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::ScalarValue;
 use datafusion::prelude::ident;
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
@@ -67,15 +72,18 @@ impl Engine {
     /// exist) in the prepared layout. `progress` is told, per table, the
     /// rows written so far and the total, as `(role, written, total)`,
     /// first with none written.
+    /// `row_group_rows`: the rows of a row group, instead of a size chosen
+    /// for the threads ([`row_group_rows`]).
     pub async fn prepare(
         &self,
         out: &Path,
+        row_group_rows: Option<usize>,
         progress: &(dyn Fn(TableRole, u64, u64) + Sync),
     ) -> Result<Vec<PreparedTable>, Diagnostic> {
         let mut prepared = Vec::new();
         for (role, file_name) in prepared_file_names(self) {
             let table = self
-                .prepare_table(role, &out.join(file_name), progress)
+                .prepare_table(role, &out.join(file_name), row_group_rows, progress)
                 .await?;
             prepared.push(table);
         }
@@ -104,6 +112,7 @@ impl Engine {
         &self,
         role: TableRole,
         path: &Path,
+        row_group_rows: Option<usize>,
         progress: &(dyn Fn(TableRole, u64, u64) + Sync),
     ) -> Result<PreparedTable, Diagnostic> {
         let provider = Arc::clone(&self.providers[&role]);
@@ -140,8 +149,23 @@ impl Engine {
             _ => Vec::new(),
         };
         let schema = written_schema(&stream.schema(), &compared);
-        let row_group_rows = row_group_rows(total as usize, self.partitions());
-        let properties = writer_properties(&schema, &sorted_by, &compared, row_group_rows);
+        let row_group_rows = row_group_rows
+            .unwrap_or_else(|| self::row_group_rows(total as usize, self.partitions()))
+            .max(1);
+        // The events' groups end between two users: the actor column, when
+        // the rows are sorted by it.
+        let actor = match role {
+            TableRole::Events => sorted_by
+                .first()
+                .filter(|c| **c == self.catalog.mapping().column(role, "user_id"))
+                .and_then(|c| schema.index_of(c).ok()),
+            _ => None,
+        };
+        let most_rows = match actor {
+            Some(_) => row_group_rows.saturating_mul(2),
+            None => row_group_rows,
+        };
+        let properties = writer_properties(&schema, &sorted_by, &compared, most_rows);
         let partial = partial_path(path);
         let unwritable = |e: String| {
             let _ = std::fs::remove_file(&partial);
@@ -154,6 +178,7 @@ impl Engine {
         let mut writer = ArrowWriter::try_new(file, Arc::clone(&schema), Some(properties))
             .map_err(|e| unwritable(e.to_string()))?;
         let mut written = 0u64;
+        let mut last_actor: Option<ArrayRef> = None;
         while let Some(batch) = crate::sources::reading(async { stream.next().await.transpose() })
             .await
             .map_err(|e| {
@@ -161,11 +186,40 @@ impl Engine {
                 failed(e)
             })?
         {
-            let batch = to_written(&batch, &schema).map_err(|e| unwritable(e.to_string()))?;
-            writer
-                .write(&batch)
-                .map_err(|e| unwritable(e.to_string()))?;
-            written += batch.num_rows() as u64;
+            let mut batch = to_written(&batch, &schema).map_err(|e| unwritable(e.to_string()))?;
+            let rows = batch.num_rows() as u64;
+            if let Some(actor) = actor {
+                // Write up to the first change of user once the group is
+                // full, end the group there, and go on with the rest.
+                loop {
+                    let room = row_group_rows.saturating_sub(writer.in_progress_rows());
+                    let cut = first_change_from(&batch, actor, room, last_actor.as_ref())
+                        .map_err(|e| unwritable(e.to_string()))?;
+                    let Some(cut) = cut else { break };
+                    if cut > 0 {
+                        writer
+                            .write(&batch.slice(0, cut))
+                            .map_err(|e| unwritable(e.to_string()))?;
+                    }
+                    if writer.in_progress_rows() > 0 {
+                        writer.flush().map_err(|e| unwritable(e.to_string()))?;
+                    }
+                    batch = batch.slice(cut, batch.num_rows() - cut);
+                    last_actor = None;
+                    if batch.num_rows() == 0 {
+                        break;
+                    }
+                }
+                if batch.num_rows() > 0 {
+                    last_actor = Some(batch.column(actor).slice(batch.num_rows() - 1, 1));
+                }
+            }
+            if batch.num_rows() > 0 {
+                writer
+                    .write(&batch)
+                    .map_err(|e| unwritable(e.to_string()))?;
+            }
+            written += rows;
             progress(role, written, total);
         }
         let metadata = writer.close().map_err(|e| unwritable(e.to_string()))?;
@@ -178,6 +232,33 @@ impl Engine {
             sorted_by,
         })
     }
+}
+
+/// The first row of `batch`, at `from` or after, whose actor (column
+/// `actor`) differs from the row before it (for row 0: from `previous`,
+/// the last actor written); `None` when there is none in the batch.
+fn first_change_from(
+    batch: &RecordBatch,
+    actor: usize,
+    from: usize,
+    previous: Option<&ArrayRef>,
+) -> datafusion::error::Result<Option<usize>> {
+    let column = batch.column(actor);
+    if from >= batch.num_rows() {
+        return Ok(None);
+    }
+    if from == 0
+        && let Some(previous) = previous
+        && ScalarValue::try_from_array(previous, 0)? != ScalarValue::try_from_array(column, 0)?
+    {
+        return Ok(Some(0));
+    }
+    let runs = partition(&[Arc::clone(column)])?;
+    Ok(runs
+        .ranges()
+        .into_iter()
+        .map(|run| run.start)
+        .find(|&start| start > 0 && start >= from))
 }
 
 /// The hidden file a table is written to before it is complete.

@@ -289,11 +289,13 @@ pub struct Opened {
 /// Opens a source as a listing table: its schema is inferred (for CSV and
 /// NDJSON from a sample of rows), no data is read. The text columns named
 /// in `dictionaries` are read from Parquet as dictionaries (see
-/// [`crate::parquet_scan`]).
+/// [`crate::parquet_scan`]); a single Parquet file is read in ranges of
+/// `ranged_by` where its row groups allow (see [`crate::actor_ranges`]).
 pub async fn open(
     ctx: &SessionContext,
     spec: &SourceSpec,
     dictionaries: &[String],
+    ranged_by: Option<&str>,
 ) -> Result<Opened, Diagnostic> {
     let files = if stores::is_store_url(&spec.path) {
         stores::files(ctx, &spec.what, &spec.path).await?
@@ -403,7 +405,14 @@ pub async fn open(
                     spec.what, spec.path
                 ))
             })?;
-    let config = match partitioning(spec, &files)? {
+    let folders = partitioning(spec, &files)?;
+    let ranges = match (format, ranged_by, urls.as_slice(), &folders) {
+        (Format::Parquet, Some(column), [url], None) => {
+            crate::actor_ranges::ActorRanges::read(ctx, url, &schema, column).await
+        }
+        _ => None,
+    };
+    let config = match folders {
         // One table over the folder: DataFusion reads the partition values
         // from the folder names, and prunes folders a filter excludes.
         Some(keys) => {
@@ -437,7 +446,11 @@ pub async fn open(
         ))
     })?;
     let provider: Arc<dyn TableProvider> = match format {
-        Format::Parquet => Arc::new(crate::parquet_scan::ParquetScan::new(table, file_schemas)),
+        Format::Parquet => Arc::new(crate::parquet_scan::ParquetScan::new(
+            table,
+            file_schemas,
+            ranges,
+        )),
         Format::Csv | Format::NdJson => Arc::new(table),
     };
     Ok(Opened {
