@@ -180,6 +180,24 @@ impl Timings {
     }
 }
 
+/// Lets `ctx`'s plans take rows partitioned by the actor as partitioned by
+/// (actor, session) as well: on events read in actor ranges
+/// (`actor_ranges`), the per-session counts and the per-actor aggregates
+/// above them then need no repartition either. DataFusion takes such a
+/// subset only from 4 partitions on, by default; segql's groups (actors)
+/// are many and small, so no partition is left with too much of the work.
+/// Set only with actor ranges (a cluster's sessions keep the default:
+/// Ballista's shuffles do not keep the order that such plans may rely on).
+fn take_actor_subsets(ctx: &SessionContext) {
+    let state = ctx.state_ref();
+    let mut state = state.write();
+    state
+        .config_mut()
+        .options_mut()
+        .optimizer
+        .subset_repartition_threshold = 2;
+}
+
 /// What a query may use of the machine.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Resources {
@@ -275,13 +293,6 @@ impl Engine {
         if let Some(threads) = resources.threads {
             config = config.with_target_partitions(threads.max(1));
         }
-        // Rows partitioned by the actor are partitioned by (actor, session)
-        // as well: on a file read in actor ranges (`actor_ranges`) the
-        // per-session counts and the per-actor aggregates above them then
-        // need no repartition. DataFusion takes such a subset only from 4
-        // partitions on, by default; segql's groups (actors) are many and
-        // small, so no partition is left with too much of the work.
-        config.options_mut().optimizer.subset_repartition_threshold = 2;
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(limit) = resources.memory_limit {
             // Fair shares between the operators that can spill: with a
@@ -327,6 +338,9 @@ impl Engine {
                 _ => None,
             };
             let opened = sources::open(&ctx, &source, &dictionaries, ranged_by).await?;
+            if opened.in_actor_ranges {
+                take_actor_subsets(&ctx);
+            }
             providers.insert(role, opened.provider);
             files.insert(role, (opened.format, opened.files));
             origins.insert(role, path);

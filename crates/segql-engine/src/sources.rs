@@ -284,6 +284,8 @@ pub struct Opened {
     pub provider: Arc<dyn TableProvider>,
     pub format: Format,
     pub files: Vec<PathBuf>,
+    /// Whether the table's file is read in actor ranges.
+    pub in_actor_ranges: bool,
 }
 
 /// Opens a source as a listing table: its schema is inferred (for CSV and
@@ -445,6 +447,7 @@ pub async fn open(
             spec.what, spec.path
         ))
     })?;
+    let in_actor_ranges = ranges.is_some();
     let provider: Arc<dyn TableProvider> = match format {
         Format::Parquet => Arc::new(crate::parquet_scan::ParquetScan::new(
             table,
@@ -457,6 +460,7 @@ pub async fn open(
         provider,
         format,
         files,
+        in_actor_ranges,
     })
 }
 

@@ -80,8 +80,15 @@ pub fn host_port(text: &str) -> Result<(String, u16), String> {
 
 /// A session configuration with Ballista's settings and segql's codecs,
 /// for a client, scheduler or executor alike.
-pub fn session_config(config: SessionConfig) -> SessionConfig {
+pub fn session_config(mut config: SessionConfig) -> SessionConfig {
     let connect = CONNECT_TIMEOUT.as_secs();
+    // DataFusion's own threshold for repartitioning on a subset of the
+    // keys (a local session over actor ranges lowers it): Ballista's
+    // shuffles do not keep the order that such plans may rely on.
+    config.options_mut().optimizer.subset_repartition_threshold =
+        datafusion::config::ConfigOptions::default()
+            .optimizer
+            .subset_repartition_threshold;
     config
         .upgrade_for_ballista()
         .with_ballista_logical_extension_codec(Arc::new(LogicalCodec::default()))
