@@ -7,9 +7,10 @@ flame graph of each query when inferno is installed.
         [--out bench/profiles] [--threads 2] [--only 3_ 6_] [--frequency 997]
 
 Prints a Markdown table: per query the share of samples in each kind of
-work (Parquet decoding, zstd, filter and take kernels, hashing, grouping,
-joins, sorting, repartitioning, segql's own operators, memory, the kernel,
-the rest). With `inferno-collapse-perf` and `inferno-flamegraph` on the
+work (Parquet decoding, zstd, dates and time zones, filter and take
+kernels, hashing, grouping, joins, sorting, repartitioning, building arrays,
+segql's own operators, memory, the kernel's file reads and the rest of its
+work, the rest). With `inferno-collapse-perf` and `inferno-flamegraph` on the
 PATH (`cargo install inferno`), also writes OUT/<query>.svg. Needs perf
 with access to the process's samples (perf_event_paranoid 2 or less for
 one's own processes).
@@ -30,9 +31,11 @@ SUITE = Path(__file__).resolve().parent / "suite"
 # A sample's own function, by the first pattern that matches its symbol.
 KINDS = [
     ("zstd", re.compile(r"ZSTD_|zstd|HUF_|FSE_")),
+    ("dates and time zones", re.compile(r"chrono|date_trunc|timezone|date_bin|to_local")),
     ("Parquet decoding", re.compile(r"parquet::|parquet_|snap::")),
     ("segql operators", re.compile(r"segql")),
-    ("hashing", re.compile(r"ahash|hash_utils|create_hashes|hashbrown::raw|foldhash|RandomState")),
+    ("hashing", re.compile(r"ahash|hash_utils|create_hashes|hashbrown|foldhash|RandomState|"
+                           r"BytesViewMap|HashTable")),
     ("grouping", re.compile(r"aggregates::|GroupValues|group_values|groups_accumulator|"
                             r"functions_aggregate|Accumulator")),
     ("joins", re.compile(r"joins::|JoinHash|hash_join")),
@@ -40,15 +43,19 @@ KINDS = [
     ("repartitioning", re.compile(r"repartition|BatchPartitioner")),
     ("filter and take kernels", re.compile(r"arrow_select::|filter|take|arrow_ord::|"
                                             r"arrow_string::|cmp::|comparison")),
+    ("building arrays", re.compile(r"arrow_array::builder|make_view|arrow_data::transform")),
     ("memory", re.compile(r"memcpy|memmove|memset|malloc|free|realloc|_int_|mi_|je_|"
                           r"alloc::|RawVec|Vec<.*>::extend|clone")),
 ]
-COLUMNS = [k for k, _ in KINDS] + ["kernel", "rest"]
+# The kernel's share: copying file pages into the process (reads), and the
+# rest (page faults of new memory, scheduling).
+FILE_COPIES = re.compile(r"copy_to_iter|copy_mc|copy_user|filemap|generic_file_read")
+COLUMNS = [k for k, _ in KINDS] + ["kernel: file reads", "kernel: other", "rest"]
 
 
 def kind_of(symbol, dso):
     if dso.startswith("[kernel") or symbol.startswith("[k]"):
-        return "kernel"
+        return "kernel: file reads" if FILE_COPIES.search(symbol) else "kernel: other"
     for name, pattern in KINDS:
         if pattern.search(symbol):
             return name

@@ -71,9 +71,9 @@ impl Engine {
     /// Writes every table of this engine's data into `out` (which must
     /// exist) in the prepared layout. `progress` is told, per table, the
     /// rows written so far and the total, as `(role, written, total)`,
-    /// first with none written.
-    /// `row_group_rows`: the rows of a row group, instead of a size chosen
-    /// for the threads ([`row_group_rows`]).
+    /// first with none written. `row_group_rows`: the rows of a row group,
+    /// instead of a size chosen for the threads ([`row_group_rows`]); an
+    /// events group ends at the first change of user from there on.
     pub async fn prepare(
         &self,
         out: &Path,
