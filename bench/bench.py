@@ -353,7 +353,8 @@ def prepare_layouts(args, engines):
     layouts = {}
     segql_dir = root / "segql"
     wants_segql = "segql" in engines or "datafusion" in engines
-    if wants_segql and "segql" not in times:
+    # (rebuilt when its files are gone, e.g. removed to prepare with a new build)
+    if wants_segql and ("segql" not in times or not (segql_dir / "events.parquet").exists()):
         if segql_can_prepare(args):
             print("preparing: segql prepare ...", file=sys.stderr)
             seconds, _, _ = run_process([args.segql, "prepare", "--data", args.data,
