@@ -158,10 +158,15 @@ fn prepare_writes_the_sorted_indexed_layout() {
         .map(|c| schema.column(c.column_idx as usize).name().to_string())
         .collect();
     assert_eq!(names, ["user_id", "timestamp"]);
-    let name_column = (0..group.num_columns())
-        .find(|&i| group.column(i).column_path().string() == "name")
-        .unwrap();
-    assert!(group.column(name_column).bloom_filter_offset().is_some());
+    // A column chunk of a row group, by the column's name.
+    let chunk = |g: usize, name: &str| {
+        let group = metadata.row_group(g);
+        let index = (0..group.num_columns())
+            .find(|&i| group.column(i).column_path().string() == name)
+            .unwrap();
+        group.column(index)
+    };
+    assert!(chunk(0, "name").bloom_filter_offset().is_some());
 
     // Rows in (user, time) order, every row kept.
     // One partition: rows come in file order.
@@ -204,9 +209,11 @@ fn prepare_writes_the_sorted_indexed_layout() {
 
     // The same answers on both layouts, members in the same (key) order.
     let seed = r#"users who viewed "/cart" then not action "CHECKOUT" within session"#;
-    let members_of_the_seed = |dir: &Path| {
+    // What segql writes with `args`, the seed query and its data in `dir`.
+    let seed_output = |args: &[&str], dir: &Path| {
         let output = std::process::Command::new(&segql)
-            .args(["run", "--format", "csv", "--now", "2026-04-01", "--data"])
+            .args(args)
+            .args(["--now", "2026-04-01", "--data"])
             .arg(dir)
             .args(["-e", seed])
             .output()
@@ -214,21 +221,17 @@ fn prepare_writes_the_sorted_indexed_layout() {
         assert!(output.status.success(), "{output:?}");
         String::from_utf8(output.stdout).unwrap()
     };
+    let members_of_the_seed = |dir: &Path| seed_output(&["run", "--format", "csv"], dir);
     assert_eq!(members_of_the_seed(raw.path()), members_of_the_seed(&out));
 
     // No user crosses a row group boundary: each group's smallest user is
     // above the one before's largest.
-    let users_of = |g: usize| {
-        let column = (0..metadata.row_group(g).num_columns())
-            .find(|&i| metadata.row_group(g).column(i).column_path().string() == "user_id")
-            .unwrap();
-        match metadata.row_group(g).column(column).statistics() {
-            Some(parquet::file::statistics::Statistics::ByteArray(s)) => (
-                s.min_opt().unwrap().data().to_vec(),
-                s.max_opt().unwrap().data().to_vec(),
-            ),
-            other => panic!("no user_id statistics: {other:?}"),
-        }
+    let users_of = |g: usize| match chunk(g, "user_id").statistics() {
+        Some(parquet::file::statistics::Statistics::ByteArray(s)) => (
+            s.min_opt().unwrap().data().to_vec(),
+            s.max_opt().unwrap().data().to_vec(),
+        ),
+        other => panic!("no user_id statistics: {other:?}"),
     };
     for g in 1..metadata.num_row_groups() {
         let (_, before) = users_of(g - 1);
@@ -240,23 +243,8 @@ fn prepare_writes_the_sorted_indexed_layout() {
     // sequence matcher's events are not repartitioned (unless asked), and
     // the answers are the same.
     let physical_plan = |extra: &[&str]| {
-        let output = std::process::Command::new(&segql)
-            .args([
-                "explain",
-                "--physical",
-                "--threads",
-                "2",
-                "--now",
-                "2026-04-01",
-                "--data",
-            ])
-            .arg(&out)
-            .args(extra)
-            .args(["-e", seed])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{output:?}");
-        String::from_utf8(output.stdout).unwrap()
+        let args = [&["explain", "--physical", "--threads", "2"], extra].concat();
+        seed_output(&args, &out)
     };
     let ranged = physical_plan(&[]);
     assert!(ranged.contains("output_partitioning=Range("), "{ranged}");

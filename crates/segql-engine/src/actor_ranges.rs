@@ -73,7 +73,9 @@ pub(crate) struct ActorPartitions {
 impl ActorRanges {
     /// Reads the footer of the Parquet file at `url` and the bounds of
     /// `column` (typed as in `table_schema`) in each row group; `None`
-    /// when the file cannot be read or the column has no statistics.
+    /// when the file cannot be read or the column has no statistics. The
+    /// footer comes through the session's metadata cache, where inferring
+    /// the file's schema left it and where the scans find it again.
     pub(crate) async fn read(
         ctx: &SessionContext,
         url: &ListingTableUrl,
@@ -83,7 +85,9 @@ impl ActorRanges {
         let index = table_schema.index_of(column).ok()?;
         let store = ctx.runtime_env().object_store(url).ok()?;
         let meta = store.head(url.prefix()).await.ok()?;
+        let cache = ctx.runtime_env().cache_manager.get_file_metadata_cache();
         let metadata = DFParquetMetadata::new(store.as_ref(), &meta)
+            .with_file_metadata_cache(Some(cache))
             .fetch_metadata()
             .await
             .ok()?;

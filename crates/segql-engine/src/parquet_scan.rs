@@ -133,10 +133,7 @@ impl ParquetScan {
         partitions: usize,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_up(|node| {
-            let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
-                return Ok(Transformed::no(node));
-            };
-            let Some(scan) = exec.data_source().downcast_ref::<FileScanConfig>() else {
+            let Some(scan) = file_scan(&node) else {
                 return Ok(Transformed::no(node));
             };
             let mut scan = scan.clone();
@@ -212,6 +209,13 @@ impl TableProvider for ParquetScan {
         let plan = self.with_file_schemas(result.into_inner(), partitions)?;
         Ok(plan.into())
     }
+}
+
+/// The file scan `node` is, if it is one (a `DataSourceExec` over files).
+pub(crate) fn file_scan(node: &Arc<dyn ExecutionPlan>) -> Option<&FileScanConfig> {
+    node.downcast_ref::<DataSourceExec>()?
+        .data_source()
+        .downcast_ref::<FileScanConfig>()
 }
 
 /// Regroups `scan`, when it reads exactly the file of `ranges` (whole or in

@@ -15,9 +15,7 @@
 use crate::engine::FilterPushdown;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
-use datafusion::datasource::physical_plan::{
-    FileScanConfig, FileScanConfigBuilder, FileSource, ParquetSource,
-};
+use datafusion::datasource::physical_plan::{FileScanConfigBuilder, FileSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::Result;
 use datafusion::execution::SessionState;
@@ -61,10 +59,7 @@ impl PhysicalOptimizerRule for SelectiveFiltersFirst {
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_up(|node| {
-            let Some(exec) = node.downcast_ref::<DataSourceExec>() else {
-                return Ok(Transformed::no(node));
-            };
-            let Some(scan) = exec.data_source().downcast_ref::<FileScanConfig>() else {
+            let Some(scan) = crate::parquet_scan::file_scan(&node) else {
                 return Ok(Transformed::no(node));
             };
             let Some(parquet) = scan.file_source().downcast_ref::<ParquetSource>() else {
